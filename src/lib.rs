@@ -1,0 +1,30 @@
+//! cinegraph: a scene written in RON becomes a deterministic rapier simulation, and from
+//! there pixel-exact ground truth and a styled video.
+//!
+//! The stages follow the data flow, one module each, meeting at plain data types:
+//!
+//! | stage | input | output |
+//! |---|---|---|
+//! | [`scene`] | RON text (`scenes/*.ron`) | [`scene::Scene`] (validated, expanded) |
+//! | [`physics`] | [`scene::Scene`] | [`physics::Trajectory`] (+ replay hashes) |
+//! | [`output`] | [`physics::Trajectory`] | `metadata.json`, `events.json`, `replay.json`, `energy.png` |
+//!
+//! Only [`pipeline`] chains them. Conventions shared by every stage: meters, kilograms,
+//! seconds and radians; right-handed, +Y up (glTF's convention); frame `k` shows the state
+//! at `t = k / fps`; every random choice derives from the scene's `seed`.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
+pub mod math;
+pub mod output;
+pub mod physics;
+pub mod pipeline;
+pub mod progress;
+pub mod rng;
+pub mod scene;
+
+/// The crate version written into every output file.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

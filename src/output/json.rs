@@ -1,0 +1,270 @@
+//! The JSON files' shapes. Field order is fixed by these structs; nothing iterates a map.
+
+use serde::{Deserialize, Serialize};
+
+use crate::physics::Trajectory;
+use crate::scene::Scene;
+
+/// `metadata.json`.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct MetadataFile {
+    /// `"cinegraph/metadata/1"`.
+    pub format: String,
+    /// Crate version that wrote it.
+    pub cinegraph_version: String,
+    /// Scene identity.
+    pub scene: SceneInfo,
+    /// Frames per second.
+    pub fps: u32,
+    /// Physics steps per second.
+    pub physics_hz: u32,
+    /// Number of frames.
+    pub frame_count: u32,
+    /// Gravity, m/s².
+    pub gravity: [f32; 3],
+    /// Output resolution.
+    pub resolution: [u32; 2],
+    /// The conventions of every number in this file.
+    pub conventions: Conventions,
+    /// One per entity, in scene order.
+    pub objects: Vec<ObjectTrack>,
+    /// One per frame.
+    pub frames: Vec<FrameInfo>,
+}
+
+/// Scene identity.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct SceneInfo {
+    /// Scene name.
+    pub name: String,
+    /// Path it was read from.
+    pub path: Option<String>,
+    /// BLAKE3 of the scene text and its meshes.
+    pub hash: String,
+    /// The seed.
+    pub seed: u64,
+}
+
+/// Units and frames of reference.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Conventions {
+    /// Units.
+    pub units: String,
+    /// Axes.
+    pub axes: String,
+    /// Rotation encoding.
+    pub rotation: String,
+    /// Frame timing.
+    pub time: String,
+}
+
+/// One entity over the clip.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ObjectTrack {
+    /// Name.
+    pub name: String,
+    /// Instance id (1-based; 0 is background).
+    pub id: u32,
+    /// `fixed`, `dynamic`, `kinematic` or `none`.
+    pub body: String,
+    /// Shape kind or `none`.
+    pub shape: String,
+    /// Material name.
+    pub material: String,
+    /// Mass of its own shape, kg.
+    pub mass: f32,
+    /// Mass of its rigid body, kg.
+    pub body_mass: f32,
+    /// Friction coefficient.
+    pub friction: f32,
+    /// Restitution coefficient.
+    pub restitution: f32,
+    /// World position per frame, m.
+    pub positions: Vec<[f32; 3]>,
+    /// World rotation per frame, quaternion `[x, y, z, w]`.
+    pub rotations: Vec<[f32; 4]>,
+    /// Velocity of the entity's origin per frame, m/s.
+    pub linear_velocities: Vec<[f32; 3]>,
+    /// Angular velocity per frame, rad/s.
+    pub angular_velocities: Vec<[f32; 3]>,
+}
+
+/// Per-frame diagnostics.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct FrameInfo {
+    /// Frame index.
+    pub index: u32,
+    /// Time, s.
+    pub time: f64,
+    /// J.
+    pub kinetic_energy: f64,
+    /// J (zero at the world origin).
+    pub potential_energy: f64,
+    /// J.
+    pub total_energy: f64,
+    /// Total linear momentum of dynamic bodies, kg·m/s.
+    pub momentum: [f32; 3],
+    /// Replay hash of the physics state.
+    pub state_hash: String,
+}
+
+/// Builds `metadata.json`'s content.
+pub fn metadata_file(scene: &Scene, traj: &Trajectory) -> MetadataFile {
+    let objects = traj
+        .objects
+        .iter()
+        .enumerate()
+        .map(|(i, o)| ObjectTrack {
+            name: o.name.clone(),
+            id: o.id,
+            body: o.body.to_string(),
+            shape: o.shape.to_string(),
+            material: o.material.clone(),
+            mass: o.mass,
+            body_mass: o.body_mass,
+            friction: o.friction,
+            restitution: o.restitution,
+            positions: traj
+                .frames
+                .iter()
+                .map(|f| f.poses[i].translation.to_array())
+                .collect(),
+            rotations: traj
+                .frames
+                .iter()
+                .map(|f| f.poses[i].rotation.to_array())
+                .collect(),
+            linear_velocities: traj.frames.iter().map(|f| f.linvel[i].to_array()).collect(),
+            angular_velocities: traj.frames.iter().map(|f| f.angvel[i].to_array()).collect(),
+        })
+        .collect();
+    let frames = traj
+        .frames
+        .iter()
+        .enumerate()
+        .map(|(k, f)| FrameInfo {
+            index: k as u32,
+            time: f.time,
+            kinetic_energy: f.energy.kinetic,
+            potential_energy: f.energy.potential,
+            total_energy: f.energy.total,
+            momentum: f.momentum.to_array(),
+            state_hash: f.state_hash.clone(),
+        })
+        .collect();
+    MetadataFile {
+        format: "cinegraph/metadata/1".into(),
+        cinegraph_version: crate::VERSION.into(),
+        scene: SceneInfo {
+            name: scene.name.clone(),
+            path: scene.source.path.as_ref().map(|p| p.display().to_string()),
+            hash: scene.source.hash.clone(),
+            seed: scene.seed,
+        },
+        fps: scene.fps,
+        physics_hz: scene.physics_hz,
+        frame_count: traj.frames.len() as u32,
+        gravity: scene.gravity.to_array(),
+        resolution: [scene.resolution.0, scene.resolution.1],
+        conventions: Conventions {
+            units: "meters, kilograms, seconds, radians".into(),
+            axes: "right-handed, +Y up (glTF)".into(),
+            rotation: "unit quaternion [x, y, z, w], entity frame to world".into(),
+            time: "frame k is the state at t = k / fps".into(),
+        },
+        objects,
+        frames,
+    }
+}
+
+/// `events.json`.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct EventsFile {
+    /// `"cinegraph/events/1"`.
+    pub format: String,
+    /// Contacts that started, in step order.
+    pub collisions: Vec<CollisionRecord>,
+}
+
+/// One contact start.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct CollisionRecord {
+    /// Frame during which it started.
+    pub frame: u32,
+    /// Physics step.
+    pub step: u64,
+    /// Time, s.
+    pub time: f64,
+    /// First entity name.
+    pub a: String,
+    /// Second entity name.
+    pub b: String,
+    /// First entity id.
+    pub a_id: u32,
+    /// Second entity id.
+    pub b_id: u32,
+    /// World point, m.
+    pub point: [f32; 3],
+    /// Normal from `a` to `b`.
+    pub normal: [f32; 3],
+    /// N·s over the contact's first frame interval.
+    pub impulse: f32,
+}
+
+/// Builds `events.json`'s content.
+pub fn events_file(scene: &Scene, traj: &Trajectory) -> EventsFile {
+    EventsFile {
+        format: "cinegraph/events/1".into(),
+        collisions: traj
+            .collisions
+            .iter()
+            .map(|c| CollisionRecord {
+                frame: c.frame,
+                step: c.step,
+                time: c.time,
+                a: scene.entities[c.a].name.clone(),
+                b: scene.entities[c.b].name.clone(),
+                a_id: scene.entities[c.a].id,
+                b_id: scene.entities[c.b].id,
+                point: c.point.to_array(),
+                normal: c.normal.to_array(),
+                impulse: c.impulse,
+            })
+            .collect(),
+    }
+}
+
+/// `replay.json`: everything needed to re-run and compare.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ReplayFile {
+    /// `"cinegraph/replay/1"`.
+    pub format: String,
+    /// Crate version that wrote it.
+    pub cinegraph_version: String,
+    /// Where the scene was read from (mesh paths resolve against its folder).
+    pub scene_path: Option<String>,
+    /// BLAKE3 of the scene text and meshes.
+    pub scene_hash: String,
+    /// The scene text exactly as simulated.
+    pub scene_source: String,
+    /// Frames per second.
+    pub fps: u32,
+    /// Physics steps per second.
+    pub physics_hz: u32,
+    /// State hash per frame.
+    pub frame_hashes: Vec<String>,
+}
+
+/// Builds `replay.json`'s content.
+pub fn replay_file(scene: &Scene, traj: &Trajectory) -> ReplayFile {
+    ReplayFile {
+        format: "cinegraph/replay/1".into(),
+        cinegraph_version: crate::VERSION.into(),
+        scene_path: scene.source.path.as_ref().map(|p| p.display().to_string()),
+        scene_hash: scene.source.hash.clone(),
+        scene_source: scene.source.text.clone(),
+        fps: scene.fps,
+        physics_hz: scene.physics_hz,
+        frame_hashes: traj.frames.iter().map(|f| f.state_hash.clone()).collect(),
+    }
+}

@@ -1,0 +1,22 @@
+//! Replay hashes over the exact bit patterns of the physics state.
+
+use rapier3d::prelude::RigidBody;
+
+/// Hashes bodies in the given order: translation, rotation (x, y, z, w), linear and
+/// angular velocity, each `f32` as its little-endian bits. Returns 32 hex digits.
+pub fn state_hash<'a>(bodies: impl Iterator<Item = &'a RigidBody>) -> String {
+    let mut h = blake3::Hasher::new();
+    for rb in bodies {
+        let t = rb.translation();
+        let r = rb.rotation();
+        let v = rb.linvel();
+        let w = rb.angvel();
+        for x in [
+            t.x, t.y, t.z, r.x, r.y, r.z, r.w, v.x, v.y, v.z, w.x, w.y, w.z,
+        ] {
+            h.update(&x.to_bits().to_le_bytes());
+        }
+    }
+    let bytes = h.finalize();
+    bytes.to_hex()[..32].to_string()
+}

@@ -1,0 +1,96 @@
+//! The physics stage's output: what every entity did, frame by frame.
+
+use glam::Vec3;
+use serde::{Deserialize, Serialize};
+
+use crate::math::Pose;
+
+/// Per-frame states of every entity, collision events and replay hashes.
+#[derive(Debug, Clone)]
+pub struct Trajectory {
+    /// Frames per second.
+    pub fps: u32,
+    /// Physics steps per second.
+    pub physics_hz: u32,
+    /// One entry per scene entity, in scene order.
+    pub objects: Vec<ObjectInfo>,
+    /// Frame `k` holds the state at `t = k / fps`.
+    pub frames: Vec<FrameState>,
+    /// Contacts that started during the clip, in step order.
+    pub collisions: Vec<Collision>,
+}
+
+/// Static facts about one entity.
+#[derive(Debug, Clone, Serialize)]
+pub struct ObjectInfo {
+    /// Entity name.
+    pub name: String,
+    /// Stable instance id (segmentation id), 1-based.
+    pub id: u32,
+    /// `"fixed"`, `"dynamic"`, `"kinematic"`, or `"none"` for a transform node.
+    pub body: &'static str,
+    /// Shape kind, or `"none"`.
+    pub shape: &'static str,
+    /// Material name.
+    pub material: String,
+    /// Mass of this entity's own shape, kg (0 without a shape or on a fixed body).
+    pub mass: f32,
+    /// Mass of the whole rigid body it belongs to, kg.
+    pub body_mass: f32,
+    /// Friction coefficient.
+    pub friction: f32,
+    /// Restitution coefficient.
+    pub restitution: f32,
+}
+
+/// Everything at one frame.
+#[derive(Debug, Clone)]
+pub struct FrameState {
+    /// Time, s.
+    pub time: f64,
+    /// World pose of every entity.
+    pub poses: Vec<Pose>,
+    /// Linear velocity of every entity's origin, m/s.
+    pub linvel: Vec<Vec3>,
+    /// Angular velocity, rad/s.
+    pub angvel: Vec<Vec3>,
+    /// Energy of the dynamic bodies.
+    pub energy: Energy,
+    /// Total linear momentum of the dynamic bodies, kg·m/s.
+    pub momentum: Vec3,
+    /// BLAKE3 of the exact bit patterns of every body's pose and velocity, in body order
+    /// (first 16 bytes, hex).
+    pub state_hash: String,
+}
+
+/// Mechanical energy of the dynamic bodies, J.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct Energy {
+    /// Translational + rotational kinetic energy.
+    pub kinetic: f64,
+    /// Gravitational potential energy, zero at the world origin (`-m g·x`).
+    pub potential: f64,
+    /// Their sum.
+    pub total: f64,
+}
+
+/// A contact that started: two entities touched.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Collision {
+    /// Frame during which it started (`floor(step / substeps)`).
+    pub frame: u32,
+    /// Physics step at which it started.
+    pub step: u64,
+    /// Time, s.
+    pub time: f64,
+    /// First entity index.
+    pub a: usize,
+    /// Second entity index.
+    pub b: usize,
+    /// Impulse-weighted contact point, world space, m.
+    pub point: Vec3,
+    /// Contact normal (pointing from `a` to `b`), world space.
+    pub normal: Vec3,
+    /// Total normal impulse over the first frame interval of the contact, N·s.
+    pub impulse: f32,
+}

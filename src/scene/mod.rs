@@ -1,0 +1,131 @@
+//! Scene stage: RON text -> [`SceneFile`] (serde, exactly as written) -> [`Scene`]
+//! (validated, every name resolved, prefabs and repeats expanded).
+//!
+//! Units are meters, kilograms, seconds; angles are radians in data and degrees where a
+//! field ends in `_deg`. Right-handed, +Y up. Syntax errors point at `path:line:col`;
+//! semantic errors name the entity and field (`entities[3] "ball": mass must be > 0, got
+//! -1`), and all of them are reported at once.
+//!
+//! Scene graph rule: a child's `at`/`rotate_deg` are relative to its parent. An entity
+//! with a `body` is its own rigid body (its initial pose composed from its parents').
+//! An entity without `body` joins its nearest ancestor's body as one more collider of a
+//! compound body; a root entity with a shape and no `body` is `Dynamic()` (`Fixed` for
+//! `Ground` and `TriMesh`); a root without a shape is a plain transform node.
+
+mod error;
+pub mod file;
+mod mesh;
+mod model;
+mod validate;
+
+use std::path::Path;
+
+pub use error::{Problem, SceneError};
+pub use file::SceneFile;
+pub use model::*;
+pub use validate::{
+    LIGHT_RIGS, MAX_BODIES, MAX_ENTITIES, MAX_FRAMES, MAX_PHYSICS_HZ, MAX_RESOLUTION, MAX_STEPS,
+    srgb_to_linear,
+};
+
+/// Largest scene file accepted, bytes.
+pub const MAX_SCENE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// The RON options every scene is read with: `Option` fields may be written without
+/// `Some(…)`.
+fn ron_options() -> ron::Options {
+    ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
+}
+
+/// Reads and validates a scene file. Mesh paths resolve against the file's folder.
+///
+/// # Errors
+/// [`SceneError::Read`] if the file cannot be read, [`SceneError::Syntax`] with
+/// `path:line:col` for malformed RON, [`SceneError::Invalid`] listing every semantic
+/// problem.
+///
+/// ```no_run
+/// let scene = cinegraph::scene::load("scenes/domino_run.ron".as_ref())?;
+/// assert!(scene.frame_count > 0);
+/// # Ok::<(), cinegraph::scene::SceneError>(())
+/// ```
+pub fn load(path: &Path) -> Result<Scene, SceneError> {
+    let shown = path.display().to_string();
+    let read_err = |source| SceneError::Read {
+        path: shown.clone(),
+        source,
+    };
+    let meta = std::fs::metadata(path).map_err(read_err)?;
+    if meta.len() > MAX_SCENE_BYTES {
+        return Err(SceneError::Read {
+            path: shown.clone(),
+            source: std::io::Error::other(format!(
+                "the file is {} bytes, more than the limit of {MAX_SCENE_BYTES}",
+                meta.len()
+            )),
+        });
+    }
+    let bytes = std::fs::read(path).map_err(read_err)?;
+    let text = String::from_utf8(bytes).map_err(|e| SceneError::Syntax {
+        path: shown.clone(),
+        line: 1,
+        col: 1,
+        message: format!("the file is not UTF-8 text ({e})"),
+    })?;
+    let base = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    parse_with(&text, &shown, Some(path), base)
+}
+
+/// Parses and validates scene text. `origin` names it in messages; mesh paths resolve
+/// against `base_dir`.
+///
+/// # Errors
+/// As [`load`], without [`SceneError::Read`].
+///
+/// ```
+/// let text = r#"Scene(version: 1, name: "drop", duration: 1.0,
+///     entities: [(name: "ball", shape: Sphere(radius: 0.1), at: (0.0, 1.0, 0.0))])"#;
+/// let scene = cinegraph::scene::parse_str(text, "inline", ".".as_ref())?;
+/// assert_eq!(scene.frame_count, 24);
+/// assert_eq!(scene.bodies.len(), 1);
+/// # Ok::<(), cinegraph::scene::SceneError>(())
+/// ```
+pub fn parse_str(text: &str, origin: &str, base_dir: &Path) -> Result<Scene, SceneError> {
+    parse_with(text, origin, None, base_dir)
+}
+
+fn parse_with(
+    text: &str,
+    shown: &str,
+    path: Option<&Path>,
+    base_dir: &Path,
+) -> Result<Scene, SceneError> {
+    let file = parse_file(text, shown)?;
+    let origin = validate::Origin {
+        path,
+        base_dir,
+        text,
+    };
+    validate::validate(&file, &origin).map_err(|problems| SceneError::Invalid {
+        path: shown.to_string(),
+        problems,
+    })
+}
+
+/// Parses RON text into a [`SceneFile`] without validating it.
+///
+/// # Errors
+/// [`SceneError::Syntax`] with the line and column of the first error.
+pub fn parse_file(text: &str, shown: &str) -> Result<SceneFile, SceneError> {
+    ron_options()
+        .from_str::<SceneFile>(text)
+        .map_err(|e| SceneError::Syntax {
+            path: shown.to_string(),
+            line: e.span.start.line,
+            col: e.span.start.col,
+            message: e.code.to_string(),
+        })
+}

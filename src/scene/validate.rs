@@ -1,0 +1,1767 @@
+//! `SceneFile` -> `Scene`: resolve names, apply defaults, expand prefabs and repeats,
+//! check every number. Collects every problem instead of stopping at the first.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::sync::Arc;
+
+use glam::{Quat, Vec3};
+
+use super::error::Problem;
+use super::file::{
+    ActionFile, BodyFile, CameraFile, Color, EntityFile, JitterFile, JointKindFile, LightFile,
+    MaterialFile, RepeatFile, SceneFile, ShapeFile, Target, TimedEventFile,
+};
+use super::mesh;
+use super::model::{
+    Action, ActionKind, Body, BodyKind, Camera, CameraKey, Entity, Joint, JointKind, KinematicPath,
+    Light, LookAt, Material, Mesh, Motor, Scene, SceneSource, Shape,
+};
+use crate::math::{Pose, quat_from_euler_deg};
+use crate::rng::SeededRng;
+
+/// Most entities (after expanding repeats) a scene may have.
+pub const MAX_ENTITIES: usize = 100_000;
+/// Most rigid bodies a scene may have.
+pub const MAX_BODIES: usize = 100_000;
+/// Most frames a clip may have.
+pub const MAX_FRAMES: u64 = 100_000;
+/// Largest width or height in pixels.
+pub const MAX_RESOLUTION: u32 = 8192;
+/// Highest physics rate, steps per second.
+pub const MAX_PHYSICS_HZ: u32 = 10_000;
+/// Most physics steps a clip may take.
+pub const MAX_STEPS: u64 = 50_000_000;
+
+/// Light rig presets a scene may name with `Rig("…")`.
+pub const LIGHT_RIGS: &[&str] = &[
+    "three-point",
+    "low-key-noir",
+    "high-key-soft",
+    "golden-hour",
+    "overcast",
+    "neon-night",
+    "top-light",
+];
+
+/// What the validator needs besides the parsed file.
+pub(crate) struct Origin<'a> {
+    pub path: Option<&'a Path>,
+    pub base_dir: &'a Path,
+    pub text: &'a str,
+}
+
+struct Ctx<'a> {
+    problems: Vec<Problem>,
+    seen: BTreeSet<Problem>,
+    origin: &'a Origin<'a>,
+    seed: u64,
+    materials: BTreeMap<String, usize>,
+    prefabs: &'a BTreeMap<String, EntityFile>,
+    meshes: BTreeMap<(String, u32), Result<Arc<Mesh>, String>>,
+    mesh_bytes: BTreeMap<String, Vec<u8>>,
+    entities: Vec<Entity>,
+    bodies: Vec<Body>,
+    names: BTreeMap<String, String>,
+    too_many: bool,
+}
+
+impl Ctx<'_> {
+    fn problem(&mut self, at: &str, message: impl Into<String>) {
+        let p = Problem {
+            at: at.to_string(),
+            message: message.into(),
+        };
+        if self.seen.insert(p.clone()) {
+            self.problems.push(p);
+        }
+    }
+}
+
+/// Checks a parsed scene file and builds the [`Scene`]; on failure returns every problem.
+pub(crate) fn validate(file: &SceneFile, origin: &Origin) -> Result<Scene, Vec<Problem>> {
+    let mut cx = Ctx {
+        problems: Vec::new(),
+        seen: BTreeSet::new(),
+        origin,
+        seed: file.seed,
+        materials: BTreeMap::new(),
+        prefabs: &file.prefabs,
+        meshes: BTreeMap::new(),
+        mesh_bytes: BTreeMap::new(),
+        entities: Vec::new(),
+        bodies: Vec::new(),
+        names: BTreeMap::new(),
+        too_many: false,
+    };
+
+    let frame_count = check_header(&mut cx, file);
+    let materials = check_materials(&mut cx, &file.materials);
+    check_prefabs(&mut cx, file);
+
+    for (i, e) in file.entities.iter().enumerate() {
+        let label = entity_label(&format!("entities[{i}]"), e);
+        walk_entity(&mut cx, e, &label, None, None, "");
+        if cx.too_many {
+            break;
+        }
+    }
+    check_bodies(&mut cx);
+    if cx.bodies.len() > MAX_BODIES {
+        cx.problem(
+            "entities",
+            format!(
+                "{} rigid bodies exceed the limit of {MAX_BODIES}",
+                cx.bodies.len()
+            ),
+        );
+    }
+
+    let joints = check_joints(&mut cx, file);
+    let actions = check_events(&mut cx, file);
+    let camera = check_camera(&mut cx, &file.camera);
+    let lights = check_lights(&mut cx, &file.lights);
+    if let Some(style) = &file.style
+        && (style.is_empty()
+            || !style
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_'))
+    {
+        cx.problem(
+            "style",
+            format!(
+                "expected a style name of lowercase letters, digits and '-', found \"{style}\""
+            ),
+        );
+    }
+
+    if !cx.problems.is_empty() {
+        return Err(cx.problems);
+    }
+
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(origin.text.as_bytes());
+    for (path, bytes) in &cx.mesh_bytes {
+        hasher.update(path.as_bytes());
+        hasher.update(&(bytes.len() as u64).to_le_bytes());
+        hasher.update(bytes);
+    }
+    let fps = file.fps;
+    let physics_hz = file.physics_hz;
+    Ok(Scene {
+        name: file.name.clone(),
+        seed: file.seed,
+        duration: file.duration,
+        fps,
+        physics_hz,
+        frame_count,
+        gravity: Vec3::from(file.gravity),
+        resolution: file.resolution,
+        materials,
+        entities: cx.entities,
+        bodies: cx.bodies,
+        joints,
+        actions,
+        camera,
+        lights,
+        style: file.style.clone(),
+        source: SceneSource {
+            path: origin.path.map(Path::to_path_buf),
+            text: origin.text.to_string(),
+            hash: hasher.finalize().to_hex().to_string(),
+        },
+    })
+}
+
+fn entity_label(index_path: &str, e: &EntityFile) -> String {
+    match &e.name {
+        Some(n) => format!("{index_path} \"{n}\""),
+        None => index_path.to_string(),
+    }
+}
+
+fn finite3(v: [f32; 3]) -> bool {
+    v.iter().all(|x| x.is_finite())
+}
+
+fn fmt3(v: [f32; 3]) -> String {
+    format!("({}, {}, {})", v[0], v[1], v[2])
+}
+
+/// The closest of `names` to `wanted`, if close enough to be a likely typo.
+pub(crate) fn did_you_mean<'a>(wanted: &str, names: impl Iterator<Item = &'a str>) -> String {
+    let best = names
+        .map(|n| (strsim::levenshtein(wanted, n), n))
+        .min_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(b.1)));
+    match best {
+        Some((d, n)) if d <= (wanted.len() / 3).max(2) => format!("; did you mean \"{n}\"?"),
+        _ => String::new(),
+    }
+}
+
+fn check_header(cx: &mut Ctx, f: &SceneFile) -> u32 {
+    if f.version != 1 {
+        cx.problem(
+            "version",
+            format!(
+                "expected 1 (the only scene format version), found {}",
+                f.version
+            ),
+        );
+    }
+    if f.name.trim().is_empty() {
+        cx.problem("name", "must not be empty");
+    }
+    if !(f.duration.is_finite() && f.duration > 0.0) {
+        cx.problem(
+            "duration",
+            format!("must be > 0 seconds, got {}", f.duration),
+        );
+    }
+    if f.fps == 0 || f.fps > 1000 {
+        cx.problem("fps", format!("must be in 1..=1000, got {}", f.fps));
+    }
+    if f.physics_hz == 0 || f.physics_hz > MAX_PHYSICS_HZ {
+        cx.problem(
+            "physics_hz",
+            format!("must be in 1..={MAX_PHYSICS_HZ}, got {}", f.physics_hz),
+        );
+    } else if f.fps > 0 && f.physics_hz % f.fps != 0 {
+        let suggestion = f.physics_hz.div_ceil(f.fps) * f.fps;
+        cx.problem(
+            "physics_hz",
+            format!(
+                "must be an integer multiple of fps ({}), got {}; try {suggestion}",
+                f.fps, f.physics_hz
+            ),
+        );
+    }
+    if !finite3(f.gravity) {
+        cx.problem(
+            "gravity",
+            format!("must be finite, got {}", fmt3(f.gravity)),
+        );
+    }
+    let (w, h) = f.resolution;
+    if w == 0 || h == 0 || w > MAX_RESOLUTION || h > MAX_RESOLUTION {
+        cx.problem(
+            "resolution",
+            format!("width and height must be in 1..={MAX_RESOLUTION}, got ({w}, {h})"),
+        );
+    }
+    let mut frames = 0u64;
+    if f.duration.is_finite() && f.duration > 0.0 && f.fps > 0 {
+        let exact = f64::from(f.duration) * f64::from(f.fps);
+        frames = exact.round().max(1.0).min(1e12) as u64;
+        if frames > MAX_FRAMES {
+            cx.problem(
+                "duration",
+                format!(
+                    "{} s at {} fps is {frames} frames, more than the limit of {MAX_FRAMES}",
+                    f.duration, f.fps
+                ),
+            );
+        } else if f.physics_hz > 0 {
+            let steps = frames * u64::from(f.physics_hz / f.fps.max(1)).max(1);
+            if steps > MAX_STEPS {
+                cx.problem(
+                    "duration",
+                    format!("{steps} physics steps exceed the limit of {MAX_STEPS}"),
+                );
+            }
+        }
+    }
+    frames.min(MAX_FRAMES) as u32
+}
+
+/// Linear-light RGB from a written color.
+pub(crate) fn resolve_color(c: &Color) -> Result<[f32; 3], String> {
+    match c {
+        Color::Linear(rgb) => {
+            if rgb.iter().all(|x| x.is_finite() && *x >= 0.0) {
+                Ok(*rgb)
+            } else {
+                Err(format!(
+                    "linear RGB components must be finite and >= 0, got {}",
+                    fmt3(*rgb)
+                ))
+            }
+        }
+        Color::Hex(s) => {
+            let bad = || format!("expected \"#rrggbb\" or \"#rgb\", found \"{s}\"");
+            let hex = s.strip_prefix('#').ok_or_else(bad)?;
+            if !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+                return Err(bad());
+            }
+            let digits: Vec<u8> = match hex.len() {
+                6 => (0..3)
+                    .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16))
+                    .collect::<Result<_, _>>()
+                    .map_err(|_| bad())?,
+                3 => (0..3)
+                    .map(|i| u8::from_str_radix(&hex[i..i + 1], 16).map(|d| d * 17))
+                    .collect::<Result<_, _>>()
+                    .map_err(|_| bad())?,
+                _ => return Err(bad()),
+            };
+            Ok([
+                srgb_to_linear(digits[0]),
+                srgb_to_linear(digits[1]),
+                srgb_to_linear(digits[2]),
+            ])
+        }
+    }
+}
+
+/// The sRGB electro-optical transfer function (IEC 61966-2-1).
+pub fn srgb_to_linear(v: u8) -> f32 {
+    let c = f32::from(v) / 255.0;
+    if c <= 0.04045 {
+        c / 12.92
+    } else {
+        ((c + 0.055) / 1.055).powf(2.4)
+    }
+}
+
+fn check_materials(cx: &mut Ctx, mats: &BTreeMap<String, MaterialFile>) -> Vec<Material> {
+    let mut out = Vec::new();
+    let mut add = |cx: &mut Ctx, name: &str, m: &MaterialFile| {
+        let at = format!("materials[\"{name}\"]");
+        if name.trim().is_empty() {
+            cx.problem(&at, "material name must not be empty");
+        }
+        let color = resolve_color(&m.color).unwrap_or_else(|e| {
+            cx.problem(&at, format!("color: {e}"));
+            [0.5; 3]
+        });
+        let ranges: [(&str, f32, f32, f32); 5] = [
+            ("roughness", m.roughness, 0.0, 1.0),
+            ("metallic", m.metallic, 0.0, 1.0),
+            ("restitution", m.restitution, 0.0, 1.0),
+            ("friction", m.friction, 0.0, 100.0),
+            ("density", m.density, 0.0, 1e6),
+        ];
+        for (field, v, lo, hi) in ranges {
+            if !(v.is_finite() && v >= lo && v <= hi) {
+                cx.problem(&at, format!("{field} must be in [{lo}, {hi}], got {v}"));
+            }
+        }
+        if m.density <= 0.0 {
+            cx.problem(&at, format!("density must be > 0 kg/m³, got {}", m.density));
+        }
+        cx.materials.insert(name.to_string(), out.len());
+        out.push(Material {
+            name: name.to_string(),
+            color,
+            roughness: m.roughness,
+            metallic: m.metallic,
+            density: m.density,
+            friction: m.friction,
+            restitution: m.restitution,
+        });
+    };
+    // Index 0 is the material of entities that name none.
+    match mats.get("default") {
+        Some(m) => add(cx, "default", m),
+        None => add(cx, "default", &MaterialFile::default()),
+    }
+    for (name, m) in mats.iter().filter(|(n, _)| n.as_str() != "default") {
+        add(cx, name, m);
+    }
+    out
+}
+
+fn check_prefabs(cx: &mut Ctx, f: &SceneFile) {
+    for (name, p) in &f.prefabs {
+        let at = format!("prefabs[\"{name}\"]");
+        if p.name.is_some() {
+            cx.problem(
+                &at,
+                "a prefab has no `name`; entities using it give their own",
+            );
+        }
+        if p.prefab.is_some() {
+            cx.problem(&at, "a prefab cannot use another prefab");
+        }
+        if p.repeat.is_some() {
+            cx.problem(
+                &at,
+                "a prefab cannot `repeat`; put `repeat` on the entity using it",
+            );
+        }
+    }
+}
+
+/// Fields of `over` that are set replace those of `base`.
+fn merge(base: &EntityFile, over: &EntityFile) -> EntityFile {
+    EntityFile {
+        name: over.name.clone(),
+        prefab: over.prefab.clone(),
+        shape: over.shape.clone().or_else(|| base.shape.clone()),
+        material: over.material.clone().or_else(|| base.material.clone()),
+        body: over.body.clone().or_else(|| base.body.clone()),
+        mass: over.mass.or(base.mass),
+        at: over.at.or(base.at),
+        rotate_deg: over.rotate_deg.or(base.rotate_deg),
+        quat: over.quat.or(base.quat),
+        repeat: over.repeat.clone(),
+        children: over.children.clone().or_else(|| base.children.clone()),
+    }
+}
+
+/// One copy produced by `repeat`.
+struct Copy {
+    suffix: String,
+    /// Added to the entity's `at` (in the parent frame).
+    offset: Vec3,
+    /// Applied after the entity's own rotation, in the parent frame (jitter, ring facing).
+    spin: Quat,
+    prefab: Option<String>,
+    material: Option<String>,
+    scale: f32,
+    velocity: Option<Vec3>,
+}
+
+impl Copy {
+    fn plain(suffix: String, offset: Vec3) -> Self {
+        Copy {
+            suffix,
+            offset,
+            spin: Quat::IDENTITY,
+            prefab: None,
+            material: None,
+            scale: 1.0,
+            velocity: None,
+        }
+    }
+}
+
+fn walk_entity(
+    cx: &mut Ctx,
+    written: &EntityFile,
+    label: &str,
+    parent: Option<usize>,
+    parent_body: Option<usize>,
+    name_prefix: &str,
+) {
+    let Some(name) = written.name.clone() else {
+        cx.problem(label, "every entity needs a `name`");
+        return;
+    };
+    if name.trim().is_empty() || name.contains(['[', ']', '/']) {
+        cx.problem(
+            label,
+            format!("name must be non-empty and free of '[', ']' and '/', got \"{name}\""),
+        );
+        return;
+    }
+    let template = match &written.prefab {
+        Some(p) => match cx.prefabs.get(p) {
+            Some(base) => merge(base, written),
+            None => {
+                let hint = did_you_mean(p, cx.prefabs.keys().map(String::as_str));
+                cx.problem(label, format!("unknown prefab \"{p}\"{hint}"));
+                return;
+            }
+        },
+        None => written.clone(),
+    };
+
+    let copies = match &template.repeat {
+        None => vec![Copy::plain(String::new(), Vec3::ZERO)],
+        Some(r) => match expand_repeat(cx, r, &template, label, &format!("{name_prefix}{name}")) {
+            Some(c) => c,
+            None => return,
+        },
+    };
+    let repeated = template.repeat.is_some();
+    for copy in copies {
+        if cx.entities.len() >= MAX_ENTITIES {
+            cx.problem(
+                label,
+                format!("the scene expands to more than {MAX_ENTITIES} entities"),
+            );
+            cx.too_many = true;
+            return;
+        }
+        let mut e = template.clone();
+        if let Some(p) = &copy.prefab {
+            match cx.prefabs.get(p) {
+                Some(base) => e = merge(base, &e),
+                None => {
+                    let hint = did_you_mean(p, cx.prefabs.keys().map(String::as_str));
+                    cx.problem(label, format!("repeat: unknown prefab \"{p}\"{hint}"));
+                    continue;
+                }
+            }
+        }
+        if let Some(m) = &copy.material {
+            e.material = Some(m.clone());
+        }
+        let full_name = format!("{name_prefix}{name}{}", copy.suffix);
+        let idx = add_entity(cx, &e, &full_name, label, parent, parent_body, &copy);
+        let Some(idx) = idx else { continue };
+        if let Some(children) = &e.children {
+            let child_prefix = if repeated {
+                format!("{full_name}/")
+            } else {
+                name_prefix.to_string()
+            };
+            let own_body = cx.entities[idx].body;
+            for (ci, c) in children.iter().enumerate() {
+                let cl = entity_label(&format!("{label}.children[{ci}]"), c);
+                walk_entity(cx, c, &cl, Some(idx), own_body, &child_prefix);
+                if cx.too_many {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+fn local_pose(cx: &mut Ctx, e: &EntityFile, label: &str) -> Pose {
+    let at = e.at.unwrap_or([0.0; 3]);
+    if !finite3(at) {
+        cx.problem(label, format!("at must be finite, got {}", fmt3(at)));
+    }
+    let rotation = match (e.rotate_deg, e.quat) {
+        (Some(_), Some(_)) => {
+            cx.problem(label, "give `rotate_deg` or `quat`, not both");
+            Quat::IDENTITY
+        }
+        (Some(r), None) => {
+            if !finite3(r) {
+                cx.problem(label, format!("rotate_deg must be finite, got {}", fmt3(r)));
+                Quat::IDENTITY
+            } else {
+                quat_from_euler_deg(r)
+            }
+        }
+        (None, Some(q)) => {
+            let q = Quat::from_array(q);
+            let len = q.length();
+            if !q.is_finite() || (len - 1.0).abs() > 1e-3 {
+                cx.problem(
+                    label,
+                    format!("quat must be a unit quaternion (x, y, z, w), got length {len}"),
+                );
+                Quat::IDENTITY
+            } else {
+                q.normalize()
+            }
+        }
+        (None, None) => Quat::IDENTITY,
+    };
+    Pose::new(Vec3::from(at), rotation)
+}
+
+fn resolve_shape(cx: &mut Ctx, s: &ShapeFile, label: &str, scale: f32) -> Option<Shape> {
+    let positive = |cx: &mut Ctx, field: &str, v: f32| -> bool {
+        if v.is_finite() && v > 0.0 && v < 1e5 {
+            true
+        } else {
+            cx.problem(
+                label,
+                format!("shape: {field} must be > 0 m (and < 100 km), got {v}"),
+            );
+            false
+        }
+    };
+    Some(match s {
+        ShapeFile::Sphere { radius } => {
+            positive(cx, "radius", *radius).then_some(())?;
+            Shape::Sphere {
+                radius: radius * scale,
+            }
+        }
+        ShapeFile::Box { size } => {
+            let ok = ["size.x", "size.y", "size.z"]
+                .iter()
+                .zip(size)
+                .all(|(f, v)| positive(cx, f, *v));
+            ok.then_some(())?;
+            Shape::Box {
+                half_extents: Vec3::from(*size) * 0.5 * scale,
+            }
+        }
+        ShapeFile::Capsule { radius, height } => {
+            (positive(cx, "radius", *radius) & positive(cx, "height", *height)).then_some(())?;
+            if *height < 2.0 * radius {
+                cx.problem(
+                    label,
+                    format!(
+                        "shape: capsule height (tip to tip) must be at least 2 × radius = {}, got {height}",
+                        2.0 * radius
+                    ),
+                );
+                return None;
+            }
+            Shape::Capsule {
+                radius: radius * scale,
+                half_height: (height * 0.5 - radius) * scale,
+            }
+        }
+        ShapeFile::Cylinder { radius, height } => {
+            (positive(cx, "radius", *radius) & positive(cx, "height", *height)).then_some(())?;
+            Shape::Cylinder {
+                radius: radius * scale,
+                half_height: height * 0.5 * scale,
+            }
+        }
+        ShapeFile::Cone { radius, height } => {
+            (positive(cx, "radius", *radius) & positive(cx, "height", *height)).then_some(())?;
+            Shape::Cone {
+                radius: radius * scale,
+                half_height: height * 0.5 * scale,
+            }
+        }
+        ShapeFile::Ground => Shape::Ground,
+        ShapeFile::ConvexHull {
+            path,
+            scale: mesh_scale,
+        }
+        | ShapeFile::TriMesh {
+            path,
+            scale: mesh_scale,
+        } => {
+            positive(cx, "scale", *mesh_scale).then_some(())?;
+            let mesh = load_mesh_cached(cx, path, mesh_scale * scale, label)?;
+            if matches!(s, ShapeFile::ConvexHull { .. }) {
+                if mesh.vertices.len() < 4 {
+                    cx.problem(
+                        label,
+                        format!(
+                            "shape: a convex hull needs at least 4 vertices, \"{path}\" has {}",
+                            mesh.vertices.len()
+                        ),
+                    );
+                    return None;
+                }
+                Shape::ConvexHull(mesh)
+            } else {
+                if mesh.indices.is_empty() {
+                    cx.problem(label, format!("shape: mesh \"{path}\" has no triangles"));
+                    return None;
+                }
+                Shape::TriMesh(mesh)
+            }
+        }
+    })
+}
+
+fn load_mesh_cached(cx: &mut Ctx, path: &str, scale: f32, label: &str) -> Option<Arc<Mesh>> {
+    let key = (path.to_string(), scale.to_bits());
+    if !cx.meshes.contains_key(&key) {
+        let loaded = mesh::load(cx.origin.base_dir, path, scale).map(|l| {
+            cx.mesh_bytes.insert(path.to_string(), l.bytes);
+            Arc::new(l.mesh)
+        });
+        cx.meshes.insert(key.clone(), loaded);
+    }
+    match cx.meshes.get(&key) {
+        Some(Ok(m)) => Some(m.clone()),
+        Some(Err(e)) => {
+            let e = e.clone();
+            cx.problem(label, format!("shape: {e}"));
+            None
+        }
+        None => None,
+    }
+}
+
+/// Uniformly distributed rotation (Shoemake, "Uniform random rotations", Graphics Gems III).
+fn random_rotation(rng: &mut SeededRng) -> Quat {
+    let u1 = rng.unit() as f32;
+    let u2 = rng.unit() as f32 * std::f32::consts::TAU;
+    let u3 = rng.unit() as f32 * std::f32::consts::TAU;
+    let a = (1.0 - u1).sqrt();
+    let b = u1.sqrt();
+    Quat::from_xyzw(a * u2.sin(), a * u2.cos(), b * u3.sin(), b * u3.cos()).normalize()
+}
+
+fn apply_jitter(copies: &mut [Copy], jitter: &Option<JitterFile>, rng: &mut SeededRng) {
+    let Some(j) = jitter else { return };
+    for c in copies {
+        let d = Vec3::new(
+            rng.symmetric(j.at[0]),
+            rng.symmetric(j.at[1]),
+            rng.symmetric(j.at[2]),
+        );
+        let r = [
+            rng.symmetric(j.rotate_deg[0]),
+            rng.symmetric(j.rotate_deg[1]),
+            rng.symmetric(j.rotate_deg[2]),
+        ];
+        c.offset += d;
+        c.spin = quat_from_euler_deg(r) * c.spin;
+    }
+}
+
+fn check_count(cx: &mut Ctx, label: &str, count: u64) -> bool {
+    if count == 0 {
+        cx.problem(label, "repeat: count must be at least 1");
+        return false;
+    }
+    if count + cx.entities.len() as u64 > MAX_ENTITIES as u64 {
+        cx.problem(
+            label,
+            format!("repeat: {count} copies would exceed the limit of {MAX_ENTITIES} entities"),
+        );
+        cx.too_many = true;
+        return false;
+    }
+    true
+}
+
+fn expand_repeat(
+    cx: &mut Ctx,
+    r: &RepeatFile,
+    template: &EntityFile,
+    label: &str,
+    base_name: &str,
+) -> Option<Vec<Copy>> {
+    let mut rng = SeededRng::new(cx.seed, &format!("repeat/{base_name}"));
+    let suffix = |i: u64| format!("[{i}]");
+    let jitter_ok = |cx: &mut Ctx, j: &Option<JitterFile>| match j {
+        Some(j) if !(finite3(j.at) && finite3(j.rotate_deg)) => {
+            cx.problem(label, "repeat: jitter must be finite");
+            false
+        }
+        _ => true,
+    };
+    let mut copies = match r {
+        RepeatFile::Line {
+            count,
+            step,
+            jitter,
+        } => {
+            if !(check_count(cx, label, u64::from(*count)) && jitter_ok(cx, jitter)) {
+                return None;
+            }
+            if !finite3(*step) {
+                cx.problem(
+                    label,
+                    format!("repeat: step must be finite, got {}", fmt3(*step)),
+                );
+                return None;
+            }
+            let mut c: Vec<Copy> = (0..*count)
+                .map(|i| Copy::plain(suffix(i.into()), Vec3::from(*step) * i as f32))
+                .collect();
+            apply_jitter(&mut c, jitter, &mut rng);
+            c
+        }
+        RepeatFile::Grid {
+            count,
+            step,
+            jitter,
+        } => {
+            let total = u64::from(count.0) * u64::from(count.1) * u64::from(count.2);
+            if !(check_count(cx, label, total) && jitter_ok(cx, jitter)) {
+                return None;
+            }
+            if !finite3(*step) {
+                cx.problem(
+                    label,
+                    format!("repeat: step must be finite, got {}", fmt3(*step)),
+                );
+                return None;
+            }
+            let mut c = Vec::with_capacity(total as usize);
+            for y in 0..count.1 {
+                for z in 0..count.2 {
+                    for x in 0..count.0 {
+                        let o = Vec3::new(x as f32, y as f32, z as f32) * Vec3::from(*step);
+                        c.push(Copy::plain(suffix(c.len() as u64), o));
+                    }
+                }
+            }
+            apply_jitter(&mut c, jitter, &mut rng);
+            c
+        }
+        RepeatFile::Ring {
+            count,
+            radius,
+            face_out,
+            jitter,
+        } => {
+            if !(check_count(cx, label, u64::from(*count)) && jitter_ok(cx, jitter)) {
+                return None;
+            }
+            if !(radius.is_finite() && *radius > 0.0) {
+                cx.problem(
+                    label,
+                    format!("repeat: ring radius must be > 0 m, got {radius}"),
+                );
+                return None;
+            }
+            let mut c: Vec<Copy> = (0..*count)
+                .map(|i| {
+                    let theta = std::f32::consts::TAU * i as f32 / *count as f32;
+                    let mut copy = Copy::plain(
+                        suffix(i.into()),
+                        Vec3::new(radius * theta.cos(), 0.0, radius * theta.sin()),
+                    );
+                    if *face_out {
+                        // A turn by -theta about +Y takes +X to (cos θ, 0, sin θ).
+                        copy.spin = Quat::from_rotation_y(-theta);
+                    }
+                    copy
+                })
+                .collect();
+            apply_jitter(&mut c, jitter, &mut rng);
+            c
+        }
+        RepeatFile::Stack { count, gap, jitter } => {
+            if !(check_count(cx, label, u64::from(*count)) && jitter_ok(cx, jitter)) {
+                return None;
+            }
+            let Some(shape) = &template.shape else {
+                cx.problem(
+                    label,
+                    "repeat: Stack needs the entity to have a shape (its height sets the spacing)",
+                );
+                return None;
+            };
+            let shape = resolve_shape(cx, shape, label, 1.0)?;
+            let h = shape.height();
+            if !h.is_finite() || !gap.is_finite() {
+                cx.problem(
+                    label,
+                    "repeat: cannot stack a Ground plane, and gap must be finite",
+                );
+                return None;
+            }
+            let mut c: Vec<Copy> = (0..*count)
+                .map(|i| Copy::plain(suffix(i.into()), Vec3::Y * (h + gap) * i as f32))
+                .collect();
+            apply_jitter(&mut c, jitter, &mut rng);
+            c
+        }
+        RepeatFile::Scatter {
+            count,
+            min,
+            max,
+            prefabs,
+            materials,
+            scales,
+            gap,
+            random_rotation: rotate,
+            toward,
+            speed,
+        } => {
+            if !check_count(cx, label, u64::from(*count)) {
+                return None;
+            }
+            return scatter(
+                cx,
+                &mut rng,
+                template,
+                label,
+                ScatterArgs {
+                    count: *count,
+                    min: *min,
+                    max: *max,
+                    prefabs,
+                    materials,
+                    scales,
+                    gap: *gap,
+                    rotate: *rotate,
+                    toward: *toward,
+                    speed: *speed,
+                },
+            );
+        }
+    };
+    copies.shrink_to_fit();
+    Some(copies)
+}
+
+struct ScatterArgs<'a> {
+    count: u32,
+    min: [f32; 3],
+    max: [f32; 3],
+    prefabs: &'a [String],
+    materials: &'a [String],
+    scales: &'a [f32],
+    gap: f32,
+    rotate: bool,
+    toward: Option<[f32; 3]>,
+    speed: (f32, f32),
+}
+
+fn scatter(
+    cx: &mut Ctx,
+    rng: &mut SeededRng,
+    template: &EntityFile,
+    label: &str,
+    a: ScatterArgs,
+) -> Option<Vec<Copy>> {
+    let mut ok = true;
+    if !(finite3(a.min) && finite3(a.max)) || (0..3).any(|i| a.min[i] > a.max[i]) {
+        cx.problem(
+            label,
+            format!(
+                "repeat: Scatter needs finite min <= max, got min {} max {}",
+                fmt3(a.min),
+                fmt3(a.max)
+            ),
+        );
+        ok = false;
+    }
+    if !(a.gap.is_finite() && a.gap >= 0.0) {
+        cx.problem(label, format!("repeat: gap must be >= 0 m, got {}", a.gap));
+        ok = false;
+    }
+    if !(a.speed.0.is_finite()
+        && a.speed.1.is_finite()
+        && 0.0 <= a.speed.0
+        && a.speed.0 <= a.speed.1)
+    {
+        cx.problem(
+            label,
+            format!(
+                "repeat: speed must be (min, max) with 0 <= min <= max, got ({}, {})",
+                a.speed.0, a.speed.1
+            ),
+        );
+        ok = false;
+    }
+    if let Some(bad) = a.scales.iter().find(|s| !(s.is_finite() && **s > 0.0)) {
+        cx.problem(label, format!("repeat: scales must be > 0, got {bad}"));
+        ok = false;
+    }
+    for m in a.materials {
+        if !cx.materials.contains_key(m) {
+            let hint = did_you_mean(m, cx.materials.keys().map(String::as_str));
+            cx.problem(label, format!("repeat: unknown material \"{m}\"{hint}"));
+            ok = false;
+        }
+    }
+    // The bounding radius of each candidate (prefab or the entity itself) at scale 1.
+    let mut radii = Vec::new();
+    let candidates: Vec<Option<&String>> = if a.prefabs.is_empty() {
+        vec![None]
+    } else {
+        a.prefabs.iter().map(Some).collect()
+    };
+    for p in &candidates {
+        let shape = match p {
+            Some(p) => match cx.prefabs.get(*p) {
+                Some(base) => merge(base, template).shape,
+                None => {
+                    let hint = did_you_mean(p, cx.prefabs.keys().map(String::as_str));
+                    cx.problem(label, format!("repeat: unknown prefab \"{p}\"{hint}"));
+                    ok = false;
+                    continue;
+                }
+            },
+            None => template.shape.clone(),
+        };
+        let r = match shape.and_then(|s| resolve_shape(cx, &s, label, 1.0)) {
+            Some(s) if s.bounding_radius().is_finite() => s.bounding_radius(),
+            _ => {
+                cx.problem(
+                    label,
+                    "repeat: Scatter copies need a finite shape (not Ground)",
+                );
+                ok = false;
+                0.0
+            }
+        };
+        radii.push(r);
+    }
+    if !ok {
+        return None;
+    }
+    let (lo, hi) = (Vec3::from(a.min), Vec3::from(a.max));
+    let mut placed: Vec<(Vec3, f32)> = Vec::new();
+    let mut copies = Vec::new();
+    for i in 0..a.count {
+        let pick = rng.index(candidates.len());
+        let scale = if a.scales.is_empty() {
+            1.0
+        } else {
+            a.scales[rng.index(a.scales.len())]
+        };
+        let material =
+            (!a.materials.is_empty()).then(|| a.materials[rng.index(a.materials.len())].clone());
+        let r = radii[pick] * scale;
+        let mut spot = None;
+        for _ in 0..2000 {
+            let p = Vec3::new(
+                rng.range(lo.x, hi.x.max(lo.x)),
+                rng.range(lo.y, hi.y.max(lo.y)),
+                rng.range(lo.z, hi.z.max(lo.z)),
+            );
+            if placed.iter().all(|(q, rq)| q.distance(p) >= r + rq + a.gap) {
+                spot = Some(p);
+                break;
+            }
+        }
+        let Some(p) = spot else {
+            cx.problem(
+                label,
+                format!(
+                    "repeat: placed only {i} of {} copies without overlap inside the region; enlarge min/max or lower count",
+                    a.count
+                ),
+            );
+            return None;
+        };
+        placed.push((p, r));
+        let spin = if a.rotate {
+            random_rotation(rng)
+        } else {
+            Quat::IDENTITY
+        };
+        let velocity = if a.speed.1 > 0.0 {
+            let dir = match a.toward {
+                Some(t) => {
+                    let d = Vec3::from(t) - p;
+                    Vec3::new(d.x, 0.0, d.z).normalize_or_zero()
+                }
+                None => {
+                    let phi = rng.range(0.0, std::f32::consts::TAU);
+                    Vec3::new(phi.cos(), 0.0, phi.sin())
+                }
+            };
+            Some(dir * rng.range(a.speed.0, a.speed.1))
+        } else {
+            None
+        };
+        copies.push(Copy {
+            suffix: format!("[{i}]"),
+            offset: p,
+            spin,
+            prefab: candidates[pick].cloned(),
+            material,
+            scale,
+            velocity,
+        });
+    }
+    Some(copies)
+}
+
+fn add_entity(
+    cx: &mut Ctx,
+    e: &EntityFile,
+    full_name: &str,
+    label: &str,
+    parent: Option<usize>,
+    parent_body: Option<usize>,
+    copy: &Copy,
+) -> Option<usize> {
+    if let Some(first) = cx.names.get(full_name) {
+        let first = first.clone();
+        cx.problem(
+            label,
+            format!("name \"{full_name}\" is already used by {first}"),
+        );
+        return None;
+    }
+    cx.names.insert(full_name.to_string(), label.to_string());
+
+    let mut local = local_pose(cx, e, label);
+    local.translation += copy.offset;
+    local.rotation = (copy.spin * local.rotation).normalize();
+    let parent_world = parent.map_or(Pose::IDENTITY, |p| cx.entities[p].world);
+    let world = parent_world * local;
+
+    let shape = match &e.shape {
+        Some(s) => Some(resolve_shape(cx, s, label, copy.scale)?),
+        None => None,
+    };
+    let material = match &e.material {
+        Some(m) => match cx.materials.get(m) {
+            Some(i) => *i,
+            None => {
+                let hint = did_you_mean(m, cx.materials.keys().map(String::as_str));
+                cx.problem(label, format!("unknown material \"{m}\"{hint}"));
+                0
+            }
+        },
+        None => 0,
+    };
+    if let Some(m) = e.mass
+        && !(m.is_finite() && m > 0.0)
+    {
+        cx.problem(label, format!("mass must be > 0, got {m}"));
+    }
+    if e.mass.is_some() && shape.is_none() {
+        cx.problem(
+            label,
+            "mass is given but the entity has no shape to carry it",
+        );
+    }
+
+    let idx = cx.entities.len();
+    let is_ground = matches!(shape, Some(Shape::Ground));
+    let is_trimesh = matches!(shape, Some(Shape::TriMesh(_)));
+    let body_file = match (&e.body, parent_body, &shape) {
+        (Some(b), _, _) => Some(b.clone()),
+        (None, Some(_), _) => None,
+        (None, None, Some(_)) if is_ground || is_trimesh => Some(BodyFile::Fixed),
+        (None, None, Some(_)) => Some(BodyFile::Dynamic {
+            velocity: [0.0; 3],
+            angular_velocity: [0.0; 3],
+            ccd: false,
+            linear_damping: 0.0,
+            angular_damping: 0.0,
+            can_sleep: true,
+            sleeping: false,
+        }),
+        (None, None, None) => None,
+    };
+    let (body, offset) = match body_file {
+        Some(b) => {
+            let kind = resolve_body(cx, &b, label, parent_world, world, copy.velocity)?;
+            if is_ground && !matches!(kind, BodyKind::Fixed) {
+                cx.problem(label, "a Ground plane must be Fixed");
+            }
+            let bi = cx.bodies.len();
+            cx.bodies.push(Body {
+                entity: idx,
+                parts: if shape.is_some() {
+                    vec![idx]
+                } else {
+                    Vec::new()
+                },
+                kind,
+            });
+            (Some(bi), Pose::IDENTITY)
+        }
+        None => match parent_body {
+            Some(b) => {
+                let owner_world = cx.entities[cx.bodies[b].entity].world;
+                if shape.is_some() {
+                    cx.bodies[b].parts.push(idx);
+                }
+                (Some(b), owner_world.inverse() * world)
+            }
+            None => (None, Pose::IDENTITY),
+        },
+    };
+    cx.entities.push(Entity {
+        name: full_name.to_string(),
+        id: idx as u32 + 1,
+        parent,
+        local,
+        world,
+        shape,
+        material,
+        mass: e.mass,
+        body,
+        offset,
+    });
+    Some(idx)
+}
+
+fn resolve_body(
+    cx: &mut Ctx,
+    b: &BodyFile,
+    label: &str,
+    parent_world: Pose,
+    world: Pose,
+    velocity_override: Option<Vec3>,
+) -> Option<BodyKind> {
+    Some(match b {
+        BodyFile::Fixed => BodyKind::Fixed,
+        BodyFile::Dynamic {
+            velocity,
+            angular_velocity,
+            ccd,
+            linear_damping,
+            angular_damping,
+            can_sleep,
+            sleeping,
+        } => {
+            let mut ok = true;
+            for (field, v) in [
+                ("velocity", velocity),
+                ("angular_velocity", angular_velocity),
+            ] {
+                if !finite3(*v) {
+                    cx.problem(
+                        label,
+                        format!("body.{field} must be finite, got {}", fmt3(*v)),
+                    );
+                    ok = false;
+                }
+            }
+            for (field, v) in [
+                ("linear_damping", linear_damping),
+                ("angular_damping", angular_damping),
+            ] {
+                if !(v.is_finite() && *v >= 0.0) {
+                    cx.problem(label, format!("body.{field} must be >= 0, got {v}"));
+                    ok = false;
+                }
+            }
+            ok.then_some(())?;
+            BodyKind::Dynamic {
+                velocity: velocity_override.unwrap_or(Vec3::from(*velocity)),
+                angular_velocity: Vec3::from(*angular_velocity),
+                ccd: *ccd,
+                linear_damping: *linear_damping,
+                angular_damping: *angular_damping,
+                can_sleep: *can_sleep,
+                sleeping: *sleeping,
+            }
+        }
+        BodyFile::Kinematic {
+            keys,
+            ease,
+            velocity,
+            angular_velocity,
+        } => {
+            if keys.is_empty() {
+                if !(finite3(*velocity) && finite3(*angular_velocity)) {
+                    cx.problem(label, "body: kinematic velocity must be finite");
+                    return None;
+                }
+                BodyKind::Kinematic(KinematicPath::Velocity {
+                    start: world,
+                    linear: Vec3::from(*velocity),
+                    angular: Vec3::from(*angular_velocity),
+                })
+            } else {
+                if *velocity != [0.0; 3] || *angular_velocity != [0.0; 3] {
+                    cx.problem(
+                        label,
+                        "body: give kinematic `keys` or a constant velocity, not both",
+                    );
+                }
+                let mut out = Vec::with_capacity(keys.len());
+                let mut last = f32::NEG_INFINITY;
+                for (i, k) in keys.iter().enumerate() {
+                    if !(k.t.is_finite() && k.t >= 0.0 && k.t > last) {
+                        cx.problem(
+                            label,
+                            format!(
+                                "body.keys[{i}].t must be >= 0 and after the previous key, got {}",
+                                k.t
+                            ),
+                        );
+                        return None;
+                    }
+                    if !(finite3(k.at) && finite3(k.rotate_deg)) {
+                        cx.problem(
+                            label,
+                            format!("body.keys[{i}]: at and rotate_deg must be finite"),
+                        );
+                        return None;
+                    }
+                    last = k.t;
+                    let local = Pose::new(Vec3::from(k.at), quat_from_euler_deg(k.rotate_deg));
+                    out.push((k.t, parent_world * local));
+                }
+                BodyKind::Kinematic(KinematicPath::Keys {
+                    keys: out,
+                    ease: *ease,
+                })
+            }
+        }
+    })
+}
+
+fn check_bodies(cx: &mut Ctx) {
+    let mut found = Vec::new();
+    for b in &cx.bodies {
+        let owner = &cx.entities[b.entity];
+        let at = format!("entity \"{}\"", owner.name);
+        let dynamic = matches!(b.kind, BodyKind::Dynamic { .. });
+        for &p in &b.parts {
+            let part = &cx.entities[p];
+            match &part.shape {
+                Some(Shape::Ground) if !matches!(b.kind, BodyKind::Fixed) => found.push((
+                    at.clone(),
+                    format!("\"{}\" is a Ground plane inside a {} body; Ground must be Fixed", part.name, b.kind.name()),
+                )),
+                Some(Shape::TriMesh(_)) if dynamic => found.push((
+                    at.clone(),
+                    format!("\"{}\" is a TriMesh on a dynamic body; use ConvexHull for dynamic bodies (a triangle soup has no volume)", part.name),
+                )),
+                _ => {}
+            }
+        }
+        if dynamic && b.parts.is_empty() {
+            found.push((
+                at,
+                "a Dynamic body needs a shape (on itself or a body-less child) to have mass"
+                    .to_string(),
+            ));
+        }
+    }
+    for (at, m) in found {
+        cx.problem(&at, m);
+    }
+}
+
+/// The body index of a named entity, or a problem.
+fn body_of(cx: &mut Ctx, at: &str, field: &str, name: &str) -> Option<usize> {
+    let idx = cx.entities.iter().position(|e| e.name == name);
+    match idx {
+        None => {
+            let hint = did_you_mean(name, cx.entities.iter().map(|e| e.name.as_str()));
+            cx.problem(at, format!("{field}: unknown entity \"{name}\"{hint}"));
+            None
+        }
+        Some(i) => match cx.entities[i].body {
+            Some(b) => Some(b),
+            None => {
+                cx.problem(
+                    at,
+                    format!("{field}: entity \"{name}\" has no body (give it a shape or a `body`)"),
+                );
+                None
+            }
+        },
+    }
+}
+
+fn check_joints(cx: &mut Ctx, f: &SceneFile) -> Vec<Joint> {
+    let mut out = Vec::new();
+    let mut names = BTreeSet::new();
+    for (i, j) in f.joints.iter().enumerate() {
+        let at = format!("joints[{i}] \"{}\"", j.name);
+        if j.name.trim().is_empty() {
+            cx.problem(
+                &format!("joints[{i}]"),
+                "every joint needs a non-empty `name`",
+            );
+        } else if !names.insert(j.name.clone()) {
+            cx.problem(&at, format!("name \"{}\" is used by another joint", j.name));
+        }
+        let a = match &j.a {
+            Some(n) => match body_of(cx, &at, "a", n) {
+                Some(b) => Some(b),
+                None => continue,
+            },
+            None => None,
+        };
+        let Some(b) = body_of(cx, &at, "b", &j.b) else {
+            continue;
+        };
+        if a == Some(b) {
+            cx.problem(&at, format!("a and b are the same body (\"{}\")", j.b));
+            continue;
+        }
+        if !finite3(j.anchor) || j.anchor_b.is_some_and(|p| !finite3(p)) {
+            cx.problem(&at, "anchor and anchor_b must be finite");
+            continue;
+        }
+        let anchor_a = Vec3::from(j.anchor);
+        let anchor_b = j.anchor_b.map_or(anchor_a, Vec3::from);
+        let unit_axis = |cx: &mut Ctx, axis: [f32; 3]| -> Option<Vec3> {
+            let v = Vec3::from(axis);
+            if v.is_finite() && v.length() > 1e-6 {
+                Some(v.normalize())
+            } else {
+                cx.problem(
+                    &at,
+                    format!("kind: axis must be a non-zero vector, got {}", fmt3(axis)),
+                );
+                None
+            }
+        };
+        let motor = |cx: &mut Ctx, m: &Option<super::file::MotorFile>| -> Option<Option<Motor>> {
+            match m {
+                None => Some(None),
+                Some(m) => {
+                    let max = m.max_force.unwrap_or(f32::MAX);
+                    if !m.velocity.is_finite() || !(max > 0.0) || max.is_nan() {
+                        cx.problem(&at, format!("kind: motor needs a finite velocity and max_force > 0, got velocity {} max_force {max}", m.velocity));
+                        None
+                    } else {
+                        Some(Some(Motor {
+                            velocity: m.velocity,
+                            max_force: max,
+                        }))
+                    }
+                }
+            }
+        };
+        let limits = |cx: &mut Ctx,
+                      l: Option<(f32, f32)>,
+                      unit: &str|
+         -> Option<Option<(f32, f32)>> {
+            match l {
+                Some((lo, hi)) if !(lo.is_finite() && hi.is_finite() && lo <= hi) => {
+                    cx.problem(&at, format!("kind: limits must be (min, max) with min <= max {unit}, got ({lo}, {hi})"));
+                    None
+                }
+                other => Some(other),
+            }
+        };
+        let initial = anchor_a.distance(anchor_b);
+        let kind = match &j.kind {
+            JointKindFile::Fixed => Some(JointKind::Fixed),
+            JointKindFile::Ball => Some(JointKind::Ball),
+            JointKindFile::Hinge {
+                axis,
+                limits_deg,
+                motor: m,
+            } => {
+                let axis = unit_axis(cx, *axis);
+                let lim = limits(cx, *limits_deg, "degrees");
+                let mo = motor(cx, m);
+                match (axis, lim, mo) {
+                    (Some(axis), Some(lim), Some(motor)) => Some(JointKind::Hinge {
+                        axis,
+                        limits: lim.map(|(a, b)| (a.to_radians(), b.to_radians())),
+                        motor,
+                    }),
+                    _ => None,
+                }
+            }
+            JointKindFile::Prismatic {
+                axis,
+                limits: l,
+                motor: m,
+            } => {
+                let axis = unit_axis(cx, *axis);
+                let lim = limits(cx, *l, "meters");
+                let mo = motor(cx, m);
+                match (axis, lim, mo) {
+                    (Some(axis), Some(limits), Some(motor)) => Some(JointKind::Prismatic {
+                        axis,
+                        limits,
+                        motor,
+                    }),
+                    _ => None,
+                }
+            }
+            JointKindFile::Rope { length } => {
+                let max = length.unwrap_or(initial);
+                if max.is_finite() && max > 0.0 {
+                    Some(JointKind::Rope { max })
+                } else {
+                    cx.problem(&at, format!("kind: rope length must be > 0 m, got {max}"));
+                    None
+                }
+            }
+            JointKindFile::Distance { length } => {
+                let length = length.unwrap_or(initial);
+                if length.is_finite() && length >= 0.0 {
+                    Some(JointKind::Distance { length })
+                } else {
+                    cx.problem(&at, format!("kind: distance must be >= 0 m, got {length}"));
+                    None
+                }
+            }
+        };
+        if let Some(kind) = kind {
+            out.push(Joint {
+                name: j.name.clone(),
+                a,
+                b,
+                anchor_a,
+                anchor_b,
+                collide: j.collide,
+                kind,
+            });
+        }
+    }
+    out
+}
+
+fn check_events(cx: &mut Ctx, f: &SceneFile) -> Vec<Action> {
+    let hz = f64::from(f.physics_hz.max(1));
+    let mut out = Vec::new();
+    for (i, ev) in f.events.iter().enumerate() {
+        let at = format!("events[{i}] (target \"{}\")", ev.target);
+        if let Some(a) = check_event(cx, ev, &at, hz, f.duration) {
+            out.push(a);
+        }
+    }
+    out.sort_by_key(|a| a.start_step);
+    out
+}
+
+fn check_event(
+    cx: &mut Ctx,
+    ev: &TimedEventFile,
+    at: &str,
+    hz: f64,
+    duration: f32,
+) -> Option<Action> {
+    if !(ev.at.is_finite() && ev.at >= 0.0) {
+        cx.problem(at, format!("at must be >= 0 s, got {}", ev.at));
+        return None;
+    }
+    if ev.at > duration {
+        cx.problem(
+            at,
+            format!("at {} s is after the clip ends ({duration} s)", ev.at),
+        );
+        return None;
+    }
+    let body = body_of(cx, at, "target", &ev.target)?;
+    let needs_interval = matches!(ev.action, ActionFile::Force(_) | ActionFile::Torque(_));
+    let start_step = (f64::from(ev.at) * hz).round() as u64;
+    let end_step = match (needs_interval, ev.until) {
+        (true, Some(u)) if u.is_finite() && u > ev.at => (f64::from(u) * hz).round() as u64,
+        (true, Some(u)) => {
+            cx.problem(at, format!("until must be after at ({} s), got {u}", ev.at));
+            return None;
+        }
+        (true, None) => {
+            cx.problem(at, "Force and Torque need `until` (the end time, s)");
+            return None;
+        }
+        (false, Some(_)) => {
+            cx.problem(
+                at,
+                "only Force and Torque take `until`; this action happens once",
+            );
+            return None;
+        }
+        (false, None) => start_step + 1,
+    };
+    let v3 = |cx: &mut Ctx, v: [f32; 3]| -> Option<Vec3> {
+        if finite3(v) {
+            Some(Vec3::from(v))
+        } else {
+            cx.problem(at, format!("action values must be finite, got {}", fmt3(v)));
+            None
+        }
+    };
+    let kind = match &ev.action {
+        ActionFile::Impulse(v) => ActionKind::Impulse(v3(cx, *v)?),
+        ActionFile::AngularImpulse(v) => ActionKind::AngularImpulse(v3(cx, *v)?),
+        ActionFile::Force(v) => ActionKind::Force(v3(cx, *v)?),
+        ActionFile::Torque(v) => ActionKind::Torque(v3(cx, *v)?),
+        ActionFile::SetVelocity { linear, angular } => ActionKind::SetVelocity {
+            linear: v3(cx, *linear)?,
+            angular: v3(cx, *angular)?,
+        },
+        ActionFile::Wake => ActionKind::Wake,
+        ActionFile::Sleep => ActionKind::Sleep,
+    };
+    if !matches!(cx.bodies[body].kind, BodyKind::Dynamic { .. }) {
+        cx.problem(
+            at,
+            format!(
+                "target \"{}\" is a {} body; actions apply to dynamic bodies",
+                ev.target,
+                cx.bodies[body].kind.name()
+            ),
+        );
+        return None;
+    }
+    Some(Action {
+        start_step,
+        end_step,
+        body,
+        target: ev.target.clone(),
+        kind,
+    })
+}
+
+fn look_at(cx: &mut Ctx, at: &str, field: &str, t: &Target) -> LookAt {
+    match t {
+        Target::Point(p) => {
+            if !finite3(*p) {
+                cx.problem(at, format!("{field} must be finite, got {}", fmt3(*p)));
+            }
+            LookAt::Point(Vec3::from(*p))
+        }
+        Target::Entity(name) => match cx.entities.iter().position(|e| &e.name == name) {
+            Some(i) => LookAt::Entity(i),
+            None => {
+                let hint = did_you_mean(name, cx.entities.iter().map(|e| e.name.as_str()));
+                cx.problem(at, format!("{field}: unknown entity \"{name}\"{hint}"));
+                LookAt::Point(Vec3::ZERO)
+            }
+        },
+    }
+}
+
+fn check_camera(cx: &mut Ctx, c: &CameraFile) -> Camera {
+    let at = "camera";
+    let (sw, sh) = c.sensor_mm;
+    if !(sw.is_finite() && sh.is_finite() && sw > 0.0 && sh > 0.0) {
+        cx.problem(at, format!("sensor_mm must be positive, got ({sw}, {sh})"));
+    }
+    let fov_y = match (c.fov_deg, c.focal_mm) {
+        (Some(_), Some(_)) => {
+            cx.problem(at, "give fov_deg or focal_mm, not both");
+            40f32.to_radians()
+        }
+        (Some(f), None) => {
+            if !(f.is_finite() && f > 0.0 && f < 180.0) {
+                cx.problem(at, format!("fov_deg must be in (0, 180), got {f}"));
+            }
+            f.to_radians()
+        }
+        (None, Some(mm)) => {
+            if !(mm.is_finite() && mm > 0.0) {
+                cx.problem(at, format!("focal_mm must be > 0, got {mm}"));
+            }
+            2.0 * (sh / (2.0 * mm)).atan()
+        }
+        (None, None) => 40f32.to_radians(),
+    };
+    if !(c.near.is_finite() && c.near > 0.0 && c.far.is_finite() && c.far > c.near) {
+        cx.problem(
+            at,
+            format!("need 0 < near < far, got near {} far {}", c.near, c.far),
+        );
+    }
+    if !finite3(c.at) {
+        cx.problem(at, format!("at must be finite, got {}", fmt3(c.at)));
+    }
+    let default_target = look_at(cx, at, "look_at", &c.look_at);
+    let mut keys = Vec::new();
+    if c.keys.is_empty() {
+        keys.push(CameraKey {
+            t: 0.0,
+            at: Vec3::from(c.at),
+            look_at: default_target,
+        });
+    }
+    let mut last = f32::NEG_INFINITY;
+    for (i, k) in c.keys.iter().enumerate() {
+        let kat = format!("camera.keys[{i}]");
+        if !(k.t.is_finite() && k.t >= 0.0 && k.t > last) {
+            cx.problem(
+                &kat,
+                format!("t must be >= 0 and after the previous key, got {}", k.t),
+            );
+        }
+        last = k.t;
+        if !finite3(k.at) {
+            cx.problem(&kat, format!("at must be finite, got {}", fmt3(k.at)));
+        }
+        let target = match &k.look_at {
+            Some(t) => look_at(cx, &kat, "look_at", t),
+            None => default_target,
+        };
+        keys.push(CameraKey {
+            t: k.t,
+            at: Vec3::from(k.at),
+            look_at: target,
+        });
+    }
+    Camera {
+        fov_y,
+        sensor_mm: c.sensor_mm,
+        keys,
+        near: c.near,
+        far: c.far,
+    }
+}
+
+fn check_lights(cx: &mut Ctx, lights: &[LightFile]) -> Vec<Light> {
+    let mut out = Vec::new();
+    for (i, l) in lights.iter().enumerate() {
+        let at = format!("lights[{i}]");
+        let color = |cx: &mut Ctx, c: &Color| {
+            resolve_color(c).unwrap_or_else(|e| {
+                cx.problem(&at, format!("color: {e}"));
+                [1.0; 3]
+            })
+        };
+        let check_intensity = |cx: &mut Ctx, v: f32| {
+            if !(v.is_finite() && v >= 0.0) {
+                cx.problem(&at, format!("intensity must be >= 0, got {v}"));
+            }
+        };
+        let light = match l {
+            LightFile::Sun {
+                direction,
+                color: c,
+                intensity,
+                angle_deg,
+            } => {
+                let d = Vec3::from(*direction);
+                if !(d.is_finite() && d.length() > 1e-6) {
+                    cx.problem(
+                        &at,
+                        format!(
+                            "direction must be a non-zero vector, got {}",
+                            fmt3(*direction)
+                        ),
+                    );
+                }
+                if !(angle_deg.is_finite() && *angle_deg >= 0.0 && *angle_deg < 90.0) {
+                    cx.problem(
+                        &at,
+                        format!("angle_deg must be in [0, 90), got {angle_deg}"),
+                    );
+                }
+                check_intensity(cx, *intensity);
+                Light::Sun {
+                    direction: d.normalize_or_zero(),
+                    color: color(cx, c),
+                    intensity: *intensity,
+                    angle: angle_deg.to_radians(),
+                }
+            }
+            LightFile::Point {
+                at: p,
+                color: c,
+                intensity,
+            } => {
+                if !finite3(*p) {
+                    cx.problem(&at, "at must be finite");
+                }
+                check_intensity(cx, *intensity);
+                Light::Point {
+                    at: Vec3::from(*p),
+                    color: color(cx, c),
+                    intensity: *intensity,
+                }
+            }
+            LightFile::Spot {
+                at: p,
+                look_at: t,
+                color: c,
+                intensity,
+                cone_deg,
+            } => {
+                if !finite3(*p) {
+                    cx.problem(&at, "at must be finite");
+                }
+                if !(cone_deg.is_finite() && *cone_deg > 0.0 && *cone_deg < 180.0) {
+                    cx.problem(&at, format!("cone_deg must be in (0, 180), got {cone_deg}"));
+                }
+                check_intensity(cx, *intensity);
+                let target = look_at(cx, &at, "look_at", t);
+                Light::Spot {
+                    at: Vec3::from(*p),
+                    look_at: target,
+                    color: color(cx, c),
+                    intensity: *intensity,
+                    cone: cone_deg.to_radians(),
+                }
+            }
+            LightFile::Ambient {
+                color: c,
+                intensity,
+            } => {
+                check_intensity(cx, *intensity);
+                Light::Ambient {
+                    color: color(cx, c),
+                    intensity: *intensity,
+                }
+            }
+            LightFile::Rig(name) => {
+                if !LIGHT_RIGS.contains(&name.as_str()) {
+                    let hint = did_you_mean(name, LIGHT_RIGS.iter().copied());
+                    cx.problem(
+                        &at,
+                        format!(
+                            "unknown light rig \"{name}\"{hint}; known rigs: {}",
+                            LIGHT_RIGS.join(", ")
+                        ),
+                    );
+                }
+                Light::Rig(name.clone())
+            }
+        };
+        out.push(light);
+    }
+    out
+}
