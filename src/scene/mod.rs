@@ -129,3 +129,6 @@ pub fn parse_file(text: &str, shown: &str) -> Result<SceneFile, SceneError> {
             message: e.code.to_string(),
         })
 }
+
+#[cfg(test)]
+mod tests;

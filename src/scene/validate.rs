@@ -63,11 +63,16 @@ struct Ctx<'a> {
     entities: Vec<Entity>,
     bodies: Vec<Body>,
     names: BTreeMap<String, String>,
+    /// Entities that failed their own checks: references to them report nothing more.
+    broken: BTreeSet<String>,
+    /// Problems raised, duplicates included.
+    raised: usize,
     too_many: bool,
 }
 
 impl Ctx<'_> {
     fn problem(&mut self, at: &str, message: impl Into<String>) {
+        self.raised += 1;
         let p = Problem {
             at: at.to_string(),
             message: message.into(),
@@ -92,6 +97,8 @@ pub(crate) fn validate(file: &SceneFile, origin: &Origin) -> Result<Scene, Vec<P
         entities: Vec::new(),
         bodies: Vec::new(),
         names: BTreeMap::new(),
+        broken: BTreeSet::new(),
+        raised: 0,
         too_many: false,
     };
 
@@ -1068,8 +1075,9 @@ fn add_entity(
     let parent_world = parent.map_or(Pose::IDENTITY, |p| cx.entities[p].world);
     let world = parent_world * local;
 
+    let problems_before = cx.raised;
     let shape = match &e.shape {
-        Some(s) => Some(resolve_shape(cx, s, label, copy.scale)?),
+        Some(s) => resolve_shape(cx, s, label, copy.scale),
         None => None,
     };
     let material = match &e.material {
@@ -1095,6 +1103,11 @@ fn add_entity(
         );
     }
 
+    if cx.raised > problems_before {
+        // Keep checking the rest of the scene, but do not build on a broken entity.
+        cx.broken.insert(full_name.to_string());
+        return None;
+    }
     let idx = cx.entities.len();
     let is_ground = matches!(shape, Some(Shape::Ground));
     let is_trimesh = matches!(shape, Some(Shape::TriMesh(_)));
@@ -1302,6 +1315,7 @@ fn check_bodies(cx: &mut Ctx) {
 fn body_of(cx: &mut Ctx, at: &str, field: &str, name: &str) -> Option<usize> {
     let idx = cx.entities.iter().position(|e| e.name == name);
     match idx {
+        None if cx.broken.contains(name) => None,
         None => {
             let hint = did_you_mean(name, cx.entities.iter().map(|e| e.name.as_str()));
             cx.problem(at, format!("{field}: unknown entity \"{name}\"{hint}"));
@@ -1490,7 +1504,7 @@ fn check_event(
         cx.problem(at, format!("at must be >= 0 s, got {}", ev.at));
         return None;
     }
-    if ev.at > duration {
+    if duration.is_finite() && duration > 0.0 && ev.at > duration {
         cx.problem(
             at,
             format!("at {} s is after the clip ends ({duration} s)", ev.at),
@@ -1569,6 +1583,7 @@ fn look_at(cx: &mut Ctx, at: &str, field: &str, t: &Target) -> LookAt {
         }
         Target::Entity(name) => match cx.entities.iter().position(|e| &e.name == name) {
             Some(i) => LookAt::Entity(i),
+            None if cx.broken.contains(name) => LookAt::Point(Vec3::ZERO),
             None => {
                 let hint = did_you_mean(name, cx.entities.iter().map(|e| e.name.as_str()));
                 cx.problem(at, format!("{field}: unknown entity \"{name}\"{hint}"));
