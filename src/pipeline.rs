@@ -35,7 +35,7 @@ impl PipelineError {
     pub fn is_bad_input(&self) -> bool {
         matches!(
             self,
-            PipelineError::Scene(SceneError::Syntax { .. } | SceneError::Invalid { .. })
+            PipelineError::Scene(_)
                 | PipelineError::Replay { .. }
                 | PipelineError::Output(OutputError::Format { .. })
         )

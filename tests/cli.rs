@@ -1,1 +1,206 @@
+//! Integration tests: drive the real `cinegraph` binary, one temp folder per test.
 
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_cinegraph"));
+    c.current_dir(env!("CARGO_MANIFEST_DIR"));
+    c
+}
+
+fn run(args: &[&str]) -> Output {
+    bin().args(args).output().expect("the cinegraph binary runs")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn scenes() -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "ron"))
+        .collect();
+    v.sort();
+    v
+}
+
+fn json(path: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[test]
+fn check_accepts_every_bundled_scene() {
+    let mut args = vec!["check".to_string()];
+    args.extend(scenes().iter().map(|p| p.display().to_string()));
+    let out = bin().args(&args).output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert_eq!(stdout.lines().filter(|l| l.starts_with("ok: ")).count(), scenes().len(), "{stdout}");
+}
+
+#[test]
+fn check_points_at_syntax_errors_and_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("bad.ron");
+    std::fs::write(&p, "Scene(\n  version: 1,\n  name: \"x\",\n  duration: 1.0,\n  entities: [(name: \"b\", shape: Spher(radius: 1.0))],\n)\n").unwrap();
+    let out = run(&["check", p.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(err.contains(&format!("{}:5:", p.display())), "{err}");
+    assert!(err.contains("Sphere"), "{err}");
+}
+
+#[test]
+fn check_lists_every_semantic_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("bad.ron");
+    std::fs::write(
+        &p,
+        r#"Scene(version: 1, name: "x", duration: 1.0, physics_hz: 250,
+  entities: [(name: "door", shape: Box(size: (1, 2, 0.1))),
+             (name: "ball", shape: Sphere(radius: 0.1), mass: -1)],
+  joints: [(name: "hinge", kind: Hinge(axis: (0, 1, 0)), b: "dor", anchor: (0, 0, 0))])"#,
+    )
+    .unwrap();
+    let out = run(&["check", p.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(err.contains("3 problems"), "{err}");
+    assert!(err.contains(r#"entities[1] "ball": mass must be > 0, got -1"#), "{err}");
+    assert!(err.contains(r#"joints[0] "hinge": b: unknown entity "dor"; did you mean "door"?"#), "{err}");
+    assert!(err.contains("physics_hz: must be an integer multiple of fps (24), got 250"), "{err}");
+}
+
+#[test]
+fn missing_scene_and_bad_usage_exit_2() {
+    let out = run(&["check", "no/such/scene.ron"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("no/such/scene.ron"));
+    let out = run(&["simulate"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn simulate_writes_the_output_contract() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("out");
+    let out = run(&["simulate", "scenes/domino_run.ron", "-o", out_dir.to_str().unwrap(), "--plot"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+
+    let meta = json(&out_dir.join("metadata.json"));
+    assert_eq!(meta["format"], "cinegraph/metadata/1");
+    assert_eq!(meta["frame_count"], 96);
+    let objects = meta["objects"].as_array().unwrap();
+    assert_eq!(objects.len(), 22);
+    let ball = objects.iter().find(|o| o["name"] == "ball").unwrap();
+    assert_eq!(ball["positions"].as_array().unwrap().len(), 96);
+    assert_eq!(ball["rotations"][0].as_array().unwrap().len(), 4);
+    // Steel ball of radius 5 cm: 7850 * 4/3 pi 0.05^3 = 4.11 kg.
+    let mass = ball["mass"].as_f64().unwrap();
+    assert!((mass - 4.110).abs() < 0.01, "mass {mass}");
+    // Every domino ends up knocked over (tilted past 45 degrees).
+    for d in objects.iter().filter(|o| o["name"].as_str().unwrap().starts_with("domino[")) {
+        let w = d["rotations"][95][3].as_f64().unwrap().abs();
+        let tilt = 2.0 * w.min(1.0).acos().to_degrees();
+        assert!(tilt > 45.0, "{} tilted only {tilt} degrees", d["name"]);
+    }
+
+    let events = json(&out_dir.join("events.json"));
+    let collisions = events["collisions"].as_array().unwrap();
+    assert!(
+        collisions.iter().any(|c| c["a"] == "domino[0]" && c["b"] == "ball" || c["a"] == "ball" && c["b"] == "domino[0]"),
+        "the ball must hit the first domino"
+    );
+    assert!(collisions.iter().any(|c| c["a"] == "domino[18]" && c["b"] == "domino[19]"));
+
+    let replay = json(&out_dir.join("replay.json"));
+    assert_eq!(replay["frame_hashes"].as_array().unwrap().len(), 96);
+
+    let png = image::open(out_dir.join("energy.png")).unwrap();
+    assert_eq!((png.width(), png.height()), (1000, 700));
+
+    // Atomic writes leave no temporary files behind.
+    let names: Vec<String> = std::fs::read_dir(&out_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(names.iter().all(|n| !n.contains(".tmp-")), "{names:?}");
+}
+
+#[test]
+fn replay_verify_proves_a_rerun_bit_identical() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(&["simulate", "scenes/newtons_cradle.ron", "-o", dir.path().to_str().unwrap(), "-q"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = run(&["replay", "verify", dir.path().join("replay.json").to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout).trim(), "bit-identical, 90 frames");
+}
+
+#[test]
+fn two_processes_write_identical_files() {
+    let dir = tempfile::tempdir().unwrap();
+    for scene in scenes() {
+        let a = dir.path().join("a");
+        let b = dir.path().join("b");
+        for d in [&a, &b] {
+            let out = run(&["simulate", scene.to_str().unwrap(), "-o", d.to_str().unwrap(), "-q"]);
+            assert!(out.status.success(), "{}", text(&out.stderr));
+        }
+        for f in ["metadata.json", "events.json", "replay.json"] {
+            let x = std::fs::read(a.join(f)).unwrap();
+            let y = std::fs::read(b.join(f)).unwrap();
+            assert!(x == y, "{f} differs between two runs of {}", scene.display());
+        }
+    }
+}
+
+#[test]
+fn replay_verify_names_the_first_divergent_frame_and_entity() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(&["simulate", "scenes/billiards_break.ron", "-o", dir.path().to_str().unwrap(), "-q"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // Pretend the recording saw something else at frame 10 for the cue ball.
+    let rp = dir.path().join("replay.json");
+    let mut replay = json(&rp);
+    replay["frame_hashes"][10] = serde_json::Value::from("00000000000000000000000000000000");
+    std::fs::write(&rp, serde_json::to_string(&replay).unwrap()).unwrap();
+    let mp = dir.path().join("metadata.json");
+    let mut meta = json(&mp);
+    let cue = meta["objects"].as_array().unwrap().iter().position(|o| o["name"] == "cue").unwrap();
+    meta["objects"][cue]["positions"][10][0] = serde_json::Value::from(123.0);
+    std::fs::write(&mp, serde_json::to_string(&meta).unwrap()).unwrap();
+
+    let out = run(&["replay", "verify", rp.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = text(&out.stdout);
+    assert!(stdout.starts_with("diverged at frame 10 "), "{stdout}");
+    assert!(stdout.contains(r#"entity "cue""#), "{stdout}");
+}
+
+#[test]
+fn replay_of_an_edited_scene_is_refused_with_its_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(&["simulate", "scenes/stairs_bounce.ron", "-o", dir.path().to_str().unwrap(), "-q"]);
+    assert!(out.status.success());
+    let rp = dir.path().join("replay.json");
+    let mut replay = json(&rp);
+    replay["frame_hashes"].as_array_mut().unwrap().pop();
+    std::fs::write(&rp, serde_json::to_string(&replay).unwrap()).unwrap();
+    let out = run(&["replay", "verify", rp.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("records 95 frames but the scene has 96"), "{}", text(&out.stderr));
+}
+
+#[test]
+fn unwritable_output_fails_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("not_a_dir");
+    std::fs::write(&file, "x").unwrap();
+    let out = run(&["simulate", "scenes/movi_a.ron", "-o", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("not_a_dir"), "{}", text(&out.stderr));
+}
