@@ -12,7 +12,9 @@ const STEPS: u64 = 480;
 
 fn cubes(c: &mut Criterion) {
     let mut group = c.benchmark_group("physics");
-    group.sample_size(10).measurement_time(Duration::from_secs(20));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(20));
     for n in [100, 1000] {
         let path = format!("{}/benches/cubes_{n}.ron", env!("CARGO_MANIFEST_DIR"));
         let scene = match cinegraph::scene::load(path.as_ref()) {
@@ -37,10 +39,17 @@ fn cubes(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("scene");
     group.sample_size(20);
-    let text = std::fs::read_to_string(format!("{}/benches/cubes_1000.ron", env!("CARGO_MANIFEST_DIR")))
-        .unwrap_or_default();
+    let text = std::fs::read_to_string(format!(
+        "{}/benches/cubes_1000.ron",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap_or_default();
     group.bench_function("parse_validate_cubes_1000", |b| {
-        b.iter(|| black_box(cinegraph::scene::parse_str(&text, "bench", ".".as_ref()).map(|s| s.entities.len())))
+        b.iter(|| {
+            black_box(
+                cinegraph::scene::parse_str(&text, "bench", ".".as_ref()).map(|s| s.entities.len()),
+            )
+        })
     });
     group.finish();
 }

@@ -10,7 +10,10 @@ fn bin() -> Command {
 }
 
 fn run(args: &[&str]) -> Output {
-    bin().args(args).output().expect("the cinegraph binary runs")
+    bin()
+        .args(args)
+        .output()
+        .expect("the cinegraph binary runs")
 }
 
 fn text(b: &[u8]) -> String {
@@ -18,11 +21,12 @@ fn text(b: &[u8]) -> String {
 }
 
 fn scenes() -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "ron"))
-        .collect();
+    let mut v: Vec<PathBuf> =
+        std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "ron"))
+            .collect();
     v.sort();
     v
 }
@@ -38,7 +42,11 @@ fn check_accepts_every_bundled_scene() {
     let out = bin().args(&args).output().unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
-    assert_eq!(stdout.lines().filter(|l| l.starts_with("ok: ")).count(), scenes().len(), "{stdout}");
+    assert_eq!(
+        stdout.lines().filter(|l| l.starts_with("ok: ")).count(),
+        scenes().len(),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -69,9 +77,18 @@ fn check_lists_every_semantic_problem() {
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);
     assert!(err.contains("3 problems"), "{err}");
-    assert!(err.contains(r#"entities[1] "ball": mass must be > 0, got -1"#), "{err}");
-    assert!(err.contains(r#"joints[0] "hinge": b: unknown entity "dor"; did you mean "door"?"#), "{err}");
-    assert!(err.contains("physics_hz: must be an integer multiple of fps (24), got 250"), "{err}");
+    assert!(
+        err.contains(r#"entities[1] "ball": mass must be > 0, got -1"#),
+        "{err}"
+    );
+    assert!(
+        err.contains(r#"joints[0] "hinge": b: unknown entity "dor"; did you mean "door"?"#),
+        "{err}"
+    );
+    assert!(
+        err.contains("physics_hz: must be an integer multiple of fps (24), got 250"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -87,7 +104,13 @@ fn missing_scene_and_bad_usage_exit_2() {
 fn simulate_writes_the_output_contract() {
     let dir = tempfile::tempdir().unwrap();
     let out_dir = dir.path().join("out");
-    let out = run(&["simulate", "scenes/domino_run.ron", "-o", out_dir.to_str().unwrap(), "--plot"]);
+    let out = run(&[
+        "simulate",
+        "scenes/domino_run.ron",
+        "-o",
+        out_dir.to_str().unwrap(),
+        "--plot",
+    ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
 
     let meta = json(&out_dir.join("metadata.json"));
@@ -102,7 +125,10 @@ fn simulate_writes_the_output_contract() {
     let mass = ball["mass"].as_f64().unwrap();
     assert!((mass - 4.110).abs() < 0.01, "mass {mass}");
     // Every domino ends up knocked over (tilted past 45 degrees).
-    for d in objects.iter().filter(|o| o["name"].as_str().unwrap().starts_with("domino[")) {
+    for d in objects
+        .iter()
+        .filter(|o| o["name"].as_str().unwrap().starts_with("domino["))
+    {
         let w = d["rotations"][95][3].as_f64().unwrap().abs();
         let tilt = 2.0 * w.min(1.0).acos().to_degrees();
         assert!(tilt > 45.0, "{} tilted only {tilt} degrees", d["name"]);
@@ -111,10 +137,17 @@ fn simulate_writes_the_output_contract() {
     let events = json(&out_dir.join("events.json"));
     let collisions = events["collisions"].as_array().unwrap();
     assert!(
-        collisions.iter().any(|c| c["a"] == "domino[0]" && c["b"] == "ball" || c["a"] == "ball" && c["b"] == "domino[0]"),
+        collisions
+            .iter()
+            .any(|c| c["a"] == "domino[0]" && c["b"] == "ball"
+                || c["a"] == "ball" && c["b"] == "domino[0]"),
         "the ball must hit the first domino"
     );
-    assert!(collisions.iter().any(|c| c["a"] == "domino[18]" && c["b"] == "domino[19]"));
+    assert!(
+        collisions
+            .iter()
+            .any(|c| c["a"] == "domino[18]" && c["b"] == "domino[19]")
+    );
 
     let replay = json(&out_dir.join("replay.json"));
     assert_eq!(replay["frame_hashes"].as_array().unwrap().len(), 96);
@@ -133,9 +166,19 @@ fn simulate_writes_the_output_contract() {
 #[test]
 fn replay_verify_proves_a_rerun_bit_identical() {
     let dir = tempfile::tempdir().unwrap();
-    let out = run(&["simulate", "scenes/newtons_cradle.ron", "-o", dir.path().to_str().unwrap(), "-q"]);
+    let out = run(&[
+        "simulate",
+        "scenes/newtons_cradle.ron",
+        "-o",
+        dir.path().to_str().unwrap(),
+        "-q",
+    ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    let out = run(&["replay", "verify", dir.path().join("replay.json").to_str().unwrap()]);
+    let out = run(&[
+        "replay",
+        "verify",
+        dir.path().join("replay.json").to_str().unwrap(),
+    ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout).trim(), "bit-identical, 90 frames");
 }
@@ -147,13 +190,23 @@ fn two_processes_write_identical_files() {
         let a = dir.path().join("a");
         let b = dir.path().join("b");
         for d in [&a, &b] {
-            let out = run(&["simulate", scene.to_str().unwrap(), "-o", d.to_str().unwrap(), "-q"]);
+            let out = run(&[
+                "simulate",
+                scene.to_str().unwrap(),
+                "-o",
+                d.to_str().unwrap(),
+                "-q",
+            ]);
             assert!(out.status.success(), "{}", text(&out.stderr));
         }
         for f in ["metadata.json", "events.json", "replay.json"] {
             let x = std::fs::read(a.join(f)).unwrap();
             let y = std::fs::read(b.join(f)).unwrap();
-            assert!(x == y, "{f} differs between two runs of {}", scene.display());
+            assert!(
+                x == y,
+                "{f} differs between two runs of {}",
+                scene.display()
+            );
         }
     }
 }
@@ -161,7 +214,13 @@ fn two_processes_write_identical_files() {
 #[test]
 fn replay_verify_names_the_first_divergent_frame_and_entity() {
     let dir = tempfile::tempdir().unwrap();
-    let out = run(&["simulate", "scenes/billiards_break.ron", "-o", dir.path().to_str().unwrap(), "-q"]);
+    let out = run(&[
+        "simulate",
+        "scenes/billiards_break.ron",
+        "-o",
+        dir.path().to_str().unwrap(),
+        "-q",
+    ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     // Pretend the recording saw something else at frame 10 for the cue ball.
     let rp = dir.path().join("replay.json");
@@ -170,7 +229,12 @@ fn replay_verify_names_the_first_divergent_frame_and_entity() {
     std::fs::write(&rp, serde_json::to_string(&replay).unwrap()).unwrap();
     let mp = dir.path().join("metadata.json");
     let mut meta = json(&mp);
-    let cue = meta["objects"].as_array().unwrap().iter().position(|o| o["name"] == "cue").unwrap();
+    let cue = meta["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|o| o["name"] == "cue")
+        .unwrap();
     meta["objects"][cue]["positions"][10][0] = serde_json::Value::from(123.0);
     std::fs::write(&mp, serde_json::to_string(&meta).unwrap()).unwrap();
 
@@ -184,7 +248,13 @@ fn replay_verify_names_the_first_divergent_frame_and_entity() {
 #[test]
 fn replay_of_an_edited_scene_is_refused_with_its_reason() {
     let dir = tempfile::tempdir().unwrap();
-    let out = run(&["simulate", "scenes/stairs_bounce.ron", "-o", dir.path().to_str().unwrap(), "-q"]);
+    let out = run(&[
+        "simulate",
+        "scenes/stairs_bounce.ron",
+        "-o",
+        dir.path().to_str().unwrap(),
+        "-q",
+    ]);
     assert!(out.status.success());
     let rp = dir.path().join("replay.json");
     let mut replay = json(&rp);
@@ -192,7 +262,11 @@ fn replay_of_an_edited_scene_is_refused_with_its_reason() {
     std::fs::write(&rp, serde_json::to_string(&replay).unwrap()).unwrap();
     let out = run(&["replay", "verify", rp.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("records 95 frames but the scene has 96"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("records 95 frames but the scene has 96"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]
@@ -200,7 +274,16 @@ fn unwritable_output_fails_cleanly() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("not_a_dir");
     std::fs::write(&file, "x").unwrap();
-    let out = run(&["simulate", "scenes/movi_a.ron", "-o", file.to_str().unwrap()]);
+    let out = run(&[
+        "simulate",
+        "scenes/movi_a.ron",
+        "-o",
+        file.to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("not_a_dir"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("not_a_dir"),
+        "{}",
+        text(&out.stderr)
+    );
 }

@@ -75,7 +75,7 @@ fn default_resolution() -> (u32, u32) {
 
 /// A physical and visual material.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename = "Material")]
 pub struct MaterialFile {
     /// Base color: `"#rrggbb"` (sRGB) or `(r, g, b)` linear RGB in `[0, 1]`.
     #[serde(default = "default_color")]
@@ -180,7 +180,7 @@ fn read_floats<'de, A: SeqAccess<'de>, const N: usize>(
 /// An entity (or, under `prefabs`, a template). Every field is optional so that a
 /// prefab's fields can be overridden one by one.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename = "Entity")]
 pub struct EntityFile {
     /// Unique name; repeated entities become `name[0]`, `name[1]`, ….
     #[serde(default)]
@@ -221,7 +221,7 @@ pub struct EntityFile {
 
 /// A shape. Axis-symmetric shapes stand along local +Y, centered on the entity's origin.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename = "Shape")]
 pub enum ShapeFile {
     /// A ball.
     Sphere {
@@ -280,7 +280,7 @@ fn one() -> f32 {
 
 /// How an entity moves.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename = "Body")]
 pub enum BodyFile {
     /// Never moves.
     Fixed,
@@ -332,7 +332,7 @@ fn yes() -> bool {
 
 /// A kinematic keyframe.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename = "Key")]
 pub struct KeyFile {
     /// Time, s.
     pub t: f32,
@@ -355,7 +355,7 @@ pub enum Ease {
 
 /// Copies of an entity. Copies are named `name[0]`, `name[1]`, … in the listed order.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename = "Repeat")]
 pub enum RepeatFile {
     /// `count` copies, copy `i` offset by `i * step`.
     Line {
@@ -437,7 +437,7 @@ pub enum RepeatFile {
 
 /// Seeded random per-copy offsets: uniform in `[-at, at]` and `[-rotate_deg, rotate_deg]`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename = "Jitter")]
 pub struct JitterFile {
     /// Largest offset per axis, m.
     #[serde(default)]
@@ -449,7 +449,7 @@ pub struct JitterFile {
 
 /// A joint between body `a` (or the world) and body `b`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename = "Joint")]
 pub struct JointFile {
     /// Unique joint name.
     pub name: String,
@@ -472,7 +472,7 @@ pub struct JointFile {
 
 /// Joint kinds.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename = "JointKind")]
 pub enum JointKindFile {
     /// No relative motion.
     Fixed,
@@ -516,7 +516,7 @@ pub enum JointKindFile {
 
 /// A velocity motor.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename = "Motor")]
 pub struct MotorFile {
     /// Target velocity (rad/s for hinges, m/s for sliders).
     pub velocity: f32,
@@ -527,7 +527,7 @@ pub struct MotorFile {
 
 /// An action on a body at a time (or over an interval).
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename = "TimedEvent")]
 pub struct TimedEventFile {
     /// Start time, s.
     pub at: f32,
@@ -542,7 +542,7 @@ pub struct TimedEventFile {
 
 /// What a timed event does.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename = "Action")]
 pub enum ActionFile {
     /// Linear impulse at the center of mass, N·s.
     Impulse([f32; 3]),
@@ -569,7 +569,7 @@ pub enum ActionFile {
 
 /// The camera. Consumed by the renderer; validated here.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename = "Camera")]
 pub struct CameraFile {
     /// Vertical field of view, degrees (default 40 unless `focal_mm` is given).
     #[serde(default)]
@@ -627,7 +627,7 @@ fn default_far() -> f32 {
 
 /// A camera keyframe.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename = "CameraKey")]
 pub struct CameraKeyFile {
     /// Time, s.
     pub t: f32,
@@ -683,7 +683,7 @@ impl<'de> Deserialize<'de> for Target {
 
 /// A light. Consumed by the renderer; validated here.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename = "Light")]
 pub enum LightFile {
     /// A distant sun.
     Sun {

@@ -233,7 +233,7 @@ fn check_header(cx: &mut Ctx, f: &SceneFile) -> u32 {
             "physics_hz",
             format!("must be in 1..={MAX_PHYSICS_HZ}, got {}", f.physics_hz),
         );
-    } else if f.fps > 0 && f.physics_hz % f.fps != 0 {
+    } else if f.fps > 0 && !f.physics_hz.is_multiple_of(f.fps) {
         let suggestion = f.physics_hz.div_ceil(f.fps) * f.fps;
         cx.problem(
             "physics_hz",
@@ -259,7 +259,7 @@ fn check_header(cx: &mut Ctx, f: &SceneFile) -> u32 {
     let mut frames = 0u64;
     if f.duration.is_finite() && f.duration > 0.0 && f.fps > 0 {
         let exact = f64::from(f.duration) * f64::from(f.fps);
-        frames = exact.round().max(1.0).min(1e12) as u64;
+        frames = exact.round().clamp(1.0, 1e12) as u64;
         if frames > MAX_FRAMES {
             cx.problem(
                 "duration",
@@ -1384,7 +1384,7 @@ fn check_joints(cx: &mut Ctx, f: &SceneFile) -> Vec<Joint> {
                 None => Some(None),
                 Some(m) => {
                     let max = m.max_force.unwrap_or(f32::MAX);
-                    if !m.velocity.is_finite() || !(max > 0.0) || max.is_nan() {
+                    if !m.velocity.is_finite() || max.is_nan() || max <= 0.0 {
                         cx.problem(&at, format!("kind: motor needs a finite velocity and max_force > 0, got velocity {} max_force {max}", m.velocity));
                         None
                     } else {
