@@ -123,6 +123,10 @@ fn shared_shape(shape: &Shape, name: &str) -> Result<SharedShape, PhysicsError> 
     })
 }
 
+/// Velocity motors drive hard toward their target (rapier's acceleration-based model
+/// scales this by the effective mass): `max_force` is what limits them.
+const MOTOR_DAMPING: f32 = 100.0;
+
 /// A joint frame at the anchor whose local +X is `axis` (rapier frees AngX for hinges and
 /// LinX for sliders), expressed in each body's frame.
 fn generic_joint(joint: &Joint, pose_a: Pose, pose_b: Pose) -> rapier3d::prelude::GenericJoint {
@@ -143,7 +147,7 @@ fn generic_joint(joint: &Joint, pose_a: Pose, pose_b: Pose) -> rapier3d::prelude
             }
             if let Some(m) = motor {
                 b = b
-                    .motor_velocity(JointAxis::AngX, m.velocity, 1.0)
+                    .motor_velocity(JointAxis::AngX, m.velocity, MOTOR_DAMPING)
                     .motor_max_force(JointAxis::AngX, m.max_force);
             }
             b
@@ -155,7 +159,7 @@ fn generic_joint(joint: &Joint, pose_a: Pose, pose_b: Pose) -> rapier3d::prelude
             }
             if let Some(m) = motor {
                 b = b
-                    .motor_velocity(JointAxis::LinX, m.velocity, 1.0)
+                    .motor_velocity(JointAxis::LinX, m.velocity, MOTOR_DAMPING)
                     .motor_max_force(JointAxis::LinX, m.max_force);
             }
             b

@@ -219,6 +219,14 @@ impl Simulation {
         }
     }
 
+    /// Records the contacts still accumulating impulse and takes every contact left.
+    fn finish_contacts(&mut self) -> Vec<Collision> {
+        let clock = *self.world.resource::<Clock>();
+        let mut log = self.world.resource_mut::<ContactLog>();
+        log.state.flush(clock);
+        std::mem::take(&mut log.state.done)
+    }
+
     /// Takes the contacts completed so far.
     fn take_collisions(&mut self) -> Vec<Collision> {
         std::mem::take(&mut self.world.resource_mut::<ContactLog>().state.done)
@@ -313,7 +321,7 @@ pub fn simulate(scene: &Scene, progress: &dyn Progress) -> Result<Trajectory, Ph
         frames.push(sim.sample(scene));
         progress.advance(1);
     }
-    collisions.extend(sim.take_collisions());
+    collisions.extend(sim.finish_contacts());
     progress.finish();
     Ok(Trajectory {
         fps: scene.fps,

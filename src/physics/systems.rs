@@ -247,8 +247,15 @@ pub(super) fn track_contacts(
         }
     }
     for key in finished {
-        let Some(p) = log.state.pending.remove(&key) else {
-            continue;
+        log.state.finalize(key, *clock);
+    }
+}
+
+impl ContactLogState {
+    /// Records a pending contact with the impulse gathered so far.
+    fn finalize(&mut self, key: (usize, usize), clock: Clock) {
+        let Some(p) = self.pending.remove(&key) else {
+            return;
         };
         let (point, normal) = if p.impulse > 0.0 {
             (
@@ -260,7 +267,7 @@ pub(super) fn track_contacts(
         } else {
             (p.first_point, p.first_normal)
         };
-        log.state.done.push(Collision {
+        self.done.push(Collision {
             frame: (p.step / u64::from(clock.substeps.max(1))) as u32,
             step: p.step,
             time: p.step as f64 / f64::from(clock.hz.max(1)),
@@ -270,6 +277,20 @@ pub(super) fn track_contacts(
             normal,
             impulse: p.impulse,
         });
+    }
+
+    /// Records every contact still accumulating (at the end of a clip).
+    pub(super) fn flush(&mut self, clock: Clock) {
+        let keys: Vec<(usize, usize)> = self.pending.keys().copied().collect();
+        let mut flushed = Vec::new();
+        for key in keys {
+            self.finalize(key, clock);
+            if let Some(c) = self.done.pop() {
+                flushed.push(c);
+            }
+        }
+        flushed.sort_by_key(|c| (c.step, c.a, c.b));
+        self.done.extend(flushed);
     }
 }
 

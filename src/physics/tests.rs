@@ -307,3 +307,321 @@ fn snapshot_of_another_scene_is_refused() {
         Err(super::PhysicsError::SnapshotMismatch { .. })
     ));
 }
+
+// ---- joints, timed events, kinematic bodies ----
+
+fn angle_about_z(q: glam::Quat) -> f32 {
+    let (axis, angle) = q.to_axis_angle();
+    angle * axis.z.signum()
+}
+
+#[test]
+fn hinge_limits_hold_and_motor_drives() {
+    // Two hinged bars in zero gravity: one limited to +-10 degrees and kicked hard, one
+    // driven by a 2 rad/s motor.
+    let s = scene(
+        r#"Scene(version: 1, name: "hinges", duration: 2.0, fps: 60, physics_hz: 600,
+           gravity: (0, 0, 0),
+           entities: [
+             (name: "limited", shape: Box(size: (1.0, 0.1, 0.1)), at: (0.5, 0, 0),
+              body: Dynamic(angular_velocity: (0, 0, 5), can_sleep: false)),
+             (name: "motored", shape: Box(size: (1.0, 0.1, 0.1)), at: (0.5, 3, 0),
+              body: Dynamic(can_sleep: false)),
+           ],
+           joints: [
+             (name: "lim", kind: Hinge(axis: (0, 0, 1), limits_deg: (-10, 10)), b: "limited", anchor: (0, 0, 0)),
+             (name: "mot", kind: Hinge(axis: (0, 0, 1), motor: (velocity: 2.0, max_force: 1000.0)), b: "motored", anchor: (0, 3, 0)),
+           ])"#,
+    );
+    let traj = simulate(&s, &Silent).unwrap();
+    let max_angle = traj
+        .frames
+        .iter()
+        .map(|f| angle_about_z(f.poses[0].rotation).abs())
+        .fold(0.0, f32::max);
+    assert!(
+        max_angle < 11f32.to_radians(),
+        "limited hinge reached {} degrees",
+        max_angle.to_degrees()
+    );
+    assert!(
+        max_angle > 9f32.to_radians(),
+        "the kick should reach the limit: {}",
+        max_angle.to_degrees()
+    );
+    let w = traj.frames.last().unwrap().angvel[1].z;
+    assert!((w - 2.0).abs() < 0.02, "motor speed {w} rad/s");
+    // The hinge keeps the anchor end at the pivot.
+    let end = traj.frames.last().unwrap().poses[1].transform_point(Vec3::new(-0.5, 0.0, 0.0));
+    assert!(
+        (end - Vec3::new(0.0, 3.0, 0.0)).length() < 1e-3,
+        "pivot drifted to {end}"
+    );
+}
+
+#[test]
+fn prismatic_fixed_ball_and_rope_joints_constrain() {
+    let s = scene(
+        r#"Scene(version: 1, name: "joints", duration: 1.5, fps: 60, physics_hz: 600,
+           entities: [
+             // A slider on a 45-degree rail, limited to 0.5 m of travel.
+             (name: "slider", shape: Box(size: (0.1, 0.1, 0.1)), at: (0, 5, 0), body: Dynamic(can_sleep: false)),
+             // Two welded boxes falling together.
+             (name: "w1", shape: Box(size: (0.2, 0.2, 0.2)), at: (3, 5, 0)),
+             (name: "w2", shape: Sphere(radius: 0.1), at: (3.3, 5.1, 0)),
+             // A ball-joint pendulum and a rope pendulum, both 1 m from their anchors.
+             (name: "bob", shape: Sphere(radius: 0.05), at: (6.7071, 4.2929, 0.0), body: Dynamic(can_sleep: false)),
+             (name: "roped", shape: Sphere(radius: 0.05), at: (9.5, 5.0, 0.0), body: Dynamic(can_sleep: false)),
+           ],
+           joints: [
+             (name: "rail", kind: Prismatic(axis: (1, -1, 0), limits: (0.0, 0.5)), b: "slider", anchor: (0, 5, 0)),
+             (name: "weld", kind: Fixed, a: "w1", b: "w2", anchor: (3.15, 5.05, 0)),
+             (name: "socket", kind: Ball, b: "bob", anchor: (6, 5, 0)),
+             (name: "rope", kind: Rope(length: 1.0), b: "roped", anchor: (9, 5, 0), anchor_b: (9.5, 5.0, 0.0)),
+           ])"#,
+    );
+    let traj = simulate(&s, &Silent).unwrap();
+    let first = &traj.frames[0];
+    for f in &traj.frames {
+        // Slider: stays on the rail line through (0, 5) along (1, -1), within its limits.
+        let p = f.poses[0].translation - Vec3::new(0.0, 5.0, 0.0);
+        let along = p.dot(Vec3::new(1.0, -1.0, 0.0).normalize());
+        let off = (p - along * Vec3::new(1.0, -1.0, 0.0).normalize()).length();
+        assert!(
+            off < 1e-3 && (-1e-3..=0.501).contains(&along),
+            "slider off {off} along {along}"
+        );
+        // Weld: the relative pose never changes.
+        let rel = f.poses[1].inverse() * f.poses[2];
+        let rel0 = first.poses[1].inverse() * first.poses[2];
+        assert!((rel.translation - rel0.translation).length() < 1e-3);
+        // Ball joint: the bob stays 1 m from the socket.
+        let d = f.poses[3].translation.distance(Vec3::new(6.0, 5.0, 0.0));
+        assert!((d - 1.0).abs() < 2e-3, "ball joint length {d}");
+        // Rope: never longer than 1 m (slack allowed).
+        let r = f.poses[4].translation.distance(Vec3::new(9.0, 5.0, 0.0));
+        assert!(r < 1.0 + 2e-3, "rope stretched to {r}");
+    }
+    let last = traj.frames.last().unwrap();
+    let slid = (last.poses[0].translation - Vec3::new(0.0, 5.0, 0.0)).length();
+    assert!(
+        (slid - 0.5).abs() < 2e-3,
+        "the slider should rest at its 0.5 m limit, at {slid}"
+    );
+    assert!(last.poses[1].translation.y < 0.0, "the welded pair falls");
+    let r = last.poses[4].translation.distance(Vec3::new(9.0, 5.0, 0.0));
+    assert!(r > 0.99, "the rope goes taut: {r}");
+}
+
+#[test]
+fn timed_actions_change_momentum_by_the_right_amount() {
+    // 2 kg balls in zero gravity.
+    let s = scene(
+        r#"Scene(version: 1, name: "actions", duration: 1.0, fps: 100, physics_hz: 1000,
+           gravity: (0, 0, 0),
+           entities: [
+             (name: "kicked", shape: Sphere(radius: 0.1), mass: 2.0, at: (0, 0, 0)),
+             (name: "pushed", shape: Sphere(radius: 0.1), mass: 2.0, at: (0, 5, 0)),
+             (name: "set", shape: Sphere(radius: 0.1), mass: 2.0, at: (0, 10, 0)),
+             (name: "spun", shape: Box(size: (0.2, 0.2, 0.2)), mass: 2.0, at: (0, 15, 0)),
+           ],
+           events: [
+             (at: 0.1, target: "kicked", action: Impulse((3, 0, 0))),
+             (at: 0.2, until: 0.7, target: "pushed", action: Force((0, 0, 4))),
+             (at: 0.3, target: "set", action: SetVelocity(linear: (0, -1, 0))),
+             (at: 0.3, target: "spun", action: AngularImpulse((0, 0.1, 0))),
+           ])"#,
+    );
+    let traj = simulate(&s, &Silent).unwrap();
+    let at = |t: f64| {
+        traj.frames
+            .iter()
+            .find(|f| (f.time - t).abs() < 1e-9)
+            .unwrap()
+    };
+    assert_eq!(at(0.09).linvel[0], Vec3::ZERO, "nothing before the impulse");
+    assert!(
+        (at(0.5).linvel[0].x - 1.5).abs() < 1e-4,
+        "J/m = 1.5 m/s, got {}",
+        at(0.5).linvel[0]
+    );
+    // F t / m = 4 * 0.5 / 2 = 1 m/s after the interval; half way 0.5 m/s.
+    assert!(
+        (at(0.45).linvel[1].z - 0.5).abs() < 0.01,
+        "{}",
+        at(0.45).linvel[1]
+    );
+    assert!(
+        (at(0.9).linvel[1].z - 1.0).abs() < 0.005,
+        "{}",
+        at(0.9).linvel[1]
+    );
+    assert_eq!(at(0.5).linvel[2], Vec3::new(0.0, -1.0, 0.0));
+    // Angular impulse / inertia: I = m s^2 / 6 = 2 * 0.04 / 6.
+    let w = at(0.5).angvel[3].y;
+    let expected = 0.1 / (2.0 * 0.04 / 6.0);
+    assert!(
+        (w - expected).abs() / expected < 1e-3,
+        "spin {w} expected {expected}"
+    );
+}
+
+#[test]
+fn kinematic_body_follows_its_keys_and_pushes() {
+    let s = scene(
+        r#"Scene(version: 1, name: "kin", duration: 2.0, fps: 24, physics_hz: 240,
+           entities: [
+             (name: "floor", shape: Ground),
+             (name: "pusher", shape: Box(size: (0.2, 0.4, 1.0)), at: (0, 0.2, 0),
+              body: Kinematic(keys: [(t: 0.0, at: (-1, 0.2, 0)), (t: 1.0, at: (1, 0.2, 0))])),
+             (name: "crate", shape: Box(size: (0.3, 0.3, 0.3)), at: (0, 0.15, 0)),
+           ])"#,
+    );
+    let traj = simulate(&s, &Silent).unwrap();
+    for f in &traj.frames {
+        let expected = if f.time >= 1.0 {
+            1.0
+        } else {
+            -1.0 + 2.0 * f.time as f32
+        };
+        let x = f.poses[1].translation.x;
+        assert!(
+            (x - expected).abs() < 1e-4,
+            "pusher at {x}, expected {expected} at t={}",
+            f.time
+        );
+    }
+    assert!(
+        traj.frames.last().unwrap().poses[2].translation.x > 1.1,
+        "the crate was pushed"
+    );
+}
+
+// ---- the bundled scenes do what they say ----
+
+fn run_bundled(name: &str) -> (Scene, super::Trajectory) {
+    let s = crate::scene::load(format!("scenes/{name}.ron").as_ref()).unwrap();
+    let t = simulate(&s, &Silent).unwrap();
+    (s, t)
+}
+
+#[test]
+fn newtons_cradle_passes_the_swing_to_the_far_ball() {
+    let (s, t) = run_bundled("newtons_cradle");
+    let far = s.entity_index("ball[3]").unwrap();
+    let striker = s.entity_index("striker").unwrap();
+    // Within the first swing (0.3 s to 0.8 s), the far ball rises most of the way to the
+    // striker's release height while the striker stays near the bottom.
+    let swing: Vec<_> = t
+        .frames
+        .iter()
+        .filter(|f| f.time > 0.3 && f.time < 0.8)
+        .collect();
+    let far_rise = swing
+        .iter()
+        .map(|f| f.poses[far].translation.y - 0.5)
+        .fold(0.0, f32::max);
+    let striker_rise = swing
+        .iter()
+        .map(|f| f.poses[striker].translation.y - 0.5)
+        .fold(0.0, f32::max);
+    let release = 0.5669873 - 0.5;
+    assert!(
+        far_rise > 0.6 * release,
+        "far ball rose {far_rise} of {release}"
+    );
+    assert!(striker_rise < 0.2 * release, "striker rose {striker_rise}");
+}
+
+#[test]
+fn billiards_break_scatters_the_rack_and_stays_on_the_table() {
+    let (s, t) = run_bundled("billiards_break");
+    let last = t.frames.last().unwrap();
+    for (i, e) in s
+        .entities
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.name.starts_with("row"))
+    {
+        let p0 = t.frames[0].poses[i].translation;
+        let p = last.poses[i].translation;
+        assert!(p.distance(p0) > 0.05, "{} never moved", e.name);
+        assert!(
+            p.x.abs() < 1.27 && p.z.abs() < 0.635 && (p.y - 0.028575).abs() < 0.01,
+            "{} left the table: {p}",
+            e.name
+        );
+    }
+    let cue_hits = t
+        .collisions
+        .iter()
+        .filter(|c| s.entities[c.a].name == "cue" || s.entities[c.b].name == "cue");
+    assert!(cue_hits.count() >= 2, "the cue ball hits the rack");
+}
+
+#[test]
+fn stairs_ball_bounces_down_every_step() {
+    let (s, t) = run_bundled("stairs_bounce");
+    let ball = s.entity_index("ball").unwrap();
+    let steps_hit: std::collections::BTreeSet<&str> = t
+        .collisions
+        .iter()
+        .filter(|c| c.a == ball || c.b == ball)
+        .map(|c| {
+            s.entities[if c.a == ball { c.b } else { c.a }]
+                .name
+                .as_str()
+        })
+        .collect();
+    assert!(
+        steps_hit.iter().filter(|n| n.starts_with("step[")).count() >= 3,
+        "{steps_hit:?}"
+    );
+    assert!(steps_hit.contains("floor"), "{steps_hit:?}");
+    let p = t.frames.last().unwrap().poses[ball].translation;
+    assert!(p.x > 1.8 && (p.y - 0.08).abs() < 0.01, "ball ends at {p}");
+}
+
+#[test]
+fn tower_is_knocked_over() {
+    let (s, t) = run_bundled("tower_knockdown");
+    let top = s.entity_index("block[7]").unwrap();
+    let y0 = t.frames[0].poses[top].translation.y;
+    let y1 = t.frames.last().unwrap().poses[top].translation.y;
+    assert!(y0 > 1.1 && y1 < 0.5, "top block from {y0} to {y1}");
+    let ball = s.entity_index("wrecking_ball").unwrap();
+    assert!(t.collisions.iter().any(|c| c.a == ball || c.b == ball));
+}
+
+#[test]
+fn movi_a_objects_land_and_never_sink_through_the_floor() {
+    let (s, t) = run_bundled("movi_a");
+    assert_eq!(t.frames.len(), 24);
+    for (i, e) in s
+        .entities
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.name.starts_with("object["))
+    {
+        let r = e.shape.as_ref().unwrap().bounding_radius();
+        for f in &t.frames {
+            // The lowest point of the bounding sphere may not go below the floor by more
+            // than the contact tolerance.
+            assert!(
+                f.poses[i].translation.y + r > -0.01,
+                "{} sank at t={}",
+                e.name,
+                f.time
+            );
+        }
+        let floor_hits = t
+            .collisions
+            .iter()
+            .filter(|c| (c.a == 0 && c.b == i) || (c.b == 0 && c.a == i));
+        assert!(
+            floor_hits.count() >= 1,
+            "{} never touched the floor",
+            e.name
+        );
+    }
+}

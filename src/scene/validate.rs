@@ -1073,7 +1073,7 @@ fn add_entity(
     local.translation += copy.offset;
     local.rotation = (copy.spin * local.rotation).normalize();
     let parent_world = parent.map_or(Pose::IDENTITY, |p| cx.entities[p].world);
-    let world = parent_world * local;
+    let mut world = parent_world * local;
 
     let problems_before = cx.raised;
     let shape = match &e.shape {
@@ -1129,6 +1129,11 @@ fn add_entity(
     let (body, offset) = match body_file {
         Some(b) => {
             let kind = resolve_body(cx, &b, label, parent_world, world, copy.velocity)?;
+            // A keyframed body starts where its first key puts it.
+            if let BodyKind::Kinematic(path @ KinematicPath::Keys { .. }) = &kind {
+                world = path.pose_at(0.0);
+                local = parent_world.inverse() * world;
+            }
             if is_ground && !matches!(kind, BodyKind::Fixed) {
                 cx.problem(label, "a Ground plane must be Fixed");
             }
@@ -1366,6 +1371,17 @@ fn check_joints(cx: &mut Ctx, f: &SceneFile) -> Vec<Joint> {
             continue;
         }
         let anchor_a = Vec3::from(j.anchor);
+        let two_points = matches!(
+            j.kind,
+            JointKindFile::Rope { .. } | JointKindFile::Distance { .. }
+        );
+        if j.anchor_b.is_some() && !two_points {
+            cx.problem(
+                &at,
+                "anchor_b only applies to Rope and Distance joints; the other kinds join a and b at `anchor`",
+            );
+            continue;
+        }
         let anchor_b = j.anchor_b.map_or(anchor_a, Vec3::from);
         let unit_axis = |cx: &mut Ctx, axis: [f32; 3]| -> Option<Vec3> {
             let v = Vec3::from(axis);
