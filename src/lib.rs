@@ -23,6 +23,7 @@ pub mod output;
 pub mod physics;
 pub mod pipeline;
 pub mod progress;
+pub mod raster;
 pub mod rng;
 pub mod scene;
 

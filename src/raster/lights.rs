@@ -1,0 +1,203 @@
+//! The scene's lights resolved for one frame: the first directional light casts shadows;
+//! up to [`MAX_EXTRA_LIGHTS`] more point, spot or directional lights add unshadowed;
+//! ambient light is a sky/ground hemisphere. An empty list gets a default sun and sky;
+//! a named `Rig` places its lights relative to the camera (a first set of presets; the
+//! styles stage refines them).
+
+use glam::Vec3;
+
+use super::camera::CameraFrame;
+use crate::physics::FrameState;
+use crate::scene::{Light, LookAt, Scene};
+
+/// Lights beyond the shadowed sun that a frame can use.
+pub const MAX_EXTRA_LIGHTS: usize = 8;
+
+/// An unshadowed light.
+#[derive(Debug, Clone, Copy)]
+pub struct ExtraLight {
+    /// 0 point, 1 spot, 2 directional.
+    pub kind: u32,
+    /// Position, m (point and spot).
+    pub position: Vec3,
+    /// Linear RGB times intensity.
+    pub color: Vec3,
+    /// Direction of travel (spot and directional).
+    pub direction: Vec3,
+    /// Cosine of the spot's half cone.
+    pub cos_half_cone: f32,
+}
+
+/// Lights for one frame.
+#[derive(Debug, Clone)]
+pub struct GpuLights {
+    /// The shadowed sun: direction of travel and radiance (color × intensity).
+    pub sun: Option<(Vec3, Vec3)>,
+    /// Ambient from above.
+    pub sky: Vec3,
+    /// Ambient from below.
+    pub ground: Vec3,
+    /// More lights, at most [`MAX_EXTRA_LIGHTS`].
+    pub extras: Vec<ExtraLight>,
+}
+
+impl GpuLights {
+    fn add_directional(&mut self, direction: Vec3, color: Vec3) {
+        let d = direction.normalize_or(Vec3::NEG_Y);
+        if self.sun.is_none() {
+            self.sun = Some((d, color));
+        } else if self.extras.len() < MAX_EXTRA_LIGHTS {
+            self.extras.push(ExtraLight {
+                kind: 2,
+                position: Vec3::ZERO,
+                color,
+                direction: d,
+                cos_half_cone: 0.0,
+            });
+        }
+    }
+
+    fn add_ambient(&mut self, color: Vec3) {
+        self.sky += color;
+        self.ground += color * 0.4;
+    }
+}
+
+/// A direction of travel for light coming from `azimuth_deg` around the camera's view
+/// axis (0 = from behind the camera, positive = from the camera's left) and
+/// `elevation_deg` above the horizon.
+fn from_camera(cam: &CameraFrame, azimuth_deg: f32, elevation_deg: f32) -> Vec3 {
+    let back = cam.pose.rotation * Vec3::Z;
+    let flat_back = Vec3::new(back.x, 0.0, back.z).normalize_or(Vec3::Z);
+    let left = Vec3::Y.cross(flat_back).normalize_or(Vec3::X);
+    let (a, e) = (azimuth_deg.to_radians(), elevation_deg.to_radians());
+    let toward_light = (flat_back * a.cos() + left * a.sin()) * e.cos() + Vec3::Y * e.sin();
+    -toward_light
+}
+
+fn rig(out: &mut GpuLights, name: &str, cam: &CameraFrame, subject: Vec3) {
+    let white = Vec3::ONE;
+    match name {
+        "low-key-noir" => {
+            out.add_directional(from_camera(cam, 75.0, 30.0), white * 4.0);
+            out.add_ambient(Vec3::new(0.02, 0.02, 0.025));
+        }
+        "high-key-soft" => {
+            out.add_directional(from_camera(cam, 30.0, 50.0), white * 2.0);
+            out.add_directional(from_camera(cam, -40.0, 20.0), white * 1.0);
+            out.add_ambient(white * 0.6);
+        }
+        "golden-hour" => {
+            out.add_directional(
+                from_camera(cam, -60.0, 12.0),
+                Vec3::new(1.0, 0.72, 0.42) * 3.5,
+            );
+            out.add_ambient(Vec3::new(0.16, 0.18, 0.26));
+        }
+        "overcast" => {
+            out.add_directional(
+                from_camera(cam, 20.0, 75.0),
+                Vec3::new(0.9, 0.93, 1.0) * 0.8,
+            );
+            out.add_ambient(Vec3::new(0.75, 0.8, 0.9));
+        }
+        "neon-night" => {
+            out.add_directional(
+                from_camera(cam, 30.0, 60.0),
+                Vec3::new(0.3, 0.35, 0.6) * 0.4,
+            );
+            out.add_ambient(Vec3::new(0.02, 0.02, 0.05));
+            let right = cam.pose.rotation * Vec3::X;
+            for (side, color) in [
+                (-1.0, Vec3::new(1.0, 0.1, 0.7)),
+                (1.0, Vec3::new(0.1, 0.8, 1.0)),
+            ] {
+                if out.extras.len() < MAX_EXTRA_LIGHTS {
+                    out.extras.push(ExtraLight {
+                        kind: 0,
+                        position: subject + right * side * 1.5 + Vec3::Y * 1.0,
+                        color: color * 8.0,
+                        direction: Vec3::NEG_Y,
+                        cos_half_cone: 0.0,
+                    });
+                }
+            }
+        }
+        "top-light" => {
+            out.add_directional(Vec3::new(0.05, -1.0, 0.03), white * 3.5);
+            out.add_ambient(white * 0.08);
+        }
+        // "three-point" and anything else: key, fill and rim.
+        _ => {
+            out.add_directional(from_camera(cam, 45.0, 40.0), white * 3.0);
+            out.add_directional(from_camera(cam, -40.0, 15.0), white * 0.8);
+            out.add_directional(from_camera(cam, 160.0, 35.0), white * 1.2);
+            out.add_ambient(white * 0.15);
+        }
+    }
+}
+
+/// Resolves the scene's lights for the frame seen by `cam`.
+pub fn resolve(scene: &Scene, frame: &FrameState, cam: &CameraFrame) -> GpuLights {
+    let mut out = GpuLights {
+        sun: None,
+        sky: Vec3::ZERO,
+        ground: Vec3::ZERO,
+        extras: Vec::new(),
+    };
+    let point = |look: LookAt| match look {
+        LookAt::Point(p) => p,
+        LookAt::Entity(i) => frame.poses[i].translation,
+    };
+    let subject = cam.pose.translation + cam.pose.rotation * Vec3::NEG_Z * 3.0;
+    if scene.lights.is_empty() {
+        out.add_directional(Vec3::new(-0.4, -1.0, -0.3), Vec3::ONE * 3.0);
+        out.add_ambient(Vec3::new(0.3, 0.32, 0.36));
+        return out;
+    }
+    for l in &scene.lights {
+        match l {
+            Light::Sun {
+                direction,
+                color,
+                intensity,
+                ..
+            } => out.add_directional(*direction, Vec3::from(*color) * *intensity),
+            Light::Ambient { color, intensity } => out.add_ambient(Vec3::from(*color) * *intensity),
+            Light::Point {
+                at,
+                color,
+                intensity,
+            } => {
+                if out.extras.len() < MAX_EXTRA_LIGHTS {
+                    out.extras.push(ExtraLight {
+                        kind: 0,
+                        position: *at,
+                        color: Vec3::from(*color) * *intensity,
+                        direction: Vec3::NEG_Y,
+                        cos_half_cone: 0.0,
+                    });
+                }
+            }
+            Light::Spot {
+                at,
+                look_at,
+                color,
+                intensity,
+                cone,
+            } => {
+                if out.extras.len() < MAX_EXTRA_LIGHTS {
+                    out.extras.push(ExtraLight {
+                        kind: 1,
+                        position: *at,
+                        color: Vec3::from(*color) * *intensity,
+                        direction: (point(*look_at) - *at).normalize_or(Vec3::NEG_Y),
+                        cos_half_cone: (cone * 0.5).cos(),
+                    });
+                }
+            }
+            Light::Rig(name) => rig(&mut out, name, cam, subject),
+        }
+    }
+    out
+}

@@ -1,0 +1,78 @@
+//! Raster stage: [`Scene`] + [`Trajectory`] -> [`FrameBuffers`] for every frame, with a
+//! headless wgpu renderer (any Vulkan / Metal / DX12 / GL adapter; Mesa's lavapipe on
+//! machines without a GPU).
+//!
+//! Buffer conventions, stated once:
+//! - pixels: origin at the top-left corner, +x right, +y down, row-major;
+//! - `color`, `albedo`: RGBA8, sRGB-encoded; `color` is lit, shadowed, tone-mapped
+//!   (ACES fit) and 4× multisampled; `albedo` is the base color without lighting;
+//! - `depth`: f32 distance along the camera's -Z axis in meters (not along the ray);
+//!   background `+inf`;
+//! - `normal`: unit world-space normal of the visible surface (facing the camera);
+//!   background `(0, 0, 0)`;
+//! - `flow_fwd`: `(dx, dy)` in pixels from where a surface point is at frame `t` to where
+//!   it is at `t + 1`; `flow_bwd`: to where it was at `t - 1`. Exact, from the rigid poses
+//!   of every object and the camera, not estimated. The last frame's forward flow and the
+//!   first frame's backward flow are computed against the same frame (zero for static
+//!   content);
+//! - `segmentation`: the entity's instance id (1-based, stable for the clip), 0 for the
+//!   background.
+//!
+//! The ground-truth buffers (depth, normal, flow, segmentation) are not anti-aliased:
+//! each pixel describes the one surface under its center.
+
+mod camera;
+mod gpu;
+mod lights;
+mod mesh;
+
+pub use camera::{CameraFrame, camera_track, look_rotation};
+pub use gpu::Renderer;
+pub use mesh::{GROUND_HALF_SIZE, TriMesh, Vertex, tessellate};
+
+/// Why rendering failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RasterError {
+    /// No graphics adapter.
+    #[error(
+        "no graphics adapter found ({0}). On a machine without a GPU install Mesa's CPU \
+         Vulkan driver: `apt-get install mesa-vulkan-drivers libvulkan1` (Debian/Ubuntu)"
+    )]
+    NoAdapter(String),
+    /// The device failed.
+    #[error("graphics device error: {0}")]
+    Device(String),
+}
+
+/// Every buffer of one frame (see the module docs for conventions).
+#[derive(Debug, Clone)]
+pub struct FrameBuffers {
+    /// Width, pixels.
+    pub width: u32,
+    /// Height, pixels.
+    pub height: u32,
+    /// Lit preview, RGBA8 sRGB.
+    pub color: Vec<u8>,
+    /// Base color, RGBA8 sRGB.
+    pub albedo: Vec<u8>,
+    /// World-space unit normals.
+    pub normal: Vec<[f32; 3]>,
+    /// Instance ids.
+    pub segmentation: Vec<u32>,
+    /// Depth along -Z, m; `+inf` for background.
+    pub depth: Vec<f32>,
+    /// Forward flow, pixels.
+    pub flow_fwd: Vec<[f32; 2]>,
+    /// Backward flow, pixels.
+    pub flow_bwd: Vec<[f32; 2]>,
+}
+
+impl FrameBuffers {
+    /// Index of pixel `(x, y)`.
+    pub fn index(&self, x: u32, y: u32) -> usize {
+        y as usize * self.width as usize + x as usize
+    }
+}
+
+#[cfg(test)]
+mod tests;
