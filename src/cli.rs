@@ -7,6 +7,7 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
+use cinegraph::output::BufferLayer;
 use cinegraph::pipeline::{self, VerifyOutcome};
 use cinegraph::progress::Progress;
 use cinegraph::scene;
@@ -41,6 +42,26 @@ pub enum Command {
         #[arg(short, long)]
         out: PathBuf,
         /// Also write energy.png (energy and momentum over time).
+        #[arg(long)]
+        plot: bool,
+    },
+    /// Simulate and render every frame's buffers: preview, albedo, depth, normals,
+    /// forward/backward flow with occlusion masks, segmentation; plus metadata.json
+    /// (camera K and poses, per-object boxes and pixel counts), events.json, replay.json.
+    Render {
+        /// Scene file (.ron).
+        scene: PathBuf,
+        /// Output folder (created if missing).
+        #[arg(short, long)]
+        out: PathBuf,
+        /// Layers to write, comma-separated: preview, albedo, depth, normal, flow,
+        /// segmentation (default: all).
+        #[arg(long, value_delimiter = ',')]
+        buffers: Option<Vec<String>>,
+        /// Frames to render, `a..b` (end exclusive), e.g. `0..12`.
+        #[arg(long)]
+        frames: Option<String>,
+        /// Also write energy.png.
         #[arg(long)]
         plot: bool,
     },
@@ -156,6 +177,67 @@ pub fn run(args: Args) -> Result<Outcome> {
                 for f in &report.files {
                     writeln!(out, "wrote {}", f.display())?;
                 }
+            }
+            Ok(Outcome::Ok)
+        }
+        Command::Render {
+            scene,
+            out,
+            buffers,
+            frames,
+            plot,
+        } => {
+            let mut opts = pipeline::RenderOptions {
+                plot,
+                ..Default::default()
+            };
+            if let Some(names) = buffers {
+                let mut layers = Vec::new();
+                for name in names {
+                    match BufferLayer::parse(name.trim()) {
+                        Some(l) => layers.push(l),
+                        None => {
+                            let known: Vec<&str> =
+                                BufferLayer::ALL.iter().map(|l| l.name()).collect();
+                            eprintln!(
+                                "error: --buffers: unknown layer \"{name}\"; expected some of {}",
+                                known.join(", ")
+                            );
+                            return Ok(Outcome::BadInput);
+                        }
+                    }
+                }
+                opts.layers = layers;
+            }
+            if let Some(f) = frames {
+                let parsed = f.split_once("..").and_then(|(a, b)| {
+                    Some((
+                        a.trim().parse::<usize>().ok()?,
+                        b.trim().parse::<usize>().ok()?,
+                    ))
+                });
+                match parsed {
+                    Some((a, b)) => opts.frames = Some(a..b),
+                    None => {
+                        eprintln!(
+                            "error: --frames: expected a..b (end exclusive), e.g. 0..12, found \"{f}\""
+                        );
+                        return Ok(Outcome::BadInput);
+                    }
+                }
+            }
+            let bar = Bar::new(args.quiet);
+            let report = pipeline::render_to_dir(&scene, &out, &opts, &bar)
+                .with_context(|| format!("rendering {}", scene.display()))?;
+            if !args.quiet {
+                writeln!(
+                    std::io::stdout(),
+                    "rendered {} frames ({} already complete) into {} on {}",
+                    report.rendered,
+                    report.skipped,
+                    out.display(),
+                    report.adapter
+                )?;
             }
             Ok(Outcome::Ok)
         }

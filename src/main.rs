@@ -21,8 +21,10 @@ fn main() -> ExitCode {
             };
         }
     };
+    // wgpu probes every backend and logs the ones this machine lacks (e.g. no EGL
+    // driver) as errors; they are noise unless asked for.
     let filter = match args.verbose {
-        0 => "warn",
+        0 => "warn,wgpu_hal=off,wgpu_core=off",
         1 => "info",
         _ => "debug",
     };

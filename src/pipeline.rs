@@ -3,9 +3,15 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::output::{self, MetadataFile, OutputError, ReplayFile};
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use serde::{Deserialize, Serialize};
+
+use crate::output::{self, BufferLayer, MetadataFile, OutputError, ReplayFile};
 use crate::physics::{self, PhysicsError, Simulation};
 use crate::progress::Progress;
+use crate::raster::{self, RasterError, Renderer};
 use crate::scene::{self, Scene, SceneError};
 
 /// Why a job failed.
@@ -20,6 +26,12 @@ pub enum PipelineError {
     /// Output could not be written or read.
     #[error(transparent)]
     Output(#[from] OutputError),
+    /// Rendering failed.
+    #[error(transparent)]
+    Raster(#[from] RasterError),
+    /// The options do not fit the scene.
+    #[error("{0}")]
+    Options(String),
     /// A replay record is unusable.
     #[error("{path}: {message}")]
     Replay {
@@ -37,6 +49,7 @@ impl PipelineError {
             self,
             PipelineError::Scene(_)
                 | PipelineError::Replay { .. }
+                | PipelineError::Options(_)
                 | PipelineError::Output(OutputError::Format { .. })
         )
     }
@@ -213,4 +226,155 @@ fn first_divergent_entity(
         }
     }
     None
+}
+
+/// What to render.
+#[derive(Debug, Clone)]
+pub struct RenderOptions {
+    /// Buffer layers to write.
+    pub layers: Vec<BufferLayer>,
+    /// Frames to render (`None`: all).
+    pub frames: Option<Range<usize>>,
+    /// Also write `energy.png`.
+    pub plot: bool,
+}
+
+impl Default for RenderOptions {
+    fn default() -> Self {
+        Self {
+            layers: BufferLayer::ALL.to_vec(),
+            frames: None,
+            plot: false,
+        }
+    }
+}
+
+/// What `render` produced.
+#[derive(Debug)]
+pub struct RenderReport {
+    /// Frames rendered now.
+    pub rendered: usize,
+    /// Frames already complete from an earlier run of the same command.
+    pub skipped: usize,
+    /// The adapter used.
+    pub adapter: String,
+}
+
+/// `render.json`: what was rendered, so that a re-run skips complete frames.
+#[derive(Debug, Default, Serialize, Deserialize, PartialEq)]
+struct Manifest {
+    format: String,
+    scene_hash: String,
+    layers: Vec<BufferLayer>,
+    /// Per rendered frame: visible pixels and bbox of every entity.
+    frames: BTreeMap<usize, Vec<(u64, Option<[u32; 4]>)>>,
+}
+
+/// Simulates, renders the selected frames and layers, and writes the whole output folder
+/// (buffers, `metadata.json` with the camera and per-object boxes and pixel counts,
+/// `events.json`, `replay.json`, `render.json`). Frames whose files exist from an earlier
+/// run with the same scene and layers are skipped.
+///
+/// # Errors
+/// [`PipelineError`] from whichever stage failed; every file is written atomically.
+pub fn render_to_dir(
+    scene_path: &Path,
+    out: &Path,
+    opts: &RenderOptions,
+    progress: &dyn Progress,
+) -> Result<RenderReport, PipelineError> {
+    let scene = scene::load(scene_path)?;
+    let n = scene.frame_count as usize;
+    let range = opts.frames.clone().unwrap_or(0..n);
+    if range.start >= range.end || range.end > n {
+        return Err(PipelineError::Options(format!(
+            "--frames {}..{} is outside the clip's frames 0..{n}",
+            range.start, range.end
+        )));
+    }
+    let traj = physics::simulate(&scene, progress)?;
+    let cams = raster::camera_track(&scene, &traj);
+    std::fs::create_dir_all(out).map_err(|source| OutputError::Write {
+        path: out.to_path_buf(),
+        source,
+    })?;
+    let manifest_path = out.join("render.json");
+    let mut layers = opts.layers.clone();
+    layers.sort();
+    layers.dedup();
+    let mut manifest: Manifest = output::read_json(&manifest_path)
+        .ok()
+        .filter(|m: &Manifest| m.scene_hash == scene.source.hash && m.layers == layers)
+        .unwrap_or_else(|| Manifest {
+            format: "cinegraph/render/1".into(),
+            scene_hash: scene.source.hash.clone(),
+            layers: layers.clone(),
+            frames: BTreeMap::new(),
+        });
+    let complete = |k: usize, m: &Manifest| {
+        m.frames.contains_key(&k)
+            && layers.iter().all(|l| {
+                l.files(k, scene.entities.len() > usize::from(u16::MAX))
+                    .iter()
+                    .all(|f| out.join(f).is_file())
+            })
+    };
+    let todo: Vec<usize> = range.clone().filter(|k| !complete(*k, &manifest)).collect();
+    let skipped = range.len() - todo.len();
+    let mut adapter = String::from("none (all frames were complete)");
+    if !todo.is_empty() {
+        let renderer = Renderer::new(&scene)?;
+        adapter = renderer.adapter_name().to_string();
+        progress.start("render", todo.len() as u64);
+        // Occlusion masks need each frame's neighbours: keep a window of three.
+        let mut cache: BTreeMap<usize, raster::FrameBuffers> = BTreeMap::new();
+        let needs_neighbours = layers.contains(&BufferLayer::Flow);
+        for &k in &todo {
+            let window: Vec<usize> = if needs_neighbours {
+                vec![k.saturating_sub(1), k, (k + 1).min(n - 1)]
+            } else {
+                vec![k]
+            };
+            cache.retain(|f, _| window.contains(f));
+            for &f in &window {
+                if !cache.contains_key(&f) {
+                    cache.insert(f, renderer.render(&scene, &traj, &cams, f)?);
+                }
+            }
+            let fb = &cache[&k];
+            let prev = &cache[&window[0]];
+            let next = &cache[window.last().unwrap_or(&k)];
+            output::write_frame(out, k, fb, prev, next, &layers)?;
+            manifest
+                .frames
+                .insert(k, output::object_stats(fb, scene.entities.len()));
+            output::write_json(&manifest_path, &manifest)?;
+            progress.advance(1);
+        }
+        progress.finish();
+    }
+    let mut meta = output::metadata_file(&scene, &traj);
+    let stats: Vec<Option<Vec<(u64, Option<[u32; 4]>)>>> =
+        (0..n).map(|k| manifest.frames.get(&k).cloned()).collect();
+    output::add_render_info(&mut meta, &scene, &cams, &stats);
+    output::write_json(&out.join("metadata.json"), &meta)?;
+    output::write_json(
+        &out.join("events.json"),
+        &output::events_file(&scene, &traj),
+    )?;
+    if opts.plot {
+        output::write_atomic(
+            &out.join("energy.png"),
+            &output::energy_plot_png(&scene, &traj)?,
+        )?;
+    }
+    output::write_json(
+        &out.join("replay.json"),
+        &output::replay_file(&scene, &traj),
+    )?;
+    Ok(RenderReport {
+        rendered: todo.len(),
+        skipped,
+        adapter,
+    })
 }

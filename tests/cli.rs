@@ -287,3 +287,112 @@ fn unwritable_output_fails_cleanly() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn render_writes_every_buffer_and_skips_complete_frames() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("movi");
+    let o = out_dir.to_str().unwrap();
+    let out = run(&[
+        "render",
+        "scenes/movi_a.ron",
+        "-o",
+        o,
+        "--frames",
+        "0..3",
+        "-q",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        !text(&out.stderr).contains("ERROR"),
+        "noise on stderr: {}",
+        text(&out.stderr)
+    );
+    for k in 0..3 {
+        for f in [
+            "preview/{k}.png",
+            "albedo/{k}.png",
+            "depth/{k}.exr",
+            "depth/{k}.png",
+            "normal/{k}.exr",
+            "normal/{k}.png",
+            "flow_fwd/{k}.exr",
+            "flow_fwd/{k}.png",
+            "flow_bwd/{k}.exr",
+            "flow_bwd/{k}.png",
+            "occlusion_fwd/{k}.png",
+            "occlusion_bwd/{k}.png",
+            "segmentation/{k}.png",
+        ] {
+            let p = out_dir.join(f.replace("{k}", &format!("{k:05}")));
+            assert!(p.is_file(), "missing {}", p.display());
+        }
+    }
+    assert!(
+        !out_dir.join("preview/00003.png").exists(),
+        "--frames 0..3 renders three frames"
+    );
+    let seg = image::open(out_dir.join("segmentation/00001.png")).unwrap();
+    assert_eq!(seg.color(), image::ColorType::L16);
+    assert_eq!((seg.width(), seg.height()), (256, 256));
+
+    let meta = json(&out_dir.join("metadata.json"));
+    let k = &meta["camera"]["k"];
+    assert_eq!(k[0][2], 128.0);
+    assert_eq!(meta["camera"]["positions"].as_array().unwrap().len(), 24);
+    // Boxes and pixel counts for rendered frames, null for the others.
+    let objects = meta["objects"].as_array().unwrap();
+    let seen = objects
+        .iter()
+        .filter(|o| o["visible_pixels"][2].as_u64().unwrap_or(0) > 0)
+        .count();
+    assert!(seen >= 3, "{seen} objects visible at frame 2");
+    assert!(objects[1]["visible_pixels"][10].is_null());
+    // Segmentation ids in the PNG match the boxes in the metadata.
+    let seg = seg.to_luma16();
+    for (i, o) in objects.iter().enumerate() {
+        let id = (i + 1) as u16;
+        let count = seg.pixels().filter(|p| p.0[0] == id).count() as u64;
+        assert_eq!(
+            Some(count),
+            o["visible_pixels"][1].as_u64(),
+            "{}",
+            o["name"]
+        );
+    }
+
+    let again = run(&["render", "scenes/movi_a.ron", "-o", o, "--frames", "0..4"]);
+    assert!(again.status.success(), "{}", text(&again.stderr));
+    assert!(
+        text(&again.stdout).starts_with("rendered 1 frames (3 already complete)"),
+        "{}",
+        text(&again.stdout)
+    );
+}
+
+#[test]
+fn render_refuses_bad_options() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = dir.path().to_str().unwrap();
+    let out = run(&[
+        "render",
+        "scenes/movi_a.ron",
+        "-o",
+        o,
+        "--buffers",
+        "depth,flwo",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains(r#"unknown layer "flwo""#),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = run(&["render", "scenes/movi_a.ron", "-o", o, "--frames", "20..30"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("outside the clip's frames 0..24"),
+        "{}",
+        text(&out.stderr)
+    );
+}

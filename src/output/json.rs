@@ -26,6 +26,9 @@ pub struct MetadataFile {
     pub resolution: [u32; 2],
     /// The conventions of every number in this file.
     pub conventions: Conventions,
+    /// The camera, when the clip was rendered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub camera: Option<CameraInfo>,
     /// One per entity, in scene order.
     pub objects: Vec<ObjectTrack>,
     /// One per frame.
@@ -87,6 +90,44 @@ pub struct ObjectTrack {
     pub linear_velocities: Vec<[f32; 3]>,
     /// Angular velocity per frame, rad/s.
     pub angular_velocities: Vec<[f32; 3]>,
+    /// Visible pixels per frame (rendered frames only; `null` for frames not rendered).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visible_pixels: Option<Vec<Option<u64>>>,
+    /// 2-D bounding box per frame, `[x_min, y_min, x_max, y_max]` pixels inclusive;
+    /// `null` when not visible or not rendered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bboxes: Option<Vec<Option<[u32; 4]>>>,
+}
+
+/// Per-frame pixel statistics of every entity: `(visible pixels, bbox)`.
+pub type ObjectStats = Vec<Vec<(u64, Option<[u32; 4]>)>>;
+
+/// The camera of a rendered clip.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct CameraInfo {
+    /// `"pinhole"`.
+    pub model: String,
+    /// Image width and height, pixels.
+    pub resolution: [u32; 2],
+    /// Vertical field of view, degrees.
+    pub fov_y_deg: f64,
+    /// Focal length, mm, on `sensor_mm`.
+    pub focal_mm: f64,
+    /// Sensor size, mm.
+    pub sensor_mm: [f32; 2],
+    /// Intrinsics, row-major, OpenCV convention: camera x right, y down, z forward;
+    /// pixel (0, 0) is the top-left corner of the image.
+    pub k: [[f64; 3]; 3],
+    /// Near and far clip, m.
+    pub near: f32,
+    /// Far clip, m.
+    pub far: f32,
+    /// How to read the poses.
+    pub convention: String,
+    /// Camera position per frame (world), m.
+    pub positions: Vec<[f32; 3]>,
+    /// Camera-to-world rotation per frame, quaternion `[x, y, z, w]`.
+    pub rotations: Vec<[f32; 4]>,
 }
 
 /// Per-frame diagnostics.
@@ -136,6 +177,8 @@ pub fn metadata_file(scene: &Scene, traj: &Trajectory) -> MetadataFile {
                 .collect(),
             linear_velocities: traj.frames.iter().map(|f| f.linvel[i].to_array()).collect(),
             angular_velocities: traj.frames.iter().map(|f| f.angvel[i].to_array()).collect(),
+            visible_pixels: None,
+            bboxes: None,
         })
         .collect();
     let frames = traj
@@ -172,8 +215,45 @@ pub fn metadata_file(scene: &Scene, traj: &Trajectory) -> MetadataFile {
             rotation: "unit quaternion [x, y, z, w], entity frame to world".into(),
             time: "frame k is the state at t = k / fps".into(),
         },
+        camera: None,
         objects,
         frames,
+    }
+}
+
+/// Adds the camera and per-frame pixel statistics of a render (`stats[k]` is `None` for
+/// frames not rendered).
+pub fn add_render_info(
+    meta: &mut MetadataFile,
+    scene: &Scene,
+    cams: &[crate::raster::CameraFrame],
+    stats: &[Option<Vec<(u64, Option<[u32; 4]>)>>],
+) {
+    if let Some(c0) = cams.first() {
+        let f_px = c0.focal_px();
+        let sensor_h = f64::from(scene.camera.sensor_mm.1);
+        meta.camera = Some(CameraInfo {
+            model: "pinhole".into(),
+            resolution: [c0.width, c0.height],
+            fov_y_deg: f64::from(c0.fov_y).to_degrees(),
+            focal_mm: f_px * sensor_h / f64::from(c0.height),
+            sensor_mm: [scene.camera.sensor_mm.0, scene.camera.sensor_mm.1],
+            k: c0.k(),
+            near: c0.near,
+            far: c0.far,
+            convention: "camera-to-world poses; the camera looks down its -Z axis with +Y up (glTF); K maps (X, -Y, -Z) of that frame to pixels".into(),
+            positions: cams.iter().map(|c| c.pose.translation.to_array()).collect(),
+            rotations: cams.iter().map(|c| c.pose.rotation.to_array()).collect(),
+        });
+    }
+    for (i, obj) in meta.objects.iter_mut().enumerate() {
+        obj.visible_pixels = Some(stats.iter().map(|s| s.as_ref().map(|s| s[i].0)).collect());
+        obj.bboxes = Some(
+            stats
+                .iter()
+                .map(|s| s.as_ref().and_then(|s| s[i].1))
+                .collect(),
+        );
     }
 }
 

@@ -12,12 +12,15 @@
 //! Every file is written atomically (temporary file in the same folder, then rename):
 //! a crash or a full disk never leaves a half-written file under the final name.
 
+mod frames;
 mod json;
 mod plot;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+pub use frames::{BufferLayer, flow_color, object_stats, occlusion_mask, write_frame};
+pub use json::{CameraInfo, ObjectStats, add_render_info};
 pub use json::{EventsFile, MetadataFile, ReplayFile, events_file, metadata_file, replay_file};
 pub use plot::energy_plot_png;
 
@@ -87,7 +90,11 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
     Ok(())
 }
 
-fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> Result<(), OutputError> {
+/// Writes a value as pretty JSON, atomically.
+///
+/// # Errors
+/// [`OutputError`] if it cannot be encoded or written.
+pub fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> Result<(), OutputError> {
     let mut text = serde_json::to_string_pretty(value).map_err(|e| OutputError::Format {
         path: path.to_path_buf(),
         message: e.to_string(),
