@@ -9,6 +9,12 @@ use cinegraph::pipeline::PipelineError;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    // Mesa's Vulkan device-select layer complains about a missing XDG_RUNTIME_DIR on
+    // headless machines; it selects nothing we need.
+    if std::env::var_os("NODEVICE_SELECT").is_none() {
+        // SAFETY: no other thread exists yet, so nothing reads the environment concurrently.
+        unsafe { std::env::set_var("NODEVICE_SELECT", "1") };
+    }
     let args = match cli::Args::try_parse() {
         Ok(a) => a,
         Err(e) => {

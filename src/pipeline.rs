@@ -368,6 +368,28 @@ pub fn render_to_dir(
             &output::energy_plot_png(&scene, &traj)?,
         )?;
     }
+    // The video needs every frame's preview, from this run or an earlier one.
+    let previews: Vec<PathBuf> = (0..n)
+        .map(|k| out.join(format!("preview/{k:05}.png")))
+        .collect();
+    if layers.contains(&BufferLayer::Preview) && previews.iter().all(|p| p.is_file()) {
+        let (w, h) = scene.resolution;
+        let mut frames = Vec::with_capacity(n);
+        for p in &previews {
+            let img = image::open(p).map_err(|e| OutputError::Format {
+                path: p.clone(),
+                message: e.to_string(),
+            })?;
+            frames.push(img.to_rgb8().into_raw());
+        }
+        output::write_mp4(
+            &out.join("preview.mp4"),
+            w,
+            h,
+            scene.fps,
+            frames.into_iter(),
+        )?;
+    }
     output::write_json(
         &out.join("replay.json"),
         &output::replay_file(&scene, &traj),

@@ -396,3 +396,34 @@ fn render_refuses_bad_options() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn render_writes_a_playable_preview_video() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = dir.path().to_str().unwrap();
+    let out = run(&[
+        "render",
+        "scenes/movi_a.ron",
+        "-o",
+        o,
+        "--buffers",
+        "preview",
+        "-q",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let mp4 = std::fs::read(dir.path().join("preview.mp4")).unwrap();
+    let find = |tag: &[u8]| mp4.windows(4).position(|w| w == tag);
+    for tag in [b"ftyp", b"moov", b"mdat", b"avc1", b"avcC"] {
+        assert!(
+            find(tag).is_some(),
+            "no {} box",
+            String::from_utf8_lossy(tag)
+        );
+    }
+    // The sample-size box counts one H.264 sample per frame.
+    let stsz = find(b"stsz").unwrap();
+    let count = u32::from_be_bytes(mp4[stsz + 12..stsz + 16].try_into().unwrap());
+    assert_eq!(count, 24);
+    // Only the preview layer was asked for.
+    assert!(!dir.path().join("depth").exists());
+}

@@ -15,6 +15,7 @@
 mod frames;
 mod json;
 mod plot;
+mod video;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -23,6 +24,7 @@ pub use frames::{BufferLayer, flow_color, object_stats, occlusion_mask, write_fr
 pub use json::{CameraInfo, ObjectStats, add_render_info};
 pub use json::{EventsFile, MetadataFile, ReplayFile, events_file, metadata_file, replay_file};
 pub use plot::energy_plot_png;
+pub use video::write_mp4;
 
 use crate::physics::Trajectory;
 use crate::scene::Scene;

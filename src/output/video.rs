@@ -1,0 +1,76 @@
+//! `preview.mp4`: the preview frames as H.264 (Cisco's openh264, built from source) in
+//! an MP4 container (muxide, pure Rust), so a person can just watch the clip.
+
+use std::path::Path;
+
+use muxide::api::{MuxerBuilder, VideoCodec};
+use openh264::OpenH264API;
+use openh264::encoder::{BitRate, Encoder, EncoderConfig, FrameRate, RateControlMode};
+use openh264::formats::{RgbSliceU8, YUVBuffer};
+
+use super::{OutputError, write_atomic};
+
+fn err(path: &Path, e: impl std::fmt::Display) -> OutputError {
+    OutputError::Format {
+        path: path.to_path_buf(),
+        message: format!("video: {e}"),
+    }
+}
+
+/// Encodes RGB8 frames (`width × height × 3` bytes each) at `fps` into an MP4 file.
+/// Odd sizes are cropped by one pixel (4:2:0 video needs even sizes).
+///
+/// # Errors
+/// [`OutputError`] if encoding, muxing or writing fails.
+pub fn write_mp4(
+    path: &Path,
+    width: u32,
+    height: u32,
+    fps: u32,
+    frames: impl Iterator<Item = Vec<u8>>,
+) -> Result<(), OutputError> {
+    let (w, h) = ((width & !1) as usize, (height & !1) as usize);
+    if w == 0 || h == 0 {
+        return Err(err(path, "the frames are too small for video"));
+    }
+    let config = EncoderConfig::new()
+        .max_frame_rate(FrameRate::from_hz(fps as f32))
+        .rate_control_mode(RateControlMode::Quality)
+        .bitrate(BitRate::from_bps(
+            (w * h * fps as usize / 4).max(500_000) as u32
+        ));
+    let mut encoder =
+        Encoder::with_api_config(OpenH264API::from_source(), config).map_err(|e| err(path, e))?;
+    let mut mp4 = Vec::new();
+    {
+        let mut muxer = MuxerBuilder::new(&mut mp4)
+            .video(VideoCodec::H264, w as u32, h as u32, f64::from(fps))
+            .build()
+            .map_err(|e| err(path, e))?;
+        let mut cropped = Vec::with_capacity(w * h * 3);
+        for (k, rgb) in frames.enumerate() {
+            cropped.clear();
+            for row in rgb.chunks_exact(width as usize * 3).take(h) {
+                cropped.extend_from_slice(&row[..w * 3]);
+            }
+            if cropped.len() != w * h * 3 {
+                return Err(err(path, format!("frame {k} has the wrong size")));
+            }
+            let yuv = YUVBuffer::from_rgb8_source(RgbSliceU8::new(&cropped, (w, h)));
+            let bits = encoder.encode(&yuv).map_err(|e| err(path, e))?;
+            let keyframe = matches!(
+                bits.frame_type(),
+                openh264::encoder::FrameType::IDR | openh264::encoder::FrameType::I
+            );
+            let nal = bits.to_vec();
+            if nal.is_empty() {
+                continue;
+            }
+            muxer
+                .write_video(k as f64 / f64::from(fps), &nal, keyframe)
+                .map_err(|e| err(path, e))?;
+        }
+        muxer.finish().map_err(|e| err(path, e))?;
+    }
+    write_atomic(path, &mp4)
+}
