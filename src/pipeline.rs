@@ -267,7 +267,7 @@ struct Manifest {
     scene_hash: String,
     layers: Vec<BufferLayer>,
     /// Per rendered frame: visible pixels and bbox of every entity.
-    frames: BTreeMap<usize, Vec<(u64, Option<[u32; 4]>)>>,
+    frames: BTreeMap<usize, output::FrameStats>,
 }
 
 /// Simulates, renders the selected frames and layers, and writes the whole output folder
@@ -337,8 +337,8 @@ pub fn render_to_dir(
             };
             cache.retain(|f, _| window.contains(f));
             for &f in &window {
-                if !cache.contains_key(&f) {
-                    cache.insert(f, renderer.render(&scene, &traj, &cams, f)?);
+                if let std::collections::btree_map::Entry::Vacant(slot) = cache.entry(f) {
+                    slot.insert(renderer.render(&scene, &traj, &cams, f)?);
                 }
             }
             let fb = &cache[&k];
@@ -354,7 +354,7 @@ pub fn render_to_dir(
         progress.finish();
     }
     let mut meta = output::metadata_file(&scene, &traj);
-    let stats: Vec<Option<Vec<(u64, Option<[u32; 4]>)>>> =
+    let stats: Vec<Option<output::FrameStats>> =
         (0..n).map(|k| manifest.frames.get(&k).cloned()).collect();
     output::add_render_info(&mut meta, &scene, &cams, &stats);
     output::write_json(&out.join("metadata.json"), &meta)?;

@@ -340,8 +340,8 @@ pub fn write_frame(
 
 /// Per-object pixel statistics of a frame: visible pixel count and the 2-D bounding box
 /// `[x_min, y_min, x_max, y_max]` in pixels (inclusive), `None` when not visible.
-pub fn object_stats(fb: &FrameBuffers, entities: usize) -> Vec<(u64, Option<[u32; 4]>)> {
-    let mut out: Vec<(u64, Option<[u32; 4]>)> = vec![(0, None); entities];
+pub fn object_stats(fb: &FrameBuffers, entities: usize) -> super::FrameStats {
+    let mut out: super::FrameStats = vec![(0, None); entities];
     for y in 0..fb.height {
         for x in 0..fb.width {
             let id = fb.segmentation[fb.index(x, y)] as usize;

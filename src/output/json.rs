@@ -99,8 +99,8 @@ pub struct ObjectTrack {
     pub bboxes: Option<Vec<Option<[u32; 4]>>>,
 }
 
-/// Per-frame pixel statistics of every entity: `(visible pixels, bbox)`.
-pub type ObjectStats = Vec<Vec<(u64, Option<[u32; 4]>)>>;
+/// One frame's pixel statistics of every entity: `(visible pixels, bbox)`.
+pub type FrameStats = Vec<(u64, Option<[u32; 4]>)>;
 
 /// The camera of a rendered clip.
 #[derive(Debug, Serialize, Deserialize)]
@@ -227,7 +227,7 @@ pub fn add_render_info(
     meta: &mut MetadataFile,
     scene: &Scene,
     cams: &[crate::raster::CameraFrame],
-    stats: &[Option<Vec<(u64, Option<[u32; 4]>)>>],
+    stats: &[Option<FrameStats>],
 ) {
     if let Some(c0) = cams.first() {
         let f_px = c0.focal_px();

@@ -21,7 +21,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 pub use frames::{BufferLayer, flow_color, object_stats, occlusion_mask, write_frame};
-pub use json::{CameraInfo, ObjectStats, add_render_info};
+pub use json::{CameraInfo, FrameStats, add_render_info};
 pub use json::{EventsFile, MetadataFile, ReplayFile, events_file, metadata_file, replay_file};
 pub use plot::energy_plot_png;
 pub use video::write_mp4;
