@@ -336,3 +336,65 @@ fn segmentation_ids_are_stable_and_hidden_objects_have_no_pixels() {
         }
     }
 }
+
+// ---- golden images ----
+
+/// Renders the middle frame of every bundled scene and compares its preview with
+/// `tests/golden/NAME.png`: mean absolute error below 1 % and the 99th percentile below
+/// 10 % per channel (rasterizers differ in the last bit of edges and shadow filtering).
+/// On failure the actual image and a 4x-amplified difference are written to
+/// `target/golden/`. Set `CINEGRAPH_BLESS=1` to rewrite the goldens on purpose.
+#[test]
+fn bundled_scenes_match_their_golden_images() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let golden_dir = root.join("tests/golden");
+    let out_dir = root.join("target/golden");
+    let bless = std::env::var_os("CINEGRAPH_BLESS").is_some();
+    let mut failures = Vec::new();
+    let mut names: Vec<_> = std::fs::read_dir(root.join("scenes"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "ron"))
+        .collect();
+    names.sort();
+    for path in names {
+        let s = crate::scene::load(&path).unwrap();
+        let traj = simulate(&s, &Silent).unwrap();
+        let cams = camera_track(&s, &traj);
+        let r = Renderer::new(&s).unwrap_or_else(|e| panic!("{e}"));
+        let fb = r.render(&s, &traj, &cams, traj.frames.len() / 2).unwrap();
+        let actual = image::RgbaImage::from_raw(fb.width, fb.height, fb.color.clone()).unwrap();
+        let golden_path = golden_dir.join(format!("{}.png", s.name));
+        if bless {
+            std::fs::create_dir_all(&golden_dir).unwrap();
+            actual.save(&golden_path).unwrap();
+            continue;
+        }
+        let golden = image::open(&golden_path)
+            .unwrap_or_else(|e| panic!("{}: {e} (CINEGRAPH_BLESS=1 writes it)", golden_path.display()))
+            .to_rgba8();
+        assert_eq!(golden.dimensions(), actual.dimensions(), "{}", s.name);
+        let mut errors: Vec<f32> = golden
+            .as_raw()
+            .iter()
+            .zip(actual.as_raw())
+            .map(|(a, b)| (f32::from(*a) - f32::from(*b)).abs() / 255.0)
+            .collect();
+        let mean = errors.iter().sum::<f32>() / errors.len() as f32;
+        errors.sort_by(f32::total_cmp);
+        let p99 = errors[(errors.len() - 1) * 99 / 100];
+        eprintln!("golden {}: mean {mean:.5}, 99th percentile {p99:.4}", s.name);
+        if mean > 0.01 || p99 > 0.1 {
+            std::fs::create_dir_all(&out_dir).unwrap();
+            actual.save(out_dir.join(format!("{}-actual.png", s.name))).unwrap();
+            let diff = image::RgbaImage::from_fn(fb.width, fb.height, |x, y| {
+                let (a, b) = (golden.get_pixel(x, y).0, actual.get_pixel(x, y).0);
+                let d = |i: usize| ((i32::from(a[i]) - i32::from(b[i])).unsigned_abs() * 4).min(255) as u8;
+                image::Rgba([d(0), d(1), d(2), 255])
+            });
+            diff.save(out_dir.join(format!("{}-diff.png", s.name))).unwrap();
+            failures.push(format!("{}: mean {mean}, p99 {p99}", s.name));
+        }
+    }
+    assert!(failures.is_empty(), "golden images differ (see target/golden/): {failures:?}");
+}
