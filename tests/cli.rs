@@ -427,3 +427,19 @@ fn render_writes_a_playable_preview_video() {
     // Only the preview layer was asked for.
     assert!(!dir.path().join("depth").exists());
 }
+
+#[test]
+fn a_downlevel_or_missing_adapter_says_what_to_install() {
+    // GL is a downlevel backend (no float render targets): forcing it must give a clear
+    // error naming the driver to install, never a panic.
+    let dir = tempfile::tempdir().unwrap();
+    let out = bin()
+        .env("WGPU_BACKEND", "gl")
+        .args(["render", "scenes/movi_a.ron", "-o", dir.path().to_str().unwrap(), "--frames", "0..1"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(err.contains("mesa-vulkan-drivers"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}

@@ -129,6 +129,36 @@ fn texture(
     })
 }
 
+/// Refuses adapters that cannot render every target (GL is a downlevel backend: no
+/// 32-bit float render targets, no storage buffers in vertex shaders).
+fn check_adapter(adapter: &wgpu::Adapter, info: &wgpu::AdapterInfo) -> Result<(), RasterError> {
+    let name = format!("{} ({:?})", info.name, info.backend);
+    let unsupported = |what: String| {
+        Err(RasterError::Unsupported(format!(
+            "adapter {name} cannot {what}; cinegraph needs a Vulkan, Metal or DX12 adapter (on a machine without a GPU: `apt-get install mesa-vulkan-drivers libvulkan1`, and do not force WGPU_BACKEND=gl)"
+        )))
+    };
+    if !adapter.get_downlevel_capabilities().is_webgpu_compliant() {
+        return unsupported("do everything WebGPU requires (it is a downlevel backend)".into());
+    }
+    for f in TRUTH_FORMATS.iter().chain([&COLOR_FORMAT, &DEPTH_FORMAT]) {
+        let feats = adapter.get_texture_format_features(*f);
+        if !feats
+            .allowed_usages
+            .contains(wgpu::TextureUsages::RENDER_ATTACHMENT)
+        {
+            return unsupported(format!("render to {f:?}"));
+        }
+    }
+    for f in [COLOR_FORMAT, DEPTH_FORMAT] {
+        let flags = adapter.get_texture_format_features(f).flags;
+        if !flags.contains(wgpu::TextureFormatFeatureFlags::MULTISAMPLE_X4) {
+            return unsupported(format!("multisample {f:?} 4x"));
+        }
+    }
+    Ok(())
+}
+
 fn mat(m: Mat4) -> [[f32; 4]; 4] {
     m.to_cols_array_2d()
 }
@@ -148,6 +178,7 @@ impl Renderer {
         .map_err(|e| RasterError::NoAdapter(e.to_string()))?;
         let info = adapter.get_info();
         tracing::info!(adapter = %info.name, backend = ?info.backend, "raster adapter");
+        check_adapter(&adapter, &info)?;
         let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
             label: Some("cinegraph"),
             required_features: wgpu::Features::empty(),
@@ -160,6 +191,12 @@ impl Renderer {
             trace: wgpu::Trace::Off,
         }))
         .map_err(|e| RasterError::Device(e.to_string()))?;
+        // Errors surface as `Result`s through error scopes; anything that escapes one is
+        // logged rather than aborting the process.
+        device.on_uncaptured_error(std::sync::Arc::new(|e: wgpu::Error| {
+            tracing::error!("graphics device error: {e}");
+        }));
+        let scope = device.push_error_scope(wgpu::ErrorFilter::Validation);
 
         let (width, height) = scene.resolution;
         // Meshes, one per distinct shape.
@@ -480,6 +517,9 @@ impl Renderer {
             ],
         });
 
+        if let Some(e) = pollster::block_on(scope.pop()) {
+            return Err(RasterError::Device(format!("setting up the renderer: {e}")));
+        }
         Ok(Self {
             device,
             queue,
@@ -635,6 +675,7 @@ impl Renderer {
                 .write_buffer(&self.instance_buf, 0, bytemuck::cast_slice(&instances));
         }
 
+        let scope = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
         let mut encoder = self
             .device
             .create_command_encoder(&wgpu::CommandEncoderDescriptor {
@@ -800,6 +841,9 @@ impl Renderer {
             );
         }
         self.queue.submit([encoder.finish()]);
+        if let Some(e) = pollster::block_on(scope.pop()) {
+            return Err(RasterError::Device(format!("rendering frame {k}: {e}")));
+        }
 
         let slice = self.readback.slice(..);
         let (tx, rx) = std::sync::mpsc::channel();

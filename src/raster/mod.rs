@@ -39,6 +39,9 @@ pub enum RasterError {
          Vulkan driver: `apt-get install mesa-vulkan-drivers libvulkan1` (Debian/Ubuntu)"
     )]
     NoAdapter(String),
+    /// The adapter lacks something the renderer needs.
+    #[error("{0}")]
+    Unsupported(String),
     /// The device failed.
     #[error("graphics device error: {0}")]
     Device(String),

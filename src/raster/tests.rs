@@ -371,7 +371,12 @@ fn bundled_scenes_match_their_golden_images() {
             continue;
         }
         let golden = image::open(&golden_path)
-            .unwrap_or_else(|e| panic!("{}: {e} (CINEGRAPH_BLESS=1 writes it)", golden_path.display()))
+            .unwrap_or_else(|e| {
+                panic!(
+                    "{}: {e} (CINEGRAPH_BLESS=1 writes it)",
+                    golden_path.display()
+                )
+            })
             .to_rgba8();
         assert_eq!(golden.dimensions(), actual.dimensions(), "{}", s.name);
         let mut errors: Vec<f32> = golden
@@ -383,18 +388,29 @@ fn bundled_scenes_match_their_golden_images() {
         let mean = errors.iter().sum::<f32>() / errors.len() as f32;
         errors.sort_by(f32::total_cmp);
         let p99 = errors[(errors.len() - 1) * 99 / 100];
-        eprintln!("golden {}: mean {mean:.5}, 99th percentile {p99:.4}", s.name);
+        eprintln!(
+            "golden {}: mean {mean:.5}, 99th percentile {p99:.4}",
+            s.name
+        );
         if mean > 0.01 || p99 > 0.1 {
             std::fs::create_dir_all(&out_dir).unwrap();
-            actual.save(out_dir.join(format!("{}-actual.png", s.name))).unwrap();
+            actual
+                .save(out_dir.join(format!("{}-actual.png", s.name)))
+                .unwrap();
             let diff = image::RgbaImage::from_fn(fb.width, fb.height, |x, y| {
                 let (a, b) = (golden.get_pixel(x, y).0, actual.get_pixel(x, y).0);
-                let d = |i: usize| ((i32::from(a[i]) - i32::from(b[i])).unsigned_abs() * 4).min(255) as u8;
+                let d = |i: usize| {
+                    ((i32::from(a[i]) - i32::from(b[i])).unsigned_abs() * 4).min(255) as u8
+                };
                 image::Rgba([d(0), d(1), d(2), 255])
             });
-            diff.save(out_dir.join(format!("{}-diff.png", s.name))).unwrap();
+            diff.save(out_dir.join(format!("{}-diff.png", s.name)))
+                .unwrap();
             failures.push(format!("{}: mean {mean}, p99 {p99}", s.name));
         }
     }
-    assert!(failures.is_empty(), "golden images differ (see target/golden/): {failures:?}");
+    assert!(
+        failures.is_empty(),
+        "golden images differ (see target/golden/): {failures:?}"
+    );
 }
