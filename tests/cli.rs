@@ -435,7 +435,14 @@ fn a_downlevel_or_missing_adapter_says_what_to_install() {
     let dir = tempfile::tempdir().unwrap();
     let out = bin()
         .env("WGPU_BACKEND", "gl")
-        .args(["render", "scenes/movi_a.ron", "-o", dir.path().to_str().unwrap(), "--frames", "0..1"])
+        .args([
+            "render",
+            "scenes/movi_a.ron",
+            "-o",
+            dir.path().to_str().unwrap(),
+            "--frames",
+            "0..1",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
