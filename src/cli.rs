@@ -64,6 +64,10 @@ pub enum Command {
         /// Also write energy.png.
         #[arg(long)]
         plot: bool,
+        /// File layout: `native` (cinegraph's) or `kubric` (Kubric's names, encodings and
+        /// conventions, for datasets read by Kubric's tools).
+        #[arg(long, default_value = "native")]
+        layout: String,
     },
     /// Work with replay records.
     Replay {
@@ -186,9 +190,19 @@ pub fn run(args: Args) -> Result<Outcome> {
             buffers,
             frames,
             plot,
+            layout,
         } => {
+            let layout = match layout.as_str() {
+                "native" => pipeline::Layout::Native,
+                "kubric" => pipeline::Layout::Kubric,
+                other => {
+                    eprintln!("error: --layout: expected native or kubric, found \"{other}\"");
+                    return Ok(Outcome::BadInput);
+                }
+            };
             let mut opts = pipeline::RenderOptions {
                 plot,
+                layout,
                 ..Default::default()
             };
             if let Some(names) = buffers {

@@ -228,9 +228,21 @@ fn first_divergent_entity(
     None
 }
 
+/// The output folder's file layout.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Layout {
+    /// cinegraph's own layout (DESIGN.md).
+    #[default]
+    Native,
+    /// Kubric's file names, encodings and conventions (see `output::write_kubric`).
+    Kubric,
+}
+
 /// What to render.
 #[derive(Debug, Clone)]
 pub struct RenderOptions {
+    /// The file layout.
+    pub layout: Layout,
     /// Buffer layers to write.
     pub layers: Vec<BufferLayer>,
     /// Frames to render (`None`: all).
@@ -242,6 +254,7 @@ pub struct RenderOptions {
 impl Default for RenderOptions {
     fn default() -> Self {
         Self {
+            layout: Layout::Native,
             layers: BufferLayer::ALL.to_vec(),
             frames: None,
             plot: false,
@@ -298,6 +311,27 @@ pub fn render_to_dir(
         path: out.to_path_buf(),
         source,
     })?;
+    if opts.layout == Layout::Kubric {
+        // Kubric scales flow by its range over the whole clip: render everything first.
+        let renderer = Renderer::new(&scene)?;
+        progress.start("render", range.len() as u64);
+        let mut frames = Vec::with_capacity(range.len());
+        for k in range.clone() {
+            frames.push(renderer.render(&scene, &traj, &cams, k)?);
+            progress.advance(1);
+        }
+        progress.finish();
+        output::write_kubric(out, &scene, &traj, &cams, range.start, &frames)?;
+        output::write_json(
+            &out.join("replay.json"),
+            &output::replay_file(&scene, &traj),
+        )?;
+        return Ok(RenderReport {
+            rendered: frames.len(),
+            skipped: 0,
+            adapter: renderer.adapter_name().to_string(),
+        });
+    }
     let manifest_path = out.join("render.json");
     let mut layers = opts.layers.clone();
     layers.sort();

@@ -450,3 +450,171 @@ fn a_downlevel_or_missing_adapter_says_what_to_install() {
     assert!(err.contains("mesa-vulkan-drivers"), "{err}");
     assert!(!err.contains("panicked"), "{err}");
 }
+
+/// Raw PNG samples as Kubric's `read_png` sees them: palette indices stay indices,
+/// 16-bit samples stay 16-bit. Returns (samples, channels).
+fn raw_png(path: &Path) -> (Vec<u32>, usize) {
+    let bytes = std::fs::read(path).unwrap();
+    let mut dec = png::Decoder::new(std::io::Cursor::new(bytes));
+    dec.set_transformations(png::Transformations::IDENTITY);
+    let mut reader = dec.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    let channels = info.color_type.samples();
+    let samples = match info.bit_depth {
+        png::BitDepth::Sixteen => buf[..info.buffer_size()]
+            .chunks_exact(2)
+            .map(|c| u32::from(u16::from_be_bytes([c[0], c[1]])))
+            .collect(),
+        _ => buf[..info.buffer_size()]
+            .iter()
+            .map(|&b| u32::from(b))
+            .collect(),
+    };
+    (samples, channels)
+}
+
+fn exr_channels(path: &Path) -> std::collections::BTreeMap<String, Vec<f32>> {
+    use exr::prelude::*;
+    let image = read_first_flat_layer_from_file(path).unwrap();
+    image
+        .layer_data
+        .channel_data
+        .list
+        .iter()
+        .map(|c| {
+            let v: Vec<f32> = c.sample_data.values_as_f32().collect();
+            (c.name.to_string(), v)
+        })
+        .collect()
+}
+
+#[test]
+fn kubric_layout_reads_back_with_kubric_formulas_to_the_native_buffers() {
+    let dir = tempfile::tempdir().unwrap();
+    let (native, kubric) = (dir.path().join("native"), dir.path().join("kubric"));
+    for (d, layout) in [(&native, "native"), (&kubric, "kubric")] {
+        let out = run(&[
+            "render",
+            "scenes/movi_a.ron",
+            "-o",
+            d.to_str().unwrap(),
+            "--layout",
+            layout,
+            "-q",
+        ]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+    let ranges = json(&kubric.join("data_ranges.json"));
+    let kmeta = json(&kubric.join("metadata.json"));
+    let nmeta = json(&native.join("metadata.json"));
+    let k = &kmeta["camera"]["K"];
+    let (f, cx, cy) = (
+        k[0][0].as_f64().unwrap(),
+        k[0][2].as_f64().unwrap(),
+        k[1][2].as_f64().unwrap(),
+    );
+    // Kubric's instance order: native entity name -> Kubric id.
+    let order: Vec<String> = kmeta["instances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["asset_id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        kmeta["metadata"]["num_instances"].as_u64().unwrap() as usize,
+        order.len()
+    );
+    let names: Vec<String> = nmeta["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["name"].as_str().unwrap().to_string())
+        .collect();
+    for frame in [0usize, 7, 23] {
+        let name = |stem: &str, ext: &str| kubric.join(format!("{stem}_{frame:05}.{ext}"));
+        let nat = |dir: &str, ext: &str| native.join(format!("{dir}/{frame:05}.{ext}"));
+        // Flow: value = png / 65535 * (max - min) + min, channels (d_row, d_col).
+        for (stem, dir, sign) in [
+            ("forward_flow", "flow_fwd", 1.0f64),
+            ("backward_flow", "flow_bwd", -1.0),
+        ] {
+            let (lo, hi) = (
+                ranges[stem]["min"].as_f64().unwrap(),
+                ranges[stem]["max"].as_f64().unwrap(),
+            );
+            let step = (hi - lo) / 65535.0;
+            let (png, channels) = raw_png(&name(stem, "png"));
+            assert_eq!(channels, 3);
+            let exr = exr_channels(&nat(dir, "exr"));
+            let (xs, ys) = (&exr["X"], &exr["Y"]);
+            for (i, px) in png.chunks_exact(3).enumerate() {
+                let d_row = f64::from(px[0]) / 65535.0 * (hi - lo) + lo;
+                let d_col = f64::from(px[1]) / 65535.0 * (hi - lo) + lo;
+                // Kubric's flows both point forward in time: backward is negated.
+                assert!(
+                    (d_row - sign * f64::from(ys[i])).abs() <= 2.0 * step,
+                    "{stem} row at {i}"
+                );
+                assert!(
+                    (d_col - sign * f64::from(xs[i])).abs() <= 2.0 * step,
+                    "{stem} col at {i}"
+                );
+                assert_eq!(px[2], 0);
+            }
+        }
+        // Depth: distance to the camera center; z = d / |(x', y', 1)|.
+        let mut dec = tiff::decoder::Decoder::new(std::io::Cursor::new(
+            std::fs::read(name("depth", "tiff")).unwrap(),
+        ))
+        .unwrap();
+        let tiff::decoder::DecodingResult::F32(dist) = dec.read_image().unwrap() else {
+            panic!("depth is not float32")
+        };
+        let z = &exr_channels(&nat("depth", "exr"))["Z"];
+        for (i, (d, z)) in dist.iter().zip(z).enumerate() {
+            let (u, v) = ((i % 256) as f64 + 0.5, (i / 256) as f64 + 0.5);
+            if z.is_infinite() {
+                assert_eq!(*d, 1e10, "background depth");
+                continue;
+            }
+            let len = (((u - cx) / f).powi(2) + ((v - cy) / f).powi(2) + 1.0).sqrt();
+            let back = f64::from(*d) / len;
+            assert!(
+                (back - f64::from(*z)).abs() <= 1e-5 * f64::from(*z),
+                "depth at {i}: {back} vs {z}"
+            );
+        }
+        // Segmentation: palette indices re-indexed by visibility; the floor is background.
+        let (seg, channels) = raw_png(&name("segmentation", "png"));
+        assert_eq!(channels, 1);
+        let (nat_seg, _) = raw_png(&nat("segmentation", "png"));
+        for (ks, ns) in seg.iter().zip(&nat_seg) {
+            let expected = if *ns == 0 {
+                0
+            } else {
+                order
+                    .iter()
+                    .position(|n| *n == names[*ns as usize - 1])
+                    .map_or(0, |p| p + 1) as u32
+            };
+            assert_eq!(*ks, expected);
+        }
+        assert!(name("rgba", "png").is_file());
+    }
+    // Visibility descends through the instance list.
+    let totals: Vec<u64> = kmeta["instances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            i["visibility"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_u64().unwrap())
+                .sum()
+        })
+        .collect();
+    assert!(totals.windows(2).all(|w| w[0] >= w[1]), "{totals:?}");
+}

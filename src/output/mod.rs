@@ -14,6 +14,7 @@
 
 mod frames;
 mod json;
+mod kubric;
 mod plot;
 mod video;
 
@@ -23,6 +24,7 @@ use std::path::{Path, PathBuf};
 pub use frames::{BufferLayer, flow_color, object_stats, occlusion_mask, write_frame};
 pub use json::{CameraInfo, FrameStats, add_render_info};
 pub use json::{EventsFile, MetadataFile, ReplayFile, events_file, metadata_file, replay_file};
+pub use kubric::{KUBRIC_BACKGROUND_DEPTH, kubric_instances, write_kubric};
 pub use plot::energy_plot_png;
 pub use video::write_mp4;
 

@@ -414,3 +414,26 @@ fn bundled_scenes_match_their_golden_images() {
         "golden images differ (see target/golden/): {failures:?}"
     );
 }
+
+#[test]
+fn obj_and_gltf_meshes_render_where_their_physics_shapes_are() {
+    let s = scene(
+        r#"Scene(version: 1, name: "meshes", duration: 0.25, fps: 4, resolution: (160, 120),
+        entities: [(name: "floor", shape: Ground),
+                   (name: "ramp", shape: TriMesh(path: "meshes/wedge.gltf"), at: (-0.7, 0, 0)),
+                   (name: "hull", shape: ConvexHull(path: "meshes/wedge.obj"), body: Fixed, at: (0.7, 0, 0))],
+        camera: (fov_deg: 50, at: (0, 1.2, 2.5), look_at: (0, 0.2, 0)))"#,
+    );
+    let (_, cams, fbs) = render_all(&s);
+    let (cam, fb) = (&cams[0], &fbs[0]);
+    for name in ["ramp", "hull"] {
+        let e = &s.entities[s.entity_index(name).unwrap()];
+        let count = fb.segmentation.iter().filter(|&&id| id == e.id).count();
+        assert!(count > 200, "{name}: {count} pixels");
+        // The wedge's top edge (x = +0.5, y = 0.4 in mesh space) projects onto the mesh.
+        let top = e.world.transform_point(Vec3::new(0.45, 0.35, 0.0));
+        let (u, v, _) = cam.project(top);
+        let id = fb.segmentation[fb.index(u as u32, v as u32)];
+        assert_eq!(id, e.id, "{name}: the point {top} shows id {id}");
+    }
+}
