@@ -406,8 +406,13 @@ pub fn render_to_dir(
     let previews: Vec<PathBuf> = (0..n)
         .map(|k| out.join(format!("preview/{k:05}.png")))
         .collect();
-    if layers.contains(&BufferLayer::Preview) && previews.iter().all(|p| p.is_file()) {
-        let (w, h) = scene.resolution;
+    let (w, h) = scene.resolution;
+    // 4:2:0 video needs at least 2 x 2 pixels.
+    if layers.contains(&BufferLayer::Preview)
+        && w >= 2
+        && h >= 2
+        && previews.iter().all(|p| p.is_file())
+    {
         let mut frames = Vec::with_capacity(n);
         for p in &previews {
             let img = image::open(p).map_err(|e| OutputError::Format {

@@ -335,8 +335,7 @@ pub fn simulate(scene: &Scene, progress: &dyn Progress) -> Result<Trajectory, Ph
 fn object_infos(scene: &Scene, sim: &Simulation) -> Vec<ObjectInfo> {
     let p = sim.world.resource::<Physics>();
     let mut own_mass = vec![0.0f32; scene.entities.len()];
-    for (c, collider) in p.world.colliders.iter() {
-        let _ = c;
+    for (_, collider) in p.world.colliders.iter() {
         if let Some(m) = own_mass.get_mut(collider.user_data as usize) {
             *m = collider.mass();
         }
