@@ -1,4 +1,4 @@
-//! Raster stage: [`Scene`] + [`Trajectory`] -> [`FrameBuffers`] for every frame, with a
+//! Raster stage: [`Scene`](crate::scene::Scene) + [`Trajectory`](crate::physics::Trajectory) -> [`FrameBuffers`] for every frame, with a
 //! headless wgpu renderer (any Vulkan / Metal / DX12 / GL adapter; Mesa's lavapipe on
 //! machines without a GPU).
 //!

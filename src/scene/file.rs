@@ -1,8 +1,8 @@
 //! The RON file format, version 1: what a user writes, exactly as written.
 //!
 //! Every struct denies unknown fields and documents its defaults; nothing here is
-//! checked beyond its type. [`super::validate`] turns a [`SceneFile`] into a
-//! [`super::Scene`].
+//! checked beyond its type. Validation ([`super::load`], [`super::parse_str`]) turns a
+//! [`SceneFile`] into a [`super::Scene`].
 
 use std::collections::BTreeMap;
 use std::fmt;
