@@ -9,7 +9,9 @@
 //!   RGB with a zero third channel, scaled `(v - min) * 65535 / (max - min)` with `min`,
 //!   `max` over all frames and both channels, recorded in `data_ranges.json`
 //!   (`{"forward_flow": {"min", "max"}, "backward_flow": {...}}`). Both flows point
-//!   **forward in time**, as Blender's vector pass does and Kubric keeps (its issue #152):
+//!   **forward in time**, as Blender's vector pass does (its two halves are "previous
+//!   position > current position" and "current position > next position") and Kubric
+//!   keeps (its issue #152):
 //!   `forward_flow[t]` is the displacement from `t` to `t + 1`, `backward_flow[t]` the
 //!   displacement from `t - 1` to `t` (the negative of cinegraph's native backward flow).
 //! - `segmentation_00000.png`: 8-bit palette PNG, re-indexed as Kubric does: the visible
