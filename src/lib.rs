@@ -26,6 +26,7 @@ pub mod progress;
 pub mod raster;
 pub mod rng;
 pub mod scene;
+pub mod style;
 
 /// The crate version written into every output file.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

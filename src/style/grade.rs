@@ -1,0 +1,403 @@
+//! The grade: exact, deterministic color math applied to a finished frame.
+//!
+//! Order, in linear light (scene-referred until the tone map, display-referred after):
+//! exposure → white balance → contrast → tone map → ASC CDL → 3-D LUT → vignette →
+//! grain → letterbox. The result is display-referred linear RGB in `[0, 1]`, ready for
+//! sRGB encoding.
+
+use glam::{Mat3, Vec3};
+
+use super::cube::Lut3d;
+use crate::rng::SeededRng;
+
+/// Rec. 709 / sRGB luma weights.
+const LUMA: [f32; 3] = [0.2126, 0.7152, 0.0722];
+
+/// ASC Color Decision List (ASC CDL v1.2): per channel
+/// `out = clamp(in · slope + offset, 0, ∞) ^ power`, then saturation around Rec. 709 luma:
+/// `out = luma + saturation · (out − luma)`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Cdl {
+    /// Per-channel gain.
+    pub slope: [f32; 3],
+    /// Per-channel lift.
+    pub offset: [f32; 3],
+    /// Per-channel gamma (> 0).
+    pub power: [f32; 3],
+    /// Saturation (1 = unchanged).
+    pub saturation: f32,
+}
+
+impl Default for Cdl {
+    fn default() -> Self {
+        Self {
+            slope: [1.0; 3],
+            offset: [0.0; 3],
+            power: [1.0; 3],
+            saturation: 1.0,
+        }
+    }
+}
+
+impl Cdl {
+    /// Applies the CDL to one color.
+    pub fn apply(&self, rgb: [f32; 3]) -> [f32; 3] {
+        let sop: [f32; 3] = std::array::from_fn(|c| {
+            (rgb[c] * self.slope[c] + self.offset[c])
+                .max(0.0)
+                .powf(self.power[c])
+        });
+        let luma = sop[0] * LUMA[0] + sop[1] * LUMA[1] + sop[2] * LUMA[2];
+        sop.map(|v| luma + self.saturation * (v - luma))
+    }
+}
+
+/// The tone curve from scene-referred to display-referred light.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ToneMap {
+    /// Clamp to `[0, 1]`.
+    Clamp,
+    /// The ACES filmic curve, Narkowicz's 2015 fit.
+    #[default]
+    AcesFit,
+}
+
+impl ToneMap {
+    fn apply(self, v: f32) -> f32 {
+        match self {
+            ToneMap::Clamp => v.clamp(0.0, 1.0),
+            ToneMap::AcesFit => {
+                let x = v.max(0.0);
+                ((x * (2.51 * x + 0.03)) / (x * (2.43 * x + 0.59) + 0.14)).clamp(0.0, 1.0)
+            }
+        }
+    }
+}
+
+/// A complete grade.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Grade {
+    /// Exposure in stops (×2^ev).
+    pub exposure_ev: f32,
+    /// The color temperature the image is balanced for, K (6504 = neutral; lower cools
+    /// the image, as a camera set to tungsten does in daylight).
+    pub temperature_k: f32,
+    /// Green–magenta shift of the balanced white, in hundredths of CIE y (0 = neutral).
+    pub tint: f32,
+    /// Contrast around `pivot` in log space (1 = unchanged).
+    pub contrast: f32,
+    /// Contrast pivot, linear (default 0.18, mid gray).
+    pub pivot: f32,
+    /// Tone curve.
+    pub tone_map: ToneMap,
+    /// ASC CDL, display-referred.
+    pub cdl: Cdl,
+    /// A 3-D LUT, display-referred.
+    pub lut: Option<Lut3d>,
+    /// Vignette strength: corners darken by this fraction.
+    pub vignette: f32,
+    /// Film grain: standard deviation of the noise at mid-tones.
+    pub grain: f32,
+    /// Letterbox to this width/height aspect (black bars), if wider than the frame.
+    pub letterbox: Option<f32>,
+}
+
+impl Default for Grade {
+    fn default() -> Self {
+        Self {
+            exposure_ev: 0.0,
+            temperature_k: 6504.0,
+            tint: 0.0,
+            contrast: 1.0,
+            pivot: 0.18,
+            tone_map: ToneMap::default(),
+            cdl: Cdl::default(),
+            lut: None,
+            vignette: 0.0,
+            grain: 0.0,
+            letterbox: None,
+        }
+    }
+}
+
+/// CIE xy of the Planckian locus at `t` kelvin (Kim et al. 2002 cubic approximation,
+/// valid for 1667–25000 K).
+pub fn planckian_xy(t: f32) -> (f32, f32) {
+    let t = f64::from(t.clamp(1667.0, 25000.0));
+    let (t2, t3) = (t * t, t * t * t);
+    let x = if t <= 4000.0 {
+        -0.266_123_9e9 / t3 - 0.234_358_9e6 / t2 + 0.877_695_6e3 / t + 0.179_910
+    } else {
+        -3.025_846_9e9 / t3 + 2.107_037_9e6 / t2 + 0.222_634_7e3 / t + 0.240_390
+    };
+    let (x2, x3) = (x * x, x * x * x);
+    let y = if t <= 2222.0 {
+        -1.106_381_4 * x3 - 1.348_110_20 * x2 + 2.185_558_32 * x - 0.202_196_83
+    } else if t <= 4000.0 {
+        -0.954_947_6 * x3 - 1.374_185_93 * x2 + 2.091_370_15 * x - 0.167_488_67
+    } else {
+        3.081_758_0 * x3 - 5.873_386_70 * x2 + 3.751_129_97 * x - 0.370_014_83
+    };
+    (x as f32, y as f32)
+}
+
+fn rows(m: [f32; 9]) -> Mat3 {
+    Mat3::from_cols_array(&m).transpose()
+}
+
+/// The linear-sRGB matrix adapting white `from` (CIE xy) to white `to` with the Bradford
+/// cone transform (von Kries scaling in Bradford space).
+pub fn bradford(from: (f32, f32), to: (f32, f32)) -> Mat3 {
+    let srgb_to_xyz = rows([
+        0.412_456_4,
+        0.357_576_1,
+        0.180_437_5,
+        0.212_672_9,
+        0.715_152_2,
+        0.072_175_0,
+        0.019_333_9,
+        0.119_192,
+        0.950_304_1,
+    ]);
+    let bradford = rows([
+        0.8951, 0.2664, -0.1614, -0.7502, 1.7135, 0.0367, 0.0389, -0.0685, 1.0296,
+    ]);
+    let xyz = |(x, y): (f32, f32)| Vec3::new(x / y, 1.0, (1.0 - x - y) / y);
+    let (src, dst) = (bradford * xyz(from), bradford * xyz(to));
+    let scale = Mat3::from_diagonal(dst / src);
+    srgb_to_xyz.inverse() * bradford.inverse() * scale * bradford * srgb_to_xyz
+}
+
+impl Grade {
+    /// Grades an image in place: `rgb` holds `width × height` linear RGB pixels,
+    /// row-major. `seed` and `frame` make the grain deterministic and different per frame.
+    pub fn apply(&self, rgb: &mut [[f32; 3]], width: u32, height: u32, seed: u64, frame: u64) {
+        let gain = 2f32.powf(self.exposure_ev);
+        let neutral = planckian_xy(6504.0);
+        let (x, y) = planckian_xy(self.temperature_k);
+        let wb = bradford((x, y + self.tint * 0.01), neutral);
+        let mut rng = SeededRng::new(seed, &format!("grade/grain/{frame}"));
+        let (cx, cy) = (width as f32 * 0.5, height as f32 * 0.5);
+        let r_max2 = cx * cx + cy * cy;
+        let bars = self.letterbox.map_or(0, |aspect| {
+            let target_h = width as f32 / aspect;
+            if target_h < height as f32 {
+                ((height as f32 - target_h) * 0.5).round() as u32
+            } else {
+                0
+            }
+        });
+        for (i, px) in rgb.iter_mut().enumerate() {
+            let (px_x, px_y) = ((i as u32 % width.max(1)), (i as u32 / width.max(1)));
+            let mut c = Vec3::from(*px) * gain;
+            c = wb * c;
+            if self.contrast != 1.0 {
+                c = c.map(|v| {
+                    if v > 0.0 {
+                        self.pivot * (v / self.pivot).powf(self.contrast)
+                    } else {
+                        0.0
+                    }
+                });
+            }
+            let mut out = c.to_array().map(|v| self.tone_map.apply(v));
+            out = self.cdl.apply(out);
+            if let Some(lut) = &self.lut {
+                out = lut.apply(out);
+            }
+            if self.vignette != 0.0 {
+                let (dx, dy) = (px_x as f32 + 0.5 - cx, px_y as f32 + 0.5 - cy);
+                let f = 1.0 - self.vignette * (dx * dx + dy * dy) / r_max2;
+                out = out.map(|v| v * f);
+            }
+            if self.grain > 0.0 {
+                // Gaussian noise (Box–Muller), strongest in the mid-tones: 4 L (1 - L).
+                let (u1, u2) = (rng.unit().max(1e-12), rng.unit());
+                let n = ((-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()) as f32;
+                let l = (out[0] * LUMA[0] + out[1] * LUMA[1] + out[2] * LUMA[2]).clamp(0.0, 1.0);
+                let a = self.grain * 4.0 * l * (1.0 - l) * n;
+                out = out.map(|v| v + a);
+            }
+            if px_y < bars || px_y >= height.saturating_sub(bars) {
+                out = [0.0; 3];
+            }
+            *px = out.map(|v| v.clamp(0.0, 1.0));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn close(a: [f32; 3], b: [f32; 3], tol: f32) -> bool {
+        (0..3).all(|c| (a[c] - b[c]).abs() <= tol)
+    }
+
+    #[test]
+    fn cdl_follows_the_asc_formula() {
+        let cdl = Cdl {
+            slope: [1.2, 1.0, 0.8],
+            offset: [0.1, 0.0, -0.05],
+            power: [1.0, 1.2, 0.9],
+            saturation: 1.0,
+        };
+        // By hand: R = 0.5·1.2 + 0.1 = 0.7; G = 0.5^1.2 = 0.435275; B = (0.4 − 0.05)^0.9 = e^(0.9 ln 0.35) = 0.388742.
+        let out = cdl.apply([0.5, 0.5, 0.5]);
+        assert!(close(out, [0.7, 0.435_275, 0.388_742], 1e-5), "{out:?}");
+        // Negative results clamp to 0 before the power.
+        assert_eq!(
+            Cdl {
+                offset: [-1.0; 3],
+                ..Cdl::default()
+            }
+            .apply([0.5; 3]),
+            [0.0; 3]
+        );
+        // Saturation 0 gives Rec. 709 luma on every channel; 1 leaves the color alone.
+        let grey = Cdl {
+            saturation: 0.0,
+            ..Cdl::default()
+        }
+        .apply([1.0, 0.0, 0.0]);
+        assert!(close(grey, [0.2126; 3], 1e-6), "{grey:?}");
+        assert_eq!(Cdl::default().apply([0.3, 0.6, 0.9]), [0.3, 0.6, 0.9]);
+    }
+
+    #[test]
+    fn white_balance_is_neutral_at_6504k_and_warms_or_cools_as_named() {
+        let id = bradford(planckian_xy(6504.0), planckian_xy(6504.0));
+        let v = id * Vec3::new(0.2, 0.5, 0.8);
+        assert!((v - Vec3::new(0.2, 0.5, 0.8)).length() < 1e-5, "{v}");
+        // Balanced for tungsten (3200 K), a neutral grey turns blue; for 9000 K, orange.
+        let grade = |t: f32| {
+            let mut px = [[0.18f32; 3]];
+            Grade {
+                temperature_k: t,
+                tone_map: ToneMap::Clamp,
+                ..Grade::default()
+            }
+            .apply(&mut px, 1, 1, 0, 0);
+            px[0]
+        };
+        let cool = grade(3200.0);
+        let warm = grade(9000.0);
+        assert!(cool[2] > cool[0] * 1.2, "{cool:?}");
+        assert!(warm[0] > warm[2] * 1.1, "{warm:?}");
+        let neutral = grade(6504.0);
+        assert!(close(neutral, [0.18; 3], 1e-5), "{neutral:?}");
+    }
+
+    #[test]
+    fn planckian_locus_passes_near_d65_and_illuminant_a() {
+        let (x, y) = planckian_xy(6504.0);
+        assert!(
+            (x - 0.3135).abs() < 0.003 && (y - 0.3237).abs() < 0.003,
+            "({x}, {y})"
+        );
+        let (x, y) = planckian_xy(2856.0);
+        assert!(
+            (x - 0.4476).abs() < 0.002 && (y - 0.4074).abs() < 0.002,
+            "({x}, {y})"
+        );
+    }
+
+    #[test]
+    fn exposure_contrast_and_tone_map() {
+        let g = |grade: Grade, v: f32| {
+            let mut px = [[v; 3]];
+            grade.apply(&mut px, 1, 1, 0, 0);
+            px[0][0]
+        };
+        let clamp = Grade {
+            tone_map: ToneMap::Clamp,
+            ..Grade::default()
+        };
+        assert!(
+            (g(
+                Grade {
+                    exposure_ev: 1.0,
+                    ..clamp.clone()
+                },
+                0.2
+            ) - 0.4)
+                .abs()
+                < 1e-6
+        );
+        // Contrast pivots on mid grey.
+        assert!(
+            (g(
+                Grade {
+                    contrast: 1.5,
+                    ..clamp.clone()
+                },
+                0.18
+            ) - 0.18)
+                .abs()
+                < 1e-6
+        );
+        assert!(
+            g(
+                Grade {
+                    contrast: 1.5,
+                    ..clamp.clone()
+                },
+                0.5
+            ) > 0.5
+        );
+        // The filmic curve is monotone and bounded.
+        let mut last = -1.0;
+        for i in 0..100 {
+            let v = g(Grade::default(), i as f32 * 0.2);
+            assert!(v >= last && v <= 1.0);
+            last = v;
+        }
+    }
+
+    #[test]
+    fn grain_is_seeded_per_frame_zero_mean_and_follows_luminance() {
+        let grade = Grade {
+            grain: 0.05,
+            tone_map: ToneMap::Clamp,
+            ..Grade::default()
+        };
+        let run = |v: f32, seed: u64, frame: u64| {
+            let mut img = vec![[v; 3]; 64 * 64];
+            grade.apply(&mut img, 64, 64, seed, frame);
+            img
+        };
+        let a = run(0.5, 7, 3);
+        assert_eq!(a, run(0.5, 7, 3), "same seed and frame, same grain");
+        assert_ne!(a, run(0.5, 7, 4), "grain changes per frame");
+        let d: Vec<f32> = a.iter().map(|p| p[0] - 0.5).collect();
+        let mean = d.iter().sum::<f32>() / d.len() as f32;
+        let sd = (d.iter().map(|x| (x - mean).powi(2)).sum::<f32>() / d.len() as f32).sqrt();
+        assert!(mean.abs() < 0.003, "mean {mean}");
+        assert!((sd - 0.05).abs() < 0.005, "sd {sd}");
+        // No grain in pure black.
+        assert!(run(0.0, 7, 3).iter().all(|p| p[0] == 0.0));
+    }
+
+    #[test]
+    fn vignette_and_letterbox() {
+        let mut img = vec![[0.5f32; 3]; 160 * 90];
+        Grade {
+            vignette: 0.5,
+            tone_map: ToneMap::Clamp,
+            letterbox: Some(2.39),
+            ..Grade::default()
+        }
+        .apply(&mut img, 160, 90, 0, 0);
+        let at = |x: usize, y: usize| img[y * 160 + x][0];
+        // 160 / 2.39 = 66.9 rows of picture: bars of 12 rows top and bottom.
+        assert_eq!(at(80, 0), 0.0);
+        assert_eq!(at(80, 11), 0.0);
+        assert!(at(80, 12) > 0.0);
+        assert_eq!(at(80, 89), 0.0);
+        assert!(
+            (at(80, 45) - 0.5).abs() < 0.01,
+            "the center keeps its value"
+        );
+        assert!(at(2, 13) < at(80, 45), "edges darken");
+    }
+}
