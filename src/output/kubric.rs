@@ -237,21 +237,20 @@ pub fn write_kubric(
     let cam0 = &cams[first];
     let focal_mm = cam0.focal_px() * f64::from(scene.camera.sensor_mm.0) / f64::from(w);
     let fov_x = 2.0 * (f64::from(w) * 0.5 / cam0.focal_px()).atan();
+    let stats: Vec<super::FrameStats> = frames
+        .iter()
+        .map(|fb| super::object_stats(fb, scene.entities.len()))
+        .collect();
     let instance_info: Vec<Value> = instances
         .iter()
         .map(|&e| {
             let ent = &scene.entities[e];
             let material = &scene.materials[ent.material];
-            let visibility: Vec<u64> = frames
-                .iter()
-                .map(|fb| fb.segmentation.iter().filter(|&&id| id == ent.id).count() as u64)
-                .collect();
+            let visibility: Vec<u64> = stats.iter().map(|s| s[e].0).collect();
             let mut bboxes = Vec::new();
             let mut bbox_frames = Vec::new();
-            for (i, fb) in frames.iter().enumerate() {
-                if let Some((_, Some([x0, y0, x1, y1]))) =
-                    super::object_stats(fb, scene.entities.len()).get(e).copied()
-                {
+            for (i, s) in stats.iter().enumerate() {
+                if let Some((_, Some([x0, y0, x1, y1]))) = s.get(e).copied() {
                     bboxes.push([
                         y0 as f32 / h as f32,
                         x0 as f32 / w as f32,

@@ -112,9 +112,16 @@ impl Simulation {
                 _ => world.spawn(r),
             };
         }
+        let mut colliders = vec![None; scene.entities.len()];
+        for (h, c) in physics.colliders.iter() {
+            if let Some(slot) = colliders.get_mut(c.user_data as usize) {
+                *slot = Some(h);
+            }
+        }
         world.insert_resource(Physics {
             world: physics,
             handles,
+            colliders,
         });
         world.insert_resource(Clock {
             step,

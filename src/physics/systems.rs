@@ -33,6 +33,8 @@ pub(super) struct Kinematic(pub KinematicPath);
 pub(super) struct Physics {
     pub world: PhysicsWorld,
     pub handles: Vec<RigidBodyHandle>,
+    /// The collider of each entity (by entity index), `None` for shapeless entities.
+    pub colliders: Vec<Option<ColliderHandle>>,
 }
 
 /// Step counter.
@@ -204,19 +206,10 @@ pub(super) fn track_contacts(
             first_normal: Vec3::ZERO,
         });
     }
-    let index: BTreeMap<usize, ColliderHandle> = if log.state.pending.is_empty() {
-        BTreeMap::new()
-    } else {
-        physics
-            .world
-            .colliders
-            .iter()
-            .map(|(h, c)| (c.user_data as usize, h))
-            .collect()
-    };
+    let collider_of = |e: usize| physics.colliders.get(e).copied().flatten();
     let mut finished = Vec::new();
     for (&(a, b), p) in log.state.pending.iter_mut() {
-        if let (Some(&ca), Some(&cb)) = (index.get(&a), index.get(&b))
+        if let (Some(ca), Some(cb)) = (collider_of(a), collider_of(b))
             && let Some(pair) = physics.world.narrow_phase.contact_pair(ca, cb)
         {
             // The pair's collider1 may be either entity: orient normals from a to b.
