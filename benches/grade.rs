@@ -1,5 +1,7 @@
-//! The grade's cost per 1080p frame (exposure, white balance, contrast, tone map, CDL,
-//! 33³ LUT, vignette, grain, letterbox). `cargo bench --bench grade`.
+//! The grade's cost per 1080p frame: the full chain (exposure, white balance, contrast,
+//! bloom, halation, tone map, CDL, 33³ LUT, vignette, grain, letterbox), and the default
+//! grade (tone map only) with sRGB encoding, as every preview frame gets.
+//! `cargo bench --bench grade`.
 
 use std::hint::black_box;
 
@@ -28,6 +30,8 @@ fn grade(c: &mut Criterion) {
         lut: Some(Lut3d::identity(33)),
         vignette: 0.3,
         grain: 0.02,
+        bloom: 0.3,
+        halation: 0.2,
         letterbox: Some(2.39),
         ..Grade::default()
     };
@@ -42,6 +46,10 @@ fn grade(c: &mut Criterion) {
             full.apply(&mut img, w, h, 7, frame);
             black_box(img[0]);
         });
+    });
+    group.bench_function("default_srgb8_1920x1080", |b| {
+        let plain = Grade::default();
+        b.iter(|| black_box(plain.render_srgb8(&base, w, h, 7, 0)));
     });
     group.finish();
 }

@@ -29,7 +29,10 @@ fn frames(c: &mut Criterion) {
             Ok(t) => t,
             Err(e) => panic!("{e}"),
         };
-        let cams = camera_track(&scene, &traj);
+        let cams = match camera_track(&scene, &traj) {
+            Ok(c) => c,
+            Err(e) => panic!("{e}"),
+        };
         let renderer = match Renderer::new(&scene) {
             Ok(r) => r,
             Err(e) => panic!("{e}"),

@@ -68,11 +68,46 @@ pub enum Command {
         /// conventions, for datasets read by Kubric's tools).
         #[arg(long, default_value = "native")]
         layout: String,
+        /// Render in this style instead of the scene's own: a bundled name or alias
+        /// (see `cinegraph styles`) or a path to a style .ron file.
+        #[arg(long)]
+        style: Option<String>,
+        /// Also write contact_sheet.png: six frames across the clip, with depth, flow and
+        /// segmentation rows under the preview when those layers are rendered.
+        #[arg(long)]
+        contact_sheet: bool,
+    },
+    /// List the bundled styles, print one, or preview a scene in all of them.
+    Styles {
+        #[command(subcommand)]
+        action: Option<StylesCommand>,
     },
     /// Work with replay records.
     Replay {
         #[command(subcommand)]
         action: ReplayCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StylesCommand {
+    /// List the styles with one line each (the default).
+    List,
+    /// Print a style resolved: every field, defaults written out.
+    Show {
+        /// A bundled name or alias, or a path to a style .ron file.
+        name: String,
+    },
+    /// Render a scene in every bundled style into one contact sheet (a row per style).
+    Preview {
+        /// Scene file (.ron).
+        scene: PathBuf,
+        /// The sheet to write (PNG).
+        #[arg(short, long, default_value = "styles.png")]
+        out: PathBuf,
+        /// Frames per style.
+        #[arg(long, default_value_t = 4)]
+        columns: usize,
     },
 }
 
@@ -191,6 +226,8 @@ pub fn run(args: Args) -> Result<Outcome> {
             frames,
             plot,
             layout,
+            style,
+            contact_sheet,
         } => {
             let layout = match layout.as_str() {
                 "native" => pipeline::Layout::Native,
@@ -203,6 +240,8 @@ pub fn run(args: Args) -> Result<Outcome> {
             let mut opts = pipeline::RenderOptions {
                 plot,
                 layout,
+                style,
+                contact_sheet,
                 ..Default::default()
             };
             if let Some(names) = buffers {
@@ -255,6 +294,7 @@ pub fn run(args: Args) -> Result<Outcome> {
             }
             Ok(Outcome::Ok)
         }
+        Command::Styles { action } => styles(action.unwrap_or(StylesCommand::List), args.quiet),
         Command::Replay {
             action: ReplayCommand::Verify { replay },
         } => {
@@ -287,6 +327,55 @@ pub fn run(args: Args) -> Result<Outcome> {
                     Ok(Outcome::Failed)
                 }
             }
+        }
+    }
+}
+
+fn styles(action: StylesCommand, quiet: bool) -> Result<Outcome> {
+    let mut out = std::io::stdout().lock();
+    match action {
+        StylesCommand::List => {
+            let all = cinegraph::style::bundled()?;
+            let width = all.iter().map(|s| s.name().len()).max().unwrap_or(0);
+            for s in &all {
+                writeln!(out, "{:width$}  {}", s.name(), s.file.summary)?;
+            }
+            Ok(Outcome::Ok)
+        }
+        StylesCommand::Show { name } => {
+            match cinegraph::style::resolve(&name, std::path::Path::new(".")) {
+                Ok(s) => {
+                    writeln!(out, "// {} ({})", s.name(), s.origin)?;
+                    writeln!(out, "{}", s.to_ron())?;
+                    Ok(Outcome::Ok)
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    Ok(Outcome::BadInput)
+                }
+            }
+        }
+        StylesCommand::Preview {
+            scene,
+            out: sheet,
+            columns,
+        } => {
+            if columns == 0 {
+                eprintln!("error: --columns must be at least 1");
+                return Ok(Outcome::BadInput);
+            }
+            let bar = Bar::new(quiet);
+            let names = pipeline::styles_preview(&scene, &sheet, columns, &bar)
+                .with_context(|| format!("previewing styles of {}", scene.display()))?;
+            if !quiet {
+                writeln!(
+                    out,
+                    "wrote {}: one row per style, top to bottom: {}",
+                    sheet.display(),
+                    names.join(", ")
+                )?;
+            }
+            Ok(Outcome::Ok)
         }
     }
 }

@@ -29,6 +29,9 @@ pub enum PipelineError {
     /// Rendering failed.
     #[error(transparent)]
     Raster(#[from] RasterError),
+    /// The camera could not be planned (auto-framing failed).
+    #[error(transparent)]
+    Camera(#[from] raster::CameraError),
     /// The options do not fit the scene.
     #[error("{0}")]
     Options(String),
@@ -50,6 +53,7 @@ impl PipelineError {
             PipelineError::Scene(_)
                 | PipelineError::Replay { .. }
                 | PipelineError::Options(_)
+                | PipelineError::Camera(_)
                 | PipelineError::Output(OutputError::Format { .. })
         )
     }
@@ -249,6 +253,10 @@ pub struct RenderOptions {
     pub frames: Option<Range<usize>>,
     /// Also write `energy.png`.
     pub plot: bool,
+    /// A style (bundled name, alias or path) instead of the scene's own.
+    pub style: Option<String>,
+    /// Also write `contact_sheet.png`.
+    pub contact_sheet: bool,
 }
 
 impl Default for RenderOptions {
@@ -258,6 +266,8 @@ impl Default for RenderOptions {
             layers: BufferLayer::ALL.to_vec(),
             frames: None,
             plot: false,
+            style: None,
+            contact_sheet: false,
         }
     }
 }
@@ -296,7 +306,7 @@ pub fn render_to_dir(
     opts: &RenderOptions,
     progress: &dyn Progress,
 ) -> Result<RenderReport, PipelineError> {
-    let scene = scene::load(scene_path)?;
+    let scene = scene::load_styled(scene_path, opts.style.as_deref())?;
     let n = scene.frame_count as usize;
     let range = opts.frames.clone().unwrap_or(0..n);
     if range.start >= range.end || range.end > n {
@@ -306,7 +316,13 @@ pub fn render_to_dir(
         )));
     }
     let traj = physics::simulate(&scene, progress)?;
-    let cams = raster::camera_track(&scene, &traj);
+    let plan = raster::camera_plan(&scene, &traj)?;
+    let cams = &plan.frames;
+    let render = |renderer: &Renderer, k: usize| -> Result<raster::FrameBuffers, PipelineError> {
+        let mut fb = renderer.render(&scene, &traj, cams, k)?;
+        finish_frame(&mut fb, &scene, &plan, k);
+        Ok(fb)
+    };
     std::fs::create_dir_all(out).map_err(|source| OutputError::Write {
         path: out.to_path_buf(),
         source,
@@ -317,11 +333,11 @@ pub fn render_to_dir(
         progress.start("render", range.len() as u64);
         let mut frames = Vec::with_capacity(range.len());
         for k in range.clone() {
-            frames.push(renderer.render(&scene, &traj, &cams, k)?);
+            frames.push(render(&renderer, k)?);
             progress.advance(1);
         }
         progress.finish();
-        output::write_kubric(out, &scene, &traj, &cams, range.start, &frames)?;
+        output::write_kubric(out, &scene, &traj, cams, range.start, &frames)?;
         output::write_json(
             &out.join("replay.json"),
             &output::replay_file(&scene, &traj),
@@ -333,15 +349,21 @@ pub fn render_to_dir(
         });
     }
     let manifest_path = out.join("render.json");
+    // The style changes the pictures without changing the scene text.
+    let scene_key = format!(
+        "{}+style:{}",
+        scene.source.hash,
+        scene.style.as_deref().unwrap_or("none")
+    );
     let mut layers = opts.layers.clone();
     layers.sort();
     layers.dedup();
     let mut manifest: Manifest = output::read_json(&manifest_path)
         .ok()
-        .filter(|m: &Manifest| m.scene_hash == scene.source.hash && m.layers == layers)
+        .filter(|m: &Manifest| m.scene_hash == scene_key && m.layers == layers)
         .unwrap_or_else(|| Manifest {
             format: "cinegraph/render/1".into(),
-            scene_hash: scene.source.hash.clone(),
+            scene_hash: scene_key.clone(),
             layers: layers.clone(),
             frames: BTreeMap::new(),
         });
@@ -372,7 +394,7 @@ pub fn render_to_dir(
             cache.retain(|f, _| window.contains(f));
             for &f in &window {
                 if let std::collections::btree_map::Entry::Vacant(slot) = cache.entry(f) {
-                    slot.insert(renderer.render(&scene, &traj, &cams, f)?);
+                    slot.insert(render(&renderer, f)?);
                 }
             }
             let fb = &cache[&k];
@@ -390,7 +412,7 @@ pub fn render_to_dir(
     let mut meta = output::metadata_file(&scene, &traj);
     let stats: Vec<Option<output::FrameStats>> =
         (0..n).map(|k| manifest.frames.get(&k).cloned()).collect();
-    output::add_render_info(&mut meta, &scene, &cams, &stats);
+    output::add_render_info(&mut meta, &scene, &plan, &stats);
     output::write_json(&out.join("metadata.json"), &meta)?;
     output::write_json(
         &out.join("events.json"),
@@ -429,6 +451,10 @@ pub fn render_to_dir(
             frames.into_iter(),
         )?;
     }
+    if opts.contact_sheet {
+        let sheet = output::contact_sheet(out, n, &layers, 6)?;
+        output::write_png_rgb(&out.join("contact_sheet.png"), &sheet)?;
+    }
     output::write_json(
         &out.join("replay.json"),
         &output::replay_file(&scene, &traj),
@@ -438,4 +464,66 @@ pub fn render_to_dir(
         skipped,
         adapter,
     })
+}
+
+/// What the pipeline does to every rendered frame: flow across a cut becomes NaN (there
+/// is no correspondence between two shots); the preview gets the lens's depth of field
+/// (when the camera has an aperture) and the style's grade.
+fn finish_frame(fb: &mut raster::FrameBuffers, scene: &Scene, plan: &raster::CameraPlan, k: usize) {
+    if plan.cut_before(k) {
+        fb.flow_bwd.fill([f32::NAN; 2]);
+    }
+    if plan.cut_before(k + 1) {
+        fb.flow_fwd.fill([f32::NAN; 2]);
+    }
+    let lens = plan.lens(&scene.camera, k);
+    if let Some(lens) = &lens {
+        crate::style::depth_of_field(&mut fb.linear, &fb.depth, fb.width, fb.height, lens);
+    }
+    if scene.style.is_some() || lens.is_some() {
+        fb.color = scene
+            .grade
+            .render_srgb8(&fb.linear, fb.width, fb.height, scene.seed, k as u64);
+    }
+}
+
+/// Renders the same scene in every bundled style and lays the previews out as one
+/// contact sheet: a row per style (in [`crate::style::bundled`] order), `columns`
+/// frames spread over the clip. The scene is simulated once: styles never change physics.
+/// Returns the styles' names in row order.
+///
+/// # Errors
+/// [`PipelineError`] from loading, simulating, rendering or writing.
+pub fn styles_preview(
+    scene_path: &Path,
+    out_png: &Path,
+    columns: usize,
+    progress: &dyn Progress,
+) -> Result<Vec<String>, PipelineError> {
+    let styles = crate::style::bundled().map_err(|e| PipelineError::Options(e.to_string()))?;
+    let base = scene::load(scene_path)?;
+    let traj = physics::simulate(&base, progress)?;
+    let frames = output::sample_frames(base.frame_count as usize, columns);
+    progress.start("styles", (styles.len() * frames.len()) as u64);
+    let mut rows = Vec::new();
+    let mut names = Vec::new();
+    for style in &styles {
+        let scene = scene::load_styled(scene_path, Some(style.name()))?;
+        let plan = raster::camera_plan(&scene, &traj)?;
+        let renderer = Renderer::new(&scene)?;
+        let mut row = Vec::new();
+        for &k in &frames {
+            let mut fb = renderer.render(&scene, &traj, &plan.frames, k)?;
+            finish_frame(&mut fb, &scene, &plan, k);
+            let rgba = image::RgbaImage::from_raw(fb.width, fb.height, fb.color)
+                .ok_or_else(|| PipelineError::Options("frame size mismatch".into()))?;
+            row.push(image::DynamicImage::ImageRgba8(rgba).to_rgb8());
+            progress.advance(1);
+        }
+        rows.push(row);
+        names.push(style.name().to_string());
+    }
+    progress.finish();
+    output::write_png_rgb(out_png, &output::grid_image(&rows, &names)?)?;
+    Ok(names)
 }

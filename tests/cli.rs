@@ -618,3 +618,129 @@ fn kubric_layout_reads_back_with_kubric_formulas_to_the_native_buffers() {
         .collect();
     assert!(totals.windows(2).all(|w| w[0] >= w[1]), "{totals:?}");
 }
+
+const TWO_SHOTS: &str = r#"Scene(version: 1, name: "cut", seed: 9, duration: 0.5, resolution: (64, 36),
+    entities: [
+        (name: "floor", shape: Ground),
+        (name: "ball", shape: Sphere(radius: 0.3), at: (0.0, 0.8, 0.0),
+         body: Dynamic(velocity: (0.5, 0.0, 0.0))),
+    ],
+    camera: (at: (0, 1, 4), look_at: "ball", shots: [
+        (moves: [Dolly(0.5)]),
+        (start: 0.25, at: (3, 1, 2), moves: [Orbit(20)]),
+    ]),
+    style: "noir")"#;
+
+#[test]
+fn a_cut_marks_flow_invalid_and_the_contact_sheet_shows_every_layer() {
+    let dir = tempfile::tempdir().unwrap();
+    let scene = dir.path().join("cut.ron");
+    std::fs::write(&scene, TWO_SHOTS).unwrap();
+    let out = dir.path().join("out");
+    let o = run(&[
+        "render",
+        scene.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--buffers",
+        "preview,depth,flow,segmentation",
+        "--contact-sheet",
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let meta = json(&out.join("metadata.json"));
+    // 12 frames at 24 fps; the second shot starts at 0.25 s = frame 6.
+    assert_eq!(meta["camera"]["cuts"], serde_json::json!([6]));
+    assert_eq!(meta["camera"]["style"], "noir");
+    assert_eq!(meta["camera"]["aperture"], 2.0, "noir's lens");
+    let nan = |name: &str, k: usize| {
+        let ch = exr_channels(&out.join(format!("{name}/{k:05}.exr")));
+        ch.values().flatten().filter(|v| v.is_nan()).count()
+    };
+    let pixels = 64 * 36;
+    assert_eq!(
+        nan("flow_bwd", 6),
+        2 * pixels,
+        "backward flow across the cut"
+    );
+    assert_eq!(
+        nan("flow_fwd", 5),
+        2 * pixels,
+        "forward flow across the cut"
+    );
+    assert_eq!(nan("flow_fwd", 6), 0);
+    assert_eq!(nan("flow_bwd", 5), 0);
+    // Every object pixel is marked occluded across the cut.
+    let (seg, _) = raw_png(&out.join("segmentation/00006.png"));
+    let (occ, _) = raw_png(&out.join("occlusion_bwd/00006.png"));
+    let objects = seg.iter().filter(|&&id| id != 0).count();
+    assert!(objects > 0);
+    assert_eq!(occ.iter().filter(|&&v| v == 255).count(), objects);
+    // Noir is black and white: the graded preview has no color.
+    let preview = image::open(out.join("preview/00003.png"))
+        .unwrap()
+        .to_rgb8();
+    assert!(
+        preview
+            .pixels()
+            .all(|p| p[0].abs_diff(p[1]) <= 3 && p[1].abs_diff(p[2]) <= 3)
+    );
+    // The sheet: 4 rows (preview, depth, flow, segmentation) of 6 frames, 64x36 tiles.
+    let sheet = image::open(out.join("contact_sheet.png")).unwrap();
+    assert_eq!(
+        (sheet.width(), sheet.height()),
+        (180 + 4 + 6 * (64 + 4), 4 + 4 * (36 + 4))
+    );
+}
+
+#[test]
+fn styles_lists_shows_and_previews_every_look() {
+    let o = run(&["styles"]);
+    assert!(o.status.success());
+    let listed = text(&o.stdout);
+    assert!(listed.lines().count() >= 8, "{listed}");
+    for name in ["noir", "pastel-symmetry", "teal-orange", "neon-night"] {
+        assert!(listed.lines().any(|l| l.starts_with(name)), "{listed}");
+    }
+    let o = run(&["styles", "show", "wes anderson"]);
+    assert!(o.status.success());
+    assert!(text(&o.stdout).contains("name: \"pastel-symmetry\""));
+    let o = run(&["styles", "show", "noire"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("did you mean \"noir\""));
+    let dir = tempfile::tempdir().unwrap();
+    let scene = dir.path().join("cut.ron");
+    std::fs::write(&scene, TWO_SHOTS).unwrap();
+    let sheet = dir.path().join("styles.png");
+    let o = run(&[
+        "styles",
+        "preview",
+        scene.to_str().unwrap(),
+        "-o",
+        sheet.to_str().unwrap(),
+        "--columns",
+        "2",
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let img = image::open(&sheet).unwrap().to_rgb8();
+    let rows = listed.lines().count() as u32;
+    assert_eq!(img.dimensions(), (180 + 4 + 2 * 68, 4 + rows * 40));
+    // Rows differ: each style looks different.
+    let row = |r: u32| -> Vec<u8> {
+        (0..36u32)
+            .flat_map(|y| (0..64u32).map(move |x| (x, y)))
+            .flat_map(|(x, y)| img.get_pixel(184 + x, 4 + r * 40 + y).0)
+            .collect()
+    };
+    for r in 1..rows {
+        assert_ne!(row(r), row(0), "row {r} looks like row 0");
+    }
+    // A scene that names an unknown style is refused, with the field.
+    std::fs::write(&scene, TWO_SHOTS.replace("\"noir\"", "\"noire\"")).unwrap();
+    let o = run(&["check", scene.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("style: unknown style \"noire\""),
+        "{}",
+        text(&o.stderr)
+    );
+}

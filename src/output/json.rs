@@ -128,6 +128,17 @@ pub struct CameraInfo {
     pub positions: Vec<[f32; 3]>,
     /// Camera-to-world rotation per frame, quaternion `[x, y, z, w]`.
     pub rotations: Vec<[f32; 4]>,
+    /// Aperture f-number (`null`: pinhole, no depth of field).
+    pub aperture: Option<f32>,
+    /// Focus distance, m.
+    pub focus_distance: Option<f32>,
+    /// The shot each frame belongs to.
+    pub shot: Vec<usize>,
+    /// Frames that start a new shot (a cut before them): flow across the cut is NaN
+    /// (the occlusion masks mark every object pixel occluded).
+    pub cuts: Vec<usize>,
+    /// The style the frames are graded with.
+    pub style: Option<String>,
 }
 
 /// Per-frame diagnostics.
@@ -226,9 +237,10 @@ pub fn metadata_file(scene: &Scene, traj: &Trajectory) -> MetadataFile {
 pub fn add_render_info(
     meta: &mut MetadataFile,
     scene: &Scene,
-    cams: &[crate::raster::CameraFrame],
+    plan: &crate::raster::CameraPlan,
     stats: &[Option<FrameStats>],
 ) {
+    let cams = &plan.frames;
     if let Some(c0) = cams.first() {
         let f_px = c0.focal_px();
         let sensor_h = f64::from(scene.camera.sensor_mm.1);
@@ -244,6 +256,11 @@ pub fn add_render_info(
             convention: "camera-to-world poses; the camera looks down its -Z axis with +Y up (glTF); K maps (X, -Y, -Z) of that frame to pixels".into(),
             positions: cams.iter().map(|c| c.pose.translation.to_array()).collect(),
             rotations: cams.iter().map(|c| c.pose.rotation.to_array()).collect(),
+            aperture: scene.camera.aperture,
+            focus_distance: scene.camera.focus_distance,
+            shot: plan.shot.clone(),
+            cuts: (0..cams.len()).filter(|&k| plan.cut_before(k)).collect(),
+            style: scene.style.clone(),
         });
     }
     for (i, obj) in meta.objects.iter_mut().enumerate() {

@@ -30,11 +30,7 @@ fn range(values: impl Iterator<Item = f64>) -> (f64, f64) {
     (lo - pad, hi + pad)
 }
 
-/// Draws the plot and returns PNG bytes.
-///
-/// # Errors
-/// [`OutputError::Plot`] if drawing or encoding fails.
-pub fn energy_plot_png(scene: &Scene, traj: &Trajectory) -> Result<Vec<u8>, OutputError> {
+fn register_font() {
     FONT.call_once(|| {
         let _ = plotters::style::register_font(
             "sans-serif",
@@ -42,6 +38,44 @@ pub fn energy_plot_png(scene: &Scene, traj: &Trajectory) -> Result<Vec<u8>, Outp
             epaint_default_fonts::UBUNTU_LIGHT,
         );
     });
+}
+
+/// A `width × height` strip with `text` in light gray on near-black, left-aligned and
+/// vertically centered (row labels of contact sheets).
+///
+/// # Errors
+/// [`OutputError::Plot`] if drawing fails.
+pub(crate) fn text_strip(
+    text: &str,
+    width: u32,
+    height: u32,
+) -> Result<image::RgbImage, OutputError> {
+    register_font();
+    let mut rgb = vec![0u8; (width * height * 3) as usize];
+    {
+        let root = BitMapBackend::with_buffer(&mut rgb, (width, height)).into_drawing_area();
+        root.fill(&RGBColor(24, 24, 24)).map_err(plot_err)?;
+        let size = (height as f64 * 0.16).clamp(11.0, 18.0);
+        let style =
+            TextStyle::from(("sans-serif", size).into_font()).color(&RGBColor(220, 220, 220));
+        root.draw(&Text::new(
+            text.to_string(),
+            (8, (height as f64 * 0.5 - size * 0.5) as i32),
+            style,
+        ))
+        .map_err(plot_err)?;
+        root.present().map_err(plot_err)?;
+    }
+    image::RgbImage::from_raw(width, height, rgb)
+        .ok_or_else(|| OutputError::Plot("label buffer size".into()))
+}
+
+/// Draws the plot and returns PNG bytes.
+///
+/// # Errors
+/// [`OutputError::Plot`] if drawing or encoding fails.
+pub fn energy_plot_png(scene: &Scene, traj: &Trajectory) -> Result<Vec<u8>, OutputError> {
+    register_font();
     let mut rgb = vec![255u8; (SIZE.0 * SIZE.1 * 3) as usize];
     {
         let root = BitMapBackend::with_buffer(&mut rgb, SIZE).into_drawing_area();

@@ -10,7 +10,7 @@ use super::PhysicsError;
 use crate::math::Pose;
 use crate::scene::{BodyKind, Joint, JointKind, Scene, Shape};
 
-fn to_rapier(p: Pose) -> rapier3d::math::Pose {
+pub(crate) fn to_rapier(p: Pose) -> rapier3d::math::Pose {
     rapier3d::math::Pose::from_parts(p.translation, p.rotation)
 }
 
@@ -87,7 +87,7 @@ pub(super) fn build_world(
     Ok((world, handles))
 }
 
-fn shared_shape(shape: &Shape, name: &str) -> Result<SharedShape, PhysicsError> {
+pub(crate) fn shared_shape(shape: &Shape, name: &str) -> Result<SharedShape, PhysicsError> {
     Ok(match shape {
         Shape::Sphere { radius } => SharedShape::ball(*radius),
         Shape::Box { half_extents } => {

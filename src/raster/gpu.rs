@@ -17,6 +17,8 @@ use crate::scene::{Scene, Shape};
 const SHADOW_SIZE: u32 = 2048;
 const MSAA: u32 = 4;
 const COLOR_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8UnormSrgb;
+/// The lit preview before the grade: linear, scene-referred light.
+const HDR_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba16Float;
 const DEPTH_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Depth32Float;
 /// Ground-truth targets: normal, segmentation, depth, forward flow, backward flow.
 const TRUTH_FORMATS: [wgpu::TextureFormat; 5] = [
@@ -141,7 +143,10 @@ fn check_adapter(adapter: &wgpu::Adapter, info: &wgpu::AdapterInfo) -> Result<()
     if !adapter.get_downlevel_capabilities().is_webgpu_compliant() {
         return unsupported("do everything WebGPU requires (it is a downlevel backend)".into());
     }
-    for f in TRUTH_FORMATS.iter().chain([&COLOR_FORMAT, &DEPTH_FORMAT]) {
+    for f in TRUTH_FORMATS
+        .iter()
+        .chain([&COLOR_FORMAT, &HDR_FORMAT, &DEPTH_FORMAT])
+    {
         let feats = adapter.get_texture_format_features(*f);
         if !feats
             .allowed_usages
@@ -150,7 +155,7 @@ fn check_adapter(adapter: &wgpu::Adapter, info: &wgpu::AdapterInfo) -> Result<()
             return unsupported(format!("render to {f:?}"));
         }
     }
-    for f in [COLOR_FORMAT, DEPTH_FORMAT] {
+    for f in [COLOR_FORMAT, HDR_FORMAT, DEPTH_FORMAT] {
         let flags = adapter.get_texture_format_features(f).flags;
         if !flags.contains(wgpu::TextureFormatFeatureFlags::MULTISAMPLE_X4) {
             return unsupported(format!("multisample {f:?} 4x"));
@@ -436,16 +441,21 @@ impl Renderer {
                 clamp: 0.0,
             },
         );
-        let color_target = Some(wgpu::ColorTargetState {
-            format: COLOR_FORMAT,
-            blend: None,
-            write_mask: wgpu::ColorWrites::ALL,
-        });
+        let color_target = |format| {
+            Some(wgpu::ColorTargetState {
+                format,
+                blend: None,
+                write_mask: wgpu::ColorWrites::ALL,
+            })
+        };
         let preview_pipeline = pipeline(
             "preview",
             &pipeline_layout,
             "vs_main",
-            Some(("fs_preview", &[color_target.clone(), color_target])),
+            Some((
+                "fs_preview",
+                &[color_target(HDR_FORMAT), color_target(COLOR_FORMAT)],
+            )),
             MSAA,
             Default::default(),
         );
@@ -471,13 +481,13 @@ impl Renderer {
         let size = (width, height);
         let attach = wgpu::TextureUsages::RENDER_ATTACHMENT;
         let copy = wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::COPY_SRC;
-        let msaa_color = texture(&device, "msaa-color", size, COLOR_FORMAT, MSAA, attach)
+        let msaa_color = texture(&device, "msaa-color", size, HDR_FORMAT, MSAA, attach)
             .create_view(&Default::default());
         let msaa_albedo = texture(&device, "msaa-albedo", size, COLOR_FORMAT, MSAA, attach)
             .create_view(&Default::default());
         let msaa_depth = texture(&device, "msaa-depth", size, DEPTH_FORMAT, MSAA, attach)
             .create_view(&Default::default());
-        let color = texture(&device, "color", size, COLOR_FORMAT, 1, copy);
+        let color = texture(&device, "color", size, HDR_FORMAT, 1, copy);
         let albedo = texture(&device, "albedo", size, COLOR_FORMAT, 1, copy);
         let truth: Vec<wgpu::Texture> = TRUTH_FORMATS
             .iter()
@@ -488,7 +498,7 @@ impl Renderer {
 
         let mut offsets = Vec::new();
         let mut total = 0u64;
-        for bpp in [4u32, 4, 8, 4, 4, 8, 8] {
+        for bpp in [8u32, 4, 8, 4, 4, 8, 8] {
             let row = (width * bpp).div_ceil(256) * 256;
             offsets.push((total, row, bpp));
             total += u64::from(row) * u64::from(height);
@@ -590,7 +600,8 @@ impl Renderer {
             })
             .collect();
 
-        let lights = super::lights::resolve(scene, fk, cam);
+        // Rigs stand still in the world: placed once, from the clip's first camera.
+        let lights = super::lights::resolve(scene, fk, &traj.frames[0], &cams[0]);
         // An orthographic light frustum around everything finite in the scene.
         let mut lo = Vec3::splat(f32::MAX);
         let mut hi = Vec3::splat(f32::MIN);
@@ -876,14 +887,18 @@ impl Renderer {
                 })
                 .collect()
         };
-        let normal_raw: Vec<[f32; 3]> = rows(2)
-            .flat_map(|(a, b)| {
-                data[a..b].chunks_exact(8).map(|c| {
-                    let g = |i: usize| half::f16::from_le_bytes([c[i], c[i + 1]]).to_f32();
-                    [g(0), g(2), g(4)]
+        let rgb_f16 = |target: usize| -> Vec<[f32; 3]> {
+            rows(target)
+                .flat_map(|(a, b)| {
+                    data[a..b].chunks_exact(8).map(|c| {
+                        let g = |i: usize| half::f16::from_le_bytes([c[i], c[i + 1]]).to_f32();
+                        [g(0), g(2), g(4)]
+                    })
                 })
-            })
-            .collect();
+                .collect()
+        };
+        let normal_raw = rgb_f16(2);
+        let linear = rgb_f16(0);
         let seg: Vec<u32> = rows(3)
             .flat_map(|(a, b)| {
                 data[a..b]
@@ -897,7 +912,14 @@ impl Renderer {
         FrameBuffers {
             width: self.width,
             height: self.height,
-            color: bytes(0),
+            color: crate::style::Grade::default().render_srgb8(
+                &linear,
+                self.width,
+                self.height,
+                0,
+                0,
+            ),
+            linear,
             albedo: bytes(1),
             normal: normal_raw,
             segmentation: seg,

@@ -1,8 +1,9 @@
 //! The scene's lights resolved for one frame: the first directional light casts shadows;
 //! up to [`MAX_EXTRA_LIGHTS`] more point, spot or directional lights add unshadowed;
 //! ambient light is a sky/ground hemisphere. An empty list gets a default sun and sky;
-//! a named `Rig` places its lights relative to the camera (a first set of presets; the
-//! styles stage refines them).
+//! a named `Rig` places its lights relative to the clip's first camera and the subject
+//! (key from the camera's side, fill opposite, rim behind), and they stay put in the world
+//! while the camera moves, as real lights on a set do.
 
 use glam::Vec3;
 
@@ -108,6 +109,9 @@ fn rig(out: &mut GpuLights, name: &str, cam: &CameraFrame, subject: Vec3) {
             );
             out.add_ambient(Vec3::new(0.02, 0.02, 0.05));
             let right = cam.pose.rotation * Vec3::X;
+            // Practicals flank the subject at a third of the camera's distance, so the
+            // look holds at any scale; inverse-square power scales with that distance.
+            let reach = (cam.pose.translation.distance(subject) / 3.0).clamp(0.3, 20.0);
             for (side, color) in [
                 (-1.0, Vec3::new(1.0, 0.1, 0.7)),
                 (1.0, Vec3::new(0.1, 0.8, 1.0)),
@@ -115,8 +119,8 @@ fn rig(out: &mut GpuLights, name: &str, cam: &CameraFrame, subject: Vec3) {
                 if out.extras.len() < MAX_EXTRA_LIGHTS {
                     out.extras.push(ExtraLight {
                         kind: 0,
-                        position: subject + right * side * 1.5 + Vec3::Y * 1.0,
-                        color: color * 8.0,
+                        position: subject + (right * side * 1.5 + Vec3::Y) * reach,
+                        color: color * 8.0 * reach * reach,
                         direction: Vec3::NEG_Y,
                         cos_half_cone: 0.0,
                     });
@@ -137,8 +141,16 @@ fn rig(out: &mut GpuLights, name: &str, cam: &CameraFrame, subject: Vec3) {
     }
 }
 
-/// Resolves the scene's lights for the frame seen by `cam`.
-pub fn resolve(scene: &Scene, frame: &FrameState, cam: &CameraFrame) -> GpuLights {
+/// Resolves the scene's lights for `frame`. Rigs are placed relative to `rig_cam`, the
+/// camera they are designed around (the clip's first), and the subject: the first shot's
+/// subject or the camera's look-at target, where it is at `rig_frame`.
+pub fn resolve(
+    scene: &Scene,
+    frame: &FrameState,
+    rig_frame: &FrameState,
+    rig_cam: &CameraFrame,
+) -> GpuLights {
+    let cam = rig_cam;
     let mut out = GpuLights {
         sun: None,
         sky: Vec3::ZERO,
@@ -149,7 +161,19 @@ pub fn resolve(scene: &Scene, frame: &FrameState, cam: &CameraFrame) -> GpuLight
         LookAt::Point(p) => p,
         LookAt::Entity(i) => frame.poses[i].translation,
     };
-    let subject = cam.pose.translation + cam.pose.rotation * Vec3::NEG_Z * 3.0;
+    let subject = {
+        let look = scene
+            .camera
+            .shots
+            .first()
+            .map(|s| s.subject)
+            .or_else(|| scene.camera.keys.first().map(|k| k.look_at));
+        match look {
+            Some(LookAt::Point(p)) => p,
+            Some(LookAt::Entity(i)) => rig_frame.poses[i].translation,
+            None => cam.pose.translation + cam.pose.rotation * Vec3::NEG_Z * 3.0,
+        }
+    };
     if scene.lights.is_empty() {
         out.add_directional(Vec3::new(-0.4, -1.0, -0.3), Vec3::ONE * 3.0);
         out.add_ambient(Vec3::new(0.3, 0.32, 0.36));

@@ -4,8 +4,9 @@
 //!
 //! Buffer conventions, stated once:
 //! - pixels: origin at the top-left corner, +x right, +y down, row-major;
-//! - `color`, `albedo`: RGBA8, sRGB-encoded; `color` is lit, shadowed, tone-mapped
-//!   (ACES fit) and 4× multisampled; `albedo` is the base color without lighting;
+//! - `linear`: the lit, shadowed, 4× multisampled preview in linear scene-referred light;
+//! - `color`, `albedo`: RGBA8, sRGB-encoded; `color` is `linear` through a grade (the
+//!   default grade is the ACES fit alone); `albedo` is the base color without lighting;
 //! - `depth`: f32 distance along the camera's -Z axis in meters (not along the ray);
 //!   background `+inf`;
 //! - `normal`: unit world-space normal of the visible surface (facing the camera);
@@ -26,7 +27,7 @@ mod gpu;
 mod lights;
 mod mesh;
 
-pub use camera::{CameraFrame, camera_track, look_rotation};
+pub use camera::{CameraError, CameraFrame, CameraPlan, camera_plan, camera_track, look_rotation};
 pub use gpu::Renderer;
 pub use mesh::{GROUND_HALF_SIZE, TriMesh, Vertex, tessellate};
 
@@ -54,8 +55,11 @@ pub struct FrameBuffers {
     pub width: u32,
     /// Height, pixels.
     pub height: u32,
-    /// Lit preview, RGBA8 sRGB.
+    /// Lit preview, RGBA8 sRGB: `linear` through the default grade (ACES fit); the
+    /// pipeline re-grades it with the scene's style.
     pub color: Vec<u8>,
+    /// Lit preview before the grade: linear scene-referred RGB (Rec. 709 primaries).
+    pub linear: Vec<[f32; 3]>,
     /// Base color, RGBA8 sRGB.
     pub albedo: Vec<u8>,
     /// World-space unit normals.

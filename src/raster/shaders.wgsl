@@ -173,15 +173,10 @@ fn sun_visibility(world_pos: vec3<f32>, n: vec3<f32>) -> f32 {
     return lit / 25.0;
 }
 
-// ACES filmic tone curve, Narkowicz 2015 fit ("ACES Filmic Tone Mapping Curve").
-fn tonemap(c: vec3<f32>) -> vec3<f32> {
-    let x = c * frame.viewport.w;
-    return clamp((x * (2.51 * x + 0.03)) / (x * (2.43 * x + 0.59) + 0.14), vec3<f32>(0.0), vec3<f32>(1.0));
-}
-
 struct Preview {
-    // Written to an sRGB target: the hardware encodes.
+    // Linear scene-referred light (times the exposure); the grade tone-maps it on the CPU.
     @location(0) color: vec4<f32>,
+    // Written to an sRGB target: the hardware encodes.
     @location(1) albedo: vec4<f32>,
 };
 
@@ -220,7 +215,7 @@ fn fs_preview(in: VertexOut, @builtin(front_facing) front: bool) -> Preview {
         c += brdf(n, v, l, base, rough, metal) * pl.color.rgb * atten;
     }
     var out: Preview;
-    out.color = vec4<f32>(tonemap(c), 1.0);
+    out.color = vec4<f32>(min(c * frame.viewport.w, vec3<f32>(65000.0)), 1.0);
     out.albedo = vec4<f32>(base, 1.0);
     return out;
 }

@@ -595,6 +595,102 @@ pub struct CameraFile {
     /// Far clip distance, m.
     #[serde(default = "default_far")]
     pub far: f32,
+    /// Aperture as an f-number (e.g. `2.8`) for depth of field; none means a pinhole
+    /// (everything sharp).
+    #[serde(default)]
+    pub aperture: Option<f32>,
+    /// Distance in focus, m (default: the distance to the look-at target).
+    #[serde(default)]
+    pub focus_distance: Option<f32>,
+    /// Shots: camera moves over time ranges, with cuts between them. Empty means the
+    /// `keys` (or `at` / `look_at`) alone, unless the style brings a camera pattern.
+    #[serde(default)]
+    pub shots: Vec<ShotFile>,
+}
+
+/// One shot: a start placement and moves that play together over the shot's time range
+/// (from `start` to the next shot's start, or the end of the clip). A new shot is a cut.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Shot")]
+pub struct ShotFile {
+    /// When the shot starts, s (the first shot starts at 0).
+    #[serde(default)]
+    pub start: f32,
+    /// Camera position at the start of the shot (default: the camera's `at`).
+    #[serde(default)]
+    pub at: Option<[f32; 3]>,
+    /// What the camera aims at (default: the camera's `look_at`).
+    #[serde(default)]
+    pub look_at: Option<Target>,
+    /// The subject that `Orbit`, `Follow`, `PushIn` and `framing` refer to (default: the
+    /// look-at target).
+    #[serde(default)]
+    pub subject: Option<Target>,
+    /// Auto-framing: aim (and if needed move) the camera so the subject sits on a
+    /// composition point for the whole shot.
+    #[serde(default)]
+    pub framing: Option<Framing>,
+    /// Moves, played together over the shot.
+    #[serde(default)]
+    pub moves: Vec<Move>,
+    /// Easing of every move over the shot (default `Smooth`).
+    #[serde(default = "default_shot_ease")]
+    pub ease: Ease,
+}
+
+fn default_shot_ease() -> Ease {
+    Ease::Smooth
+}
+
+/// A camera move over a shot. Distances in meters, angles in degrees, relative to the
+/// camera at the start of the shot.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub enum Move {
+    /// Locked off.
+    Static,
+    /// Move along the view direction (positive = in, toward what it looks at), m.
+    Dolly(f32),
+    /// Move sideways (positive = right), m.
+    Truck(f32),
+    /// Move straight up (positive) or down, keeping the camera's orientation, m.
+    Pedestal(f32),
+    /// Rise (positive) or descend while keeping the subject aimed at, m.
+    Crane(f32),
+    /// Turn left/right in place (positive = right), degrees.
+    Pan(f32),
+    /// Turn up/down in place (positive = up), degrees.
+    Tilt(f32),
+    /// Circle the subject around the vertical axis (positive = counter-clockwise seen
+    /// from above), degrees.
+    Orbit(f32),
+    /// Keep the starting offset to the subject, lagging behind its motion by this time
+    /// constant, s (0 = rigidly attached).
+    Follow(f32),
+    /// Close this fraction of the distance to the subject (0.3 = 30 % closer), aiming
+    /// at it.
+    PushIn(f32),
+    /// Seeded, band-limited shake: rotation amplitude in degrees (RMS) and the shake's
+    /// center frequency in Hz.
+    Handheld {
+        /// RMS rotation, degrees (position shakes by the same angle at 1 m).
+        amplitude_deg: f32,
+        /// Center frequency, Hz.
+        frequency_hz: f32,
+    },
+}
+
+/// Where auto-framing puts the subject.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Framing {
+    /// Dead center (symmetric framing).
+    Center,
+    /// On a rule-of-thirds point, the side chosen to leave room ahead of the subject's
+    /// motion.
+    Thirds,
+    /// The left-third vertical line, upper-third horizontal line.
+    ThirdsLeft,
+    /// The right-third vertical line, upper-third horizontal line.
+    ThirdsRight,
 }
 
 impl Default for CameraFile {
@@ -608,6 +704,9 @@ impl Default for CameraFile {
             keys: Vec::new(),
             near: default_near(),
             far: default_far(),
+            aperture: None,
+            focus_distance: None,
+            shots: Vec::new(),
         }
     }
 }

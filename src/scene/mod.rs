@@ -23,6 +23,7 @@ use std::path::Path;
 pub use error::{Problem, SceneError};
 pub use file::SceneFile;
 pub use model::*;
+pub(crate) use validate::did_you_mean;
 pub use validate::{
     LIGHT_RIGS, MAX_BODIES, MAX_ENTITIES, MAX_FRAMES, MAX_PHYSICS_HZ, MAX_RESOLUTION, MAX_STEPS,
     srgb_to_linear,
@@ -50,6 +51,15 @@ fn ron_options() -> ron::Options {
 /// # Ok::<(), cinegraph::scene::SceneError>(())
 /// ```
 pub fn load(path: &Path) -> Result<Scene, SceneError> {
+    load_styled(path, None)
+}
+
+/// [`load`], with the style `style` (a bundled name or alias, or a path to a style file)
+/// instead of the one the scene names.
+///
+/// # Errors
+/// As [`load`]; an unknown or broken style is a problem at `style`.
+pub fn load_styled(path: &Path, style: Option<&str>) -> Result<Scene, SceneError> {
     let shown = path.display().to_string();
     let read_err = |source| SceneError::Read {
         path: shown.clone(),
@@ -76,7 +86,7 @@ pub fn load(path: &Path) -> Result<Scene, SceneError> {
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    parse_with(&text, &shown, Some(path), base)
+    parse_with(&text, &shown, Some(path), base, style)
 }
 
 /// Parses and validates scene text. `origin` names it in messages; mesh paths resolve
@@ -94,7 +104,7 @@ pub fn load(path: &Path) -> Result<Scene, SceneError> {
 /// # Ok::<(), cinegraph::scene::SceneError>(())
 /// ```
 pub fn parse_str(text: &str, origin: &str, base_dir: &Path) -> Result<Scene, SceneError> {
-    parse_with(text, origin, None, base_dir)
+    parse_with(text, origin, None, base_dir, None)
 }
 
 fn parse_with(
@@ -102,17 +112,36 @@ fn parse_with(
     shown: &str,
     path: Option<&Path>,
     base_dir: &Path,
+    style_override: Option<&str>,
 ) -> Result<Scene, SceneError> {
-    let file = parse_file(text, shown)?;
+    let mut file = parse_file(text, shown)?;
+    let invalid = |problems| SceneError::Invalid {
+        path: shown.to_string(),
+        problems,
+    };
+    let reference = style_override.map(str::to_string).or(file.style.clone());
+    let style = match reference {
+        None => None,
+        Some(r) => Some(crate::style::resolve(&r, base_dir).map_err(|e| {
+            invalid(vec![Problem {
+                at: "style".into(),
+                message: e.to_string(),
+            }])
+        })?),
+    };
+    if let Some(s) = &style {
+        s.apply_to(&mut file);
+    }
     let origin = validate::Origin {
         path,
         base_dir,
         text,
     };
-    validate::validate(&file, &origin).map_err(|problems| SceneError::Invalid {
-        path: shown.to_string(),
-        problems,
-    })
+    let mut scene = validate::validate(&file, &origin).map_err(invalid)?;
+    if let Some(s) = style {
+        scene.grade = s.grade;
+    }
+    Ok(scene)
 }
 
 /// Parses RON text into a [`SceneFile`] without validating it.

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use glam::{Quat, Vec3};
 use serde::Serialize;
 
-use super::file::Ease;
+pub use super::file::{Ease, Framing, Move};
 use crate::math::Pose;
 
 /// A scene ready to simulate.
@@ -44,8 +44,10 @@ pub struct Scene {
     pub camera: Camera,
     /// The lights, as written.
     pub lights: Vec<Light>,
-    /// The style name.
+    /// The style's name, if the scene has one (resolved and applied at load).
     pub style: Option<String>,
+    /// The grade from the style (the default grade without one).
+    pub grade: crate::style::Grade,
     /// Where the scene came from.
     pub source: SceneSource,
 }
@@ -468,6 +470,32 @@ pub struct Camera {
     pub near: f32,
     /// Far clip, m.
     pub far: f32,
+    /// Aperture f-number; `None` is a pinhole.
+    pub aperture: Option<f32>,
+    /// Distance in focus, m; `None` means the look-at target's distance.
+    pub focus_distance: Option<f32>,
+    /// Shots in time order (empty: the keys alone). When present, `keys` holds only the
+    /// base placement.
+    pub shots: Vec<Shot>,
+}
+
+/// A resolved shot (see [`crate::scene::file::ShotFile`]).
+#[derive(Debug, Clone)]
+pub struct Shot {
+    /// Start time, s.
+    pub start: f32,
+    /// Camera position at the start, m.
+    pub at: Vec3,
+    /// Aim.
+    pub look_at: LookAt,
+    /// What orbit / follow / push-in / framing refer to.
+    pub subject: LookAt,
+    /// Auto-framing.
+    pub framing: Option<Framing>,
+    /// Moves played together.
+    pub moves: Vec<Move>,
+    /// Easing of the moves.
+    pub ease: Ease,
 }
 
 /// A camera keyframe.

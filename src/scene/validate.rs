@@ -10,12 +10,12 @@ use glam::{Quat, Vec3};
 use super::error::Problem;
 use super::file::{
     ActionFile, BodyFile, CameraFile, Color, EntityFile, JitterFile, JointKindFile, LightFile,
-    MaterialFile, RepeatFile, SceneFile, ShapeFile, Target, TimedEventFile,
+    MaterialFile, RepeatFile, SceneFile, ShapeFile, ShotFile, Target, TimedEventFile,
 };
 use super::mesh;
 use super::model::{
     Action, ActionKind, Body, BodyKind, Camera, CameraKey, Entity, Joint, JointKind, KinematicPath,
-    Light, LookAt, Material, Mesh, Motor, Scene, SceneSource, Shape,
+    Light, LookAt, Material, Mesh, Motor, Move, Scene, SceneSource, Shape, Shot,
 };
 use crate::math::{Pose, quat_from_euler_deg};
 use crate::rng::SeededRng;
@@ -128,20 +128,6 @@ pub(crate) fn validate(file: &SceneFile, origin: &Origin) -> Result<Scene, Vec<P
     let actions = check_events(&mut cx, file);
     let camera = check_camera(&mut cx, &file.camera);
     let lights = check_lights(&mut cx, &file.lights);
-    if let Some(style) = &file.style
-        && (style.is_empty()
-            || !style
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_'))
-    {
-        cx.problem(
-            "style",
-            format!(
-                "expected a style name of lowercase letters, digits and '-', found \"{style}\""
-            ),
-        );
-    }
-
     if !cx.problems.is_empty() {
         return Err(cx.problems);
     }
@@ -172,6 +158,7 @@ pub(crate) fn validate(file: &SceneFile, origin: &Origin) -> Result<Scene, Vec<P
         camera,
         lights,
         style: file.style.clone(),
+        grade: crate::style::Grade::default(),
         source: SceneSource {
             path: origin.path.map(Path::to_path_buf),
             text: origin.text.to_string(),
@@ -1675,12 +1662,123 @@ fn check_camera(cx: &mut Ctx, c: &CameraFile) -> Camera {
             look_at: target,
         });
     }
+    if let Some(a) = c.aperture
+        && !(a.is_finite() && (0.5..=64.0).contains(&a))
+    {
+        cx.problem(at, format!("aperture is an f-number in [0.5, 64], got {a}"));
+    }
+    if let Some(d) = c.focus_distance
+        && !(d.is_finite() && d > 0.0)
+    {
+        cx.problem(at, format!("focus_distance must be > 0 m, got {d}"));
+    }
+    if !c.shots.is_empty() && !c.keys.is_empty() {
+        cx.problem(at, "give keys or shots, not both");
+    }
+    let shots = c
+        .shots
+        .iter()
+        .enumerate()
+        .map(|(i, s)| check_shot(cx, c, default_target, i, s))
+        .collect();
     Camera {
         fov_y,
         sensor_mm: c.sensor_mm,
         keys,
         near: c.near,
         far: c.far,
+        aperture: c.aperture,
+        focus_distance: c.focus_distance,
+        shots,
+    }
+}
+
+fn check_shot(
+    cx: &mut Ctx,
+    c: &CameraFile,
+    default_target: LookAt,
+    i: usize,
+    s: &ShotFile,
+) -> Shot {
+    let at = format!("camera.shots[{i}]");
+    let previous = i.checked_sub(1).map(|p| c.shots[p].start);
+    let start_ok = match previous {
+        None => s.start == 0.0,
+        Some(p) => s.start.is_finite() && s.start > p,
+    };
+    if !start_ok {
+        let want = if i == 0 {
+            "the first shot starts at 0".to_string()
+        } else {
+            "start must be after the previous shot's".to_string()
+        };
+        cx.problem(&at, format!("{want}, got start {}", s.start));
+    }
+    let pos = s.at.unwrap_or(c.at);
+    if !finite3(pos) {
+        cx.problem(&at, format!("at must be finite, got {}", fmt3(pos)));
+    }
+    let look = match &s.look_at {
+        Some(t) => look_at(cx, &at, "look_at", t),
+        None => default_target,
+    };
+    let subject = match &s.subject {
+        Some(t) => look_at(cx, &at, "subject", t),
+        None => look,
+    };
+    for (j, m) in s.moves.iter().enumerate() {
+        let mat = format!("{at}.moves[{j}]");
+        let bad = |cx: &mut Ctx, what: &str| cx.problem(&mat, format!("{m:?}: {what}"));
+        match *m {
+            Move::Static => {}
+            Move::Dolly(v)
+            | Move::Truck(v)
+            | Move::Pedestal(v)
+            | Move::Crane(v)
+            | Move::Pan(v)
+            | Move::Tilt(v)
+            | Move::Orbit(v) => {
+                if !v.is_finite() || v.abs() > 1e5 {
+                    bad(cx, "the amount must be a finite number below 1e5");
+                }
+            }
+            Move::Follow(lag) => {
+                if !(lag.is_finite() && (0.0..=60.0).contains(&lag)) {
+                    bad(cx, "the lag must be in [0, 60] s");
+                }
+                if matches!(subject, LookAt::Point(_)) {
+                    bad(
+                        cx,
+                        "Follow needs an entity subject (set subject or look_at)",
+                    );
+                }
+            }
+            Move::PushIn(f) => {
+                if !(f.is_finite() && (0.0..0.95).contains(&f)) {
+                    bad(cx, "the fraction must be in [0, 0.95)");
+                }
+            }
+            Move::Handheld {
+                amplitude_deg,
+                frequency_hz,
+            } => {
+                if !(amplitude_deg.is_finite() && (0.0..=20.0).contains(&amplitude_deg)) {
+                    bad(cx, "amplitude_deg must be in [0, 20]");
+                }
+                if !(frequency_hz.is_finite() && frequency_hz > 0.0 && frequency_hz <= 30.0) {
+                    bad(cx, "frequency_hz must be in (0, 30]");
+                }
+            }
+        }
+    }
+    Shot {
+        start: s.start,
+        at: Vec3::from(pos),
+        look_at: look,
+        subject,
+        framing: s.framing,
+        moves: s.moves.clone(),
+        ease: s.ease,
     }
 }
 

@@ -21,6 +21,16 @@ impl fmt::Display for CubeError {
 
 impl std::error::Error for CubeError {}
 
+/// How a 3-D LUT blends its entries.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Interpolation {
+    /// Eight entries per lookup, weighted by the point's position in the cell.
+    #[default]
+    Trilinear,
+    /// Four entries per lookup (see [`Lut3d::apply_tetrahedral`]).
+    Tetrahedral,
+}
+
 /// A 3-D lookup table.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Lut3d {
@@ -199,8 +209,16 @@ impl Lut3d {
         s
     }
 
-    /// Looks up one color with trilinear interpolation (inputs clamped to the domain).
-    pub fn apply(&self, rgb: [f32; 3]) -> [f32; 3] {
+    /// Looks up one color with `interp` (inputs clamped to the domain).
+    pub fn lookup(&self, rgb: [f32; 3], interp: Interpolation) -> [f32; 3] {
+        match interp {
+            Interpolation::Trilinear => self.apply(rgb),
+            Interpolation::Tetrahedral => self.apply_tetrahedral(rgb),
+        }
+    }
+
+    /// Cell corner and fractions of `rgb`.
+    fn locate(&self, rgb: [f32; 3]) -> ([usize; 3], [f32; 3]) {
         let n = self.size;
         let s = (n - 1) as f32;
         let mut i0 = [0usize; 3];
@@ -213,6 +231,39 @@ impl Lut3d {
             i0[c] = i;
             f[c] = t - i as f32;
         }
+        (i0, f)
+    }
+
+    /// Tetrahedral interpolation (Kasson, Nin, Plouffe & Hafner, "Performing color space
+    /// conversions with three-dimensional linear interpolation", J. Electronic Imaging
+    /// 1995): the cell is split into six tetrahedra along its neutral diagonal, so grays
+    /// map through the diagonal entries only, and each lookup blends four entries.
+    pub fn apply_tetrahedral(&self, rgb: [f32; 3]) -> [f32; 3] {
+        let n = self.size;
+        let (i0, f) = self.locate(rgb);
+        let at = |d: [usize; 3]| {
+            self.table[(i0[0] + d[0]) + (i0[1] + d[1]) * n + (i0[2] + d[2]) * n * n]
+        };
+        // Order the fractions: walk from the cell's black corner to its white corner one
+        // axis at a time, largest fraction first.
+        let mut axes = [0usize, 1, 2];
+        axes.sort_by(|&a, &b| f[b].total_cmp(&f[a]));
+        let mut corner = [0usize; 3];
+        let mut out = at(corner).map(|v| v * (1.0 - f[axes[0]]));
+        for (k, &axis) in axes.iter().enumerate() {
+            corner[axis] = 1;
+            let next_f = if k + 1 < 3 { f[axes[k + 1]] } else { 0.0 };
+            let e = at(corner);
+            let w = f[axis] - next_f;
+            out = std::array::from_fn(|c| out[c] + w * e[c]);
+        }
+        out
+    }
+
+    /// Looks up one color with trilinear interpolation (inputs clamped to the domain).
+    pub fn apply(&self, rgb: [f32; 3]) -> [f32; 3] {
+        let n = self.size;
+        let (i0, f) = self.locate(rgb);
         let at = |r: usize, g: usize, b: usize| self.table[r + g * n + b * n * n];
         let mut out = [0.0f32; 3];
         for (dr, wr) in [(0, 1.0 - f[0]), (1, f[0])] {
@@ -233,6 +284,39 @@ impl Lut3d {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tetrahedral_matches_trilinear_on_linear_tables_and_keeps_grays_on_the_diagonal() {
+        // Any affine table is reproduced exactly by both schemes.
+        let mut lut = Lut3d::identity(5);
+        for e in &mut lut.table {
+            *e = [0.8 * e[0] + 0.1 * e[2], 0.5 * e[1] + 0.2, 1.0 - e[2]];
+        }
+        for rgb in [[0.1, 0.7, 0.3], [0.93, 0.05, 0.51], [0.33, 0.33, 0.9]] {
+            let (a, b) = (lut.apply(rgb), lut.apply_tetrahedral(rgb));
+            let want = [
+                0.8 * rgb[0] + 0.1 * rgb[2],
+                0.5 * rgb[1] + 0.2,
+                1.0 - rgb[2],
+            ];
+            for c in 0..3 {
+                assert!(
+                    (a[c] - want[c]).abs() < 1e-5 && (b[c] - want[c]).abs() < 1e-5,
+                    "{a:?} {b:?} {want:?}"
+                );
+            }
+        }
+        // A gray input reads only the diagonal: change an off-diagonal entry and the
+        // tetrahedral result for grays does not move, the trilinear one does.
+        let mut bent = Lut3d::identity(2);
+        bent.table[1] = [0.0, 1.0, 0.0]; // the (1, 0, 0) corner
+        let gray = [0.4; 3];
+        assert_eq!(
+            bent.apply_tetrahedral(gray),
+            Lut3d::identity(2).apply_tetrahedral(gray)
+        );
+        assert_ne!(bent.apply(gray), Lut3d::identity(2).apply(gray));
+    }
 
     #[test]
     fn identity_round_trips_through_text_and_lookup() {

@@ -1,13 +1,13 @@
 //! The grade: exact, deterministic color math applied to a finished frame.
 //!
 //! Order, in linear light (scene-referred until the tone map, display-referred after):
-//! exposure → white balance → contrast → tone map → ASC CDL → 3-D LUT → vignette →
-//! grain → letterbox. The result is display-referred linear RGB in `[0, 1]`, ready for
+//! exposure → white balance → contrast → bloom and halation → tone map → ASC CDL →
+//! 3-D LUT → vignette → grain → letterbox. The result is display-referred linear RGB in `[0, 1]`, ready for
 //! sRGB encoding.
 
 use glam::{Mat3, Vec3};
 
-use super::cube::Lut3d;
+use super::cube::{Interpolation, Lut3d};
 use crate::rng::SeededRng;
 
 /// Rec. 709 / sRGB luma weights.
@@ -94,10 +94,17 @@ pub struct Grade {
     pub cdl: Cdl,
     /// A 3-D LUT, display-referred.
     pub lut: Option<Lut3d>,
+    /// How the LUT interpolates.
+    pub lut_interpolation: Interpolation,
     /// Vignette strength: corners darken by this fraction.
     pub vignette: f32,
     /// Film grain: standard deviation of the noise at mid-tones.
     pub grain: f32,
+    /// Bloom: how much of the light above 1.0 (scene-referred) spreads as a wide glow.
+    pub bloom: f32,
+    /// Halation: how much of the light above 1.0 spreads as a tight red-orange fringe, as
+    /// light scattered back from a film base does.
+    pub halation: f32,
     /// Letterbox to this width/height aspect (black bars), if wider than the frame.
     pub letterbox: Option<f32>,
 }
@@ -113,8 +120,11 @@ impl Default for Grade {
             tone_map: ToneMap::default(),
             cdl: Cdl::default(),
             lut: None,
+            lut_interpolation: Interpolation::Trilinear,
             vignette: 0.0,
             grain: 0.0,
+            bloom: 0.0,
+            halation: 0.0,
             letterbox: None,
         }
     }
@@ -168,29 +178,98 @@ pub fn bradford(from: (f32, f32), to: (f32, f32)) -> Mat3 {
     srgb_to_xyz.inverse() * bradford.inverse() * scale * bradford * srgb_to_xyz
 }
 
+/// Encodes linear light in `[0, 1]` with the sRGB transfer function (IEC 61966-2-1) to
+/// 8 bits.
+pub fn srgb8(v: f32) -> u8 {
+    let v = v.clamp(0.0, 1.0);
+    let e = if v <= 0.003_130_8 {
+        12.92 * v
+    } else {
+        1.055 * v.powf(1.0 / 2.4) - 0.055
+    };
+    (e * 255.0 + 0.5) as u8
+}
+
+/// SplitMix64's finalizer (Steele, Lea & Flood 2014): a counter-based hash, so each
+/// pixel's grain is a pure function of (frame key, pixel index) and any split of the
+/// image across threads gives the same result.
+fn mix64(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// A standard normal sample for pixel `i` (Box–Muller on two hashed uniforms).
+fn gaussian(key: u64, i: u64) -> f32 {
+    let h = mix64(key ^ i.wrapping_mul(0x9e37_79b9_7f4a_7c15));
+    let u1 = ((h >> 40) as f32 + 0.5) / (1u64 << 24) as f32;
+    let u2 = ((h & 0xff_ffff) as f32) / (1u64 << 24) as f32;
+    (-2.0 * u1.ln()).sqrt() * (std::f32::consts::TAU * u2).cos()
+}
+
+/// Three passes of a horizontal then vertical box blur of radius `r` (an approximation
+/// of a Gaussian with σ ≈ r, by the central limit theorem), edges clamped.
+fn blur(img: &mut [[f32; 3]], width: usize, height: usize, r: usize) {
+    if r == 0 || width == 0 || height == 0 {
+        return;
+    }
+    let mut line = Vec::new();
+    let mut pass =
+        |img: &mut [[f32; 3]], len: usize, count: usize, at: &dyn Fn(usize, usize) -> usize| {
+            for j in 0..count {
+                line.clear();
+                line.extend((0..len).map(|i| img[at(j, i)]));
+                // Running sum over a window of 2r + 1 samples, clamped at the edges.
+                let get = |i: isize| line[i.clamp(0, len as isize - 1) as usize];
+                let mut sum = [0.0f32; 3];
+                for i in -(r as isize)..=(r as isize) {
+                    let v = get(i);
+                    sum = std::array::from_fn(|c| sum[c] + v[c]);
+                }
+                let norm = 1.0 / (2 * r + 1) as f32;
+                for i in 0..len {
+                    img[at(j, i)] = sum.map(|v| v * norm);
+                    let (add, sub) = (
+                        get(i as isize + r as isize + 1),
+                        get(i as isize - r as isize),
+                    );
+                    sum = std::array::from_fn(|c| sum[c] + add[c] - sub[c]);
+                }
+            }
+        };
+    for _ in 0..3 {
+        pass(img, width, height, &|y, x| y * width + x);
+        pass(img, height, width, &|x, y| y * width + x);
+    }
+}
+
 impl Grade {
+    /// Whether the grade changes nothing but the tone map (the default look).
+    fn is_plain(&self) -> bool {
+        *self
+            == Grade {
+                tone_map: self.tone_map,
+                ..Grade::default()
+            }
+    }
+
     /// Grades an image in place: `rgb` holds `width × height` linear RGB pixels,
     /// row-major. `seed` and `frame` make the grain deterministic and different per frame.
+    /// Uses every core; the result does not depend on how many there are.
     pub fn apply(&self, rgb: &mut [[f32; 3]], width: u32, height: u32, seed: u64, frame: u64) {
+        let (w, h) = (width as usize, height as usize);
         let gain = 2f32.powf(self.exposure_ev);
         let neutral = planckian_xy(6504.0);
         let (x, y) = planckian_xy(self.temperature_k);
         let wb = bradford((x, y + self.tint * 0.01), neutral);
-        let mut rng = SeededRng::new(seed, &format!("grade/grain/{frame}"));
-        let (cx, cy) = (width as f32 * 0.5, height as f32 * 0.5);
-        let r_max2 = cx * cx + cy * cy;
-        let bars = self.letterbox.map_or(0, |aspect| {
-            let target_h = width as f32 / aspect;
-            if target_h < height as f32 {
-                ((height as f32 - target_h) * 0.5).round() as u32
-            } else {
-                0
+        let plain = self.is_plain();
+        let scene_referred = |c: [f32; 3]| -> [f32; 3] {
+            // Non-finite light (a degenerate shading sample) would poison the glows.
+            let c = c.map(|v| if v.is_finite() { v } else { 0.0 });
+            if plain {
+                return c;
             }
-        });
-        for (i, px) in rgb.iter_mut().enumerate() {
-            let (px_x, px_y) = ((i as u32 % width.max(1)), (i as u32 / width.max(1)));
-            let mut c = Vec3::from(*px) * gain;
-            c = wb * c;
+            let mut c = wb * (Vec3::from(c) * gain);
             if self.contrast != 1.0 {
                 c = c.map(|v| {
                     if v > 0.0 {
@@ -200,30 +279,125 @@ impl Grade {
                     }
                 });
             }
-            let mut out = c.to_array().map(|v| self.tone_map.apply(v));
-            out = self.cdl.apply(out);
-            if let Some(lut) = &self.lut {
-                out = lut.apply(out);
+            c.to_array()
+        };
+        // Scene-referred stage, then the glows, which need the whole image.
+        parallel_rows(rgb, w, |_, row| {
+            for px in row {
+                *px = scene_referred(*px);
             }
-            if self.vignette != 0.0 {
-                let (dx, dy) = (px_x as f32 + 0.5 - cx, px_y as f32 + 0.5 - cy);
-                let f = 1.0 - self.vignette * (dx * dx + dy * dy) / r_max2;
-                out = out.map(|v| v * f);
+        });
+        if (self.bloom > 0.0 || self.halation > 0.0) && w > 0 && h > 0 {
+            // Light above 1.0 glows; tiny specular hot spots (which can reach f16's
+            // maximum) are capped so their glow stays a soft halo, not a square block.
+            const GLOW_CAP: f32 = 8.0;
+            let bright: Vec<[f32; 3]> = rgb
+                .iter()
+                .map(|c| c.map(|v| (v - 1.0).clamp(0.0, GLOW_CAP)))
+                .collect();
+            let mut wide = bright.clone();
+            blur(&mut wide, w, h, (h as f32 * 0.02).round().max(1.0) as usize);
+            let mut tight = bright;
+            blur(
+                &mut tight,
+                w,
+                h,
+                (h as f32 * 0.005).round().max(1.0) as usize,
+            );
+            const HALATION_TINT: [f32; 3] = [1.0, 0.3, 0.08];
+            for ((px, a), b) in rgb.iter_mut().zip(&wide).zip(&tight) {
+                let l = b[0] * LUMA[0] + b[1] * LUMA[1] + b[2] * LUMA[2];
+                *px = std::array::from_fn(|c| {
+                    px[c] + self.bloom * a[c] + self.halation * l * HALATION_TINT[c]
+                });
             }
-            if self.grain > 0.0 {
-                // Gaussian noise (Box–Muller), strongest in the mid-tones: 4 L (1 - L).
-                let (u1, u2) = (rng.unit().max(1e-12), rng.unit());
-                let n = ((-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()) as f32;
-                let l = (out[0] * LUMA[0] + out[1] * LUMA[1] + out[2] * LUMA[2]).clamp(0.0, 1.0);
-                let a = self.grain * 4.0 * l * (1.0 - l) * n;
-                out = out.map(|v| v + a);
-            }
-            if px_y < bars || px_y >= height.saturating_sub(bars) {
-                out = [0.0; 3];
-            }
-            *px = out.map(|v| v.clamp(0.0, 1.0));
         }
+        let key = SeededRng::new(seed, &format!("grade/grain/{frame}")).next_u64();
+        let (cx, cy) = (width as f32 * 0.5, height as f32 * 0.5);
+        let r_max2 = cx * cx + cy * cy;
+        let bars = self.letterbox.map_or(0, |aspect| {
+            let target_h = width as f32 / aspect;
+            if target_h < height as f32 {
+                ((height as f32 - target_h) * 0.5).round() as usize
+            } else {
+                0
+            }
+        });
+        let cdl_identity = self.cdl == Cdl::default();
+        parallel_rows(rgb, w, |py, row| {
+            let letterboxed = py < bars || py >= h.saturating_sub(bars);
+            for (px_x, px) in row.iter_mut().enumerate() {
+                if letterboxed {
+                    *px = [0.0; 3];
+                    continue;
+                }
+                let mut out = px.map(|v| self.tone_map.apply(v));
+                if !cdl_identity {
+                    out = self.cdl.apply(out);
+                }
+                if let Some(lut) = &self.lut {
+                    out = lut.lookup(out, self.lut_interpolation);
+                }
+                if self.vignette != 0.0 {
+                    let (dx, dy) = (px_x as f32 + 0.5 - cx, py as f32 + 0.5 - cy);
+                    let f = 1.0 - self.vignette * (dx * dx + dy * dy) / r_max2;
+                    out = out.map(|v| v * f);
+                }
+                if self.grain > 0.0 {
+                    // Gaussian noise, strongest in the mid-tones: 4 L (1 - L).
+                    let n = gaussian(key, (py * w + px_x) as u64);
+                    let l =
+                        (out[0] * LUMA[0] + out[1] * LUMA[1] + out[2] * LUMA[2]).clamp(0.0, 1.0);
+                    let a = self.grain * 4.0 * l * (1.0 - l) * n;
+                    out = out.map(|v| v + a);
+                }
+                *px = out.map(|v| v.clamp(0.0, 1.0));
+            }
+        });
     }
+
+    /// Grades a copy of `linear` and encodes it as RGBA8 sRGB (alpha 255).
+    pub fn render_srgb8(
+        &self,
+        linear: &[[f32; 3]],
+        width: u32,
+        height: u32,
+        seed: u64,
+        frame: u64,
+    ) -> Vec<u8> {
+        let mut img = linear.to_vec();
+        self.apply(&mut img, width, height, seed, frame);
+        let mut out = Vec::with_capacity(img.len() * 4);
+        for p in img {
+            out.extend([srgb8(p[0]), srgb8(p[1]), srgb8(p[2]), 255]);
+        }
+        out
+    }
+}
+
+/// Runs `f(row_index, row)` over the rows of a `width`-wide image on every core.
+fn parallel_rows<F>(img: &mut [[f32; 3]], width: usize, f: F)
+where
+    F: Fn(usize, &mut [[f32; 3]]) + Sync,
+{
+    if width == 0 || img.is_empty() {
+        return;
+    }
+    let rows = img.len() / width;
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(16);
+    let per = rows.div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        for (c, chunk) in img.chunks_mut(per * width).enumerate() {
+            let f = &f;
+            scope.spawn(move || {
+                for (i, row) in chunk.chunks_mut(width).enumerate() {
+                    f(c * per + i, row);
+                }
+            });
+        }
+    });
 }
 
 #[cfg(test)]
@@ -399,5 +573,87 @@ mod tests {
             "the center keeps its value"
         );
         assert!(at(2, 13) < at(80, 45), "edges darken");
+    }
+}
+
+#[cfg(test)]
+mod glow_tests {
+    use super::*;
+
+    #[test]
+    fn bloom_spreads_only_highlights_and_halation_is_red() {
+        let (w, h) = (101u32, 101u32);
+        let mut img = vec![[0.1f32; 3]; (w * h) as usize];
+        img[(50 * w + 50) as usize] = [50.0; 3];
+        let run = |g: Grade| {
+            let mut i = img.clone();
+            g.apply(&mut i, w, h, 0, 0);
+            i
+        };
+        let clamp = Grade {
+            tone_map: ToneMap::Clamp,
+            ..Grade::default()
+        };
+        let plain = run(clamp.clone());
+        let bloom = run(Grade {
+            bloom: 1.0,
+            ..clamp.clone()
+        });
+        let near = (50 * w + 53) as usize;
+        let far = (5 * w + 5) as usize;
+        assert!(
+            bloom[near][1] > plain[near][1] + 0.01,
+            "{:?} vs {:?}",
+            bloom[near],
+            plain[near]
+        );
+        // (up to the running sum's rounding)
+        assert!(
+            (0..3).all(|c| (bloom[far][c] - plain[far][c]).abs() < 1e-5),
+            "no highlight nearby, no glow"
+        );
+        // Below the threshold nothing blooms.
+        let mut dim = vec![[0.9f32; 3]; (w * h) as usize];
+        let before = dim.clone();
+        Grade {
+            bloom: 1.0,
+            ..clamp.clone()
+        }
+        .apply(&mut dim, w, h, 0, 0);
+        assert!(
+            dim.iter()
+                .zip(&before)
+                .all(|(a, b)| (a[0] - b[0]).abs() < 1e-5)
+        );
+        let halo = run(Grade {
+            halation: 1.0,
+            ..clamp
+        });
+        let d = |c: usize| halo[near][c] - plain[near][c];
+        assert!(
+            d(0) > 0.01 && d(0) > 3.0 * d(2),
+            "red fringe: {:?}",
+            halo[near]
+        );
+    }
+
+    #[test]
+    fn grading_is_the_same_on_any_number_of_threads() {
+        // The grain of pixel i is a function of (seed, frame, i) only: grading the
+        // top and bottom halves separately equals grading the whole.
+        let (w, h) = (40u32, 30u32);
+        let img: Vec<[f32; 3]> = (0..w * h)
+            .map(|i| [(i % 7) as f32 / 7.0, 0.4, 0.6])
+            .collect();
+        let g = Grade {
+            grain: 0.05,
+            vignette: 0.0,
+            ..Grade::default()
+        };
+        let mut whole = img.clone();
+        g.apply(&mut whole, w, h, 1, 2);
+        let mut one_row = vec![img[0]];
+        g.apply(&mut one_row, 1, 1, 1, 2);
+        assert_eq!(one_row[0], whole[0]);
     }
 }

@@ -1,0 +1,143 @@
+use std::path::Path;
+
+use super::*;
+use crate::physics::simulate;
+use crate::progress::Silent;
+
+#[test]
+fn every_bundled_style_parses_and_is_named_after_its_file() {
+    let all = bundled().unwrap_or_else(|e| panic!("{e}"));
+    assert!(all.len() >= 8, "{} styles", all.len());
+    let files: Vec<String> =
+        std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("styles"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "ron"))
+            .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
+            .collect();
+    assert_eq!(files.len(), all.len(), "every styles/*.ron is bundled");
+    let mut seen = std::collections::BTreeSet::new();
+    for s in &all {
+        assert!(
+            files.contains(&s.file.name),
+            "{} has no file of its name",
+            s.file.name
+        );
+        assert!(!s.file.summary.is_empty() && !s.file.summary.contains('\n'));
+        for name in std::iter::once(&s.file.name).chain(&s.file.aliases) {
+            assert!(
+                seen.insert(name.to_lowercase()),
+                "\"{name}\" names two styles"
+            );
+        }
+        // Each look changes the picture: a non-default grade.
+        assert_ne!(s.grade, Grade::default(), "{} grades nothing", s.file.name);
+        // What `styles show` prints parses back to the same style.
+        let again = parse(&s.to_ron(), "shown", None).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(again.file, s.file);
+    }
+    assert_eq!(
+        find_bundled("Wes Anderson").map(|s| s.file.name),
+        Some("pastel-symmetry".into())
+    );
+    assert_eq!(
+        find_bundled("NOIR").map(|s| s.file.name),
+        Some("noir".into())
+    );
+}
+
+#[test]
+fn bad_styles_are_refused_with_a_location() {
+    let e = resolve("nior", Path::new(".")).unwrap_err().to_string();
+    assert!(e.contains("did you mean \"noir\""), "{e}");
+    let e = parse(
+        "Style(name: \"x\", summary: \"y\", grade: (contrast: -1))",
+        "x.ron",
+        None,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("grade.contrast") && e.contains("(0, 4]"), "{e}");
+    let e = parse(
+        "Style(name: \"x\", summary: \"y\",\n  rig: \"three-pont\")",
+        "x.ron",
+        None,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("did you mean \"three-point\""), "{e}");
+    let e = parse(
+        "Style(name: \"x\", summary: \"y\",\n  grade: (brightness: 2))",
+        "x.ron",
+        None,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.starts_with("x.ron:2:"), "{e}");
+    // A user style with a LUT beside it.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("id.cube"), Lut3d::identity(5).to_text()).unwrap();
+    std::fs::write(
+        dir.path().join("mine.ron"),
+        "Style(name: \"mine\", summary: \"s\", grade: (lut: \"id.cube\"))",
+    )
+    .unwrap();
+    let s = resolve("mine.ron", dir.path()).unwrap();
+    assert!(s.grade.lut.is_some());
+    std::fs::write(dir.path().join("bad.cube"), "LUT_3D_SIZE 2\n0 0 0\n").unwrap();
+    std::fs::write(
+        dir.path().join("bad.ron"),
+        "Style(name: \"bad\", summary: \"s\", grade: (lut: \"bad.cube\"))",
+    )
+    .unwrap();
+    let e = resolve("bad.ron", dir.path()).unwrap_err().to_string();
+    assert!(e.contains("grade.lut") && e.contains("bad.cube"), "{e}");
+}
+
+const SCENE: &str = r#"Scene(version: 1, name: "swap", seed: 3, duration: 0.5, resolution: (96, 54),
+    entities: [
+        (name: "floor", shape: Ground),
+        (name: "ball", shape: Sphere(radius: 0.2), at: (0.0, 1.0, 0.0),
+         body: Dynamic(velocity: (0.5, 0.0, 0.0))),
+        (name: "box", shape: Box(size: (0.5, 0.5, 0.5)), at: (0.8, 0.25, 0.0)),
+    ],
+    camera: (at: (0.0, 1.5, 4.0), look_at: "ball"))"#;
+
+#[test]
+fn swapping_styles_changes_only_what_the_style_owns() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("swap.ron");
+    std::fs::write(&path, SCENE).unwrap();
+    let plain = crate::scene::load(&path).unwrap();
+    let reference = simulate(&plain, &Silent).unwrap();
+    let hash = |t: &crate::physics::Trajectory| t.frames.last().unwrap().state_hash.clone();
+    for style in bundled().unwrap() {
+        let s = crate::scene::load_styled(&path, Some(style.name())).unwrap();
+        assert_eq!(s.style.as_deref(), Some(style.name()));
+        assert_eq!(s.grade, style.grade);
+        // Physics untouched: same bodies, same replay hash.
+        assert_eq!(s.entities.len(), plain.entities.len());
+        let t = simulate(&s, &Silent).unwrap();
+        assert_eq!(
+            hash(&t),
+            hash(&reference),
+            "{} changed the physics",
+            style.name()
+        );
+        // The style's camera pattern and rig arrived.
+        assert_eq!(s.camera.shots.len(), 1, "{}", style.name());
+        assert!(!s.lights.is_empty(), "{}: rig", style.name());
+        let planned = crate::raster::camera_plan(&s, &t).unwrap();
+        assert_eq!(planned.frames.len(), t.frames.len());
+    }
+    // What the scene states wins: its own keys and lights stay.
+    let own = SCENE.replace(
+        "look_at: \"ball\"))",
+        "look_at: \"ball\", fov_deg: 50, keys: [(t: 0, at: (0, 1, 4))]), lights: [Ambient()])",
+    );
+    std::fs::write(&path, own).unwrap();
+    let s = crate::scene::load_styled(&path, Some("neon-night")).unwrap();
+    assert!(s.camera.shots.is_empty());
+    assert_eq!(s.lights.len(), 1);
+    assert!((s.camera.fov_y.to_degrees() - 50.0).abs() < 1e-4);
+}
