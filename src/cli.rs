@@ -68,6 +68,25 @@ pub enum Command {
         /// conventions, for datasets read by Kubric's tools).
         #[arg(long, default_value = "native")]
         layout: String,
+        /// Also path-trace physically based reference frames into reference/ (linear
+        /// EXR + sRGB PNG), reference.mp4 and reference.json.
+        #[arg(long)]
+        reference: bool,
+        /// Reference: samples per pixel.
+        #[arg(long, default_value_t = 64, requires = "reference")]
+        spp: u32,
+        /// Reference: bounces after the first hit.
+        #[arg(long, default_value_t = 6, requires = "reference")]
+        bounces: u32,
+        /// Reference: shutter angle in degrees for motion blur (0: none, 180: film).
+        #[arg(long, default_value_t = 0.0, requires = "reference")]
+        shutter: f32,
+        /// Reference: lens aperture as an f-number, for depth of field (default pinhole).
+        #[arg(long, requires = "reference")]
+        aperture: Option<f32>,
+        /// Reference: focus distance, m (default: the distance to the look-at target).
+        #[arg(long, requires = "reference")]
+        focus: Option<f32>,
     },
     /// Work with replay records.
     Replay {
@@ -191,6 +210,12 @@ pub fn run(args: Args) -> Result<Outcome> {
             frames,
             plot,
             layout,
+            reference,
+            spp,
+            bounces,
+            shutter,
+            aperture,
+            focus,
         } => {
             let layout = match layout.as_str() {
                 "native" => pipeline::Layout::Native,
@@ -203,6 +228,16 @@ pub fn run(args: Args) -> Result<Outcome> {
             let mut opts = pipeline::RenderOptions {
                 plot,
                 layout,
+                reference: reference.then_some(cinegraph::reference::ReferenceOptions {
+                    spp,
+                    max_bounces: bounces,
+                    lens: cinegraph::reference::Lens {
+                        aperture_f: aperture,
+                        focus_distance: focus,
+                    },
+                    shutter_deg: shutter,
+                    threads: 0,
+                }),
                 ..Default::default()
             };
             if let Some(names) = buffers {
@@ -252,6 +287,16 @@ pub fn run(args: Args) -> Result<Outcome> {
                     out.display(),
                     report.adapter
                 )?;
+                if let Some(r) = &report.reference {
+                    writeln!(
+                        std::io::stdout(),
+                        "traced {} reference frames ({} already complete) at {} spp, {:.2} s per frame",
+                        r.rendered,
+                        r.skipped,
+                        r.spp,
+                        r.seconds_per_frame
+                    )?;
+                }
             }
             Ok(Outcome::Ok)
         }

@@ -12,6 +12,7 @@ use crate::output::{self, BufferLayer, MetadataFile, OutputError, ReplayFile};
 use crate::physics::{self, PhysicsError, Simulation};
 use crate::progress::Progress;
 use crate::raster::{self, RasterError, Renderer};
+use crate::reference::{self, ReferenceError, ReferenceOptions, ReferenceReport};
 use crate::scene::{self, Scene, SceneError};
 
 /// Why a job failed.
@@ -29,6 +30,9 @@ pub enum PipelineError {
     /// Rendering failed.
     #[error(transparent)]
     Raster(#[from] RasterError),
+    /// The reference renderer failed.
+    #[error(transparent)]
+    Reference(#[from] ReferenceError),
     /// The options do not fit the scene.
     #[error("{0}")]
     Options(String),
@@ -50,6 +54,7 @@ impl PipelineError {
             PipelineError::Scene(_)
                 | PipelineError::Replay { .. }
                 | PipelineError::Options(_)
+                | PipelineError::Reference(ReferenceError::Options(_))
                 | PipelineError::Output(OutputError::Format { .. })
         )
     }
@@ -249,6 +254,8 @@ pub struct RenderOptions {
     pub frames: Option<Range<usize>>,
     /// Also write `energy.png`.
     pub plot: bool,
+    /// Also path-trace the reference frames (native layout only).
+    pub reference: Option<ReferenceOptions>,
 }
 
 impl Default for RenderOptions {
@@ -258,6 +265,7 @@ impl Default for RenderOptions {
             layers: BufferLayer::ALL.to_vec(),
             frames: None,
             plot: false,
+            reference: None,
         }
     }
 }
@@ -271,6 +279,8 @@ pub struct RenderReport {
     pub skipped: usize,
     /// The adapter used.
     pub adapter: String,
+    /// What the reference renderer did, when asked.
+    pub reference: Option<ReferenceReport>,
 }
 
 /// `render.json`: what was rendered, so that a re-run skips complete frames.
@@ -305,6 +315,11 @@ pub fn render_to_dir(
             range.start, range.end
         )));
     }
+    if opts.reference.is_some() && opts.layout == Layout::Kubric {
+        return Err(PipelineError::Options(
+            "--reference writes the native layout only; drop --layout kubric".into(),
+        ));
+    }
     let traj = physics::simulate(&scene, progress)?;
     let cams = raster::camera_track(&scene, &traj);
     std::fs::create_dir_all(out).map_err(|source| OutputError::Write {
@@ -330,6 +345,7 @@ pub fn render_to_dir(
             rendered: frames.len(),
             skipped: 0,
             adapter: renderer.adapter_name().to_string(),
+            reference: None,
         });
     }
     let manifest_path = out.join("render.json");
@@ -413,22 +429,20 @@ pub fn render_to_dir(
         && h >= 2
         && previews.iter().all(|p| p.is_file())
     {
-        let mut frames = Vec::with_capacity(n);
-        for p in &previews {
-            let img = image::open(p).map_err(|e| OutputError::Format {
-                path: p.clone(),
-                message: e.to_string(),
-            })?;
-            frames.push(img.to_rgb8().into_raw());
-        }
-        output::write_mp4(
-            &out.join("preview.mp4"),
-            w,
-            h,
-            scene.fps,
-            frames.into_iter(),
-        )?;
+        output::write_mp4_from_pngs(&out.join("preview.mp4"), &previews, w, h, scene.fps)?;
     }
+    let reference = match &opts.reference {
+        Some(r) => Some(reference::render_to_dir(
+            out,
+            &scene,
+            &traj,
+            &cams,
+            range.clone(),
+            r,
+            progress,
+        )?),
+        None => None,
+    };
     output::write_json(
         &out.join("replay.json"),
         &output::replay_file(&scene, &traj),
@@ -437,5 +451,6 @@ pub fn render_to_dir(
         rendered: todo.len(),
         skipped,
         adapter,
+        reference,
     })
 }

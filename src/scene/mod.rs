@@ -21,7 +21,7 @@ mod validate;
 use std::path::Path;
 
 pub use error::{Problem, SceneError};
-pub use file::SceneFile;
+pub use file::{Pattern, SceneFile};
 pub use model::*;
 pub use validate::{
     LIGHT_RIGS, MAX_BODIES, MAX_ENTITIES, MAX_FRAMES, MAX_PHYSICS_HZ, MAX_RESOLUTION, MAX_STEPS,
