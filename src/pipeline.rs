@@ -315,6 +315,9 @@ pub fn render_to_dir(
             range.start, range.end
         )));
     }
+    if let Some(r) = &opts.reference {
+        r.check()?;
+    }
     if opts.reference.is_some() && opts.layout == Layout::Kubric {
         return Err(PipelineError::Options(
             "--reference writes the native layout only; drop --layout kubric".into(),

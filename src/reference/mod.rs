@@ -108,6 +108,42 @@ impl Default for ReferenceOptions {
     }
 }
 
+impl ReferenceOptions {
+    /// Checks every option's range.
+    ///
+    /// # Errors
+    /// [`ReferenceError::Options`] naming the option, what it must be and its value.
+    pub fn check(&self) -> Result<(), ReferenceError> {
+        let bad = |m: String| Err(ReferenceError::Options(m));
+        if self.spp == 0 || self.spp > 1 << 20 {
+            return bad(format!("spp must be in 1..=1048576, got {}", self.spp));
+        }
+        if self.max_bounces > 64 {
+            return bad(format!(
+                "bounces must be at most 64, got {}",
+                self.max_bounces
+            ));
+        }
+        if !(self.shutter_deg.is_finite() && (0.0..=360.0).contains(&self.shutter_deg)) {
+            return bad(format!(
+                "shutter must be in [0, 360] degrees, got {}",
+                self.shutter_deg
+            ));
+        }
+        if let Some(f) = self.lens.aperture_f
+            && !(f.is_finite() && f > 0.0)
+        {
+            return bad(format!("aperture must be an f-number > 0, got {f}"));
+        }
+        if let Some(d) = self.lens.focus_distance
+            && !(d.is_finite() && d > 0.0)
+        {
+            return bad(format!("focus distance must be > 0 m, got {d}"));
+        }
+        Ok(())
+    }
+}
+
 /// One traced frame.
 #[derive(Debug, Clone)]
 pub struct ReferenceFrame {
@@ -307,32 +343,8 @@ impl<'a> Tracer<'a> {
         cams: &'a [CameraFrame],
         opts: ReferenceOptions,
     ) -> Result<Self, ReferenceError> {
+        opts.check()?;
         let bad = |m: String| Err(ReferenceError::Options(m));
-        if opts.spp == 0 || opts.spp > 1 << 20 {
-            return bad(format!("spp must be in 1..=1048576, got {}", opts.spp));
-        }
-        if opts.max_bounces > 64 {
-            return bad(format!(
-                "bounces must be at most 64, got {}",
-                opts.max_bounces
-            ));
-        }
-        if !(opts.shutter_deg.is_finite() && (0.0..=360.0).contains(&opts.shutter_deg)) {
-            return bad(format!(
-                "shutter must be in [0, 360] degrees, got {}",
-                opts.shutter_deg
-            ));
-        }
-        if let Some(f) = opts.lens.aperture_f
-            && !(f.is_finite() && f > 0.0)
-        {
-            return bad(format!("aperture must be an f-number > 0, got {f}"));
-        }
-        if let Some(d) = opts.lens.focus_distance
-            && !(d.is_finite() && d > 0.0)
-        {
-            return bad(format!("focus distance must be > 0 m, got {d}"));
-        }
         if cams.len() != traj.frames.len() || traj.frames.is_empty() {
             return bad(format!(
                 "{} cameras for {} trajectory frames",

@@ -407,3 +407,114 @@ fn depth_and_segmentation_match_the_raster_on_bundled_scenes() {
         assert!(worst < 0.01, "{}: depth differs by {worst}", path.display());
     }
 }
+
+/// Pixels of a row whose value lies strictly between dark and full (partial coverage).
+fn partial(row: &[[f32; 3]], full: f32) -> usize {
+    row.iter()
+        .filter(|p| p[0] > 0.08 * full && p[0] < 0.92 * full)
+        .count()
+}
+
+/// A glowing box moving 0.2 m per frame: without a shutter its edges are sharp; with a
+/// 360° shutter each edge smears over the distance it travels during the exposure, and
+/// the light it leaves on the row is the same.
+#[test]
+fn shutter_angle_blurs_motion_and_keeps_the_light() {
+    let s = scene(
+        r#"Scene(version: 1, name: "blur", duration: 0.3, fps: 10, resolution: (64, 16),
+        gravity: (0, 0, 0),
+        materials: {"glow": (color: (0, 0, 0), ior: 1.0, emission: (1, 1, 1))},
+        entities: [(name: "box", shape: Box(size: (0.5, 0.5, 0.5)), material: "glow",
+                    body: Kinematic(velocity: (2, 0, 0)), at: (-0.2, 0, 0))],
+        camera: (fov_deg: 15, at: (0, 0, 3), look_at: (0, 0, 0)),
+        lights: [Ambient(intensity: 0.0)])"#,
+    );
+    let traj = simulate(&s, &Silent).unwrap();
+    let cams = camera_track(&s, &traj);
+    let row = |shutter_deg: f32| {
+        let o = ReferenceOptions {
+            shutter_deg,
+            ..opts(32)
+        };
+        let f = Tracer::new(&s, &traj, &cams, o)
+            .unwrap()
+            .render(1, &Silent)
+            .unwrap();
+        f.color[8 * 64..9 * 64].to_vec()
+    };
+    let (sharp, blurred) = (row(0.0), row(360.0));
+    let sum = |r: &[[f32; 3]]| r.iter().map(|p| p[0]).sum::<f32>();
+    println!(
+        "motion blur: partial pixels {} -> {}, row light {:.2} -> {:.2}",
+        partial(&sharp, 1.0),
+        partial(&blurred, 1.0),
+        sum(&sharp),
+        sum(&blurred)
+    );
+    assert!(partial(&sharp, 1.0) <= 2, "{sharp:?}");
+    // The 16 rows span 0.79 m at 3 m (20 px/m): 0.2 m of travel smears each edge over
+    // 4 px.
+    assert!(partial(&blurred, 1.0) >= 6, "{blurred:?}");
+    assert!((sum(&sharp) - sum(&blurred)).abs() < 0.03 * sum(&sharp));
+}
+
+/// A wide aperture focused at 1 m keeps a box at 1 m sharp and blurs one at 10 m;
+/// focused at 10 m, the other way round.
+#[test]
+fn aperture_blurs_what_is_off_the_focus_plane() {
+    let s = scene(
+        r#"Scene(version: 1, name: "dof", duration: 0.1, fps: 10, resolution: (64, 64),
+        gravity: (0, 0, 0),
+        materials: {"glow": (color: (0, 0, 0), ior: 1.0, emission: (1, 1, 1))},
+        entities: [
+            (name: "near", shape: Box(size: (0.1, 0.1, 0.01)), material: "glow", body: Fixed, at: (-0.15, 0, -1)),
+            (name: "far", shape: Box(size: (1, 1, 0.01)), material: "glow", body: Fixed, at: (1.5, 0, -10)),
+        ],
+        camera: (fov_deg: 30, at: (0, 0, 0), look_at: (0, 0, -1)),
+        lights: [Ambient(intensity: 0.0)])"#,
+    );
+    let traj = simulate(&s, &Silent).unwrap();
+    let cams = camera_track(&s, &traj);
+    let halves = |focus: f32| {
+        let o = ReferenceOptions {
+            lens: Lens {
+                aperture_f: Some(1.0),
+                focus_distance: Some(focus),
+            },
+            ..opts(64)
+        };
+        let f = Tracer::new(&s, &traj, &cams, o)
+            .unwrap()
+            .render(0, &Silent)
+            .unwrap();
+        let row = &f.color[32 * 64..33 * 64];
+        (partial(&row[..32], 1.0), partial(&row[32..], 1.0))
+    };
+    let (near_focus, far_focus) = (halves(1.0), halves(10.0));
+    println!(
+        "depth of field: focus 1 m {near_focus:?}, focus 10 m {far_focus:?} (near, far partial pixels)"
+    );
+    assert!(near_focus.0 <= 2 && near_focus.1 >= 5, "{near_focus:?}");
+    assert!(far_focus.1 <= 2 && far_focus.0 >= 5, "{far_focus:?}");
+}
+
+/// A small rect light of radiance L and area A, d meters above a Lambertian floor, gives
+/// the point under it irradiance L·A/d² (to 0.1 % for a 0.1 m square at 2 m).
+#[test]
+fn rect_light_gives_the_inverse_square_irradiance() {
+    let s = scene(
+        r#"Scene(version: 1, name: "rect", duration: 0.1, fps: 10, resolution: (9, 9),
+        materials: {"matte": (color: (0.5, 0.5, 0.5), roughness: 1.0, ior: 1.0)},
+        entities: [(name: "floor", shape: Ground, material: "matte")],
+        camera: (fov_deg: 1, at: (0, 1, 1), look_at: (0, 0, 0)),
+        lights: [Rect(at: (0, 2, 0), look_at: (0, 0, 0), size: (0.1, 0.1), intensity: 100.0)])"#,
+    );
+    let f = trace(&s, opts(256));
+    let expected = 0.5 / std::f64::consts::PI * 100.0 * 0.01 / 4.0;
+    let m = mean(&f.color);
+    println!("rect light: floor radiance {:.5} vs {expected:.5}", m[0]);
+    assert!(
+        (m[0] - expected).abs() < 0.02 * expected,
+        "{m:?} vs {expected}"
+    );
+}
