@@ -16,7 +16,8 @@
 //!   point and spot lights (the raster's cone falloff), rectangular area lights, and the
 //!   sky/ground hemisphere as an environment seen by every escaping ray:
 //!   `L(d) = ground + (sky − ground)(d.y + 1) / 2`.
-//! - Materials: see [`material`]; emissive surfaces add their radiance where paths hit
+//! - Materials: Lambert + GGX (the raster's BRDF), smooth dielectrics, procedural
+//!   object-space patterns; emissive surfaces add their radiance where paths hit
 //!   them.
 //! - Camera: a thin lens (aperture as an f-number, focus distance, default the distance
 //!   to the look-at target) and a shutter angle: each sample takes a time in the

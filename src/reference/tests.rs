@@ -518,3 +518,42 @@ fn rect_light_gives_the_inverse_square_irradiance() {
         "{m:?} vs {expected}"
     );
 }
+
+/// A sun of angular diameter α casts a penumbra: a wall's shadow edge on the floor is one
+/// pixel sharp with a point sun and several pixels wide with a 10° sun.
+#[test]
+fn sun_angle_softens_shadow_edges() {
+    let row = |angle: f32| {
+        let text = format!(
+            r#"Scene(version: 1, name: "soft", duration: 0.1, fps: 10, resolution: (64, 8),
+            materials: {{"matte": (color: (0.5, 0.5, 0.5), roughness: 1.0, ior: 1.0),
+                         "black": (color: (0, 0, 0), ior: 1.0)}},
+            entities: [
+                (name: "floor", shape: Ground, material: "matte"),
+                (name: "wall", shape: Box(size: (0.05, 2, 4)), material: "black", body: Fixed, at: (-1, 1, 0)),
+            ],
+            camera: (fov_deg: 5, at: (0.5, 6, 0.01), look_at: (0.5, 0, 0)),
+            lights: [Sun(direction: (1, -1, 0), intensity: 2.0, angle_deg: {angle})])"#
+        );
+        let f = trace(&scene(&text), opts(64));
+        f.color[4 * 64..5 * 64].to_vec()
+    };
+    let lit = 0.5 / std::f32::consts::PI * 2.0 * std::f32::consts::FRAC_1_SQRT_2;
+    let (hard, soft) = (row(0.0), row(10.0));
+    println!(
+        "soft shadows: partial pixels {} (point sun) -> {} (10° sun)",
+        partial(&hard, lit),
+        partial(&soft, lit)
+    );
+    assert!(partial(&hard, lit) <= 2, "{hard:?}");
+    // 0.7 m of penumbra at 15 px/m, its middle 84 % counted.
+    assert!(partial(&soft, lit) >= 7, "{soft:?}");
+    // The fully lit floor far from the wall has the cosine-law value averaged over the
+    // sun's disk: E cos θ · (1 + cos(α/2)) / 2.
+    let far = soft[56..].iter().map(|p| p[0]).sum::<f32>() / 8.0;
+    let expected = lit * (1.0 + 5f32.to_radians().cos()) / 2.0;
+    assert!(
+        (far - expected).abs() < 0.01 * expected,
+        "{far} vs {expected}"
+    );
+}
