@@ -626,7 +626,10 @@ impl<'a> Tracer<'a> {
         } else {
             0.0
         };
-        self.poses_at(fr.k, tau, poses);
+        // Without a shutter every sample of the frame shares the frame's poses.
+        if fr.shutter > 0.0 || poses.len() != self.objects.len() {
+            self.poses_at(fr.k, tau, poses);
+        }
         let cam = if tau > 0.0 {
             CameraFrame {
                 pose: fr.cams[1].pose.interpolate(&fr.cams[2].pose, tau),

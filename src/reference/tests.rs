@@ -348,9 +348,52 @@ fn bad_options_are_errors_not_panics() {
     );
 }
 
-/// The reference sees what the raster sees: on every bundled scene (small resolution,
-/// middle frame), depth and segmentation agree on every pixel whose 3 × 3 raster
-/// neighbourhood is one object (edges aside).
+/// Depth and segmentation of the tracer's primary rays against the raster's at frame
+/// `k`, on every pixel whose 3 × 3 raster neighbourhood is one object (edges aside).
+fn assert_matches_raster(s: &Scene, k: usize, label: &str) {
+    let traj = simulate(s, &Silent).unwrap();
+    let cams = camera_track(s, &traj);
+    let raster = crate::raster::Renderer::new(s)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .render(s, &traj, &cams, k)
+        .unwrap();
+    let tracer = Tracer::new(s, &traj, &cams, opts(1)).unwrap();
+    let (depth, seg) = tracer.truth(k).unwrap();
+    let (w, h) = s.resolution;
+    let (mut compared, mut worst) = (0, 0.0f32);
+    for y in 1..h - 1 {
+        for x in 1..w - 1 {
+            let i = raster.index(x, y);
+            let id = raster.segmentation[i];
+            let interior = (-1i32..=1).all(|dy| {
+                (-1i32..=1).all(|dx| {
+                    raster.segmentation
+                        [raster.index((x as i32 + dx) as u32, (y as i32 + dy) as u32)]
+                        == id
+                })
+            });
+            if !interior {
+                continue;
+            }
+            compared += 1;
+            assert_eq!(seg[i], id, "{label}: pixel ({x}, {y})");
+            if id != 0 {
+                let rel = (depth[i] - raster.depth[i]).abs() / raster.depth[i];
+                worst = worst.max(rel);
+            } else {
+                assert!(depth[i].is_infinite());
+            }
+        }
+    }
+    println!(
+        "{label}: frame {k}, {compared} interior pixels agree, worst relative depth difference {worst:.2e}"
+    );
+    assert!(compared > (w * h) as usize / 2);
+    assert!(worst < 0.01, "{label}: depth differs by {worst}");
+}
+
+/// The reference sees what the raster sees on every bundled scene (small resolution,
+/// middle frame, objects in motion).
 #[test]
 fn depth_and_segmentation_match_the_raster_on_bundled_scenes() {
     let mut paths: Vec<_> = std::fs::read_dir("scenes")
@@ -364,48 +407,22 @@ fn depth_and_segmentation_match_the_raster_on_bundled_scenes() {
         let mut s = crate::scene::load(&path).unwrap();
         let (w0, h0) = s.resolution;
         s.resolution = (96, (96 * h0 / w0).max(8));
-        let traj = simulate(&s, &Silent).unwrap();
-        let cams = camera_track(&s, &traj);
-        let k = traj.frames.len() / 2;
-        let raster = crate::raster::Renderer::new(&s)
-            .unwrap_or_else(|e| panic!("{e}"))
-            .render(&s, &traj, &cams, k)
-            .unwrap();
-        let tracer = Tracer::new(&s, &traj, &cams, opts(1)).unwrap();
-        let (depth, seg) = tracer.truth(k).unwrap();
-        let (w, h) = s.resolution;
-        let (mut compared, mut worst) = (0, 0.0f32);
-        for y in 1..h - 1 {
-            for x in 1..w - 1 {
-                let i = raster.index(x, y);
-                let id = raster.segmentation[i];
-                let interior = (-1i32..=1).all(|dy| {
-                    (-1i32..=1).all(|dx| {
-                        raster.segmentation
-                            [raster.index((x as i32 + dx) as u32, (y as i32 + dy) as u32)]
-                            == id
-                    })
-                });
-                if !interior {
-                    continue;
-                }
-                compared += 1;
-                assert_eq!(seg[i], id, "{}: pixel ({x}, {y})", path.display());
-                if id != 0 {
-                    let rel = (depth[i] - raster.depth[i]).abs() / raster.depth[i];
-                    worst = worst.max(rel);
-                } else {
-                    assert!(depth[i].is_infinite());
-                }
-            }
-        }
-        println!(
-            "{}: frame {k}, {compared} interior pixels agree, worst relative depth difference {worst:.2e}",
-            path.display()
-        );
-        assert!(compared > (w * h) as usize / 2);
-        assert!(worst < 0.01, "{}: depth differs by {worst}", path.display());
+        assert_matches_raster(&s, s.frame_count as usize / 2, &path.display().to_string());
     }
+}
+
+/// OBJ and glTF meshes (a convex hull and a triangle mesh) trace where the raster draws
+/// them.
+#[test]
+fn meshes_match_the_raster() {
+    let s = scene(
+        r#"Scene(version: 1, name: "meshes", duration: 0.1, fps: 10, resolution: (96, 72),
+        entities: [(name: "floor", shape: Ground),
+                   (name: "ramp", shape: TriMesh(path: "meshes/wedge.gltf"), at: (-0.7, 0, 0)),
+                   (name: "hull", shape: ConvexHull(path: "meshes/wedge.obj"), body: Fixed, at: (0.7, 0, 0))],
+        camera: (fov_deg: 50, at: (0, 1.2, 2.5), look_at: (0, 0.2, 0)))"#,
+    );
+    assert_matches_raster(&s, 0, "meshes");
 }
 
 /// Pixels of a row whose value lies strictly between dark and full (partial coverage).
