@@ -63,6 +63,17 @@ impl Manifest {
     }
 }
 
+/// Forwards a frame's progress into the clip's bar, without restarting it.
+struct Inner<'a>(&'a dyn Progress);
+
+impl Progress for Inner<'_> {
+    fn start(&self, _stage: &str, _total: u64) {}
+    fn advance(&self, n: u64) {
+        self.0.advance(n);
+    }
+    fn finish(&self) {}
+}
+
 /// ACES filmic fit (Narkowicz 2015, "ACES Filmic Tone Mapping Curve") at exposure 1, as
 /// the raster preview, then the sRGB transfer function, 8 bit.
 pub fn tonemap_srgb8(c: [f32; 3]) -> [u8; 3] {
@@ -143,9 +154,13 @@ pub fn render_to_dir(
         n => n,
     };
     let mut total = 0.0;
+    // One bar for the whole clip: every frame's tiles count into it.
+    let (w, h) = scene.resolution;
+    let tiles = u64::from(w.div_ceil(super::TILE) * h.div_ceil(super::TILE));
+    progress.start("reference", tiles * todo.len() as u64);
     for &k in &todo {
         let start = Instant::now();
-        let frame = tracer.render(k, progress)?;
+        let frame = tracer.render(k, &Inner(progress))?;
         let seconds = start.elapsed().as_secs_f64();
         total += seconds;
         tracing::info!(frame = k, seconds, spp = opts.spp, "reference frame traced");
@@ -153,8 +168,8 @@ pub fn render_to_dir(
         manifest.frames.insert(k, FrameRecord { seconds, threads });
         output::write_json(&manifest_path, &manifest)?;
     }
+    progress.finish();
     let n = traj.frames.len();
-    let (w, h) = scene.resolution;
     if w >= 2 && h >= 2 && (0..n).all(|k| done(k, &manifest)) {
         let mut frames = Vec::with_capacity(n);
         for k in 0..n {
