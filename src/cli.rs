@@ -76,6 +76,25 @@ pub enum Command {
         /// segmentation rows under the preview when those layers are rendered.
         #[arg(long)]
         contact_sheet: bool,
+        /// Also path-trace physically based reference frames into reference/ (linear
+        /// EXR + sRGB PNG), reference.mp4 and reference.json.
+        #[arg(long)]
+        reference: bool,
+        /// Reference: samples per pixel.
+        #[arg(long, default_value_t = 64, requires = "reference")]
+        spp: u32,
+        /// Reference: bounces after the first hit.
+        #[arg(long, default_value_t = 6, requires = "reference")]
+        bounces: u32,
+        /// Reference: shutter angle in degrees for motion blur (0: none, 180: film).
+        #[arg(long, default_value_t = 0.0, requires = "reference")]
+        shutter: f32,
+        /// Reference: lens aperture as an f-number, for depth of field (default pinhole).
+        #[arg(long, requires = "reference")]
+        aperture: Option<f32>,
+        /// Reference: focus distance, m (default: the distance to the look-at target).
+        #[arg(long, requires = "reference")]
+        focus: Option<f32>,
     },
     /// List the bundled styles, print one, or preview a scene in all of them.
     Styles {
@@ -228,6 +247,12 @@ pub fn run(args: Args) -> Result<Outcome> {
             layout,
             style,
             contact_sheet,
+            reference,
+            spp,
+            bounces,
+            shutter,
+            aperture,
+            focus,
         } => {
             let layout = match layout.as_str() {
                 "native" => pipeline::Layout::Native,
@@ -242,6 +267,16 @@ pub fn run(args: Args) -> Result<Outcome> {
                 layout,
                 style,
                 contact_sheet,
+                reference: reference.then_some(cinegraph::reference::ReferenceOptions {
+                    spp,
+                    max_bounces: bounces,
+                    lens: cinegraph::reference::Lens {
+                        aperture_f: aperture,
+                        focus_distance: focus,
+                    },
+                    shutter_deg: shutter,
+                    threads: 0,
+                }),
                 ..Default::default()
             };
             if let Some(names) = buffers {
@@ -291,6 +326,16 @@ pub fn run(args: Args) -> Result<Outcome> {
                     out.display(),
                     report.adapter
                 )?;
+                if let Some(r) = &report.reference {
+                    writeln!(
+                        std::io::stdout(),
+                        "traced {} reference frames ({} already complete) at {} spp, {:.2} s per frame",
+                        r.rendered,
+                        r.skipped,
+                        r.spp,
+                        r.seconds_per_frame
+                    )?;
+                }
             }
             Ok(Outcome::Ok)
         }

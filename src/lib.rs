@@ -8,6 +8,7 @@
 //! | [`scene`] | RON text (`scenes/*.ron`) | [`scene::Scene`] (validated, expanded) |
 //! | [`physics`] | [`scene::Scene`] | [`physics::Trajectory`] (+ replay hashes) |
 //! | [`output`] | [`physics::Trajectory`] | `metadata.json`, `events.json`, `replay.json`, `energy.png` |
+//! | [`reference`](mod@reference) | [`scene::Scene`] + [`physics::Trajectory`] + cameras | path-traced [`reference::ReferenceFrame`]s |
 //!
 //! Only [`pipeline`] chains them. Conventions shared by every stage: meters, kilograms,
 //! seconds and radians; right-handed, +Y up (glTF's convention); frame `k` shows the state
@@ -24,6 +25,7 @@ pub mod physics;
 pub mod pipeline;
 pub mod progress;
 pub mod raster;
+pub mod reference;
 pub mod rng;
 pub mod scene;
 pub mod style;

@@ -12,6 +12,7 @@ use crate::output::{self, BufferLayer, MetadataFile, OutputError, ReplayFile};
 use crate::physics::{self, PhysicsError, Simulation};
 use crate::progress::Progress;
 use crate::raster::{self, RasterError, Renderer};
+use crate::reference::{self, ReferenceError, ReferenceOptions, ReferenceReport};
 use crate::scene::{self, Scene, SceneError};
 
 /// Why a job failed.
@@ -32,6 +33,9 @@ pub enum PipelineError {
     /// The camera could not be planned (auto-framing failed).
     #[error(transparent)]
     Camera(#[from] raster::CameraError),
+    /// The reference renderer failed.
+    #[error(transparent)]
+    Reference(#[from] ReferenceError),
     /// The options do not fit the scene.
     #[error("{0}")]
     Options(String),
@@ -54,6 +58,7 @@ impl PipelineError {
                 | PipelineError::Replay { .. }
                 | PipelineError::Options(_)
                 | PipelineError::Camera(_)
+                | PipelineError::Reference(ReferenceError::Options(_))
                 | PipelineError::Output(OutputError::Format { .. })
         )
     }
@@ -257,6 +262,8 @@ pub struct RenderOptions {
     pub style: Option<String>,
     /// Also write `contact_sheet.png`.
     pub contact_sheet: bool,
+    /// Also path-trace the reference frames (native layout only).
+    pub reference: Option<ReferenceOptions>,
 }
 
 impl Default for RenderOptions {
@@ -268,6 +275,7 @@ impl Default for RenderOptions {
             plot: false,
             style: None,
             contact_sheet: false,
+            reference: None,
         }
     }
 }
@@ -281,6 +289,8 @@ pub struct RenderReport {
     pub skipped: usize,
     /// The adapter used.
     pub adapter: String,
+    /// What the reference renderer did, when asked.
+    pub reference: Option<ReferenceReport>,
 }
 
 /// `render.json`: what was rendered, so that a re-run skips complete frames.
@@ -315,6 +325,14 @@ pub fn render_to_dir(
             range.start, range.end
         )));
     }
+    if let Some(r) = &opts.reference {
+        r.check()?;
+    }
+    if opts.reference.is_some() && opts.layout == Layout::Kubric {
+        return Err(PipelineError::Options(
+            "--reference writes the native layout only; drop --layout kubric".into(),
+        ));
+    }
     let traj = physics::simulate(&scene, progress)?;
     let plan = raster::camera_plan(&scene, &traj)?;
     let cams = &plan.frames;
@@ -346,6 +364,7 @@ pub fn render_to_dir(
             rendered: frames.len(),
             skipped: 0,
             adapter: renderer.adapter_name().to_string(),
+            reference: None,
         });
     }
     let manifest_path = out.join("render.json");
@@ -435,22 +454,26 @@ pub fn render_to_dir(
         && h >= 2
         && previews.iter().all(|p| p.is_file())
     {
-        let mut frames = Vec::with_capacity(n);
-        for p in &previews {
-            let img = image::open(p).map_err(|e| OutputError::Format {
-                path: p.clone(),
-                message: e.to_string(),
-            })?;
-            frames.push(img.to_rgb8().into_raw());
-        }
-        output::write_mp4(
-            &out.join("preview.mp4"),
-            w,
-            h,
-            scene.fps,
-            frames.into_iter(),
-        )?;
+        output::write_mp4_from_pngs(&out.join("preview.mp4"), &previews, w, h, scene.fps)?;
     }
+    let reference = match &opts.reference {
+        Some(r) => {
+            // The scene's lens unless the command line names one.
+            let mut r = *r;
+            r.lens.aperture_f = r.lens.aperture_f.or(scene.camera.aperture);
+            r.lens.focus_distance = r.lens.focus_distance.or(scene.camera.focus_distance);
+            Some(reference::render_to_dir(
+                out,
+                &scene,
+                &traj,
+                &plan,
+                range.clone(),
+                &r,
+                progress,
+            )?)
+        }
+        None => None,
+    };
     if opts.contact_sheet {
         let sheet = output::contact_sheet(out, n, &layers, 6)?;
         output::write_png_rgb(&out.join("contact_sheet.png"), &sheet)?;
@@ -463,6 +486,7 @@ pub fn render_to_dir(
         rendered: todo.len(),
         skipped,
         adapter,
+        reference,
     })
 }
 

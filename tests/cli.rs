@@ -744,3 +744,108 @@ fn styles_lists_shows_and_previews_every_look() {
         text(&o.stderr)
     );
 }
+
+#[test]
+fn render_reference_writes_exr_png_video_and_resumes() {
+    let dir = tempfile::tempdir().unwrap();
+    let scene = dir.path().join("tiny.ron");
+    std::fs::write(
+        &scene,
+        r#"Scene(version: 1, name: "tiny", seed: 3, duration: 0.3, fps: 10, resolution: (32, 24),
+        materials: {"wood": (color: (0.5, 0.3, 0.2), pattern: Wood), "glass": (transmission: 1.0, roughness: 0.0)},
+        entities: [(name: "floor", shape: Ground, material: "wood"),
+                   (name: "ball", shape: Sphere(radius: 0.3), material: "glass", at: (0, 1, 0))],
+        camera: (fov_deg: 40, at: (0, 1, 3), look_at: (0, 0.5, 0)),
+        lights: [Sun(direction: (-0.3, -1, -0.2)), Rect(at: (1, 2, 1), look_at: (0, 0, 0), size: (0.5, 0.5)), Ambient()])"#,
+    )
+    .unwrap();
+    let out_dir = dir.path().join("out");
+    let (s, o) = (scene.to_str().unwrap(), out_dir.to_str().unwrap());
+    let args = [
+        "render",
+        s,
+        "-o",
+        o,
+        "--buffers",
+        "preview",
+        "--reference",
+        "--spp",
+        "2",
+        "--shutter",
+        "180",
+    ];
+    let out = run(&args);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("traced 3 reference frames (0 already complete) at 2 spp"),
+        "{stdout}"
+    );
+    for k in 0..3 {
+        for ext in ["exr", "png"] {
+            let p = out_dir.join(format!("reference/{k:05}.{ext}"));
+            assert!(p.is_file(), "missing {}", p.display());
+        }
+    }
+    // The PNG is the EXR's linear radiance, tone-mapped and sRGB-encoded.
+    let exr = exr_channels(&out_dir.join("reference/00001.exr"));
+    let png = image::open(out_dir.join("reference/00001.png"))
+        .unwrap()
+        .to_rgb8();
+    assert_eq!((png.width(), png.height()), (32, 24));
+    for i in [0usize, 300, 700] {
+        let linear = [exr["R"][i], exr["G"][i], exr["B"][i]];
+        let p = png.get_pixel((i % 32) as u32, (i / 32) as u32).0;
+        assert_eq!(p, cinegraph::reference::tonemap_srgb8(linear), "pixel {i}");
+    }
+    assert!(exr["R"].iter().any(|&v| v > 0.0));
+    let manifest = json(&out_dir.join("reference.json"));
+    assert_eq!(manifest["spp"], 2);
+    assert_eq!(manifest["shutter_deg"], 180.0);
+    assert_eq!(manifest["frames"].as_object().unwrap().len(), 3);
+    assert!(manifest["frames"]["0"]["seconds"].as_f64().unwrap() > 0.0);
+    let mp4 = std::fs::read(out_dir.join("reference.mp4")).unwrap();
+    assert!(mp4.windows(4).any(|w| w == b"moov"));
+
+    // The same command again skips every frame; the files stay byte-identical.
+    let before = std::fs::read(out_dir.join("reference/00002.exr")).unwrap();
+    let again = run(&args);
+    assert!(again.status.success(), "{}", text(&again.stderr));
+    assert!(
+        text(&again.stdout).contains("traced 0 reference frames (3 already complete)"),
+        "{}",
+        text(&again.stdout)
+    );
+    assert_eq!(
+        before,
+        std::fs::read(out_dir.join("reference/00002.exr")).unwrap()
+    );
+
+    // Bad reference options are bad input.
+    for (extra, needle) in [
+        (
+            &["--reference", "--shutter", "500"][..],
+            "shutter must be in [0, 360]",
+        ),
+        (&["--spp", "4"][..], "--reference"),
+        (
+            &["--reference", "--layout", "kubric"][..],
+            "native layout only",
+        ),
+    ] {
+        let mut a = vec!["render", s, "-o", o];
+        a.extend_from_slice(extra);
+        let out = run(&a);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{extra:?}: {}",
+            text(&out.stderr)
+        );
+        assert!(
+            text(&out.stderr).contains(needle),
+            "{extra:?}: {}",
+            text(&out.stderr)
+        );
+    }
+}

@@ -103,7 +103,7 @@ fn enc_err(path: &Path, e: impl std::fmt::Display) -> OutputError {
     }
 }
 
-fn png(
+pub(crate) fn png(
     path: &Path,
     w: u32,
     h: u32,
@@ -129,7 +129,12 @@ fn png16(
     png(path, w, h, &data, color)
 }
 
-fn exr(path: &Path, w: u32, h: u32, channels: Vec<(&str, FlatSamples)>) -> Result<(), OutputError> {
+pub(crate) fn exr(
+    path: &Path,
+    w: u32,
+    h: u32,
+    channels: Vec<(&str, FlatSamples)>,
+) -> Result<(), OutputError> {
     let list: SmallVec<[AnyChannel<FlatSamples>; 4]> = channels
         .into_iter()
         .map(|(name, samples)| AnyChannel::new(name, samples))

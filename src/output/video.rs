@@ -17,6 +17,29 @@ fn err(path: &Path, e: impl std::fmt::Display) -> OutputError {
     }
 }
 
+/// Reads the PNG frames at `pngs` (each `width × height`) and encodes them with
+/// [`write_mp4`].
+///
+/// # Errors
+/// [`OutputError::Format`] for an unreadable image, or [`write_mp4`]'s errors.
+pub fn write_mp4_from_pngs(
+    path: &Path,
+    pngs: &[std::path::PathBuf],
+    width: u32,
+    height: u32,
+    fps: u32,
+) -> Result<(), OutputError> {
+    let mut frames = Vec::with_capacity(pngs.len());
+    for p in pngs {
+        let img = image::open(p).map_err(|e| OutputError::Format {
+            path: p.clone(),
+            message: e.to_string(),
+        })?;
+        frames.push(img.to_rgb8().into_raw());
+    }
+    write_mp4(path, width, height, fps, frames.into_iter())
+}
+
 /// Encodes RGB8 frames (`width × height × 3` bytes each) at `fps` into an MP4 file.
 /// Odd sizes are cropped by one pixel (4:2:0 video needs even sizes).
 ///

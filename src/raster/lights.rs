@@ -4,6 +4,9 @@
 //! a named `Rig` places its lights relative to the clip's first camera and the subject
 //! (key from the camera's side, fill opposite, rim behind), and they stay put in the world
 //! while the camera moves, as real lights on a set do.
+//! A `Rect` area light reaches the raster as a spot light at its center with a
+//! hemispherical cone and intensity radiance × area; the reference renderer reads
+//! `half_edges` and samples the true rectangle.
 
 use glam::Vec3;
 
@@ -14,8 +17,11 @@ use crate::scene::{Light, LookAt, Scene};
 /// Lights beyond the shadowed sun that a frame can use.
 pub const MAX_EXTRA_LIGHTS: usize = 8;
 
+/// Angular diameter given to the directional lights of rigs, radians (the real sun's).
+pub const RIG_SUN_ANGLE: f32 = 0.53 * std::f32::consts::PI / 180.0;
+
 /// An unshadowed light.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct ExtraLight {
     /// 0 point, 1 spot, 2 directional.
     pub kind: u32,
@@ -27,6 +33,11 @@ pub struct ExtraLight {
     pub direction: Vec3,
     /// Cosine of the spot's half cone.
     pub cos_half_cone: f32,
+    /// Angular diameter of a directional light, radians.
+    pub angle: f32,
+    /// A rect light's half edge vectors (width, height), world space, m; `color` is then
+    /// its radiance times its area.
+    pub half_edges: Option<(Vec3, Vec3)>,
 }
 
 /// Lights for one frame.
@@ -34,6 +45,8 @@ pub struct ExtraLight {
 pub struct GpuLights {
     /// The shadowed sun: direction of travel and radiance (color × intensity).
     pub sun: Option<(Vec3, Vec3)>,
+    /// The shadowed sun's angular diameter, radians.
+    pub sun_angle: f32,
     /// Ambient from above.
     pub sky: Vec3,
     /// Ambient from below.
@@ -44,16 +57,21 @@ pub struct GpuLights {
 
 impl GpuLights {
     fn add_directional(&mut self, direction: Vec3, color: Vec3) {
+        self.add_sun(direction, color, RIG_SUN_ANGLE);
+    }
+
+    fn add_sun(&mut self, direction: Vec3, color: Vec3, angle: f32) {
         let d = direction.normalize_or(Vec3::NEG_Y);
         if self.sun.is_none() {
             self.sun = Some((d, color));
+            self.sun_angle = angle;
         } else if self.extras.len() < MAX_EXTRA_LIGHTS {
             self.extras.push(ExtraLight {
                 kind: 2,
-                position: Vec3::ZERO,
                 color,
                 direction: d,
-                cos_half_cone: 0.0,
+                angle,
+                ..ExtraLight::default()
             });
         }
     }
@@ -122,7 +140,7 @@ fn rig(out: &mut GpuLights, name: &str, cam: &CameraFrame, subject: Vec3) {
                         position: subject + (right * side * 1.5 + Vec3::Y) * reach,
                         color: color * 8.0 * reach * reach,
                         direction: Vec3::NEG_Y,
-                        cos_half_cone: 0.0,
+                        ..ExtraLight::default()
                     });
                 }
             }
@@ -153,6 +171,7 @@ pub fn resolve(
     let cam = rig_cam;
     let mut out = GpuLights {
         sun: None,
+        sun_angle: 0.0,
         sky: Vec3::ZERO,
         ground: Vec3::ZERO,
         extras: Vec::new(),
@@ -185,8 +204,8 @@ pub fn resolve(
                 direction,
                 color,
                 intensity,
-                ..
-            } => out.add_directional(*direction, Vec3::from(*color) * *intensity),
+                angle,
+            } => out.add_sun(*direction, Vec3::from(*color) * *intensity, *angle),
             Light::Ambient { color, intensity } => out.add_ambient(Vec3::from(*color) * *intensity),
             Light::Point {
                 at,
@@ -199,7 +218,7 @@ pub fn resolve(
                         position: *at,
                         color: Vec3::from(*color) * *intensity,
                         direction: Vec3::NEG_Y,
-                        cos_half_cone: 0.0,
+                        ..ExtraLight::default()
                     });
                 }
             }
@@ -217,6 +236,28 @@ pub fn resolve(
                         color: Vec3::from(*color) * *intensity,
                         direction: (point(*look_at) - *at).normalize_or(Vec3::NEG_Y),
                         cos_half_cone: (cone * 0.5).cos(),
+                        ..ExtraLight::default()
+                    });
+                }
+            }
+            Light::Rect {
+                at,
+                look_at,
+                size,
+                color,
+                intensity,
+            } => {
+                if out.extras.len() < MAX_EXTRA_LIGHTS {
+                    let rot = super::camera::look_rotation(*at, point(*look_at));
+                    let (w, h) = *size;
+                    out.extras.push(ExtraLight {
+                        kind: 1,
+                        position: *at,
+                        color: Vec3::from(*color) * *intensity * (w * h),
+                        direction: rot * Vec3::NEG_Z,
+                        cos_half_cone: 0.0,
+                        angle: 0.0,
+                        half_edges: Some((rot * Vec3::X * (0.5 * w), rot * Vec3::Y * (0.5 * h))),
                     });
                 }
             }

@@ -29,6 +29,7 @@ mod mesh;
 
 pub use camera::{CameraError, CameraFrame, CameraPlan, camera_plan, camera_track, look_rotation};
 pub use gpu::Renderer;
+pub use lights::{ExtraLight, GpuLights, MAX_EXTRA_LIGHTS, resolve as resolve_lights};
 pub use mesh::{GROUND_HALF_SIZE, TriMesh, Vertex, tessellate};
 
 /// Why rendering failed.

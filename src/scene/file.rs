@@ -95,6 +95,27 @@ pub struct MaterialFile {
     /// Coefficient of restitution in `[0, 1]` (default 0).
     #[serde(default)]
     pub restitution: f32,
+    /// Procedural surface detail drawn by the reference renderer, in the entity's own
+    /// frame (default none; the raster preview keeps the flat base color).
+    #[serde(default)]
+    pub pattern: Option<Pattern>,
+    /// Size multiplier of the pattern's features, > 0 (default 1).
+    #[serde(default = "one")]
+    pub pattern_scale: f32,
+    /// Fraction of light refracted through the surface in `[0, 1]` (default 0): 1 for
+    /// clear glass or water. Reference renderer only.
+    #[serde(default)]
+    pub transmission: f32,
+    /// Index of refraction in `[1, 3]` (default 1.5, glass; water 1.33). Sets the
+    /// specular reflectance of non-metals, `((n - 1) / (n + 1))²` (0.04 at 1.5).
+    #[serde(default = "default_ior")]
+    pub ior: f32,
+    /// Emitted color (default none): `"#rrggbb"` or `(r, g, b)` linear.
+    #[serde(default)]
+    pub emission: Option<Color>,
+    /// Emitted radiance scale, >= 0 (default 1).
+    #[serde(default = "one")]
+    pub emission_intensity: f32,
 }
 
 impl Default for MaterialFile {
@@ -106,8 +127,36 @@ impl Default for MaterialFile {
             density: default_density(),
             friction: default_friction(),
             restitution: 0.0,
+            pattern: None,
+            pattern_scale: 1.0,
+            transmission: 0.0,
+            ior: default_ior(),
+            emission: None,
+            emission_intensity: 1.0,
         }
     }
+}
+
+/// Procedural material detail (reference renderer), seeded per entity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename = "Pattern")]
+pub enum Pattern {
+    /// Growth rings around the local Y axis, with fibre streaks.
+    Wood,
+    /// Turbulent veins.
+    Marble,
+    /// Fine streaks along the local X axis, varying roughness.
+    BrushedMetal,
+    /// Multi-scale mottling with small dark pores.
+    Concrete,
+    /// Faint fine-grained speckle, matte.
+    Rubber,
+    /// A woven grid of threads.
+    Fabric,
+}
+
+fn default_ior() -> f32 {
+    1.5
 }
 
 fn default_color() -> Color {
@@ -824,6 +873,22 @@ pub enum LightFile {
         /// Full cone angle, degrees (default 40).
         #[serde(default = "default_cone")]
         cone_deg: f32,
+    },
+    /// A rectangular area light: one side emits toward `look_at`.
+    Rect {
+        /// Center, m.
+        at: [f32; 3],
+        /// What its emitting side faces.
+        look_at: Target,
+        /// Width and height, m (the width stays horizontal).
+        size: (f32, f32),
+        /// Color (default white).
+        #[serde(default = "white")]
+        color: Color,
+        /// Emitted radiance scale (default 10): a small rect of area `A` lights a surface
+        /// facing it `d` meters away with `intensity · A / d²`.
+        #[serde(default = "default_point_intensity")]
+        intensity: f32,
     },
     /// Uniform ambient / sky light.
     Ambient {

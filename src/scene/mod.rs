@@ -21,7 +21,7 @@ mod validate;
 use std::path::Path;
 
 pub use error::{Problem, SceneError};
-pub use file::SceneFile;
+pub use file::{Pattern, SceneFile};
 pub use model::*;
 pub(crate) use validate::did_you_mean;
 pub use validate::{

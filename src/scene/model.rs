@@ -8,7 +8,7 @@ use std::sync::Arc;
 use glam::{Quat, Vec3};
 use serde::Serialize;
 
-pub use super::file::{Ease, Framing, Move};
+pub use super::file::{Ease, Framing, Move, Pattern};
 use crate::math::Pose;
 
 /// A scene ready to simulate.
@@ -102,6 +102,16 @@ pub struct Material {
     pub friction: f32,
     /// Restitution coefficient.
     pub restitution: f32,
+    /// Procedural detail (reference renderer).
+    pub pattern: Option<Pattern>,
+    /// Pattern feature size multiplier.
+    pub pattern_scale: f32,
+    /// Fraction refracted, `[0, 1]`.
+    pub transmission: f32,
+    /// Index of refraction.
+    pub ior: f32,
+    /// Emitted radiance, linear RGB (color × intensity; zero for none).
+    pub emission: [f32; 3],
 }
 
 /// One node of the scene graph.
@@ -553,6 +563,19 @@ pub enum Light {
         intensity: f32,
         /// Full cone angle, radians.
         cone: f32,
+    },
+    /// Rectangular area light.
+    Rect {
+        /// Center, m.
+        at: Vec3,
+        /// What the emitting side faces.
+        look_at: LookAt,
+        /// Width and height, m.
+        size: (f32, f32),
+        /// Linear RGB.
+        color: [f32; 3],
+        /// Radiance scale.
+        intensity: f32,
     },
     /// Ambient.
     Ambient {

@@ -389,6 +389,45 @@ fn camera_and_lights_are_checked() {
     assert!(p.contains("direction must be a non-zero vector"), "{p}");
 }
 
+#[test]
+fn reference_material_fields_and_rect_lights_are_checked() {
+    let s = ok(r#"Scene(version: 1, name: "t", duration: 1.0,
+        materials: {"glass": (transmission: 1.0, ior: 1.33), "lamp": (emission: (1, 0.5, 0), emission_intensity: 4),
+                    "oak": (pattern: Wood, pattern_scale: 2.0)},
+        entities: [], lights: [Rect(at: (0, 2, 0), look_at: (0, 0, 0), size: (1, 0.5))])"#);
+    let m = |n: &str| s.materials.iter().find(|m| m.name == n).unwrap();
+    assert_eq!((m("glass").transmission, m("glass").ior), (1.0, 1.33));
+    assert_eq!(m("lamp").emission, [4.0, 2.0, 0.0]);
+    assert_eq!(m("oak").pattern, Some(crate::scene::Pattern::Wood));
+    // Defaults keep old scenes as they were: opaque, ior 1.5 (F0 0.04), no emission.
+    let d = &s.materials[0];
+    assert_eq!(
+        (d.transmission, d.ior, d.emission, d.pattern),
+        (0.0, 1.5, [0.0; 3], None)
+    );
+    let p = problems(
+        r#"Scene(version: 1, name: "t", duration: 1.0, entities: [],
+        materials: {"bad": (transmission: 1.5, ior: 0.5, emission: "blue", pattern_scale: 0)},
+        lights: [Rect(at: (0, 2, 0), look_at: (0, 2, 0), size: (0, 1), intensity: -1)])"#,
+    )
+    .join("\n");
+    for needle in [
+        r#"materials["bad"]: transmission must be in [0, 1], got 1.5"#,
+        r#"materials["bad"]: ior must be in [1, 3], got 0.5"#,
+        r#"materials["bad"]: emission: expected"#,
+        r#"materials["bad"]: pattern_scale must be in [0.001, 1000], got 0"#,
+        "lights[0]: size must be two lengths in (0, 10000] m, got (0, 1)",
+        "lights[0]: intensity must be >= 0, got -1",
+        "lights[0]: look_at must differ from at",
+    ] {
+        assert!(p.contains(needle), "missing {needle:?} in:\n{p}");
+    }
+    let e = parse(r#"Scene(version: 1, name: "t", duration: 1.0, entities: [], materials: {"a": (pattern: Wod)})"#)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("Wood") && e.contains("t.ron:1:"), "{e}");
+}
+
 // ---- property tests: nothing panics, and the format round-trips ----
 
 fn num() -> impl Strategy<Value = f32> {

@@ -328,12 +328,16 @@ fn check_materials(cx: &mut Ctx, mats: &BTreeMap<String, MaterialFile>) -> Vec<M
             cx.problem(&at, format!("color: {e}"));
             [0.5; 3]
         });
-        let ranges: [(&str, f32, f32, f32); 5] = [
+        let ranges: [(&str, f32, f32, f32); 9] = [
             ("roughness", m.roughness, 0.0, 1.0),
             ("metallic", m.metallic, 0.0, 1.0),
             ("restitution", m.restitution, 0.0, 1.0),
             ("friction", m.friction, 0.0, 100.0),
             ("density", m.density, 0.0, 1e6),
+            ("transmission", m.transmission, 0.0, 1.0),
+            ("ior", m.ior, 1.0, 3.0),
+            ("emission_intensity", m.emission_intensity, 0.0, 1e6),
+            ("pattern_scale", m.pattern_scale, 1e-3, 1e3),
         ];
         for (field, v, lo, hi) in ranges {
             if !(v.is_finite() && v >= lo && v <= hi) {
@@ -343,6 +347,15 @@ fn check_materials(cx: &mut Ctx, mats: &BTreeMap<String, MaterialFile>) -> Vec<M
         if m.density <= 0.0 {
             cx.problem(&at, format!("density must be > 0 kg/m³, got {}", m.density));
         }
+        let emission = match &m.emission {
+            None => [0.0; 3],
+            Some(c) => resolve_color(c)
+                .unwrap_or_else(|e| {
+                    cx.problem(&at, format!("emission: {e}"));
+                    [0.0; 3]
+                })
+                .map(|v| v * m.emission_intensity),
+        };
         cx.materials.insert(name.to_string(), out.len());
         out.push(Material {
             name: name.to_string(),
@@ -352,6 +365,11 @@ fn check_materials(cx: &mut Ctx, mats: &BTreeMap<String, MaterialFile>) -> Vec<M
             density: m.density,
             friction: m.friction,
             restitution: m.restitution,
+            pattern: m.pattern,
+            pattern_scale: m.pattern_scale,
+            transmission: m.transmission,
+            ior: m.ior,
+            emission,
         });
     };
     // Index 0 is the material of entities that name none.
@@ -1864,6 +1882,41 @@ fn check_lights(cx: &mut Ctx, lights: &[LightFile]) -> Vec<Light> {
                     color: color(cx, c),
                     intensity: *intensity,
                     cone: cone_deg.to_radians(),
+                }
+            }
+            LightFile::Rect {
+                at: p,
+                look_at: t,
+                size,
+                color: c,
+                intensity,
+            } => {
+                if !finite3(*p) {
+                    cx.problem(&at, "at must be finite");
+                }
+                let (w, h) = *size;
+                if !(w.is_finite() && h.is_finite() && w > 0.0 && h > 0.0 && w <= 1e4 && h <= 1e4) {
+                    cx.problem(
+                        &at,
+                        format!("size must be two lengths in (0, 10000] m, got ({w}, {h})"),
+                    );
+                }
+                check_intensity(cx, *intensity);
+                let target = look_at(cx, &at, "look_at", t);
+                if let LookAt::Point(q) = target
+                    && q.distance(Vec3::from(*p)) < 1e-6
+                {
+                    cx.problem(
+                        &at,
+                        "look_at must differ from at (the light needs a facing)",
+                    );
+                }
+                Light::Rect {
+                    at: Vec3::from(*p),
+                    look_at: target,
+                    size: *size,
+                    color: color(cx, c),
+                    intensity: *intensity,
                 }
             }
             LightFile::Ambient {

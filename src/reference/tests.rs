@@ -1,0 +1,576 @@
+//! Tests that prove the tracer right: energy conservation (furnace), the cosine law,
+//! a perfect mirror, Fresnel at normal incidence, 1/spp convergence, determinism, and
+//! agreement with the raster's depth and segmentation on every bundled scene.
+
+use glam::Vec3;
+
+use super::*;
+use crate::physics::simulate;
+use crate::progress::Silent;
+use crate::raster::camera_track;
+use crate::scene::parse_str;
+
+fn scene(text: &str) -> Scene {
+    parse_str(text, "test", "scenes".as_ref()).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn trace(s: &Scene, opts: ReferenceOptions) -> ReferenceFrame {
+    let traj = simulate(s, &Silent).unwrap();
+    let cams = camera_track(s, &traj).unwrap();
+    let t = Tracer::new(s, &traj, &cams, opts).unwrap();
+    t.render(0, &Silent).unwrap()
+}
+
+fn opts(spp: u32) -> ReferenceOptions {
+    ReferenceOptions {
+        spp,
+        ..ReferenceOptions::default()
+    }
+}
+
+fn mean(px: &[[f32; 3]]) -> [f64; 3] {
+    let mut m = [0.0f64; 3];
+    for p in px {
+        for c in 0..3 {
+            m[c] += f64::from(p[c]);
+        }
+    }
+    m.map(|v| v / px.len() as f64)
+}
+
+/// A closed room whose walls and the ball inside it all emit 0.5 and reflect half the
+/// light (Lambertian, no specular: ior 1): radiance is 0.5 / (1 - 0.5) = 1 everywhere,
+/// on every path length. Tests emission, the BRDF's normalization, the sampling weights,
+/// multi-bounce transport and Russian roulette at once.
+#[test]
+fn white_furnace_renders_uniform_one() {
+    let s = scene(
+        r#"Scene(version: 1, name: "furnace", duration: 0.1, fps: 10, resolution: (16, 16),
+        gravity: (0, 0, 0),
+        materials: {"grey": (color: (0.5, 0.5, 0.5), roughness: 1.0, ior: 1.0, emission: (0.5, 0.5, 0.5))},
+        entities: [
+            (name: "room", shape: Sphere(radius: 10), material: "grey", body: Fixed),
+            (name: "ball", shape: Sphere(radius: 1), material: "grey", body: Fixed),
+            (name: "box", shape: Box(size: (1, 1, 1)), material: "grey", body: Fixed, at: (1.5, 0, 0)),
+        ],
+        camera: (fov_deg: 50, at: (0, 0.5, 4), look_at: (0, 0, 0)),
+        lights: [Ambient(intensity: 0.0)])"#,
+    );
+    let f = trace(
+        &s,
+        ReferenceOptions {
+            spp: 64,
+            max_bounces: 64,
+            ..ReferenceOptions::default()
+        },
+    );
+    let m = mean(&f.color);
+    let worst = f
+        .color
+        .iter()
+        .flat_map(|p| p.iter())
+        .map(|v| (v - 1.0).abs())
+        .fold(0.0f32, f32::max);
+    println!("furnace: mean {m:?}, worst pixel off by {worst}");
+    for c in m {
+        assert!((c - 1.0).abs() < 0.005, "mean {m:?}");
+    }
+    // Per-pixel noise at 64 spp (paths of random length) stays within this.
+    assert!(worst < 0.25, "a pixel is off by {worst}");
+}
+
+/// A Lambertian floor (albedo 0.5, ior 1: no specular) under a sun of irradiance 2 at
+/// elevation 90°, 45°, 20°: radiance ρ/π · E · cos θ on every floor pixel.
+#[test]
+fn lambertian_floor_follows_the_cosine_law() {
+    for theta_deg in [0.0f32, 45.0, 70.0] {
+        let t = theta_deg.to_radians();
+        let text = format!(
+            r#"Scene(version: 1, name: "cos", duration: 0.1, fps: 10, resolution: (12, 12),
+            materials: {{"matte": (color: (0.5, 0.5, 0.5), roughness: 1.0, ior: 1.0)}},
+            entities: [(name: "floor", shape: Ground, material: "matte")],
+            camera: (fov_deg: 30, at: (0, 2, 2), look_at: (0, 0, 0)),
+            lights: [Sun(direction: ({}, {}, 0), intensity: 2.0, angle_deg: 0.0)])"#,
+            t.sin(),
+            -t.cos()
+        );
+        let f = trace(&scene(&text), opts(4));
+        let expected = 0.5 / std::f32::consts::PI * 2.0 * t.cos();
+        for p in &f.color {
+            for c in p {
+                assert!(
+                    (c - expected).abs() < 2e-3 * expected,
+                    "theta {theta_deg}: {c} vs {expected}"
+                );
+            }
+        }
+        println!("cosine law at {theta_deg}°: {:?} vs {expected}", f.color[0]);
+    }
+}
+
+/// A smooth metal mirror at 45° shows an emissive box that stands to its side: the
+/// center pixel has exactly the box's radiance.
+#[test]
+fn perfect_mirror_reflects_the_box_beside_it() {
+    let s = scene(
+        r#"Scene(version: 1, name: "mirror", duration: 0.1, fps: 10, resolution: (17, 17),
+        gravity: (0, 0, 0),
+        materials: {
+            "mirror": (color: (1, 1, 1), metallic: 1.0, roughness: 0.0),
+            "lamp": (color: (0, 0, 0), ior: 1.0, emission: (1.0, 0.2, 0.1), emission_intensity: 2.0),
+        },
+        entities: [
+            (name: "mirror", shape: Box(size: (2, 2, 0.1)), material: "mirror", body: Fixed,
+             at: (0, 0, -3), rotate_deg: (0, 45, 0)),
+            (name: "lamp", shape: Box(size: (1, 1, 1)), material: "lamp", body: Fixed, at: (3, 0, -3)),
+        ],
+        camera: (fov_deg: 20, at: (0, 0, 0), look_at: (0, 0, -3)),
+        lights: [Ambient(intensity: 0.0)])"#,
+    );
+    let f = trace(&s, opts(8));
+    let c = f.color[8 * 17 + 8];
+    println!("mirror: center pixel {c:?}");
+    for (got, want) in c.iter().zip([2.0f32, 0.4, 0.2]) {
+        assert!((got - want).abs() < 1e-3, "{c:?}");
+    }
+    // The lamp is not in the camera's direct view: only the mirror is.
+    assert!(f.segmentation.iter().all(|&id| id == 1));
+}
+
+/// A clear slab (ior n) in front of an emissive wall behind the camera: the camera sees
+/// the wall reflected with the slab's reflectance 2R / (1 + R), R = ((n − 1)/(n + 1))²
+/// at normal incidence (both faces, every internal bounce), nothing else.
+#[test]
+fn glass_reflects_with_fresnel_reflectance_at_normal_incidence() {
+    for ior in [1.5f32, 1.33] {
+        let text = format!(
+            r#"Scene(version: 1, name: "glass", duration: 0.1, fps: 10, resolution: (24, 24),
+            gravity: (0, 0, 0),
+            materials: {{
+                "glass": (color: (1, 1, 1), roughness: 0.0, transmission: 1.0, ior: {ior}),
+                "wall": (color: (0, 0, 0), ior: 1.0, emission: (1, 1, 1)),
+            }},
+            entities: [
+                (name: "slab", shape: Box(size: (20, 20, 1)), material: "glass", body: Fixed),
+                (name: "wall", shape: Box(size: (100, 100, 1)), material: "wall", body: Fixed, at: (0, 0, 10)),
+            ],
+            camera: (fov_deg: 15, at: (0, 0, 5), look_at: (0, 0, 0)),
+            lights: [Ambient(intensity: 0.0)])"#
+        );
+        let f = trace(
+            &scene(&text),
+            ReferenceOptions {
+                spp: 128,
+                max_bounces: 16,
+                ..ReferenceOptions::default()
+            },
+        );
+        let r = ((ior - 1.0) / (ior + 1.0)).powi(2);
+        let expected = f64::from(2.0 * r / (1.0 + r));
+        let m = mean(&f.color);
+        println!("glass ior {ior}: reflectance {m:?} vs 2R/(1+R) = {expected:.5} (R = {r:.5})");
+        assert!(
+            (m[0] - expected).abs() < 0.05 * expected,
+            "{m:?} vs {expected}"
+        );
+    }
+}
+
+/// The mean squared error against a 1024-spp image falls as 1/spp.
+#[test]
+fn variance_falls_as_one_over_spp() {
+    let s = scene(
+        r##"Scene(version: 1, name: "var", duration: 0.1, fps: 10, resolution: (16, 16),
+        materials: {"red": (color: "#c03020", roughness: 0.6), "floor": (color: (0.6, 0.6, 0.6))},
+        entities: [
+            (name: "floor", shape: Ground, material: "floor"),
+            (name: "ball", shape: Sphere(radius: 0.5), material: "red", body: Fixed, at: (0, 0.5, 0)),
+        ],
+        camera: (fov_deg: 40, at: (0, 1.2, 2.5), look_at: (0, 0.4, 0)),
+        lights: [Sun(direction: (-0.4, -1, -0.3), angle_deg: 5.0), Ambient(intensity: 0.5)])"##,
+    );
+    let traj = simulate(&s, &Silent).unwrap();
+    let cams = camera_track(&s, &traj).unwrap();
+    let t = Tracer::new(&s, &traj, &cams, opts(1)).unwrap();
+    let (w, h) = (cams[0].width, cams[0].height);
+    let mut reference = Accumulator::new(w, h);
+    t.refine(0, &mut reference, 1024, &Silent).unwrap();
+    let truth = reference.mean();
+    let mse = |spp: u32| {
+        let mut a = Accumulator::new(w, h);
+        t.refine(0, &mut a, spp, &Silent).unwrap();
+        let m = a.mean();
+        m.iter()
+            .zip(&truth)
+            .flat_map(|(p, q)| (0..3).map(move |c| f64::from(p[c] - q[c]).powi(2)))
+            .sum::<f64>()
+            / m.len() as f64
+    };
+    let (e4, e16, e64) = (mse(4), mse(16), mse(64));
+    println!(
+        "MSE: 4 spp {e4:.3e}, 16 spp {e16:.3e}, 64 spp {e64:.3e}; ratios {:.2}, {:.2}",
+        e4 / e16,
+        e16 / e64
+    );
+    // Expected 4 (each way), plus the small shared-sample correlation with the reference.
+    assert!(
+        (2.5..6.5).contains(&(e4 / e16)),
+        "4 -> 16 spp: {}",
+        e4 / e16
+    );
+    assert!(
+        (2.5..6.5).contains(&(e16 / e64)),
+        "16 -> 64 spp: {}",
+        e16 / e64
+    );
+}
+
+/// One thread or two, all samples at once or in two passes: the same bits.
+#[test]
+fn image_does_not_depend_on_threads_or_passes() {
+    let s = scene(
+        r##"Scene(version: 1, name: "det", duration: 0.1, fps: 10, resolution: (40, 24),
+        materials: {"wood": (color: "#9c6b3c", pattern: Wood), "glass": (transmission: 1.0, roughness: 0.0)},
+        entities: [
+            (name: "floor", shape: Ground, material: "wood"),
+            (name: "ball", shape: Sphere(radius: 0.5), material: "glass", body: Fixed, at: (0, 0.5, 0)),
+        ],
+        camera: (fov_deg: 40, at: (0, 1.2, 2.5), look_at: (0, 0.4, 0)),
+        lights: [Rect(at: (1, 2, 1), look_at: (0, 0, 0), size: (1, 0.5)), Ambient(intensity: 0.2)])"##,
+    );
+    let traj = simulate(&s, &Silent).unwrap();
+    let cams = camera_track(&s, &traj).unwrap();
+    let one = Tracer::new(
+        &s,
+        &traj,
+        &cams,
+        ReferenceOptions {
+            spp: 6,
+            threads: 1,
+            ..opts(6)
+        },
+    )
+    .unwrap();
+    let two = Tracer::new(
+        &s,
+        &traj,
+        &cams,
+        ReferenceOptions {
+            spp: 6,
+            threads: 2,
+            ..opts(6)
+        },
+    )
+    .unwrap();
+    let a = one.render(0, &Silent).unwrap().color;
+    let mut acc = Accumulator::new(40, 24);
+    two.refine(0, &mut acc, 2, &Silent).unwrap();
+    two.refine(0, &mut acc, 4, &Silent).unwrap();
+    assert_eq!(acc.samples, 6);
+    assert!(a == acc.mean(), "threads or passes changed the image");
+    assert!(a.iter().any(|p| p[0] > 0.0));
+}
+
+/// Procedural detail lives in object space: the same local point of a moved, turned
+/// object has the same color, and two entities with one material differ by their seed.
+#[test]
+fn patterns_move_with_the_object_and_differ_per_entity() {
+    let s = scene(
+        r#"Scene(version: 1, name: "pat", duration: 0.1, fps: 10, resolution: (8, 8),
+        materials: {"marble": (color: (0.8, 0.8, 0.8), pattern: Marble)},
+        entities: [
+            (name: "a", shape: Box(size: (1, 1, 1)), material: "marble", body: Fixed),
+            (name: "b", shape: Box(size: (1, 1, 1)), material: "marble", body: Fixed, at: (3, 0, 0)),
+        ])"#,
+    );
+    let objects = world::objects(&s).unwrap();
+    let m = &s.materials[objects[0].material];
+    let mut differs = 0;
+    for i in 0..64 {
+        let local = Vec3::new(i as f32 * 0.013, 0.5, (i % 7) as f32 * 0.07);
+        let a = material::surface(m, local, objects[0].pattern_offset).base;
+        let b = material::surface(m, local, objects[1].pattern_offset).base;
+        if (a - b).abs().max_element() > 1e-3 {
+            differs += 1;
+        }
+        // Object space: the point's world position plays no part.
+        assert_eq!(
+            a,
+            material::surface(m, local, objects[0].pattern_offset).base
+        );
+    }
+    assert!(
+        differs > 32,
+        "only {differs} of 64 points differ between the entities"
+    );
+    let plain = Vec3::from(m.color);
+    let varied = (0..64)
+        .map(|i| material::surface(m, Vec3::splat(i as f32 * 0.05), objects[0].pattern_offset).base)
+        .filter(|c| (*c - plain).abs().max_element() > 0.02)
+        .count();
+    assert!(varied > 16, "the marble has no veins: {varied}");
+}
+
+#[test]
+fn bad_options_are_errors_not_panics() {
+    let s = scene(r#"Scene(version: 1, name: "o", duration: 0.1, fps: 10, entities: [])"#);
+    let traj = simulate(&s, &Silent).unwrap();
+    let cams = camera_track(&s, &traj).unwrap();
+    for (o, needle) in [
+        (opts(0), "spp"),
+        (
+            ReferenceOptions {
+                shutter_deg: 400.0,
+                ..opts(1)
+            },
+            "shutter",
+        ),
+        (
+            ReferenceOptions {
+                lens: Lens {
+                    aperture_f: Some(-2.0),
+                    focus_distance: None,
+                },
+                ..opts(1)
+            },
+            "aperture",
+        ),
+    ] {
+        let e = Tracer::new(&s, &traj, &cams, o).unwrap_err().to_string();
+        assert!(e.contains(needle), "{e}");
+    }
+    let t = Tracer::new(&s, &traj, &cams, opts(1)).unwrap();
+    assert!(
+        t.render(5, &Silent)
+            .unwrap_err()
+            .to_string()
+            .contains("outside")
+    );
+}
+
+/// Depth and segmentation of the tracer's primary rays against the raster's at frame
+/// `k`, on every pixel whose 3 × 3 raster neighbourhood is one object (edges aside).
+fn assert_matches_raster(s: &Scene, k: usize, label: &str) {
+    let traj = simulate(s, &Silent).unwrap();
+    let cams = camera_track(s, &traj).unwrap();
+    let raster = crate::raster::Renderer::new(s)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .render(s, &traj, &cams, k)
+        .unwrap();
+    let tracer = Tracer::new(s, &traj, &cams, opts(1)).unwrap();
+    let (depth, seg) = tracer.truth(k).unwrap();
+    let (w, h) = s.resolution;
+    let (mut compared, mut worst) = (0, 0.0f32);
+    for y in 1..h - 1 {
+        for x in 1..w - 1 {
+            let i = raster.index(x, y);
+            let id = raster.segmentation[i];
+            let interior = (-1i32..=1).all(|dy| {
+                (-1i32..=1).all(|dx| {
+                    raster.segmentation
+                        [raster.index((x as i32 + dx) as u32, (y as i32 + dy) as u32)]
+                        == id
+                })
+            });
+            if !interior {
+                continue;
+            }
+            compared += 1;
+            assert_eq!(seg[i], id, "{label}: pixel ({x}, {y})");
+            if id != 0 {
+                let rel = (depth[i] - raster.depth[i]).abs() / raster.depth[i];
+                worst = worst.max(rel);
+            } else {
+                assert!(depth[i].is_infinite());
+            }
+        }
+    }
+    println!(
+        "{label}: frame {k}, {compared} interior pixels agree, worst relative depth difference {worst:.2e}"
+    );
+    assert!(compared > (w * h) as usize / 2);
+    assert!(worst < 0.01, "{label}: depth differs by {worst}");
+}
+
+/// The reference sees what the raster sees on every bundled scene (small resolution,
+/// middle frame, objects in motion).
+#[test]
+fn depth_and_segmentation_match_the_raster_on_bundled_scenes() {
+    let mut paths: Vec<_> = std::fs::read_dir("scenes")
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "ron"))
+        .collect();
+    paths.sort();
+    assert!(paths.len() >= 6);
+    for path in paths {
+        let mut s = crate::scene::load(&path).unwrap();
+        let (w0, h0) = s.resolution;
+        s.resolution = (96, (96 * h0 / w0).max(8));
+        assert_matches_raster(&s, s.frame_count as usize / 2, &path.display().to_string());
+    }
+}
+
+/// OBJ and glTF meshes (a convex hull and a triangle mesh) trace where the raster draws
+/// them.
+#[test]
+fn meshes_match_the_raster() {
+    let s = scene(
+        r#"Scene(version: 1, name: "meshes", duration: 0.1, fps: 10, resolution: (96, 72),
+        entities: [(name: "floor", shape: Ground),
+                   (name: "ramp", shape: TriMesh(path: "meshes/wedge.gltf"), at: (-0.7, 0, 0)),
+                   (name: "hull", shape: ConvexHull(path: "meshes/wedge.obj"), body: Fixed, at: (0.7, 0, 0))],
+        camera: (fov_deg: 50, at: (0, 1.2, 2.5), look_at: (0, 0.2, 0)))"#,
+    );
+    assert_matches_raster(&s, 0, "meshes");
+}
+
+/// Pixels of a row whose value lies strictly between dark and full (partial coverage).
+fn partial(row: &[[f32; 3]], full: f32) -> usize {
+    row.iter()
+        .filter(|p| p[0] > 0.08 * full && p[0] < 0.92 * full)
+        .count()
+}
+
+/// A glowing box moving 0.2 m per frame: without a shutter its edges are sharp; with a
+/// 360° shutter each edge smears over the distance it travels during the exposure, and
+/// the light it leaves on the row is the same.
+#[test]
+fn shutter_angle_blurs_motion_and_keeps_the_light() {
+    let s = scene(
+        r#"Scene(version: 1, name: "blur", duration: 0.3, fps: 10, resolution: (64, 16),
+        gravity: (0, 0, 0),
+        materials: {"glow": (color: (0, 0, 0), ior: 1.0, emission: (1, 1, 1))},
+        entities: [(name: "box", shape: Box(size: (0.5, 0.5, 0.5)), material: "glow",
+                    body: Kinematic(velocity: (2, 0, 0)), at: (-0.2, 0, 0))],
+        camera: (fov_deg: 15, at: (0, 0, 3), look_at: (0, 0, 0)),
+        lights: [Ambient(intensity: 0.0)])"#,
+    );
+    let traj = simulate(&s, &Silent).unwrap();
+    let cams = camera_track(&s, &traj).unwrap();
+    let row = |shutter_deg: f32| {
+        let o = ReferenceOptions {
+            shutter_deg,
+            ..opts(32)
+        };
+        let f = Tracer::new(&s, &traj, &cams, o)
+            .unwrap()
+            .render(1, &Silent)
+            .unwrap();
+        f.color[8 * 64..9 * 64].to_vec()
+    };
+    let (sharp, blurred) = (row(0.0), row(360.0));
+    let sum = |r: &[[f32; 3]]| r.iter().map(|p| p[0]).sum::<f32>();
+    println!(
+        "motion blur: partial pixels {} -> {}, row light {:.2} -> {:.2}",
+        partial(&sharp, 1.0),
+        partial(&blurred, 1.0),
+        sum(&sharp),
+        sum(&blurred)
+    );
+    assert!(partial(&sharp, 1.0) <= 2, "{sharp:?}");
+    // The 16 rows span 0.79 m at 3 m (20 px/m): 0.2 m of travel smears each edge over
+    // 4 px.
+    assert!(partial(&blurred, 1.0) >= 6, "{blurred:?}");
+    assert!((sum(&sharp) - sum(&blurred)).abs() < 0.03 * sum(&sharp));
+}
+
+/// A wide aperture focused at 1 m keeps a box at 1 m sharp and blurs one at 10 m;
+/// focused at 10 m, the other way round.
+#[test]
+fn aperture_blurs_what_is_off_the_focus_plane() {
+    let s = scene(
+        r#"Scene(version: 1, name: "dof", duration: 0.1, fps: 10, resolution: (64, 64),
+        gravity: (0, 0, 0),
+        materials: {"glow": (color: (0, 0, 0), ior: 1.0, emission: (1, 1, 1))},
+        entities: [
+            (name: "near", shape: Box(size: (0.1, 0.1, 0.01)), material: "glow", body: Fixed, at: (-0.15, 0, -1)),
+            (name: "far", shape: Box(size: (1, 1, 0.01)), material: "glow", body: Fixed, at: (1.5, 0, -10)),
+        ],
+        camera: (fov_deg: 30, at: (0, 0, 0), look_at: (0, 0, -1)),
+        lights: [Ambient(intensity: 0.0)])"#,
+    );
+    let traj = simulate(&s, &Silent).unwrap();
+    let cams = camera_track(&s, &traj).unwrap();
+    let halves = |focus: f32| {
+        let o = ReferenceOptions {
+            lens: Lens {
+                aperture_f: Some(1.0),
+                focus_distance: Some(focus),
+            },
+            ..opts(64)
+        };
+        let f = Tracer::new(&s, &traj, &cams, o)
+            .unwrap()
+            .render(0, &Silent)
+            .unwrap();
+        let row = &f.color[32 * 64..33 * 64];
+        (partial(&row[..32], 1.0), partial(&row[32..], 1.0))
+    };
+    let (near_focus, far_focus) = (halves(1.0), halves(10.0));
+    println!(
+        "depth of field: focus 1 m {near_focus:?}, focus 10 m {far_focus:?} (near, far partial pixels)"
+    );
+    assert!(near_focus.0 <= 2 && near_focus.1 >= 5, "{near_focus:?}");
+    assert!(far_focus.1 <= 2 && far_focus.0 >= 5, "{far_focus:?}");
+}
+
+/// A small rect light of radiance L and area A, d meters above a Lambertian floor, gives
+/// the point under it irradiance L·A/d² (to 0.1 % for a 0.1 m square at 2 m).
+#[test]
+fn rect_light_gives_the_inverse_square_irradiance() {
+    let s = scene(
+        r#"Scene(version: 1, name: "rect", duration: 0.1, fps: 10, resolution: (9, 9),
+        materials: {"matte": (color: (0.5, 0.5, 0.5), roughness: 1.0, ior: 1.0)},
+        entities: [(name: "floor", shape: Ground, material: "matte")],
+        camera: (fov_deg: 1, at: (0, 1, 1), look_at: (0, 0, 0)),
+        lights: [Rect(at: (0, 2, 0), look_at: (0, 0, 0), size: (0.1, 0.1), intensity: 100.0)])"#,
+    );
+    let f = trace(&s, opts(256));
+    let expected = 0.5 / std::f64::consts::PI * 100.0 * 0.01 / 4.0;
+    let m = mean(&f.color);
+    println!("rect light: floor radiance {:.5} vs {expected:.5}", m[0]);
+    assert!(
+        (m[0] - expected).abs() < 0.02 * expected,
+        "{m:?} vs {expected}"
+    );
+}
+
+/// A sun of angular diameter α casts a penumbra: a wall's shadow edge on the floor is one
+/// pixel sharp with a point sun and several pixels wide with a 10° sun.
+#[test]
+fn sun_angle_softens_shadow_edges() {
+    let row = |angle: f32| {
+        let text = format!(
+            r#"Scene(version: 1, name: "soft", duration: 0.1, fps: 10, resolution: (64, 8),
+            materials: {{"matte": (color: (0.5, 0.5, 0.5), roughness: 1.0, ior: 1.0),
+                         "black": (color: (0, 0, 0), ior: 1.0)}},
+            entities: [
+                (name: "floor", shape: Ground, material: "matte"),
+                (name: "wall", shape: Box(size: (0.05, 2, 4)), material: "black", body: Fixed, at: (-1, 1, 0)),
+            ],
+            camera: (fov_deg: 5, at: (0.5, 6, 0.01), look_at: (0.5, 0, 0)),
+            lights: [Sun(direction: (1, -1, 0), intensity: 2.0, angle_deg: {angle})])"#
+        );
+        let f = trace(&scene(&text), opts(64));
+        f.color[4 * 64..5 * 64].to_vec()
+    };
+    let lit = 0.5 / std::f32::consts::PI * 2.0 * std::f32::consts::FRAC_1_SQRT_2;
+    let (hard, soft) = (row(0.0), row(10.0));
+    println!(
+        "soft shadows: partial pixels {} (point sun) -> {} (10° sun)",
+        partial(&hard, lit),
+        partial(&soft, lit)
+    );
+    assert!(partial(&hard, lit) <= 2, "{hard:?}");
+    // 0.7 m of penumbra at 15 px/m, its middle 84 % counted.
+    assert!(partial(&soft, lit) >= 7, "{soft:?}");
+    // The fully lit floor far from the wall has the cosine-law value averaged over the
+    // sun's disk: E cos θ · (1 + cos(α/2)) / 2.
+    let far = soft[56..].iter().map(|p| p[0]).sum::<f32>() / 8.0;
+    let expected = lit * (1.0 + 5f32.to_radians().cos()) / 2.0;
+    assert!(
+        (far - expected).abs() < 0.01 * expected,
+        "{far} vs {expected}"
+    );
+}

@@ -1,0 +1,180 @@
+//! The scene as the tracer sees it: every shaped entity with its exact parry shape
+//! (primitives analytically, OBJ / glTF meshes from the same loaded meshes the physics
+//! and the raster use), posed per sample, and ray queries against them.
+
+use glam::{Quat, Vec3};
+use rapier3d::parry::query::Ray;
+use rapier3d::parry::shape::SharedShape;
+
+use super::ReferenceError;
+use crate::math::Pose;
+use crate::raster::GROUND_HALF_SIZE;
+use crate::rng::SeededRng;
+use crate::scene::{Scene, Shape};
+
+/// How an object is intersected.
+pub(super) enum Geometry {
+    /// The local XZ plane, bounded like the raster's ground square.
+    Ground,
+    /// An exact parry shape.
+    Shape(SharedShape),
+}
+
+/// One shaped entity.
+pub(super) struct Object {
+    /// Entity index.
+    pub entity: usize,
+    /// Instance id.
+    pub id: u32,
+    /// Material index.
+    pub material: usize,
+    /// Its geometry in the entity's frame.
+    pub geometry: Geometry,
+    /// Radius of a sphere around the entity's origin holding the shape (infinite for the
+    /// ground).
+    pub radius: f32,
+    /// Seeded offset of the procedural pattern, object space, m.
+    pub pattern_offset: Vec3,
+}
+
+/// A ray's nearest hit.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Hit {
+    /// Distance along the (unit) ray, m.
+    pub t: f32,
+    /// Index into the object list.
+    pub object: usize,
+    /// Unit geometric normal, world space (either orientation).
+    pub normal: Vec3,
+    /// The hit point in the object's own frame, m.
+    pub local: Vec3,
+}
+
+/// Builds the object list from the scene (entities with shapes, in entity order).
+pub(super) fn objects(scene: &Scene) -> Result<Vec<Object>, ReferenceError> {
+    let mut out = Vec::new();
+    for (i, e) in scene.entities.iter().enumerate() {
+        let Some(shape) = &e.shape else { continue };
+        let geometry = match shape {
+            Shape::Sphere { radius } => Geometry::Shape(SharedShape::ball(*radius)),
+            Shape::Box { half_extents } => Geometry::Shape(SharedShape::cuboid(
+                half_extents.x,
+                half_extents.y,
+                half_extents.z,
+            )),
+            Shape::Capsule {
+                radius,
+                half_height,
+            } => Geometry::Shape(SharedShape::capsule_y(*half_height, *radius)),
+            Shape::Cylinder {
+                radius,
+                half_height,
+            } => Geometry::Shape(SharedShape::cylinder(*half_height, *radius)),
+            Shape::Cone {
+                radius,
+                half_height,
+            } => Geometry::Shape(SharedShape::cone(*half_height, *radius)),
+            Shape::Ground => Geometry::Ground,
+            Shape::ConvexHull(m) => {
+                Geometry::Shape(SharedShape::convex_hull(&m.vertices).ok_or_else(|| {
+                    ReferenceError::Shape {
+                        entity: e.name.clone(),
+                        message: format!("{}: no convex hull (degenerate points)", m.path),
+                    }
+                })?)
+            }
+            Shape::TriMesh(m) => Geometry::Shape(
+                SharedShape::trimesh(m.vertices.clone(), m.indices.clone()).map_err(|err| {
+                    ReferenceError::Shape {
+                        entity: e.name.clone(),
+                        message: format!("{}: {err}", m.path),
+                    }
+                })?,
+            ),
+        };
+        let mut rng = SeededRng::new(scene.seed, &format!("reference-pattern/{}", e.name));
+        let pattern_offset = Vec3::new(
+            rng.symmetric(50.0),
+            rng.symmetric(50.0),
+            rng.symmetric(50.0),
+        );
+        out.push(Object {
+            entity: i,
+            id: e.id,
+            material: e.material,
+            geometry,
+            radius: shape.bounding_radius(),
+            pattern_offset,
+        });
+    }
+    Ok(out)
+}
+
+/// Does the ray `origin + t dir` (unit `dir`) pass within `radius` of `center` before
+/// `t_max`?
+fn near_sphere(origin: Vec3, dir: Vec3, center: Vec3, radius: f32, t_max: f32) -> bool {
+    let oc = center - origin;
+    let b = oc.dot(dir);
+    let c = oc.length_squared() - radius * radius;
+    if c > 0.0 && b < 0.0 {
+        return false;
+    }
+    let disc = b * b - c;
+    disc >= 0.0 && b - disc.sqrt() < t_max
+}
+
+/// The nearest hit of the ray against the objects at `poses` (one per object), closer
+/// than `t_max`.
+pub(super) fn intersect(
+    objects: &[Object],
+    poses: &[Pose],
+    origin: Vec3,
+    dir: Vec3,
+    t_max: f32,
+) -> Option<Hit> {
+    let mut best: Option<Hit> = None;
+    let mut t_best = t_max;
+    for (i, (o, p)) in objects.iter().zip(poses).enumerate() {
+        if o.radius.is_finite() && !near_sphere(origin, dir, p.translation, o.radius, t_best) {
+            continue;
+        }
+        let inv: Quat = p.rotation.conjugate();
+        let lo = inv * (origin - p.translation);
+        let ld = inv * dir;
+        let found = match &o.geometry {
+            Geometry::Ground => {
+                if ld.y.abs() < 1e-12 {
+                    None
+                } else {
+                    let t = -lo.y / ld.y;
+                    let q = lo + ld * t;
+                    (t > 0.0
+                        && t < t_best
+                        && q.x.abs() <= GROUND_HALF_SIZE
+                        && q.z.abs() <= GROUND_HALF_SIZE)
+                        .then_some((t, Vec3::Y))
+                }
+            }
+            Geometry::Shape(s) => s
+                .cast_local_ray_and_get_normal(&Ray::new(lo, ld), t_best, false)
+                .filter(|h| h.time_of_impact > 0.0)
+                .map(|h| (h.time_of_impact, h.normal)),
+        };
+        if let Some((t, n_local)) = found {
+            t_best = t;
+            best = Some(Hit {
+                t,
+                object: i,
+                normal: (p.rotation * n_local).normalize_or(Vec3::Y),
+                local: lo + ld * t,
+            });
+        }
+    }
+    best
+}
+
+/// Moves a point off a surface with normal `n` (toward `side`'s sign) so that a ray
+/// leaving it does not hit the same surface again.
+pub(super) fn offset(p: Vec3, n: Vec3) -> Vec3 {
+    p + n * (1e-4 * p.abs().max_element().max(1.0))
+}
