@@ -8,6 +8,7 @@
 //! | [`scene`] | RON text (`scenes/*.ron`) | [`scene::Scene`] (validated, expanded) |
 //! | [`physics`] | [`scene::Scene`] | [`physics::Trajectory`] (+ replay hashes) |
 //! | [`output`] | [`physics::Trajectory`] | `metadata.json`, `events.json`, `replay.json`, `energy.png` |
+//! | [`prompt`] | one English sentence | RON scene text (validated, simulated, intent-checked) |
 //!
 //! Only [`pipeline`] chains them. Conventions shared by every stage: meters, kilograms,
 //! seconds and radians; right-handed, +Y up (glTF's convention); frame `k` shows the state
@@ -23,6 +24,7 @@ pub mod output;
 pub mod physics;
 pub mod pipeline;
 pub mod progress;
+pub mod prompt;
 pub mod raster;
 pub mod rng;
 pub mod scene;
