@@ -821,7 +821,8 @@ impl Layout<'_> {
                         } else {
                             Vec3::new(px, pivot_y - 0.3, origin.z)
                         };
-                        Item { name: format!("{}[{k}]", spec.base), center, half: h }
+                        let name = if k == 0 { format!("{}_striker", spec.base) } else { format!("{}[{}]", spec.base, k - 1) };
+                        Item { name, center, half: h }
                     })
                     .collect()
             }
@@ -1132,6 +1133,24 @@ impl Layout<'_> {
         let half = self.specs[a].shape.half();
         let tgt = target.filter(|t| *t != a && *t != usize::MAX);
         let path_group = path.and_then(|(p, g)| (g != usize::MAX).then_some((p, g)));
+        // "bounces down the stairs", "falls down the ramp": launched from the top like a roll.
+        let verb = match (verb, path_group) {
+            (Verb::Fall | Verb::Bounce, Some((Prep::Down, r))) if matches!(self.specs[r].noun, Noun::Ramp | Noun::Stairs) => {
+                if verb == Verb::Bounce {
+                    if !self.group(a).mods.contains(&PhysMod::Bouncy) {
+                        self.defaults.push(format!("\"{words}\": restitution at least 0.9 so it bounces"));
+                        self.bounce_material(a);
+                    }
+                    self.expects.push(Expect {
+                        check: Check::Bounced { item: actor_name.clone(), min: 2 },
+                        what: format!("the {} bounces at least twice", noun.name()),
+                        words: words.into(),
+                    });
+                }
+                Verb::Roll
+            }
+            (v, _) => v,
+        };
         // Special machines.
         if noun == Noun::Cradle {
             return;
@@ -1193,7 +1212,7 @@ impl Layout<'_> {
             Verb::Fall | Verb::Bounce => {
                 let bounce = verb == Verb::Bounce;
                 if bounce && !self.group(a).mods.contains(&PhysMod::Bouncy) {
-                    self.defaults.push(format!("\"{words}\": restitution at least 0.8 so it bounces"));
+                    self.defaults.push(format!("\"{words}\": restitution at least 0.9 so it bounces"));
                     self.bounce_material(a);
                 }
                 match (path_group, tgt) {
@@ -1448,7 +1467,7 @@ impl Layout<'_> {
         let (bottom, _z) = match t {
             Some(t) => {
                 let (tmin, tmax) = self.bounds_of(t);
-                let y = ((tmin.y + tmax.y) * 0.5).clamp(r + 0.05, tmax.y);
+                let y = ((tmin.y + tmax.y) * 0.5).min(tmax.y).max(r + 0.05);
                 (Vec3::new(tmin.x - r - 0.01, y, (tmin.z + tmax.z) * 0.5), (tmin.z + tmax.z) * 0.5)
             }
             None => {
@@ -1615,6 +1634,18 @@ impl Layout<'_> {
                     children: legs,
                 }]
             }
+            Noun::Shelf => vec![EntOut {
+                name: spec.base.clone(),
+                comment: format!("{comment}: a board {} m up, fixed (wall-mounted)", super::emit::num(p.max.y)),
+                shape: spec.shape,
+                material,
+                body: BodyOut::Fixed,
+                mass: None,
+                at: p.items[0].center,
+                rotate_deg: Vec3::ZERO,
+                repeat: None,
+                children: Vec::new(),
+            }],
             Noun::Ramp => {
                 let ramp = self.ramp_of(i);
                 vec![EntOut {
@@ -1694,17 +1725,30 @@ impl Layout<'_> {
                     repeat: None,
                     children: Vec::new(),
                 }];
-                for (k, it) in p.items.iter().enumerate() {
+                let striker = &p.items[0];
+                out.push(EntOut {
+                    name: striker.name.clone(),
+                    comment: format!("{comment}: the striker, lifted 35 degrees"),
+                    shape: spec.shape,
+                    material: material.clone(),
+                    body: BodyOut::Dynamic { velocity: Vec3::ZERO, angular: Vec3::ZERO, ccd: false },
+                    mass: None,
+                    at: striker.center,
+                    rotate_deg: Vec3::ZERO,
+                    repeat: None,
+                    children: Vec::new(),
+                });
+                if let Some(b) = p.items.get(1) {
                     out.push(EntOut {
-                        name: it.name.clone(),
-                        comment: if k == 0 { format!("{comment}: the striker, lifted 35 degrees") } else { "a ball at rest".into() },
+                        name: spec.base.clone(),
+                        comment: "four balls at rest, 1 mm apart".into(),
                         shape: spec.shape,
                         material: material.clone(),
                         body: BodyOut::Dynamic { velocity: Vec3::ZERO, angular: Vec3::ZERO, ccd: false },
                         mass: None,
-                        at: it.center,
+                        at: b.center,
                         rotate_deg: Vec3::ZERO,
-                        repeat: None,
+                        repeat: Some(RepeatOut::Line(4, Vec3::new(2.0 * r + 0.001, 0.0, 0.0))),
                         children: Vec::new(),
                     });
                 }

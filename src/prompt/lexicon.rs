@@ -277,7 +277,7 @@ impl Noun {
 /// Nouns, singular and plural spellings (multi-word entries are matched as phrases).
 pub const NOUNS: &[(&[&str], &[&str], Noun)] = &[
     (&["bowling ball"], &["bowling balls"], Noun::BowlingBall),
-    (&["tennis ball"], &["tennis balls"], Noun::TennisBall),
+    (&["tennis ball", "baseball", "golf ball", "ping pong ball"], &["tennis balls", "baseballs", "golf balls", "ping pong balls"], Noun::TennisBall),
     (&["basketball", "football", "soccer ball", "beach ball"], &["basketballs", "footballs", "soccer balls", "beach balls"], Noun::Basketball),
     (&["bowling pin", "pin", "skittle"], &["bowling pins", "pins", "skittles"], Noun::Pin),
     (&["newton's cradle", "newtons cradle", "newton cradle", "cradle"], &["cradles"], Noun::Cradle),

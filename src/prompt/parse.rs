@@ -361,6 +361,8 @@ struct Parser {
     last: Option<usize>,
     /// Inside a verb phrase (pronouns mean the object, not the subject).
     in_vp: bool,
+    /// Depth of prepositional phrases being parsed (commas join lists only at 0).
+    nest: u32,
 }
 
 /// Parses a prompt. Never fails: what it cannot use lands in `ignored`.
@@ -372,6 +374,7 @@ pub fn parse(text: &str) -> Understanding {
         subject: Vec::new(),
         last: None,
         in_vp: false,
+        nest: 0,
     };
     p.sentence();
     p.u
@@ -494,6 +497,7 @@ impl Parser {
 
     fn np_list(&mut self, attach_pp: bool) -> Vec<usize> {
         let mut out = Vec::new();
+        let mut all_and = true;
         loop {
             let before = self.pos;
             match self.np(attach_pp) {
@@ -503,13 +507,26 @@ impl Parser {
                     break;
                 }
             }
-            let joined = matches!(self.peek(), Some(Kind::Sep))
-                || self.toks.get(self.pos).is_some_and(|t| t.text == "and");
-            if joined && self.starts_np(1) && !matches!(self.peek_at(1), Some(Kind::Pronoun)) {
+            let comma = matches!(self.peek(), Some(Kind::Sep)) && self.nest == 0;
+            let and = self.toks.get(self.pos).is_some_and(|t| t.text == "and");
+            if (comma || and) && self.starts_np(1) && !matches!(self.peek_at(1), Some(Kind::Pronoun)) {
+                all_and &= and;
                 self.pos += 1;
                 continue;
             }
             break;
+        }
+        if !all_and {
+            return out;
+        }
+        // "a gold ball and a copper cube on a table": the relation after the last one
+        // holds for all of them.
+        if let Some(rel) = out.last().and_then(|&l| self.u.groups[l].relation.clone()) {
+            for &g in &out {
+                if g != rel.to && Some(g) != rel.and && self.u.groups[g].relation.is_none() && !self.leads_to(rel.to, g) {
+                    self.u.groups[g].relation = Some(rel.clone());
+                }
+            }
         }
         out
     }
@@ -564,6 +581,15 @@ impl Parser {
                 }
                 Kind::Material(m) => {
                     material = Some(m);
+                    self.pos += 1;
+                }
+                // An unknown adjective before a known noun ("a flurble ball"): skip it.
+                Kind::Unknown
+                    if self.pos > start
+                        && (1..=2).any(|k| matches!(self.peek_at(k), Some(Kind::Noun { .. })))
+                        && !(1..2).any(|k| matches!(self.peek_at(k), Some(Kind::Verb(_) | Kind::Prep(_)))) =>
+                {
+                    self.u.ignored.push(self.toks[self.pos].text.clone());
                     self.pos += 1;
                 }
                 Kind::Filler if self.toks[self.pos].text == "of" && count.is_some() => {
@@ -623,6 +649,19 @@ impl Parser {
                 {
                     arrangement = self.arrangement_of(&k);
                     self.pos += 1;
+                }
+                // "a domino run of 30 dominoes": the count comes after "of".
+                Some(k @ (Kind::ArrNoun(_) | Kind::Noun { .. }))
+                    if self.arrangement_of(&k).is_some()
+                        && matches!(self.peek_at(1), Some(Kind::Prep(Prep::Of)))
+                        && matches!(self.peek_at(2), Some(Kind::Num(_)))
+                        && matches!(self.peek_at(3), Some(Kind::Noun { noun: n, .. }) if *n == head.map_or(Noun::Floor, |h| h.0)) =>
+                {
+                    arrangement = self.arrangement_of(&k);
+                    if let Some(Kind::Num(n)) = self.peek_at(2) {
+                        count = Some(*n);
+                    }
+                    self.pos += 4;
                 }
                 _ => break,
             }
@@ -717,7 +756,9 @@ impl Parser {
             }
             let start = self.pos;
             self.pos += 1;
-            let objs = self.np_list(false);
+            self.nest += 1;
+            let objs = self.np_list(true);
+            self.nest -= 1;
             if objs.is_empty() {
                 // "on a marble floor" yields no group but is understood.
                 if self.pos > start + 1 && self.u.floor.is_some() {
@@ -730,7 +771,7 @@ impl Parser {
             let words = self.text(start, self.pos);
             let (to, and) = (objs[0], objs.get(1).copied());
             for &g in &groups {
-                if g != to && self.u.groups[g].relation.is_none() {
+                if g != to && self.u.groups[g].relation.is_none() && !self.leads_to(to, g) {
                     let prep = if prep == Prep::In || prep == Prep::At { Prep::On } else { prep };
                     self.u.groups[g].relation = Some(Relation {
                         prep,
@@ -748,7 +789,9 @@ impl Parser {
     /// One or more verb phrases sharing the current subject.
     fn verb_phrases(&mut self) {
         self.in_vp = true;
+        self.nest += 1;
         self.verb_phrases_inner();
+        self.nest -= 1;
         self.in_vp = false;
     }
 
@@ -822,7 +865,7 @@ impl Parser {
                     | Prep::RightOf | Prep::InFrontOf | Prep::Behind => {
                         let words = self.text(pstart, self.pos);
                         for &g in &self.subject.clone() {
-                            if g != obj && self.u.groups[g].relation.is_none() {
+                            if g != obj && self.u.groups[g].relation.is_none() && !self.leads_to(obj, g) {
                                 let prep = if prep == Prep::In { Prep::On } else { prep };
                                 self.u.groups[g].relation = Some(Relation { prep, to: obj, and: None, words: words.clone() });
                             }
@@ -867,6 +910,24 @@ impl Parser {
             }
             return;
         }
+    }
+}
+
+impl Parser {
+    /// Whether following relations from `from` reaches `to` (a relation back would make
+    /// a cycle: "a on b" and "b on a").
+    fn leads_to(&self, from: usize, to: usize) -> bool {
+        let mut at = from;
+        for _ in 0..=self.u.groups.len() {
+            if at == to {
+                return true;
+            }
+            match self.u.groups.get(at).and_then(|g| g.relation.as_ref()) {
+                Some(r) => at = r.to,
+                None => return false,
+            }
+        }
+        true
     }
 }
 
