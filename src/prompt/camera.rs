@@ -24,11 +24,12 @@ pub struct Framing {
 }
 
 /// The region the objects occupy over the clip: center and radius of a bounding sphere.
-fn extent(scene: &Scene, traj: &Trajectory, only: &[usize]) -> (Vec3, f32) {
+fn extent(scene: &Scene, traj: &Trajectory, only: &[usize], frames: usize) -> (Vec3, f32) {
     let mut lo = Vec3::splat(f32::INFINITY);
     let mut hi = Vec3::splat(f32::NEG_INFINITY);
-    for (k, f) in traj.frames.iter().enumerate() {
-        if k % 2 == 1 && k + 1 != traj.frames.len() {
+    let n = frames.min(traj.frames.len());
+    for (k, f) in traj.frames.iter().enumerate().take(n) {
+        if k % 2 == 1 && k + 1 != n {
             continue;
         }
         for &i in only {
@@ -66,6 +67,7 @@ pub fn frame(
     subject: Option<&str>,
     seed: u64,
     widen: f32,
+    frames: usize,
 ) -> Framing {
     let has = |c: CameraWord| words.iter().any(|(w, _)| *w == c);
     let said = |c: CameraWord| words.iter().find(|(w, _)| *w == c).map(|(_, s)| s.clone()).unwrap_or_default();
@@ -77,7 +79,7 @@ pub fn frame(
         (true, Some(s)) => vec![s],
         _ => all.clone(),
     };
-    let (center, radius) = extent(scene, traj, &must_see);
+    let (center, radius) = extent(scene, traj, &must_see, frames);
     let mut fov = 40.0f32;
     let mut comment = Vec::new();
     if has(CameraWord::Wide) {
@@ -155,7 +157,7 @@ pub fn frame(
             Some(s) if has(CameraWord::CloseUp) => TargetOut::Entity(scene.entities[s].name.clone()),
             _ => look(center),
         };
-        let (a, b) = if has(CameraWord::DollyIn) { (1.5, 0.8) } else { (0.8, 1.5) };
+        let (a, b) = if has(CameraWord::DollyIn) { (1.25, 0.7) } else { (0.7, 1.25) };
         let word = if has(CameraWord::DollyIn) { said(CameraWord::DollyIn) } else { said(CameraWord::DollyOut) };
         keys = vec![
             (0.0, lift(center + dir * dist * a), target.clone()),
@@ -226,13 +228,19 @@ pub fn frame(
     }
 }
 
-/// The fraction of (entity, frame) pairs of `must_see` whose centers project inside the
-/// image, and the first entity seen outside.
-pub fn in_view(cams: &[CameraFrame], traj: &Trajectory, must_see: &[usize], scene: &Scene) -> (f32, Option<String>) {
+/// The fraction of (entity, frame) pairs of `must_see` over the first `frames` frames
+/// whose centers project inside the image, and the first entity seen outside.
+pub fn in_view(
+    cams: &[CameraFrame],
+    traj: &Trajectory,
+    must_see: &[usize],
+    scene: &Scene,
+    frames: usize,
+) -> (f32, Option<String>) {
     let mut total = 0usize;
     let mut inside = 0usize;
     let mut first_out = None;
-    for (k, cam) in cams.iter().enumerate() {
+    for (k, cam) in cams.iter().enumerate().take(frames) {
         let Some(f) = traj.frames.get(k) else { continue };
         for &i in must_see {
             let p = f.poses[i].translation;

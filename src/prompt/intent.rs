@@ -18,6 +18,8 @@ pub struct CheckResult {
     pub passed: bool,
     /// What the simulation showed.
     pub detail: String,
+    /// When it happened (first contact), s.
+    pub time: Option<f32>,
 }
 
 fn indices(scene: &Scene, names: &[String]) -> Vec<usize> {
@@ -43,8 +45,10 @@ fn check(e: &Expect, scene: &Scene, traj: &Trajectory) -> CheckResult {
             words: e.words.clone(),
             passed: false,
             detail: "the clip has no frames".into(),
+            time: None,
         };
     };
+    let mut time = None;
     let (passed, detail) = match &e.check {
         Check::Contact { a, b } => {
             let ia = indices(scene, a);
@@ -56,6 +60,7 @@ fn check(e: &Expect, scene: &Scene, traj: &Trajectory) -> CheckResult {
             let hit = traj.collisions.iter().find(|c| {
                 (ia.contains(&c.a) && ib.contains(&c.b)) || (ia.contains(&c.b) && ib.contains(&c.a))
             });
+            time = hit.map(|c| c.time as f32);
             match hit {
                 Some(c) => (
                     true,
@@ -174,6 +179,7 @@ fn check(e: &Expect, scene: &Scene, traj: &Trajectory) -> CheckResult {
         words: e.words.clone(),
         passed,
         detail,
+        time,
     }
 }
 
@@ -183,5 +189,6 @@ fn missing(e: &Expect, name: &str) -> CheckResult {
         words: e.words.clone(),
         passed: false,
         detail: format!("no entity \"{name}\" in the scene"),
+        time: None,
     }
 }

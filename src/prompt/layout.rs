@@ -429,7 +429,7 @@ pub fn layout(u: &Understanding, seed: u64, attempt: u32) -> Plan {
         let (mut shape, mut mass, size_note) = typical(grp.noun);
         let mdef = grp.material.unwrap_or_else(|| lex::material(grp.noun.default_material()).unwrap_or(FALLBACK));
         if grp.material.is_none() {
-            defaults.push(format!("\"{}\": {} {} ({size_note})", grp.words, mdef.name, grp.noun.name().replace('_', " ")));
+            defaults.push(format!("\"{}\": made of {}, {size_note}", grp.words, mdef.name));
         }
         if grp.scale != 1.0 {
             shape = shape.scaled(grp.scale);
@@ -467,10 +467,9 @@ pub fn layout(u: &Understanding, seed: u64, attempt: u32) -> Plan {
                 _ => Arrangement::Row,
             });
             defaults.push(format!(
-                "\"{}\": {} {} in a {}",
+                "\"{}\": {} in a {}",
                 grp.words,
                 grp.count,
-                grp.noun.name(),
                 arrangement.map_or("row", Arrangement::word)
             ));
         }
@@ -585,6 +584,32 @@ pub fn layout(u: &Understanding, seed: u64, attempt: u32) -> Plan {
         entities.extend(l.entities_of(i));
     }
     entities.extend(std::mem::take(&mut l.extra));
+    // A later verb may have re-laid an actor out (renaming its copies): drop impulses and
+    // joints whose entities no longer exist rather than write an invalid scene.
+    let mut known: Vec<String> = Vec::new();
+    fn collect(e: &EntOut, out: &mut Vec<String>) {
+        let n = match e.repeat {
+            Some(RepeatOut::Line(n, _) | RepeatOut::Ring(n, _) | RepeatOut::Stack(n)) => Some(n),
+            None => None,
+        };
+        match n {
+            Some(n) => out.extend((0..n).map(|i| format!("{}[{i}]", e.name))),
+            None => out.push(e.name.clone()),
+        }
+        for c in &e.children {
+            collect(c, out);
+        }
+    }
+    for e in &entities {
+        collect(e, &mut known);
+    }
+    let before = (l.events.len(), l.joints.len());
+    l.events.retain(|e| known.contains(&e.target));
+    l.joints.retain(|j| known.contains(&j.b) && j.a.as_ref().is_none_or(|a| known.contains(a)));
+    if (l.events.len(), l.joints.len()) != before {
+        l.warnings.push("two verbs asked for different set-ups of the same object; the last one was kept".into());
+    }
+    let warnings = [warnings, std::mem::take(&mut l.warnings)].concat();
     let mut materials = std::mem::take(&mut l.mats.list);
     materials.sort_by(|a, b| a.name.cmp(&b.name));
 
@@ -1156,6 +1181,13 @@ impl Layout<'_> {
             return;
         }
         if noun == Noun::Pendulum || verb == Verb::Swing {
+            if self.positioned_by_event[a] {
+                // Already hung from its pivot by an earlier verb.
+                if let Some(t) = tgt {
+                    self.contact_check(a, t, words);
+                }
+                return;
+            }
             self.pendulum(a, tgt, words);
             return;
         }
@@ -1259,11 +1291,16 @@ impl Layout<'_> {
                         let lift = if amin.y > 0.3 { 0.0 } else { 1.0 };
                         self.shift(a, Vec3::new(0.0, lift, 0.0));
                         self.positioned_by_event[a] = true;
-                        self.expects.push(Expect {
-                            check: Check::Contact { a: self.all_names(a), b: vec![] },
-                            what: format!("the {} lands on the floor", noun.name()),
-                            words: words.into(),
-                        });
+                        // Above something, it lands on that; otherwise on the floor.
+                        let below = self.group(a).relation.as_ref().filter(|r| matches!(r.prep, Prep::Above | Prep::On | Prep::Onto | Prep::TopOf)).map(|r| r.to);
+                        match below {
+                            Some(r) => self.contact_check(a, r, words),
+                            None => self.expects.push(Expect {
+                                check: Check::Contact { a: self.all_names(a), b: vec![] },
+                                what: format!("the {} lands on the floor", noun.name()),
+                                words: words.into(),
+                            }),
+                        }
                     }
                 }
                 if bounce {
@@ -1561,7 +1598,9 @@ impl Layout<'_> {
             };
             let moving = self.u.events.iter().any(|e| e.actor == i && e.verb != Verb::Rest)
                 || self.u.events.iter().any(|e| e.target == Some(i));
-            if moving || !matches!(rel.prep, Prep::On | Prep::Onto | Prep::TopOf) {
+            // Hanging and hinged machines do not rest on their support part by part.
+            let machine = matches!(self.specs[i].noun, Noun::Cradle | Noun::Pendulum | Noun::Seesaw);
+            if moving || machine || !matches!(rel.prep, Prep::On | Prep::Onto | Prep::TopOf) {
                 continue;
             }
             let r = rel.to;

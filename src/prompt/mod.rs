@@ -152,7 +152,7 @@ impl fmt::Display for Explain {
                 c.detail
             )?;
         }
-        writeln!(f, "camera: {:.0}% of object-frames in view", self.in_view * 100.0)?;
+        writeln!(f, "camera: {:.0}% of object-frames in view (until the action is over)", self.in_view * 100.0)?;
         for w in &self.warnings {
             writeln!(f, "warning: {w}")?;
         }
@@ -288,16 +288,21 @@ pub fn generate(prompt: &str, opts: &PromptOptions) -> Result<Generated, PromptE
     let Some((_, attempt, mut plan, scene0, traj, results)) = best else {
         return Err(PromptError::NothingUsable { ignored: u.ignored.clone() });
     };
-    // Frame the camera on the simulated motion; widen until everything stays in view.
-    let mut framing = camera::frame(&scene0, &traj, &u.camera, plan.subject.as_deref(), seed, 1.0);
+    // Frame the camera on the simulated motion up to 0.6 s after the last intended
+    // contact (what rolls on afterwards may leave); widen until that stays in view.
+    let frames = match results.iter().filter_map(|r| r.time).fold(None, |m: Option<f32>, t| Some(m.map_or(t, |m| m.max(t)))) {
+        Some(t) => (((t + 0.6) * scene0.fps as f32).ceil() as usize).max(1),
+        None => traj.frames.len(),
+    };
+    let mut framing = camera::frame(&scene0, &traj, &u.camera, plan.subject.as_deref(), seed, 1.0, frames);
     let mut in_view = 0.0;
     for widen in [1.0f32, 1.3, 1.7, 2.2] {
-        framing = camera::frame(&scene0, &traj, &u.camera, plan.subject.as_deref(), seed, widen);
+        framing = camera::frame(&scene0, &traj, &u.camera, plan.subject.as_deref(), seed, widen, frames);
         plan.draft.camera = framing.camera.clone();
         let text = emit::emit(&plan.draft);
         let scene = scene::parse_str(&text, "generated scene", ".".as_ref())?;
         let cams = crate::raster::camera_track(&scene, &traj);
-        let (frac, _) = camera::in_view(&cams, &traj, &framing.must_see, &scene);
+        let (frac, _) = camera::in_view(&cams, &traj, &framing.must_see, &scene, frames);
         in_view = frac;
         if frac >= 0.999 {
             break;
@@ -312,7 +317,7 @@ pub fn generate(prompt: &str, opts: &PromptOptions) -> Result<Generated, PromptE
     }
     if in_view < 0.999 {
         warnings.push(format!(
-            "the camera keeps {:.0}% of the objects' frames in view (something leaves the frame)",
+            "the camera keeps {:.0}% of the objects' frames in view until the action is over (something leaves the frame)",
             in_view * 100.0
         ));
     }
