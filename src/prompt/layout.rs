@@ -125,8 +125,6 @@ pub struct Expect {
 pub struct Plan {
     /// The scene (its camera is provisional until [`super::camera`] frames it).
     pub draft: Draft,
-    /// Placed groups, in the order of the understanding's groups.
-    pub groups: Vec<Placed>,
     /// Checks.
     pub expects: Vec<Expect>,
     /// Defaults chosen, for `--explain`.
@@ -135,8 +133,6 @@ pub struct Plan {
     pub warnings: Vec<String>,
     /// The entity the camera should favor.
     pub subject: Option<String>,
-    /// Time scale (2 in slow motion).
-    pub slow: f32,
 }
 
 /// How hard a retry pushes: speeds and heights scale up with each attempt.
@@ -476,16 +472,8 @@ pub fn layout(u: &Understanding, seed: u64, attempt: u32) -> Plan {
         if !grp.counted && grp.count > 1 {
             defaults.push(format!("\"{}\": count {} (none given)", grp.words, grp.count));
         }
-        if grp.noun == Noun::Wall && arrangement.is_some() {
-            // "a wall of ten bricks" was parsed as bricks; a bare "wall" stays fixed.
-        }
-        let mut rot = Vec3::ZERO;
-        if grp.noun == Noun::Brick && arrangement == Some(Arrangement::Wall) {
-            rot = Vec3::ZERO; // bricks are sized long along Z already
-        }
-        if grp.noun == Noun::Domino && arrangement == Some(Arrangement::Circle) {
-            rot = Vec3::ZERO;
-        }
+        // Bricks are sized long along Z, so a wall of them faces the action (+X).
+        let rot = Vec3::ZERO;
         specs.push(Spec {
             base,
             noun: grp.noun,
@@ -579,7 +567,6 @@ pub fn layout(u: &Understanding, seed: u64, attempt: u32) -> Plan {
         repeat: None,
         children: Vec::new(),
     }];
-    let groups: Vec<Placed> = l.placed.iter().flatten().cloned().collect();
     for i in 0..n {
         entities.extend(l.entities_of(i));
     }
@@ -697,12 +684,10 @@ pub fn layout(u: &Understanding, seed: u64, attempt: u32) -> Plan {
     };
     Plan {
         draft,
-        groups,
         expects: std::mem::take(&mut l.expects),
         defaults,
         warnings,
         subject: l.subject.clone(),
-        slow,
     }
 }
 
@@ -1028,12 +1013,9 @@ impl Layout<'_> {
 
     fn shift(&mut self, i: usize, by: Vec3) {
         if let Some(p) = &self.placed[i] {
-            let origin_shift = by;
-            let items_first = p.items.first().map(|it| it.center).unwrap_or(Vec3::ZERO);
-            let _ = items_first;
             let mut p2 = p.clone();
             for it in &mut p2.items {
-                it.center += origin_shift;
+                it.center += by;
             }
             p2.min += by;
             p2.max += by;
@@ -1400,11 +1382,7 @@ impl Layout<'_> {
                                 }
                             }
                         }
-                        let (amax_x, run_now) = {
-                            let (_, amax) = self.bounds_of(a);
-                            (amax.x, tmin.x - self.bounds_of(a).1.x)
-                        };
-                        let _ = amax_x;
+                        let run_now = tmin.x - self.bounds_of(a).1.x;
                         let base = match verb {
                             Verb::KnockOver => 2.2,
                             Verb::Hit => 1.8,
@@ -1565,9 +1543,13 @@ impl Layout<'_> {
             };
             let frame = format!("{}_frame", self.specs[i].base);
             for (k, it) in p.items.iter().enumerate() {
-                let pivot_x = p.items[0].center.x.max(it.center.x);
-                let pivot_x = if k == 0 { p.min.x.max(it.center.x) } else { pivot_x };
-                let pivot_x = if k == 0 { p.items.get(1).map_or(pivot_x, |b| b.center.x - (2.0 * it.half.x + 0.001)) } else { pivot_x };
+                // Each ball hangs right above its rest position; the striker's pivot is one
+                // spacing left of the first resting ball.
+                let pivot_x = if k == 0 {
+                    p.items.get(1).map_or(it.center.x, |b| b.center.x - (2.0 * it.half.x + 0.001))
+                } else {
+                    it.center.x
+                };
                 self.joints.push(JointOut {
                     name: format!("{}_string{k}", self.specs[i].base),
                     comment: format!("\"{}\": ball {k} hangs 30 cm below the bar", p.words),
@@ -1614,9 +1596,7 @@ impl Layout<'_> {
                 .unwrap_or_default();
             // A stack rests on its support through its bottom layer only.
             let items = if matches!(self.specs[i].arrangement, Some(Arrangement::Stack | Arrangement::Pyramid | Arrangement::Wall)) {
-                let lowest = items.iter().map(|x| x.1).fold(f32::INFINITY, f32::min);
                 let p = self.placed[i].as_ref().map(|p| p.min.y).unwrap_or(0.0);
-                let _ = lowest;
                 self.placed[i]
                     .as_ref()
                     .map(|pl| pl.items.iter().filter(|it| (it.center.y - it.half.y - p).abs() < 0.01).map(|it| (it.name.clone(), it.half.y)).collect())
@@ -1638,11 +1618,14 @@ impl Layout<'_> {
         let Some(p) = &self.placed[i] else {
             return Vec::new();
         };
+        let Some(first_item) = p.items.first() else {
+            return Vec::new();
+        };
         let comment = format!("\"{}\"", spec.words);
         let material = spec.material.clone();
         match spec.noun {
             Noun::Table => {
-                let top = p.items[0].center;
+                let top = first_item.center;
                 let h = spec.shape.half();
                 let legs = [(-1.0, -1.0), (1.0, -1.0), (-1.0, 1.0), (1.0, 1.0)]
                     .iter()
@@ -1680,7 +1663,7 @@ impl Layout<'_> {
                 material,
                 body: BodyOut::Fixed,
                 mass: None,
-                at: p.items[0].center,
+                at: first_item.center,
                 rotate_deg: Vec3::ZERO,
                 repeat: None,
                 children: Vec::new(),
@@ -1719,7 +1702,7 @@ impl Layout<'_> {
                 }]
             }
             Noun::Seesaw => {
-                let plank = p.items[0].center;
+                let plank = first_item.center;
                 vec![
                     EntOut {
                         name: format!("{}_fulcrum", spec.base),
@@ -1749,7 +1732,7 @@ impl Layout<'_> {
             }
             Noun::Cradle => {
                 let r = spec.shape.half().x;
-                let first = p.items[0].center;
+                let first = first_item.center;
                 let pivot0 = p.items.get(1).map_or(first.x, |b| b.center.x - (2.0 * r + 0.001));
                 let pivot_y = p.min.y + 0.45;
                 let mut out = vec![EntOut {
@@ -1764,7 +1747,7 @@ impl Layout<'_> {
                     repeat: None,
                     children: Vec::new(),
                 }];
-                let striker = &p.items[0];
+                let striker = first_item;
                 out.push(EntOut {
                     name: striker.name.clone(),
                     comment: format!("{comment}: the striker, lifted 35 degrees"),
