@@ -101,6 +101,27 @@ pub enum Command {
         #[command(subcommand)]
         action: Option<StylesCommand>,
     },
+    /// Turn one English sentence into a commented RON scene (offline, deterministic), and
+    /// optionally render it.
+    Prompt {
+        /// The sentence, e.g. "a steel ball rolls down a wooden ramp into ten dominoes".
+        #[arg(required = true, num_args = 1..)]
+        text: Vec<String>,
+        /// Write the scene here (.ron); without it (and without --render) it goes to stdout.
+        #[arg(short, long)]
+        out: Option<PathBuf>,
+        /// Also render the scene into this folder (the scene is saved there as scene.ron
+        /// unless -o names a file).
+        #[arg(long)]
+        render: Option<PathBuf>,
+        /// Seed of every random choice of the layout (and the scene's seed).
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Print what was understood, the defaults chosen, the words ignored and the
+        /// intent check.
+        #[arg(long)]
+        explain: bool,
+    },
     /// Work with replay records.
     Replay {
         #[command(subcommand)]
@@ -340,6 +361,13 @@ pub fn run(args: Args) -> Result<Outcome> {
             Ok(Outcome::Ok)
         }
         Command::Styles { action } => styles(action.unwrap_or(StylesCommand::List), args.quiet),
+        Command::Prompt {
+            text,
+            out,
+            render,
+            seed,
+            explain,
+        } => run_prompt(&text.join(" "), out, render, seed, explain, args.quiet),
         Command::Replay {
             action: ReplayCommand::Verify { replay },
         } => {
@@ -423,4 +451,71 @@ fn styles(action: StylesCommand, quiet: bool) -> Result<Outcome> {
             Ok(Outcome::Ok)
         }
     }
+}
+
+/// `cinegraph prompt`: generate, write, explain, and optionally render.
+fn run_prompt(
+    text: &str,
+    out: Option<PathBuf>,
+    render: Option<PathBuf>,
+    seed: u64,
+    explain: bool,
+    quiet: bool,
+) -> Result<Outcome> {
+    use cinegraph::prompt::{self, PromptError, PromptOptions};
+    let generated = match prompt::generate(text, &PromptOptions { seed }) {
+        Ok(g) => g,
+        Err(e @ PromptError::NothingUsable { .. }) => {
+            eprintln!("error: {e}");
+            return Ok(Outcome::BadInput);
+        }
+        Err(e) => return Err(e).context("generating the scene"),
+    };
+    let scene_path = match (&out, &render) {
+        (Some(p), _) => Some(p.clone()),
+        (None, Some(dir)) => {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+            Some(dir.join("scene.ron"))
+        }
+        (None, None) => None,
+    };
+    let mut stdout = std::io::stdout().lock();
+    match &scene_path {
+        Some(p) => {
+            cinegraph::output::write_atomic(p, generated.ron.as_bytes())?;
+            if !quiet {
+                writeln!(stdout, "wrote {}", p.display())?;
+            }
+        }
+        None => stdout.write_all(generated.ron.as_bytes())?,
+    }
+    if explain {
+        // The explanation goes to stdout unless stdout carries the scene.
+        if scene_path.is_some() {
+            write!(stdout, "{}", generated.explain)?;
+        } else {
+            eprint!("{}", generated.explain);
+        }
+    } else if !quiet {
+        for w in &generated.explain.warnings {
+            eprintln!("warning: {w}");
+        }
+    }
+    drop(stdout);
+    if let (Some(dir), Some(scene)) = (render, scene_path) {
+        let bar = Bar::new(quiet);
+        let report =
+            pipeline::render_to_dir(&scene, &dir, &pipeline::RenderOptions::default(), &bar)
+                .with_context(|| format!("rendering {}", scene.display()))?;
+        if !quiet {
+            writeln!(
+                std::io::stdout(),
+                "rendered {} frames into {} on {}",
+                report.rendered,
+                dir.display(),
+                report.adapter
+            )?;
+        }
+    }
+    Ok(Outcome::Ok)
 }

@@ -9,6 +9,7 @@
 //! | [`physics`] | [`scene::Scene`] | [`physics::Trajectory`] (+ replay hashes) |
 //! | [`output`] | [`physics::Trajectory`] | `metadata.json`, `events.json`, `replay.json`, `energy.png` |
 //! | [`reference`](mod@reference) | [`scene::Scene`] + [`physics::Trajectory`] + cameras | path-traced [`reference::ReferenceFrame`]s |
+//! | [`prompt`] | one English sentence | RON scene text (validated, simulated, intent-checked) |
 //!
 //! Only [`pipeline`] chains them. Conventions shared by every stage: meters, kilograms,
 //! seconds and radians; right-handed, +Y up (glTF's convention); frame `k` shows the state
@@ -24,6 +25,7 @@ pub mod output;
 pub mod physics;
 pub mod pipeline;
 pub mod progress;
+pub mod prompt;
 pub mod raster;
 pub mod reference;
 pub mod rng;

@@ -849,3 +849,70 @@ fn render_reference_writes_exr_png_video_and_resumes() {
         );
     }
 }
+
+#[test]
+fn prompt_writes_a_scene_that_check_accepts_explains_itself_and_repeats_byte_for_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.ron"), dir.path().join("b.ron"));
+    let prompt = "a steel ball rolls down a wooden ramp into ten dominoes on a marble floor, slow dolly in, noir";
+    for p in [&a, &b] {
+        let out = run(&[
+            "prompt",
+            prompt,
+            "-o",
+            p.to_str().unwrap(),
+            "--seed",
+            "3",
+            "--explain",
+        ]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let stdout = text(&out.stdout);
+        assert!(
+            stdout.contains("understood:") && stdout.contains("ignored words:"),
+            "{stdout}"
+        );
+        assert!(stdout.contains("[ok] the dominoes fall"), "{stdout}");
+    }
+    assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
+    let out = run(&["check", a.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // Without -o the scene goes to stdout.
+    let out = run(&["prompt", prompt, "--seed", "3"]);
+    assert_eq!(out.stdout, std::fs::read(&a).unwrap());
+}
+
+#[test]
+fn prompt_with_nothing_usable_exits_2_with_example_prompts() {
+    let out = run(&["prompt", "hello world"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("not understood: hello, world") && err.contains("cinegraph prompt \""),
+        "{err}"
+    );
+}
+
+#[test]
+fn prompt_render_goes_straight_through() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("out");
+    let out = run(&[
+        "prompt",
+        "a ball falls onto a table for 0.5 seconds",
+        "--render",
+        out_dir.to_str().unwrap(),
+        "-q",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(out_dir.join("scene.ron").is_file());
+    assert!(out_dir.join("preview/00011.png").is_file());
+    assert!(!out_dir.join("preview/00012.png").exists());
+    let meta = json(&out_dir.join("metadata.json"));
+    assert!(
+        meta["objects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|o| o["name"] == "ball")
+    );
+}

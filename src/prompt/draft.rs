@@ -1,0 +1,225 @@
+//! The scene being generated, as plain data close to the RON it becomes: every entity,
+//! material, joint and timed event carries a comment saying which words produced it.
+
+use glam::Vec3;
+
+/// A shape, full sizes as in the file format.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ShapeOut {
+    /// Radius.
+    Sphere(f32),
+    /// Full edge lengths.
+    Box(Vec3),
+    /// Radius, height.
+    Cylinder(f32, f32),
+    /// Radius, height.
+    Cone(f32, f32),
+    /// The infinite floor plane.
+    Ground,
+}
+
+impl ShapeOut {
+    /// Half extents of the unrotated shape's bounding box.
+    pub fn half(&self) -> Vec3 {
+        match *self {
+            ShapeOut::Sphere(r) => Vec3::splat(r),
+            ShapeOut::Box(s) => s * 0.5,
+            ShapeOut::Cylinder(r, h) | ShapeOut::Cone(r, h) => Vec3::new(r, h * 0.5, r),
+            ShapeOut::Ground => Vec3::ZERO,
+        }
+    }
+
+    /// Volume, m³.
+    pub fn volume(&self) -> f32 {
+        match *self {
+            ShapeOut::Sphere(r) => 4.0 / 3.0 * std::f32::consts::PI * r * r * r,
+            ShapeOut::Box(s) => s.x * s.y * s.z,
+            ShapeOut::Cylinder(r, h) => std::f32::consts::PI * r * r * h,
+            ShapeOut::Cone(r, h) => std::f32::consts::PI * r * r * h / 3.0,
+            ShapeOut::Ground => 0.0,
+        }
+    }
+
+    /// Scaled uniformly.
+    pub fn scaled(&self, s: f32) -> ShapeOut {
+        match *self {
+            ShapeOut::Sphere(r) => ShapeOut::Sphere(r * s),
+            ShapeOut::Box(v) => ShapeOut::Box(v * s),
+            ShapeOut::Cylinder(r, h) => ShapeOut::Cylinder(r * s, h * s),
+            ShapeOut::Cone(r, h) => ShapeOut::Cone(r * s, h * s),
+            ShapeOut::Ground => ShapeOut::Ground,
+        }
+    }
+}
+
+/// How an entity moves.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum BodyOut {
+    /// Never moves.
+    Fixed,
+    /// Dynamic, with initial velocities.
+    Dynamic {
+        /// m/s.
+        velocity: Vec3,
+        /// rad/s.
+        angular: Vec3,
+        /// Continuous collision detection.
+        ccd: bool,
+    },
+    /// No body of its own: part of its parent's.
+    Part,
+}
+
+/// Copies of an entity.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum RepeatOut {
+    /// `count` copies `step` apart.
+    Line(u32, Vec3),
+    /// `count` copies on a circle of `radius`.
+    Ring(u32, f32),
+    /// `count` copies stacked.
+    Stack(u32),
+}
+
+/// An entity.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EntOut {
+    /// Name (copies get `[i]`).
+    pub name: String,
+    /// What produced it.
+    pub comment: String,
+    /// Shape.
+    pub shape: ShapeOut,
+    /// Material name.
+    pub material: String,
+    /// Body.
+    pub body: BodyOut,
+    /// Mass override, kg.
+    pub mass: Option<f32>,
+    /// Position (relative to the parent), m.
+    pub at: Vec3,
+    /// Rotation, degrees.
+    pub rotate_deg: Vec3,
+    /// Copies.
+    pub repeat: Option<RepeatOut>,
+    /// Children (parts of the same body).
+    pub children: Vec<EntOut>,
+}
+
+/// A joint.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JointOut {
+    /// Name.
+    pub name: String,
+    /// What produced it.
+    pub comment: String,
+    /// Hinge axis (Some) or a distance cable (None).
+    pub hinge_axis: Option<Vec3>,
+    /// Hinge limits, degrees.
+    pub limits_deg: Option<(f32, f32)>,
+    /// First entity, or the world.
+    pub a: Option<String>,
+    /// Second entity.
+    pub b: String,
+    /// World anchor on `a`.
+    pub anchor: Vec3,
+    /// World anchor on `b` (cables).
+    pub anchor_b: Option<Vec3>,
+}
+
+/// A timed impulse.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimedOut {
+    /// s.
+    pub at: f32,
+    /// Entity.
+    pub target: String,
+    /// Linear impulse, N·s.
+    pub impulse: Vec3,
+    /// Angular impulse, N·m·s.
+    pub angular: Vec3,
+    /// What produced it.
+    pub comment: String,
+}
+
+/// A material.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MatOut {
+    /// Name.
+    pub name: String,
+    /// sRGB hex.
+    pub color: String,
+    /// kg/m³.
+    pub density: f32,
+    /// Friction.
+    pub friction: f32,
+    /// Restitution.
+    pub restitution: f32,
+    /// Roughness.
+    pub roughness: f32,
+    /// Metalness.
+    pub metallic: f32,
+    /// What produced it.
+    pub comment: String,
+}
+
+/// A look-at target.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TargetOut {
+    /// An entity's origin.
+    Entity(String),
+    /// A point.
+    Point(Vec3),
+}
+
+/// The camera, with the existing fields only.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CamOut {
+    /// Vertical field of view, degrees.
+    pub fov_deg: f32,
+    /// Keys `(t, at, look_at)`; one key means a still camera.
+    pub keys: Vec<(f32, Vec3, TargetOut)>,
+    /// What produced it.
+    pub comment: String,
+}
+
+/// The whole generated scene.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Draft {
+    /// Scene name.
+    pub name: String,
+    /// Seed.
+    pub seed: u64,
+    /// s.
+    pub duration: f32,
+    /// Frames per second.
+    pub fps: u32,
+    /// Physics steps per second.
+    pub physics_hz: u32,
+    /// Gravity magnitude, m/s² (down).
+    pub gravity: f32,
+    /// Pixels.
+    pub resolution: (u32, u32),
+    /// Comments on the settings above, by field name.
+    pub setting_notes: Vec<(String, String)>,
+    /// Materials, sorted by name.
+    pub materials: Vec<MatOut>,
+    /// Entities.
+    pub entities: Vec<EntOut>,
+    /// Joints.
+    pub joints: Vec<JointOut>,
+    /// Timed impulses.
+    pub events: Vec<TimedOut>,
+    /// Camera.
+    pub camera: CamOut,
+    /// Light rig name.
+    pub rig: String,
+    /// Why that rig.
+    pub rig_note: String,
+    /// Style name.
+    pub style: Option<String>,
+    /// Why that style.
+    pub style_note: String,
+    /// Lines for the header comment.
+    pub header: Vec<String>,
+}

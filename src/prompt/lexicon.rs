@@ -1,0 +1,1079 @@
+//! The words the prompt parser knows: each entry maps one word or a fixed phrase to a
+//! word class and its meaning (a material's physical properties, an object's real-world
+//! size, a camera move, a style). Phrases are matched longest first by the tokenizer.
+//!
+//! Physical values are textbook figures: densities in kg/m³, Coulomb friction and
+//! restitution as dimensionless coefficients (friction pairs combine by rapier's default
+//! average, restitution likewise).
+
+/// A material word's physical and visual properties.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MaterialDef {
+    /// The name written into the scene (`materials: { "steel": … }`).
+    pub name: &'static str,
+    /// sRGB hex color.
+    pub color: &'static str,
+    /// kg/m³.
+    pub density: f32,
+    /// Friction coefficient.
+    pub friction: f32,
+    /// Restitution coefficient.
+    pub restitution: f32,
+    /// Perceptual roughness.
+    pub roughness: f32,
+    /// Metalness.
+    pub metallic: f32,
+}
+
+const fn mat(
+    name: &'static str,
+    color: &'static str,
+    density: f32,
+    friction: f32,
+    restitution: f32,
+    roughness: f32,
+    metallic: f32,
+) -> MaterialDef {
+    MaterialDef {
+        name,
+        color,
+        density,
+        friction,
+        restitution,
+        roughness,
+        metallic,
+    }
+}
+
+/// Materials: the words that name them, and their properties.
+pub const MATERIALS: &[(&[&str], MaterialDef)] = &[
+    (
+        &["steel", "metal", "metallic", "chrome"],
+        mat("steel", "#b8bcc2", 7850.0, 0.3, 0.4, 0.3, 1.0),
+    ),
+    (
+        &["iron", "cast iron"],
+        mat("iron", "#3b3d40", 7870.0, 0.4, 0.3, 0.5, 1.0),
+    ),
+    (
+        &["gold", "golden"],
+        mat("gold", "#e5c15a", 19300.0, 0.4, 0.3, 0.25, 1.0),
+    ),
+    (
+        &["copper"],
+        mat("copper", "#c8794a", 8960.0, 0.4, 0.3, 0.3, 1.0),
+    ),
+    (
+        &["aluminum", "aluminium", "tin"],
+        mat("aluminum", "#d0d3d6", 2700.0, 0.4, 0.3, 0.35, 1.0),
+    ),
+    (
+        &["wood", "wooden", "oak", "timber"],
+        mat("wood", "#9c6b3c", 700.0, 0.5, 0.2, 0.6, 0.0),
+    ),
+    (
+        &["pine", "balsa"],
+        mat("pine", "#e0c48f", 500.0, 0.6, 0.2, 0.7, 0.0),
+    ),
+    (
+        &["marble"],
+        mat("marble", "#e8e4dc", 2700.0, 0.35, 0.3, 0.15, 0.0),
+    ),
+    (
+        &["stone", "granite", "rock"],
+        mat("stone", "#8d8a84", 2600.0, 0.6, 0.2, 0.9, 0.0),
+    ),
+    (
+        &["concrete", "cement"],
+        mat("concrete", "#a3a19b", 2400.0, 0.7, 0.2, 0.95, 0.0),
+    ),
+    (
+        &["glass", "crystal"],
+        mat("glass", "#cfe3e8", 2500.0, 0.4, 0.3, 0.05, 0.0),
+    ),
+    (
+        &["rubber"],
+        mat("rubber", "#d1452f", 1100.0, 0.9, 0.8, 0.8, 0.0),
+    ),
+    (
+        &["ice", "icy"],
+        mat("ice", "#d8eef7", 917.0, 0.03, 0.1, 0.1, 0.0),
+    ),
+    (
+        &["plastic"],
+        mat("plastic", "#3b7dd8", 1000.0, 0.4, 0.5, 0.4, 0.0),
+    ),
+    (
+        &["cardboard", "paper"],
+        mat("cardboard", "#b88b5a", 300.0, 0.6, 0.1, 0.9, 0.0),
+    ),
+    (
+        &["foam", "sponge"],
+        mat("foam", "#f2e9c9", 60.0, 0.8, 0.3, 1.0, 0.0),
+    ),
+    (
+        &["ceramic", "porcelain", "clay"],
+        mat("ceramic", "#f1ede4", 2300.0, 0.5, 0.2, 0.2, 0.0),
+    ),
+    (
+        &["brick"],
+        mat("brick", "#9e4a35", 1900.0, 0.7, 0.1, 0.9, 0.0),
+    ),
+    (
+        &["felt", "carpet", "cloth"],
+        mat("felt", "#2f6b3a", 400.0, 0.9, 0.05, 1.0, 0.0),
+    ),
+    (
+        &["lead"],
+        mat("lead", "#5c6166", 11340.0, 0.5, 0.05, 0.6, 1.0),
+    ),
+];
+
+/// Looks a material word up.
+pub fn material(word: &str) -> Option<MaterialDef> {
+    MATERIALS
+        .iter()
+        .find(|(words, _)| words.contains(&word))
+        .map(|(_, m)| *m)
+}
+
+/// Color words and their sRGB hex.
+pub const COLORS: &[(&str, &str)] = &[
+    ("red", "#c0392b"),
+    ("orange", "#e67e22"),
+    ("yellow", "#f1c40f"),
+    ("green", "#27ae60"),
+    ("blue", "#2e6fd8"),
+    ("purple", "#8e44ad"),
+    ("violet", "#8e44ad"),
+    ("pink", "#e88fb5"),
+    ("white", "#f4f4f0"),
+    ("black", "#1b1b1d"),
+    ("grey", "#8a8d91"),
+    ("gray", "#8a8d91"),
+    ("brown", "#7b4b2a"),
+    ("silver", "#c0c4c8"),
+    ("teal", "#1f8a8a"),
+    ("cyan", "#2fc6d6"),
+    ("magenta", "#d62fa8"),
+    ("turquoise", "#30c9b0"),
+    ("beige", "#d9c9a3"),
+];
+
+/// Size words: a uniform scale on the object's usual size.
+pub const SIZES: &[(&str, f32)] = &[
+    ("tiny", 0.4),
+    ("little", 0.6),
+    ("small", 0.7),
+    ("mini", 0.5),
+    ("big", 1.6),
+    ("large", 1.6),
+    ("huge", 2.5),
+    ("giant", 2.5),
+    ("enormous", 3.0),
+    ("massive", 2.5),
+];
+
+/// Physics modifiers written as adjectives on an object (or, alone, on the whole scene).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum PhysMod {
+    /// Restitution 0.9.
+    Bouncy,
+    /// Friction 0.03 (ice-like).
+    Icy,
+    /// Density × 4.
+    Heavy,
+    /// Density × 0.25.
+    Light,
+}
+
+/// Physics modifier adjectives.
+pub const PHYS_MODS: &[(&str, PhysMod)] = &[
+    ("bouncy", PhysMod::Bouncy),
+    ("bouncing", PhysMod::Bouncy),
+    ("springy", PhysMod::Bouncy),
+    ("slippery", PhysMod::Icy),
+    ("frictionless", PhysMod::Icy),
+    ("heavy", PhysMod::Heavy),
+    ("dense", PhysMod::Heavy),
+    ("light", PhysMod::Light),
+    ("lightweight", PhysMod::Light),
+    ("hollow", PhysMod::Light),
+];
+
+/// Object kinds with their real-world dimensions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Noun {
+    /// A generic ball, 6 cm radius.
+    Ball,
+    /// A glass marble, 8 mm radius.
+    Marble,
+    /// A bowling ball, 10.8 cm radius.
+    BowlingBall,
+    /// A tennis ball.
+    TennisBall,
+    /// A basketball / football.
+    Basketball,
+    /// A 10 cm cube.
+    Cube,
+    /// A wooden block (tower block), 20 × 10 × 20 cm.
+    Block,
+    /// A 50 cm crate.
+    Crate,
+    /// A cardboard box, 30 cm.
+    Box,
+    /// A toppling domino, 1 × 10 × 5 cm.
+    Domino,
+    /// A brick, 21.5 × 6.5 × 10.25 cm.
+    Brick,
+    /// A bottle, 25 cm tall.
+    Bottle,
+    /// A drinking glass, 12 cm tall.
+    Glass,
+    /// A can, 12 cm tall.
+    Can,
+    /// A bowling pin, 38 cm tall.
+    Pin,
+    /// A traffic cone, 45 cm tall.
+    Cone,
+    /// A stone pillar, 1.5 m.
+    Pillar,
+    /// A plank, 1 m.
+    Plank,
+    /// A ramp (fixed incline), 1 m long.
+    Ramp,
+    /// Stairs (fixed steps).
+    Stairs,
+    /// A table, top 75 cm up (fixed).
+    Table,
+    /// A wall shelf, 1.1 m up (fixed).
+    Shelf,
+    /// A seesaw: a plank on a hinge.
+    Seesaw,
+    /// A pendulum: a bob on a cable from a fixed pivot.
+    Pendulum,
+    /// Newton's cradle: five balls on hinges.
+    Cradle,
+    /// A fixed wall.
+    Wall,
+    /// A tower (of blocks unless said otherwise).
+    Tower,
+    /// A pyramid (of cubes unless said otherwise).
+    Pyramid,
+    /// The floor / ground.
+    Floor,
+}
+
+impl Noun {
+    /// The entity base name written into the scene.
+    pub fn name(self) -> &'static str {
+        match self {
+            Noun::Ball => "ball",
+            Noun::Marble => "marble",
+            Noun::BowlingBall => "bowling_ball",
+            Noun::TennisBall => "tennis_ball",
+            Noun::Basketball => "basketball",
+            Noun::Cube => "cube",
+            Noun::Block => "block",
+            Noun::Crate => "crate",
+            Noun::Box => "box",
+            Noun::Domino => "domino",
+            Noun::Brick => "brick",
+            Noun::Bottle => "bottle",
+            Noun::Glass => "glass",
+            Noun::Can => "can",
+            Noun::Pin => "pin",
+            Noun::Cone => "cone",
+            Noun::Pillar => "pillar",
+            Noun::Plank => "plank",
+            Noun::Ramp => "ramp",
+            Noun::Stairs => "stairs",
+            Noun::Table => "table",
+            Noun::Shelf => "shelf",
+            Noun::Seesaw => "seesaw",
+            Noun::Pendulum => "pendulum",
+            Noun::Cradle => "cradle",
+            Noun::Wall => "wall",
+            Noun::Tower => "tower",
+            Noun::Pyramid => "pyramid",
+            Noun::Floor => "floor",
+        }
+    }
+
+    /// The material it is made of unless the prompt says otherwise.
+    pub fn default_material(self) -> &'static str {
+        match self {
+            Noun::Ball | Noun::Basketball | Noun::TennisBall => "rubber",
+            Noun::Marble | Noun::Glass | Noun::Bottle => "glass",
+            Noun::BowlingBall | Noun::Pin | Noun::Cone => "plastic",
+            Noun::Cube | Noun::Block | Noun::Crate | Noun::Domino | Noun::Plank => "wood",
+            Noun::Ramp | Noun::Table | Noun::Shelf | Noun::Seesaw | Noun::Tower => "wood",
+            Noun::Box => "cardboard",
+            Noun::Brick | Noun::Wall => "brick",
+            Noun::Can => "aluminum",
+            Noun::Pillar | Noun::Stairs | Noun::Pyramid => "stone",
+            Noun::Pendulum | Noun::Cradle => "steel",
+            Noun::Floor => "concrete",
+        }
+    }
+
+    /// Whether this noun is something that rolls (a sphere).
+    pub fn is_round(self) -> bool {
+        matches!(
+            self,
+            Noun::Ball | Noun::Marble | Noun::BowlingBall | Noun::TennisBall | Noun::Basketball
+        )
+    }
+
+    /// Fixed structures that other things rest on or move along.
+    pub fn is_structure(self) -> bool {
+        matches!(
+            self,
+            Noun::Ramp | Noun::Stairs | Noun::Table | Noun::Shelf | Noun::Wall | Noun::Floor
+        )
+    }
+}
+
+/// Nouns, singular and plural spellings (multi-word entries are matched as phrases).
+pub const NOUNS: &[(&[&str], &[&str], Noun)] = &[
+    (&["bowling ball"], &["bowling balls"], Noun::BowlingBall),
+    (
+        &["tennis ball", "baseball", "golf ball", "ping pong ball"],
+        &["tennis balls", "baseballs", "golf balls", "ping pong balls"],
+        Noun::TennisBall,
+    ),
+    (
+        &["basketball", "football", "soccer ball", "beach ball"],
+        &["basketballs", "footballs", "soccer balls", "beach balls"],
+        Noun::Basketball,
+    ),
+    (
+        &["bowling pin", "pin", "skittle"],
+        &["bowling pins", "pins", "skittles"],
+        Noun::Pin,
+    ),
+    (
+        &[
+            "newton's cradle",
+            "newtons cradle",
+            "newton cradle",
+            "cradle",
+        ],
+        &["cradles"],
+        Noun::Cradle,
+    ),
+    (
+        &["traffic cone", "cone"],
+        &["traffic cones", "cones"],
+        Noun::Cone,
+    ),
+    (
+        &["ball", "sphere", "orb"],
+        &["balls", "spheres", "orbs"],
+        Noun::Ball,
+    ),
+    (&["marble"], &["marbles"], Noun::Marble),
+    (&["cube", "dice", "die"], &["cubes", "dice"], Noun::Cube),
+    (&["block"], &["blocks"], Noun::Block),
+    (&["crate"], &["crates"], Noun::Crate),
+    (&["box", "package"], &["boxes", "packages"], Noun::Box),
+    (&["domino"], &["dominoes", "dominos"], Noun::Domino),
+    (&["brick"], &["bricks"], Noun::Brick),
+    (&["bottle", "vase"], &["bottles", "vases"], Noun::Bottle),
+    (
+        &["glass", "cup", "mug", "tumbler"],
+        &["glasses", "cups", "mugs", "tumblers"],
+        Noun::Glass,
+    ),
+    (
+        &["can", "tin can", "soda can"],
+        &["cans", "tin cans", "soda cans"],
+        Noun::Can,
+    ),
+    (
+        &["pillar", "column", "post"],
+        &["pillars", "columns", "posts"],
+        Noun::Pillar,
+    ),
+    (
+        &["plank", "board", "beam"],
+        &["planks", "boards", "beams"],
+        Noun::Plank,
+    ),
+    (
+        &["ramp", "slope", "incline", "chute"],
+        &["ramps", "slopes", "inclines"],
+        Noun::Ramp,
+    ),
+    (
+        &[
+            "stairs",
+            "staircase",
+            "stairway",
+            "steps",
+            "flight of stairs",
+        ],
+        &[],
+        Noun::Stairs,
+    ),
+    (&["table", "desk"], &["tables", "desks"], Noun::Table),
+    (&["shelf", "ledge"], &["shelves", "ledges"], Noun::Shelf),
+    (
+        &["seesaw", "see-saw", "teeter-totter", "lever"],
+        &["seesaws"],
+        Noun::Seesaw,
+    ),
+    (
+        &["pendulum", "wrecking ball"],
+        &["pendulums", "pendula"],
+        Noun::Pendulum,
+    ),
+    (&["wall"], &["walls"], Noun::Wall),
+    (&["tower"], &["towers"], Noun::Tower),
+    (&["pyramid"], &["pyramids"], Noun::Pyramid),
+    (
+        &["floor", "ground", "surface", "tabletop"],
+        &["floors"],
+        Noun::Floor,
+    ),
+];
+
+/// Arrangements of a counted group of objects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Arrangement {
+    /// Side by side along the action axis.
+    Row,
+    /// On a horizontal circle.
+    Circle,
+    /// Stacked one on another.
+    Stack,
+    /// Rows shrinking by one, each resting on the one below.
+    Pyramid,
+    /// A grid standing upright (bricks in a wall).
+    Wall,
+    /// A triangle rack, as bowling pins stand.
+    Triangle,
+}
+
+impl Arrangement {
+    /// Its word in messages.
+    pub fn word(self) -> &'static str {
+        match self {
+            Arrangement::Row => "row",
+            Arrangement::Circle => "circle",
+            Arrangement::Stack => "stack",
+            Arrangement::Pyramid => "pyramid",
+            Arrangement::Wall => "wall",
+            Arrangement::Triangle => "triangle",
+        }
+    }
+}
+
+/// Collective nouns that arrange what follows "of" ("a row of ten dominoes").
+pub const ARRANGEMENT_NOUNS: &[(&str, Arrangement)] = &[
+    ("row", Arrangement::Row),
+    ("line", Arrangement::Row),
+    ("chain", Arrangement::Row),
+    ("run", Arrangement::Row),
+    ("circle", Arrangement::Circle),
+    ("ring", Arrangement::Circle),
+    ("tower", Arrangement::Stack),
+    ("stack", Arrangement::Stack),
+    ("pile", Arrangement::Stack),
+    ("column", Arrangement::Stack),
+    ("pyramid", Arrangement::Pyramid),
+    ("wall", Arrangement::Wall),
+    ("triangle", Arrangement::Triangle),
+    ("rack", Arrangement::Triangle),
+];
+
+/// Phrases after a noun that arrange it ("dominoes in a row", "cubes stacked").
+pub const ARRANGEMENT_PHRASES: &[(&str, Arrangement)] = &[
+    ("in a row", Arrangement::Row),
+    ("in a line", Arrangement::Row),
+    ("in line", Arrangement::Row),
+    ("lined up", Arrangement::Row),
+    ("in a circle", Arrangement::Circle),
+    ("in a ring", Arrangement::Circle),
+    ("in a stack", Arrangement::Stack),
+    ("stacked", Arrangement::Stack),
+    ("stacked up", Arrangement::Stack),
+    ("in a pyramid", Arrangement::Pyramid),
+    ("in a triangle", Arrangement::Triangle),
+];
+
+/// Spatial relations and motion-path prepositions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Prep {
+    /// Resting on top.
+    On,
+    /// Moving to end on top.
+    Onto,
+    /// Higher up, not touching.
+    Above,
+    /// Below (under a table).
+    Under,
+    /// Next to, across the action axis.
+    Beside,
+    /// Toward -X.
+    LeftOf,
+    /// Toward +X.
+    RightOf,
+    /// Toward the camera (+Z).
+    InFrontOf,
+    /// Away from the camera (-Z).
+    Behind,
+    /// Midway between two things.
+    Between,
+    /// At the top of a ramp, stairs, tower.
+    TopOf,
+    /// At the bottom of a ramp, stairs.
+    BottomOf,
+    /// Into (motion ending in a collision).
+    Into,
+    /// At / toward (a target).
+    At,
+    /// Down (a ramp, stairs).
+    Down,
+    /// Off (a table, shelf).
+    Off,
+    /// Across / along (a surface).
+    Across,
+    /// From (a height, a support).
+    From,
+    /// With (colliding with).
+    With,
+    /// Of (arrangements, "top of").
+    Of,
+    /// In / inside.
+    In,
+}
+
+/// Prepositions, longest phrases first where they share a prefix.
+pub const PREPS: &[(&str, Prep)] = &[
+    ("on top of", Prep::On),
+    ("at the top of", Prep::TopOf),
+    ("on the top of", Prep::TopOf),
+    ("to the top of", Prep::TopOf),
+    ("at the bottom of", Prep::BottomOf),
+    ("to the bottom of", Prep::BottomOf),
+    ("at the foot of", Prep::BottomOf),
+    ("to the left of", Prep::LeftOf),
+    ("left of", Prep::LeftOf),
+    ("to the right of", Prep::RightOf),
+    ("right of", Prep::RightOf),
+    ("in front of", Prep::InFrontOf),
+    ("next to", Prep::Beside),
+    ("close to", Prep::Beside),
+    ("on", Prep::On),
+    ("upon", Prep::On),
+    ("atop", Prep::On),
+    ("onto", Prep::Onto),
+    ("above", Prep::Above),
+    ("over", Prep::Above),
+    ("under", Prep::Under),
+    ("underneath", Prep::Under),
+    ("beneath", Prep::Under),
+    ("below", Prep::Under),
+    ("beside", Prep::Beside),
+    ("near", Prep::Beside),
+    ("by", Prep::Beside),
+    ("behind", Prep::Behind),
+    ("between", Prep::Between),
+    ("into", Prep::Into),
+    ("against", Prep::Into),
+    ("through", Prep::Into),
+    ("at", Prep::At),
+    ("toward", Prep::At),
+    ("towards", Prep::At),
+    ("to", Prep::At),
+    ("down", Prep::Down),
+    ("off", Prep::Off),
+    ("off of", Prep::Off),
+    ("across", Prep::Across),
+    ("along", Prep::Across),
+    ("from", Prep::From),
+    ("with", Prep::With),
+    ("of", Prep::Of),
+    ("in", Prep::In),
+    ("inside", Prep::In),
+];
+
+/// What an action verb does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Verb {
+    /// Rolls along (a ball gets velocity and matching spin).
+    Roll,
+    /// Slides along.
+    Slide,
+    /// Falls from a height (or off a support).
+    Fall,
+    /// Bounces (dropped, restitution raised).
+    Bounce,
+    /// Thrown at a target on a ballistic arc.
+    Throw,
+    /// Moves into and hits a target.
+    Hit,
+    /// Hits a target so that it falls over.
+    KnockOver,
+    /// Falls over (intransitive).
+    Topple,
+    /// Swings on a pivot.
+    Swing,
+    /// Spins about its vertical axis.
+    Spin,
+    /// Stays where it is ("sits", "stands", "rests").
+    Rest,
+}
+
+impl Verb {
+    /// Its word in messages.
+    pub fn word(self) -> &'static str {
+        match self {
+            Verb::Roll => "rolls",
+            Verb::Slide => "slides",
+            Verb::Fall => "falls",
+            Verb::Bounce => "bounces",
+            Verb::Throw => "is thrown",
+            Verb::Hit => "hits",
+            Verb::KnockOver => "knocks over",
+            Verb::Topple => "topples",
+            Verb::Swing => "swings",
+            Verb::Spin => "spins",
+            Verb::Rest => "rests",
+        }
+    }
+}
+
+/// Verb forms (base, 3rd person, -ing, past) and phrasal verbs.
+pub const VERBS: &[(&str, Verb)] = &[
+    ("knocks over", Verb::KnockOver),
+    ("knock over", Verb::KnockOver),
+    ("knocking over", Verb::KnockOver),
+    ("knocked over", Verb::KnockOver),
+    ("knocks down", Verb::KnockOver),
+    ("knock down", Verb::KnockOver),
+    ("knocking down", Verb::KnockOver),
+    ("knocks", Verb::KnockOver),
+    ("knock", Verb::KnockOver),
+    ("topples", Verb::Topple),
+    ("topple", Verb::Topple),
+    ("toppling", Verb::Topple),
+    ("toppled", Verb::Topple),
+    ("tips over", Verb::Topple),
+    ("falls over", Verb::Topple),
+    ("fall over", Verb::Topple),
+    ("collapses", Verb::Topple),
+    ("collapse", Verb::Topple),
+    ("tumbles", Verb::Topple),
+    ("tumble", Verb::Topple),
+    ("rolls", Verb::Roll),
+    ("roll", Verb::Roll),
+    ("rolling", Verb::Roll),
+    ("rolled", Verb::Roll),
+    ("slides", Verb::Slide),
+    ("slide", Verb::Slide),
+    ("sliding", Verb::Slide),
+    ("slid", Verb::Slide),
+    ("skids", Verb::Slide),
+    ("glides", Verb::Slide),
+    ("is pushed", Verb::Slide),
+    ("falls", Verb::Fall),
+    ("fall", Verb::Fall),
+    ("falling", Verb::Fall),
+    ("fell", Verb::Fall),
+    ("drops", Verb::Fall),
+    ("drop", Verb::Fall),
+    ("dropping", Verb::Fall),
+    ("dropped", Verb::Fall),
+    ("lands", Verb::Fall),
+    ("plummets", Verb::Fall),
+    ("bounces", Verb::Bounce),
+    ("bounce", Verb::Bounce),
+    ("bouncing", Verb::Bounce),
+    ("bounced", Verb::Bounce),
+    ("is thrown", Verb::Throw),
+    ("are thrown", Verb::Throw),
+    ("thrown", Verb::Throw),
+    ("is tossed", Verb::Throw),
+    ("is launched", Verb::Throw),
+    ("is fired", Verb::Throw),
+    ("flies", Verb::Throw),
+    ("hits", Verb::Hit),
+    ("hit", Verb::Hit),
+    ("hitting", Verb::Hit),
+    ("strikes", Verb::Hit),
+    ("strike", Verb::Hit),
+    ("collides", Verb::Hit),
+    ("collide", Verb::Hit),
+    ("colliding", Verb::Hit),
+    ("crashes", Verb::Hit),
+    ("crash", Verb::Hit),
+    ("crashing", Verb::Hit),
+    ("smashes", Verb::Hit),
+    ("slams", Verb::Hit),
+    ("rams", Verb::Hit),
+    ("bumps", Verb::Hit),
+    ("pushes", Verb::Hit),
+    ("shoves", Verb::Hit),
+    ("moves", Verb::Slide),
+    ("travels", Verb::Slide),
+    ("swings", Verb::Swing),
+    ("swing", Verb::Swing),
+    ("swinging", Verb::Swing),
+    ("sways", Verb::Swing),
+    ("spins", Verb::Spin),
+    ("spin", Verb::Spin),
+    ("spinning", Verb::Spin),
+    ("twirls", Verb::Spin),
+    ("rotates", Verb::Spin),
+    ("sits", Verb::Rest),
+    ("sit", Verb::Rest),
+    ("sitting", Verb::Rest),
+    ("stands", Verb::Rest),
+    ("stand", Verb::Rest),
+    ("standing", Verb::Rest),
+    ("rests", Verb::Rest),
+    ("resting", Verb::Rest),
+    ("lies", Verb::Rest),
+    ("lying", Verb::Rest),
+    ("placed", Verb::Rest),
+    ("waits", Verb::Rest),
+];
+
+/// Camera words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum CameraWord {
+    /// Tight on the subject.
+    CloseUp,
+    /// Everything small in frame.
+    Wide,
+    /// From straight above.
+    TopDown,
+    /// From near the floor, looking up.
+    LowAngle,
+    /// From high up, looking down.
+    HighAngle,
+    /// Moving toward the subject.
+    DollyIn,
+    /// Moving away from the subject.
+    DollyOut,
+    /// Circling the subject.
+    Orbit,
+    /// Following the moving subject.
+    Tracking,
+    /// Small seeded shake.
+    Handheld,
+    /// From the side, perpendicular to the action.
+    Side,
+}
+
+/// Camera phrases.
+pub const CAMERA_WORDS: &[(&str, CameraWord)] = &[
+    ("extreme close-up", CameraWord::CloseUp),
+    ("close-up", CameraWord::CloseUp),
+    ("close up", CameraWord::CloseUp),
+    ("closeup", CameraWord::CloseUp),
+    ("macro", CameraWord::CloseUp),
+    ("tight shot", CameraWord::CloseUp),
+    ("wide shot", CameraWord::Wide),
+    ("wide angle", CameraWord::Wide),
+    ("wide", CameraWord::Wide),
+    ("establishing shot", CameraWord::Wide),
+    ("long shot", CameraWord::Wide),
+    ("top-down", CameraWord::TopDown),
+    ("top down", CameraWord::TopDown),
+    ("overhead", CameraWord::TopDown),
+    ("bird's-eye", CameraWord::TopDown),
+    ("birds-eye", CameraWord::TopDown),
+    ("bird's eye", CameraWord::TopDown),
+    ("from above", CameraWord::TopDown),
+    ("low angle", CameraWord::LowAngle),
+    ("low-angle", CameraWord::LowAngle),
+    ("worm's-eye", CameraWord::LowAngle),
+    ("from below", CameraWord::LowAngle),
+    ("high angle", CameraWord::HighAngle),
+    ("high-angle", CameraWord::HighAngle),
+    ("dolly in", CameraWord::DollyIn),
+    ("dolly-in", CameraWord::DollyIn),
+    ("push in", CameraWord::DollyIn),
+    ("push-in", CameraWord::DollyIn),
+    ("zoom in", CameraWord::DollyIn),
+    ("dolly out", CameraWord::DollyOut),
+    ("dolly-out", CameraWord::DollyOut),
+    ("pull out", CameraWord::DollyOut),
+    ("pull back", CameraWord::DollyOut),
+    ("zoom out", CameraWord::DollyOut),
+    ("orbit", CameraWord::Orbit),
+    ("orbiting", CameraWord::Orbit),
+    ("orbits", CameraWord::Orbit),
+    ("360", CameraWord::Orbit),
+    ("turntable", CameraWord::Orbit),
+    ("tracking shot", CameraWord::Tracking),
+    ("tracking", CameraWord::Tracking),
+    ("follow cam", CameraWord::Tracking),
+    ("following", CameraWord::Tracking),
+    ("handheld", CameraWord::Handheld),
+    ("hand-held", CameraWord::Handheld),
+    ("shaky cam", CameraWord::Handheld),
+    ("shaky", CameraWord::Handheld),
+    ("side view", CameraWord::Side),
+    ("profile shot", CameraWord::Side),
+    ("side on", CameraWord::Side),
+];
+
+/// The looks issue 4 ships (`styles/NAME.ron`).
+pub const STYLE_NAMES: &[&str] = &[
+    "noir",
+    "pastel-symmetry",
+    "teal-orange",
+    "cold-thriller",
+    "golden-hour",
+    "70s-film",
+    "handheld-documentary",
+    "neon-night",
+];
+
+/// Style words and directors' names, mapped to a look.
+pub const STYLE_WORDS: &[(&str, &str)] = &[
+    ("film noir", "noir"),
+    ("noir", "noir"),
+    ("moody", "noir"),
+    ("black and white", "noir"),
+    ("black-and-white", "noir"),
+    ("hitchcock", "noir"),
+    ("wes anderson", "pastel-symmetry"),
+    ("anderson", "pastel-symmetry"),
+    ("pastel", "pastel-symmetry"),
+    ("symmetrical", "pastel-symmetry"),
+    ("whimsical", "pastel-symmetry"),
+    ("michael bay", "teal-orange"),
+    ("blockbuster", "teal-orange"),
+    ("teal and orange", "teal-orange"),
+    ("teal-orange", "teal-orange"),
+    ("epic", "teal-orange"),
+    ("action movie", "teal-orange"),
+    ("david fincher", "cold-thriller"),
+    ("fincher", "cold-thriller"),
+    ("thriller", "cold-thriller"),
+    ("cold", "cold-thriller"),
+    ("clinical", "cold-thriller"),
+    ("terrence malick", "golden-hour"),
+    ("malick", "golden-hour"),
+    ("sunset", "golden-hour"),
+    ("golden hour", "golden-hour"),
+    ("magic hour", "golden-hour"),
+    ("dreamy", "golden-hour"),
+    ("warm", "golden-hour"),
+    ("retro", "70s-film"),
+    ("vintage", "70s-film"),
+    ("70s", "70s-film"),
+    ("1970s", "70s-film"),
+    ("seventies", "70s-film"),
+    ("grainy", "70s-film"),
+    ("film grain", "70s-film"),
+    ("paul greengrass", "handheld-documentary"),
+    ("greengrass", "handheld-documentary"),
+    ("documentary", "handheld-documentary"),
+    ("nicolas winding refn", "neon-night"),
+    ("winding refn", "neon-night"),
+    ("refn", "neon-night"),
+    ("cyberpunk", "neon-night"),
+    ("neon", "neon-night"),
+    ("blade runner", "neon-night"),
+    ("at night", "neon-night"),
+];
+
+/// The light rig that suits each look (`LIGHT_RIGS` in the scene validator).
+pub fn rig_for_style(style: Option<&str>) -> &'static str {
+    match style {
+        Some("noir") => "low-key-noir",
+        Some("golden-hour" | "70s-film") => "golden-hour",
+        Some("neon-night") => "neon-night",
+        Some("pastel-symmetry") => "high-key-soft",
+        Some("cold-thriller" | "handheld-documentary") => "overcast",
+        _ => "three-point",
+    }
+}
+
+/// Scene-wide settings phrases.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Setting {
+    /// Time runs at half speed.
+    SlowMotion,
+    /// Gravity with this magnitude, m/s², and a name for messages.
+    Gravity(f32, &'static str),
+    /// A scene-wide physics modifier.
+    Mod(PhysMod),
+    /// Portrait 9:16.
+    Vertical,
+    /// 2.39:1-ish.
+    Widescreen,
+    /// 1:1.
+    Square,
+}
+
+/// Settings phrases.
+pub const SETTINGS: &[(&str, Setting)] = &[
+    ("in slow motion", Setting::SlowMotion),
+    ("in slow-motion", Setting::SlowMotion),
+    ("slow motion", Setting::SlowMotion),
+    ("slow-motion", Setting::SlowMotion),
+    ("slow-mo", Setting::SlowMotion),
+    ("slowmo", Setting::SlowMotion),
+    ("slow mo", Setting::SlowMotion),
+    (
+        "in low gravity",
+        Setting::Gravity(1.62, "low gravity (the Moon's)"),
+    ),
+    (
+        "low gravity",
+        Setting::Gravity(1.62, "low gravity (the Moon's)"),
+    ),
+    (
+        "low-gravity",
+        Setting::Gravity(1.62, "low gravity (the Moon's)"),
+    ),
+    ("on the moon", Setting::Gravity(1.62, "the Moon's gravity")),
+    ("on mars", Setting::Gravity(3.71, "Mars's gravity")),
+    ("on jupiter", Setting::Gravity(24.79, "Jupiter's gravity")),
+    (
+        "high gravity",
+        Setting::Gravity(24.79, "high gravity (Jupiter's)"),
+    ),
+    ("zero gravity", Setting::Gravity(0.0, "zero gravity")),
+    ("zero-g", Setting::Gravity(0.0, "zero gravity")),
+    ("in space", Setting::Gravity(0.0, "zero gravity")),
+    ("weightless", Setting::Gravity(0.0, "zero gravity")),
+    ("on ice", Setting::Mod(PhysMod::Icy)),
+    ("vertical", Setting::Vertical),
+    ("portrait", Setting::Vertical),
+    ("9:16", Setting::Vertical),
+    ("for tiktok", Setting::Vertical),
+    ("widescreen", Setting::Widescreen),
+    ("cinemascope", Setting::Widescreen),
+    ("anamorphic", Setting::Widescreen),
+    ("2.39:1", Setting::Widescreen),
+    ("square", Setting::Square),
+    ("1:1", Setting::Square),
+];
+
+/// Number words (cardinals; "a dozen" and friends are phrases).
+pub const NUMBERS: &[(&str, u32)] = &[
+    ("one", 1),
+    ("single", 1),
+    ("lone", 1),
+    ("two", 2),
+    ("three", 3),
+    ("four", 4),
+    ("five", 5),
+    ("six", 6),
+    ("seven", 7),
+    ("eight", 8),
+    ("nine", 9),
+    ("ten", 10),
+    ("eleven", 11),
+    ("twelve", 12),
+    ("thirteen", 13),
+    ("fourteen", 14),
+    ("fifteen", 15),
+    ("sixteen", 16),
+    ("seventeen", 17),
+    ("eighteen", 18),
+    ("nineteen", 19),
+    ("twenty", 20),
+    ("thirty", 30),
+    ("forty", 40),
+    ("fifty", 50),
+    ("a dozen", 12),
+    ("dozen", 12),
+    ("half a dozen", 6),
+    ("a couple of", 2),
+    ("a couple", 2),
+    ("couple of", 2),
+    ("a pair of", 2),
+    ("pair of", 2),
+    ("both", 2),
+    ("a few", 3),
+    ("few", 3),
+    ("several", 5),
+    ("some", 4),
+    ("many", 12),
+    ("lots of", 12),
+    ("a lot of", 12),
+    ("a bunch of", 6),
+    ("a handful of", 5),
+];
+
+/// Determiners (no count of their own).
+pub const DETERMINERS: &[&str] = &[
+    "a", "an", "the", "this", "that", "these", "those", "another", "its", "their",
+];
+
+/// Pronouns referring back to something mentioned.
+pub const PRONOUNS: &[&str] = &["it", "they", "them", "itself"];
+
+/// Conjunctions that join clauses or noun phrases.
+pub const CONJUNCTIONS: &[&str] = &[
+    "and", "then", "while", "as", "which", "that", "so", "before", "after", "until", "when",
+    "where", "who",
+];
+
+/// Words of manner and degree that carry no meaning for the scene (adverbs, auxiliaries);
+/// they are accepted without being reported as ignored.
+pub const FILLER: &[&str] = &[
+    "is",
+    "are",
+    "gets",
+    "get",
+    "be",
+    "being",
+    "was",
+    "were",
+    "slowly",
+    "quickly",
+    "fast",
+    "gently",
+    "suddenly",
+    "hard",
+    "softly",
+    "shot",
+    "camera",
+    "view",
+    "angle",
+    "scene",
+    "style",
+    "look",
+    "mood",
+    "movie",
+    "film",
+    "cinematic",
+    "lit",
+    "lighting",
+    "all",
+    "each",
+    "every",
+    "of",
+    "there",
+    "here",
+    "just",
+    "very",
+    "really",
+    "finally",
+    "eventually",
+    "away",
+    "around",
+    "up",
+    "slow",
+    "smooth",
+    "steady",
+    "gentle",
+    "beautiful",
+    "dramatic",
+    "shiny",
+    "set",
+    "sitting",
+];
+
+/// The words for seconds after a number ("for 6 seconds").
+pub const SECOND_WORDS: &[&str] = &["seconds", "second", "secs", "sec", "s"];
