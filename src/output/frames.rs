@@ -199,7 +199,10 @@ fn flow_png(path: &Path, fb: &FrameBuffers, flow: &[[f32; 2]]) -> Result<(), Out
         .iter()
         .map(|f| (f[0] * f[0] + f[1] * f[1]).sqrt())
         .filter(|m| m.is_finite())
-        .fold(0.0f32, f32::max);
+        .fold(0.0f32, f32::max)
+        // Scale by at least a hundredth of a pixel, so a still frame's rounding noise
+        // (a frame's flow against itself) shows as white, not as amplified noise.
+        .max(0.01);
     let samples: Vec<u16> = flow
         .iter()
         .flat_map(|f| flow_color(f[0], f[1], max).map(|c| (c * 65535.0).round() as u16))
