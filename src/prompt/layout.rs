@@ -1087,8 +1087,8 @@ impl Layout<'_> {
                 Prep::On | Prep::Onto | Prep::TopOf => match rnoun {
                     Noun::Ramp | Noun::Stairs => {
                         // At the top end of the ramp or on the top step.
-                        let top = self.top_spot(r, size);
-                        top
+
+                        self.top_spot(r, size)
                     }
                     _ => {
                         let slot = self.slots[r];
@@ -1097,7 +1097,7 @@ impl Layout<'_> {
                             0 => 0.0,
                             k => {
                                 (if k % 2 == 1 { 1.0 } else { -1.0 })
-                                    * ((k + 1) / 2) as f32
+                                    * k.div_ceil(2) as f32
                                     * (size.x + 0.1)
                             }
                         };
@@ -1151,12 +1151,10 @@ impl Layout<'_> {
             .events
             .iter()
             .find(|e| e.actor == i && e.target.is_some())
+            && let Some(t) = ev.target
+            && t != i
         {
-            if let Some(t) = ev.target
-                && t != i
-            {
-                self.place(t, depth + 1);
-            }
+            self.place(t, depth + 1);
         }
         // On the floor, to the right of everything placed so far.
         let size = self.size_of(i);

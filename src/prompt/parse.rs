@@ -110,6 +110,13 @@ pub struct Event {
     pub words: String,
 }
 
+/// A floor named in the prompt: its material, its color (name, hex) and the words.
+pub type FloorSetting = (
+    Option<MaterialDef>,
+    Option<(&'static str, &'static str)>,
+    String,
+);
+
 /// Everything the parser understood, each item with the words that produced it.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Understanding {
@@ -132,11 +139,7 @@ pub struct Understanding {
     /// Aspect setting and its words.
     pub aspect: Option<(Setting, String)>,
     /// The floor's material and color, with the words.
-    pub floor: Option<(
-        Option<MaterialDef>,
-        Option<(&'static str, &'static str)>,
-        String,
-    )>,
+    pub floor: Option<FloorSetting>,
     /// Words the grammar could not use.
     pub ignored: Vec<String>,
 }
@@ -702,17 +705,20 @@ impl Parser {
             return Some(vec![]);
         }
         // Reference back: "the ball" after "a steel ball".
-        if definite && count.is_none() && material.is_none() && color.is_none() {
-            if let Some(i) = self.u.groups.iter().rposition(|g| g.noun == noun) {
-                if arrangement.is_some() && self.u.groups[i].arrangement.is_none() {
-                    self.u.groups[i].arrangement = arrangement;
-                }
-                self.last = Some(i);
-                if attach_pp {
-                    self.relation_for(vec![i]);
-                }
-                return Some(vec![i]);
+        if definite
+            && count.is_none()
+            && material.is_none()
+            && color.is_none()
+            && let Some(i) = self.u.groups.iter().rposition(|g| g.noun == noun)
+        {
+            if arrangement.is_some() && self.u.groups[i].arrangement.is_none() {
+                self.u.groups[i].arrangement = arrangement;
             }
+            self.last = Some(i);
+            if attach_pp {
+                self.relation_for(vec![i]);
+            }
+            return Some(vec![i]);
         }
         let default_count = match (noun, arrangement) {
             (_, Some(Arrangement::Stack)) => 6,
