@@ -872,6 +872,7 @@ fn dataset_train_and_eval_finish_run_end_to_end() {
     assert!(o.status.success(), "{}", text(&o.stderr));
     let log = std::fs::read_to_string(ckpt.join("loss.csv")).unwrap();
     assert_eq!(log.lines().count(), 3, "{log}");
+    assert!(ckpt.join("loss.png").is_file() && ckpt.join("denoiser.safetensors").is_file());
     // Resuming to 3 steps adds one row and keeps the first two.
     let o = run(&[
         "train", "--data", d, "-o", c, "--steps", "3", "--batch", "2", "--resume",

@@ -35,8 +35,11 @@ pub fn psnr(a: &[[f32; 3]], b: &[[f32; 3]]) -> f64 {
 
 /// Structural similarity (Wang et al. 2004) with an 8×8 box window moved in steps of 4,
 /// `C1 = (0.01)²`, `C2 = (0.03)²`, averaged over windows and channels. Images smaller
-/// than the window are one window.
+/// than the window are one window; buffers shorter than the frame score 0.
 pub fn ssim(a: &[[f32; 3]], b: &[[f32; 3]], width: usize, height: usize) -> f64 {
+    if a.len() < width * height || b.len() < width * height {
+        return 0.0;
+    }
     let (c1, c2) = (1e-4f64, 9e-4f64);
     let win = 8.min(width).min(height).max(1);
     let step = (win / 2).max(1);
@@ -81,7 +84,8 @@ pub fn ssim(a: &[[f32; 3]], b: &[[f32; 3]], width: usize, height: usize) -> f64 
 
 /// Flow warping error (Lai et al., "Learning Blind Video Temporal Consistency", ECCV
 /// 2018): frame `t − 1` warped to `t` with the exact backward flow, mean squared
-/// difference over the pixels that are not disoccluded. `None` when every pixel is.
+/// difference over the pixels that are not disoccluded. `None` when every pixel is, or a
+/// buffer is shorter than the frame.
 pub fn warping_error(
     prev: &[[f32; 3]],
     cur: &[[f32; 3]],
@@ -90,6 +94,13 @@ pub fn warping_error(
     width: usize,
     height: usize,
 ) -> Option<f64> {
+    let n = width * height;
+    if [prev.len(), cur.len(), flow_bwd.len(), disoccluded.len()]
+        .iter()
+        .any(|&l| l < n)
+    {
+        return None;
+    }
     let warped = super::noise::warp_image(prev, flow_bwd, disoccluded, width, height);
     let mut sum = 0.0;
     let mut n = 0usize;

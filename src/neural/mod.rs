@@ -87,7 +87,10 @@ impl NeuralError {
 /// in key order, so that a network's initial weights depend on the seed alone (candle's
 /// own initializers use an unseeded generator). Rank-1 `*.weight` (norm scales) become 1,
 /// `*.bias` 0, everything else uniform in `±1/√fan_in` (fan-in: the product of all but
-/// the first dimension), like PyTorch's default for linear and convolution layers.
+/// the first dimension), like PyTorch's default for linear and convolution layers —
+/// except the autoencoder's last layer, `decoder.conv_out.weight`, which starts at 0, so
+/// an untrained model decodes every latent to a zero residual and finishes a frame as
+/// exactly its preview (training moves away from there only where the reference differs).
 ///
 /// # Errors
 /// Tensor errors from candle.
@@ -96,12 +99,17 @@ pub fn init_weights(map: &VarMap, seed: u64) -> Result<(), NeuralError> {
     for (name, var) in vars {
         let dims = var.dims().to_vec();
         let n: usize = dims.iter().product();
-        let values: Vec<f32> = if name.ends_with(".bias") {
+        let values: Vec<f32> = if name.ends_with(".bias") || name == "decoder.conv_out.weight" {
             vec![0.0; n]
         } else if dims.len() == 1 {
             vec![1.0; n]
         } else {
-            let fan_in: usize = dims[1..].iter().product::<usize>().max(1);
+            let fan_in: usize = dims
+                .get(1..)
+                .unwrap_or(&[])
+                .iter()
+                .product::<usize>()
+                .max(1);
             let bound = 1.0 / (fan_in as f32).sqrt();
             let mut rng = SeededRng::new(seed, &format!("neural-init/{name}"));
             (0..n).map(|_| rng.symmetric(bound)).collect()

@@ -190,7 +190,10 @@ pub fn disocclusion(
 ) -> Vec<bool> {
     (0..width * height)
         .map(|i| {
-            let f = flow_bwd[i];
+            // Buffers shorter than the frame: no source known.
+            let (Some(f), Some(id)) = (flow_bwd.get(i), seg.get(i)) else {
+                return true;
+            };
             if !f[0].is_finite() || !f[1].is_finite() {
                 return true;
             }
@@ -199,13 +202,14 @@ pub fn disocclusion(
             if u < 0.0 || v < 0.0 || u >= width as f32 || v >= height as f32 {
                 return true;
             }
-            prev_seg[v as usize * width + u as usize] != seg[i]
+            prev_seg.get(v as usize * width + u as usize) != Some(id)
         })
         .collect()
 }
 
 /// Backward-warps an RGB image of frame `t − 1` to frame `t` (bilinear at
-/// `p + flow_bwd(p)`); masked pixels become 0.
+/// `p + flow_bwd(p)`); masked pixels, pixels with unknown flow, and everything when a
+/// buffer is shorter than the frame become 0.
 pub fn warp_image(
     prev: &[[f32; 3]],
     flow_bwd: &[[f32; 2]],
@@ -213,12 +217,18 @@ pub fn warp_image(
     width: usize,
     height: usize,
 ) -> Vec<[f32; 3]> {
+    if prev.len() < width * height || flow_bwd.len() < width * height {
+        return vec![[0.0; 3]; width * height];
+    }
     (0..width * height)
         .map(|i| {
-            if disoccluded[i] {
+            if disoccluded.get(i).copied().unwrap_or(true) {
                 return [0.0; 3];
             }
             let f = flow_bwd[i];
+            if !f[0].is_finite() || !f[1].is_finite() {
+                return [0.0; 3];
+            }
             let x = ((i % width) as f32 + f[0]).clamp(0.0, (width - 1) as f32);
             let y = ((i / width) as f32 + f[1]).clamp(0.0, (height - 1) as f32);
             let (x0, y0) = (x.floor() as usize, y.floor() as usize);

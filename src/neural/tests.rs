@@ -215,6 +215,14 @@ fn missing_or_misshapen_tensors_are_named_with_their_expected_shape() {
 #[test]
 fn the_sampler_is_deterministic_for_a_seed() {
     let m = tiny_model(4);
+    // A decoder whose last layer is not zero, so the noise shows in the output.
+    let w = m.ae_vars.data().lock().unwrap()["decoder.conv_out.weight"].clone();
+    let values = gaussian(1, "w", w.elem_count())
+        .iter()
+        .map(|v| v * 0.1)
+        .collect::<Vec<_>>();
+    w.set(&Tensor::from_vec(values, w.dims(), &Device::Cpu).unwrap())
+        .unwrap();
     let run = |seed: u64| -> Vec<Vec<[f32; 3]>> {
         let mut f = Finisher::new(&m, 3, seed, 2).unwrap();
         (0..3).map(|k| f.finish(&frame(k)).unwrap()).collect()
@@ -238,6 +246,20 @@ fn the_sampler_is_deterministic_for_a_seed() {
             .to_string()
             .contains("style index 3")
     );
+}
+
+#[test]
+fn an_untrained_model_finishes_a_frame_as_its_preview() {
+    // The decoder's last layer starts at zero: the residual is 0 whatever the latent.
+    let m = tiny_model(4);
+    let mut f = Finisher::new(&m, 2, 1, 0).unwrap();
+    let inp = frame(0);
+    let out = f.finish(&inp).unwrap();
+    for (a, b) in out.iter().zip(&inp.preview) {
+        for c in 0..3 {
+            assert!((a[c] - b[c]).abs() < 1e-5, "{a:?} vs {b:?}");
+        }
+    }
 }
 
 #[test]

@@ -13,7 +13,7 @@
 //! otherwise, so the model learns both cases.
 //!
 //! A checkpoint folder holds `config.json`, `autoencoder.safetensors`,
-//! `denoiser.safetensors`, `state.json` (the step) and `loss.csv`. Resuming continues the
+//! `denoiser.safetensors`, `state.json` (the step), `loss.csv` and its curve `loss.png`. Resuming continues the
 //! step count and the per-step batches and noise exactly; candle-nn's `AdamW` does not
 //! expose its moment estimates, so they restart from zero on resume (the only difference
 //! from an uninterrupted run).
@@ -325,13 +325,13 @@ pub fn train(opts: &TrainOptions, progress: &dyn Progress) -> Result<TrainReport
         progress.advance(1);
         if state.step % opts.checkpoint_every == 0 || state.step == opts.steps {
             save_checkpoint(&opts.out, &model, &cfg, &state)?;
-            crate::output::write_atomic(&log_path, log.as_bytes())?;
+            write_log(&opts.out, &log)?;
         }
     }
     progress.finish();
     if totals.is_empty() {
         save_checkpoint(&opts.out, &model, &cfg, &state)?;
-        crate::output::write_atomic(&log_path, log.as_bytes())?;
+        write_log(&opts.out, &log)?;
     }
     let m = totals.len().min(10);
     let mean = |s: &[f64]| {
@@ -349,6 +349,28 @@ pub fn train(opts: &TrainOptions, progress: &dyn Progress) -> Result<TrainReport
         seconds_per_step: started.elapsed().as_secs_f64() / totals.len().max(1) as f64,
         parameters: model.parameter_count(),
     })
+}
+
+/// Writes `loss.csv` and its curve `loss.png`.
+fn write_log(dir: &Path, csv: &str) -> Result<(), NeuralError> {
+    crate::output::write_atomic(&dir.join("loss.csv"), csv.as_bytes())?;
+    let rows: Vec<Vec<f64>> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').filter_map(|v| v.parse::<f64>().ok()).collect())
+        .filter(|r: &Vec<f64>| r.len() >= 4)
+        .collect();
+    let series = |c: usize| rows.iter().map(|r| (r[0], r[c])).collect::<Vec<_>>();
+    let png = crate::output::loss_plot_png(
+        "cinegraph train: loss per step",
+        &[
+            ("total", series(3)),
+            ("autoencoder (residual reconstruction)", series(1)),
+            ("flow matching (velocity)", series(2)),
+        ],
+    )?;
+    crate::output::write_atomic(&dir.join("loss.png"), &png)?;
+    Ok(())
 }
 
 const CSV_HEADER: &str = "step,autoencoder_loss,flow_matching_loss,total_loss,seconds";
