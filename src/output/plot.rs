@@ -167,16 +167,7 @@ pub fn energy_plot_png(scene: &Scene, traj: &Trajectory) -> Result<Vec<u8>, Outp
             .map_err(plot_err)?;
         root.present().map_err(plot_err)?;
     }
-    let mut png = Vec::new();
-    image::ImageEncoder::write_image(
-        image::codecs::png::PngEncoder::new(&mut png),
-        &rgb,
-        SIZE.0,
-        SIZE.1,
-        image::ExtendedColorType::Rgb8,
-    )
-    .map_err(plot_err)?;
-    Ok(png)
+    rgb_png(&rgb, SIZE)
 }
 
 /// A loss curve PNG: each named series of `(step, loss)` on a log-scaled y axis
@@ -241,10 +232,15 @@ pub fn loss_plot_png(
             .map_err(plot_err)?;
         root.present().map_err(plot_err)?;
     }
+    rgb_png(&rgb, size)
+}
+
+/// PNG bytes of an RGB8 buffer.
+fn rgb_png(rgb: &[u8], size: (u32, u32)) -> Result<Vec<u8>, OutputError> {
     let mut png = Vec::new();
     image::ImageEncoder::write_image(
         image::codecs::png::PngEncoder::new(&mut png),
-        &rgb,
+        rgb,
         size.0,
         size.1,
         image::ExtendedColorType::Rgb8,
