@@ -467,7 +467,7 @@ pub fn write_dataset(
             "dataset: --scenes and --frames must be at least 1".into(),
         ));
     }
-    if opts.size < 16 || opts.size % 16 != 0 || opts.size > 1024 {
+    if opts.size < 16 || !opts.size.is_multiple_of(16) || opts.size > 1024 {
         return Err(NeuralError::Data(format!(
             "dataset: --size must be a multiple of 16 in 16..=1024, got {}",
             opts.size

@@ -142,7 +142,8 @@ impl<'a> Finisher<'a> {
     /// Sides not divisible by the model's factor; tensor errors.
     pub fn finish(&mut self, inputs: &FrameInputs) -> Result<Vec<[f32; 3]>, NeuralError> {
         let f = self.model.autoencoder.config().factor() * 2;
-        if inputs.width % f != 0 || inputs.height % f != 0 || inputs.width == 0 {
+        if !inputs.width.is_multiple_of(f) || !inputs.height.is_multiple_of(f) || inputs.width == 0
+        {
             return Err(NeuralError::Data(format!(
                 "the finisher needs sides divisible by {f}, got {}x{}",
                 inputs.width, inputs.height
