@@ -127,6 +127,75 @@ pub enum Command {
         #[command(subcommand)]
         action: ReplayCommand,
     },
+    /// Neural finishing (in progress): render seeded random scenes into training pairs,
+    /// raster buffers -> path-traced reference (scene i is held out when i % 5 == 4).
+    Dataset {
+        /// Output folder (created if missing; complete scenes of an earlier run are kept).
+        #[arg(short, long)]
+        out: PathBuf,
+        /// Scenes to render.
+        #[arg(long, default_value_t = 16)]
+        scenes: usize,
+        /// The dataset's seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Consecutive frames per scene.
+        #[arg(long, default_value_t = 4)]
+        frames: usize,
+        /// Width and height in pixels (a multiple of 16).
+        #[arg(long, default_value_t = 64)]
+        size: u32,
+        /// Reference samples per pixel.
+        #[arg(long, default_value_t = 64)]
+        spp: u32,
+    },
+    /// Neural finishing (in progress): train the autoencoder and the denoiser on a
+    /// dataset's training scenes (CPU, AdamW), resumable, deterministic for a seed.
+    Train {
+        /// The dataset folder (from `cinegraph dataset`).
+        #[arg(long)]
+        data: PathBuf,
+        /// Checkpoint folder: weights (safetensors), config.json, state.json, loss.csv.
+        #[arg(short, long)]
+        out: PathBuf,
+        /// Train until this many steps are done in all.
+        #[arg(long, default_value_t = 200)]
+        steps: usize,
+        /// Frames per batch.
+        #[arg(long, default_value_t = 4)]
+        batch: usize,
+        /// Learning rate.
+        #[arg(long, default_value_t = 2e-3)]
+        lr: f64,
+        /// Seed of the initial weights, batches and noise.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Write a checkpoint every this many steps.
+        #[arg(long, default_value_t = 50)]
+        checkpoint_every: usize,
+        /// Continue from the checkpoint in --out.
+        #[arg(long)]
+        resume: bool,
+    },
+    /// Neural finishing (in progress): finish a dataset's held-out scenes with a
+    /// checkpoint; report PSNR/SSIM against the reference, flow warping error, ms/frame.
+    EvalFinish {
+        /// The dataset folder.
+        #[arg(long)]
+        data: PathBuf,
+        /// The checkpoint folder (from `cinegraph train`).
+        #[arg(long)]
+        checkpoint: PathBuf,
+        /// Sampler steps (1-8).
+        #[arg(long, default_value_t = 4)]
+        steps: usize,
+        /// Seed of the sampler's noise.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Also write the numbers as JSON to this file.
+        #[arg(long)]
+        json: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -368,6 +437,9 @@ pub fn run(args: Args) -> Result<Outcome> {
             seed,
             explain,
         } => run_prompt(&text.join(" "), out, render, seed, explain, args.quiet),
+        Command::Dataset { .. } | Command::Train { .. } | Command::EvalFinish { .. } => {
+            neural(args.command, args.quiet)
+        }
         Command::Replay {
             action: ReplayCommand::Verify { replay },
         } => {
@@ -518,4 +590,113 @@ fn run_prompt(
         }
     }
     Ok(Outcome::Ok)
+}
+
+/// `cinegraph dataset`, `train`, `eval-finish`.
+fn neural(command: Command, quiet: bool) -> Result<Outcome> {
+    use cinegraph::neural::{NeuralError, dataset, train};
+    let bar = Bar::new(quiet);
+    let report = |e: NeuralError| -> Result<Outcome> {
+        if e.is_bad_input() {
+            eprintln!("error: {e}");
+            Ok(Outcome::BadInput)
+        } else {
+            Err(e.into())
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    match command {
+        Command::Dataset {
+            out: dir,
+            scenes,
+            seed,
+            frames,
+            size,
+            spp,
+        } => {
+            let opts = dataset::DatasetOptions {
+                scenes,
+                seed,
+                frames,
+                size,
+                spp,
+                threads: 0,
+            };
+            match dataset::write_dataset(&dir, &opts, &bar) {
+                Ok(r) => {
+                    if !quiet {
+                        writeln!(
+                            out,
+                            "wrote {} scenes ({} already complete, {} held out) into {}; reference {:.2} s per frame",
+                            r.rendered,
+                            r.skipped,
+                            r.held_out,
+                            dir.display(),
+                            r.reference_seconds_per_frame
+                        )?;
+                    }
+                    Ok(Outcome::Ok)
+                }
+                Err(e) => report(e),
+            }
+        }
+        Command::Train {
+            data,
+            out: dir,
+            steps,
+            batch,
+            lr,
+            seed,
+            checkpoint_every,
+            resume,
+        } => {
+            let opts = train::TrainOptions {
+                data,
+                out: dir.clone(),
+                steps,
+                batch,
+                lr,
+                seed,
+                checkpoint_every,
+                resume,
+                config: Default::default(),
+            };
+            match train::train(&opts, &bar) {
+                Ok(r) => {
+                    if !quiet {
+                        writeln!(
+                            out,
+                            "trained steps {}..{} ({} parameters): loss {:.5} -> {:.5} (means of up to 10 steps), {:.3} s per step; checkpoint in {}",
+                            r.start_step,
+                            r.end_step,
+                            r.parameters,
+                            r.first_loss,
+                            r.last_loss,
+                            r.seconds_per_step,
+                            dir.display()
+                        )?;
+                    }
+                    Ok(Outcome::Ok)
+                }
+                Err(e) => report(e),
+            }
+        }
+        Command::EvalFinish {
+            data,
+            checkpoint,
+            steps,
+            seed,
+            json,
+        } => match train::evaluate(&data, &checkpoint, steps, seed, &bar) {
+            Ok(r) => {
+                train::write_eval_table(&mut out, &r)?;
+                if let Some(path) = json {
+                    cinegraph::output::write_json(&path, &r)?;
+                }
+                Ok(Outcome::Ok)
+            }
+            Err(e) => report(e),
+        },
+        _ => Ok(Outcome::Ok),
+    }
 }

@@ -21,6 +21,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod math;
+pub mod neural;
 pub mod output;
 pub mod physics;
 pub mod pipeline;

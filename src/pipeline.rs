@@ -493,7 +493,12 @@ pub fn render_to_dir(
 /// What the pipeline does to every rendered frame: flow across a cut becomes NaN (there
 /// is no correspondence between two shots); the preview gets the lens's depth of field
 /// (when the camera has an aperture) and the style's grade.
-fn finish_frame(fb: &mut raster::FrameBuffers, scene: &Scene, plan: &raster::CameraPlan, k: usize) {
+pub(crate) fn finish_frame(
+    fb: &mut raster::FrameBuffers,
+    scene: &Scene,
+    plan: &raster::CameraPlan,
+    k: usize,
+) {
     if plan.cut_before(k) {
         fb.flow_bwd.fill([f32::NAN; 2]);
     }

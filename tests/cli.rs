@@ -916,3 +916,62 @@ fn prompt_render_goes_straight_through() {
             .any(|o| o["name"] == "ball")
     );
 }
+
+#[test]
+fn dataset_train_and_eval_finish_run_end_to_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let ckpt = dir.path().join("ckpt");
+    let d = data.to_str().unwrap();
+    let c = ckpt.to_str().unwrap();
+    // Five scenes: scene 4 is the held-out one.
+    let o = run(&[
+        "dataset", "-o", d, "--scenes", "5", "--seed", "2", "--frames", "2", "--size", "16",
+        "--spp", "2",
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let manifest = json(&data.join("dataset.json"));
+    assert_eq!(manifest["scenes"]["4"]["split"], "held-out");
+    assert_eq!(manifest["scenes"]["3"]["split"], "train");
+    let o = run(&[
+        "train", "--data", d, "-o", c, "--steps", "2", "--batch", "2",
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let log = std::fs::read_to_string(ckpt.join("loss.csv")).unwrap();
+    assert_eq!(log.lines().count(), 3, "{log}");
+    assert!(ckpt.join("loss.png").is_file() && ckpt.join("denoiser.safetensors").is_file());
+    // Resuming to 3 steps adds one row and keeps the first two.
+    let o = run(&[
+        "train", "--data", d, "-o", c, "--steps", "3", "--batch", "2", "--resume",
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let resumed = std::fs::read_to_string(ckpt.join("loss.csv")).unwrap();
+    assert_eq!(resumed.lines().count(), 4, "{resumed}");
+    assert!(resumed.starts_with(&log));
+    let o = run(&[
+        "eval-finish",
+        "--data",
+        d,
+        "--checkpoint",
+        c,
+        "--steps",
+        "2",
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let table = text(&o.stdout);
+    assert!(
+        table.contains("raster preview") && table.contains("neural finish"),
+        "{table}"
+    );
+    // A broken weights file is refused naming the missing tensor (exit 2).
+    std::fs::write(ckpt.join("denoiser.safetensors"), b"junk").unwrap();
+    let o = run(&["eval-finish", "--data", d, "--checkpoint", c]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("denoiser.safetensors"),
+        "{}",
+        text(&o.stderr)
+    );
+    let o = run(&["dataset", "-o", d, "--size", "20"]);
+    assert_eq!(o.status.code(), Some(2));
+}

@@ -167,12 +167,82 @@ pub fn energy_plot_png(scene: &Scene, traj: &Trajectory) -> Result<Vec<u8>, Outp
             .map_err(plot_err)?;
         root.present().map_err(plot_err)?;
     }
+    rgb_png(&rgb, SIZE)
+}
+
+/// A loss curve PNG: each named series of `(step, loss)` on a log-scaled y axis
+/// (`cinegraph train`'s `loss.png`).
+///
+/// # Errors
+/// [`OutputError::Plot`] if drawing or encoding fails.
+pub fn loss_plot_png(
+    title: &str,
+    series: &[(&str, Vec<(f64, f64)>)],
+) -> Result<Vec<u8>, OutputError> {
+    register_font();
+    let size = (900u32, 500u32);
+    let mut rgb = vec![0u8; (size.0 * size.1 * 3) as usize];
+    {
+        let root = BitMapBackend::with_buffer(&mut rgb, size).into_drawing_area();
+        root.fill(&WHITE).map_err(plot_err)?;
+        let points = || series.iter().flat_map(|s| s.1.iter());
+        let x_end = points().map(|p| p.0).fold(1.0f64, f64::max);
+        let positive = || points().map(|p| p.1).filter(|v| v.is_finite() && *v > 0.0);
+        let lo = positive().fold(f64::INFINITY, f64::min);
+        let hi = positive().fold(0.0f64, f64::max);
+        let (lo, hi) = if lo.is_finite() && hi > 0.0 {
+            (lo * 0.8, hi * 1.25)
+        } else {
+            (1e-3, 1.0)
+        };
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 22))
+            .margin(12)
+            .x_label_area_size(36)
+            .y_label_area_size(70)
+            .build_cartesian_2d(0.0..x_end, (lo..hi).log_scale())
+            .map_err(plot_err)?;
+        chart
+            .configure_mesh()
+            .x_desc("step")
+            .y_desc("loss (log scale)")
+            .draw()
+            .map_err(plot_err)?;
+        let colors = [BLACK, RED, BLUE, GREEN];
+        for (i, (label, data)) in series.iter().enumerate() {
+            let color = colors[i % colors.len()];
+            let data: Vec<(f64, f64)> = data
+                .iter()
+                .copied()
+                .filter(|p| p.1.is_finite() && p.1 > 0.0)
+                .collect();
+            chart
+                .draw_series(LineSeries::new(data, color.stroke_width(2)))
+                .map_err(plot_err)?
+                .label(*label)
+                .legend(move |(x, y)| {
+                    PathElement::new([(x, y), (x + 18, y)], color.stroke_width(2))
+                });
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .draw()
+            .map_err(plot_err)?;
+        root.present().map_err(plot_err)?;
+    }
+    rgb_png(&rgb, size)
+}
+
+/// PNG bytes of an RGB8 buffer.
+fn rgb_png(rgb: &[u8], size: (u32, u32)) -> Result<Vec<u8>, OutputError> {
     let mut png = Vec::new();
     image::ImageEncoder::write_image(
         image::codecs::png::PngEncoder::new(&mut png),
-        &rgb,
-        SIZE.0,
-        SIZE.1,
+        rgb,
+        size.0,
+        size.1,
         image::ExtendedColorType::Rgb8,
     )
     .map_err(plot_err)?;

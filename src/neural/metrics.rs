@@ -1,0 +1,117 @@
+//! Image and video quality measures, on display values in `[0, 1]`.
+
+/// Linear radiance to display values in `[0, 1]`: the reference renderer's sRGB preview
+/// mapping ([`crate::reference::tonemap_srgb8`]) / 255, so every image compared goes
+/// through the same curve.
+pub fn display(px: &[[f32; 3]]) -> Vec<[f32; 3]> {
+    px.iter()
+        .map(|&c| {
+            let s = crate::reference::tonemap_srgb8(c);
+            [
+                f32::from(s[0]) / 255.0,
+                f32::from(s[1]) / 255.0,
+                f32::from(s[2]) / 255.0,
+            ]
+        })
+        .collect()
+}
+
+/// Mean squared error over all channels.
+pub fn mse(a: &[[f32; 3]], b: &[[f32; 3]]) -> f64 {
+    let n = a.len().min(b.len()).max(1) * 3;
+    a.iter()
+        .zip(b)
+        .flat_map(|(p, q)| (0..3).map(move |c| f64::from(p[c] - q[c]).powi(2)))
+        .sum::<f64>()
+        / n as f64
+}
+
+/// Peak signal-to-noise ratio, dB, for values in `[0, 1]` (capped at 100 dB for equal
+/// images).
+pub fn psnr(a: &[[f32; 3]], b: &[[f32; 3]]) -> f64 {
+    let m = mse(a, b);
+    if m <= 1e-10 { 100.0 } else { -10.0 * m.log10() }
+}
+
+/// Structural similarity (Wang et al. 2004) with an 8×8 box window moved in steps of 4,
+/// `C1 = (0.01)²`, `C2 = (0.03)²`, averaged over windows and channels. Images smaller
+/// than the window are one window; buffers shorter than the frame score 0.
+pub fn ssim(a: &[[f32; 3]], b: &[[f32; 3]], width: usize, height: usize) -> f64 {
+    if a.len() < width * height || b.len() < width * height {
+        return 0.0;
+    }
+    let (c1, c2) = (1e-4f64, 9e-4f64);
+    let win = 8.min(width).min(height).max(1);
+    let step = (win / 2).max(1);
+    let mut total = 0.0;
+    let mut count = 0usize;
+    let mut y0 = 0;
+    while y0 + win <= height {
+        let mut x0 = 0;
+        while x0 + win <= width {
+            for c in 0..3 {
+                let (mut sa, mut sb, mut saa, mut sbb, mut sab) = (0.0, 0.0, 0.0, 0.0, 0.0);
+                for y in y0..y0 + win {
+                    for x in x0..x0 + win {
+                        let i = y * width + x;
+                        let (p, q) = (f64::from(a[i][c]), f64::from(b[i][c]));
+                        sa += p;
+                        sb += q;
+                        saa += p * p;
+                        sbb += q * q;
+                        sab += p * q;
+                    }
+                }
+                let n = (win * win) as f64;
+                let (ma, mb) = (sa / n, sb / n);
+                let va = saa / n - ma * ma;
+                let vb = sbb / n - mb * mb;
+                let cov = sab / n - ma * mb;
+                total += ((2.0 * ma * mb + c1) * (2.0 * cov + c2))
+                    / ((ma * ma + mb * mb + c1) * (va + vb + c2));
+                count += 1;
+            }
+            x0 += step;
+        }
+        y0 += step;
+    }
+    if count == 0 {
+        1.0
+    } else {
+        total / count as f64
+    }
+}
+
+/// Flow warping error (Lai et al., "Learning Blind Video Temporal Consistency", ECCV
+/// 2018): frame `t − 1` warped to `t` with the exact backward flow, mean squared
+/// difference over the pixels that are not disoccluded. `None` when every pixel is, or a
+/// buffer is shorter than the frame.
+pub fn warping_error(
+    prev: &[[f32; 3]],
+    cur: &[[f32; 3]],
+    flow_bwd: &[[f32; 2]],
+    disoccluded: &[bool],
+    width: usize,
+    height: usize,
+) -> Option<f64> {
+    let n = width * height;
+    if [prev.len(), cur.len(), flow_bwd.len(), disoccluded.len()]
+        .iter()
+        .any(|&l| l < n)
+    {
+        return None;
+    }
+    let warped = super::noise::warp_image(prev, flow_bwd, disoccluded, width, height);
+    let mut sum = 0.0;
+    let mut n = 0usize;
+    for i in 0..width * height {
+        if disoccluded[i] {
+            continue;
+        }
+        for c in 0..3 {
+            sum += f64::from(cur[i][c] - warped[i][c]).powi(2);
+        }
+        n += 3;
+    }
+    (n > 0).then(|| sum / n as f64)
+}

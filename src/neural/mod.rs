@@ -1,0 +1,437 @@
+//! Neural finishing (work in progress, issue 7): a small latent flow-matching model,
+//! conditioned on the raster's exact buffers, that learns what the path-traced reference
+//! adds to the raster preview, in linear light, before the style's grade.
+//!
+//! Layout, like candle's own models: one file per network with a config struct and
+//! `VarBuilder` key paths ([`autoencoder`], [`unet`]), weights in safetensors
+//! ([`save_weights`], [`load_weights`]); the seeded few-step sampler with warped-noise
+//! temporal consistency in [`sampler`] and [`noise`]; the training pairs in [`dataset`];
+//! training and evaluation in [`train`]. Nothing here is wired into `cinegraph render`
+//! yet and no weights ship: see the README's "Neural finishing (in progress)".
+
+pub mod autoencoder;
+pub mod dataset;
+pub mod metrics;
+pub mod noise;
+pub mod sampler;
+pub mod train;
+pub mod unet;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use candle_core::{DType, Device, Tensor, Var};
+use candle_nn::{VarBuilder, VarMap};
+
+use crate::rng::SeededRng;
+
+pub use autoencoder::{Autoencoder, AutoencoderConfig};
+pub use unet::{Denoiser, DenoiserConfig};
+
+/// Conditioning channels at image resolution: preview (3), disparity (1), normals (3),
+/// albedo (3), warped previous finished frame (3), its disocclusion mask (1).
+pub const COND_CHANNELS: usize = 14;
+
+/// Why a neural step failed.
+#[derive(Debug, thiserror::Error)]
+pub enum NeuralError {
+    /// A tensor operation failed.
+    #[error("neural network: {0}")]
+    Candle(#[from] candle_core::Error),
+    /// A weights file lacks a tensor the network needs.
+    #[error("{file}: missing tensor \"{name}\" (expected shape {expected:?})")]
+    MissingTensor {
+        /// The file.
+        file: String,
+        /// The tensor's key path.
+        name: String,
+        /// The shape the network needs.
+        expected: Vec<usize>,
+    },
+    /// A weights file holds a tensor of the wrong shape.
+    #[error("{file}: tensor \"{name}\" has shape {found:?}, expected {expected:?}")]
+    WrongShape {
+        /// The file.
+        file: String,
+        /// The tensor's key path.
+        name: String,
+        /// The shape the network needs.
+        expected: Vec<usize>,
+        /// The shape in the file.
+        found: Vec<usize>,
+    },
+    /// A weights file holds a tensor the network does not have.
+    #[error("{file}: unexpected tensor \"{name}\" (not part of this network)")]
+    UnexpectedTensor {
+        /// The file.
+        file: String,
+        /// The key path.
+        name: String,
+    },
+    /// Bad data or options.
+    #[error("{0}")]
+    Data(String),
+    /// Reading or writing files.
+    #[error(transparent)]
+    Output(#[from] crate::output::OutputError),
+}
+
+impl NeuralError {
+    /// Whether the input (options, files) is at fault rather than the program.
+    pub fn is_bad_input(&self) -> bool {
+        !matches!(self, Self::Candle(_))
+    }
+}
+
+/// Overwrites every variable of `map` with values drawn from `(seed, "neural-init/…")`,
+/// in key order, so that a network's initial weights depend on the seed alone (candle's
+/// own initializers use an unseeded generator). Rank-1 `*.weight` (norm scales) become 1,
+/// `*.bias` 0, everything else uniform in `±1/√fan_in` (fan-in: the product of all but
+/// the first dimension), like PyTorch's default for linear and convolution layers —
+/// except the autoencoder's last layer, `decoder.conv_out.weight`, which starts at 0, so
+/// an untrained model decodes every latent to a zero residual and finishes a frame as
+/// exactly its preview (training moves away from there only where the reference differs).
+///
+/// # Errors
+/// Tensor errors from candle.
+pub fn init_weights(map: &VarMap, seed: u64) -> Result<(), NeuralError> {
+    let vars = sorted_vars(map)?;
+    for (name, var) in vars {
+        let dims = var.dims().to_vec();
+        let n: usize = dims.iter().product();
+        let values: Vec<f32> = if name.ends_with(".bias") || name == "decoder.conv_out.weight" {
+            vec![0.0; n]
+        } else if dims.len() == 1 {
+            vec![1.0; n]
+        } else {
+            let fan_in: usize = dims
+                .get(1..)
+                .unwrap_or(&[])
+                .iter()
+                .product::<usize>()
+                .max(1);
+            let bound = 1.0 / (fan_in as f32).sqrt();
+            let mut rng = SeededRng::new(seed, &format!("neural-init/{name}"));
+            (0..n).map(|_| rng.symmetric(bound)).collect()
+        };
+        var.set(&Tensor::from_vec(values, dims, var.device())?)?;
+    }
+    Ok(())
+}
+
+fn sorted_vars(map: &VarMap) -> Result<BTreeMap<String, Var>, NeuralError> {
+    let data = map
+        .data()
+        .lock()
+        .map_err(|_| NeuralError::Data("weights: a lock was poisoned".into()))?;
+    Ok(data.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+}
+
+/// Serializes every variable of `map` to safetensors bytes (keys sorted).
+///
+/// # Errors
+/// Tensor errors from candle.
+pub fn weights_bytes(map: &VarMap) -> Result<Vec<u8>, NeuralError> {
+    let vars = sorted_vars(map)?;
+    let tensors: Vec<(String, Tensor)> = vars
+        .into_iter()
+        .map(|(k, v)| (k, v.as_tensor().clone()))
+        .collect();
+    safetensors::serialize(tensors.iter().map(|(k, t)| (k.as_str(), t)), None)
+        .map_err(|e| NeuralError::Data(format!("safetensors: {e}")))
+}
+
+/// Writes every variable of `map` to `path` (safetensors, atomically).
+///
+/// # Errors
+/// [`NeuralError::Output`] if the file cannot be written.
+pub fn save_weights(map: &VarMap, path: &Path) -> Result<(), NeuralError> {
+    crate::output::write_atomic(path, &weights_bytes(map)?)?;
+    Ok(())
+}
+
+/// Loads safetensors `bytes` into the variables of `map` (a network built on it), checking
+/// that every tensor the network needs is there with its exact shape and nothing else is.
+/// `file` names the source in errors.
+///
+/// # Errors
+/// [`NeuralError::MissingTensor`], [`NeuralError::WrongShape`] and
+/// [`NeuralError::UnexpectedTensor`] naming the tensor and its expected shape; a file that
+/// is not safetensors.
+pub fn load_weights_bytes(map: &VarMap, bytes: &[u8], file: &str) -> Result<(), NeuralError> {
+    let loaded = candle_core::safetensors::load_buffer(bytes, &Device::Cpu)
+        .map_err(|e| NeuralError::Data(format!("{file}: not a safetensors file ({e})")))?;
+    let vars = sorted_vars(map)?;
+    for (name, var) in &vars {
+        let expected = var.dims().to_vec();
+        let Some(t) = loaded.get(name) else {
+            return Err(NeuralError::MissingTensor {
+                file: file.into(),
+                name: name.clone(),
+                expected,
+            });
+        };
+        if t.dims() != expected.as_slice() {
+            return Err(NeuralError::WrongShape {
+                file: file.into(),
+                name: name.clone(),
+                expected,
+                found: t.dims().to_vec(),
+            });
+        }
+    }
+    let mut extra: Vec<&String> = loaded.keys().filter(|k| !vars.contains_key(*k)).collect();
+    extra.sort();
+    if let Some(name) = extra.first() {
+        return Err(NeuralError::UnexpectedTensor {
+            file: file.into(),
+            name: (*name).clone(),
+        });
+    }
+    for (name, var) in &vars {
+        if let Some(t) = loaded.get(name) {
+            var.set(&t.to_dtype(DType::F32)?)?;
+        }
+    }
+    Ok(())
+}
+
+/// [`load_weights_bytes`] from a file.
+///
+/// # Errors
+/// As [`load_weights_bytes`]; [`NeuralError::Data`] if the file cannot be read.
+pub fn load_weights(map: &VarMap, path: &Path) -> Result<(), NeuralError> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| NeuralError::Data(format!("cannot read {}: {e}", path.display())))?;
+    load_weights_bytes(map, &bytes, &path.display().to_string())
+}
+
+/// Both networks with their variables.
+pub struct Model {
+    /// The autoencoder's variables.
+    pub ae_vars: VarMap,
+    /// The denoiser's variables.
+    pub unet_vars: VarMap,
+    /// Residual image ↔ latent.
+    pub autoencoder: Autoencoder,
+    /// The latent denoiser.
+    pub denoiser: Denoiser,
+}
+
+impl std::fmt::Debug for Model {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Model")
+            .field("autoencoder", self.autoencoder.config())
+            .field("denoiser", self.denoiser.config())
+            .finish()
+    }
+}
+
+impl Model {
+    /// Builds both networks with weights initialized from `seed` ([`init_weights`]).
+    ///
+    /// # Errors
+    /// Configurations that do not fit together; tensor errors.
+    pub fn new(
+        ae: &AutoencoderConfig,
+        unet: &DenoiserConfig,
+        seed: u64,
+    ) -> Result<Self, NeuralError> {
+        if ae.latent_channels != unet.latent_channels || ae.levels != unet.cond_levels {
+            return Err(NeuralError::Data(format!(
+                "the denoiser's latent channels ({}) and levels ({}) must match the autoencoder's ({}, {})",
+                unet.latent_channels, unet.cond_levels, ae.latent_channels, ae.levels
+            )));
+        }
+        let dev = Device::Cpu;
+        let ae_vars = VarMap::new();
+        let unet_vars = VarMap::new();
+        let autoencoder =
+            Autoencoder::new(ae, VarBuilder::from_varmap(&ae_vars, DType::F32, &dev))?;
+        let denoiser = Denoiser::new(unet, VarBuilder::from_varmap(&unet_vars, DType::F32, &dev))?;
+        init_weights(&ae_vars, seed)?;
+        init_weights(&unet_vars, seed ^ 0x5eed_0001)?;
+        Ok(Self {
+            ae_vars,
+            unet_vars,
+            autoencoder,
+            denoiser,
+        })
+    }
+
+    /// Parameters of both networks.
+    pub fn parameter_count(&self) -> usize {
+        let count = |m: &VarMap| m.all_vars().iter().map(|v| v.elem_count()).sum::<usize>();
+        count(&self.ae_vars) + count(&self.unet_vars)
+    }
+}
+
+/// `log(1 + max(x, 0))`: linear radiance to the networks' compressed range.
+pub fn compress(x: f32) -> f32 {
+    x.max(0.0).ln_1p()
+}
+
+/// The inverse of [`compress`].
+pub fn expand(y: f32) -> f32 {
+    y.exp_m1().max(0.0)
+}
+
+/// sRGB8 to linear (the exact sRGB transfer function).
+pub fn srgb8_to_linear(v: u8) -> f32 {
+    let c = f32::from(v) / 255.0;
+    if c <= 0.04045 {
+        c / 12.92
+    } else {
+        ((c + 0.055) / 1.055).powf(2.4)
+    }
+}
+
+/// Everything the finisher needs about one frame, at image resolution, in plain vectors
+/// (built from [`crate::raster::FrameBuffers`] or read from a dataset file).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FrameInputs {
+    /// Width, pixels.
+    pub width: usize,
+    /// Height, pixels.
+    pub height: usize,
+    /// The raster preview, linear light.
+    pub preview: Vec<[f32; 3]>,
+    /// Disparity `1 / max(depth, 0.5 m)`, m⁻¹; 0 for the background.
+    pub disparity: Vec<f32>,
+    /// World-space normals (0 for the background).
+    pub normal: Vec<[f32; 3]>,
+    /// Albedo, linear.
+    pub albedo: Vec<[f32; 3]>,
+    /// Backward flow, pixels (non-finite across a cut).
+    pub flow_bwd: Vec<[f32; 2]>,
+    /// Pixels with no source in the previous frame.
+    pub disoccluded: Vec<bool>,
+}
+
+impl FrameInputs {
+    /// From the raster's buffers of frame `t` and the segmentation of frame `t − 1`
+    /// (`None` for a clip's first frame: everything is disoccluded).
+    pub fn from_buffers(fb: &crate::raster::FrameBuffers, prev_seg: Option<&[u32]>) -> Self {
+        let (w, h) = (fb.width as usize, fb.height as usize);
+        let disoccluded = match prev_seg {
+            Some(p) => noise::disocclusion(&fb.flow_bwd, &fb.segmentation, p, w, h),
+            None => vec![true; w * h],
+        };
+        Self {
+            width: w,
+            height: h,
+            preview: fb.linear.clone(),
+            disparity: fb
+                .depth
+                .iter()
+                .map(|&d| if d.is_finite() { 1.0 / d.max(0.5) } else { 0.0 })
+                .collect(),
+            normal: fb.normal.clone(),
+            albedo: fb
+                .albedo
+                .chunks_exact(4)
+                .map(|p| {
+                    [
+                        srgb8_to_linear(p[0]),
+                        srgb8_to_linear(p[1]),
+                        srgb8_to_linear(p[2]),
+                    ]
+                })
+                .collect(),
+            flow_bwd: fb.flow_bwd.clone(),
+            disoccluded,
+        }
+    }
+
+    /// The conditioning tensor `[1, COND_CHANNELS, H, W]`, with `prev_finished` (linear,
+    /// frame `t − 1`, `None` for no history) warped along the backward flow.
+    ///
+    /// # Errors
+    /// Sizes that disagree; tensor errors.
+    pub fn cond_tensor(&self, prev_finished: Option<&[[f32; 3]]>) -> Result<Tensor, NeuralError> {
+        let n = self.width * self.height;
+        let sizes = [
+            self.preview.len(),
+            self.disparity.len(),
+            self.normal.len(),
+            self.albedo.len(),
+            self.flow_bwd.len(),
+            self.disoccluded.len(),
+        ];
+        if sizes.iter().any(|&s| s != n) || prev_finished.is_some_and(|p| p.len() != n) {
+            return Err(NeuralError::Data(format!(
+                "frame inputs: buffers of {sizes:?} pixels for a {}x{} frame",
+                self.width, self.height
+            )));
+        }
+        let (warped, mask) = match prev_finished {
+            Some(p) => (
+                noise::warp_image(
+                    p,
+                    &self.flow_bwd,
+                    &self.disoccluded,
+                    self.width,
+                    self.height,
+                ),
+                self.disoccluded.clone(),
+            ),
+            None => (vec![[0.0; 3]; n], vec![true; n]),
+        };
+        let mut data = Vec::with_capacity(COND_CHANNELS * n);
+        for c in 0..3 {
+            data.extend(self.preview.iter().map(|p| compress(p[c])));
+        }
+        data.extend(self.disparity.iter().copied());
+        for c in 0..3 {
+            data.extend(self.normal.iter().map(|p| p[c]));
+        }
+        for c in 0..3 {
+            data.extend(self.albedo.iter().map(|p| p[c]));
+        }
+        for c in 0..3 {
+            data.extend(warped.iter().map(|p| compress(p[c])));
+        }
+        data.extend(mask.iter().map(|&m| if m { 1.0 } else { 0.0 }));
+        Ok(Tensor::from_vec(
+            data,
+            (1, COND_CHANNELS, self.height, self.width),
+            &Device::Cpu,
+        )?)
+    }
+}
+
+/// An `[n, 3]` list of pixels as a `[1, 3, H, W]` tensor through `f`.
+///
+/// # Errors
+/// Sizes that disagree.
+pub fn image_tensor(
+    px: &[[f32; 3]],
+    width: usize,
+    height: usize,
+    f: impl Fn(f32) -> f32,
+) -> Result<Tensor, NeuralError> {
+    let mut data = Vec::with_capacity(3 * px.len());
+    for c in 0..3 {
+        data.extend(px.iter().map(|p| f(p[c])));
+    }
+    Ok(Tensor::from_vec(data, (1, 3, height, width), &Device::Cpu)?)
+}
+
+/// A `[1, 3, H, W]` tensor back to pixels through `f`.
+///
+/// # Errors
+/// A tensor of another shape.
+pub fn tensor_image(t: &Tensor, f: impl Fn(f32) -> f32) -> Result<Vec<[f32; 3]>, NeuralError> {
+    let (_, c, h, w) = t.dims4()?;
+    if c != 3 {
+        return Err(NeuralError::Data(format!("expected 3 channels, got {c}")));
+    }
+    let v: Vec<f32> = t.flatten_all()?.to_vec1()?;
+    let n = h * w;
+    Ok((0..n)
+        .map(|i| [f(v[i]), f(v[n + i]), f(v[2 * n + i])])
+        .collect())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,168 @@
+//! The deterministic few-step sampler: flow-matching Euler steps from `t = 1` (noise) to
+//! `t = 0` (data) on a uniform grid, `z ← z + (t_{i+1} − t_i) · v(z, t_i)`, with no noise
+//! added along the way, so a frame depends only on its initial noise, conditioning and
+//! style. The initial noise of each frame is seeded, and from the second frame on it is
+//! the previous frame's noise warped along the exact flow ([`super::noise`]).
+
+use candle_core::{Device, Tensor};
+
+use super::noise::{NoiseField, downsample_flow};
+use super::{FrameInputs, Model, NeuralError, compress, expand, image_tensor, tensor_image};
+
+/// Fewest and most sampler steps.
+pub const STEPS: std::ops::RangeInclusive<usize> = 1..=8;
+
+/// Integrates the velocity field of `model`'s denoiser from the noise `z1` (`t = 1`) to
+/// `t = 0` in `steps` Euler steps, for one style and encoded conditioning.
+///
+/// # Errors
+/// `steps` outside [`STEPS`]; tensor errors.
+pub fn sample(
+    model: &Model,
+    z1: &Tensor,
+    cond_latent: &Tensor,
+    style: u32,
+    steps: usize,
+) -> Result<Tensor, NeuralError> {
+    check_steps(steps)?;
+    check_style(model, style)?;
+    let b = z1.dims4()?.0;
+    let styles = Tensor::from_vec(vec![style; b], b, &Device::Cpu)?;
+    let mut z = z1.clone();
+    for i in 0..steps {
+        let t = 1.0 - i as f32 / steps as f32;
+        let t_next = 1.0 - (i + 1) as f32 / steps as f32;
+        let tt = Tensor::from_vec(vec![t; b], b, &Device::Cpu)?;
+        let v = model.denoiser.forward(&z, &tt, &styles, cond_latent)?;
+        z = (z + (v * f64::from(t_next - t))?)?;
+    }
+    Ok(z)
+}
+
+/// A step count in [`STEPS`], or an error.
+///
+/// # Errors
+/// [`NeuralError::Data`] naming the range.
+pub fn check_steps(steps: usize) -> Result<(), NeuralError> {
+    if !STEPS.contains(&steps) {
+        return Err(NeuralError::Data(format!(
+            "sampler steps must be in {}..={}, got {steps}",
+            STEPS.start(),
+            STEPS.end()
+        )));
+    }
+    Ok(())
+}
+
+/// A style index the model knows, or an error.
+///
+/// # Errors
+/// [`NeuralError::Data`] naming the range.
+pub fn check_style(model: &Model, style: u32) -> Result<(), NeuralError> {
+    let n = model.denoiser.config().n_styles;
+    if style as usize >= n {
+        return Err(NeuralError::Data(format!(
+            "style index {style} is outside the model's {n} styles"
+        )));
+    }
+    Ok(())
+}
+
+/// Finishes the frames of one clip in order, carrying the noise and the finished frame
+/// from each frame to the next.
+#[derive(Debug)]
+pub struct Finisher<'a> {
+    model: &'a Model,
+    steps: usize,
+    seed: u64,
+    style: u32,
+    prev: Option<(NoiseField, Vec<[f32; 3]>)>,
+    frame: usize,
+}
+
+impl<'a> Finisher<'a> {
+    /// A finisher for one clip.
+    ///
+    /// # Errors
+    /// `steps` outside [`STEPS`], a style index the model lacks.
+    pub fn new(model: &'a Model, steps: usize, seed: u64, style: u32) -> Result<Self, NeuralError> {
+        check_steps(steps)?;
+        check_style(model, style)?;
+        Ok(Self {
+            model,
+            steps,
+            seed,
+            style,
+            prev: None,
+            frame: 0,
+        })
+    }
+
+    /// Forgets the history (a cut: the next frame starts fresh).
+    pub fn cut(&mut self) {
+        self.prev = None;
+    }
+
+    /// The initial noise of the next frame: fresh for the first frame, else the previous
+    /// frame's noise warped along the backward flow.
+    ///
+    /// # Errors
+    /// Sizes that disagree.
+    pub fn initial_noise(&self, inputs: &FrameInputs) -> Result<NoiseField, NeuralError> {
+        let ae = self.model.autoencoder.config();
+        let f = ae.factor();
+        let (lw, lh) = (inputs.width / f, inputs.height / f);
+        let label = format!("finish-noise/{}", self.frame);
+        match &self.prev {
+            Some((noise, _)) if noise.width == lw && noise.height == lh => {
+                let (flow, mask) = downsample_flow(
+                    &inputs.flow_bwd,
+                    &inputs.disoccluded,
+                    inputs.width,
+                    inputs.height,
+                    f,
+                );
+                noise
+                    .warp(&flow, &mask, self.seed, &label)
+                    .map_err(NeuralError::Data)
+            }
+            _ => Ok(NoiseField::fresh(
+                self.seed,
+                &label,
+                ae.latent_channels,
+                lw,
+                lh,
+            )),
+        }
+    }
+
+    /// Finishes the next frame: linear light, the preview's size.
+    ///
+    /// # Errors
+    /// Sides not divisible by the model's factor; tensor errors.
+    pub fn finish(&mut self, inputs: &FrameInputs) -> Result<Vec<[f32; 3]>, NeuralError> {
+        let f = self.model.autoencoder.config().factor() * 2;
+        if !inputs.width.is_multiple_of(f) || !inputs.height.is_multiple_of(f) || inputs.width == 0
+        {
+            return Err(NeuralError::Data(format!(
+                "the finisher needs sides divisible by {f}, got {}x{}",
+                inputs.width, inputs.height
+            )));
+        }
+        let noise = self.initial_noise(inputs)?;
+        let z1 = Tensor::from_vec(
+            noise.data.clone(),
+            (1, noise.channels, noise.height, noise.width),
+            &Device::Cpu,
+        )?;
+        let cond = inputs.cond_tensor(self.prev.as_ref().map(|(_, p)| p.as_slice()))?;
+        let cond_latent = self.model.denoiser.encode_cond(&cond)?;
+        let z0 = sample(self.model, &z1, &cond_latent, self.style, self.steps)?;
+        let residual = self.model.autoencoder.decode(&z0)?;
+        let base = image_tensor(&inputs.preview, inputs.width, inputs.height, compress)?;
+        let finished = tensor_image(&(base + residual)?, expand)?;
+        self.prev = Some((noise, finished.clone()));
+        self.frame += 1;
+        Ok(finished)
+    }
+}

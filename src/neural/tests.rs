@@ -1,0 +1,477 @@
+use candle_core::{DType, Device, Tensor};
+use candle_nn::{AdamW, Optimizer, ParamsAdamW};
+
+use super::dataset::{self, DatasetOptions, SceneFrames};
+use super::noise::{NoiseField, disocclusion, gaussian};
+use super::sampler::Finisher;
+use super::train::{ModelConfig, losses, make_batch};
+use super::*;
+
+fn tiny() -> (AutoencoderConfig, DenoiserConfig) {
+    (
+        AutoencoderConfig {
+            image_channels: 3,
+            latent_channels: 4,
+            hidden: 8,
+            levels: 2,
+        },
+        DenoiserConfig {
+            latent_channels: 4,
+            cond_channels: COND_CHANNELS,
+            cond_levels: 2,
+            hidden: 8,
+            emb_dim: 8,
+            n_styles: 3,
+            groups: 4,
+        },
+    )
+}
+
+fn tiny_model(seed: u64) -> Model {
+    let (a, d) = tiny();
+    Model::new(&a, &d, seed).unwrap()
+}
+
+/// A synthetic 16×16 frame whose content moves one pixel right per frame.
+fn frame(k: usize) -> FrameInputs {
+    let (w, h) = (16usize, 16usize);
+    let px = |f: &dyn Fn(usize, usize) -> [f32; 3]| -> Vec<[f32; 3]> {
+        (0..w * h).map(|i| f(i % w, i / w)).collect()
+    };
+    FrameInputs {
+        width: w,
+        height: h,
+        preview: px(&|x, y| {
+            let x = (x + 16 - k % 16) % 16;
+            [x as f32 / 16.0, y as f32 / 16.0, 0.3]
+        }),
+        disparity: (0..w * h).map(|i| 0.1 + (i % w) as f32 * 0.01).collect(),
+        normal: px(&|_, _| [0.0, 1.0, 0.0]),
+        albedo: px(&|x, _| [0.5, 0.2, x as f32 / 32.0]),
+        flow_bwd: vec![[-1.0, 0.0]; w * h],
+        disoccluded: (0..w * h).map(|i| k == 0 || i % w == 0).collect(),
+    }
+}
+
+fn scene_frames() -> SceneFrames {
+    let inputs: Vec<FrameInputs> = (0..3).map(frame).collect();
+    // The "reference": brighter, warmer, with a soft shadow band.
+    let reference = inputs
+        .iter()
+        .map(|f| {
+            f.preview
+                .iter()
+                .enumerate()
+                .map(|(i, p)| {
+                    let shade = if (i / 16) > 10 { 0.5 } else { 1.0 };
+                    [
+                        p[0] * 1.6 * shade + 0.1,
+                        p[1] * 1.2 * shade,
+                        p[2] * 0.8 * shade,
+                    ]
+                })
+                .collect()
+        })
+        .collect();
+    SceneFrames {
+        inputs,
+        reference,
+        style: 1,
+    }
+}
+
+#[test]
+fn networks_have_the_documented_shapes() {
+    let m = tiny_model(1);
+    let x = Tensor::zeros((2, 3, 16, 16), DType::F32, &Device::Cpu).unwrap();
+    let z = m.autoencoder.encode(&x).unwrap();
+    assert_eq!(z.dims(), &[2, 4, 4, 4]);
+    assert_eq!(m.autoencoder.decode(&z).unwrap().dims(), &[2, 3, 16, 16]);
+    let cond = Tensor::zeros((2, COND_CHANNELS, 16, 16), DType::F32, &Device::Cpu).unwrap();
+    let c = m.denoiser.encode_cond(&cond).unwrap();
+    assert_eq!(c.dims(), &[2, 8, 4, 4]);
+    let t = Tensor::new(&[0.5f32, 1.0], &Device::Cpu).unwrap();
+    let s = Tensor::new(&[0u32, 2], &Device::Cpu).unwrap();
+    assert_eq!(
+        m.denoiser.forward(&z, &t, &s, &c).unwrap().dims(),
+        &[2, 4, 4, 4]
+    );
+    // Sides the latent grid cannot divide are refused with a message, not a panic.
+    let odd = Tensor::zeros((1, 3, 10, 16), DType::F32, &Device::Cpu).unwrap();
+    assert!(
+        m.autoencoder
+            .encode(&odd)
+            .unwrap_err()
+            .to_string()
+            .contains("divisible")
+    );
+}
+
+#[test]
+fn key_paths_round_trip_through_safetensors() {
+    let a = tiny_model(1);
+    let bytes = weights_bytes(&a.unet_vars).unwrap();
+    let names: Vec<String> = candle_core::safetensors::load_buffer(&bytes, &Device::Cpu)
+        .unwrap()
+        .into_iter()
+        .map(|(k, t)| format!("{k}{:?}", t.dims()))
+        .collect();
+    for expected in [
+        "cond.conv_in.weight[8, 14, 3, 3]",
+        "cond.down.1.weight[8, 8, 3, 3]",
+        "time.0.weight[8, 8]",
+        "style.weight[3, 8]",
+        "conv_in.weight[8, 12, 3, 3]",
+        "mid.norm1.weight[16]",
+        "dec.skip.weight[8, 16, 1, 1]",
+        "conv_out.weight[4, 8, 3, 3]",
+    ] {
+        assert!(
+            names.iter().any(|n| n == expected),
+            "{expected} not in {names:?}"
+        );
+    }
+    let ae_names: Vec<String> =
+        candle_core::safetensors::load_buffer(&weights_bytes(&a.ae_vars).unwrap(), &Device::Cpu)
+            .unwrap()
+            .into_keys()
+            .collect();
+    assert!(ae_names.iter().any(|n| n == "encoder.down.1.weight"));
+    assert!(ae_names.iter().any(|n| n == "decoder.up.0.bias"));
+
+    // Another seed gives other weights; loading the file makes the networks equal.
+    let b = tiny_model(2);
+    let x = Tensor::from_vec(gaussian(3, "x", 3 * 16 * 16), (1, 3, 16, 16), &Device::Cpu).unwrap();
+    let out = |m: &Model| -> Vec<f32> {
+        m.autoencoder
+            .encode(&x)
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .to_vec1()
+            .unwrap()
+    };
+    assert_ne!(out(&a), out(&b));
+    load_weights_bytes(
+        &b.ae_vars,
+        &weights_bytes(&a.ae_vars).unwrap(),
+        "a.safetensors",
+    )
+    .unwrap();
+    load_weights_bytes(&b.unet_vars, &bytes, "a.safetensors").unwrap();
+    assert_eq!(out(&a), out(&b));
+    // Bytes are a function of the weights: serializing twice gives the same file.
+    assert_eq!(bytes, weights_bytes(&b.unet_vars).unwrap());
+}
+
+#[test]
+fn missing_or_misshapen_tensors_are_named_with_their_expected_shape() {
+    let a = tiny_model(1);
+    let all =
+        candle_core::safetensors::load_buffer(&weights_bytes(&a.unet_vars).unwrap(), &Device::Cpu)
+            .unwrap();
+    let without: Vec<(String, Tensor)> = all
+        .iter()
+        .filter(|(k, _)| k.as_str() != "mid.conv1.weight")
+        .map(|(k, t)| (k.clone(), t.clone()))
+        .collect();
+    let bytes = safetensors::serialize(without.iter().map(|(k, t)| (k.as_str(), t)), None).unwrap();
+    let err = load_weights_bytes(&a.unet_vars, &bytes, "d.safetensors").unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.contains("d.safetensors")
+            && msg.contains("\"mid.conv1.weight\"")
+            && msg.contains("[16, 16, 3, 3]"),
+        "{msg}"
+    );
+
+    let mut wrong: Vec<(String, Tensor)> =
+        all.iter().map(|(k, t)| (k.clone(), t.clone())).collect();
+    for (k, t) in &mut wrong {
+        if k == "style.weight" {
+            *t = Tensor::zeros((5, 8), DType::F32, &Device::Cpu).unwrap();
+        }
+    }
+    let bytes = safetensors::serialize(wrong.iter().map(|(k, t)| (k.as_str(), t)), None).unwrap();
+    let msg = load_weights_bytes(&a.unet_vars, &bytes, "d.safetensors")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        msg.contains("\"style.weight\"")
+            && msg.contains("[5, 8]")
+            && msg.contains("expected [3, 8]"),
+        "{msg}"
+    );
+
+    let msg = load_weights_bytes(&a.unet_vars, b"not a file", "x.safetensors")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        msg.contains("x.safetensors") && msg.contains("not a safetensors"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn the_sampler_is_deterministic_for_a_seed() {
+    let m = tiny_model(4);
+    // A decoder whose last layer is not zero, so the noise shows in the output.
+    let w = m.ae_vars.data().lock().unwrap()["decoder.conv_out.weight"].clone();
+    let values = gaussian(1, "w", w.elem_count())
+        .iter()
+        .map(|v| v * 0.1)
+        .collect::<Vec<_>>();
+    w.set(&Tensor::from_vec(values, w.dims(), &Device::Cpu).unwrap())
+        .unwrap();
+    let run = |seed: u64| -> Vec<Vec<[f32; 3]>> {
+        let mut f = Finisher::new(&m, 3, seed, 2).unwrap();
+        (0..3).map(|k| f.finish(&frame(k)).unwrap()).collect()
+    };
+    let a = run(9);
+    assert_eq!(a, run(9));
+    assert_ne!(a, run(10));
+    assert_eq!(a[0].len(), 256);
+    assert!(
+        a.iter()
+            .flatten()
+            .flatten()
+            .all(|v| v.is_finite() && *v >= 0.0)
+    );
+    // Out-of-range options are errors.
+    assert!(Finisher::new(&m, 0, 1, 0).is_err());
+    assert!(Finisher::new(&m, 9, 1, 0).is_err());
+    assert!(
+        Finisher::new(&m, 2, 1, 3)
+            .unwrap_err()
+            .to_string()
+            .contains("style index 3")
+    );
+}
+
+#[test]
+fn an_untrained_model_finishes_a_frame_as_its_preview() {
+    // The decoder's last layer starts at zero: the residual is 0 whatever the latent.
+    let m = tiny_model(4);
+    let mut f = Finisher::new(&m, 2, 1, 0).unwrap();
+    let inp = frame(0);
+    let out = f.finish(&inp).unwrap();
+    for (a, b) in out.iter().zip(&inp.preview) {
+        for c in 0..3 {
+            assert!((a[c] - b[c]).abs() < 1e-5, "{a:?} vs {b:?}");
+        }
+    }
+}
+
+#[test]
+fn warped_noise_is_a_pure_shift_for_a_constant_flow() {
+    let (w, h) = (12, 10);
+    let prev = NoiseField::fresh(1, "prev", 2, w, h);
+    let flow = vec![[2.0f32, -1.0]; w * h];
+    let mask = vec![false; w * h];
+    let next = prev.warp(&flow, &mask, 1, "next").unwrap();
+    for c in 0..2 {
+        for y in 0..h {
+            for x in 0..w {
+                let v = next.data[c * w * h + y * w + x];
+                let (sx, sy) = (x as i64 + 2, y as i64 - 1);
+                if sx < w as i64 && sy >= 0 {
+                    assert_eq!(v, prev.data[c * w * h + sy as usize * w + sx as usize]);
+                } else {
+                    // Entering the frame: fresh noise, not a copy of anything nearby.
+                    assert!(!prev.data.contains(&v));
+                }
+            }
+        }
+    }
+    // A disoccluded cell gets fresh noise even when its flow has a source.
+    let mut mask = vec![false; w * h];
+    mask[5 * w + 3] = true;
+    let next = prev.warp(&vec![[0.0; 2]; w * h], &mask, 1, "n").unwrap();
+    assert_ne!(next.data[5 * w + 3], prev.data[5 * w + 3]);
+    assert_eq!(next.data[5 * w + 4], prev.data[5 * w + 4]);
+    // Mismatched sizes are an error.
+    assert!(prev.warp(&flow[1..], &vec![false; w * h], 1, "n").is_err());
+}
+
+#[test]
+fn warped_noise_stays_unit_gaussian_where_samples_split() {
+    // A zoom in by 2 about the center: each source sample feeds about four targets.
+    let (w, h) = (96, 96);
+    let prev = NoiseField::fresh(2, "prev", 2, w, h);
+    let flow: Vec<[f32; 2]> = (0..w * h)
+        .map(|i| {
+            let (x, y) = ((i % w) as f32 - 48.0, (i / w) as f32 - 48.0);
+            [-0.5 * x, -0.5 * y]
+        })
+        .collect();
+    let next = prev.warp(&flow, &vec![false; w * h], 2, "next").unwrap();
+    let n = next.data.len() as f64;
+    let mean = next.data.iter().map(|&v| f64::from(v)).sum::<f64>() / n;
+    let var = next
+        .data
+        .iter()
+        .map(|&v| (f64::from(v) - mean).powi(2))
+        .sum::<f64>()
+        / n;
+    assert!(mean.abs() < 0.03, "mean {mean}");
+    assert!((var - 1.0).abs() < 0.05, "variance {var}");
+    // Neighbours that share a source are uncorrelated after re-Gaussianization, where a
+    // plain nearest-neighbour copy would make them equal.
+    let plane = &next.data[..w * h];
+    let corr = (0..h)
+        .flat_map(|y| (0..w - 1).map(move |x| (y, x)))
+        .map(|(y, x)| f64::from(plane[y * w + x]) * f64::from(plane[y * w + x + 1]))
+        .sum::<f64>()
+        / (h * (w - 1)) as f64;
+    assert!(corr.abs() < 0.05, "neighbour correlation {corr}");
+    // Yet the warped field follows the old one: each value keeps 1/sqrt(k) of its source
+    // sample (k = 4 here), a correlation of about 0.5 where a copy would give 1.
+    let copy_corr = (0..w * h)
+        .map(|i| {
+            let (x, y) = ((i % w) as f32, (i / w) as f32);
+            let src = (y + flow[i][1]).round() as usize * w + (x + flow[i][0]).round() as usize;
+            f64::from(plane[i]) * f64::from(prev.data[src])
+        })
+        .sum::<f64>()
+        / (w * h) as f64;
+    assert!(
+        (0.4..0.65).contains(&copy_corr),
+        "warped noise lost its source: {copy_corr}"
+    );
+}
+
+#[test]
+fn gaussian_samples_are_standard_normal() {
+    let g = gaussian(5, "g", 20_000);
+    let mean = g.iter().map(|&v| f64::from(v)).sum::<f64>() / g.len() as f64;
+    let var = g
+        .iter()
+        .map(|&v| (f64::from(v) - mean).powi(2))
+        .sum::<f64>()
+        / g.len() as f64;
+    assert!(
+        mean.abs() < 0.03 && (var - 1.0).abs() < 0.04,
+        "{mean} {var}"
+    );
+    assert_eq!(g, gaussian(5, "g", 20_000));
+}
+
+#[test]
+fn a_few_training_steps_lower_the_loss() {
+    let m = tiny_model(7);
+    let (a, d) = tiny();
+    let cfg = ModelConfig {
+        autoencoder: a,
+        denoiser: d,
+        seed: 7,
+        lr: 1e-2,
+        batch: 3,
+    };
+    let scenes = vec![scene_frames()];
+    let batch = make_batch(&scenes, &cfg, 7, 0).unwrap();
+    // Batches are a function of (seed, step).
+    let again = make_batch(&scenes, &cfg, 7, 0).unwrap();
+    assert_eq!(
+        batch.noise.flatten_all().unwrap().to_vec1::<f32>().unwrap(),
+        again.noise.flatten_all().unwrap().to_vec1::<f32>().unwrap()
+    );
+    let total = |m: &Model| -> f32 {
+        let (x, y) = losses(m, &batch).unwrap();
+        (x + y).unwrap().to_scalar::<f32>().unwrap()
+    };
+    let before = total(&m);
+    let mut vars = m.ae_vars.all_vars();
+    vars.extend(m.unet_vars.all_vars());
+    let mut opt = AdamW::new(
+        vars,
+        ParamsAdamW {
+            lr: 1e-2,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    for _ in 0..25 {
+        let (x, y) = losses(&m, &batch).unwrap();
+        opt.backward_step(&(x + y).unwrap()).unwrap();
+    }
+    let after = total(&m);
+    assert!(after < 0.7 * before, "loss {before} -> {after}");
+}
+
+#[test]
+fn metrics_behave() {
+    let f = frame(1);
+    let img = metrics::display(&f.preview);
+    assert_eq!(metrics::psnr(&img, &img), 100.0);
+    assert!((metrics::ssim(&img, &img, 16, 16) - 1.0).abs() < 1e-9);
+    let darker: Vec<[f32; 3]> = img.iter().map(|p| p.map(|v| v * 0.5)).collect();
+    assert!(metrics::psnr(&img, &darker) < 20.0);
+    assert!(metrics::ssim(&img, &darker, 16, 16) < 0.99);
+    // Frame 1 is frame 0 moved one pixel right, as its flow says: no warping error;
+    // the unmoved frame 0 has one.
+    let f0 = frame(0);
+    let we = |a: &[[f32; 3]]| {
+        metrics::warping_error(a, &f.preview, &f.flow_bwd, &f.disoccluded, 16, 16).unwrap()
+    };
+    assert!(we(&f0.preview) < 1e-12);
+    assert!(we(&f.preview) > 1e-3);
+}
+
+#[test]
+fn disocclusion_marks_pixels_without_a_source() {
+    let (w, h) = (4, 1);
+    let seg = [1, 1, 2, 2];
+    let prev = [1, 2, 2, 0];
+    let flow = [[0.0, 0.0], [1.0, 0.0], [f32::NAN, 0.0], [5.0, 0.0]];
+    // Pixel 0: same object; 1: lands on object 2; 2: unknown flow; 3: leaves the frame.
+    assert_eq!(
+        disocclusion(&flow, &seg, &prev, w, h),
+        vec![false, true, true, true]
+    );
+}
+
+#[test]
+fn dataset_scenes_are_deterministic_and_varied() {
+    let opts = DatasetOptions {
+        scenes: 1,
+        seed: 3,
+        frames: 2,
+        size: 16,
+        spp: 2,
+        threads: 1,
+    };
+    let (a, seed_a, _) = dataset::scene_text(&opts, 0).unwrap();
+    assert_eq!(a, dataset::scene_text(&opts, 0).unwrap().0);
+    let (b, seed_b, _) = dataset::scene_text(&opts, 1).unwrap();
+    assert_ne!(a, b);
+    assert_ne!(seed_a, seed_b);
+    assert!(dataset::held_out(4) && !dataset::held_out(3));
+    // Every generated scene is valid.
+    for i in 0..12 {
+        let (text, _, _) = dataset::scene_text(&opts, i).unwrap();
+        crate::scene::parse_str(&text, "t", ".".as_ref()).unwrap();
+    }
+
+    let d1 = tempfile::tempdir().unwrap();
+    let d2 = tempfile::tempdir().unwrap();
+    let silent = crate::progress::Silent;
+    dataset::write_dataset(d1.path(), &opts, &silent).unwrap();
+    dataset::write_dataset(d2.path(), &opts, &silent).unwrap();
+    let f1 = std::fs::read(d1.path().join("scene-0000.safetensors")).unwrap();
+    let f2 = std::fs::read(d2.path().join("scene-0000.safetensors")).unwrap();
+    assert_eq!(f1, f2);
+    let s = dataset::read_scene(&d1.path().join("scene-0000.safetensors")).unwrap();
+    assert_eq!(s.inputs.len(), 2);
+    assert_eq!(s.reference[0].len(), 256);
+    assert!(
+        s.inputs[0].disoccluded.iter().all(|&m| m),
+        "frame 0 has no history"
+    );
+    assert!(s.reference.iter().flatten().flatten().any(|&v| v > 0.0));
+    // Resumable: a second run renders nothing.
+    let r = dataset::write_dataset(d1.path(), &opts, &silent).unwrap();
+    assert_eq!((r.rendered, r.skipped), (0, 1));
+    // Bad options are errors.
+    let bad = DatasetOptions { size: 20, ..opts };
+    assert!(dataset::write_dataset(d1.path(), &bad, &silent).is_err());
+}
