@@ -350,8 +350,49 @@ impl Shake {
     }
 }
 
+/// The shapes that could hide a subject: every shaped entity except the subject itself,
+/// the ground plane and the subject's own compound body, with its collider built once.
+struct Blockers {
+    shapes: Vec<(usize, rapier3d::parry::shape::SharedShape)>,
+}
+
+impl Blockers {
+    fn new(scene: &Scene, subject: usize) -> Self {
+        let shapes = scene
+            .entities
+            .iter()
+            .enumerate()
+            .filter_map(|(e, ent)| {
+                let shape = ent.shape.as_ref()?;
+                if e == subject || matches!(shape, Shape::Ground) || is_related(scene, e, subject) {
+                    return None;
+                }
+                Some((e, crate::physics::shared_shape(shape, &ent.name).ok()?))
+            })
+            .collect();
+        Self { shapes }
+    }
+
+    /// The first entity hit on the segment from `from` toward `to` at frame `k`, if any.
+    fn first(&self, traj: &Trajectory, k: usize, from: Vec3, to: Vec3) -> Option<usize> {
+        use rapier3d::parry::query::Ray;
+        let d = to - from;
+        let len = d.length();
+        if len < 1e-6 {
+            return None;
+        }
+        let ray = Ray::new(from, d / len);
+        self.shapes.iter().find_map(|(e, collider)| {
+            let pose = crate::physics::to_rapier(traj.frames[k].poses[*e]);
+            let hit = collider.cast_ray(&pose, &ray, len * 0.98, true)?;
+            (hit < len * 0.98).then_some(*e)
+        })
+    }
+}
+
 /// Casts a ray from `from` toward `to` against every shaped entity except `skip` (and
 /// the ground plane); the first entity hit before `to`, if any.
+#[cfg(test)]
 fn first_blocker(
     scene: &Scene,
     traj: &Trajectory,
@@ -360,23 +401,7 @@ fn first_blocker(
     to: Vec3,
     skip: usize,
 ) -> Option<usize> {
-    use rapier3d::parry::query::Ray;
-    let d = to - from;
-    let len = d.length();
-    if len < 1e-6 {
-        return None;
-    }
-    let ray = Ray::new(from, d / len);
-    scene.entities.iter().enumerate().find_map(|(e, ent)| {
-        let shape = ent.shape.as_ref()?;
-        if e == skip || matches!(shape, Shape::Ground) || is_related(scene, e, skip) {
-            return None;
-        }
-        let collider = crate::physics::shared_shape(shape, &ent.name).ok()?;
-        let pose = crate::physics::to_rapier(traj.frames[k].poses[e]);
-        let hit = collider.cast_ray(&pose, &ray, len * 0.98, true)?;
-        (hit < len * 0.98).then_some(e)
-    })
+    Blockers::new(scene, skip).first(traj, k, from, to)
 }
 
 /// Whether `a` and `b` belong to one body (a compound), so one cannot hide the other.
@@ -425,11 +450,12 @@ fn plan_shot(
             );
         let mut found = None;
         let mut blocker = None;
+        let blockers = Blockers::new(scene, subject);
         for (deg, up) in candidates {
             let eye = p
                 + Quat::from_axis_angle(Vec3::Y, deg.to_radians()) * offset
                 + Vec3::Y * up * offset.length().max(1.0) * 0.25;
-            match first_blocker(scene, traj, k0, eye, p, subject) {
+            match blockers.first(traj, k0, eye, p) {
                 None => {
                     found = Some(eye);
                     break;
