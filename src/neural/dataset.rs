@@ -8,8 +8,8 @@
 //!
 //! Files: `dataset.json` (the manifest) and `scene-NNNN.safetensors` per scene, holding
 //! `[frames, H, W, C]` f32 tensors `preview` (C = 3), `disparity` (1), `normal` (3),
-//! `albedo` (3, linear), `flow_bwd` (2), `disoccluded` (1, 0 or 1), `reference` (3) and
-//! a `[1]` u32 `style`.
+//! `albedo` (3, linear), `flow_bwd` (2), `disoccluded` (1, 0 or 1), `reference` (3), a
+//! u32 `segmentation` (1) and a `[1]` u32 `style`.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -60,7 +60,7 @@ pub fn held_out(i: usize) -> bool {
 /// `dataset.json`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Manifest {
-    /// `"cinegraph/dataset/1"`.
+    /// `"cinegraph/dataset/2"`.
     pub format: String,
     /// The dataset's seed.
     pub seed: u64,
@@ -348,6 +348,17 @@ pub fn scene_bytes(s: &SceneFrames) -> Result<Vec<u8>, NeuralError> {
                 h,
             )?,
         ),
+        (
+            "segmentation",
+            Tensor::from_vec(
+                s.inputs
+                    .iter()
+                    .flat_map(|i| i.segmentation.iter().copied())
+                    .collect::<Vec<u32>>(),
+                (f, h, w, 1),
+                &Device::Cpu,
+            )?,
+        ),
         ("style", Tensor::from_vec(vec![s.style], 1, &Device::Cpu)?),
     ];
     safetensors::serialize(tensors.iter().map(|(k, t)| (*k, t)), None)
@@ -397,6 +408,21 @@ pub fn read_scene(path: &Path) -> Result<SceneFrames, NeuralError> {
         }
         channels.insert(name, v);
     }
+    let segmentation: Vec<u32> = map
+        .get("segmentation")
+        .ok_or_else(|| {
+            NeuralError::Data(format!(
+                "{shown}: missing tensor \"segmentation\" [frames, H, W, 1] (u32); datasets made before it was added must be rendered again"
+            ))
+        })?
+        .flatten_all()?
+        .to_vec1::<u32>()?;
+    if segmentation.len() != f * n {
+        return Err(NeuralError::Data(format!(
+            "{shown}: tensor \"segmentation\" holds {} values, expected {f}x{h}x{w}",
+            segmentation.len()
+        )));
+    }
     let style = map
         .get("style")
         .ok_or_else(|| NeuralError::Data(format!("{shown}: missing tensor \"style\" [1]")))?
@@ -421,6 +447,7 @@ pub fn read_scene(path: &Path) -> Result<SceneFrames, NeuralError> {
             disparity: ch("disparity")[k * n..(k + 1) * n].to_vec(),
             normal: px3(ch("normal"), k),
             albedo: px3(ch("albedo"), k),
+            segmentation: segmentation[k * n..(k + 1) * n].to_vec(),
             flow_bwd: ch("flow_bwd")[k * n * 2..(k + 1) * n * 2]
                 .chunks_exact(2)
                 .map(|p| [p[0], p[1]])
@@ -489,7 +516,7 @@ pub fn write_dataset(
         .map(|s| s.name().to_string())
         .collect();
     let fresh = Manifest {
-        format: "cinegraph/dataset/1".into(),
+        format: "cinegraph/dataset/2".into(),
         seed: opts.seed,
         size: opts.size,
         frames: opts.frames,

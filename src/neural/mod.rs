@@ -29,8 +29,52 @@ pub use autoencoder::{Autoencoder, AutoencoderConfig};
 pub use unet::{Denoiser, DenoiserConfig};
 
 /// Conditioning channels at image resolution: preview (3), disparity (1), normals (3),
-/// albedo (3), warped previous finished frame (3), its disocclusion mask (1).
-pub const COND_CHANNELS: usize = 14;
+/// albedo (3), segmentation embedding (3) and object boundaries (1), warped previous
+/// finished frame (3), its disocclusion mask (1).
+pub const COND_CHANNELS: usize = 18;
+
+/// Finishes the frames of one clip in order (the trained model's [`sampler::Finisher`],
+/// or a published checkpoint's).
+pub trait FrameFinisher {
+    /// Finishes the next frame: linear light, the preview's size.
+    ///
+    /// # Errors
+    /// Sizes the model cannot take; tensor errors.
+    fn finish(&mut self, inputs: &FrameInputs) -> Result<Vec<[f32; 3]>, NeuralError>;
+    /// Forgets the history (a cut: the next frame starts fresh).
+    fn cut(&mut self);
+}
+
+/// The segmentation embedding of instance `id`: three values in `[-1, 1]` from a hash
+/// of the id (0, the background, is 0), so that objects differ without the network
+/// having to know how many there are.
+pub fn segment_embedding(id: u32) -> [f32; 3] {
+    if id == 0 {
+        return [0.0; 3];
+    }
+    let mut x = u64::from(id).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    [0, 1, 2].map(|_| {
+        x ^= x >> 31;
+        x = x.wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        x ^= x >> 29;
+        ((x >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
+    })
+}
+
+/// 1 where a pixel's 4-neighbourhood holds another instance, else 0.
+pub fn segment_boundaries(seg: &[u32], width: usize, height: usize) -> Vec<f32> {
+    (0..width * height)
+        .map(|i| {
+            let (x, y) = (i % width, i / width);
+            let id = seg[i];
+            let differs = (x > 0 && seg[i - 1] != id)
+                || (x + 1 < width && seg[i + 1] != id)
+                || (y > 0 && seg[i - width] != id)
+                || (y + 1 < height && seg[i + width] != id);
+            if differs { 1.0 } else { 0.0 }
+        })
+        .collect()
+}
 
 /// Why a neural step failed.
 #[derive(Debug, thiserror::Error)]
@@ -302,6 +346,8 @@ pub struct FrameInputs {
     pub normal: Vec<[f32; 3]>,
     /// Albedo, linear.
     pub albedo: Vec<[f32; 3]>,
+    /// Instance ids (0: background).
+    pub segmentation: Vec<u32>,
     /// Backward flow, pixels (non-finite across a cut).
     pub flow_bwd: Vec<[f32; 2]>,
     /// Pixels with no source in the previous frame.
@@ -338,6 +384,7 @@ impl FrameInputs {
                     ]
                 })
                 .collect(),
+            segmentation: fb.segmentation.clone(),
             flow_bwd: fb.flow_bwd.clone(),
             disoccluded,
         }
@@ -355,6 +402,7 @@ impl FrameInputs {
             self.disparity.len(),
             self.normal.len(),
             self.albedo.len(),
+            self.segmentation.len(),
             self.flow_bwd.len(),
             self.disoccluded.len(),
         ];
@@ -388,6 +436,19 @@ impl FrameInputs {
         for c in 0..3 {
             data.extend(self.albedo.iter().map(|p| p[c]));
         }
+        let emb: Vec<[f32; 3]> = self
+            .segmentation
+            .iter()
+            .map(|&id| segment_embedding(id))
+            .collect();
+        for c in 0..3 {
+            data.extend(emb.iter().map(|e| e[c]));
+        }
+        data.extend(segment_boundaries(
+            &self.segmentation,
+            self.width,
+            self.height,
+        ));
         for c in 0..3 {
             data.extend(warped.iter().map(|p| compress(p[c])));
         }

@@ -166,3 +166,13 @@ impl<'a> Finisher<'a> {
         Ok(finished)
     }
 }
+
+impl super::FrameFinisher for Finisher<'_> {
+    fn finish(&mut self, inputs: &FrameInputs) -> Result<Vec<[f32; 3]>, NeuralError> {
+        Finisher::finish(self, inputs)
+    }
+
+    fn cut(&mut self) {
+        Finisher::cut(self);
+    }
+}

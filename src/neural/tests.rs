@@ -48,6 +48,7 @@ fn frame(k: usize) -> FrameInputs {
         disparity: (0..w * h).map(|i| 0.1 + (i % w) as f32 * 0.01).collect(),
         normal: px(&|_, _| [0.0, 1.0, 0.0]),
         albedo: px(&|x, _| [0.5, 0.2, x as f32 / 32.0]),
+        segmentation: (0..w * h).map(|i| u32::from((i % w + 16 - k % 16) % 16 > 8)).collect(),
         flow_bwd: vec![[-1.0, 0.0]; w * h],
         disoccluded: (0..w * h).map(|i| k == 0 || i % w == 0).collect(),
     }
