@@ -95,6 +95,18 @@ pub enum Command {
         /// Reference: focus distance, m (default: the distance to the look-at target).
         #[arg(long, requires = "reference")]
         focus: Option<f32>,
+        /// Skip the neural finishing pass (no rgb/, no video.mp4): the graded preview is
+        /// the last picture. `--layout kubric` never finishes.
+        #[arg(long)]
+        no_finish: bool,
+        /// Neural finishing: sampler steps, 1-8 (1: the model's best estimate of the path
+        /// traced look, fastest; more: closer to a sample, slower).
+        #[arg(long, default_value_t = 1, conflicts_with = "no_finish")]
+        finish_steps: usize,
+        /// Neural finishing: a checkpoint folder from `cinegraph train` instead of the
+        /// weights that ship with cinegraph.
+        #[arg(long, conflicts_with = "no_finish")]
+        model: Option<PathBuf>,
     },
     /// List the bundled styles, print one, or preview a scene in all of them.
     Styles {
@@ -148,6 +160,9 @@ pub enum Command {
         /// Reference samples per pixel.
         #[arg(long, default_value_t = 64)]
         spp: u32,
+        /// Render only the held-out scenes (an evaluation set for `eval-finish`).
+        #[arg(long)]
+        held_out_only: bool,
     },
     /// Neural finishing (in progress): train the autoencoder and the denoiser on a
     /// dataset's training scenes (CPU, AdamW), resumable, deterministic for a seed.
@@ -176,6 +191,10 @@ pub enum Command {
         /// Continue from the checkpoint in --out.
         #[arg(long)]
         resume: bool,
+        /// Train on square windows of this side cut from the frames (a multiple of 8;
+        /// 0: whole frames).
+        #[arg(long, default_value_t = 64)]
+        crop: usize,
     },
     /// Neural finishing (in progress): finish a dataset's held-out scenes with a
     /// checkpoint; report PSNR/SSIM against the reference, flow warping error, ms/frame.
@@ -343,6 +362,9 @@ pub fn run(args: Args) -> Result<Outcome> {
             shutter,
             aperture,
             focus,
+            no_finish,
+            finish_steps,
+            model,
         } => {
             let layout = match layout.as_str() {
                 "native" => pipeline::Layout::Native,
@@ -367,6 +389,12 @@ pub fn run(args: Args) -> Result<Outcome> {
                     shutter_deg: shutter,
                     threads: 0,
                 }),
+                finish: (!no_finish && layout == pipeline::Layout::Native).then_some(
+                    pipeline::FinishOptions {
+                        steps: finish_steps,
+                        model,
+                    },
+                ),
                 ..Default::default()
             };
             if let Some(names) = buffers {
@@ -613,6 +641,7 @@ fn neural(command: Command, quiet: bool) -> Result<Outcome> {
             frames,
             size,
             spp,
+            held_out_only,
         } => {
             let opts = dataset::DatasetOptions {
                 scenes,
@@ -621,6 +650,7 @@ fn neural(command: Command, quiet: bool) -> Result<Outcome> {
                 size,
                 spp,
                 threads: 0,
+                held_out_only,
             };
             match dataset::write_dataset(&dir, &opts, &bar) {
                 Ok(r) => {
@@ -649,6 +679,7 @@ fn neural(command: Command, quiet: bool) -> Result<Outcome> {
             seed,
             checkpoint_every,
             resume,
+            crop,
         } => {
             let opts = train::TrainOptions {
                 data,
@@ -659,6 +690,7 @@ fn neural(command: Command, quiet: bool) -> Result<Outcome> {
                 seed,
                 checkpoint_every,
                 resume,
+                crop,
                 config: Default::default(),
             };
             match train::train(&opts, &bar) {

@@ -36,6 +36,9 @@ pub enum PipelineError {
     /// The reference renderer failed.
     #[error(transparent)]
     Reference(#[from] ReferenceError),
+    /// The neural finishing pass failed (or its model could not be loaded).
+    #[error(transparent)]
+    Neural(#[from] crate::neural::NeuralError),
     /// The options do not fit the scene.
     #[error("{0}")]
     Options(String),
@@ -52,6 +55,9 @@ pub enum PipelineError {
 impl PipelineError {
     /// True when the user's input (scene, replay file) is at fault rather than the system.
     pub fn is_bad_input(&self) -> bool {
+        if let PipelineError::Neural(e) = self {
+            return e.is_bad_input();
+        }
         matches!(
             self,
             PipelineError::Scene(_)
@@ -264,6 +270,49 @@ pub struct RenderOptions {
     pub contact_sheet: bool,
     /// Also path-trace the reference frames (native layout only).
     pub reference: Option<ReferenceOptions>,
+    /// Finish the frames with the neural pass into `rgb/` and `video.mp4` (native layout
+    /// only; `None`: the preview is the last picture, as with `--no-finish`).
+    pub finish: Option<FinishOptions>,
+}
+
+/// How `render` finishes frames with the neural pass.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FinishOptions {
+    /// Sampler steps (1–8): 1 is the model's best estimate of the reference (fastest,
+    /// highest PSNR); more steps move toward a sample of it.
+    pub steps: usize,
+    /// A checkpoint folder from `cinegraph train` (`None`: the weights that ship with
+    /// cinegraph).
+    pub model: Option<PathBuf>,
+}
+
+impl Default for FinishOptions {
+    fn default() -> Self {
+        Self {
+            steps: 1,
+            model: None,
+        }
+    }
+}
+
+/// Loads the finishing model that `opts` names.
+///
+/// # Errors
+/// A folder that is not a checkpoint, or weights that do not fit.
+pub fn finish_model(opts: &FinishOptions) -> Result<crate::neural::Model, PipelineError> {
+    crate::neural::sampler::check_steps(opts.steps)?;
+    Ok(match &opts.model {
+        None => crate::neural::bundled_model()?,
+        Some(dir) => {
+            if !dir.join("config.json").is_file() || !dir.join("denoiser.safetensors").is_file() {
+                return Err(PipelineError::Options(format!(
+                    "--model {}: not a cinegraph checkpoint (expected config.json, autoencoder.safetensors, denoiser.safetensors and state.json from `cinegraph train`)",
+                    dir.display()
+                )));
+            }
+            crate::neural::train::load_checkpoint(dir)?.0
+        }
+    })
 }
 
 impl Default for RenderOptions {
@@ -276,6 +325,7 @@ impl Default for RenderOptions {
             style: None,
             contact_sheet: false,
             reference: None,
+            finish: None,
         }
     }
 }
@@ -328,6 +378,16 @@ pub fn render_to_dir(
     if let Some(r) = &opts.reference {
         r.check()?;
     }
+    if opts.finish.is_some() && opts.layout == Layout::Kubric {
+        return Err(PipelineError::Options(
+            "neural finishing writes the native layout only; add --no-finish for --layout kubric"
+                .into(),
+        ));
+    }
+    let model = match &opts.finish {
+        Some(f) => Some(finish_model(f)?),
+        None => None,
+    };
     if opts.reference.is_some() && opts.layout == Layout::Kubric {
         return Err(PipelineError::Options(
             "--reference writes the native layout only; drop --layout kubric".into(),
@@ -370,9 +430,19 @@ pub fn render_to_dir(
     let manifest_path = out.join("render.json");
     // The style changes the pictures without changing the scene text.
     let scene_key = format!(
-        "{}+style:{}",
+        "{}+style:{}{}",
         scene.source.hash,
-        scene.style.as_deref().unwrap_or("none")
+        scene.style.as_deref().unwrap_or("none"),
+        match &opts.finish {
+            Some(f) => format!(
+                "+finish:{}:{}",
+                f.steps,
+                f.model
+                    .as_ref()
+                    .map_or("bundled".to_string(), |p| p.display().to_string())
+            ),
+            None => String::new(),
+        }
     );
     let mut layers = opts.layers.clone();
     layers.sort();
@@ -386,27 +456,60 @@ pub fn render_to_dir(
             layers: layers.clone(),
             frames: BTreeMap::new(),
         });
+    let rgb_path = |k: usize| out.join(format!("rgb/{k:05}.png"));
     let complete = |k: usize, m: &Manifest| {
         m.frames.contains_key(&k)
+            && (model.is_none() || rgb_path(k).is_file())
             && layers.iter().all(|l| {
                 l.files(k, scene.entities.len() > usize::from(u16::MAX))
                     .iter()
                     .all(|f| out.join(f).is_file())
             })
     };
-    let todo: Vec<usize> = range.clone().filter(|k| !complete(*k, &manifest)).collect();
+    let mut todo: Vec<usize> = range.clone().filter(|k| !complete(*k, &manifest)).collect();
+    if model.is_some()
+        && let Some(&first) = todo.first()
+    {
+        // A finished frame depends on the frames before it in its shot (warped noise and
+        // history): redo the clip from the start of the first incomplete frame's shot.
+        let start = (range.start..=first)
+            .rev()
+            .find(|&k| k == range.start || plan.cut_before(k))
+            .unwrap_or(range.start);
+        todo = (start..range.end).collect();
+    }
     let skipped = range.len() - todo.len();
     let mut adapter = String::from("none (all frames were complete)");
     if !todo.is_empty() {
         let renderer = Renderer::new(&scene)?;
         adapter = renderer.adapter_name().to_string();
-        progress.start("render", todo.len() as u64);
-        // Occlusion masks need each frame's neighbours: keep a window of three.
+        let mut finisher = match &model {
+            Some(m) => Some(crate::neural::sampler::Finisher::new(
+                m,
+                opts.finish.as_ref().map_or(1, |f| f.steps),
+                scene.seed,
+                crate::neural::style_index(m, scene.style.as_deref()),
+            )?),
+            None => None,
+        };
+        progress.start(
+            if finisher.is_some() {
+                "render+finish"
+            } else {
+                "render"
+            },
+            todo.len() as u64,
+        );
+        // Occlusion masks need each frame's neighbours: keep a window of three. The
+        // finisher needs the previous frame's segmentation (its disocclusions).
         let mut cache: BTreeMap<usize, raster::FrameBuffers> = BTreeMap::new();
         let needs_neighbours = layers.contains(&BufferLayer::Flow);
+        let first = todo.first().copied().unwrap_or(0);
         for &k in &todo {
             let window: Vec<usize> = if needs_neighbours {
                 vec![k.saturating_sub(1), k, (k + 1).min(n - 1)]
+            } else if finisher.is_some() && k > first {
+                vec![k - 1, k]
             } else {
                 vec![k]
             };
@@ -420,6 +523,30 @@ pub fn render_to_dir(
             let prev = &cache[&window[0]];
             let next = &cache[window.last().unwrap_or(&k)];
             output::write_frame(out, k, fb, prev, next, &layers)?;
+            if let Some(fin) = finisher.as_mut() {
+                let fresh = k == first || plan.cut_before(k);
+                if fresh {
+                    fin.start_shot(k);
+                }
+                let prev_seg = (!fresh).then(|| cache[&(k - 1)].segmentation.as_slice());
+                let inputs = crate::neural::FrameInputs::from_buffers(fb, prev_seg);
+                let finished = fin.finish(&inputs)?;
+                let rgba = scene
+                    .grade
+                    .render_srgb8(&finished, fb.width, fb.height, scene.seed, k as u64);
+                let rgb: Vec<u8> = rgba
+                    .chunks_exact(4)
+                    .flat_map(|p| [p[0], p[1], p[2]])
+                    .collect();
+                let path = rgb_path(k);
+                if let Some(dir) = path.parent() {
+                    std::fs::create_dir_all(dir).map_err(|source| OutputError::Write {
+                        path: dir.to_path_buf(),
+                        source,
+                    })?;
+                }
+                output::png(&path, fb.width, fb.height, &rgb, image::ExtendedColorType::Rgb8)?;
+            }
             manifest
                 .frames
                 .insert(k, output::object_stats(fb, scene.entities.len()));
@@ -455,6 +582,10 @@ pub fn render_to_dir(
         && previews.iter().all(|p| p.is_file())
     {
         output::write_mp4_from_pngs(&out.join("preview.mp4"), &previews, w, h, scene.fps)?;
+    }
+    let finished: Vec<PathBuf> = (0..n).map(rgb_path).collect();
+    if model.is_some() && w >= 2 && h >= 2 && finished.iter().all(|p| p.is_file()) {
+        output::write_mp4_from_pngs(&out.join("video.mp4"), &finished, w, h, scene.fps)?;
     }
     let reference = match &opts.reference {
         Some(r) => {

@@ -300,6 +300,7 @@ fn render_writes_every_buffer_and_skips_complete_frames() {
         o,
         "--frames",
         "0..3",
+        "--no-finish",
         "-q",
     ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
@@ -361,7 +362,15 @@ fn render_writes_every_buffer_and_skips_complete_frames() {
         );
     }
 
-    let again = run(&["render", "scenes/movi_a.ron", "-o", o, "--frames", "0..4"]);
+    let again = run(&[
+        "render",
+        "scenes/movi_a.ron",
+        "-o",
+        o,
+        "--frames",
+        "0..4",
+        "--no-finish",
+    ]);
     assert!(again.status.success(), "{}", text(&again.stderr));
     assert!(
         text(&again.stdout).starts_with("rendered 1 frames (3 already complete)"),
@@ -408,6 +417,7 @@ fn render_writes_a_playable_preview_video() {
         o,
         "--buffers",
         "preview",
+        "--no-finish",
         "-q",
     ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
@@ -442,6 +452,7 @@ fn a_downlevel_or_missing_adapter_says_what_to_install() {
             dir.path().to_str().unwrap(),
             "--frames",
             "0..1",
+            "--no-finish",
         ])
         .output()
         .unwrap();
@@ -501,6 +512,7 @@ fn kubric_layout_reads_back_with_kubric_formulas_to_the_native_buffers() {
             d.to_str().unwrap(),
             "--layout",
             layout,
+            "--no-finish",
             "-q",
         ]);
         assert!(out.status.success(), "{}", text(&out.stderr));
@@ -645,6 +657,7 @@ fn a_cut_marks_flow_invalid_and_the_contact_sheet_shows_every_layer() {
         "--buffers",
         "preview,depth,flow,segmentation",
         "--contact-sheet",
+        "--no-finish",
     ]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     let meta = json(&out.join("metadata.json"));
@@ -768,6 +781,7 @@ fn render_reference_writes_exr_png_video_and_resumes() {
         o,
         "--buffers",
         "preview",
+        "--no-finish",
         "--reference",
         "--spp",
         "2",
@@ -974,4 +988,86 @@ fn dataset_train_and_eval_finish_run_end_to_end() {
     );
     let o = run(&["dataset", "-o", d, "--size", "20"]);
     assert_eq!(o.status.code(), Some(2));
+}
+
+/// Reads a PNG's raw samples.
+fn png_bytes(path: &Path) -> Vec<u8> {
+    image::open(path).unwrap().to_rgb8().into_raw()
+}
+
+#[test]
+fn render_finishes_frames_by_default_deterministically_across_a_cut() {
+    let dir = tempfile::tempdir().unwrap();
+    let scene = dir.path().join("cut.ron");
+    std::fs::write(&scene, TWO_SHOTS).unwrap();
+    let s = scene.to_str().unwrap();
+    let render = |name: &str, extra: &[&str]| -> (PathBuf, Output) {
+        let out = dir.path().join(name);
+        let mut a = vec!["render", s, "-o", out.to_str().unwrap(), "--buffers", "preview"];
+        a.extend_from_slice(extra);
+        let o = run(&a);
+        (out, o)
+    };
+    let (a, o) = render("a", &[]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let frames = std::fs::read_dir(a.join("preview")).unwrap().count();
+    assert!(frames >= 4);
+    // Every frame finished (64x36: not a multiple of the networks' 8, so padded and
+    // cropped back), graded, and the finished video written beside the preview's.
+    let mut differs = 0;
+    for k in 0..frames {
+        let rgb = a.join(format!("rgb/{k:05}.png"));
+        let img = image::open(&rgb).unwrap();
+        assert_eq!((img.width(), img.height()), (64, 36));
+        if png_bytes(&rgb) != png_bytes(&a.join(format!("preview/{k:05}.png"))) {
+            differs += 1;
+        }
+    }
+    assert!(differs > 0, "the finished frames equal the previews");
+    assert!(a.join("video.mp4").is_file());
+    assert!(a.join("preview.mp4").is_file());
+    // The same command elsewhere gives the same bits; a re-run finds everything done.
+    let (b, o) = render("b", &[]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    for k in 0..frames {
+        let f = format!("rgb/{k:05}.png");
+        assert_eq!(png_bytes(&a.join(&f)), png_bytes(&b.join(&f)), "{f}");
+    }
+    let o = run(&["render", s, "-o", a.to_str().unwrap(), "--buffers", "preview"]);
+    assert!(
+        text(&o.stdout).starts_with(&format!("rendered 0 frames ({frames} already complete)")),
+        "{}",
+        text(&o.stdout)
+    );
+    // A finished frame missing: its shot is finished again from its start, same bits.
+    let last = a.join(format!("rgb/{:05}.png", frames - 1));
+    let kept = png_bytes(&last);
+    std::fs::remove_file(&last).unwrap();
+    let o = run(&["render", s, "-o", a.to_str().unwrap(), "--buffers", "preview"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert_eq!(png_bytes(&last), kept);
+    // Two steps sample further from the mean: other pictures.
+    let (c, o) = render("c", &["--finish-steps", "2"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(
+        (0..frames).any(|k| {
+            let f = format!("rgb/{k:05}.png");
+            png_bytes(&a.join(&f)) != png_bytes(&c.join(&f))
+        }),
+        "--finish-steps changed nothing"
+    );
+    // --no-finish writes no finished frames; bad options are refused clearly.
+    let (d, o) = render("d", &["--no-finish"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(!d.join("rgb").exists() && !d.join("video.mp4").exists());
+    let (_, o) = render("e", &["--finish-steps", "9"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("1..=8"), "{}", text(&o.stderr));
+    let (_, o) = render("f", &["--model", dir.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("not a cinegraph checkpoint"),
+        "{}",
+        text(&o.stderr)
+    );
 }

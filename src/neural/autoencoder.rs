@@ -7,12 +7,22 @@
 //! frame is `preview · exp(decoded) + (exp(decoded) − 1)`, so the preview's full-resolution
 //! detail is never lost through the latent bottleneck.
 //!
+//! The decoder is *guided*: at full resolution it also sees the frame's conditioning
+//! buffers (preview, disparity, normals, albedo, segmentation, history; see
+//! [`super::COND_CHANNELS`]), so a residual carried at `1 / 2^levels` resolution in the
+//! latent lands on the exact edges of the raster's buffers instead of blurring across
+//! them (a conditional decoder, as the guided upsampling of joint bilateral filters,
+//! Kopf et al. 2007, does with a hand-made kernel).
+//!
 //! Weights (`VarBuilder` key paths):
 //! - `encoder.conv_in.{weight,bias}`: `[hidden, image_channels, 3, 3]`
 //! - `encoder.down.{i}.{weight,bias}`: `[hidden, hidden, 3, 3]`, stride 2, `i < levels`
 //! - `encoder.conv_out.{weight,bias}`: `[latent_channels, hidden, 3, 3]`
 //! - `decoder.conv_in.{weight,bias}`: `[hidden, latent_channels, 3, 3]`
 //! - `decoder.up.{i}.{weight,bias}`: `[hidden, hidden, 3, 3]` after a ×2 upsampling
+//! - `decoder.guide.{weight,bias}`: `[hidden, guide_channels, 3, 3]` (when
+//!   `guide_channels > 0`), added to the upsampled features
+//! - `decoder.refine.{weight,bias}`: `[hidden, hidden, 3, 3]` (when `guide_channels > 0`)
 //! - `decoder.conv_out.{weight,bias}`: `[image_channels, hidden, 3, 3]`
 
 use candle_core::{Module, Result, Tensor};
@@ -30,6 +40,9 @@ pub struct AutoencoderConfig {
     pub hidden: usize,
     /// Stride-2 levels: the latent is `1 / 2^levels` of the image's size.
     pub levels: usize,
+    /// Conditioning channels the decoder sees at full resolution (0: none).
+    #[serde(default)]
+    pub guide_channels: usize,
 }
 
 impl Default for AutoencoderConfig {
@@ -37,8 +50,9 @@ impl Default for AutoencoderConfig {
         Self {
             image_channels: 3,
             latent_channels: 4,
-            hidden: 24,
+            hidden: 16,
             levels: 2,
+            guide_channels: super::COND_CHANNELS,
         }
     }
 }
@@ -99,11 +113,12 @@ impl Module for Encoder {
     }
 }
 
-/// Latent → image.
+/// Latent (+ guide) → image.
 #[derive(Debug, Clone)]
 pub struct Decoder {
     conv_in: Conv2d,
     up: Vec<Conv2d>,
+    guide: Option<(Conv2d, Conv2d)>,
     conv_out: Conv2d,
 }
 
@@ -119,17 +134,34 @@ impl Decoder {
             up: (0..cfg.levels)
                 .map(|i| conv(h, h, 1, vb.pp("up").pp(i)))
                 .collect::<Result<_>>()?,
+            guide: if cfg.guide_channels > 0 {
+                Some((
+                    conv(cfg.guide_channels, h, 1, vb.pp("guide"))?,
+                    conv(h, h, 1, vb.pp("refine"))?,
+                ))
+            } else {
+                None
+            },
             conv_out: conv(h, cfg.image_channels, 1, vb.pp("conv_out"))?,
         })
     }
-}
 
-impl Module for Decoder {
-    fn forward(&self, z: &Tensor) -> Result<Tensor> {
+    /// Decodes `z`, guided by the full-resolution conditioning `guide` when the decoder
+    /// has a guide (ignored otherwise).
+    ///
+    /// # Errors
+    /// A guide missing or of the wrong size; shape errors from candle.
+    pub fn forward(&self, z: &Tensor, guide: Option<&Tensor>) -> Result<Tensor> {
         let mut x = self.conv_in.forward(z)?.silu()?;
         for u in &self.up {
             let (_, _, h, w) = x.dims4()?;
             x = u.forward(&x.upsample_nearest2d(h * 2, w * 2)?)?.silu()?;
+        }
+        if let Some((g, refine)) = &self.guide {
+            let Some(guide) = guide else {
+                candle_core::bail!("autoencoder: this decoder needs the conditioning as a guide");
+            };
+            x = refine.forward(&(x + g.forward(guide)?)?.silu()?)?.silu()?;
         }
         self.conv_out.forward(&x)
     }
@@ -179,11 +211,12 @@ impl Autoencoder {
         self.encoder.forward(x)
     }
 
-    /// `[B, latent_channels, h, w]` → `[B, image_channels, h · f, w · f]`.
+    /// `[B, latent_channels, h, w]` → `[B, image_channels, h · f, w · f]`, guided by the
+    /// conditioning `[B, guide_channels, h · f, w · f]` when the decoder has a guide.
     ///
     /// # Errors
     /// Shape errors from candle.
-    pub fn decode(&self, z: &Tensor) -> Result<Tensor> {
-        self.decoder.forward(z)
+    pub fn decode(&self, z: &Tensor, guide: Option<&Tensor>) -> Result<Tensor> {
+        self.decoder.forward(z, guide)
     }
 }

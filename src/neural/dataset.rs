@@ -37,6 +37,9 @@ pub struct DatasetOptions {
     pub spp: u32,
     /// Worker threads of the path tracer (0: every core).
     pub threads: usize,
+    /// Render only the held-out scenes (an evaluation set; the training scenes are
+    /// skipped, not drawn differently).
+    pub held_out_only: bool,
 }
 
 impl Default for DatasetOptions {
@@ -48,6 +51,7 @@ impl Default for DatasetOptions {
             size: 64,
             spp: 64,
             threads: 0,
+            held_out_only: false,
         }
     }
 }
@@ -130,6 +134,9 @@ pub fn scene_text(opts: &DatasetOptions, i: usize) -> Result<(String, u64, u32),
     let (dx, dz) = (r.symmetric(1.0), r.symmetric(1.0));
     let sun = r.range(1.5, 4.0);
     let ambient = r.range(0.1, 0.6);
+    // Half the scenes light themselves with the style's own rig (no explicit lights),
+    // so the model sees the looks' lighting as well as a plain sun and sky.
+    let style_rig = r.unit() < 0.5;
     let fps = 12;
     let duration = opts.frames as f32 / fps as f32;
     let text = format!(
@@ -159,12 +166,19 @@ pub fn scene_text(opts: &DatasetOptions, i: usize) -> Result<(String, u64, u32),
                          scales: [1.0, 1.5], gap: 0.05, toward: (0.0, 0.0, 0.0), speed: (0.5, 3.0))),
     ],
     camera: (focal_mm: 35, sensor_mm: (32, 32), at: ({cx:.3}, {height:.3}, {cz:.3}), look_at: ({dx:.3}, 0.5, {dz:.3})),
-    lights: [Sun(direction: ({ldx:.3}, -1.0, {ldz:.3}), intensity: {sun:.3}), Ambient(intensity: {ambient:.3})],
+    {lights}
 )
 "#,
         size = opts.size,
-        ldx = r.symmetric(0.8),
-        ldz = r.symmetric(0.8),
+        lights = if style_rig {
+            String::new()
+        } else {
+            format!(
+                "lights: [Sun(direction: ({:.3}, -1.0, {:.3}), intensity: {sun:.3}), Ambient(intensity: {ambient:.3})],",
+                r.symmetric(0.8),
+                r.symmetric(0.8)
+            )
+        },
     );
     Ok((text, scene_seed, style_index as u32))
 }
@@ -547,6 +561,7 @@ pub fn write_dataset(
         })
         .unwrap_or(fresh);
     let todo: Vec<usize> = (0..opts.scenes)
+        .filter(|&i| !opts.held_out_only || held_out(i))
         .filter(|i| {
             !manifest
                 .scenes
@@ -584,7 +599,10 @@ pub fn write_dataset(
     progress.finish();
     Ok(DatasetReport {
         rendered: todo.len(),
-        skipped: opts.scenes - todo.len(),
+        skipped: (0..opts.scenes)
+            .filter(|&i| !opts.held_out_only || held_out(i))
+            .count()
+            - todo.len(),
         held_out: (0..opts.scenes).filter(|&i| held_out(i)).count(),
         reference_seconds_per_frame: if frames == 0 {
             0.0

@@ -250,6 +250,45 @@ pub fn load_weights(map: &VarMap, path: &Path) -> Result<(), NeuralError> {
     load_weights_bytes(map, &bytes, &path.display().to_string())
 }
 
+/// The finishing model that ships with cinegraph (`models/finish/`, built into the
+/// binary): trained by `cinegraph train` on data from `cinegraph dataset`, as the README's
+/// "Neural finishing" section records.
+///
+/// # Errors
+/// Weights that do not fit their configuration (a broken build).
+pub fn bundled_model() -> Result<Model, NeuralError> {
+    let cfg: train::ModelConfig =
+        serde_json::from_slice(include_bytes!("../../models/finish/config.json"))
+            .map_err(|e| NeuralError::Data(format!("bundled model config: {e}")))?;
+    let model = Model::new(&cfg.autoencoder, &cfg.denoiser, cfg.seed)?;
+    load_weights_bytes(
+        &model.ae_vars,
+        include_bytes!("../../models/finish/autoencoder.safetensors"),
+        "models/finish/autoencoder.safetensors",
+    )?;
+    load_weights_bytes(
+        &model.unet_vars,
+        include_bytes!("../../models/finish/denoiser.safetensors"),
+        "models/finish/denoiser.safetensors",
+    )?;
+    Ok(model)
+}
+
+/// The style embedding index of a scene's style for `model`: its place among the
+/// bundled styles, or `n_styles` ("no style", the mean embedding) for an unstyled scene
+/// or a style file of the user's own.
+pub fn style_index(model: &Model, style: Option<&str>) -> u32 {
+    let n = model.denoiser.config().n_styles;
+    let names: Vec<String> = crate::style::bundled()
+        .map(|v| v.iter().map(|s| s.name().to_string()).collect())
+        .unwrap_or_default();
+    style
+        .and_then(crate::style::find_bundled)
+        .and_then(|st| names.iter().position(|n| n == st.name()))
+        .filter(|&i| i < n)
+        .unwrap_or(n) as u32
+}
+
 /// Both networks with their variables.
 pub struct Model {
     /// The autoencoder's variables.
@@ -281,10 +320,18 @@ impl Model {
         unet: &DenoiserConfig,
         seed: u64,
     ) -> Result<Self, NeuralError> {
-        if ae.latent_channels != unet.latent_channels || ae.levels != unet.cond_levels {
+        if ae.latent_channels != unet.latent_channels
+            || ae.levels != unet.cond_levels
+            || (ae.guide_channels != 0 && ae.guide_channels != unet.cond_channels)
+        {
             return Err(NeuralError::Data(format!(
-                "the denoiser's latent channels ({}) and levels ({}) must match the autoencoder's ({}, {})",
-                unet.latent_channels, unet.cond_levels, ae.latent_channels, ae.levels
+                "the denoiser's latent channels ({}), levels ({}) and conditioning channels ({}) must match the autoencoder's ({}, {}, guide {})",
+                unet.latent_channels,
+                unet.cond_levels,
+                unet.cond_channels,
+                ae.latent_channels,
+                ae.levels,
+                ae.guide_channels
             )));
         }
         let dev = Device::Cpu;
@@ -390,12 +437,61 @@ impl FrameInputs {
         }
     }
 
+    /// Every buffer holds `width × height` pixels, or an error.
+    ///
+    /// # Errors
+    /// [`NeuralError::Data`] naming the sizes.
+    pub fn check(&self) -> Result<(), NeuralError> {
+        let n = self.width * self.height;
+        let sizes = [
+            self.preview.len(),
+            self.disparity.len(),
+            self.normal.len(),
+            self.albedo.len(),
+            self.segmentation.len(),
+            self.flow_bwd.len(),
+            self.disoccluded.len(),
+        ];
+        if sizes.iter().any(|&s| s != n) {
+            return Err(NeuralError::Data(format!(
+                "frame inputs: buffers of {sizes:?} pixels for a {}x{} frame",
+                self.width, self.height
+            )));
+        }
+        Ok(())
+    }
+
+    /// The frame grown right and down to sides divisible by `multiple` by repeating its
+    /// last column and row (the padding's flow and masks repeat too).
+    pub fn padded(&self, multiple: usize) -> Self {
+        let m = multiple.max(1);
+        let (w, h) = (self.width, self.height);
+        let (pw, ph) = (w.div_ceil(m) * m, h.div_ceil(m) * m);
+        let src = |i: usize| ((i / pw).min(h - 1)) * w + (i % pw).min(w - 1);
+        fn take<T: Copy>(v: &[T], n: usize, src: &dyn Fn(usize) -> usize) -> Vec<T> {
+            (0..n).map(|i| v[src(i)]).collect()
+        }
+        let n = pw * ph;
+        Self {
+            width: pw,
+            height: ph,
+            preview: take(&self.preview, n, &src),
+            disparity: take(&self.disparity, n, &src),
+            normal: take(&self.normal, n, &src),
+            albedo: take(&self.albedo, n, &src),
+            segmentation: take(&self.segmentation, n, &src),
+            flow_bwd: take(&self.flow_bwd, n, &src),
+            disoccluded: take(&self.disoccluded, n, &src),
+        }
+    }
+
     /// The conditioning tensor `[1, COND_CHANNELS, H, W]`, with `prev_finished` (linear,
     /// frame `t − 1`, `None` for no history) warped along the backward flow.
     ///
     /// # Errors
     /// Sizes that disagree; tensor errors.
     pub fn cond_tensor(&self, prev_finished: Option<&[[f32; 3]]>) -> Result<Tensor, NeuralError> {
+        self.check()?;
         let n = self.width * self.height;
         let sizes = [
             self.preview.len(),

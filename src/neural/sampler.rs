@@ -1,7 +1,9 @@
 //! The deterministic few-step sampler: flow-matching Euler steps from `t = 1` (noise) to
-//! `t = 0` (data) on a uniform grid, `z ← z + (t_{i+1} − t_i) · v(z, t_i)`, with no noise
+//! `t = 0` (data) on a uniform grid, `z ← z + (t_{i+1} − t_i) · v(z, t_i)` with the
+//! velocity `v = (z − ẑ₀) / t` from the denoiser's clean-latent estimate, with no noise
 //! added along the way, so a frame depends only on its initial noise, conditioning and
-//! style. The initial noise of each frame is seeded, and from the second frame on it is
+//! style. One step lands on `ẑ₀(ε, 1)`, the network's estimate of the conditional mean
+//! (the least-squares answer, best for PSNR); more steps move toward a sample. The initial noise of each frame is seeded, and from the second frame on it is
 //! the previous frame's noise warped along the exact flow ([`super::noise`]).
 
 use candle_core::{Device, Tensor};
@@ -33,7 +35,8 @@ pub fn sample(
         let t = 1.0 - i as f32 / steps as f32;
         let t_next = 1.0 - (i + 1) as f32 / steps as f32;
         let tt = Tensor::from_vec(vec![t; b], b, &Device::Cpu)?;
-        let v = model.denoiser.forward(&z, &tt, &styles, cond_latent)?;
+        let z0 = model.denoiser.forward(&z, &tt, &styles, cond_latent)?;
+        let v = ((&z - z0)? / f64::from(t))?;
         z = (z + (v * f64::from(t_next - t))?)?;
     }
     Ok(z)
@@ -54,15 +57,15 @@ pub fn check_steps(steps: usize) -> Result<(), NeuralError> {
     Ok(())
 }
 
-/// A style index the model knows, or an error.
+/// A style index the model knows (`n_styles` itself: no style), or an error.
 ///
 /// # Errors
 /// [`NeuralError::Data`] naming the range.
 pub fn check_style(model: &Model, style: u32) -> Result<(), NeuralError> {
     let n = model.denoiser.config().n_styles;
-    if style as usize >= n {
+    if style as usize > n {
         return Err(NeuralError::Data(format!(
-            "style index {style} is outside the model's {n} styles"
+            "style index {style} is outside the model's {n} styles (and {n}: none)"
         )));
     }
     Ok(())
@@ -103,6 +106,14 @@ impl<'a> Finisher<'a> {
         self.prev = None;
     }
 
+    /// Forgets the history and numbers the next frame `frame` (its fresh noise is drawn
+    /// for that frame number), so finishing a shot again from its first frame gives the
+    /// same bits as finishing the whole clip.
+    pub fn start_shot(&mut self, frame: usize) {
+        self.prev = None;
+        self.frame = frame;
+    }
+
     /// The initial noise of the next frame: fresh for the first frame, else the previous
     /// frame's noise warped along the backward flow.
     ///
@@ -136,19 +147,28 @@ impl<'a> Finisher<'a> {
         }
     }
 
-    /// Finishes the next frame: linear light, the preview's size.
+    /// Finishes the next frame: linear light, the preview's size. Frames whose sides the
+    /// networks cannot divide are padded by repeating their edges and cropped back.
     ///
     /// # Errors
-    /// Sides not divisible by the model's factor; tensor errors.
+    /// An empty frame; tensor errors.
     pub fn finish(&mut self, inputs: &FrameInputs) -> Result<Vec<[f32; 3]>, NeuralError> {
-        let f = self.model.autoencoder.config().factor() * 2;
-        if !inputs.width.is_multiple_of(f) || !inputs.height.is_multiple_of(f) || inputs.width == 0
-        {
-            return Err(NeuralError::Data(format!(
-                "the finisher needs sides divisible by {f}, got {}x{}",
-                inputs.width, inputs.height
-            )));
+        if inputs.width == 0 || inputs.height == 0 {
+            return Err(NeuralError::Data("the finisher needs a non-empty frame".into()));
         }
+        inputs.check()?;
+        let f = self.model.autoencoder.config().factor() * 2;
+        if inputs.width.is_multiple_of(f) && inputs.height.is_multiple_of(f) {
+            return self.finish_exact(inputs);
+        }
+        let padded = inputs.padded(f);
+        let out = self.finish_exact(&padded)?;
+        Ok((0..inputs.width * inputs.height)
+            .map(|i| out[(i / inputs.width) * padded.width + i % inputs.width])
+            .collect())
+    }
+
+    fn finish_exact(&mut self, inputs: &FrameInputs) -> Result<Vec<[f32; 3]>, NeuralError> {
         let noise = self.initial_noise(inputs)?;
         let z1 = Tensor::from_vec(
             noise.data.clone(),
@@ -158,7 +178,7 @@ impl<'a> Finisher<'a> {
         let cond = inputs.cond_tensor(self.prev.as_ref().map(|(_, p)| p.as_slice()))?;
         let cond_latent = self.model.denoiser.encode_cond(&cond)?;
         let z0 = sample(self.model, &z1, &cond_latent, self.style, self.steps)?;
-        let residual = self.model.autoencoder.decode(&z0)?;
+        let residual = self.model.autoencoder.decode(&z0, Some(&cond))?;
         let base = image_tensor(&inputs.preview, inputs.width, inputs.height, compress)?;
         let finished = tensor_image(&(base + residual)?, expand)?;
         self.prev = Some((noise, finished.clone()));

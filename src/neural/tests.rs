@@ -14,6 +14,7 @@ fn tiny() -> (AutoencoderConfig, DenoiserConfig) {
             latent_channels: 4,
             hidden: 8,
             levels: 2,
+            guide_channels: COND_CHANNELS,
         },
         DenoiserConfig {
             latent_channels: 4,
@@ -87,8 +88,13 @@ fn networks_have_the_documented_shapes() {
     let x = Tensor::zeros((2, 3, 16, 16), DType::F32, &Device::Cpu).unwrap();
     let z = m.autoencoder.encode(&x).unwrap();
     assert_eq!(z.dims(), &[2, 4, 4, 4]);
-    assert_eq!(m.autoencoder.decode(&z).unwrap().dims(), &[2, 3, 16, 16]);
     let cond = Tensor::zeros((2, COND_CHANNELS, 16, 16), DType::F32, &Device::Cpu).unwrap();
+    assert_eq!(
+        m.autoencoder.decode(&z, Some(&cond)).unwrap().dims(),
+        &[2, 3, 16, 16]
+    );
+    // The guided decoder refuses to run without its guide.
+    assert!(m.autoencoder.decode(&z, None).is_err());
     let c = m.denoiser.encode_cond(&cond).unwrap();
     assert_eq!(c.dims(), &[2, 8, 4, 4]);
     let t = Tensor::new(&[0.5f32, 1.0], &Device::Cpu).unwrap();
@@ -118,7 +124,7 @@ fn key_paths_round_trip_through_safetensors() {
         .map(|(k, t)| format!("{k}{:?}", t.dims()))
         .collect();
     for expected in [
-        "cond.conv_in.weight[8, 14, 3, 3]",
+        "cond.conv_in.weight[8, 18, 3, 3]",
         "cond.down.1.weight[8, 8, 3, 3]",
         "time.0.weight[8, 8]",
         "style.weight[3, 8]",
@@ -139,6 +145,7 @@ fn key_paths_round_trip_through_safetensors() {
             .collect();
     assert!(ae_names.iter().any(|n| n == "encoder.down.1.weight"));
     assert!(ae_names.iter().any(|n| n == "decoder.up.0.bias"));
+    assert!(ae_names.iter().any(|n| n == "decoder.guide.weight"));
 
     // Another seed gives other weights; loading the file makes the networks equal.
     let b = tiny_model(2);
@@ -358,6 +365,54 @@ fn gaussian_samples_are_standard_normal() {
 }
 
 #[test]
+fn training_pairs_carry_the_exact_flow_between_their_frames() {
+    let (a, d) = tiny();
+    let cfg = ModelConfig {
+        autoencoder: a,
+        denoiser: d,
+        seed: 3,
+        lr: 1e-3,
+        batch: 6,
+    };
+    let scenes = vec![scene_frames()];
+    for crop in [0, 8] {
+        let b = make_batch(&scenes, &cfg, 3, 1, crop).unwrap();
+        let (n, _, h, w) = b.cond.dims4().unwrap();
+        assert_eq!((n, h, w), (6, if crop == 0 { 16 } else { 8 }, if crop == 0 { 16 } else { 8 }));
+        // The preview (channels 0..3) of each later frame, gathered from the earlier
+        // frame along warp_index, is the later preview wherever the mask says so.
+        let prev = b.cond.narrow(1, 0, 3).unwrap().reshape((6, 3, h * w)).unwrap();
+        let early = prev.narrow(0, 0, 3).unwrap().contiguous().unwrap();
+        let late: Vec<f32> = prev.narrow(0, 3, 3).unwrap().flatten_all().unwrap().to_vec1().unwrap();
+        let gathered: Vec<f32> = early
+            .gather(&b.warp_index, 2)
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .to_vec1()
+            .unwrap();
+        let mask: Vec<f32> = b.warp_mask.flatten_all().unwrap().to_vec1().unwrap();
+        let valid = mask.iter().filter(|&&m| m > 0.5).count();
+        // Content moves one pixel right: only the left column (and, in a crop, nothing
+        // else) lacks a source.
+        assert!(valid >= 3 * (h * w - h), "{valid} of {}", 3 * h * w);
+        for p in 0..3 {
+            for c in 0..3 {
+                for i in 0..h * w {
+                    if mask[p * h * w + i] > 0.5 {
+                        let (x, y) = (late[(p * 3 + c) * h * w + i], gathered[(p * 3 + c) * h * w + i]);
+                        assert_eq!(x, y, "pair {p} channel {c} pixel {i}");
+                    }
+                }
+            }
+        }
+        // Both frames of a pair share their time.
+        let t: Vec<f32> = b.t.to_vec1().unwrap();
+        assert_eq!(t[..3], t[3..]);
+    }
+}
+
+#[test]
 fn a_few_training_steps_lower_the_loss() {
     let m = tiny_model(7);
     let (a, d) = tiny();
@@ -366,19 +421,23 @@ fn a_few_training_steps_lower_the_loss() {
         denoiser: d,
         seed: 7,
         lr: 1e-2,
-        batch: 3,
+        batch: 4,
     };
     let scenes = vec![scene_frames()];
-    let batch = make_batch(&scenes, &cfg, 7, 0).unwrap();
+    let batch = make_batch(&scenes, &cfg, 7, 0, 0).unwrap();
     // Batches are a function of (seed, step).
-    let again = make_batch(&scenes, &cfg, 7, 0).unwrap();
+    let again = make_batch(&scenes, &cfg, 7, 0, 0).unwrap();
     assert_eq!(
         batch.noise.flatten_all().unwrap().to_vec1::<f32>().unwrap(),
         again.noise.flatten_all().unwrap().to_vec1::<f32>().unwrap()
     );
     let total = |m: &Model| -> f32 {
-        let (x, y) = losses(m, &batch).unwrap();
-        (x + y).unwrap().to_scalar::<f32>().unwrap()
+        losses(m, &batch)
+            .unwrap()
+            .total()
+            .unwrap()
+            .to_scalar::<f32>()
+            .unwrap()
     };
     let before = total(&m);
     let mut vars = m.ae_vars.all_vars();
@@ -392,8 +451,8 @@ fn a_few_training_steps_lower_the_loss() {
     )
     .unwrap();
     for _ in 0..25 {
-        let (x, y) = losses(&m, &batch).unwrap();
-        opt.backward_step(&(x + y).unwrap()).unwrap();
+        let l = losses(&m, &batch).unwrap();
+        opt.backward_step(&l.total().unwrap()).unwrap();
     }
     let after = total(&m);
     assert!(after < 0.7 * before, "loss {before} -> {after}");
@@ -440,6 +499,7 @@ fn dataset_scenes_are_deterministic_and_varied() {
         size: 16,
         spp: 2,
         threads: 1,
+        held_out_only: false,
     };
     let (a, seed_a, _) = dataset::scene_text(&opts, 0).unwrap();
     assert_eq!(a, dataset::scene_text(&opts, 0).unwrap().0);

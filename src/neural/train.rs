@@ -5,8 +5,15 @@
 //!   log(1 + preview)` (mean squared error);
 //! - with `z₀ = encode(r)` held fixed (no gradient into the encoder from this term), a
 //!   time `t ~ U(0, 1)` and noise `ε` drawn from the step's seed, the denoiser predicts the
-//!   velocity `ε − z₀` at `z_t = (1 − t) z₀ + t ε` (flow-matching loss, mean squared error);
-//! - both losses are summed and one candle-nn AdamW step updates both networks.
+//!   clean latent `z₀` from `z_t = (1 − t) z₀ + t ε` (the flow-matching path; mean squared
+//!   error in the latent);
+//! - that estimate, decoded (guided by the conditioning), is compared with the residual
+//!   in pixels, and its error with the pair's earlier frame's error warped along the exact
+//!   flow (temporal loss);
+//! - the losses are summed and one candle-nn AdamW step updates both networks.
+//!
+//! Each batch holds pairs of consecutive frames cut to the same random square window
+//! (`--crop`), a third of them at `t = 1` (the one-step sampler's point).
 //!
 //! For frames after the first, the conditioning's "previous finished frame" is the
 //! previous frame's reference (teacher forcing) with probability ½, and no history
@@ -77,6 +84,9 @@ pub struct TrainOptions {
     pub checkpoint_every: usize,
     /// Continue from the checkpoint in `out` if there is one.
     pub resume: bool,
+    /// Side of the square window cut from each training pair (a multiple of 8; 0: whole
+    /// frames).
+    pub crop: usize,
     /// The networks' sizes (ignored when resuming: the checkpoint's are used).
     pub config: (AutoencoderConfig, DenoiserConfig),
 }
@@ -126,7 +136,8 @@ fn save_checkpoint(
     Ok(())
 }
 
-/// A batch of training tensors.
+/// A batch of training tensors: `P` pairs of consecutive frames `(k − 1, k)` of one
+/// scene, the `P` earlier frames first, then the `P` later ones (`B = 2P`).
 #[derive(Debug)]
 pub struct Batch {
     /// Conditioning `[B, COND_CHANNELS, H, W]`.
@@ -135,13 +146,30 @@ pub struct Batch {
     pub residual: Tensor,
     /// Style indices `[B]`.
     pub style: Tensor,
-    /// Times `[B]`.
+    /// Times `[B]` (shared by the two frames of a pair).
     pub t: Tensor,
     /// Noise `[B, latent, h, w]`.
     pub noise: Tensor,
+    /// For each later frame's pixel, the index of its source pixel in the earlier frame
+    /// along the exact backward flow (nearest pixel), `[P, 3, H · W]` u32.
+    pub warp_index: Tensor,
+    /// 1 where that source exists (not disoccluded, inside the crop), `[P, 1, H · W]`.
+    pub warp_mask: Tensor,
 }
 
-/// The batch of step `step`: frames, history dropout, times and noise all from `seed`.
+/// The square crop of a `w × h` frame a training step sees (`crop` 0: the whole frame):
+/// `(x0, y0, cw, ch)`.
+fn crop_window(rng: &mut SeededRng, w: usize, h: usize, crop: usize) -> (usize, usize, usize, usize) {
+    if crop == 0 || (crop >= w && crop >= h) {
+        return (0, 0, w, h);
+    }
+    let (cw, ch) = (crop.min(w), crop.min(h));
+    (rng.index(w - cw + 1), rng.index(h - ch + 1), cw, ch)
+}
+
+/// The batch of step `step`: pairs, crops, history dropout, times and noise all from
+/// `seed`. `crop` (a multiple of 8, or 0 for whole frames) is the side of the square
+/// window each pair is cut to.
 ///
 /// # Errors
 /// An empty dataset; frames of different sizes; tensor errors.
@@ -150,35 +178,89 @@ pub fn make_batch(
     cfg: &ModelConfig,
     seed: u64,
     step: usize,
+    crop: usize,
 ) -> Result<Batch, NeuralError> {
-    let frames: Vec<(usize, usize)> = scenes
+    // Every frame that has a predecessor (or a lone first frame) ends a pair.
+    let ends: Vec<(usize, usize)> = scenes
         .iter()
         .enumerate()
-        .flat_map(|(s, sc)| (0..sc.inputs.len()).map(move |k| (s, k)))
+        .flat_map(|(s, sc)| {
+            let n = sc.inputs.len();
+            (usize::from(n > 1)..n).map(move |k| (s, k))
+        })
         .collect();
-    if frames.is_empty() {
+    if ends.is_empty() {
         return Err(NeuralError::Data(
             "training needs at least one frame".into(),
         ));
     }
+    let pairs = cfg.batch.div_ceil(2).max(1);
     let mut rng = SeededRng::new(seed, &format!("train/batch/{step}"));
-    let (mut conds, mut residuals, mut styles, mut times) = (vec![], vec![], vec![], vec![]);
-    for _ in 0..cfg.batch {
-        let (s, k) = frames[rng.index(frames.len())];
+    let mut half: [Vec<(Tensor, Tensor, u32, f32)>; 2] = [vec![], vec![]];
+    let (mut index, mut mask) = (vec![], vec![]);
+    let mut dims = None;
+    for _ in 0..pairs {
+        let (s, k) = ends[rng.index(ends.len())];
         let sc = &scenes[s];
+        let a = k.saturating_sub(1);
         let inp = &sc.inputs[k];
-        let history = (k > 0 && rng.unit() < 0.5).then(|| sc.reference[k - 1].as_slice());
-        conds.push(inp.cond_tensor(history)?);
-        let r: Vec<[f32; 3]> = sc.reference[k]
-            .iter()
-            .zip(&inp.preview)
-            .map(|(a, b)| [0, 1, 2].map(|c| compress(a[c]) - compress(b[c])))
-            .collect();
-        residuals.push(super::image_tensor(&r, inp.width, inp.height, |v| v)?);
-        styles.push(sc.style);
-        times.push(rng.unit() as f32);
+        let (w, h) = (inp.width, inp.height);
+        let (x0, y0, cw, ch) = crop_window(&mut rng, w, h, crop);
+        if *dims.get_or_insert((cw, ch)) != (cw, ch) {
+            return Err(NeuralError::Data(format!(
+                "training frames must share one size (or use a crop): found {cw}x{ch} and {:?}",
+                dims
+            )));
+        }
+        let u = rng.unit();
+        // A third of the pairs at t = 1 (the one-step sampler's only point), a sixth
+        // at t = ½ (the two-step sampler's second), the rest uniform.
+        let t = if u < 1.0 / 3.0 {
+            1.0
+        } else if u < 0.5 {
+            0.5
+        } else {
+            rng.unit() as f32
+        };
+        for (slot, f) in [a, k].into_iter().enumerate() {
+            let fi = &sc.inputs[f];
+            let history =
+                (f > 0 && rng.unit() < 0.5).then(|| sc.reference[f - 1].as_slice());
+            let cond = fi
+                .cond_tensor(history)?
+                .narrow(2, y0, ch)?
+                .narrow(3, x0, cw)?;
+            let r: Vec<[f32; 3]> = sc.reference[f]
+                .iter()
+                .zip(&fi.preview)
+                .map(|(p, q)| [0, 1, 2].map(|c| compress(p[c]) - compress(q[c])))
+                .collect();
+            let r = super::image_tensor(&r, w, h, |v| v)?
+                .narrow(2, y0, ch)?
+                .narrow(3, x0, cw)?;
+            half[slot].push((cond, r, sc.style, t));
+        }
+        // The later frame's pixels and their sources in the earlier one.
+        for y in 0..ch {
+            for x in 0..cw {
+                let i = (y0 + y) * w + x0 + x;
+                let [fx, fy] = inp.flow_bwd[i];
+                let (sx, sy) = ((x + x0) as f32 + fx, (y + y0) as f32 + fy);
+                let (sx, sy) = (sx.round() - x0 as f32, sy.round() - y0 as f32);
+                let ok = k != a
+                    && !inp.disoccluded[i]
+                    && sx.is_finite()
+                    && sy.is_finite()
+                    && (0.0..cw as f32).contains(&sx)
+                    && (0.0..ch as f32).contains(&sy);
+                index.push(if ok { sy as u32 * cw as u32 + sx as u32 } else { 0 });
+                mask.push(if ok { 1.0f32 } else { 0.0 });
+            }
+        }
     }
-    let cond = Tensor::cat(&conds, 0)?;
+    let all: Vec<&(Tensor, Tensor, u32, f32)> = half[0].iter().chain(&half[1]).collect();
+    let cond = Tensor::cat(&all.iter().map(|x| &x.0).collect::<Vec<_>>(), 0)?;
+    let residual = Tensor::cat(&all.iter().map(|x| &x.1).collect::<Vec<_>>(), 0)?;
     let (b, _, h, w) = cond.dims4()?;
     let f = cfg.autoencoder.factor();
     let lc = cfg.autoencoder.latent_channels;
@@ -187,31 +269,78 @@ pub fn make_batch(
         &format!("train/noise/{step}"),
         b * lc * (h / f) * (w / f),
     );
+    let n = h * w;
+    let index = Tensor::from_vec(index, (pairs, 1, n), &Device::Cpu)?.repeat((1, 3, 1))?;
     Ok(Batch {
         cond,
-        residual: Tensor::cat(&residuals, 0)?,
-        style: Tensor::from_vec(styles, b, &Device::Cpu)?,
-        t: Tensor::from_vec(times, b, &Device::Cpu)?,
+        residual,
+        style: Tensor::from_vec(all.iter().map(|x| x.2).collect::<Vec<_>>(), b, &Device::Cpu)?,
+        t: Tensor::from_vec(all.iter().map(|x| x.3).collect::<Vec<_>>(), b, &Device::Cpu)?,
         noise: Tensor::from_vec(noise, (b, lc, h / f, w / f), &Device::Cpu)?,
+        warp_index: index,
+        warp_mask: Tensor::from_vec(mask, (pairs, 1, n), &Device::Cpu)?,
     })
 }
 
-/// The two losses of one batch: `(autoencoder, flow matching)`.
+/// The losses of one batch.
+#[derive(Debug)]
+pub struct Losses {
+    /// The autoencoder's reconstruction of the residual (mean squared error).
+    pub autoencoder: Tensor,
+    /// Flow matching: the clean latent `z₀` from `z_t` (mean squared error).
+    pub flow_matching: Tensor,
+    /// The estimate `ẑ₀`, decoded, against the residual: what the sampler's output will
+    /// look like in pixels (mean squared error).
+    pub pixel: Tensor,
+    /// Temporal: the decoded estimate's error `e = r̂ − r` of a later frame against the
+    /// earlier frame's error warped along the exact backward flow, over pixels that have
+    /// a source (the short-term temporal loss of Lai et al. 2018, "Learning Blind Video
+    /// Temporal Consistency", applied to the error so that the reference's own change
+    /// between the frames is kept).
+    pub temporal: Tensor,
+}
+
+impl Losses {
+    /// The weighted sum that is minimized.
+    ///
+    /// # Errors
+    /// Tensor errors.
+    pub fn total(&self) -> Result<Tensor, NeuralError> {
+        Ok((((&self.autoencoder + &self.flow_matching)? + &self.pixel)? + &self.temporal)?)
+    }
+}
+
+/// The losses of one batch (see [`Losses`]).
 ///
 /// # Errors
 /// Tensor errors.
-pub fn losses(model: &Model, batch: &Batch) -> Result<(Tensor, Tensor), NeuralError> {
+pub fn losses(model: &Model, batch: &Batch) -> Result<Losses, NeuralError> {
+    let guide = Some(&batch.cond);
     let z = model.autoencoder.encode(&batch.residual)?;
-    let recon = model.autoencoder.decode(&z)?;
-    let ae_loss = candle_nn::loss::mse(&recon, &batch.residual)?;
+    let recon = model.autoencoder.decode(&z, guide)?;
+    let autoencoder = candle_nn::loss::mse(&recon, &batch.residual)?;
     let z0 = z.detach();
     let t = batch.t.unsqueeze(1)?.unsqueeze(2)?.unsqueeze(3)?;
     let zt = (z0.broadcast_mul(&(1.0 - &t)?)? + batch.noise.broadcast_mul(&t)?)?;
-    let target = (&batch.noise - &z0)?;
     let cond = model.denoiser.encode_cond(&batch.cond)?;
-    let v = model.denoiser.forward(&zt, &batch.t, &batch.style, &cond)?;
-    let fm_loss = candle_nn::loss::mse(&v, &target)?;
-    Ok((ae_loss, fm_loss))
+    let z0_hat = model.denoiser.forward(&zt, &batch.t, &batch.style, &cond)?;
+    let flow_matching = candle_nn::loss::mse(&z0_hat, &z0)?;
+    let pix = model.autoencoder.decode(&z0_hat, guide)?;
+    let pixel = candle_nn::loss::mse(&pix, &batch.residual)?;
+    let (b, c, h, w) = pix.dims4()?;
+    let p = b / 2;
+    let e = (&pix - &batch.residual)?.reshape((b, c, h * w))?;
+    let (ea, eb) = (e.narrow(0, 0, p)?, e.narrow(0, p, p)?);
+    let warped = ea.contiguous()?.gather(&batch.warp_index, 2)?;
+    let d = (eb - warped)?.broadcast_mul(&batch.warp_mask)?;
+    let valid = (batch.warp_mask.sum_all()?.to_scalar::<f32>()? * c as f32).max(1.0);
+    let temporal = (d.sqr()?.sum_all()? / f64::from(valid))?;
+    Ok(Losses {
+        autoencoder,
+        flow_matching,
+        pixel,
+        temporal,
+    })
 }
 
 fn load_split(dir: &Path, held_out: bool) -> Result<Vec<SceneFrames>, NeuralError> {
@@ -224,10 +353,15 @@ fn load_split(dir: &Path, held_out: bool) -> Result<Vec<SceneFrames>, NeuralErro
 /// # Errors
 /// Bad options or data; I/O and tensor errors.
 pub fn train(opts: &TrainOptions, progress: &dyn Progress) -> Result<TrainReport, NeuralError> {
-    if opts.batch == 0 || opts.checkpoint_every == 0 || !(opts.lr.is_finite() && opts.lr > 0.0) {
+    if opts.batch < 2
+        || !opts.batch.is_multiple_of(2)
+        || opts.checkpoint_every == 0
+        || !(opts.lr.is_finite() && opts.lr > 0.0)
+        || !opts.crop.is_multiple_of(8)
+    {
         return Err(NeuralError::Data(format!(
-            "train: --batch ({}) and --checkpoint-every ({}) must be at least 1 and --lr ({}) > 0",
-            opts.batch, opts.checkpoint_every, opts.lr
+            "train: --batch ({}) must be even (pairs of consecutive frames), --checkpoint-every ({}) at least 1, --lr ({}) > 0 and --crop ({}) a multiple of 8",
+            opts.batch, opts.checkpoint_every, opts.lr, opts.crop
         )));
     }
     let scenes = load_split(&opts.data, false)?;
@@ -303,22 +437,23 @@ pub fn train(opts: &TrainOptions, progress: &dyn Progress) -> Result<TrainReport
     progress.start("train", opts.steps.saturating_sub(start_step) as u64);
     while state.step < opts.steps {
         let t0 = Instant::now();
-        let batch = make_batch(&scenes, &cfg, cfg.seed, state.step)?;
-        let (ae_loss, fm_loss) = losses(&model, &batch)?;
-        let total = (&ae_loss + &fm_loss)?;
+        opt.set_learning_rate(learning_rate(cfg.lr, state.step, opts.steps));
+        let batch = make_batch(&scenes, &cfg, cfg.seed, state.step, opts.crop)?;
+        let l = losses(&model, &batch)?;
+        let total = l.total()?;
         opt.backward_step(&total)?;
-        let (a, f) = (ae_loss.to_scalar::<f32>()?, fm_loss.to_scalar::<f32>()?);
-        if !(a.is_finite() && f.is_finite()) {
+        let [a, f, p, tl, all] = [&l.autoencoder, &l.flow_matching, &l.pixel, &l.temporal, &total]
+            .map(|x| x.to_scalar::<f32>().unwrap_or(f32::NAN));
+        if !all.is_finite() {
             return Err(NeuralError::Data(format!(
-                "train: the loss diverged at step {} (autoencoder {a}, flow matching {f}); lower --lr",
+                "train: the loss diverged at step {} (autoencoder {a}, flow matching {f}, pixel {p}, temporal {tl}); lower --lr",
                 state.step
             )));
         }
-        totals.push(f64::from(a + f));
+        totals.push(f64::from(all));
         log.push_str(&format!(
-            "{},{a:.6},{f:.6},{:.6},{:.4}\n",
+            "{},{a:.6},{f:.6},{p:.6},{tl:.6},{all:.6},{:.4}\n",
             state.step,
-            a + f,
             t0.elapsed().as_secs_f64()
         ));
         state.step += 1;
@@ -351,6 +486,20 @@ pub fn train(opts: &TrainOptions, progress: &dyn Progress) -> Result<TrainReport
     })
 }
 
+/// The learning rate of step `step` of `steps`: a linear warm-up over the first 50 steps,
+/// then a cosine decay to a tenth of `lr` at the last step (Loshchilov & Hutter 2017,
+/// SGDR, without restarts). A function of the step alone, so a resumed run follows the
+/// same schedule.
+pub fn learning_rate(lr: f64, step: usize, steps: usize) -> f64 {
+    const WARMUP: usize = 50;
+    if step < WARMUP {
+        return lr * (step + 1) as f64 / WARMUP as f64;
+    }
+    let span = steps.saturating_sub(WARMUP).max(1) as f64;
+    let x = ((step - WARMUP) as f64 / span).min(1.0);
+    lr * (0.1 + 0.9 * 0.5 * (1.0 + (std::f64::consts::PI * x).cos()))
+}
+
 /// Writes `loss.csv` and its curve `loss.png`.
 fn write_log(dir: &Path, csv: &str) -> Result<(), NeuralError> {
     crate::output::write_atomic(&dir.join("loss.csv"), csv.as_bytes())?;
@@ -358,22 +507,25 @@ fn write_log(dir: &Path, csv: &str) -> Result<(), NeuralError> {
         .lines()
         .skip(1)
         .map(|l| l.split(',').filter_map(|v| v.parse::<f64>().ok()).collect())
-        .filter(|r: &Vec<f64>| r.len() >= 4)
+        .filter(|r: &Vec<f64>| r.len() >= 6)
         .collect();
     let series = |c: usize| rows.iter().map(|r| (r[0], r[c])).collect::<Vec<_>>();
     let png = crate::output::loss_plot_png(
         "cinegraph train: loss per step",
         &[
-            ("total", series(3)),
+            ("total", series(5)),
             ("autoencoder (residual reconstruction)", series(1)),
-            ("flow matching (velocity)", series(2)),
+            ("latent (clean-latent estimate)", series(2)),
+            ("pixel (one-step estimate)", series(3)),
+            ("temporal (warped error)", series(4)),
         ],
     )?;
     crate::output::write_atomic(&dir.join("loss.png"), &png)?;
     Ok(())
 }
 
-const CSV_HEADER: &str = "step,autoencoder_loss,flow_matching_loss,total_loss,seconds";
+const CSV_HEADER: &str =
+    "step,autoencoder_loss,latent_loss,pixel_loss,temporal_loss,total_loss,seconds";
 
 /// Means over the held-out frames.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -407,9 +559,8 @@ pub struct EvalReport {
 }
 
 /// Finishes every held-out frame of the dataset in `data` with the checkpoint in
-/// `checkpoint` and compares with the reference (display values, see
-/// [`metrics::display`]). No grade is applied (neither to the preview, the finished
-/// frame nor the reference).
+/// `checkpoint` and compares with the reference, all three graded in the scene's style
+/// (the exact grade, as at render time: the model works before it) and encoded to sRGB.
 ///
 /// # Errors
 /// Missing or broken files; a dataset without held-out scenes.
@@ -429,6 +580,7 @@ pub fn evaluate(
             data.display()
         )));
     }
+    let styles = crate::style::bundled().map_err(|e| NeuralError::Data(e.to_string()))?;
     let mut r = EvalReport {
         scenes: scenes.len(),
         sampler_steps,
@@ -445,10 +597,21 @@ pub fn evaluate(
             ms += t.elapsed().as_secs_f64() * 1e3;
             let (w, h) = (inp.width, inp.height);
             r.size = (w, h);
+            let grade = styles
+                .get(sc.style as usize)
+                .map(|s| s.grade.clone())
+                .unwrap_or_default();
+            let graded = |px: &[[f32; 3]]| -> Vec<[f32; 3]> {
+                grade
+                    .render_srgb8(px, w as u32, h as u32, 0, k as u64)
+                    .chunks_exact(4)
+                    .map(|p| [0, 1, 2].map(|c| f32::from(p[c]) / 255.0))
+                    .collect()
+            };
             let [p, f, re] = [
-                metrics::display(&inp.preview),
-                metrics::display(&finished),
-                metrics::display(&sc.reference[k]),
+                graded(&inp.preview),
+                graded(&finished),
+                graded(&sc.reference[k]),
             ];
             r.psnr_preview += metrics::psnr(&p, &re);
             r.psnr_finished += metrics::psnr(&f, &re);
@@ -498,7 +661,7 @@ pub fn evaluate(
 pub fn write_eval_table(out: &mut dyn Write, r: &EvalReport) -> std::io::Result<()> {
     writeln!(
         out,
-        "held-out: {} scenes, {} frames at {}x{}, {} sampler steps (no grade applied)",
+        "held-out: {} scenes, {} frames at {}x{}, {} sampler steps, each image graded in its scene's style",
         r.scenes, r.frames, r.size.0, r.size.1, r.sampler_steps
     )?;
     writeln!(out, "                 PSNR dB   SSIM    warp error")?;

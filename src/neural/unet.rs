@@ -2,16 +2,23 @@
 //! one up level with a skip connection; residual blocks with group norm and the
 //! timestep + style embedding added per channel (as in DDPM's UNet, Ho et al. 2020).
 //!
-//! It predicts the flow-matching velocity `v = ε − z₀` of a latent
-//! `z_t = (1 − t) z₀ + t ε` (rectified flow: Liu et al. 2023, Lipman et al. 2023), given
-//! the conditioning image encoded to the latent grid by a small strided convolution stack.
+//! It predicts the clean latent `ẑ₀` of a latent `z_t = (1 − t) z₀ + t ε` on the
+//! rectified-flow path (Liu et al. 2023, Lipman et al. 2023); the flow's velocity follows
+//! as `v = (z_t − ẑ₀) / t`. Predicting the endpoint rather than the velocity ("x-
+//! prediction", argued for by Li & He 2025, "Back to Basics: Let Denoising Generative
+//! Models Denoise") matters here because the residual latents are small next to the
+//! unit noise: a velocity network would have to reproduce `ε` to within the residual's
+//! size before its one-step estimate `z_1 − v` were any use. The conditioning image is
+//! encoded to the latent grid by a small strided convolution stack whose first layer
+//! already works at half resolution.
 //!
 //! Conditioning channels at image resolution (see [`super::COND_CHANNELS`]): the preview
 //! `log(1 + linear)` (3), disparity (1), normals (3), albedo in linear light (3), the
 //! flow-warped previous finished frame `log(1 + linear)` (3) and its disocclusion mask (1).
 //!
 //! Weights (`VarBuilder` key paths), with `h = hidden`, `e = emb_dim`:
-//! - `cond.conv_in`: `[h, cond_channels, 3, 3]`; `cond.down.{i}`: `[h, h, 3, 3]` stride 2
+//! - `cond.conv_in`: `[h, cond_channels, 3, 3]` stride 2; `cond.down.{i}`: `[h, h, 3, 3]`
+//!   stride 2, `i < cond_levels − 1`
 //! - `time.0`: `[e, e]` (+ bias `[e]`), `time.1`: `[e, e]`
 //! - `style.weight`: `[n_styles, e]`
 //! - `conv_in`: `[h, latent_channels + h, 3, 3]`
@@ -169,8 +176,15 @@ impl Denoiser {
         }
         let c = vb.pp("cond");
         Ok(Self {
-            cond_in: conv(cfg.cond_channels, h, 3, 1, c.pp("conv_in"))?,
-            cond_down: (0..cfg.cond_levels)
+            cond_in: conv(
+                cfg.cond_channels,
+                h,
+                3,
+                if cfg.cond_levels > 0 { 2 } else { 1 },
+                c.pp("conv_in"),
+            )?,
+            cond_down: (1..cfg.cond_levels.max(1))
+                .map(|i| i - 1)
                 .map(|i| conv(h, h, 3, 2, c.pp("down").pp(i)))
                 .collect::<Result<_>>()?,
             time0: linear(e, e, vb.pp("time").pp(0))?,
@@ -215,16 +229,18 @@ impl Denoiser {
         Ok(x)
     }
 
-    /// The velocity for latents `z_t` `[B, latent, h, w]` at times `t` `[B]`, styles
-    /// `style` `[B]` (u32 indices) and encoded conditioning `cond` (from
-    /// [`Self::encode_cond`]).
+    /// The clean latent `ẑ₀` for latents `z_t` `[B, latent, h, w]` at times `t` `[B]`, styles
+    /// `style` `[B]` (u32 indices; `n_styles` itself means "no style": the mean of the
+    /// styles' embeddings) and encoded conditioning `cond` (from [`Self::encode_cond`]).
     ///
     /// # Errors
     /// Shape errors from candle; a style index out of range.
     pub fn forward(&self, z: &Tensor, t: &Tensor, style: &Tensor, cond: &Tensor) -> Result<Tensor> {
         let temb = timestep_embedding(t, self.cfg.emb_dim)?;
         let temb = self.time1.forward(&self.time0.forward(&temb)?.silu()?)?;
-        let emb = (temb + self.style.forward(style)?)?;
+        let table = self.style.embeddings();
+        let table = Tensor::cat(&[table, &table.mean_keepdim(0)?], 0)?;
+        let emb = (temb + table.index_select(style, 0)?)?;
         let x = self.conv_in.forward(&Tensor::cat(&[z, cond], 1)?)?;
         let skip = self.enc.forward(&x, &emb)?;
         let x = self.down.forward(&skip)?.silu()?;
