@@ -139,7 +139,7 @@ pub enum Command {
         #[command(subcommand)]
         action: ReplayCommand,
     },
-    /// Neural finishing (in progress): render seeded random scenes into training pairs,
+    /// Neural finishing: render seeded random scenes into training pairs,
     /// raster buffers -> path-traced reference (scene i is held out when i % 5 == 4).
     Dataset {
         /// Output folder (created if missing; complete scenes of an earlier run are kept).
@@ -164,7 +164,7 @@ pub enum Command {
         #[arg(long)]
         held_out_only: bool,
     },
-    /// Neural finishing (in progress): train the autoencoder and the denoiser on a
+    /// Neural finishing: train the autoencoder and the denoiser on a
     /// dataset's training scenes (CPU, AdamW), resumable, deterministic for a seed.
     Train {
         /// The dataset folder (from `cinegraph dataset`).
@@ -196,7 +196,7 @@ pub enum Command {
         #[arg(long, default_value_t = 64)]
         crop: usize,
     },
-    /// Neural finishing (in progress): finish a dataset's held-out scenes with a
+    /// Neural finishing: finish a dataset's held-out scenes with a
     /// checkpoint; report PSNR/SSIM against the reference, flow warping error, ms/frame.
     EvalFinish {
         /// The dataset folder.
@@ -205,8 +205,8 @@ pub enum Command {
         /// The checkpoint folder (from `cinegraph train`).
         #[arg(long)]
         checkpoint: PathBuf,
-        /// Sampler steps (1-8).
-        #[arg(long, default_value_t = 4)]
+        /// Sampler steps (1-8; 1, as `render`'s default, is the model's best estimate).
+        #[arg(long, default_value_t = 1)]
         steps: usize,
         /// Seed of the sampler's noise.
         #[arg(long, default_value_t = 1)]

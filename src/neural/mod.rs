@@ -1,13 +1,14 @@
-//! Neural finishing (work in progress, issue 7): a small latent flow-matching model,
-//! conditioned on the raster's exact buffers, that learns what the path-traced reference
-//! adds to the raster preview, in linear light, before the style's grade.
+//! Neural finishing: a small latent flow-matching model, conditioned on the raster's exact
+//! buffers, that learns what the path-traced reference adds to the raster preview, in
+//! linear light, before the style's grade.
 //!
 //! Layout, like candle's own models: one file per network with a config struct and
 //! `VarBuilder` key paths ([`autoencoder`], [`unet`]), weights in safetensors
 //! ([`save_weights`], [`load_weights`]); the seeded few-step sampler with warped-noise
 //! temporal consistency in [`sampler`] and [`noise`]; the training pairs in [`dataset`];
-//! training and evaluation in [`train`]. Nothing here is wired into `cinegraph render`
-//! yet and no weights ship: see the README's "Neural finishing (in progress)".
+//! training and evaluation in [`train`]. The weights that ship (`models/finish/`, built
+//! into the binary by [`bundled_model`]) finish every `cinegraph render` unless
+//! `--no-finish`; the README's "Neural finishing" section says how they were trained.
 
 pub mod autoencoder;
 pub mod dataset;

@@ -1,0 +1,50 @@
+//! The neural finisher's cost per frame with the weights that ship, at 256×256 (the
+//! issue's target size) and 640×360 (the bundled domino scene), one sampler step (the
+//! default) and four. Synthetic buffers: the cost does not depend on their content.
+//! `cargo bench --bench finish`.
+
+use std::hint::black_box;
+
+use cinegraph::neural::sampler::Finisher;
+use cinegraph::neural::{FrameInputs, bundled_model};
+use criterion::{Criterion, criterion_group, criterion_main};
+
+fn frame(w: usize, h: usize) -> FrameInputs {
+    let n = w * h;
+    let px = |f: &dyn Fn(usize, usize) -> [f32; 3]| -> Vec<[f32; 3]> {
+        (0..n).map(|i| f(i % w, i / w)).collect()
+    };
+    FrameInputs {
+        width: w,
+        height: h,
+        preview: px(&|x, y| [x as f32 / w as f32, y as f32 / h as f32, 0.3]),
+        disparity: (0..n).map(|i| 0.1 + (i % w) as f32 / w as f32).collect(),
+        normal: px(&|_, _| [0.0, 1.0, 0.0]),
+        albedo: px(&|x, _| [0.5, 0.4, x as f32 / w as f32]),
+        segmentation: (0..n).map(|i| u32::from(i % w > w / 2)).collect(),
+        flow_bwd: vec![[-1.0, 0.0]; n],
+        disoccluded: (0..n).map(|i| i % w == 0).collect(),
+    }
+}
+
+fn finish(c: &mut Criterion) {
+    let Ok(model) = bundled_model() else {
+        eprintln!("the bundled finishing model failed to load");
+        return;
+    };
+    let mut group = c.benchmark_group("finish");
+    group.sample_size(10);
+    for (w, h, steps) in [(256, 256, 1), (256, 256, 4), (640, 360, 1)] {
+        let inputs = frame(w, h);
+        group.bench_function(format!("{w}x{h}_{steps}_step"), |b| {
+            let Ok(mut fin) = Finisher::new(&model, steps, 1, 0) else {
+                return;
+            };
+            b.iter(|| black_box(fin.finish(black_box(&inputs)).map(|v| v.len())))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, finish);
+criterion_main!(benches);
