@@ -43,22 +43,6 @@ pub struct ClipTextConfig {
     pub layer_norm_eps: f64,
 }
 
-impl ClipTextConfig {
-    /// Stable Diffusion 2's text encoder (OpenCLIP ViT-H/14, penultimate layer).
-    pub fn sd2() -> Self {
-        Self {
-            vocab_size: 49408,
-            hidden_size: 1024,
-            intermediate_size: 4096,
-            num_hidden_layers: 23,
-            num_attention_heads: 16,
-            max_position_embeddings: 77,
-            activation: Activation::Gelu,
-            layer_norm_eps: 1e-5,
-        }
-    }
-}
-
 #[derive(Debug)]
 struct Attention {
     q: Linear,

@@ -61,92 +61,57 @@ impl OneOrMany {
     }
 }
 
-fn sd2_blocks() -> Vec<usize> {
-    vec![320, 640, 1280, 1280]
-}
-fn sd2_down_types() -> Vec<String> {
-    ["CrossAttnDownBlock2D"; 3]
-        .into_iter()
-        .chain(["DownBlock2D"])
-        .map(String::from)
-        .collect()
-}
-fn sd2_heads() -> OneOrMany {
-    OneOrMany::Many(vec![5, 10, 20, 20])
-}
-fn one() -> OneOrMany {
-    OneOrMany::One(1)
-}
-const fn five() -> usize {
-    5
-}
-const fn four() -> usize {
-    4
-}
-const fn three() -> usize {
-    3
-}
-const fn two() -> usize {
-    2
-}
-const fn thirty_two() -> usize {
-    32
-}
-const fn yes() -> bool {
-    true
-}
-const fn eps5() -> f64 {
-    1e-5
-}
-
 /// `unet/config.json` (diffusers `UNet2DConditionModel`).
 #[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
 pub struct UNetFile {
     /// Latent channels plus the depth channel (5 for the depth model).
-    #[serde(default = "five")]
     pub in_channels: usize,
     /// Predicted channels (4).
-    #[serde(default = "four")]
     pub out_channels: usize,
-    #[serde(default = "sd2_blocks")]
     block_out_channels: Vec<usize>,
-    #[serde(default = "sd2_down_types")]
     down_block_types: Vec<String>,
     /// Heads per block (diffusers' historical name).
-    #[serde(default = "sd2_heads")]
     attention_head_dim: OneOrMany,
-    #[serde(default = "one")]
     transformer_layers_per_block: OneOrMany,
-    #[serde(default = "cross_dim")]
     cross_attention_dim: usize,
-    #[serde(default = "two")]
     layers_per_block: usize,
-    #[serde(default = "thirty_two")]
     norm_num_groups: usize,
-    #[serde(default = "eps5")]
     norm_eps: f64,
-    #[serde(default = "yes")]
     flip_sin_to_cos: bool,
-    #[serde(default)]
     freq_shift: f64,
-    #[serde(default = "one_usize")]
     downsample_padding: usize,
-    #[serde(default = "one_f64")]
     mid_block_scale_factor: f64,
-    #[serde(default = "yes")]
     use_linear_projection: bool,
-    #[serde(default)]
     center_input_sample: bool,
 }
 
-const fn cross_dim() -> usize {
-    1024
-}
-const fn one_usize() -> usize {
-    1
-}
-const fn one_f64() -> f64 {
-    1.0
+impl Default for UNetFile {
+    /// Stable Diffusion 2 depth's UNet.
+    fn default() -> Self {
+        Self {
+            in_channels: 5,
+            out_channels: 4,
+            block_out_channels: vec![320, 640, 1280, 1280],
+            down_block_types: ["CrossAttnDownBlock2D"; 3]
+                .into_iter()
+                .chain(["DownBlock2D"])
+                .map(String::from)
+                .collect(),
+            attention_head_dim: OneOrMany::Many(vec![5, 10, 20, 20]),
+            transformer_layers_per_block: OneOrMany::One(1),
+            cross_attention_dim: 1024,
+            layers_per_block: 2,
+            norm_num_groups: 32,
+            norm_eps: 1e-5,
+            flip_sin_to_cos: true,
+            freq_shift: 0.0,
+            downsample_padding: 1,
+            mid_block_scale_factor: 1.0,
+            use_linear_projection: true,
+            center_input_sample: false,
+        }
+    }
 }
 
 impl UNetFile {
@@ -233,31 +198,33 @@ impl UNetFile {
     }
 }
 
-fn sd_vae_blocks() -> Vec<usize> {
-    vec![128, 256, 512, 512]
-}
-const fn sd_scaling() -> f64 {
-    0.18215
-}
-
 /// `vae/config.json` (diffusers `AutoencoderKL`).
 #[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
 pub struct VaeFile {
-    #[serde(default = "sd_vae_blocks")]
     block_out_channels: Vec<usize>,
-    #[serde(default = "two")]
     layers_per_block: usize,
-    #[serde(default = "four")]
     latent_channels: usize,
-    #[serde(default = "thirty_two")]
     norm_num_groups: usize,
-    #[serde(default = "yes")]
     use_quant_conv: bool,
-    #[serde(default = "yes")]
     use_post_quant_conv: bool,
     /// Latents are multiplied by this after encoding (0.18215).
-    #[serde(default = "sd_scaling")]
     pub scaling_factor: f64,
+}
+
+impl Default for VaeFile {
+    /// Stable Diffusion 2's VAE.
+    fn default() -> Self {
+        Self {
+            block_out_channels: vec![128, 256, 512, 512],
+            layers_per_block: 2,
+            latent_channels: 4,
+            norm_num_groups: 32,
+            use_quant_conv: true,
+            use_post_quant_conv: true,
+            scaling_factor: 0.18215,
+        }
+    }
 }
 
 impl VaeFile {
@@ -297,47 +264,34 @@ impl VaeFile {
     }
 }
 
-fn gelu() -> String {
-    "gelu".into()
-}
-const fn vocab() -> usize {
-    49408
-}
-const fn hidden() -> usize {
-    1024
-}
-const fn mlp() -> usize {
-    4096
-}
-const fn layers23() -> usize {
-    23
-}
-const fn heads16() -> usize {
-    16
-}
-const fn ctx() -> usize {
-    77
-}
-
 /// `text_encoder/config.json` (transformers `CLIPTextConfig`).
 #[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
 pub struct TextEncoderFile {
-    #[serde(default = "vocab")]
     vocab_size: usize,
-    #[serde(default = "hidden")]
     hidden_size: usize,
-    #[serde(default = "mlp")]
     intermediate_size: usize,
-    #[serde(default = "layers23")]
     num_hidden_layers: usize,
-    #[serde(default = "heads16")]
     num_attention_heads: usize,
-    #[serde(default = "ctx")]
     max_position_embeddings: usize,
-    #[serde(default = "gelu")]
     hidden_act: String,
-    #[serde(default = "eps5")]
     layer_norm_eps: f64,
+}
+
+impl Default for TextEncoderFile {
+    /// Stable Diffusion 2's text encoder (OpenCLIP ViT-H/14 less its last layer).
+    fn default() -> Self {
+        Self {
+            vocab_size: 49408,
+            hidden_size: 1024,
+            intermediate_size: 4096,
+            num_hidden_layers: 23,
+            num_attention_heads: 16,
+            max_position_embeddings: 77,
+            hidden_act: "gelu".into(),
+            layer_norm_eps: 1e-5,
+        }
+    }
 }
 
 impl TextEncoderFile {
@@ -371,47 +325,37 @@ impl TextEncoderFile {
     }
 }
 
-fn scaled_linear() -> String {
-    "scaled_linear".into()
-}
-fn epsilon() -> String {
-    "epsilon".into()
-}
-fn leading() -> String {
-    "leading".into()
-}
-const fn beta_start() -> f64 {
-    0.00085
-}
-const fn beta_end() -> f64 {
-    0.012
-}
-const fn train_steps() -> usize {
-    1000
-}
-
 /// `scheduler/scheduler_config.json` (diffusers `DDIMScheduler`).
 #[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
 pub struct SchedulerFile {
-    #[serde(default = "beta_start")]
     beta_start: f64,
-    #[serde(default = "beta_end")]
     beta_end: f64,
-    #[serde(default = "scaled_linear")]
     beta_schedule: String,
     /// Timesteps the model was trained with (1000).
-    #[serde(default = "train_steps")]
     pub num_train_timesteps: usize,
-    #[serde(default = "one_usize")]
     steps_offset: usize,
-    #[serde(default = "epsilon")]
     prediction_type: String,
-    #[serde(default = "leading")]
     timestep_spacing: String,
-    #[serde(default)]
     clip_sample: bool,
-    #[serde(default)]
     set_alpha_to_one: bool,
+}
+
+impl Default for SchedulerFile {
+    /// Stable Diffusion 2 depth's DDIM scheduler.
+    fn default() -> Self {
+        Self {
+            beta_start: 0.00085,
+            beta_end: 0.012,
+            beta_schedule: "scaled_linear".into(),
+            num_train_timesteps: 1000,
+            steps_offset: 1,
+            prediction_type: "epsilon".into(),
+            timestep_spacing: "leading".into(),
+            clip_sample: false,
+            set_alpha_to_one: false,
+        }
+    }
 }
 
 impl SchedulerFile {
@@ -457,42 +401,25 @@ impl SchedulerFile {
     }
 }
 
-fn taesd_blocks() -> Vec<usize> {
-    vec![64; 4]
-}
-fn enc_blocks() -> Vec<usize> {
-    vec![1, 3, 3, 3]
-}
-fn dec_blocks() -> Vec<usize> {
-    vec![3, 3, 3, 1]
-}
-fn relu() -> String {
-    "relu".into()
-}
-
 /// `taesd/config.json` (diffusers `AutoencoderTiny`).
 #[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
 pub struct TinyFile {
-    #[serde(default = "three")]
-    in_channels: usize,
-    #[serde(default = "three")]
-    out_channels: usize,
-    #[serde(default = "four")]
-    latent_channels: usize,
-    #[serde(default = "taesd_blocks")]
-    encoder_block_out_channels: Vec<usize>,
-    #[serde(default = "taesd_blocks")]
-    decoder_block_out_channels: Vec<usize>,
-    #[serde(default = "enc_blocks")]
-    num_encoder_blocks: Vec<usize>,
-    #[serde(default = "dec_blocks")]
-    num_decoder_blocks: Vec<usize>,
-    #[serde(default = "two")]
-    upsampling_scaling_factor: usize,
-    #[serde(default = "relu")]
+    #[serde(flatten)]
+    net: TinyAutoencoderConfig,
     act_fn: String,
-    #[serde(default = "one_f64")]
     scaling_factor: f64,
+}
+
+impl Default for TinyFile {
+    /// `madebyollin/taesd`.
+    fn default() -> Self {
+        Self {
+            net: TinyAutoencoderConfig::default(),
+            act_fn: "relu".into(),
+            scaling_factor: 1.0,
+        }
+    }
 }
 
 impl TinyFile {
@@ -510,25 +437,14 @@ impl TinyFile {
                 self.scaling_factor
             ));
         }
-        let cfg = TinyAutoencoderConfig {
-            in_channels: self.in_channels,
-            out_channels: self.out_channels,
-            latent_channels: self.latent_channels,
-            encoder_block_out_channels: self.encoder_block_out_channels.clone(),
-            num_encoder_blocks: self.num_encoder_blocks.clone(),
-            decoder_block_out_channels: self.decoder_block_out_channels.clone(),
-            num_decoder_blocks: self.num_decoder_blocks.clone(),
-            upsampling_scaling_factor: self.upsampling_scaling_factor,
-        };
-        cfg.validate()?;
-        Ok(cfg)
+        self.net.validate()?;
+        Ok(self.net.clone())
     }
 }
 
 /// `tokenizer/special_tokens_map.json`: only the pad token matters.
 #[derive(Debug, Clone, Deserialize)]
 pub struct SpecialTokensFile {
-    #[serde(default)]
     pad_token: Option<TokenEntry>,
 }
 

@@ -32,7 +32,9 @@ use candle_transformers::models::stable_diffusion::{
 
 pub use clip_text::{Activation, ClipTextConfig, ClipTextModel};
 pub use clip_tokenizer::ClipTokenizer;
-pub use sd2_depth::{Autoencoder, KlEncoder, PublishedFinisher, PublishedModel, depth_condition};
+pub use sd2_depth::{
+    Autoencoder, KlEncoder, PublishedFinisher, PublishedModel, depth_condition, next_noise,
+};
 pub use taesd::{TinyAutoencoder, TinyAutoencoderConfig};
 pub use weights::CheckedWeights;
 
@@ -241,7 +243,7 @@ fn load_autoencoder(
         let file: TinyFile = if cfg_path.is_file() {
             read_json(&cfg_path, "TAESD's config")?
         } else {
-            serde_json::from_str("{}").map_err(|e| NeuralError::Data(e.to_string()))?
+            TinyFile::default()
         };
         let cfg = file.to_config().map_err(|e| bad_config(&cfg_path, e))?;
         let w = CheckedWeights::read(&tiny_w, "TAESD's weights (madebyollin/taesd)")?;
@@ -259,8 +261,8 @@ fn load_autoencoder(
     tracing::debug!("vae loaded");
     Ok((
         Autoencoder::Kl {
-            encoder,
-            vae,
+            encoder: Box::new(encoder),
+            vae: Box::new(vae),
             scaling: file.scaling_factor,
         },
         file.factor(),

@@ -150,9 +150,9 @@ pub enum Autoencoder {
     /// Stable Diffusion's VAE (`vae/`), its latents scaled by `scaling`.
     Kl {
         /// The encoder, deterministic.
-        encoder: KlEncoder,
+        encoder: Box<KlEncoder>,
         /// The VAE (its decoder is used).
-        vae: AutoEncoderKL,
+        vae: Box<AutoEncoderKL>,
         /// `scaling_factor` (0.18215).
         scaling: f64,
     },
@@ -358,6 +358,42 @@ pub fn depth_condition(
     Ok(Tensor::from_vec(cells, (1, 1, ch, cw), &Device::Cpu)?)
 }
 
+/// The initial noise of a clip's next frame on the latent grid (`factor` pixels a cell):
+/// `prev`, the previous frame's, carried along the frame's backward flow and
+/// re-Gaussianised, fresh where disoccluded ([`NoiseField::warp`]); all fresh for a
+/// clip's first frame, after a cut (`prev` is `None`) or when the size changed. `seed`
+/// and `label` draw the fresh noise. (`sampler::Finisher::initial_noise` follows the same
+/// rule and could call this.)
+///
+/// # Errors
+/// Buffers whose sizes disagree.
+pub fn next_noise(
+    prev: Option<&NoiseField>,
+    inputs: &FrameInputs,
+    factor: usize,
+    channels: usize,
+    seed: u64,
+    label: &str,
+) -> Result<NoiseField, NeuralError> {
+    let (w, h) = (inputs.width, inputs.height);
+    let factor = factor.max(1);
+    match prev {
+        Some(noise) if (noise.width, noise.height) == (w / factor, h / factor) => {
+            let (flow, mask) = downsample_flow(&inputs.flow_bwd, &inputs.disoccluded, w, h, factor);
+            noise
+                .warp(&flow, &mask, seed, label)
+                .map_err(NeuralError::Data)
+        }
+        _ => Ok(NoiseField::fresh(
+            seed,
+            label,
+            channels,
+            w / factor,
+            h / factor,
+        )),
+    }
+}
+
 /// Finishes the frames of one clip with a published checkpoint, in order.
 pub struct PublishedFinisher<'a> {
     model: &'a PublishedModel,
@@ -390,30 +426,14 @@ impl PublishedFinisher<'_> {
     /// # Errors
     /// Sizes that disagree.
     pub fn initial_noise(&self, inputs: &FrameInputs) -> Result<NoiseField, NeuralError> {
-        let f = self.model.latent_factor;
-        let (lw, lh) = (inputs.width / f, inputs.height / f);
-        let label = format!("sd2-depth-noise/{}", self.frame);
-        match &self.prev {
-            Some(noise) if noise.width == lw && noise.height == lh => {
-                let (flow, mask) = downsample_flow(
-                    &inputs.flow_bwd,
-                    &inputs.disoccluded,
-                    inputs.width,
-                    inputs.height,
-                    f,
-                );
-                noise
-                    .warp(&flow, &mask, self.seed, &label)
-                    .map_err(NeuralError::Data)
-            }
-            _ => Ok(NoiseField::fresh(
-                self.seed,
-                &label,
-                self.model.latent_channels,
-                lw,
-                lh,
-            )),
-        }
+        next_noise(
+            self.prev.as_ref(),
+            inputs,
+            self.model.latent_factor,
+            self.model.latent_channels,
+            self.seed,
+            &format!("sd2-depth-noise/{}", self.frame),
+        )
     }
 
     fn check(&self, inputs: &FrameInputs) -> Result<(), NeuralError> {

@@ -13,8 +13,10 @@
 use candle_core::{Module, Result, Tensor};
 use candle_nn::{Conv2d, Conv2dConfig, VarBuilder};
 
-/// The shape of a tiny autoencoder (`taesd/config.json`).
-#[derive(Debug, Clone, PartialEq)]
+/// The shape of a tiny autoencoder (the network fields of `taesd/config.json`, by their
+/// diffusers names).
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(default)]
 pub struct TinyAutoencoderConfig {
     /// Image channels in (3).
     pub in_channels: usize,
