@@ -423,3 +423,47 @@ fn depth_is_normalised_per_frame_with_the_nearest_surface_at_one() {
         [0.0; 4]
     );
 }
+
+/// What full-size Stable Diffusion 2 depth costs on this machine's CPU, on zero weights
+/// of the real shapes (the arithmetic does not depend on the values). Not a check: run
+/// it by hand with `cargo test --lib full_size_cost -- --ignored --nocapture`.
+#[test]
+#[ignore = "minutes of CPU and 5 GB of memory; prints timings"]
+fn full_size_cost_on_this_cpu() {
+    let time = |what: &str, f: &dyn Fn()| {
+        let t = std::time::Instant::now();
+        f();
+        eprintln!("{what}: {:.2} s", t.elapsed().as_secs_f64());
+    };
+    let vb = VarBuilder::zeros(DType::F32, &Device::Cpu);
+    let unet_cfg = UNetFile::default().to_candle().unwrap();
+    let unet = UNet2DConditionModel::new(vb.clone(), 5, 4, false, unet_cfg).unwrap();
+    let text_cfg = TextEncoderFile::default().to_config().unwrap();
+    let text = ClipTextModel::new(&text_cfg, vb.clone()).unwrap();
+    let vae =
+        AutoEncoderKL::new(vb.clone(), 3, 3, VaeFile::default().to_candle().unwrap()).unwrap();
+    let taesd = TinyAutoencoder::new(&TinyAutoencoderConfig::default(), vb).unwrap();
+    let ids = Tensor::zeros((1, 77), DType::U32, &Device::Cpu).unwrap();
+    time("text encoder, one prompt", &|| {
+        drop(text.forward(&ids).unwrap())
+    });
+    let ctx = Tensor::zeros((1, 77, 1024), DType::F32, &Device::Cpu).unwrap();
+    for side in [256usize, 512] {
+        let l = side / 8;
+        let x = Tensor::zeros((1, 5, l, l), DType::F32, &Device::Cpu).unwrap();
+        time(&format!("UNet, one evaluation at {side}x{side}"), &|| {
+            drop(unet.forward(&x, 500.0, &ctx).unwrap())
+        });
+        let z = Tensor::zeros((1, 4, l, l), DType::F32, &Device::Cpu).unwrap();
+        time(&format!("VAE decode at {side}x{side}"), &|| {
+            drop(vae.decode(&z).unwrap())
+        });
+        time(&format!("TAESD decode at {side}x{side}"), &|| {
+            drop(taesd.decode(&z).unwrap())
+        });
+        let img = Tensor::zeros((1, 3, side, side), DType::F32, &Device::Cpu).unwrap();
+        time(&format!("TAESD encode at {side}x{side}"), &|| {
+            drop(taesd.encode(&img).unwrap())
+        });
+    }
+}
