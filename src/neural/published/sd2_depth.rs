@@ -332,6 +332,7 @@ pub fn depth_condition(
     height: usize,
     f: usize,
 ) -> Result<Tensor, NeuralError> {
+    let f = f.max(1);
     let (cw, ch) = (width / f, height / f);
     let mut cells = vec![0.0f32; cw * ch];
     for (i, cell) in cells.iter_mut().enumerate() {

@@ -321,6 +321,20 @@ fn a_missing_tensor_is_named_with_its_file_and_expected_shape() {
             if name == "encoder.mid_block.attentions.0.query.weight" && expected == &[8, 8]),
         "{e}"
     );
+
+    // A projection stored as a 1×1 convolution is taken (candle's fallback), and a
+    // tensor missing after it is the one blamed, not the recovered one.
+    edit_tensors(&vae, |t| {
+        let q = Tensor::zeros((8, 8, 1, 1), DType::F32, &Device::Cpu).unwrap();
+        t.insert("encoder.mid_block.attentions.0.query.weight".into(), q);
+        t.remove("decoder.conv_out.weight");
+    });
+    let e = load(dir.path(), &PublishedOptions::default()).unwrap_err();
+    assert!(
+        matches!(&e, NeuralError::MissingTensor { name, expected, .. }
+            if name == "decoder.conv_out.weight" && expected == &[3, 8, 3, 3]),
+        "{e}"
+    );
 }
 
 #[test]

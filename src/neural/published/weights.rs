@@ -84,9 +84,9 @@ impl CheckedWeights {
     /// fault.
     ///
     /// Some of candle's constructors try one shape and fall back to another (the VAE's
-    /// attention takes `[c, c]` or `[c, c, 1, 1]` projections), so a failure recorded
-    /// along the way may have been recovered from: the tensor blamed is the one of the
-    /// last failure, with the first shape the network asked it for.
+    /// attention takes `[c, c]` or `[c, c, 1, 1]` projections): a failure that a later
+    /// request for the same tensor recovered from is forgotten, and the tensor blamed is
+    /// the one of the last failure, with the first shape the network asked it for.
     ///
     /// # Errors
     /// As above; other tensor errors as [`NeuralError::Candle`].
@@ -134,6 +134,14 @@ impl CheckedWeights {
         })
     }
 
+    /// Forgets the failures of `name`: a constructor asked again with another shape and
+    /// got it.
+    fn recovered(&self, name: &str) {
+        if let Ok(mut f) = self.failures.lock() {
+            f.retain(|x| x.name() != name);
+        }
+    }
+
     fn record(&self, failure: Failure) {
         if let Ok(mut f) = self.failures.lock() {
             f.push(failure);
@@ -169,6 +177,7 @@ impl SimpleBackend for CheckedWeights {
                 got: t.shape().clone(),
             });
         }
+        self.recovered(name);
         t.to_dtype(dtype)?.to_device(dev)
     }
 
