@@ -1,21 +1,22 @@
 //! Published checkpoints a user already has, loaded from a local folder: Stable Diffusion
 //! 2 depth (`stabilityai/stable-diffusion-2-depth`, diffusers layout) and, optionally,
 //! TAESD (`madebyollin/taesd`) as its fast autoencoder; a
-//! [`FrameFinisher`](super::FrameFinisher) that finishes
-//! rendered frames with them, conditioned on our exact depth and kept stable over time by
-//! noise warped along the exact flow.
+//! [`FrameFinisher`](super::FrameFinisher) that finishes rendered frames with them,
+//! conditioned on our exact depth and kept stable over time by noise warped along the
+//! exact flow.
 //!
-//! Input: a folder ([`load`]) and per frame a [`FrameInputs`](super::FrameInputs) (preview in linear light,
-//! disparity, backward flow, disocclusion mask). Output: the finished frame in linear
-//! light at the preview's size. Invariants: sides are multiples of
-//! [`PublishedModel::side_multiple`] (64 for Stable Diffusion 2); for a fixed folder,
+//! Input: a folder ([`load`]) and per frame a [`FrameInputs`](super::FrameInputs)
+//! (preview in linear light, disparity, backward flow, disocclusion mask). Output: the
+//! finished frame in linear light at the preview's size. Invariants: sides are multiples
+//! of [`PublishedModel::side_multiple`] (64 for Stable Diffusion 2); for a fixed folder,
 //! seed, prompt, options and build, a clip is reproducible (no unseeded randomness: the
 //! VAE encodes to its mean, DDIM runs with `η = 0`).
 //!
 //! The UNet, the VAE and the DDIM scheduler are candle-transformers'; the text encoder
-//! ([`clip_text`]), its tokenizer ([`clip_tokenizer`]) and TAESD ([`taesd`]) are written
-//! here. Every weights file goes through a checking `VarBuilder` backend, so a missing or
-//! misshapen tensor is reported with its file, name and expected shape.
+//! ([`ClipTextModel`]), its tokenizer ([`ClipTokenizer`]) and TAESD ([`TinyAutoencoder`])
+//! are written here. Every weights file goes through a checking `VarBuilder` backend
+//! ([`CheckedWeights`]), so a missing or misshapen tensor is reported with its file, name
+//! and expected shape.
 
 mod clip_text;
 mod clip_tokenizer;
