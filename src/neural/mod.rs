@@ -14,6 +14,7 @@ pub mod autoencoder;
 pub mod dataset;
 pub mod metrics;
 pub mod noise;
+pub mod published;
 pub mod sampler;
 pub mod train;
 pub mod unet;
