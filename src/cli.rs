@@ -99,14 +99,25 @@ pub enum Command {
         /// the last picture. `--layout kubric` never finishes.
         #[arg(long)]
         no_finish: bool,
-        /// Neural finishing: sampler steps, 1-8 (1: the model's best estimate of the path
-        /// traced look, fastest; more: closer to a sample, slower).
-        #[arg(long, default_value_t = 1, conflicts_with = "no_finish")]
-        finish_steps: usize,
-        /// Neural finishing: a checkpoint folder from `cinegraph train` instead of the
+        /// Neural finishing: sampler steps (cinegraph's model: 1-8, default 1, its best
+        /// estimate of the path-traced look; more move toward a sample. Published
+        /// checkpoints: DDIM steps, default 20).
+        #[arg(long, conflicts_with = "no_finish")]
+        finish_steps: Option<usize>,
+        /// Neural finishing: a checkpoint folder from `cinegraph train`, or a local Stable
+        /// Diffusion 2 depth folder (diffusers layout, optional taesd/), instead of the
         /// weights that ship with cinegraph.
         #[arg(long, conflicts_with = "no_finish")]
         model: Option<PathBuf>,
+        /// Published checkpoints: the text prompt (default: from the style's name).
+        #[arg(long, requires = "model")]
+        prompt: Option<String>,
+        /// Published checkpoints: how far from the preview the model may go, (0, 1].
+        #[arg(long, default_value_t = 0.6, requires = "model")]
+        strength: f32,
+        /// Published checkpoints: classifier-free guidance scale (1: no unconditional pass).
+        #[arg(long, default_value_t = 7.5, requires = "model")]
+        guidance: f32,
     },
     /// List the bundled styles, print one, or preview a scene in all of them.
     Styles {
@@ -365,6 +376,9 @@ pub fn run(args: Args) -> Result<Outcome> {
             no_finish,
             finish_steps,
             model,
+            prompt,
+            strength,
+            guidance,
         } => {
             let layout = match layout.as_str() {
                 "native" => pipeline::Layout::Native,
@@ -393,6 +407,9 @@ pub fn run(args: Args) -> Result<Outcome> {
                     pipeline::FinishOptions {
                         steps: finish_steps,
                         model,
+                        prompt,
+                        strength,
+                        guidance,
                     },
                 ),
                 ..Default::default()

@@ -278,39 +278,102 @@ pub struct RenderOptions {
 /// How `render` finishes frames with the neural pass.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FinishOptions {
-    /// Sampler steps (1–8): 1 is the model's best estimate of the reference (fastest,
-    /// highest PSNR); more steps move toward a sample of it.
-    pub steps: usize,
-    /// A checkpoint folder from `cinegraph train` (`None`: the weights that ship with
-    /// cinegraph).
+    /// Sampler steps (`None`: 1 for cinegraph's own model, its best estimate of the
+    /// reference; 20 DDIM steps for a published checkpoint).
+    pub steps: Option<usize>,
+    /// A checkpoint folder from `cinegraph train`, or a published Stable Diffusion 2
+    /// depth folder (diffusers layout, optionally with `taesd/`); `None`: the weights that
+    /// ship with cinegraph.
     pub model: Option<PathBuf>,
+    /// Published checkpoints: the text prompt (`None`: one made from the style's name).
+    pub prompt: Option<String>,
+    /// Published checkpoints: how far from the preview the model may go, `(0, 1]`.
+    pub strength: f32,
+    /// Published checkpoints: classifier-free guidance scale (1: no unconditional pass).
+    pub guidance: f32,
 }
 
 impl Default for FinishOptions {
     fn default() -> Self {
         Self {
-            steps: 1,
+            steps: None,
             model: None,
+            prompt: None,
+            strength: 0.6,
+            guidance: 7.5,
         }
     }
 }
 
-/// Loads the finishing model that `opts` names.
+/// A loaded finishing model.
+#[derive(Debug)]
+pub enum FinishModel {
+    /// cinegraph's own (bundled or from `cinegraph train`).
+    Own(crate::neural::Model),
+    /// A published Stable Diffusion 2 depth checkpoint.
+    Published(Box<crate::neural::published::PublishedModel>),
+}
+
+/// Loads the finishing model that `opts` names: a folder with `unet/config.json` is a
+/// published checkpoint, one with `config.json` and `denoiser.safetensors` is ours.
 ///
 /// # Errors
-/// A folder that is not a checkpoint, or weights that do not fit.
-pub fn finish_model(opts: &FinishOptions) -> Result<crate::neural::Model, PipelineError> {
-    crate::neural::sampler::check_steps(opts.steps)?;
+/// A folder that is neither, or weights that do not fit (naming the tensor and its
+/// expected shape).
+pub fn finish_model(opts: &FinishOptions) -> Result<FinishModel, PipelineError> {
     Ok(match &opts.model {
-        None => crate::neural::bundled_model()?,
+        None => {
+            crate::neural::sampler::check_steps(opts.steps.unwrap_or(1))?;
+            FinishModel::Own(crate::neural::bundled_model()?)
+        }
+        Some(dir) if dir.join("unet").join("config.json").is_file() => {
+            let o = crate::neural::published::PublishedOptions {
+                guidance_scale: opts.guidance,
+                ..Default::default()
+            };
+            FinishModel::Published(Box::new(crate::neural::published::load(dir, &o)?))
+        }
         Some(dir) => {
             if !dir.join("config.json").is_file() || !dir.join("denoiser.safetensors").is_file() {
                 return Err(PipelineError::Options(format!(
-                    "--model {}: not a cinegraph checkpoint (expected config.json, autoencoder.safetensors, denoiser.safetensors and state.json from `cinegraph train`)",
+                    "--model {}: not a cinegraph checkpoint (config.json, autoencoder.safetensors, denoiser.safetensors from `cinegraph train`) nor a Stable Diffusion 2 depth folder (unet/config.json, vae/, text_encoder/, tokenizer/, scheduler/)",
                     dir.display()
                 )));
             }
-            crate::neural::train::load_checkpoint(dir)?.0
+            crate::neural::sampler::check_steps(opts.steps.unwrap_or(1))?;
+            FinishModel::Own(crate::neural::train::load_checkpoint(dir)?.0)
+        }
+    })
+}
+
+/// A finisher for one clip of `scene` from `model`, and the side multiple its frames
+/// are padded to.
+fn clip_finisher<'a>(
+    model: &'a FinishModel,
+    opts: &FinishOptions,
+    scene: &Scene,
+) -> Result<(Box<dyn crate::neural::FrameFinisher + 'a>, usize), PipelineError> {
+    Ok(match model {
+        FinishModel::Own(m) => (
+            Box::new(crate::neural::sampler::Finisher::new(
+                m,
+                opts.steps.unwrap_or(1),
+                scene.seed,
+                crate::neural::style_index(m, scene.style.as_deref()),
+            )?),
+            1,
+        ),
+        FinishModel::Published(p) => {
+            let prompt = opts.prompt.clone().unwrap_or_else(|| {
+                format!(
+                    "a cinematic film still, {} look, physically based lighting, detailed",
+                    scene.style.as_deref().unwrap_or("natural")
+                )
+            });
+            (
+                Box::new(p.finisher(scene.seed, opts.steps.unwrap_or(20), &prompt, opts.strength)?),
+                p.side_multiple(),
+            )
         }
     })
 }
@@ -435,11 +498,14 @@ pub fn render_to_dir(
         scene.style.as_deref().unwrap_or("none"),
         match &opts.finish {
             Some(f) => format!(
-                "+finish:{}:{}",
+                "+finish:{:?}:{}:{:?}:{}:{}",
                 f.steps,
                 f.model
                     .as_ref()
-                    .map_or("bundled".to_string(), |p| p.display().to_string())
+                    .map_or("bundled".to_string(), |p| p.display().to_string()),
+                f.prompt,
+                f.strength,
+                f.guidance
             ),
             None => String::new(),
         }
@@ -483,14 +549,9 @@ pub fn render_to_dir(
     if !todo.is_empty() {
         let renderer = Renderer::new(&scene)?;
         adapter = renderer.adapter_name().to_string();
-        let mut finisher = match &model {
-            Some(m) => Some(crate::neural::sampler::Finisher::new(
-                m,
-                opts.finish.as_ref().map_or(1, |f| f.steps),
-                scene.seed,
-                crate::neural::style_index(m, scene.style.as_deref()),
-            )?),
-            None => None,
+        let mut finisher = match (&model, &opts.finish) {
+            (Some(m), Some(f)) => Some(clip_finisher(m, f, &scene)?),
+            _ => None,
         };
         progress.start(
             if finisher.is_some() {
@@ -523,14 +584,14 @@ pub fn render_to_dir(
             let prev = &cache[&window[0]];
             let next = &cache[window.last().unwrap_or(&k)];
             output::write_frame(out, k, fb, prev, next, &layers)?;
-            if let Some(fin) = finisher.as_mut() {
+            if let Some((fin, multiple)) = finisher.as_mut() {
                 let fresh = k == first || plan.cut_before(k);
                 if fresh {
                     fin.start_shot(k);
                 }
                 let prev_seg = (!fresh).then(|| cache[&(k - 1)].segmentation.as_slice());
                 let inputs = crate::neural::FrameInputs::from_buffers(fb, prev_seg);
-                let finished = fin.finish(&inputs)?;
+                let finished = crate::neural::finish_padded(fin.as_mut(), &inputs, *multiple)?;
                 let rgba = scene
                     .grade
                     .render_srgb8(&finished, fb.width, fb.height, scene.seed, k as u64);

@@ -43,8 +43,33 @@ pub trait FrameFinisher {
     /// # Errors
     /// Sizes the model cannot take; tensor errors.
     fn finish(&mut self, inputs: &FrameInputs) -> Result<Vec<[f32; 3]>, NeuralError>;
-    /// Forgets the history (a cut: the next frame starts fresh).
-    fn cut(&mut self);
+    /// Forgets the history (a cut, or the first frame finished in a run) and numbers the
+    /// next frame `frame` of the clip, whose fresh noise is drawn for that number: so
+    /// finishing a shot again from its first frame gives the same bits as finishing the
+    /// whole clip.
+    fn start_shot(&mut self, frame: usize);
+}
+
+/// Finishes `inputs` with `fin`, growing the frame to sides divisible by `multiple` by
+/// repeating its edges first when needed and cropping the result back.
+///
+/// # Errors
+/// As the finisher's.
+pub fn finish_padded(
+    fin: &mut dyn FrameFinisher,
+    inputs: &FrameInputs,
+    multiple: usize,
+) -> Result<Vec<[f32; 3]>, NeuralError> {
+    inputs.check()?;
+    let m = multiple.max(1);
+    if inputs.width.is_multiple_of(m) && inputs.height.is_multiple_of(m) {
+        return fin.finish(inputs);
+    }
+    let padded = inputs.padded(m);
+    let out = fin.finish(&padded)?;
+    Ok((0..inputs.width * inputs.height)
+        .map(|i| out[(i / inputs.width) * padded.width + i % inputs.width])
+        .collect())
 }
 
 /// The segmentation embedding of instance `id`: three values in `[-1, 1]` from a hash

@@ -192,7 +192,7 @@ impl super::FrameFinisher for Finisher<'_> {
         Finisher::finish(self, inputs)
     }
 
-    fn cut(&mut self) {
-        Finisher::cut(self);
+    fn start_shot(&mut self, frame: usize) {
+        Finisher::start_shot(self, frame);
     }
 }

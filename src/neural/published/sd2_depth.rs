@@ -516,6 +516,13 @@ impl PublishedFinisher<'_> {
     pub fn cut(&mut self) {
         self.prev = None;
     }
+
+    /// Forgets the history and numbers the next frame `frame` (see
+    /// [`FrameFinisher::start_shot`]).
+    pub fn start_shot(&mut self, frame: usize) {
+        self.prev = None;
+        self.frame = frame;
+    }
 }
 
 impl FrameFinisher for PublishedFinisher<'_> {
@@ -523,7 +530,7 @@ impl FrameFinisher for PublishedFinisher<'_> {
         PublishedFinisher::finish(self, inputs)
     }
 
-    fn cut(&mut self) {
-        PublishedFinisher::cut(self);
+    fn start_shot(&mut self, frame: usize) {
+        PublishedFinisher::start_shot(self, frame);
     }
 }
