@@ -309,7 +309,7 @@ impl Default for FinishOptions {
 #[derive(Debug)]
 pub enum FinishModel {
     /// cinegraph's own (bundled or from `cinegraph train`).
-    Own(crate::neural::Model),
+    Own(Box<crate::neural::Model>),
     /// A published Stable Diffusion 2 depth checkpoint.
     Published(Box<crate::neural::published::PublishedModel>),
 }
@@ -324,7 +324,7 @@ pub fn finish_model(opts: &FinishOptions) -> Result<FinishModel, PipelineError> 
     Ok(match &opts.model {
         None => {
             crate::neural::sampler::check_steps(opts.steps.unwrap_or(1))?;
-            FinishModel::Own(crate::neural::bundled_model()?)
+            FinishModel::Own(Box::new(crate::neural::bundled_model()?))
         }
         Some(dir) if dir.join("unet").join("config.json").is_file() => {
             let o = crate::neural::published::PublishedOptions {
@@ -341,7 +341,7 @@ pub fn finish_model(opts: &FinishOptions) -> Result<FinishModel, PipelineError> 
                 )));
             }
             crate::neural::sampler::check_steps(opts.steps.unwrap_or(1))?;
-            FinishModel::Own(crate::neural::train::load_checkpoint(dir)?.0)
+            FinishModel::Own(Box::new(crate::neural::train::load_checkpoint(dir)?.0))
         }
     })
 }
