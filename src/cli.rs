@@ -206,6 +206,9 @@ pub enum Command {
         /// 0: whole frames).
         #[arg(long, default_value_t = 64)]
         crop: usize,
+        /// Stop after this many minutes (checkpointed; --resume continues).
+        #[arg(long)]
+        max_minutes: Option<f64>,
     },
     /// Neural finishing: finish a dataset's held-out scenes with a
     /// checkpoint; report PSNR/SSIM against the reference, flow warping error, ms/frame.
@@ -697,6 +700,7 @@ fn neural(command: Command, quiet: bool) -> Result<Outcome> {
             checkpoint_every,
             resume,
             crop,
+            max_minutes,
         } => {
             let opts = train::TrainOptions {
                 data,
@@ -708,6 +712,7 @@ fn neural(command: Command, quiet: bool) -> Result<Outcome> {
                 checkpoint_every,
                 resume,
                 crop,
+                max_minutes,
                 config: Default::default(),
             };
             match train::train(&opts, &bar) {

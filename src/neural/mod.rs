@@ -206,8 +206,8 @@ pub fn weights_bytes(map: &VarMap) -> Result<Vec<u8>, NeuralError> {
     let vars = sorted_vars(map)?;
     let tensors: Vec<(String, Tensor)> = vars
         .into_iter()
-        .map(|(k, v)| (k, v.as_tensor().clone()))
-        .collect();
+        .map(|(k, v)| Ok((k, v.as_tensor().to_device(&Device::Cpu)?)))
+        .collect::<Result<_, candle_core::Error>>()?;
     safetensors::serialize(tensors.iter().map(|(k, t)| (k.as_str(), t)), None)
         .map_err(|e| NeuralError::Data(format!("safetensors: {e}")))
 }
@@ -261,7 +261,7 @@ pub fn load_weights_bytes(map: &VarMap, bytes: &[u8], file: &str) -> Result<(), 
     }
     for (name, var) in &vars {
         if let Some(t) = loaded.get(name) {
-            var.set(&t.to_dtype(DType::F32)?)?;
+            var.set(&t.to_dtype(DType::F32)?.to_device(var.device())?)?;
         }
     }
     Ok(())
@@ -326,6 +326,21 @@ pub struct Model {
     pub autoencoder: Autoencoder,
     /// The latent denoiser.
     pub denoiser: Denoiser,
+    /// Where the variables live.
+    pub device: Device,
+}
+
+/// The device to train and finish on: the first CUDA GPU when cinegraph is built with the
+/// `cuda` feature and one is there, else the CPU.
+pub fn device() -> Device {
+    #[cfg(feature = "cuda")]
+    {
+        match Device::new_cuda(0) {
+            Ok(d) => return d,
+            Err(e) => tracing::warn!("built with cuda but no GPU is usable ({e}); using the CPU"),
+        }
+    }
+    Device::Cpu
 }
 
 impl std::fmt::Debug for Model {
@@ -361,7 +376,21 @@ impl Model {
                 ae.guide_channels
             )));
         }
-        let dev = Device::Cpu;
+        Self::new_on(ae, unet, seed, &Device::Cpu)
+    }
+
+    /// [`Self::new`] with the variables on `device` (the initial weights are the same
+    /// numbers on any device).
+    ///
+    /// # Errors
+    /// As [`Self::new`].
+    pub fn new_on(
+        ae: &AutoencoderConfig,
+        unet: &DenoiserConfig,
+        seed: u64,
+        device: &Device,
+    ) -> Result<Self, NeuralError> {
+        let dev = device.clone();
         let ae_vars = VarMap::new();
         let unet_vars = VarMap::new();
         let autoencoder =
@@ -374,6 +403,7 @@ impl Model {
             unet_vars,
             autoencoder,
             denoiser,
+            device: dev,
         })
     }
 

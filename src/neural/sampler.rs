@@ -6,7 +6,7 @@
 //! (the least-squares answer, best for PSNR); more steps move toward a sample. The initial noise of each frame is seeded, and from the second frame on it is
 //! the previous frame's noise warped along the exact flow ([`super::noise`]).
 
-use candle_core::{Device, Tensor};
+use candle_core::Tensor;
 
 use super::noise::{NoiseField, downsample_flow};
 use super::{FrameInputs, Model, NeuralError, compress, expand, image_tensor, tensor_image};
@@ -29,12 +29,13 @@ pub fn sample(
     check_steps(steps)?;
     check_style(model, style)?;
     let b = z1.dims4()?.0;
-    let styles = Tensor::from_vec(vec![style; b], b, &Device::Cpu)?;
+    let dev = z1.device();
+    let styles = Tensor::from_vec(vec![style; b], b, dev)?;
     let mut z = z1.clone();
     for i in 0..steps {
         let t = 1.0 - i as f32 / steps as f32;
         let t_next = 1.0 - (i + 1) as f32 / steps as f32;
-        let tt = Tensor::from_vec(vec![t; b], b, &Device::Cpu)?;
+        let tt = Tensor::from_vec(vec![t; b], b, dev)?;
         let z0 = model.denoiser.forward(&z, &tt, &styles, cond_latent)?;
         let v = ((&z - z0)? / f64::from(t))?;
         z = (z + (v * f64::from(t_next - t))?)?;
@@ -173,13 +174,16 @@ impl<'a> Finisher<'a> {
         let z1 = Tensor::from_vec(
             noise.data.clone(),
             (1, noise.channels, noise.height, noise.width),
-            &Device::Cpu,
+            &self.model.device,
         )?;
-        let cond = inputs.cond_tensor(self.prev.as_ref().map(|(_, p)| p.as_slice()))?;
+        let cond = inputs
+            .cond_tensor(self.prev.as_ref().map(|(_, p)| p.as_slice()))?
+            .to_device(&self.model.device)?;
         let cond_latent = self.model.denoiser.encode_cond(&cond)?;
         let z0 = sample(self.model, &z1, &cond_latent, self.style, self.steps)?;
         let residual = self.model.autoencoder.decode(&z0, Some(&cond))?;
-        let base = image_tensor(&inputs.preview, inputs.width, inputs.height, compress)?;
+        let base = image_tensor(&inputs.preview, inputs.width, inputs.height, compress)?
+            .to_device(&self.model.device)?;
         let finished = tensor_image(&(base + residual)?, expand)?;
         self.prev = Some((noise, finished.clone()));
         self.frame += 1;

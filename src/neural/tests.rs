@@ -376,7 +376,7 @@ fn training_pairs_carry_the_exact_flow_between_their_frames() {
     };
     let scenes = vec![scene_frames()];
     for crop in [0, 8] {
-        let b = make_batch(&scenes, &cfg, 3, 1, crop).unwrap();
+        let b = make_batch(&scenes, &cfg, 3, 1, crop, &Device::Cpu).unwrap();
         let (n, _, h, w) = b.cond.dims4().unwrap();
         assert_eq!((n, h, w), (6, if crop == 0 { 16 } else { 8 }, if crop == 0 { 16 } else { 8 }));
         // The preview (channels 0..3) of each later frame, gathered from the earlier
@@ -424,9 +424,9 @@ fn a_few_training_steps_lower_the_loss() {
         batch: 4,
     };
     let scenes = vec![scene_frames()];
-    let batch = make_batch(&scenes, &cfg, 7, 0, 0).unwrap();
+    let batch = make_batch(&scenes, &cfg, 7, 0, 0, &Device::Cpu).unwrap();
     // Batches are a function of (seed, step).
-    let again = make_batch(&scenes, &cfg, 7, 0, 0).unwrap();
+    let again = make_batch(&scenes, &cfg, 7, 0, 0, &Device::Cpu).unwrap();
     assert_eq!(
         batch.noise.flatten_all().unwrap().to_vec1::<f32>().unwrap(),
         again.noise.flatten_all().unwrap().to_vec1::<f32>().unwrap()

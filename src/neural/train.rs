@@ -87,6 +87,10 @@ pub struct TrainOptions {
     /// Side of the square window cut from each training pair (a multiple of 8; 0: whole
     /// frames).
     pub crop: usize,
+    /// Stop (with a checkpoint) after this many minutes of training even if `steps` are
+    /// not done; the learning-rate schedule still runs over `steps`, so a resumed run
+    /// continues it exactly.
+    pub max_minutes: Option<f64>,
     /// The networks' sizes (ignored when resuming: the checkpoint's are used).
     pub config: (AutoencoderConfig, DenoiserConfig),
 }
@@ -114,9 +118,20 @@ pub struct TrainReport {
 /// Missing files; weights that do not fit the configuration (the error names the tensor
 /// and its expected shape).
 pub fn load_checkpoint(dir: &Path) -> Result<(Model, ModelConfig, TrainState), NeuralError> {
+    load_checkpoint_on(dir, &Device::Cpu)
+}
+
+/// [`load_checkpoint`] onto `device`.
+///
+/// # Errors
+/// As [`load_checkpoint`].
+pub fn load_checkpoint_on(
+    dir: &Path,
+    device: &Device,
+) -> Result<(Model, ModelConfig, TrainState), NeuralError> {
     let cfg: ModelConfig = crate::output::read_json(&dir.join("config.json"))?;
     let state: TrainState = crate::output::read_json(&dir.join("state.json"))?;
-    let model = Model::new(&cfg.autoencoder, &cfg.denoiser, cfg.seed)?;
+    let model = Model::new_on(&cfg.autoencoder, &cfg.denoiser, cfg.seed, device)?;
     load_weights(&model.ae_vars, &dir.join("autoencoder.safetensors"))?;
     load_weights(&model.unet_vars, &dir.join("denoiser.safetensors"))?;
     Ok((model, cfg, state))
@@ -169,7 +184,7 @@ fn crop_window(rng: &mut SeededRng, w: usize, h: usize, crop: usize) -> (usize, 
 
 /// The batch of step `step`: pairs, crops, history dropout, times and noise all from
 /// `seed`. `crop` (a multiple of 8, or 0 for whole frames) is the side of the square
-/// window each pair is cut to.
+/// window each pair is cut to. The tensors are built on the CPU and moved to `device`.
 ///
 /// # Errors
 /// An empty dataset; frames of different sizes; tensor errors.
@@ -179,6 +194,7 @@ pub fn make_batch(
     seed: u64,
     step: usize,
     crop: usize,
+    device: &Device,
 ) -> Result<Batch, NeuralError> {
     // Every frame that has a predecessor (or a lone first frame) ends a pair.
     let ends: Vec<(usize, usize)> = scenes
@@ -270,15 +286,16 @@ pub fn make_batch(
         b * lc * (h / f) * (w / f),
     );
     let n = h * w;
-    let index = Tensor::from_vec(index, (pairs, 1, n), &Device::Cpu)?.repeat((1, 3, 1))?;
+    let dev = device;
+    let index = Tensor::from_vec(index, (pairs, 1, n), dev)?.repeat((1, 3, 1))?;
     Ok(Batch {
-        cond,
-        residual,
-        style: Tensor::from_vec(all.iter().map(|x| x.2).collect::<Vec<_>>(), b, &Device::Cpu)?,
-        t: Tensor::from_vec(all.iter().map(|x| x.3).collect::<Vec<_>>(), b, &Device::Cpu)?,
-        noise: Tensor::from_vec(noise, (b, lc, h / f, w / f), &Device::Cpu)?,
+        cond: cond.to_device(dev)?,
+        residual: residual.to_device(dev)?,
+        style: Tensor::from_vec(all.iter().map(|x| x.2).collect::<Vec<_>>(), b, dev)?,
+        t: Tensor::from_vec(all.iter().map(|x| x.3).collect::<Vec<_>>(), b, dev)?,
+        noise: Tensor::from_vec(noise, (b, lc, h / f, w / f), dev)?,
         warp_index: index,
-        warp_mask: Tensor::from_vec(mask, (pairs, 1, n), &Device::Cpu)?,
+        warp_mask: Tensor::from_vec(mask, (pairs, 1, n), dev)?,
     })
 }
 
@@ -385,8 +402,9 @@ pub fn train(opts: &TrainOptions, progress: &dyn Progress) -> Result<TrainReport
         source,
     })?;
     let resuming = opts.resume && opts.out.join("state.json").is_file();
+    let device = super::device();
     let (model, cfg, mut state) = if resuming {
-        load_checkpoint(&opts.out)?
+        load_checkpoint_on(&opts.out, &device)?
     } else {
         let mut denoiser = opts.config.1;
         denoiser.n_styles = n_styles;
@@ -397,7 +415,7 @@ pub fn train(opts: &TrainOptions, progress: &dyn Progress) -> Result<TrainReport
             lr: opts.lr,
             batch: opts.batch,
         };
-        let model = Model::new(&cfg.autoencoder, &cfg.denoiser, cfg.seed)?;
+        let model = Model::new_on(&cfg.autoencoder, &cfg.denoiser, cfg.seed, &device)?;
         (model, cfg, TrainState { step: 0 })
     };
     let mut vars = model.ae_vars.all_vars();
@@ -436,9 +454,17 @@ pub fn train(opts: &TrainOptions, progress: &dyn Progress) -> Result<TrainReport
     let started = Instant::now();
     progress.start("train", opts.steps.saturating_sub(start_step) as u64);
     while state.step < opts.steps {
+        if opts
+            .max_minutes
+            .is_some_and(|m| started.elapsed().as_secs_f64() >= m * 60.0)
+        {
+            save_checkpoint(&opts.out, &model, &cfg, &state)?;
+            write_log(&opts.out, &log)?;
+            break;
+        }
         let t0 = Instant::now();
         opt.set_learning_rate(learning_rate(cfg.lr, state.step, opts.steps));
-        let batch = make_batch(&scenes, &cfg, cfg.seed, state.step, opts.crop)?;
+        let batch = make_batch(&scenes, &cfg, cfg.seed, state.step, opts.crop, &device)?;
         let l = losses(&model, &batch)?;
         let total = l.total()?;
         opt.backward_step(&total)?;
@@ -571,7 +597,7 @@ pub fn evaluate(
     seed: u64,
     progress: &dyn Progress,
 ) -> Result<EvalReport, NeuralError> {
-    let (model, _, _) = load_checkpoint(checkpoint)?;
+    let (model, _, _) = load_checkpoint_on(checkpoint, &super::device())?;
     let (manifest, _) = split_files(data, true)?;
     let scenes = load_split(data, true)?;
     if scenes.is_empty() {
