@@ -125,7 +125,7 @@ fn key_paths_round_trip_through_safetensors() {
         .collect();
     for expected in [
         "cond.conv_in.weight[8, 18, 3, 3]",
-        "cond.down.1.weight[8, 8, 3, 3]",
+        "cond.down.0.weight[8, 8, 3, 3]",
         "time.0.weight[8, 8]",
         "style.weight[3, 8]",
         "conv_in.weight[8, 12, 3, 3]",
@@ -248,12 +248,16 @@ fn the_sampler_is_deterministic_for_a_seed() {
     // Out-of-range options are errors.
     assert!(Finisher::new(&m, 0, 1, 0).is_err());
     assert!(Finisher::new(&m, 9, 1, 0).is_err());
+    // Index n_styles (3 here) is "no style": the mean embedding, its own picture.
     assert!(
-        Finisher::new(&m, 2, 1, 3)
+        Finisher::new(&m, 2, 1, 4)
             .unwrap_err()
             .to_string()
-            .contains("style index 3")
+            .contains("style index 4")
     );
+    let mut none = Finisher::new(&m, 2, 1, 3).unwrap();
+    let mut styled = Finisher::new(&m, 2, 1, 0).unwrap();
+    assert_ne!(none.finish(&frame(0)).unwrap(), styled.finish(&frame(0)).unwrap());
 }
 
 #[test]
