@@ -209,6 +209,13 @@ pub enum Command {
         /// Stop after this many minutes (checkpointed; --resume continues).
         #[arg(long)]
         max_minutes: Option<f64>,
+        /// Feature channels of the autoencoder (ignored when resuming).
+        #[arg(long, default_value_t = 8)]
+        ae_hidden: usize,
+        /// Feature channels of the denoiser at the latent resolution, a multiple of 8
+        /// (ignored when resuming).
+        #[arg(long, default_value_t = 16)]
+        unet_hidden: usize,
     },
     /// Neural finishing: finish a dataset's held-out scenes with a
     /// checkpoint; report PSNR/SSIM against the reference, flow warping error, ms/frame.
@@ -625,7 +632,12 @@ fn run_prompt(
     if let (Some(dir), Some(scene)) = (render, scene_path) {
         let bar = Bar::new(quiet);
         let report =
-            pipeline::render_to_dir(&scene, &dir, &pipeline::RenderOptions::default(), &bar)
+            // Straight through, as `cinegraph render` does by default: finished frames.
+            let opts = pipeline::RenderOptions {
+                finish: Some(pipeline::FinishOptions::default()),
+                ..Default::default()
+            };
+            pipeline::render_to_dir(&scene, &dir, &opts, &bar)
                 .with_context(|| format!("rendering {}", scene.display()))?;
         if !quiet {
             writeln!(
@@ -701,6 +713,8 @@ fn neural(command: Command, quiet: bool) -> Result<Outcome> {
             resume,
             crop,
             max_minutes,
+            ae_hidden,
+            unet_hidden,
         } => {
             let opts = train::TrainOptions {
                 data,
@@ -713,7 +727,16 @@ fn neural(command: Command, quiet: bool) -> Result<Outcome> {
                 resume,
                 crop,
                 max_minutes,
-                config: Default::default(),
+                config: (
+                    cinegraph::neural::AutoencoderConfig {
+                        hidden: ae_hidden,
+                        ..Default::default()
+                    },
+                    cinegraph::neural::DenoiserConfig {
+                        hidden: unet_hidden,
+                        ..Default::default()
+                    },
+                ),
             };
             match train::train(&opts, &bar) {
                 Ok(r) => {

@@ -50,7 +50,7 @@ impl Default for AutoencoderConfig {
         Self {
             image_channels: 3,
             latent_channels: 4,
-            hidden: 16,
+            hidden: 8,
             levels: 2,
             guide_channels: super::COND_CHANNELS,
         }
