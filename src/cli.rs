@@ -631,14 +631,13 @@ fn run_prompt(
     drop(stdout);
     if let (Some(dir), Some(scene)) = (render, scene_path) {
         let bar = Bar::new(quiet);
-        let report =
-            // Straight through, as `cinegraph render` does by default: finished frames.
-            let opts = pipeline::RenderOptions {
-                finish: Some(pipeline::FinishOptions::default()),
-                ..Default::default()
-            };
-            pipeline::render_to_dir(&scene, &dir, &opts, &bar)
-                .with_context(|| format!("rendering {}", scene.display()))?;
+        // Straight through, as `cinegraph render` does by default: finished frames.
+        let opts = pipeline::RenderOptions {
+            finish: Some(pipeline::FinishOptions::default()),
+            ..Default::default()
+        };
+        let report = pipeline::render_to_dir(&scene, &dir, &opts, &bar)
+            .with_context(|| format!("rendering {}", scene.display()))?;
         if !quiet {
             writeln!(
                 std::io::stdout(),
