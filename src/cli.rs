@@ -210,11 +210,11 @@ pub enum Command {
         #[arg(long)]
         max_minutes: Option<f64>,
         /// Feature channels of the autoencoder (ignored when resuming).
-        #[arg(long, default_value_t = 8)]
+        #[arg(long, default_value_t = 12)]
         ae_hidden: usize,
         /// Feature channels of the denoiser at the latent resolution, a multiple of 8
         /// (ignored when resuming).
-        #[arg(long, default_value_t = 16)]
+        #[arg(long, default_value_t = 24)]
         unet_hidden: usize,
     },
     /// Neural finishing: finish a dataset's held-out scenes with a

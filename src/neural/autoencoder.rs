@@ -20,9 +20,9 @@
 //! - `encoder.conv_out.{weight,bias}`: `[latent_channels, hidden, 3, 3]`
 //! - `decoder.conv_in.{weight,bias}`: `[hidden, latent_channels, 3, 3]`
 //! - `decoder.up.{i}.{weight,bias}`: `[hidden, hidden, 3, 3]` after a ×2 upsampling
-//! - `decoder.guide.{weight,bias}`: `[hidden, guide_channels, 3, 3]` (when
+//! - `decoder.guide.{weight,bias}`: `[hidden, guide_channels, 1, 1]` (when
 //!   `guide_channels > 0`), added to the upsampled features
-//! - `decoder.refine.{weight,bias}`: `[hidden, hidden, 3, 3]` (when `guide_channels > 0`)
+//! - `decoder.refine.{weight,bias}`: `[hidden, hidden, 1, 1]` (when `guide_channels > 0`)
 //! - `decoder.conv_out.{weight,bias}`: `[image_channels, hidden, 3, 3]`
 
 use candle_core::{Module, Result, Tensor};
@@ -50,7 +50,7 @@ impl Default for AutoencoderConfig {
         Self {
             image_channels: 3,
             latent_channels: 4,
-            hidden: 8,
+            hidden: 12,
             levels: 2,
             guide_channels: super::COND_CHANNELS,
         }
@@ -135,9 +135,11 @@ impl Decoder {
                 .map(|i| conv(h, h, 1, vb.pp("up").pp(i)))
                 .collect::<Result<_>>()?,
             guide: if cfg.guide_channels > 0 {
+                // 1×1: pointwise, so the full-resolution guide costs no im2col copy; the
+                // latent's upsampled features carry the spatial context.
                 Some((
-                    conv(cfg.guide_channels, h, 1, vb.pp("guide"))?,
-                    conv(h, h, 1, vb.pp("refine"))?,
+                    conv2d(cfg.guide_channels, h, 1, Default::default(), vb.pp("guide"))?,
+                    conv2d(h, h, 1, Default::default(), vb.pp("refine"))?,
                 ))
             } else {
                 None

@@ -60,13 +60,26 @@ pub fn finish_padded(
     inputs: &FrameInputs,
     multiple: usize,
 ) -> Result<Vec<[f32; 3]>, NeuralError> {
+    padded_run(inputs, multiple, |x| fin.finish(x))
+}
+
+/// Runs `f` on `inputs`, or on `inputs` grown to sides divisible by `multiple` (edges
+/// repeated) with the result cropped back.
+///
+/// # Errors
+/// Buffers of the wrong sizes; `f`'s errors.
+pub fn padded_run(
+    inputs: &FrameInputs,
+    multiple: usize,
+    f: impl FnOnce(&FrameInputs) -> Result<Vec<[f32; 3]>, NeuralError>,
+) -> Result<Vec<[f32; 3]>, NeuralError> {
     inputs.check()?;
     let m = multiple.max(1);
     if inputs.width.is_multiple_of(m) && inputs.height.is_multiple_of(m) {
-        return fin.finish(inputs);
+        return f(inputs);
     }
     let padded = inputs.padded(m);
-    let out = fin.finish(&padded)?;
+    let out = f(&padded)?;
     Ok((0..inputs.width * inputs.height)
         .map(|i| out[(i / inputs.width) * padded.width + i % inputs.width])
         .collect())
@@ -550,19 +563,12 @@ impl FrameInputs {
     pub fn cond_tensor(&self, prev_finished: Option<&[[f32; 3]]>) -> Result<Tensor, NeuralError> {
         self.check()?;
         let n = self.width * self.height;
-        let sizes = [
-            self.preview.len(),
-            self.disparity.len(),
-            self.normal.len(),
-            self.albedo.len(),
-            self.segmentation.len(),
-            self.flow_bwd.len(),
-            self.disoccluded.len(),
-        ];
-        if sizes.iter().any(|&s| s != n) || prev_finished.is_some_and(|p| p.len() != n) {
+        if let Some(p) = prev_finished.filter(|p| p.len() != n) {
             return Err(NeuralError::Data(format!(
-                "frame inputs: buffers of {sizes:?} pixels for a {}x{} frame",
-                self.width, self.height
+                "frame inputs: a previous frame of {} pixels for a {}x{} frame",
+                p.len(),
+                self.width,
+                self.height
             )));
         }
         let (warped, mask) = match prev_finished {

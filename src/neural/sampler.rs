@@ -157,16 +157,8 @@ impl<'a> Finisher<'a> {
         if inputs.width == 0 || inputs.height == 0 {
             return Err(NeuralError::Data("the finisher needs a non-empty frame".into()));
         }
-        inputs.check()?;
         let f = self.model.autoencoder.config().factor() * 2;
-        if inputs.width.is_multiple_of(f) && inputs.height.is_multiple_of(f) {
-            return self.finish_exact(inputs);
-        }
-        let padded = inputs.padded(f);
-        let out = self.finish_exact(&padded)?;
-        Ok((0..inputs.width * inputs.height)
-            .map(|i| out[(i / inputs.width) * padded.width + i % inputs.width])
-            .collect())
+        super::padded_run(inputs, f, |x| self.finish_exact(x))
     }
 
     fn finish_exact(&mut self, inputs: &FrameInputs) -> Result<Vec<[f32; 3]>, NeuralError> {

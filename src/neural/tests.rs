@@ -28,6 +28,17 @@ fn tiny() -> (AutoencoderConfig, DenoiserConfig) {
     )
 }
 
+fn tiny_config(seed: u64, lr: f64, batch: usize) -> ModelConfig {
+    let (autoencoder, denoiser) = tiny();
+    ModelConfig {
+        autoencoder,
+        denoiser,
+        seed,
+        lr,
+        batch,
+    }
+}
+
 fn tiny_model(seed: u64) -> Model {
     let (a, d) = tiny();
     Model::new(&a, &d, seed).unwrap()
@@ -370,14 +381,7 @@ fn gaussian_samples_are_standard_normal() {
 
 #[test]
 fn training_pairs_carry_the_exact_flow_between_their_frames() {
-    let (a, d) = tiny();
-    let cfg = ModelConfig {
-        autoencoder: a,
-        denoiser: d,
-        seed: 3,
-        lr: 1e-3,
-        batch: 6,
-    };
+    let cfg = tiny_config(3, 1e-3, 6);
     let scenes = vec![scene_frames()];
     for crop in [0, 8] {
         let b = make_batch(&scenes, &cfg, 3, 1, crop, &Device::Cpu).unwrap();
@@ -419,14 +423,7 @@ fn training_pairs_carry_the_exact_flow_between_their_frames() {
 #[test]
 fn a_few_training_steps_lower_the_loss() {
     let m = tiny_model(7);
-    let (a, d) = tiny();
-    let cfg = ModelConfig {
-        autoencoder: a,
-        denoiser: d,
-        seed: 7,
-        lr: 1e-2,
-        batch: 4,
-    };
+    let cfg = tiny_config(7, 1e-2, 4);
     let scenes = vec![scene_frames()];
     let batch = make_batch(&scenes, &cfg, 7, 0, 0, &Device::Cpu).unwrap();
     // Batches are a function of (seed, step).

@@ -62,7 +62,7 @@ impl Default for DenoiserConfig {
             latent_channels: 4,
             cond_channels: super::COND_CHANNELS,
             cond_levels: 2,
-            hidden: 16,
+            hidden: 24,
             emb_dim: 32,
             n_styles: 8,
             groups: 8,
