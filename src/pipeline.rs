@@ -371,7 +371,12 @@ fn clip_finisher<'a>(
                 )
             });
             (
-                Box::new(p.finisher(scene.seed, opts.steps.unwrap_or(20), &prompt, opts.strength)?),
+                Box::new(p.finisher(
+                    scene.seed,
+                    opts.steps.unwrap_or(20),
+                    &prompt,
+                    opts.strength,
+                )?),
                 p.side_multiple(),
             )
         }
@@ -606,7 +611,13 @@ pub fn render_to_dir(
                         source,
                     })?;
                 }
-                output::png(&path, fb.width, fb.height, &rgb, image::ExtendedColorType::Rgb8)?;
+                output::png(
+                    &path,
+                    fb.width,
+                    fb.height,
+                    &rgb,
+                    image::ExtendedColorType::Rgb8,
+                )?;
             }
             manifest
                 .frames

@@ -1003,7 +1003,14 @@ fn render_finishes_frames_by_default_deterministically_across_a_cut() {
     let s = scene.to_str().unwrap();
     let render = |name: &str, extra: &[&str]| -> (PathBuf, Output) {
         let out = dir.path().join(name);
-        let mut a = vec!["render", s, "-o", out.to_str().unwrap(), "--buffers", "preview"];
+        let mut a = vec![
+            "render",
+            s,
+            "-o",
+            out.to_str().unwrap(),
+            "--buffers",
+            "preview",
+        ];
         a.extend_from_slice(extra);
         let o = run(&a);
         (out, o)
@@ -1033,7 +1040,14 @@ fn render_finishes_frames_by_default_deterministically_across_a_cut() {
         let f = format!("rgb/{k:05}.png");
         assert_eq!(png_bytes(&a.join(&f)), png_bytes(&b.join(&f)), "{f}");
     }
-    let o = run(&["render", s, "-o", a.to_str().unwrap(), "--buffers", "preview"]);
+    let o = run(&[
+        "render",
+        s,
+        "-o",
+        a.to_str().unwrap(),
+        "--buffers",
+        "preview",
+    ]);
     assert!(
         text(&o.stdout).starts_with(&format!("rendered 0 frames ({frames} already complete)")),
         "{}",
@@ -1043,7 +1057,14 @@ fn render_finishes_frames_by_default_deterministically_across_a_cut() {
     let last = a.join(format!("rgb/{:05}.png", frames - 1));
     let kept = png_bytes(&last);
     std::fs::remove_file(&last).unwrap();
-    let o = run(&["render", s, "-o", a.to_str().unwrap(), "--buffers", "preview"]);
+    let o = run(&[
+        "render",
+        s,
+        "-o",
+        a.to_str().unwrap(),
+        "--buffers",
+        "preview",
+    ]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert_eq!(png_bytes(&last), kept);
     // Two steps sample further from the mean: other pictures.

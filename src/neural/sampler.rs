@@ -155,7 +155,9 @@ impl<'a> Finisher<'a> {
     /// An empty frame; tensor errors.
     pub fn finish(&mut self, inputs: &FrameInputs) -> Result<Vec<[f32; 3]>, NeuralError> {
         if inputs.width == 0 || inputs.height == 0 {
-            return Err(NeuralError::Data("the finisher needs a non-empty frame".into()));
+            return Err(NeuralError::Data(
+                "the finisher needs a non-empty frame".into(),
+            ));
         }
         let f = self.model.autoencoder.config().factor() * 2;
         super::padded_run(inputs, f, |x| self.finish_exact(x))

@@ -60,7 +60,9 @@ fn frame(k: usize) -> FrameInputs {
         disparity: (0..w * h).map(|i| 0.1 + (i % w) as f32 * 0.01).collect(),
         normal: px(&|_, _| [0.0, 1.0, 0.0]),
         albedo: px(&|x, _| [0.5, 0.2, x as f32 / 32.0]),
-        segmentation: (0..w * h).map(|i| u32::from((i % w + 16 - k % 16) % 16 > 8)).collect(),
+        segmentation: (0..w * h)
+            .map(|i| u32::from((i % w + 16 - k % 16) % 16 > 8))
+            .collect(),
         flow_bwd: vec![[-1.0, 0.0]; w * h],
         disoccluded: (0..w * h).map(|i| k == 0 || i % w == 0).collect(),
     }
@@ -268,7 +270,10 @@ fn the_sampler_is_deterministic_for_a_seed() {
     );
     let mut none = Finisher::new(&m, 2, 1, 3).unwrap();
     let mut styled = Finisher::new(&m, 2, 1, 0).unwrap();
-    assert_ne!(none.finish(&frame(0)).unwrap(), styled.finish(&frame(0)).unwrap());
+    assert_ne!(
+        none.finish(&frame(0)).unwrap(),
+        styled.finish(&frame(0)).unwrap()
+    );
 }
 
 #[test]
@@ -386,12 +391,30 @@ fn training_pairs_carry_the_exact_flow_between_their_frames() {
     for crop in [0, 8] {
         let b = make_batch(&scenes, &cfg, 3, 1, crop, &Device::Cpu).unwrap();
         let (n, _, h, w) = b.cond.dims4().unwrap();
-        assert_eq!((n, h, w), (6, if crop == 0 { 16 } else { 8 }, if crop == 0 { 16 } else { 8 }));
+        assert_eq!(
+            (n, h, w),
+            (
+                6,
+                if crop == 0 { 16 } else { 8 },
+                if crop == 0 { 16 } else { 8 }
+            )
+        );
         // The preview (channels 0..3) of each later frame, gathered from the earlier
         // frame along warp_index, is the later preview wherever the mask says so.
-        let prev = b.cond.narrow(1, 0, 3).unwrap().reshape((6, 3, h * w)).unwrap();
+        let prev = b
+            .cond
+            .narrow(1, 0, 3)
+            .unwrap()
+            .reshape((6, 3, h * w))
+            .unwrap();
         let early = prev.narrow(0, 0, 3).unwrap().contiguous().unwrap();
-        let late: Vec<f32> = prev.narrow(0, 3, 3).unwrap().flatten_all().unwrap().to_vec1().unwrap();
+        let late: Vec<f32> = prev
+            .narrow(0, 3, 3)
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .to_vec1()
+            .unwrap();
         let gathered: Vec<f32> = early
             .gather(&b.warp_index, 2)
             .unwrap()
@@ -408,7 +431,10 @@ fn training_pairs_carry_the_exact_flow_between_their_frames() {
             for c in 0..3 {
                 for i in 0..h * w {
                     if mask[p * h * w + i] > 0.5 {
-                        let (x, y) = (late[(p * 3 + c) * h * w + i], gathered[(p * 3 + c) * h * w + i]);
+                        let (x, y) = (
+                            late[(p * 3 + c) * h * w + i],
+                            gathered[(p * 3 + c) * h * w + i],
+                        );
                         assert_eq!(x, y, "pair {p} channel {c} pixel {i}");
                     }
                 }

@@ -174,7 +174,12 @@ pub struct Batch {
 
 /// The square crop of a `w × h` frame a training step sees (`crop` 0: the whole frame):
 /// `(x0, y0, cw, ch)`.
-fn crop_window(rng: &mut SeededRng, w: usize, h: usize, crop: usize) -> (usize, usize, usize, usize) {
+fn crop_window(
+    rng: &mut SeededRng,
+    w: usize,
+    h: usize,
+    crop: usize,
+) -> (usize, usize, usize, usize) {
     if crop == 0 || (crop >= w && crop >= h) {
         return (0, 0, w, h);
     }
@@ -240,8 +245,7 @@ pub fn make_batch(
         };
         for (slot, f) in [a, k].into_iter().enumerate() {
             let fi = &sc.inputs[f];
-            let history =
-                (f > 0 && rng.unit() < 0.5).then(|| sc.reference[f - 1].as_slice());
+            let history = (f > 0 && rng.unit() < 0.5).then(|| sc.reference[f - 1].as_slice());
             let cond = fi
                 .cond_tensor(history)?
                 .narrow(2, y0, ch)?
@@ -269,7 +273,11 @@ pub fn make_batch(
                     && sy.is_finite()
                     && (0.0..cw as f32).contains(&sx)
                     && (0.0..ch as f32).contains(&sy);
-                index.push(if ok { sy as u32 * cw as u32 + sx as u32 } else { 0 });
+                index.push(if ok {
+                    sy as u32 * cw as u32 + sx as u32
+                } else {
+                    0
+                });
                 mask.push(if ok { 1.0f32 } else { 0.0 });
             }
         }
@@ -468,8 +476,14 @@ pub fn train(opts: &TrainOptions, progress: &dyn Progress) -> Result<TrainReport
         let l = losses(&model, &batch)?;
         let total = l.total()?;
         opt.backward_step(&total)?;
-        let [a, f, p, tl, all] = [&l.autoencoder, &l.flow_matching, &l.pixel, &l.temporal, &total]
-            .map(|x| x.to_scalar::<f32>().unwrap_or(f32::NAN));
+        let [a, f, p, tl, all] = [
+            &l.autoencoder,
+            &l.flow_matching,
+            &l.pixel,
+            &l.temporal,
+            &total,
+        ]
+        .map(|x| x.to_scalar::<f32>().unwrap_or(f32::NAN));
         if !all.is_finite() {
             return Err(NeuralError::Data(format!(
                 "train: the loss diverged at step {} (autoencoder {a}, flow matching {f}, pixel {p}, temporal {tl}); lower --lr",

@@ -526,7 +526,15 @@ fn render_finishes_a_clip_with_a_published_checkpoint_end_to_end() {
         }),
         ..Default::default()
     };
-    let e = crate::pipeline::render_to_dir(&scene, &dir.path().join("x"), &bad, &crate::progress::Silent)
-        .unwrap_err();
-    assert!(e.is_bad_input() && e.to_string().contains("unet/config.json"), "{e}");
+    let e = crate::pipeline::render_to_dir(
+        &scene,
+        &dir.path().join("x"),
+        &bad,
+        &crate::progress::Silent,
+    )
+    .unwrap_err();
+    assert!(
+        e.is_bad_input() && e.to_string().contains("unet/config.json"),
+        "{e}"
+    );
 }
