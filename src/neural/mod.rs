@@ -533,7 +533,7 @@ impl FrameInputs {
 
     /// The frame grown right and down to sides divisible by `multiple` by repeating its
     /// last column and row (the padding's flow and masks repeat too).
-    pub fn padded(&self, multiple: usize) -> Self {
+    pub(crate) fn padded(&self, multiple: usize) -> Self {
         let m = multiple.max(1);
         let (w, h) = (self.width, self.height);
         let (pw, ph) = (w.div_ceil(m) * m, h.div_ceil(m) * m);

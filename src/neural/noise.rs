@@ -245,3 +245,39 @@ pub fn warp_image(
         })
         .collect()
 }
+
+/// The initial noise of a clip's next frame on the latent grid (`factor` pixels a cell):
+/// `prev`, the previous frame's, carried along the frame's backward flow and
+/// re-Gaussianised, fresh where disoccluded ([`NoiseField::warp`]); all fresh for a
+/// clip's first frame, after a cut (`prev` is `None`) or when the size changed. `seed`
+/// and `label` draw the fresh noise.
+/// Both finishers (`sampler::Finisher` and the published one) start frames from it.
+///
+/// # Errors
+/// Buffers whose sizes disagree.
+pub fn next_noise(
+    prev: Option<&NoiseField>,
+    inputs: &super::FrameInputs,
+    factor: usize,
+    channels: usize,
+    seed: u64,
+    label: &str,
+) -> Result<NoiseField, super::NeuralError> {
+    let (w, h) = (inputs.width, inputs.height);
+    let factor = factor.max(1);
+    match prev {
+        Some(noise) if (noise.width, noise.height) == (w / factor, h / factor) => {
+            let (flow, mask) = downsample_flow(&inputs.flow_bwd, &inputs.disoccluded, w, h, factor);
+            noise
+                .warp(&flow, &mask, seed, label)
+                .map_err(super::NeuralError::Data)
+        }
+        _ => Ok(NoiseField::fresh(
+            seed,
+            label,
+            channels,
+            w / factor,
+            h / factor,
+        )),
+    }
+}

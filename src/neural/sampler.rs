@@ -8,7 +8,7 @@
 
 use candle_core::Tensor;
 
-use super::noise::{NoiseField, downsample_flow};
+use super::noise::{NoiseField, next_noise};
 use super::{FrameInputs, Model, NeuralError, compress, expand, image_tensor, tensor_image};
 
 /// Fewest and most sampler steps.
@@ -122,30 +122,14 @@ impl<'a> Finisher<'a> {
     /// Sizes that disagree.
     pub fn initial_noise(&self, inputs: &FrameInputs) -> Result<NoiseField, NeuralError> {
         let ae = self.model.autoencoder.config();
-        let f = ae.factor();
-        let (lw, lh) = (inputs.width / f, inputs.height / f);
-        let label = format!("finish-noise/{}", self.frame);
-        match &self.prev {
-            Some((noise, _)) if noise.width == lw && noise.height == lh => {
-                let (flow, mask) = downsample_flow(
-                    &inputs.flow_bwd,
-                    &inputs.disoccluded,
-                    inputs.width,
-                    inputs.height,
-                    f,
-                );
-                noise
-                    .warp(&flow, &mask, self.seed, &label)
-                    .map_err(NeuralError::Data)
-            }
-            _ => Ok(NoiseField::fresh(
-                self.seed,
-                &label,
-                ae.latent_channels,
-                lw,
-                lh,
-            )),
-        }
+        next_noise(
+            self.prev.as_ref().map(|(noise, _)| noise),
+            inputs,
+            ae.factor(),
+            ae.latent_channels,
+            self.seed,
+            &format!("finish-noise/{}", self.frame),
+        )
     }
 
     /// Finishes the next frame: linear light, the preview's size. Frames whose sides the

@@ -630,6 +630,10 @@ pub fn evaluate(
     progress.start("eval", scenes.iter().map(|s| s.inputs.len() as u64).sum());
     for sc in &scenes {
         let mut fin = Finisher::new(&model, sampler_steps, seed, sc.style)?;
+        let grade = styles
+            .get(sc.style as usize)
+            .map(|s| s.grade.clone())
+            .unwrap_or_default();
         let mut prev: Option<[Vec<[f32; 3]>; 3]> = None;
         for (k, inp) in sc.inputs.iter().enumerate() {
             let t = Instant::now();
@@ -637,10 +641,6 @@ pub fn evaluate(
             ms += t.elapsed().as_secs_f64() * 1e3;
             let (w, h) = (inp.width, inp.height);
             r.size = (w, h);
-            let grade = styles
-                .get(sc.style as usize)
-                .map(|s| s.grade.clone())
-                .unwrap_or_default();
             let graded = |px: &[[f32; 3]]| -> Vec<[f32; 3]> {
                 grade
                     .render_srgb8(px, w as u32, h as u32, 0, k as u64)

@@ -31,11 +31,10 @@ use candle_transformers::models::stable_diffusion::{
     unet_2d::UNet2DConditionModel, vae::AutoEncoderKL,
 };
 
+pub use crate::neural::noise::next_noise;
 pub use clip_text::{Activation, ClipTextConfig, ClipTextModel};
 pub use clip_tokenizer::ClipTokenizer;
-pub use sd2_depth::{
-    Autoencoder, KlEncoder, PublishedFinisher, PublishedModel, depth_condition, next_noise,
-};
+pub use sd2_depth::{Autoencoder, KlEncoder, PublishedFinisher, PublishedModel, depth_condition};
 pub use taesd::{TinyAutoencoder, TinyAutoencoderConfig};
 pub use weights::CheckedWeights;
 

@@ -35,7 +35,7 @@ use super::PublishedOptions;
 use super::clip_text::ClipTextModel;
 use super::clip_tokenizer::ClipTokenizer;
 use super::taesd::TinyAutoencoder;
-use crate::neural::noise::{NoiseField, downsample_flow};
+use crate::neural::noise::{NoiseField, next_noise};
 use crate::neural::{FrameFinisher, FrameInputs, NeuralError, image_tensor, tensor_image};
 
 /// The encoder half of the VAE, returning the mean of the latent distribution.
@@ -357,42 +357,6 @@ pub fn depth_condition(
         };
     }
     Ok(Tensor::from_vec(cells, (1, 1, ch, cw), &Device::Cpu)?)
-}
-
-/// The initial noise of a clip's next frame on the latent grid (`factor` pixels a cell):
-/// `prev`, the previous frame's, carried along the frame's backward flow and
-/// re-Gaussianised, fresh where disoccluded ([`NoiseField::warp`]); all fresh for a
-/// clip's first frame, after a cut (`prev` is `None`) or when the size changed. `seed`
-/// and `label` draw the fresh noise. (`sampler::Finisher::initial_noise` follows the same
-/// rule and could call this.)
-///
-/// # Errors
-/// Buffers whose sizes disagree.
-pub fn next_noise(
-    prev: Option<&NoiseField>,
-    inputs: &FrameInputs,
-    factor: usize,
-    channels: usize,
-    seed: u64,
-    label: &str,
-) -> Result<NoiseField, NeuralError> {
-    let (w, h) = (inputs.width, inputs.height);
-    let factor = factor.max(1);
-    match prev {
-        Some(noise) if (noise.width, noise.height) == (w / factor, h / factor) => {
-            let (flow, mask) = downsample_flow(&inputs.flow_bwd, &inputs.disoccluded, w, h, factor);
-            noise
-                .warp(&flow, &mask, seed, label)
-                .map_err(NeuralError::Data)
-        }
-        _ => Ok(NoiseField::fresh(
-            seed,
-            label,
-            channels,
-            w / factor,
-            h / factor,
-        )),
-    }
 }
 
 /// Finishes the frames of one clip with a published checkpoint, in order.
