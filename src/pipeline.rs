@@ -8,6 +8,7 @@ use std::ops::Range;
 
 use serde::{Deserialize, Serialize};
 
+use crate::camera;
 use crate::output::{self, BufferLayer, MetadataFile, OutputError, ReplayFile};
 use crate::physics::{self, PhysicsError, Simulation};
 use crate::progress::Progress;
@@ -32,7 +33,7 @@ pub enum PipelineError {
     Raster(#[from] RasterError),
     /// The camera could not be planned (auto-framing failed).
     #[error(transparent)]
-    Camera(#[from] raster::CameraError),
+    Camera(#[from] camera::CameraError),
     /// The reference renderer failed.
     #[error(transparent)]
     Reference(#[from] ReferenceError),
@@ -462,7 +463,7 @@ pub fn render_to_dir(
         ));
     }
     let traj = physics::simulate(&scene, progress)?;
-    let plan = raster::camera_plan(&scene, &traj)?;
+    let plan = camera::plan(&scene, &traj)?;
     let cams = &plan.frames;
     let render = |renderer: &Renderer, k: usize| -> Result<raster::FrameBuffers, PipelineError> {
         let mut fb = renderer.render(&scene, &traj, cams, k)?;
@@ -699,7 +700,7 @@ pub fn render_to_dir(
 pub(crate) fn finish_frame(
     fb: &mut raster::FrameBuffers,
     scene: &Scene,
-    plan: &raster::CameraPlan,
+    plan: &camera::CameraPlan,
     k: usize,
 ) {
     if plan.cut_before(k) {
@@ -741,7 +742,7 @@ pub fn styles_preview(
     let mut names = Vec::new();
     for style in &styles {
         let scene = scene::load_styled(scene_path, Some(style.name()))?;
-        let plan = raster::camera_plan(&scene, &traj)?;
+        let plan = camera::plan(&scene, &traj)?;
         let renderer = Renderer::new(&scene)?;
         let mut row = Vec::new();
         for &k in &frames {

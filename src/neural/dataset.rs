@@ -208,7 +208,7 @@ pub fn render_scene(
         .map_err(|e| data(e.to_string()))?;
     let silent = crate::progress::Silent;
     let traj = crate::physics::simulate(&scene, &silent).map_err(|e| data(e.to_string()))?;
-    let plan = crate::raster::camera_plan(&scene, &traj).map_err(|e| data(e.to_string()))?;
+    let plan = crate::camera::plan(&scene, &traj).map_err(|e| data(e.to_string()))?;
     let renderer = crate::raster::Renderer::new(&scene).map_err(|e| data(e.to_string()))?;
     let ref_opts = ReferenceOptions {
         spp: opts.spp,

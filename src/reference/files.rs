@@ -14,10 +14,10 @@ use image::ExtendedColorType;
 use serde::{Deserialize, Serialize};
 
 use super::{ReferenceError, ReferenceFrame, ReferenceOptions, Tracer};
+use crate::camera::CameraPlan;
 use crate::output::{self, OutputError};
 use crate::physics::Trajectory;
 use crate::progress::Progress;
-use crate::raster::CameraPlan;
 use crate::scene::Scene;
 
 /// What the reference pass did.

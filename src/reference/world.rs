@@ -8,8 +8,8 @@ use rapier3d::parry::shape::SharedShape;
 
 use super::ReferenceError;
 use crate::math::Pose;
-use crate::raster::GROUND_HALF_SIZE;
 use crate::rng::SeededRng;
+use crate::scene::GROUND_HALF_SIZE;
 use crate::scene::{Scene, Shape};
 
 /// How an object is intersected.

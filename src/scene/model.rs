@@ -174,13 +174,18 @@ pub enum Shape {
         /// m.
         half_height: f32,
     },
-    /// Infinite plane facing local +Y.
+    /// Infinite plane facing local +Y (renderers draw it as a square of half side
+    /// [`GROUND_HALF_SIZE`]).
     Ground,
     /// Convex hull of a mesh.
     ConvexHull(Arc<Mesh>),
     /// Triangle mesh.
     TriMesh(Arc<Mesh>),
 }
+
+/// Half the side of the square that renderers draw for an infinite [`Shape::Ground`], m
+/// (the raster's mesh and the reference tracer's hit test agree on it).
+pub const GROUND_HALF_SIZE: f32 = 500.0;
 
 impl Shape {
     /// A short name for metadata.
