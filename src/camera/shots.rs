@@ -157,7 +157,7 @@ impl Blockers {
                 if e == subject || matches!(shape, Shape::Ground) || is_related(scene, e, subject) {
                     return None;
                 }
-                Some((e, crate::physics::shared_shape(shape, &ent.name).ok()?))
+                Some((e, shape.to_parry().ok()?))
             })
             .collect();
         Self { shapes }

@@ -8,7 +8,7 @@ mod lens;
 mod library;
 
 pub use cube::{CubeError, Interpolation, Lut3d, MAX_CUBE_SIZE};
-pub use grade::{Cdl, Grade, ToneMap, bradford, planckian_xy, srgb8};
+pub use grade::{Cdl, Grade, ToneMap, bradford, planckian_xy};
 pub use lens::depth_of_field;
 pub use library::{
     GradeFile, LensFile, PatternFile, Style, StyleError, StyleFile, ToneMapFile, bundled,
