@@ -14,7 +14,8 @@ use crate::physics::{self, PhysicsError, Simulation};
 use crate::progress::Progress;
 use crate::raster::{self, RasterError, Renderer};
 use crate::reference::{self, ReferenceError, ReferenceOptions, ReferenceReport};
-use crate::scene::{self, Scene, SceneError};
+use crate::scene::{Scene, SceneError};
+use crate::style;
 
 /// Why a job failed.
 #[derive(Debug, thiserror::Error)]
@@ -97,7 +98,7 @@ pub fn simulate_to_dir(
     plot: bool,
     progress: &dyn Progress,
 ) -> Result<SimulateReport, PipelineError> {
-    let scene = scene::load(scene_path)?;
+    let (scene, _) = style::load(scene_path, None)?;
     let traj = physics::simulate(&scene, progress)?;
     let files = output::write_simulation(out, &scene, &traj, plot)?;
     Ok(SimulateReport {
@@ -171,7 +172,7 @@ pub fn verify_replay(
         .filter(|p| p.is_dir())
         .unwrap_or_else(|| replay_dir.to_path_buf());
     let origin = format!("{} (scene_source)", replay_path.display());
-    let scene = scene::parse_str(&replay.scene_source, &origin, &base)?;
+    let (scene, _) = style::parse_str(&replay.scene_source, &origin, &base, None)?;
     if scene.source.hash != replay.scene_hash {
         return Err(bad(format!(
             "the scene's hash is {} now but {} when recorded: a mesh file it loads has changed",
@@ -435,7 +436,7 @@ pub fn render_to_dir(
     opts: &RenderOptions,
     progress: &dyn Progress,
 ) -> Result<RenderReport, PipelineError> {
-    let scene = scene::load_styled(scene_path, opts.style.as_deref())?;
+    let (scene, look) = style::load(scene_path, opts.style.as_deref())?;
     let n = scene.frame_count as usize;
     let range = opts.frames.clone().unwrap_or(0..n);
     if range.start >= range.end || range.end > n {
@@ -467,7 +468,7 @@ pub fn render_to_dir(
     let cams = &plan.frames;
     let render = |renderer: &Renderer, k: usize| -> Result<raster::FrameBuffers, PipelineError> {
         let mut fb = renderer.render(&scene, &traj, cams, k)?;
-        finish_frame(&mut fb, &scene, &plan, k);
+        look.apply(&scene, &plan, k, &mut fb);
         Ok(fb)
     };
     std::fs::create_dir_all(out).map_err(|source| OutputError::Write {
@@ -598,9 +599,7 @@ pub fn render_to_dir(
                 let prev_seg = (!fresh).then(|| cache[&(k - 1)].segmentation.as_slice());
                 let inputs = crate::neural::FrameInputs::from_buffers(fb, prev_seg);
                 let finished = crate::neural::finish_padded(fin.as_mut(), &inputs, *multiple)?;
-                let rgba = scene
-                    .grade
-                    .render_srgb8(&finished, fb.width, fb.height, scene.seed, k as u64);
+                let rgba = look.grade_frame(&finished, fb.width, fb.height, k);
                 let rgb: Vec<u8> = rgba
                     .chunks_exact(4)
                     .flat_map(|p| [p[0], p[1], p[2]])
@@ -669,6 +668,7 @@ pub fn render_to_dir(
             Some(reference::render_to_dir(
                 out,
                 &scene,
+                &look,
                 &traj,
                 &plan,
                 range.clone(),
@@ -694,32 +694,6 @@ pub fn render_to_dir(
     })
 }
 
-/// What the pipeline does to every rendered frame: flow across a cut becomes NaN (there
-/// is no correspondence between two shots); the preview gets the lens's depth of field
-/// (when the camera has an aperture) and the style's grade.
-pub(crate) fn finish_frame(
-    fb: &mut raster::FrameBuffers,
-    scene: &Scene,
-    plan: &camera::CameraPlan,
-    k: usize,
-) {
-    if plan.cut_before(k) {
-        fb.flow_bwd.fill([f32::NAN; 2]);
-    }
-    if plan.cut_before(k + 1) {
-        fb.flow_fwd.fill([f32::NAN; 2]);
-    }
-    let lens = plan.lens(&scene.camera, k);
-    if let Some(lens) = &lens {
-        crate::style::depth_of_field(&mut fb.linear, &fb.depth, fb.width, fb.height, lens);
-    }
-    if scene.style.is_some() || lens.is_some() {
-        fb.color = scene
-            .grade
-            .render_srgb8(&fb.linear, fb.width, fb.height, scene.seed, k as u64);
-    }
-}
-
 /// Renders the same scene in every bundled style and lays the previews out as one
 /// contact sheet: a row per style (in [`crate::style::bundled`] order), `columns`
 /// frames spread over the clip. The scene is simulated once: styles never change physics.
@@ -734,20 +708,20 @@ pub fn styles_preview(
     progress: &dyn Progress,
 ) -> Result<Vec<String>, PipelineError> {
     let styles = crate::style::bundled().map_err(|e| PipelineError::Options(e.to_string()))?;
-    let base = scene::load(scene_path)?;
+    let (base, _) = style::load(scene_path, None)?;
     let traj = physics::simulate(&base, progress)?;
     let frames = output::sample_frames(base.frame_count as usize, columns);
     progress.start("styles", (styles.len() * frames.len()) as u64);
     let mut rows = Vec::new();
     let mut names = Vec::new();
     for style in &styles {
-        let scene = scene::load_styled(scene_path, Some(style.name()))?;
+        let (scene, look) = style::load(scene_path, Some(style.name()))?;
         let plan = camera::plan(&scene, &traj)?;
         let renderer = Renderer::new(&scene)?;
         let mut row = Vec::new();
         for &k in &frames {
             let mut fb = renderer.render(&scene, &traj, &plan.frames, k)?;
-            finish_frame(&mut fb, &scene, &plan, k);
+            look.apply(&scene, &plan, k, &mut fb);
             let rgba = image::RgbaImage::from_raw(fb.width, fb.height, fb.color)
                 .ok_or_else(|| PipelineError::Options("frame size mismatch".into()))?;
             row.push(image::DynamicImage::ImageRgba8(rgba).to_rgb8());

@@ -204,8 +204,9 @@ pub fn render_scene(
 ) -> Result<(SceneFrames, u64, f64), NeuralError> {
     let (text, scene_seed, style) = scene_text(opts, i)?;
     let data = |e: String| NeuralError::Data(format!("dataset scene {i}: {e}"));
-    let scene = crate::scene::parse_str(&text, &format!("dataset scene {i}"), Path::new("."))
-        .map_err(|e| data(e.to_string()))?;
+    let (scene, look) =
+        crate::style::parse_str(&text, &format!("dataset scene {i}"), Path::new("."), None)
+            .map_err(|e| data(e.to_string()))?;
     let silent = crate::progress::Silent;
     let traj = crate::physics::simulate(&scene, &silent).map_err(|e| data(e.to_string()))?;
     let plan = crate::camera::plan(&scene, &traj).map_err(|e| data(e.to_string()))?;
@@ -233,7 +234,7 @@ pub fn render_scene(
         let mut fb = renderer
             .render(&scene, &traj, &plan.frames, k)
             .map_err(|e| data(e.to_string()))?;
-        crate::pipeline::finish_frame(&mut fb, &scene, &plan, k);
+        look.apply(&scene, &plan, k, &mut fb);
         let prev = if plan.cut_before(k) {
             None
         } else {

@@ -20,6 +20,7 @@ use crate::output::{self, OutputError};
 use crate::physics::Trajectory;
 use crate::progress::Progress;
 use crate::scene::Scene;
+use crate::style::Look;
 
 /// What the reference pass did.
 #[derive(Debug, Clone)]
@@ -94,7 +95,7 @@ fn frame_paths(out: &Path, k: usize) -> [PathBuf; 2] {
 
 fn write_frame(
     out: &Path,
-    scene: &Scene,
+    look: &Look,
     k: usize,
     f: &ReferenceFrame,
 ) -> Result<(), ReferenceError> {
@@ -108,11 +109,9 @@ fn write_frame(
         f.height,
         vec![("R", channel(0)), ("G", channel(1)), ("B", channel(2))],
     )?;
-    // The PNG carries the scene's grade (its style's, or the default ACES fit), as the
-    // raster preview does.
-    let rgba = scene
-        .grade
-        .render_srgb8(&f.color, f.width, f.height, scene.seed, k as u64);
+    // The PNG carries the scene's look (its style's grade, or the default ACES fit), as
+    // the raster preview does.
+    let rgba = look.grade_frame(&f.color, f.width, f.height, k);
     let rgb: Vec<u8> = rgba
         .chunks_exact(4)
         .flat_map(|p| [p[0], p[1], p[2]])
@@ -123,7 +122,8 @@ fn write_frame(
 
 /// Traces frames `range` into `out` (see the module docs for the files), skipping
 /// frames complete from an earlier run with the same scene and settings, then writes
-/// `reference.mp4` once every frame of the clip is there.
+/// `reference.mp4` once every frame of the clip is there. The PNGs and the video carry
+/// `look`'s grade; the EXRs stay linear.
 ///
 /// # Errors
 /// [`ReferenceError`] for bad options or a failed write; every file is written
@@ -131,6 +131,7 @@ fn write_frame(
 pub fn render_to_dir(
     out: &Path,
     scene: &Scene,
+    look: &Look,
     traj: &Trajectory,
     plan: &CameraPlan,
     range: Range<usize>,
@@ -178,7 +179,7 @@ pub fn render_to_dir(
         let seconds = start.elapsed().as_secs_f64();
         total += seconds;
         tracing::info!(frame = k, seconds, spp = opts.spp, "reference frame traced");
-        write_frame(out, scene, k, &frame)?;
+        write_frame(out, look, k, &frame)?;
         manifest.frames.insert(k, FrameRecord { seconds, threads });
         output::write_json(&manifest_path, &manifest)?;
     }

@@ -6,6 +6,7 @@ mod cube;
 mod grade;
 mod lens;
 mod library;
+mod look;
 
 pub use cube::{CubeError, Interpolation, Lut3d, MAX_CUBE_SIZE};
 pub use grade::{Cdl, Grade, ToneMap, bradford, planckian_xy};
@@ -14,6 +15,7 @@ pub use library::{
     GradeFile, LensFile, PatternFile, Style, StyleError, StyleFile, ToneMapFile, bundled,
     find_bundled, parse, resolve,
 };
+pub use look::{Look, load, parse_str};
 
 #[cfg(test)]
 mod tests;
