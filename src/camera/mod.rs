@@ -99,7 +99,7 @@ pub fn track(scene: &Scene, traj: &Trajectory) -> Result<Vec<CameraFrame>, Camer
 /// Plans the camera for every frame. Without shots, keys are interpolated linearly in
 /// time (position and look-at point), held before the first key and after the last.
 /// With shots, each shot starts from its placement and plays its moves together
-/// (see [`Move`]); a new shot is a cut.
+/// (see [`Move`](crate::scene::Move)); a new shot is a cut.
 ///
 /// # Errors
 /// [`CameraError::Framing`] when auto-framing cannot keep the subject in frame or

@@ -1,5 +1,7 @@
 //! Scene stage: RON text -> [`SceneFile`] (serde, exactly as written) -> [`Scene`]
-//! (validated, every name resolved, prefabs and repeats expanded).
+//! (validated, every name resolved, prefabs and repeats expanded). Plain data only; the
+//! scene knows a style by name, and the style stage ([`crate::style::load`]) applies it
+//! to the file through [`load_with`] before validation.
 //!
 //! Units are meters, kilograms, seconds; angles are radians in data and degrees where a
 //! field ends in `_deg`. Right-handed, +Y up. Syntax errors point at `path:line:col`;
