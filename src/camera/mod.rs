@@ -13,12 +13,14 @@
 //!   resolution, field of view and clip planes;
 //! - planning is a pure function of the scene and the trajectory: handheld shake derives
 //!   its phases from the scene's `seed` and the shot index, nothing else;
-//! - lights are resolved once per frame from the scene's lights; a named rig is placed
-//!   around the clip's first camera and stays put in the world while the camera moves.
+//! - lights are resolved per frame from the scene's lights; a named rig is placed around
+//!   the clip's first camera and stays put in the world while the camera moves.
 //!
-//! Conventions (camera frame, pixel coordinates, intrinsics) are stated in
-//! [`CameraFrame`]'s module: +X right, +Y up, looking down -Z (glTF); `K` in OpenCV's
-//! convention.
+//! Camera frame: +X right, +Y up, looking down -Z (glTF). Pixel coordinates: origin at
+//! the image's top-left corner, +x right, +y down, pixel centers at `+0.5`. The
+//! intrinsics [`CameraFrame::k`] follow OpenCV's convention: they map camera coordinates
+//! `(x, y, z) = (X, -Y, -Z)` (x right, y down, z forward) to pixels:
+//! `u = fx x / z + cx`, `v = fy y / z + cy`.
 
 mod frame;
 mod lens;
