@@ -1,5 +1,5 @@
-//! Raster stage: [`Scene`](crate::scene::Scene) + [`Trajectory`](crate::physics::Trajectory)
-//! + the camera stage's [`CameraFrame`](crate::camera::CameraFrame)s ->
+//! Raster stage: [`Scene`](crate::scene::Scene), [`Trajectory`](crate::physics::Trajectory)
+//! and the camera stage's [`CameraFrame`](crate::camera::CameraFrame)s ->
 //! [`FrameBuffers`] for every frame, with a headless wgpu renderer (any Vulkan / Metal /
 //! DX12 / GL adapter; Mesa's lavapipe on machines without a GPU). Lights come from
 //! [`crate::camera::resolve_lights`], as the reference tracer's do; the style's

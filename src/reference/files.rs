@@ -128,6 +128,10 @@ fn write_frame(
 /// # Errors
 /// [`ReferenceError`] for bad options or a failed write; every file is written
 /// atomically.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the four plain inputs (scene, look, trajectory, camera plan) and what to write"
+)]
 pub fn render_to_dir(
     out: &Path,
     scene: &Scene,
