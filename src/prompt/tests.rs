@@ -154,7 +154,7 @@ fn settings_duration_aspect_gravity_slow_motion() {
         "a ball falls for 6 seconds in slow motion on the moon, vertical",
         3,
     );
-    let s = crate::style::parse_str(&g.ron, "t", ".".as_ref(), None).unwrap();
+    let (s, _) = crate::style::parse_str(&g.ron, "t", ".".as_ref(), None).unwrap();
     assert_eq!(s.duration, 6.0);
     assert_eq!(s.resolution, (360, 640));
     // Slow motion at half speed divides gravity by four.
@@ -533,7 +533,7 @@ fn corpus() {
         };
         usable += 1;
         // Round trip: the text parses and validates; simulate it again here.
-        let scene = crate::style::parse_str(&g.ron, &c.prompt, ".".as_ref(), None).unwrap();
+        let (scene, _) = crate::style::parse_str(&g.ron, &c.prompt, ".".as_ref(), None).unwrap();
         let traj = crate::physics::simulate(&scene, &crate::progress::Silent).unwrap();
         if g.explain.intent_ok() {
             intent_ok += 1;
