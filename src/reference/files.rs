@@ -20,7 +20,7 @@ use crate::output::{self, OutputError};
 use crate::physics::Trajectory;
 use crate::progress::Progress;
 use crate::scene::Scene;
-use crate::style::Look;
+use crate::style::{Look, ToneMap};
 
 /// What the reference pass did.
 #[derive(Debug, Clone)]
@@ -79,11 +79,7 @@ impl Progress for Inner<'_> {
 /// ACES filmic fit (Narkowicz 2015, "ACES Filmic Tone Mapping Curve") at exposure 1, as
 /// the raster preview, then the sRGB transfer function, 8 bit.
 pub fn tonemap_srgb8(c: [f32; 3]) -> [u8; 3] {
-    c.map(|x| {
-        let x = x.max(0.0);
-        let t = ((x * (2.51 * x + 0.03)) / (x * (2.43 * x + 0.59) + 0.14)).clamp(0.0, 1.0);
-        linear_to_srgb8(t)
-    })
+    c.map(|x| linear_to_srgb8(ToneMap::AcesFit.apply(x)))
 }
 
 fn frame_paths(out: &Path, k: usize) -> [PathBuf; 2] {
