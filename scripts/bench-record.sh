@@ -93,10 +93,12 @@ old_figures() {
   ' "$page"
 }
 
-# Seconds, for people: "1.36 s", "32.1 ms", "970 µs".
+# Seconds, for people: "36 min 51 s", "20.1 s", "1.36 s", "32.1 ms", "970 µs".
 human() {
   awk -v s="$1" 'BEGIN {
-    if (s >= 1) printf "%.2f s", s
+    if (s >= 60) printf "%d min %d s", int(s / 60), int(s - 60 * int(s / 60) + 0.5)
+    else if (s >= 10) printf "%.1f s", s
+    else if (s >= 1) printf "%.2f s", s
     else if (s >= 1e-3) printf "%.3g ms", s * 1e3
     else printf "%.3g µs", s * 1e6
   }'
@@ -121,7 +123,8 @@ describe() {
     raster/all_buffers_*) echo "every raster buffer of one ${key#raster/all_buffers_} MOVi-A frame" ;;
     reference/movi_a_*)
       m=${key#reference/movi_a_}
-      echo "one path-traced ${m%_*} MOVi-A frame, ${m##*_}"
+      steps=${m##*_}
+      echo "one path-traced ${m%_*} MOVi-A frame, ${steps%spp} spp"
       ;;
     grade/full_*) echo "the full grade on one ${key#grade/full_} frame" ;;
     grade/default_srgb8_*) echo "the default grade + sRGB encoding, one ${key#grade/default_srgb8_} frame" ;;
@@ -230,29 +233,30 @@ render_region() {
   echo "| rustc | $rustc_version |"
   echo "| load average before the run | $loadavg |"
   echo
-  echo "| figure | what | time | previous | new / previous |"
-  echo "|---|---|---|---|---|"
+  echo "| figure | what | time | previous | new / previous | how it was measured |"
+  echo "|---|---|---|---|---|---|"
   while IFS=$'\t' read -r key secs note; do
     shown=$(human "$secs")
     prev=$(awk -F'\t' -v k="$key" '$1 == k { print $2; exit }' "$old")
     if [[ "$note" == carried* ]]; then
-      shown="$shown (not re-measured)"
+      echo "| \`$key\` | $(describe "$key") | $shown | — | not re-measured | $note |"
       carried=1
+      continue
     fi
     if [[ -n "$prev" ]]; then
       prevshown=$(human "$prev")
       ratio=$(awk -v a="$secs" -v b="$prev" 'BEGIN { printf "%.2f", a / b }')
       flag=$(awk -v r="$ratio" -v s="$SLOWER" 'BEGIN { if (r > s) print " **slower**" }')
-      echo "| \`$key\` | $(describe "$key") | $shown | $prevshown | ${ratio}×$flag |"
+      echo "| \`$key\` | $(describe "$key") | $shown | $prevshown | ${ratio}×$flag | $note |"
     else
-      echo "| \`$key\` | $(describe "$key") | $shown | — | new |"
+      echo "| \`$key\` | $(describe "$key") | $shown | — | new | $note |"
     fi
   done <"$new"
   echo
   echo "Times are wall-clock: criterion's median per iteration for the benches, the median of"
   echo "$runs runs for whole processes. **slower** marks a figure more than ${SLOWER}× the previous record."
   if ((carried)); then
-    echo "Figures marked \"not re-measured\" are carried over from an earlier record."
+    echo "Figures marked \"not re-measured\" are carried over unchanged from an earlier record."
   fi
   echo
   echo "$FIGURES_MARK"
