@@ -144,8 +144,8 @@ time_process() {
   shift
   local times=()
   for ((i = 1; i <= runs; i++)); do
-    dir="$work/$name-$i"
-    log="$work/$name-$i.log"
+    dir="$work/${name//\//_}-$i"
+    log="$dir.log"
     local args=()
     local a
     for a in "$@"; do
