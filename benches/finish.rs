@@ -1,12 +1,19 @@
-//! The neural finisher's cost per frame with the weights that ship, at 256×256 (the
-//! issue's target size) and 640×360 (the bundled domino scene), one sampler step (the
-//! default) and four. Synthetic buffers: the cost does not depend on their content.
-//! `cargo bench --bench finish`.
+//! The neural finishing stage's cost per frame with the weights that ship, at 256 × 256
+//! (the target size) and 640 × 360 (the bundled domino scene), one sampler step
+//! (the default) and four. Synthetic buffers: the cost does not depend on their content.
+//! Loading the model and building the finisher are outside the timing; a model that fails
+//! to load or a frame that fails to finish stops the bench.
+//!
+//! `cargo bench --bench finish`; `scripts/bench-record.sh` records the figures in
+//! `docs/benchmarks.md`.
+
+mod common;
 
 use std::hint::black_box;
 
 use cinegraph::neural::sampler::Finisher;
 use cinegraph::neural::{FrameInputs, bundled_model};
+use common::or_die;
 use criterion::{Criterion, criterion_group, criterion_main};
 
 fn frame(w: usize, h: usize) -> FrameInputs {
@@ -28,19 +35,21 @@ fn frame(w: usize, h: usize) -> FrameInputs {
 }
 
 fn finish(c: &mut Criterion) {
-    let Ok(model) = bundled_model() else {
-        eprintln!("the bundled finishing model failed to load");
-        return;
-    };
+    let model = or_die(bundled_model(), "loading the bundled finishing model");
     let mut group = c.benchmark_group("finish");
     group.sample_size(10);
     for (w, h, steps) in [(256, 256, 1), (256, 256, 4), (640, 360, 1)] {
         let inputs = frame(w, h);
+        let mut fin = or_die(
+            Finisher::new(&model, steps, 1, 0),
+            &format!("building a {steps}-step finisher"),
+        );
         group.bench_function(format!("{w}x{h}_{steps}_step"), |b| {
-            let Ok(mut fin) = Finisher::new(&model, steps, 1, 0) else {
-                return;
-            };
-            b.iter(|| black_box(fin.finish(black_box(&inputs)).map(|v| v.len())))
+            b.iter(|| {
+                let out = or_die(fin.finish(black_box(&inputs)), "finishing a frame");
+                assert_eq!(out.len(), w * h, "not a {w}x{h} frame");
+                out
+            });
         });
     }
     group.finish();

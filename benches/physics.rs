@@ -1,58 +1,79 @@
-//! Physics throughput: steps per second on the reference cube drops (one thread).
+//! The physics and scene stages on the reference cube drops (`benches/cubes_100.ron`,
+//! `benches/cubes_1000.ron`): 480 physics steps on one thread, the simulation built
+//! outside the timing; and parsing plus validating each scene file (expanding its `Grid`).
 //!
-//! `cargo bench --bench physics` — figures are recorded in the README.
+//! `cargo bench --bench physics`; `scripts/bench-record.sh` records the figures in
+//! `docs/benchmarks.md`.
+
+mod common;
 
 use std::hint::black_box;
 use std::time::Duration;
 
 use cinegraph::physics::Simulation;
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use common::{load_scene, or_die, repo_path};
+use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 
+/// Physics steps per timed run.
 const STEPS: u64 = 480;
 
-fn cubes(c: &mut Criterion) {
+/// The two cube drops: (cubes, scene file).
+const DROPS: [(usize, &str); 2] = [
+    (100, "benches/cubes_100.ron"),
+    (1000, "benches/cubes_1000.ron"),
+];
+
+fn physics(c: &mut Criterion) {
     let mut group = c.benchmark_group("physics");
     group
         .sample_size(10)
         .measurement_time(Duration::from_secs(20));
-    for n in [100, 1000] {
-        let path = format!("{}/benches/cubes_{n}.ron", env!("CARGO_MANIFEST_DIR"));
-        let scene = match cinegraph::scene::load(path.as_ref()) {
-            Ok(s) => s,
-            Err(e) => panic!("{e}"),
-        };
+    for (n, file) in DROPS {
+        let scene = load_scene(file);
+        assert_eq!(
+            scene.bodies.len(),
+            n + 1,
+            "{file}: expected {n} cubes and the ground"
+        );
         group.throughput(Throughput::Elements(STEPS));
         group.bench_function(format!("cubes_{n}_480_steps"), |b| {
-            b.iter(|| {
-                let mut sim = match Simulation::new(&scene) {
-                    Ok(s) => s,
-                    Err(e) => panic!("{e}"),
-                };
-                for _ in 0..STEPS {
-                    sim.step();
-                }
-                black_box(sim.state_hash())
-            });
+            b.iter_batched(
+                || or_die(Simulation::new(&scene), "building the simulation"),
+                |mut sim| {
+                    for _ in 0..STEPS {
+                        sim.step();
+                    }
+                    black_box(&sim);
+                    sim // dropped after the timing
+                },
+                BatchSize::PerIteration,
+            );
         });
     }
     group.finish();
+}
 
+fn scene(c: &mut Criterion) {
     let mut group = c.benchmark_group("scene");
     group.sample_size(20);
-    let text = std::fs::read_to_string(format!(
-        "{}/benches/cubes_1000.ron",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap_or_default();
-    group.bench_function("parse_validate_cubes_1000", |b| {
-        b.iter(|| {
-            black_box(
-                cinegraph::scene::parse_str(&text, "bench", ".".as_ref()).map(|s| s.entities.len()),
-            )
-        })
-    });
+    for (n, file) in DROPS {
+        let text = or_die(
+            std::fs::read_to_string(repo_path(file)),
+            &format!("reading {file}"),
+        );
+        group.bench_function(format!("parse_validate_cubes_{n}"), |b| {
+            b.iter(|| {
+                let scene = or_die(
+                    cinegraph::scene::parse_str(black_box(&text), file, ".".as_ref()),
+                    "parsing and validating",
+                );
+                assert_eq!(scene.bodies.len(), n + 1, "{file}: wrong body count");
+                scene
+            })
+        });
+    }
     group.finish();
 }
 
-criterion_group!(benches, cubes);
+criterion_group!(benches, physics, scene);
 criterion_main!(benches);

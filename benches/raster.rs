@@ -1,58 +1,53 @@
-//! Raster throughput: every buffer of one frame (shadow, MSAA preview + albedo, depth,
-//! normals, both flows, segmentation, read back to the CPU), on whatever adapter wgpu
-//! picks (lavapipe on a machine without a GPU).
+//! The raster stage: every buffer of one frame of the MOVi-A-like clip (shadow map, MSAA
+//! preview and albedo, depth, normals, both flows, segmentation, read back to the CPU), at
+//! 256 × 256 (the scene's own size) and 1920 × 1080, on whatever adapter wgpu picks
+//! (lavapipe on a machine without a GPU; the bench prints its name). Frames cycle
+//! through the clip; simulation, camera track and renderer set-up are outside the timing.
 //!
-//! `cargo bench --bench raster` — figures are recorded in the README.
+//! `cargo bench --bench raster`; `scripts/bench-record.sh` records the figures in
+//! `docs/benchmarks.md`.
+
+mod common;
 
 use std::hint::black_box;
 use std::time::Duration;
 
-use cinegraph::camera;
-use cinegraph::physics::simulate;
-use cinegraph::progress::Silent;
 use cinegraph::raster::Renderer;
+use common::{movi_a, or_die};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
-fn frames(c: &mut Criterion) {
-    let path = format!("{}/scenes/movi_a.ron", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(&path).unwrap_or_default();
+fn raster(c: &mut Criterion) {
     let mut group = c.benchmark_group("raster");
     group
         .sample_size(10)
         .measurement_time(Duration::from_secs(10));
     for (w, h) in [(256, 256), (1920, 1080)] {
-        let text = text.replace("resolution: (256, 256)", &format!("resolution: ({w}, {h})"));
-        let scene = match cinegraph::scene::parse_str(&text, "movi_a", "scenes".as_ref()) {
-            Ok(s) => s,
-            Err(e) => panic!("{e}"),
-        };
-        let traj = match simulate(&scene, &Silent) {
-            Ok(t) => t,
-            Err(e) => panic!("{e}"),
-        };
-        let cams = match camera::track(&scene, &traj) {
-            Ok(c) => c,
-            Err(e) => panic!("{e}"),
-        };
-        let renderer = match Renderer::new(&scene) {
-            Ok(r) => r,
-            Err(e) => panic!("{e}"),
+        let clip = movi_a(w, h);
+        let renderer = or_die(Renderer::new(&clip.scene), "creating the renderer");
+        eprintln!("raster bench adapter: {}", renderer.adapter_name());
+        let render = |k: usize| {
+            let frame = or_die(
+                renderer.render(&clip.scene, &clip.traj, &clip.cams, k),
+                &format!("rendering frame {k}"),
+            );
+            assert_eq!(
+                (frame.width, frame.height, frame.depth.len()),
+                (w, h, (w * h) as usize),
+                "frame {k} is not {w}x{h}"
+            );
+            frame
         };
         group.throughput(Throughput::Elements(1));
         let mut k = 0;
         group.bench_function(format!("all_buffers_{w}x{h}"), |b| {
             b.iter(|| {
-                k = (k + 1) % traj.frames.len();
-                black_box(
-                    renderer
-                        .render(&scene, &traj, &cams, k)
-                        .map(|f| f.depth.len()),
-                )
+                k = (k + 1) % clip.traj.frames.len();
+                black_box(render(k))
             });
         });
     }
     group.finish();
 }
 
-criterion_group!(benches, frames);
+criterion_group!(benches, raster);
 criterion_main!(benches);
