@@ -464,8 +464,12 @@ pub fn render_to_dir(
     let traj = physics::simulate(&scene, progress)?;
     let plan = raster::camera_plan(&scene, &traj)?;
     let cams = &plan.frames;
+    let wanted = wanted_buffers(
+        &opts.layers,
+        opts.finish.is_some() || opts.layout == Layout::Kubric,
+    );
     let render = |renderer: &Renderer, k: usize| -> Result<raster::FrameBuffers, PipelineError> {
-        let mut fb = renderer.render(&scene, &traj, cams, k)?;
+        let mut fb = renderer.render_wanted(&scene, &traj, cams, k, wanted)?;
         finish_frame(&mut fb, &scene, &plan, k);
         Ok(fb)
     };
@@ -693,6 +697,24 @@ pub fn render_to_dir(
     })
 }
 
+/// The raster buffers that `layers` (or, with `everything`, finishing and the Kubric
+/// layout) need. Segmentation is always drawn (per-object boxes and pixel counts); depth
+/// whenever the lit preview is (its depth of field reads it).
+fn wanted_buffers(layers: &[BufferLayer], everything: bool) -> raster::Wanted {
+    if everything {
+        return raster::Wanted::ALL;
+    }
+    let has = |l| layers.contains(&l);
+    raster::Wanted {
+        linear: has(BufferLayer::Preview),
+        albedo: has(BufferLayer::Albedo),
+        normal: has(BufferLayer::Normal),
+        depth: has(BufferLayer::Depth) || has(BufferLayer::Preview),
+        flow: has(BufferLayer::Flow),
+        segmentation: true,
+    }
+}
+
 /// What the pipeline does to every rendered frame: flow across a cut becomes NaN (there
 /// is no correspondence between two shots); the preview gets the lens's depth of field
 /// (when the camera has an aperture) and the style's grade.
@@ -709,10 +731,10 @@ pub(crate) fn finish_frame(
         fb.flow_fwd.fill([f32::NAN; 2]);
     }
     let lens = plan.lens(&scene.camera, k);
-    if let Some(lens) = &lens {
+    if let Some(lens) = lens.as_ref().filter(|_| !fb.linear.is_empty()) {
         crate::style::depth_of_field(&mut fb.linear, &fb.depth, fb.width, fb.height, lens);
     }
-    if scene.style.is_some() || lens.is_some() {
+    if !fb.linear.is_empty() {
         fb.color = scene
             .grade
             .render_srgb8(&fb.linear, fb.width, fb.height, scene.seed, k as u64);
