@@ -34,6 +34,7 @@ fn main() -> Result<()> {
         let cams = camera::track(&scene, &traj)?;
         let k = traj.frames.len() / 2;
         let raster = Renderer::new(&scene)?.render(&scene, &traj, &cams, k)?;
+        let raster_srgb = cinegraph::style::Grade::default().render_srgb8(&raster.linear, w, h, 0, 0);
         let start = std::time::Instant::now();
         let opts = ReferenceOptions {
             spp,
@@ -47,7 +48,7 @@ fn main() -> Result<()> {
                 let i = y * w as usize + x;
                 let left = (y * 2 * w as usize + x) * 3;
                 let right = left + w as usize * 3;
-                sheet[left..left + 3].copy_from_slice(&raster.color[i * 4..i * 4 + 3]);
+                sheet[left..left + 3].copy_from_slice(&raster_srgb[i * 4..i * 4 + 3]);
                 sheet[right..right + 3].copy_from_slice(&tonemap_srgb8(traced.color[i]));
             }
         }

@@ -244,7 +244,11 @@ pub fn occlusion_mask(fb: &FrameBuffers, flow: &[[f32; 2]], other: &FrameBuffers
 }
 
 /// Writes the selected layers of frame `k`. `next` / `prev` are the neighbouring frames'
-/// buffers for the occlusion masks (the frame itself at the clip's ends).
+/// buffers for the occlusion masks (the frame itself at the clip's ends). The layers are
+/// encoded in parallel (one thread each; the files do not depend on each other).
+///
+/// # Errors
+/// The first layer's [`OutputError`] in `layers` order; each file is written atomically.
 pub fn write_frame(
     dir: &Path,
     k: usize,
@@ -253,11 +257,9 @@ pub fn write_frame(
     next: &FrameBuffers,
     layers: &[BufferLayer],
 ) -> Result<(), OutputError> {
-    let (w, h) = (fb.width, fb.height);
     let wide = fb.segmentation.iter().any(|&id| id > u32::from(u16::MAX));
     for layer in layers {
-        let files = layer.files(k, wide);
-        for f in &files {
+        for f in layer.files(k, wide) {
             if let Some(parent) = dir.join(f).parent() {
                 std::fs::create_dir_all(parent).map_err(|source| OutputError::Write {
                     path: parent.to_path_buf(),
@@ -265,81 +267,115 @@ pub fn write_frame(
                 })?;
             }
         }
-        let p = |i: usize| dir.join(&files[i]);
-        match layer {
-            BufferLayer::Preview => png(&p(0), w, h, &rgb(&fb.color), ExtendedColorType::Rgb8)?,
-            BufferLayer::Albedo => png(&p(0), w, h, &rgb(&fb.albedo), ExtendedColorType::Rgb8)?,
-            BufferLayer::Depth => {
-                exr(&p(0), w, h, vec![("Z", FlatSamples::F32(fb.depth.clone()))])?;
-                let near = fb
-                    .depth
-                    .iter()
-                    .copied()
-                    .filter(|d| d.is_finite())
-                    .fold(f32::MAX, f32::min);
-                let view: Vec<u16> = fb
-                    .depth
-                    .iter()
-                    .map(|d| {
-                        if d.is_finite() {
-                            (65535.0 * near / d).round().clamp(0.0, 65535.0) as u16
-                        } else {
-                            0
-                        }
+    }
+    let results: Vec<Result<(), OutputError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = layers
+            .iter()
+            .map(|&layer| {
+                let files = layer.files(k, wide);
+                scope.spawn(move || write_layer(dir, &files, layer, fb, prev, next, wide))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    Err(OutputError::Format {
+                        path: dir.to_path_buf(),
+                        message: format!("encoding frame {k} failed (a thread panicked)"),
                     })
-                    .collect();
-                png16(&p(1), w, h, &view, ExtendedColorType::L16)?;
+                })
+            })
+            .collect()
+    });
+    results.into_iter().collect()
+}
+
+/// Writes one layer's `files` (as [`BufferLayer::files`] names them) for a frame.
+fn write_layer(
+    dir: &Path,
+    files: &[String],
+    layer: BufferLayer,
+    fb: &FrameBuffers,
+    prev: &FrameBuffers,
+    next: &FrameBuffers,
+    wide: bool,
+) -> Result<(), OutputError> {
+    let (w, h) = (fb.width, fb.height);
+    let p = |i: usize| dir.join(&files[i]);
+    match layer {
+        BufferLayer::Preview => png(&p(0), w, h, &rgb(&fb.color), ExtendedColorType::Rgb8)?,
+        BufferLayer::Albedo => png(&p(0), w, h, &rgb(&fb.albedo), ExtendedColorType::Rgb8)?,
+        BufferLayer::Depth => {
+            exr(&p(0), w, h, vec![("Z", FlatSamples::F32(fb.depth.clone()))])?;
+            let near = fb
+                .depth
+                .iter()
+                .copied()
+                .filter(|d| d.is_finite())
+                .fold(f32::MAX, f32::min);
+            let view: Vec<u16> = fb
+                .depth
+                .iter()
+                .map(|d| {
+                    if d.is_finite() {
+                        (65535.0 * near / d).round().clamp(0.0, 65535.0) as u16
+                    } else {
+                        0
+                    }
+                })
+                .collect();
+            png16(&p(1), w, h, &view, ExtendedColorType::L16)?;
+        }
+        BufferLayer::Normal => {
+            let ch = |c: usize| FlatSamples::F32(fb.normal.iter().map(|n| n[c]).collect());
+            exr(&p(0), w, h, vec![("R", ch(0)), ("G", ch(1)), ("B", ch(2))])?;
+            let view: Vec<u8> = fb
+                .normal
+                .iter()
+                .zip(&fb.segmentation)
+                .flat_map(|(n, id)| {
+                    if *id == 0 {
+                        [0; 3]
+                    } else {
+                        n.map(|c| ((c + 1.0) * 127.5).round().clamp(0.0, 255.0) as u8)
+                    }
+                })
+                .collect();
+            png(&p(1), w, h, &view, ExtendedColorType::Rgb8)?;
+        }
+        BufferLayer::Flow => {
+            for (i, flow) in [(0, &fb.flow_fwd), (2, &fb.flow_bwd)] {
+                let ch = |c: usize| FlatSamples::F32(flow.iter().map(|f| f[c]).collect());
+                exr(&p(i), w, h, vec![("X", ch(0)), ("Y", ch(1))])?;
+                flow_png(&p(i + 1), fb, flow)?;
             }
-            BufferLayer::Normal => {
-                let ch = |c: usize| FlatSamples::F32(fb.normal.iter().map(|n| n[c]).collect());
-                exr(&p(0), w, h, vec![("R", ch(0)), ("G", ch(1)), ("B", ch(2))])?;
-                let view: Vec<u8> = fb
-                    .normal
-                    .iter()
-                    .zip(&fb.segmentation)
-                    .flat_map(|(n, id)| {
-                        if *id == 0 {
-                            [0; 3]
-                        } else {
-                            n.map(|c| ((c + 1.0) * 127.5).round().clamp(0.0, 255.0) as u8)
-                        }
-                    })
-                    .collect();
-                png(&p(1), w, h, &view, ExtendedColorType::Rgb8)?;
-            }
-            BufferLayer::Flow => {
-                for (i, flow) in [(0, &fb.flow_fwd), (2, &fb.flow_bwd)] {
-                    let ch = |c: usize| FlatSamples::F32(flow.iter().map(|f| f[c]).collect());
-                    exr(&p(i), w, h, vec![("X", ch(0)), ("Y", ch(1))])?;
-                    flow_png(&p(i + 1), fb, flow)?;
-                }
-                png(
-                    &p(4),
+            png(
+                &p(4),
+                w,
+                h,
+                &occlusion_mask(fb, &fb.flow_fwd, next),
+                ExtendedColorType::L8,
+            )?;
+            png(
+                &p(5),
+                w,
+                h,
+                &occlusion_mask(fb, &fb.flow_bwd, prev),
+                ExtendedColorType::L8,
+            )?;
+        }
+        BufferLayer::Segmentation => {
+            if wide {
+                exr(
+                    &p(0),
                     w,
                     h,
-                    &occlusion_mask(fb, &fb.flow_fwd, next),
-                    ExtendedColorType::L8,
+                    vec![("id", FlatSamples::U32(fb.segmentation.clone()))],
                 )?;
-                png(
-                    &p(5),
-                    w,
-                    h,
-                    &occlusion_mask(fb, &fb.flow_bwd, prev),
-                    ExtendedColorType::L8,
-                )?;
-            }
-            BufferLayer::Segmentation => {
-                if wide {
-                    exr(
-                        &p(0),
-                        w,
-                        h,
-                        vec![("id", FlatSamples::U32(fb.segmentation.clone()))],
-                    )?;
-                } else {
-                    let ids: Vec<u16> = fb.segmentation.iter().map(|&id| id as u16).collect();
-                    png16(&p(0), w, h, &ids, ExtendedColorType::L16)?;
-                }
+            } else {
+                let ids: Vec<u16> = fb.segmentation.iter().map(|&id| id as u16).collect();
+                png16(&p(0), w, h, &ids, ExtendedColorType::L16)?;
             }
         }
     }

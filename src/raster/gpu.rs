@@ -76,34 +76,150 @@ struct Draw {
     mesh: usize,
 }
 
-/// The renderer for one scene (its meshes and resolution).
-pub struct Renderer {
+/// Which buffers a frame needs. The renderer draws only the passes they come from and
+/// reads back only those buffers; the others are left empty in [`FrameBuffers`].
+///
+/// `linear` needs the shadow pass (when a sun casts shadows) and the multisampled lit
+/// pass, which also draws `albedo`; `normal`, `depth`, `flow` and `segmentation` come
+/// from one single-sampled ground-truth pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Wanted {
+    /// The lit preview in linear light ([`FrameBuffers::linear`]).
+    pub linear: bool,
+    /// [`FrameBuffers::albedo`].
+    pub albedo: bool,
+    /// [`FrameBuffers::normal`].
+    pub normal: bool,
+    /// [`FrameBuffers::depth`].
+    pub depth: bool,
+    /// [`FrameBuffers::flow_fwd`] and [`FrameBuffers::flow_bwd`].
+    pub flow: bool,
+    /// [`FrameBuffers::segmentation`].
+    pub segmentation: bool,
+}
+
+impl Wanted {
+    /// Every buffer.
+    pub const ALL: Wanted = Wanted {
+        linear: true,
+        albedo: true,
+        normal: true,
+        depth: true,
+        flow: true,
+        segmentation: true,
+    };
+
+    fn lit_pass(self) -> bool {
+        self.linear || self.albedo
+    }
+
+    fn truth_pass(self) -> bool {
+        self.normal || self.depth || self.flow || self.segmentation
+    }
+
+    /// Whether readback target `t` (see [`Target`]) is wanted.
+    fn target(self, t: Target) -> bool {
+        match t {
+            Target::Linear => self.linear,
+            Target::Albedo => self.albedo,
+            Target::Normal => self.normal,
+            Target::Segmentation => self.segmentation,
+            Target::Depth => self.depth,
+            Target::FlowFwd | Target::FlowBwd => self.flow,
+        }
+    }
+}
+
+/// The read-back targets, in the order of the readback buffer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Target {
+    Linear,
+    Albedo,
+    Normal,
+    Segmentation,
+    Depth,
+    FlowFwd,
+    FlowBwd,
+}
+
+impl Target {
+    const ALL: [Target; 7] = [
+        Target::Linear,
+        Target::Albedo,
+        Target::Normal,
+        Target::Segmentation,
+        Target::Depth,
+        Target::FlowFwd,
+        Target::FlowBwd,
+    ];
+
+    /// Bytes per pixel of its texture format.
+    fn bytes_per_pixel(self) -> u32 {
+        match self {
+            Target::Linear | Target::Normal | Target::FlowFwd | Target::FlowBwd => 8,
+            Target::Albedo | Target::Segmentation | Target::Depth => 4,
+        }
+    }
+}
+
+/// The device and its queue.
+struct Gpu {
     device: wgpu::Device,
     queue: wgpu::Queue,
     adapter_name: String,
-    width: u32,
-    height: u32,
+}
+
+/// The scene's meshes on the device, one per distinct shape, and what to draw.
+struct Geometry {
     meshes: Vec<GpuMesh>,
     draws: Vec<Draw>,
+}
+
+/// Per-frame uniforms, per-entity instances and the shadow map, bound to every pass.
+struct Bindings {
     frame_buf: wgpu::Buffer,
     instance_buf: wgpu::Buffer,
+    layout: wgpu::BindGroupLayout,
+    shadow_layout: wgpu::BindGroupLayout,
     bind_group: wgpu::BindGroup,
-    shadow_pipeline: wgpu::RenderPipeline,
-    preview_pipeline: wgpu::RenderPipeline,
-    truth_pipeline: wgpu::RenderPipeline,
+    shadow_bind_group: wgpu::BindGroup,
     shadow_view: wgpu::TextureView,
+}
+
+/// The three render pipelines: shadow map, lit preview (4× MSAA), ground truth.
+struct Pipelines {
+    shadow: wgpu::RenderPipeline,
+    preview: wgpu::RenderPipeline,
+    truth: wgpu::RenderPipeline,
+}
+
+/// Render targets at the scene's resolution and the buffer they are read back through.
+struct Targets {
     msaa_color: wgpu::TextureView,
     msaa_albedo: wgpu::TextureView,
     msaa_depth: wgpu::TextureView,
+    /// Resolved lit preview ([`HDR_FORMAT`]) and albedo ([`COLOR_FORMAT`]).
     color: wgpu::Texture,
     albedo: wgpu::Texture,
+    /// The ground-truth targets, in [`TRUTH_FORMATS`] order.
     truth: Vec<wgpu::Texture>,
     truth_depth: wgpu::TextureView,
     readback: wgpu::Buffer,
-    shadow_bind_group: wgpu::BindGroup,
-    /// (byte offset in `readback`, padded bytes per row, bytes per pixel) per target:
-    /// color, albedo, then the truth targets.
-    layout: Vec<(u64, u32, u32)>,
+    /// (byte offset in `readback`, padded bytes per row) per [`Target`].
+    layout: Vec<(u64, u32)>,
+}
+
+/// The renderer for one scene (its meshes and resolution). Setup happens once in
+/// [`Renderer::new`]; each [`Renderer::render`] uploads the frame's uniforms, encodes the
+/// passes the wanted buffers need, and reads them back.
+pub struct Renderer {
+    gpu: Gpu,
+    width: u32,
+    height: u32,
+    geometry: Geometry,
+    bindings: Bindings,
+    pipelines: Pipelines,
+    targets: Targets,
 }
 
 fn texture(
@@ -182,13 +298,10 @@ fn mat(m: Mat4) -> [[f32; 4]; 4] {
     m.to_cols_array_2d()
 }
 
-impl Renderer {
-    /// Opens a GPU (or lavapipe) and prepares everything the scene needs.
-    ///
-    /// # Errors
-    /// [`RasterError::NoAdapter`] with what to install when no adapter exists;
-    /// [`RasterError::Device`] if the device refuses the resources.
-    pub fn new(scene: &Scene) -> Result<Self, RasterError> {
+impl Gpu {
+    /// The adapter wgpu picks (honouring `WGPU_BACKEND` / `WGPU_ADAPTER_NAME`), checked
+    /// for every format and sample count the renderer needs, and its device.
+    fn open() -> Result<Self, RasterError> {
         let instance =
             wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
         let adapter = pollster::block_on(wgpu::util::initialize_adapter_from_env_or_default(
@@ -215,10 +328,17 @@ impl Renderer {
         device.on_uncaptured_error(std::sync::Arc::new(|e: wgpu::Error| {
             tracing::error!("graphics device error: {e}");
         }));
-        let scope = device.push_error_scope(wgpu::ErrorFilter::Validation);
+        Ok(Self {
+            device,
+            queue,
+            adapter_name: format!("{} ({:?})", info.name, info.backend),
+        })
+    }
+}
 
-        let (width, height) = scene.resolution;
-        // Meshes, one per distinct shape.
+impl Geometry {
+    /// Tessellates and uploads one mesh per distinct shape; one draw per shaped entity.
+    fn upload(device: &wgpu::Device, scene: &Scene) -> Self {
         let mut keys: BTreeMap<String, usize> = BTreeMap::new();
         let mut meshes = Vec::new();
         let mut draws = Vec::new();
@@ -255,7 +375,15 @@ impl Renderer {
             };
             draws.push(Draw { entity: i, mesh });
         }
+        Self { meshes, draws }
+    }
+}
 
+impl Bindings {
+    /// The frame uniform, `instances` instance slots and the shadow map with its
+    /// comparison sampler; one bind group for the lit and truth passes and one without
+    /// the shadow map for the shadow pass (which cannot sample what it writes).
+    fn new(device: &wgpu::Device, instances: usize) -> Self {
         let frame_buf = device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("frame"),
             size: std::mem::size_of::<GpuFrame>() as u64,
@@ -264,19 +392,19 @@ impl Renderer {
         });
         let instance_buf = device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("instances"),
-            size: (std::mem::size_of::<GpuInstance>() * draws.len().max(1)) as u64,
+            size: (std::mem::size_of::<GpuInstance>() * instances.max(1)) as u64,
             usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST,
             mapped_at_creation: false,
         });
-        let shadow_tex = texture(
-            &device,
+        let shadow_view = texture(
+            device,
             "shadow",
             (SHADOW_SIZE, SHADOW_SIZE),
             DEPTH_FORMAT,
             1,
             wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::TEXTURE_BINDING,
-        );
-        let shadow_view = shadow_tex.create_view(&Default::default());
+        )
+        .create_view(&Default::default());
         let shadow_sampler = device.create_sampler(&wgpu::SamplerDescriptor {
             label: Some("shadow"),
             compare: Some(wgpu::CompareFunction::LessEqual),
@@ -329,8 +457,6 @@ impl Renderer {
             label: Some("frame"),
             entries: &main_entries,
         });
-        // The shadow pass cannot sample the shadow map it writes: it gets a layout
-        // without it.
         let shadow_entries: Vec<wgpu::BindGroupLayoutEntry> =
             buffers(wgpu::ShaderStages::VERTEX).collect();
         let shadow_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
@@ -359,33 +485,54 @@ impl Renderer {
                 },
             ],
         });
+        let shadow_bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("shadow-frame"),
+            layout: &shadow_layout,
+            entries: &[
+                wgpu::BindGroupEntry {
+                    binding: 0,
+                    resource: frame_buf.as_entire_binding(),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 1,
+                    resource: instance_buf.as_entire_binding(),
+                },
+            ],
+        });
+        Self {
+            frame_buf,
+            instance_buf,
+            layout,
+            shadow_layout,
+            bind_group,
+            shadow_bind_group,
+            shadow_view,
+        }
+    }
+}
 
+impl Pipelines {
+    /// Compiles `shaders.wgsl` into the shadow, lit-preview and ground-truth pipelines.
+    fn new(device: &wgpu::Device, bindings: &Bindings) -> Self {
         let shader = device.create_shader_module(wgpu::ShaderModuleDescriptor {
             label: Some("cinegraph"),
             source: wgpu::ShaderSource::Wgsl(include_str!("shaders.wgsl").into()),
         });
         let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
             label: Some("main"),
-            bind_group_layouts: &[Some(&layout)],
+            bind_group_layouts: &[Some(&bindings.layout)],
             immediate_size: 0,
         });
         let shadow_pipeline_layout =
             device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
                 label: Some("shadow"),
-                bind_group_layouts: &[Some(&shadow_layout)],
+                bind_group_layouts: &[Some(&bindings.shadow_layout)],
                 immediate_size: 0,
             });
         let vertex_layout = wgpu::VertexBufferLayout {
             array_stride: std::mem::size_of::<Vertex>() as u64,
             step_mode: wgpu::VertexStepMode::Vertex,
             attributes: &wgpu::vertex_attr_array![0 => Float32x3, 1 => Float32x3],
-        };
-        let depth_state = |write: bool| wgpu::DepthStencilState {
-            format: DEPTH_FORMAT,
-            depth_write_enabled: Some(write),
-            depth_compare: Some(wgpu::CompareFunction::Less),
-            stencil: Default::default(),
-            bias: Default::default(),
         };
         let primitive = wgpu::PrimitiveState {
             topology: wgpu::PrimitiveTopology::TriangleList,
@@ -411,8 +558,11 @@ impl Renderer {
                 },
                 primitive,
                 depth_stencil: Some(wgpu::DepthStencilState {
+                    format: DEPTH_FORMAT,
+                    depth_write_enabled: Some(true),
+                    depth_compare: Some(wgpu::CompareFunction::Less),
+                    stencil: Default::default(),
                     bias,
-                    ..depth_state(true)
                 }),
                 multisample: wgpu::MultisampleState {
                     count: samples,
@@ -428,7 +578,14 @@ impl Renderer {
                 cache: None,
             })
         };
-        let shadow_pipeline = pipeline(
+        let color_target = |format| {
+            Some(wgpu::ColorTargetState {
+                format,
+                blend: None,
+                write_mask: wgpu::ColorWrites::ALL,
+            })
+        };
+        let shadow = pipeline(
             "shadow",
             &shadow_pipeline_layout,
             "vs_shadow",
@@ -440,14 +597,7 @@ impl Renderer {
                 clamp: 0.0,
             },
         );
-        let color_target = |format| {
-            Some(wgpu::ColorTargetState {
-                format,
-                blend: None,
-                write_mask: wgpu::ColorWrites::ALL,
-            })
-        };
-        let preview_pipeline = pipeline(
+        let preview = pipeline(
             "preview",
             &pipeline_layout,
             "vs_main",
@@ -458,17 +608,9 @@ impl Renderer {
             MSAA,
             Default::default(),
         );
-        let truth_targets: Vec<Option<wgpu::ColorTargetState>> = TRUTH_FORMATS
-            .iter()
-            .map(|f| {
-                Some(wgpu::ColorTargetState {
-                    format: *f,
-                    blend: None,
-                    write_mask: wgpu::ColorWrites::ALL,
-                })
-            })
-            .collect();
-        let truth_pipeline = pipeline(
+        let truth_targets: Vec<Option<wgpu::ColorTargetState>> =
+            TRUTH_FORMATS.iter().map(|f| color_target(*f)).collect();
+        let truth = pipeline(
             "truth",
             &pipeline_layout,
             "vs_main",
@@ -476,94 +618,86 @@ impl Renderer {
             1,
             Default::default(),
         );
+        Self {
+            shadow,
+            preview,
+            truth,
+        }
+    }
+}
 
-        let size = (width, height);
+impl Targets {
+    /// Every render target at `size`, and a readback buffer with room for all of them
+    /// (rows padded to 256 bytes, as copies require).
+    fn new(device: &wgpu::Device, size: (u32, u32)) -> Self {
         let attach = wgpu::TextureUsages::RENDER_ATTACHMENT;
         let copy = wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::COPY_SRC;
-        let msaa_color = texture(&device, "msaa-color", size, HDR_FORMAT, MSAA, attach)
-            .create_view(&Default::default());
-        let msaa_albedo = texture(&device, "msaa-albedo", size, COLOR_FORMAT, MSAA, attach)
-            .create_view(&Default::default());
-        let msaa_depth = texture(&device, "msaa-depth", size, DEPTH_FORMAT, MSAA, attach)
-            .create_view(&Default::default());
-        let color = texture(&device, "color", size, HDR_FORMAT, 1, copy);
-        let albedo = texture(&device, "albedo", size, COLOR_FORMAT, 1, copy);
-        let truth: Vec<wgpu::Texture> = TRUTH_FORMATS
-            .iter()
-            .map(|f| texture(&device, "truth", size, *f, 1, copy))
-            .collect();
-        let truth_depth = texture(&device, "truth-depth", size, DEPTH_FORMAT, 1, attach)
-            .create_view(&Default::default());
-
-        let mut offsets = Vec::new();
+        let view = |t: wgpu::Texture| t.create_view(&Default::default());
+        let mut layout = Vec::new();
         let mut total = 0u64;
-        for bpp in [8u32, 4, 8, 4, 4, 8, 8] {
-            let row = (width * bpp).div_ceil(256) * 256;
-            offsets.push((total, row, bpp));
-            total += u64::from(row) * u64::from(height);
+        for target in Target::ALL {
+            let row = (size.0 * target.bytes_per_pixel()).div_ceil(256) * 256;
+            layout.push((total, row));
+            total += u64::from(row) * u64::from(size.1);
         }
-        let readback = device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("readback"),
-            size: total,
-            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-            mapped_at_creation: false,
-        });
-
-        // The shadow pass binds the same buffers through its own bind group.
-        let shadow_bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some("shadow-frame"),
-            layout: &shadow_layout,
-            entries: &[
-                wgpu::BindGroupEntry {
-                    binding: 0,
-                    resource: frame_buf.as_entire_binding(),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 1,
-                    resource: instance_buf.as_entire_binding(),
-                },
-            ],
-        });
-
-        if let Some(e) = pollster::block_on(scope.pop()) {
-            return Err(RasterError::Device(format!("setting up the renderer: {e}")));
+        Self {
+            msaa_color: view(texture(device, "msaa-color", size, HDR_FORMAT, MSAA, attach)),
+            msaa_albedo: view(texture(device, "msaa-albedo", size, COLOR_FORMAT, MSAA, attach)),
+            msaa_depth: view(texture(device, "msaa-depth", size, DEPTH_FORMAT, MSAA, attach)),
+            color: texture(device, "color", size, HDR_FORMAT, 1, copy),
+            albedo: texture(device, "albedo", size, COLOR_FORMAT, 1, copy),
+            truth: TRUTH_FORMATS
+                .iter()
+                .map(|f| texture(device, "truth", size, *f, 1, copy))
+                .collect(),
+            truth_depth: view(texture(device, "truth-depth", size, DEPTH_FORMAT, 1, attach)),
+            readback: device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some("readback"),
+                size: total,
+                usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+                mapped_at_creation: false,
+            }),
+            layout,
         }
-        Ok(Self {
-            device,
-            queue,
-            adapter_name: format!("{} ({:?})", info.name, info.backend),
-            width,
-            height,
-            meshes,
-            draws,
-            frame_buf,
-            instance_buf,
-            bind_group,
-            shadow_pipeline,
-            preview_pipeline,
-            truth_pipeline,
-            shadow_view,
-            msaa_color,
-            msaa_albedo,
-            msaa_depth,
-            color,
-            albedo,
-            truth,
-            truth_depth,
-            readback,
-            layout: offsets,
-            shadow_bind_group,
-        })
     }
 }
 
 impl Renderer {
-    /// The adapter in use, e.g. `"llvmpipe (LLVM 15.0.6, 256 bits) (Vulkan)"`.
-    pub fn adapter_name(&self) -> &str {
-        &self.adapter_name
+    /// Opens a GPU (or lavapipe) and prepares everything the scene needs.
+    ///
+    /// # Errors
+    /// [`RasterError::NoAdapter`] with what to install when no adapter exists;
+    /// [`RasterError::Device`] if the device refuses the resources.
+    pub fn new(scene: &Scene) -> Result<Self, RasterError> {
+        let gpu = Gpu::open()?;
+        let device = &gpu.device;
+        let scope = device.push_error_scope(wgpu::ErrorFilter::Validation);
+        let geometry = Geometry::upload(device, scene);
+        let bindings = Bindings::new(device, geometry.draws.len());
+        let pipelines = Pipelines::new(device, &bindings);
+        let (width, height) = scene.resolution;
+        let targets = Targets::new(device, (width, height));
+        if let Some(e) = pollster::block_on(scope.pop()) {
+            return Err(RasterError::Device(format!("setting up the renderer: {e}")));
+        }
+        Ok(Self {
+            gpu,
+            width,
+            height,
+            geometry,
+            bindings,
+            pipelines,
+            targets,
+        })
     }
 
-    /// Renders frame `k` of the trajectory with the given per-frame cameras.
+    /// The adapter in use, e.g. `"llvmpipe (LLVM 15.0.6, 256 bits) (Vulkan)"`.
+    pub fn adapter_name(&self) -> &str {
+        &self.gpu.adapter_name
+    }
+
+    /// Renders every buffer of frame `k` of the trajectory with the given per-frame
+    /// cameras.
     ///
     /// # Errors
     /// [`RasterError::Device`] if the GPU fails to render or read back.
@@ -574,6 +708,56 @@ impl Renderer {
         cams: &[CameraFrame],
         k: usize,
     ) -> Result<FrameBuffers, RasterError> {
+        self.render_wanted(scene, traj, cams, k, Wanted::ALL)
+    }
+
+    /// Renders the `wanted` buffers of frame `k`, drawing only the passes they need; the
+    /// other buffers of the result are empty.
+    ///
+    /// # Errors
+    /// [`RasterError::Device`] if the GPU fails to render or read back.
+    pub fn render_wanted(
+        &self,
+        scene: &Scene,
+        traj: &Trajectory,
+        cams: &[CameraFrame],
+        k: usize,
+        wanted: Wanted,
+    ) -> Result<FrameBuffers, RasterError> {
+        let has_sun = self.upload_frame(scene, traj, cams, k);
+        let device = &self.gpu.device;
+        let scope = device.push_error_scope(wgpu::ErrorFilter::Validation);
+        let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
+            label: Some("frame"),
+        });
+        if wanted.lit_pass() {
+            // Only the lit color samples the shadow map.
+            if wanted.linear && has_sun {
+                self.shadow_pass(&mut encoder, scene);
+            }
+            self.lit_pass(&mut encoder);
+        }
+        if wanted.truth_pass() {
+            self.truth_pass(&mut encoder);
+        }
+        self.copy_targets(&mut encoder, wanted);
+        self.gpu.queue.submit([encoder.finish()]);
+        if let Some(e) = pollster::block_on(scope.pop()) {
+            return Err(RasterError::Device(format!("rendering frame {k}: {e}")));
+        }
+        self.read_back(wanted)
+    }
+
+    /// Writes frame `k`'s uniforms (cameras, lights, shadow frustum) and instances
+    /// (poses at `k - 1`, `k`, `k + 1`) to the device. Returns whether a sun casts
+    /// shadows.
+    fn upload_frame(
+        &self,
+        scene: &Scene,
+        traj: &Trajectory,
+        cams: &[CameraFrame],
+        k: usize,
+    ) -> bool {
         let last = traj.frames.len().saturating_sub(1);
         let (prev, next) = (k.saturating_sub(1), (k + 1).min(last));
         let (fp, fk, fnx) = (&traj.frames[prev], &traj.frames[k], &traj.frames[next]);
@@ -583,6 +767,7 @@ impl Renderer {
             mat(Mat4::from_rotation_translation(p.rotation, p.translation))
         };
         let instances: Vec<GpuInstance> = self
+            .geometry
             .draws
             .iter()
             .map(|d| {
@@ -601,26 +786,9 @@ impl Renderer {
 
         // Rigs stand still in the world: placed once, from the clip's first camera.
         let lights = camera::resolve_lights(scene, fk, &traj.frames[0], &cams[0]);
-        // An orthographic light frustum around everything finite in the scene.
-        let mut lo = Vec3::splat(f32::MAX);
-        let mut hi = Vec3::splat(f32::MIN);
-        for d in &self.draws {
-            let e = &scene.entities[d.entity];
-            let r = e.shape.as_ref().map_or(0.0, |s| s.bounding_radius());
-            if r.is_finite() {
-                let p = fk.poses[d.entity].translation;
-                lo = lo.min(p - Vec3::splat(r));
-                hi = hi.max(p + Vec3::splat(r));
-            }
-        }
-        if lo.x > hi.x {
-            lo = cam.pose.translation - Vec3::splat(5.0);
-            hi = cam.pose.translation + Vec3::splat(5.0);
-        }
-        let center = (lo + hi) * 0.5;
-        let radius = ((hi - lo).length() * 0.5).max(0.5) * 1.1;
         let (light_view_proj, texel, sun_dir, sun_color) = match lights.sun {
             Some((dir, color)) => {
+                let (center, radius) = self.shadow_bounds(scene, fk, cam);
                 let eye = center - dir * radius * 2.0;
                 let up = if dir.cross(Vec3::Y).length() < 1e-3 {
                     Vec3::Z
@@ -677,144 +845,169 @@ impl Renderer {
             ],
             points,
         };
-        self.queue
-            .write_buffer(&self.frame_buf, 0, bytemuck::bytes_of(&frame));
+        let queue = &self.gpu.queue;
+        queue.write_buffer(&self.bindings.frame_buf, 0, bytemuck::bytes_of(&frame));
         if !instances.is_empty() {
-            self.queue
-                .write_buffer(&self.instance_buf, 0, bytemuck::cast_slice(&instances));
+            queue.write_buffer(
+                &self.bindings.instance_buf,
+                0,
+                bytemuck::cast_slice(&instances),
+            );
         }
+        lights.sun.is_some()
+    }
 
-        let scope = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
-        let mut encoder = self
-            .device
-            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
-                label: Some("frame"),
-            });
-        let draw_all = |pass: &mut wgpu::RenderPass<'_>| {
-            for (i, d) in self.draws.iter().enumerate() {
-                let m = &self.meshes[d.mesh];
-                pass.set_vertex_buffer(0, m.vertices.slice(..));
-                pass.set_index_buffer(m.indices.slice(..), wgpu::IndexFormat::Uint32);
-                pass.draw_indexed(0..m.count, 0, i as u32..i as u32 + 1);
+    /// The center and radius of an orthographic light frustum around everything finite
+    /// in the scene at this frame (around the camera when nothing is finite).
+    fn shadow_bounds(
+        &self,
+        scene: &Scene,
+        fk: &crate::physics::FrameState,
+        cam: &CameraFrame,
+    ) -> (Vec3, f32) {
+        let mut lo = Vec3::splat(f32::MAX);
+        let mut hi = Vec3::splat(f32::MIN);
+        for d in &self.geometry.draws {
+            let e = &scene.entities[d.entity];
+            let r = e.shape.as_ref().map_or(0.0, |s| s.bounding_radius());
+            if r.is_finite() {
+                let p = fk.poses[d.entity].translation;
+                lo = lo.min(p - Vec3::splat(r));
+                hi = hi.max(p + Vec3::splat(r));
             }
+        }
+        if lo.x > hi.x {
+            lo = cam.pose.translation - Vec3::splat(5.0);
+            hi = cam.pose.translation + Vec3::splat(5.0);
+        }
+        let center = (lo + hi) * 0.5;
+        let radius = ((hi - lo).length() * 0.5).max(0.5) * 1.1;
+        (center, radius)
+    }
+
+    /// Draws every instance whose entity passes `keep`.
+    fn draw(&self, pass: &mut wgpu::RenderPass<'_>, keep: impl Fn(&Draw) -> bool) {
+        for (i, d) in self.geometry.draws.iter().enumerate() {
+            if !keep(d) {
+                continue;
+            }
+            let m = &self.geometry.meshes[d.mesh];
+            pass.set_vertex_buffer(0, m.vertices.slice(..));
+            pass.set_index_buffer(m.indices.slice(..), wgpu::IndexFormat::Uint32);
+            pass.draw_indexed(0..m.count, 0, i as u32..i as u32 + 1);
+        }
+    }
+
+    /// The sun's shadow map.
+    fn shadow_pass(&self, encoder: &mut wgpu::CommandEncoder, scene: &Scene) {
+        let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+            label: Some("shadow"),
+            color_attachments: &[],
+            depth_stencil_attachment: Some(cleared_depth(
+                &self.bindings.shadow_view,
+                wgpu::StoreOp::Store,
+            )),
+            timestamp_writes: None,
+            occlusion_query_set: None,
+            multiview_mask: None,
+        });
+        pass.set_pipeline(&self.pipelines.shadow);
+        pass.set_bind_group(0, &self.bindings.shadow_bind_group, &[]);
+        // The ground plane receives shadows but casts none into the scene.
+        self.draw(&mut pass, |d| {
+            !matches!(scene.entities[d.entity].shape, Some(Shape::Ground))
+        });
+    }
+
+    /// The lit preview (linear light) and the albedo, 4× multisampled and resolved.
+    fn lit_pass(&self, encoder: &mut wgpu::CommandEncoder) {
+        let t = &self.targets;
+        let color_view = t.color.create_view(&Default::default());
+        let albedo_view = t.albedo.create_view(&Default::default());
+        let sky = wgpu::Color {
+            r: 0.50,
+            g: 0.56,
+            b: 0.64,
+            a: 1.0,
         };
-        {
-            let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
-                label: Some("shadow"),
-                color_attachments: &[],
-                depth_stencil_attachment: Some(cleared_depth(
-                    &self.shadow_view,
-                    wgpu::StoreOp::Store,
-                )),
-                timestamp_writes: None,
-                occlusion_query_set: None,
-                multiview_mask: None,
-            });
-            if lights.sun.is_some() {
-                pass.set_pipeline(&self.shadow_pipeline);
-                pass.set_bind_group(0, &self.shadow_bind_group, &[]);
-                // The ground plane receives shadows but casts none into the scene.
-                for (i, d) in self.draws.iter().enumerate() {
-                    if matches!(scene.entities[d.entity].shape, Some(Shape::Ground)) {
-                        continue;
-                    }
-                    let m = &self.meshes[d.mesh];
-                    pass.set_vertex_buffer(0, m.vertices.slice(..));
-                    pass.set_index_buffer(m.indices.slice(..), wgpu::IndexFormat::Uint32);
-                    pass.draw_indexed(0..m.count, 0, i as u32..i as u32 + 1);
-                }
-            }
-        }
-        let color_view = self.color.create_view(&Default::default());
-        let albedo_view = self.albedo.create_view(&Default::default());
-        {
-            let sky = wgpu::Color {
-                r: 0.50,
-                g: 0.56,
-                b: 0.64,
-                a: 1.0,
-            };
-            let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
-                label: Some("preview"),
-                color_attachments: &[
-                    Some(wgpu::RenderPassColorAttachment {
-                        view: &self.msaa_color,
-                        depth_slice: None,
-                        resolve_target: Some(&color_view),
-                        ops: wgpu::Operations {
-                            load: wgpu::LoadOp::Clear(sky),
-                            store: wgpu::StoreOp::Discard,
-                        },
-                    }),
-                    Some(wgpu::RenderPassColorAttachment {
-                        view: &self.msaa_albedo,
-                        depth_slice: None,
-                        resolve_target: Some(&albedo_view),
-                        ops: wgpu::Operations {
-                            load: wgpu::LoadOp::Clear(wgpu::Color::BLACK),
-                            store: wgpu::StoreOp::Discard,
-                        },
-                    }),
-                ],
-                depth_stencil_attachment: Some(cleared_depth(
-                    &self.msaa_depth,
-                    wgpu::StoreOp::Discard,
-                )),
-                timestamp_writes: None,
-                occlusion_query_set: None,
-                multiview_mask: None,
-            });
-            pass.set_pipeline(&self.preview_pipeline);
-            pass.set_bind_group(0, &self.bind_group, &[]);
-            draw_all(&mut pass);
-        }
-        let truth_views: Vec<wgpu::TextureView> = self
+        let resolved = |view, resolve_target, clear| {
+            Some(wgpu::RenderPassColorAttachment {
+                view,
+                depth_slice: None,
+                resolve_target: Some(resolve_target),
+                ops: wgpu::Operations {
+                    load: wgpu::LoadOp::Clear(clear),
+                    store: wgpu::StoreOp::Discard,
+                },
+            })
+        };
+        let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+            label: Some("preview"),
+            color_attachments: &[
+                resolved(&t.msaa_color, &color_view, sky),
+                resolved(&t.msaa_albedo, &albedo_view, wgpu::Color::BLACK),
+            ],
+            depth_stencil_attachment: Some(cleared_depth(&t.msaa_depth, wgpu::StoreOp::Discard)),
+            timestamp_writes: None,
+            occlusion_query_set: None,
+            multiview_mask: None,
+        });
+        pass.set_pipeline(&self.pipelines.preview);
+        pass.set_bind_group(0, &self.bindings.bind_group, &[]);
+        self.draw(&mut pass, |_| true);
+    }
+
+    /// The exact, single-sampled ground truth: normal, segmentation, depth, both flows.
+    fn truth_pass(&self, encoder: &mut wgpu::CommandEncoder) {
+        let t = &self.targets;
+        let views: Vec<wgpu::TextureView> = t
             .truth
             .iter()
             .map(|t| t.create_view(&Default::default()))
             .collect();
-        {
-            let clears = [0.0, 0.0, f64::INFINITY, 0.0, 0.0];
-            let attachments: Vec<Option<wgpu::RenderPassColorAttachment<'_>>> = truth_views
-                .iter()
-                .zip(clears)
-                .map(|(v, c)| {
-                    Some(wgpu::RenderPassColorAttachment {
-                        view: v,
-                        depth_slice: None,
-                        resolve_target: None,
-                        ops: wgpu::Operations {
-                            load: wgpu::LoadOp::Clear(wgpu::Color {
-                                r: c,
-                                g: 0.0,
-                                b: 0.0,
-                                a: 0.0,
-                            }),
-                            store: wgpu::StoreOp::Store,
-                        },
-                    })
+        // Depth clears to +inf (background); every other target to zero.
+        let clears = [0.0, 0.0, f64::INFINITY, 0.0, 0.0];
+        let attachments: Vec<Option<wgpu::RenderPassColorAttachment<'_>>> = views
+            .iter()
+            .zip(clears)
+            .map(|(v, c)| {
+                Some(wgpu::RenderPassColorAttachment {
+                    view: v,
+                    depth_slice: None,
+                    resolve_target: None,
+                    ops: wgpu::Operations {
+                        load: wgpu::LoadOp::Clear(wgpu::Color {
+                            r: c,
+                            g: 0.0,
+                            b: 0.0,
+                            a: 0.0,
+                        }),
+                        store: wgpu::StoreOp::Store,
+                    },
                 })
-                .collect();
-            let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
-                label: Some("truth"),
-                color_attachments: &attachments,
-                depth_stencil_attachment: Some(cleared_depth(
-                    &self.truth_depth,
-                    wgpu::StoreOp::Discard,
-                )),
-                timestamp_writes: None,
-                occlusion_query_set: None,
-                multiview_mask: None,
-            });
-            pass.set_pipeline(&self.truth_pipeline);
-            pass.set_bind_group(0, &self.bind_group, &[]);
-            draw_all(&mut pass);
-        }
-        let sources: Vec<&wgpu::Texture> = [&self.color, &self.albedo]
-            .into_iter()
-            .chain(self.truth.iter())
+            })
             .collect();
-        for (tex, (offset, row, _)) in sources.iter().zip(&self.layout) {
+        let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+            label: Some("truth"),
+            color_attachments: &attachments,
+            depth_stencil_attachment: Some(cleared_depth(&t.truth_depth, wgpu::StoreOp::Discard)),
+            timestamp_writes: None,
+            occlusion_query_set: None,
+            multiview_mask: None,
+        });
+        pass.set_pipeline(&self.pipelines.truth);
+        pass.set_bind_group(0, &self.bindings.bind_group, &[]);
+        self.draw(&mut pass, |_| true);
+    }
+
+    /// Copies the wanted targets into the readback buffer.
+    fn copy_targets(&self, encoder: &mut wgpu::CommandEncoder, wanted: Wanted) {
+        let t = &self.targets;
+        let sources = [&t.color, &t.albedo].into_iter().chain(t.truth.iter());
+        for ((target, tex), (offset, row)) in Target::ALL.into_iter().zip(sources).zip(&t.layout) {
+            if !wanted.target(target) {
+                continue;
+            }
             encoder.copy_texture_to_buffer(
                 wgpu::TexelCopyTextureInfo {
                     texture: tex,
@@ -823,7 +1016,7 @@ impl Renderer {
                     aspect: wgpu::TextureAspect::All,
                 },
                 wgpu::TexelCopyBufferInfo {
-                    buffer: &self.readback,
+                    buffer: &t.readback,
                     layout: wgpu::TexelCopyBufferLayout {
                         offset: *offset,
                         bytes_per_row: Some(*row),
@@ -837,17 +1030,17 @@ impl Renderer {
                 },
             );
         }
-        self.queue.submit([encoder.finish()]);
-        if let Some(e) = pollster::block_on(scope.pop()) {
-            return Err(RasterError::Device(format!("rendering frame {k}: {e}")));
-        }
+    }
 
-        let slice = self.readback.slice(..);
+    /// Waits for the frame, maps the readback buffer and unpacks the wanted buffers.
+    fn read_back(&self, wanted: Wanted) -> Result<FrameBuffers, RasterError> {
+        let slice = self.targets.readback.slice(..);
         let (tx, rx) = std::sync::mpsc::channel();
         slice.map_async(wgpu::MapMode::Read, move |r| {
             let _ = tx.send(r);
         });
-        self.device
+        self.gpu
+            .device
             .poll(wgpu::PollType::wait_indefinitely())
             .map_err(|e| RasterError::Device(format!("waiting for the frame: {e}")))?;
         rx.recv()
@@ -857,74 +1050,74 @@ impl Renderer {
             let data = slice
                 .get_mapped_range()
                 .map_err(|e| RasterError::Device(format!("reading the frame back: {e:?}")))?;
-            self.unpack(&data)
+            self.unpack(&data, wanted)
         };
-        self.readback.unmap();
+        self.targets.readback.unmap();
         Ok(out)
     }
 
-    fn unpack(&self, data: &[u8]) -> FrameBuffers {
+    /// Strips the row padding off the wanted targets and decodes them; the rest stay
+    /// empty.
+    fn unpack(&self, data: &[u8], wanted: Wanted) -> FrameBuffers {
         let (w, h) = (self.width as usize, self.height as usize);
-        let rows = |target: usize| {
-            let (offset, row, bpp) = self.layout[target];
-            (0..h).map(move |y| {
-                let start = offset as usize + y * row as usize;
-                (start, start + w * bpp as usize)
-            })
+        // Each wanted target's rows, padding removed, as one tightly packed byte run
+        // decoded `N` bytes at a time.
+        let decode = |target: Target| {
+            move |each: &mut dyn FnMut(&[u8])| {
+                let (offset, row) = self.targets.layout[target as usize];
+                let bpp = target.bytes_per_pixel() as usize;
+                for y in 0..h {
+                    let start = offset as usize + y * row as usize;
+                    for c in data[start..start + w * bpp].chunks_exact(bpp) {
+                        each(c);
+                    }
+                }
+            }
         };
-        let bytes = |target: usize| -> Vec<u8> {
-            rows(target)
-                .flat_map(|(a, b)| data[a..b].iter().copied())
-                .collect()
-        };
-        let f32s = |target: usize| -> Vec<f32> {
-            rows(target)
-                .flat_map(|(a, b)| {
-                    data[a..b]
-                        .chunks_exact(4)
-                        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-                })
-                .collect()
-        };
-        let rgb_f16 = |target: usize| -> Vec<[f32; 3]> {
-            rows(target)
-                .flat_map(|(a, b)| {
-                    data[a..b].chunks_exact(8).map(|c| {
-                        let g = |i: usize| half::f16::from_le_bytes([c[i], c[i + 1]]).to_f32();
-                        [g(0), g(2), g(4)]
-                    })
-                })
-                .collect()
-        };
-        let normal_raw = rgb_f16(2);
-        let linear = rgb_f16(0);
-        let seg: Vec<u32> = rows(3)
-            .flat_map(|(a, b)| {
-                data[a..b]
-                    .chunks_exact(4)
-                    .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            })
-            .collect();
-        let pairs = |target: usize| -> Vec<[f32; 2]> {
-            f32s(target).chunks_exact(2).map(|c| [c[0], c[1]]).collect()
-        };
-        FrameBuffers {
+        let n = w * h;
+        let mut fb = FrameBuffers {
             width: self.width,
             height: self.height,
-            color: crate::style::Grade::default().render_srgb8(
-                &linear,
-                self.width,
-                self.height,
-                0,
-                0,
-            ),
-            linear,
-            albedo: bytes(1),
-            normal: normal_raw,
-            segmentation: seg,
-            depth: f32s(4),
-            flow_fwd: pairs(5),
-            flow_bwd: pairs(6),
+            color: Vec::new(),
+            linear: Vec::new(),
+            albedo: Vec::new(),
+            normal: Vec::new(),
+            segmentation: Vec::new(),
+            depth: Vec::new(),
+            flow_fwd: Vec::new(),
+            flow_bwd: Vec::new(),
+        };
+        let f16 = |c: &[u8], i: usize| half::f16::from_le_bytes([c[i], c[i + 1]]).to_f32();
+        let f32_at = |c: &[u8], i: usize| f32::from_le_bytes([c[i], c[i + 1], c[i + 2], c[i + 3]]);
+        if wanted.linear {
+            fb.linear.reserve_exact(n);
+            decode(Target::Linear)(&mut |c| fb.linear.push([f16(c, 0), f16(c, 2), f16(c, 4)]));
         }
+        if wanted.albedo {
+            fb.albedo.reserve_exact(n * 4);
+            decode(Target::Albedo)(&mut |c| fb.albedo.extend_from_slice(c));
+        }
+        if wanted.normal {
+            fb.normal.reserve_exact(n);
+            decode(Target::Normal)(&mut |c| fb.normal.push([f16(c, 0), f16(c, 2), f16(c, 4)]));
+        }
+        if wanted.segmentation {
+            fb.segmentation.reserve_exact(n);
+            decode(Target::Segmentation)(&mut |c| {
+                fb.segmentation
+                    .push(u32::from_le_bytes([c[0], c[1], c[2], c[3]]));
+            });
+        }
+        if wanted.depth {
+            fb.depth.reserve_exact(n);
+            decode(Target::Depth)(&mut |c| fb.depth.push(f32_at(c, 0)));
+        }
+        if wanted.flow {
+            fb.flow_fwd.reserve_exact(n);
+            decode(Target::FlowFwd)(&mut |c| fb.flow_fwd.push([f32_at(c, 0), f32_at(c, 4)]));
+            fb.flow_bwd.reserve_exact(n);
+            decode(Target::FlowBwd)(&mut |c| fb.flow_bwd.push([f32_at(c, 0), f32_at(c, 4)]));
+        }
+        fb
     }
 }

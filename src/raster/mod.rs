@@ -2,14 +2,17 @@
 //! and the camera stage's [`CameraFrame`](crate::camera::CameraFrame)s ->
 //! [`FrameBuffers`] for every frame, with a headless wgpu renderer (any Vulkan / Metal /
 //! DX12 / GL adapter; Mesa's lavapipe on machines without a GPU). Lights come from
-//! [`crate::camera::resolve_lights`], as the reference tracer's do; the style's
-//! [`Look`](crate::style::Look) grades the frames afterwards.
+//! [`crate::camera::resolve_lights`], as the reference tracer's do. The buffers are in
+//! linear light and ungraded: the style's [`Look`](crate::style::Look) grades the frames
+//! afterwards. [`Renderer`] holds the device, pipelines and targets (set up once); every
+//! frame's input comes in by reference. [`Renderer::render_wanted`] draws only the passes
+//! the [`Wanted`] buffers need and leaves the others empty.
 //!
 //! Buffer conventions, stated once:
 //! - pixels: origin at the top-left corner, +x right, +y down, row-major;
 //! - `linear`: the lit, shadowed, 4× multisampled preview in linear scene-referred light;
-//! - `color`, `albedo`: RGBA8, sRGB-encoded; `color` is `linear` through a grade (the
-//!   default grade is the ACES fit alone); `albedo` is the base color without lighting;
+//! - `color`: empty from the raster; the style's look grades `linear` into it (RGBA8 sRGB);
+//! - `albedo`: RGBA8, sRGB-encoded base color without lighting;
 //! - `depth`: f32 distance along the camera's -Z axis in meters (not along the ray);
 //!   background `+inf`;
 //! - `normal`: unit world-space normal of the visible surface (facing the camera);
@@ -28,7 +31,7 @@
 mod gpu;
 mod mesh;
 
-pub use gpu::Renderer;
+pub use gpu::{Renderer, Wanted};
 pub use mesh::{TriMesh, Vertex, tessellate};
 
 /// Why rendering failed.
@@ -55,8 +58,8 @@ pub struct FrameBuffers {
     pub width: u32,
     /// Height, pixels.
     pub height: u32,
-    /// Lit preview, RGBA8 sRGB: `linear` through the default grade (ACES fit); the
-    /// pipeline re-grades it with the scene's style.
+    /// Lit preview, RGBA8 sRGB: `linear` through the style's grade. The raster leaves it
+    /// empty; the look fills it.
     pub color: Vec<u8>,
     /// Lit preview before the grade: linear scene-referred RGB (Rec. 709 primaries).
     pub linear: Vec<[f32; 3]>,
