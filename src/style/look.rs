@@ -49,6 +49,11 @@ impl Look {
         if plan.cut_before(k + 1) {
             fb.flow_fwd.fill([f32::NAN; 2]);
         }
+        // A frame rendered without its lit preview (see `raster::Wanted`) has nothing
+        // to blur or grade.
+        if fb.linear.is_empty() {
+            return;
+        }
         if let Some(lens) = plan.lens(&scene.camera, k) {
             super::depth_of_field(&mut fb.linear, &fb.depth, fb.width, fb.height, &lens);
         }
