@@ -702,8 +702,9 @@ fn neural(command: Command, quiet: bool) -> Result<Outcome> {
                     eprintln!("error: {e}");
                     Ok(Outcome::BadInput)
                 }
-                Err(e) => Err(e)
-                    .with_context(|| format!("writing the dataset into {}", dir.display())),
+                Err(e) => {
+                    Err(e).with_context(|| format!("writing the dataset into {}", dir.display()))
+                }
             }
         }
         Command::Train {

@@ -98,11 +98,7 @@ impl Finisher {
     /// [`NeuralError::NotAModel`] for a folder that is neither; weights that do not fit
     /// (naming the tensor and its expected shape); steps, strength or guidance out of
     /// range.
-    pub fn load(
-        opts: &FinishOptions,
-        style: Option<&str>,
-        seed: u64,
-    ) -> Result<Self, NeuralError> {
+    pub fn load(opts: &FinishOptions, style: Option<&str>, seed: u64) -> Result<Self, NeuralError> {
         let own = |model: Model| -> Result<Clip, NeuralError> {
             let index = super::style_index(&model, style);
             Ok(Clip::Own(sampler::Finisher::new(

@@ -188,9 +188,7 @@ impl NeuralError {
             | Self::Data(_)
             | Self::NotAModel { .. }
             | Self::Output(crate::output::OutputError::Format { .. }) => true,
-            Self::Output(_) | Self::Candle(_) | Self::BundledStyles(_) | Self::Internal(_) => {
-                false
-            }
+            Self::Output(_) | Self::Candle(_) | Self::BundledStyles(_) | Self::Internal(_) => false,
         }
     }
 }

@@ -303,4 +303,3 @@ pub struct DatasetReport {
     /// Mean path-tracer seconds per frame over the scenes rendered now.
     pub reference_seconds_per_frame: f64,
 }
-

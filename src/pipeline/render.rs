@@ -130,7 +130,9 @@ pub fn render_to_dir(
         }
         progress.finish();
     }
-    write_clip_files(out, &scene, &traj, &plan, &manifest, opts, &layers, finishing)?;
+    write_clip_files(
+        out, &scene, &traj, &plan, &manifest, opts, &layers, finishing,
+    )?;
     let reference = match &opts.reference {
         Some(r) => Some(trace_reference(
             out, &scene, &traj, &plan, &range, r, progress,

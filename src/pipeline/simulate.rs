@@ -182,4 +182,3 @@ fn first_divergent_entity(
     }
     None
 }
-

@@ -77,8 +77,7 @@ fn render_finishes_a_clip_with_a_published_checkpoint_end_to_end() {
         ..Default::default()
     };
     let out = dir.path().join("out");
-    let report =
-        render_to_dir(&scene, &out, &opts, &crate::progress::Silent).unwrap();
+    let report = render_to_dir(&scene, &out, &opts, &crate::progress::Silent).unwrap();
     assert_eq!(report.rendered, 3);
     for k in 0..3 {
         let img = image::open(out.join(format!("rgb/{k:05}.png"))).unwrap();
@@ -156,11 +155,17 @@ fn a_dataset_write_failure_exits_1_and_bad_options_exit_2() {
     };
     let silent = crate::progress::Silent;
     let e = write_dataset(&blocked.join("data"), &opts, &silent).unwrap_err();
-    assert!(matches!(e, PipelineError::Output(OutputError::Write { .. })), "{e}");
+    assert!(
+        matches!(e, PipelineError::Output(OutputError::Write { .. })),
+        "{e}"
+    );
     assert!(!e.is_bad_input());
     let bad = DatasetOptions { size: 20, ..opts };
     let e = write_dataset(dir.path(), &bad, &silent).unwrap_err();
-    assert!(matches!(e, PipelineError::BadOption(_)) && e.is_bad_input(), "{e}");
+    assert!(
+        matches!(e, PipelineError::BadOption(_)) && e.is_bad_input(),
+        "{e}"
+    );
 }
 
 #[test]
@@ -172,24 +177,35 @@ fn render_refuses_frames_outside_the_clip_as_bad_input() {
     };
     let scene = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes/movi_a.ron");
     let e = render_to_dir(&scene, dir.path(), &opts, &crate::progress::Silent).unwrap_err();
-    assert!(matches!(e, PipelineError::BadOption(_)) && e.is_bad_input(), "{e}");
+    assert!(
+        matches!(e, PipelineError::BadOption(_)) && e.is_bad_input(),
+        "{e}"
+    );
     let kubric = RenderOptions {
         layout: Layout::Kubric,
         finish: Some(FinishOptions::default()),
         ..Default::default()
     };
     let e = render_to_dir(&scene, dir.path(), &kubric, &crate::progress::Silent).unwrap_err();
-    assert!(matches!(e, PipelineError::Conflict(_)) && e.is_bad_input(), "{e}");
+    assert!(
+        matches!(e, PipelineError::Conflict(_)) && e.is_bad_input(),
+        "{e}"
+    );
 }
 
 #[test]
 fn frames_restart_a_finished_clip_at_the_first_incomplete_frames_shot() {
-    let scene = crate::scene::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes/movi_a.ron")).unwrap();
+    let scene =
+        crate::scene::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes/movi_a.ron"))
+            .unwrap();
     let traj = crate::physics::simulate(&scene, &crate::progress::Silent).unwrap();
     let plan = crate::raster::camera_plan(&scene, &traj).unwrap();
     // One shot: frames 0..5 done, 5 missing.
     let done = |k: usize| k < 5 || k == 6;
     assert_eq!(Frames::todo(0..8, &plan, done, false), vec![5, 7]);
-    assert_eq!(Frames::todo(2..8, &plan, done, true), (2..8).collect::<Vec<_>>());
+    assert_eq!(
+        Frames::todo(2..8, &plan, done, true),
+        (2..8).collect::<Vec<_>>()
+    );
     assert!(Frames::todo(0..4, &plan, done, true).is_empty());
 }
