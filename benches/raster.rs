@@ -7,9 +7,10 @@
 use std::hint::black_box;
 use std::time::Duration;
 
+use cinegraph::camera;
 use cinegraph::physics::simulate;
 use cinegraph::progress::Silent;
-use cinegraph::raster::{Renderer, camera_track};
+use cinegraph::raster::Renderer;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 fn frames(c: &mut Criterion) {
@@ -29,7 +30,7 @@ fn frames(c: &mut Criterion) {
             Ok(t) => t,
             Err(e) => panic!("{e}"),
         };
-        let cams = match camera_track(&scene, &traj) {
+        let cams = match camera::track(&scene, &traj) {
             Ok(c) => c,
             Err(e) => panic!("{e}"),
         };

@@ -7,9 +7,9 @@
 use std::hint::black_box;
 use std::time::Duration;
 
+use cinegraph::camera;
 use cinegraph::physics::simulate;
 use cinegraph::progress::Silent;
-use cinegraph::raster::camera_track;
 use cinegraph::reference::{ReferenceOptions, Tracer};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
@@ -23,7 +23,7 @@ fn frames(c: &mut Criterion) {
         Ok(t) => t,
         Err(e) => panic!("{e}"),
     };
-    let cams = match camera_track(&scene, &traj) {
+    let cams = match camera::track(&scene, &traj) {
         Ok(c) => c,
         Err(e) => panic!("{e}"),
     };

@@ -6,9 +6,10 @@
 use std::path::Path;
 
 use anyhow::{Context, Result};
+use cinegraph::camera;
 use cinegraph::physics::simulate;
 use cinegraph::progress::Silent;
-use cinegraph::raster::{Renderer, camera_track};
+use cinegraph::raster::Renderer;
 use cinegraph::reference::{ReferenceOptions, Tracer, tonemap_srgb8};
 use image::{ExtendedColorType, ImageEncoder, codecs::png::PngEncoder};
 
@@ -30,7 +31,7 @@ fn main() -> Result<()> {
         let (w, h) = (width, (width * h0 / w0).max(2));
         scene.resolution = (w, h);
         let traj = simulate(&scene, &Silent)?;
-        let cams = camera_track(&scene, &traj)?;
+        let cams = camera::track(&scene, &traj)?;
         let k = traj.frames.len() / 2;
         let raster = Renderer::new(&scene)?.render(&scene, &traj, &cams, k)?;
         let start = std::time::Instant::now();

@@ -7,8 +7,9 @@
 //! |---|---|---|
 //! | [`scene`] | RON text (`scenes/*.ron`) | [`scene::Scene`] (validated, expanded) |
 //! | [`physics`] | [`scene::Scene`] | [`physics::Trajectory`] (+ replay hashes) |
+//! | [`camera`] | [`scene::Scene`] + [`physics::Trajectory`] | [`camera::CameraPlan`] (shots, cuts, per-frame poses, lens) and [`camera::Lights`] per frame |
 //! | [`output`] | [`physics::Trajectory`] | `metadata.json`, `events.json`, `replay.json`, `energy.png` |
-//! | [`reference`](mod@reference) | [`scene::Scene`] + [`physics::Trajectory`] + cameras | path-traced [`reference::ReferenceFrame`]s |
+//! | [`reference`](mod@reference) | [`scene::Scene`] + [`physics::Trajectory`] + [`camera::CameraFrame`]s | path-traced [`reference::ReferenceFrame`]s |
 //! | [`prompt`] | one English sentence | RON scene text (validated, simulated, intent-checked) |
 //!
 //! Only [`pipeline`] chains them. Conventions shared by every stage: meters, kilograms,
@@ -20,6 +21,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+pub mod camera;
 pub mod math;
 pub mod neural;
 pub mod output;

@@ -1,4 +1,5 @@
-//! Small math shared by the stages: a rigid [`Pose`] and rotation helpers.
+//! Small math shared by the stages: a rigid [`Pose`], rotation helpers and the sRGB
+//! transfer functions.
 //!
 //! Rotations are unit quaternions (`glam::Quat`, stored `x, y, z, w`). Euler angles in
 //! scene files (`rotate_deg: (x, y, z)`) mean: rotate about the fixed X axis first, then
@@ -95,9 +96,54 @@ pub fn quat_from_y_to(dir: Vec3) -> Quat {
     }
 }
 
+/// The sRGB transfer function (IEC 61966-2-1), linear light to encoded, both in
+/// `[0, 1]`; the input is clamped to `[0, 1]` first.
+pub fn linear_to_srgb(v: f32) -> f32 {
+    let v = v.clamp(0.0, 1.0);
+    if v <= 0.003_130_8 {
+        12.92 * v
+    } else {
+        1.055 * v.powf(1.0 / 2.4) - 0.055
+    }
+}
+
+/// The inverse of [`linear_to_srgb`] (the sRGB EOTF), encoded to linear light, both in
+/// `[0, 1]`; the input is clamped to `[0, 1]` first.
+pub fn srgb_to_linear(c: f32) -> f32 {
+    let c = c.clamp(0.0, 1.0);
+    if c <= 0.040_45 {
+        c / 12.92
+    } else {
+        ((c + 0.055) / 1.055).powf(2.4)
+    }
+}
+
+/// [`linear_to_srgb`] quantized to 8 bits (round half up); NaN encodes as 0.
+pub fn linear_to_srgb8(v: f32) -> u8 {
+    (linear_to_srgb(v) * 255.0 + 0.5) as u8
+}
+
+/// An 8-bit sRGB code value to linear light: [`srgb_to_linear`] of `v / 255`.
+pub fn srgb8_to_linear(v: u8) -> f32 {
+    srgb_to_linear(f32::from(v) / 255.0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn srgb_8_bit_codes_round_trip_and_the_curve_is_continuous() {
+        for v in 0..=255u8 {
+            assert_eq!(linear_to_srgb8(srgb8_to_linear(v)), v);
+        }
+        // The two pieces meet at the breakpoints (to f32 precision).
+        assert!((linear_to_srgb(0.003_130_8) - 0.040_45).abs() < 1e-5);
+        assert!((srgb_to_linear(0.040_45) - 0.003_130_8).abs() < 1e-5);
+        assert_eq!(linear_to_srgb8(f32::NAN), 0);
+        assert_eq!(linear_to_srgb8(-1.0), 0);
+        assert_eq!(linear_to_srgb8(2.0), 255);
+    }
 
     #[test]
     fn euler_applies_x_then_y_then_z() {

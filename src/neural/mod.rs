@@ -38,6 +38,7 @@ use std::path::{Path, PathBuf};
 use candle_core::{DType, Device, Tensor, Var};
 use candle_nn::{VarBuilder, VarMap};
 
+use crate::math::srgb8_to_linear;
 use crate::rng::SeededRng;
 
 pub use autoencoder::{Autoencoder, AutoencoderConfig};
@@ -488,16 +489,6 @@ pub fn compress(x: f32) -> f32 {
 /// The inverse of [`compress`].
 pub fn expand(y: f32) -> f32 {
     y.exp_m1().max(0.0)
-}
-
-/// sRGB8 to linear (the exact sRGB transfer function).
-pub fn srgb8_to_linear(v: u8) -> f32 {
-    let c = f32::from(v) / 255.0;
-    if c <= 0.04045 {
-        c / 12.92
-    } else {
-        ((c + 0.055) / 1.055).powf(2.4)
-    }
 }
 
 /// Everything the finisher needs about one frame, at image resolution, in plain vectors

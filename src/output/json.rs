@@ -237,7 +237,7 @@ pub fn metadata_file(scene: &Scene, traj: &Trajectory) -> MetadataFile {
 pub fn add_render_info(
     meta: &mut MetadataFile,
     scene: &Scene,
-    plan: &crate::raster::CameraPlan,
+    plan: &crate::camera::CameraPlan,
     stats: &[Option<FrameStats>],
 ) {
     let cams = &plan.frames;

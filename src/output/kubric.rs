@@ -28,8 +28,9 @@ use glam::{Quat, Vec3};
 use serde_json::{Value, json};
 
 use super::{OutputError, write_atomic, write_json};
+use crate::camera::CameraFrame;
 use crate::physics::Trajectory;
-use crate::raster::{CameraFrame, FrameBuffers};
+use crate::raster::FrameBuffers;
 use crate::scene::{Scene, Shape};
 
 /// Depth Kubric writes for the background.

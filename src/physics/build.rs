@@ -3,12 +3,12 @@
 use glam::{Quat, Vec3};
 use rapier3d::prelude::{
     ActiveEvents, ColliderBuilder, GenericJointBuilder, JointAxesMask, JointAxis, PhysicsWorld,
-    RigidBodyBuilder, RigidBodyHandle, SharedShape,
+    RigidBodyBuilder, RigidBodyHandle,
 };
 
 use super::PhysicsError;
 use crate::math::Pose;
-use crate::scene::{BodyKind, Joint, JointKind, Scene, Shape};
+use crate::scene::{BodyKind, Joint, JointKind, Scene};
 
 pub(crate) fn to_rapier(p: Pose) -> rapier3d::math::Pose {
     rapier3d::math::Pose::from_parts(p.translation, p.rotation)
@@ -54,7 +54,11 @@ pub(super) fn build_world(
             let e = &scene.entities[part];
             let Some(shape) = &e.shape else { continue };
             let material = &scene.materials[e.material];
-            let mut c = ColliderBuilder::new(shared_shape(shape, &e.name)?)
+            let collider = shape.to_parry().map_err(|err| PhysicsError::Shape {
+                entity: e.name.clone(),
+                message: err.to_string(),
+            })?;
+            let mut c = ColliderBuilder::new(collider)
                 .position(to_rapier(e.offset))
                 .friction(material.friction)
                 .restitution(material.restitution)
@@ -85,42 +89,6 @@ pub(super) fn build_world(
         world.insert_impulse_joint(ha, hb, generic_joint(joint, pose_a, pose_b));
     }
     Ok((world, handles))
-}
-
-pub(crate) fn shared_shape(shape: &Shape, name: &str) -> Result<SharedShape, PhysicsError> {
-    Ok(match shape {
-        Shape::Sphere { radius } => SharedShape::ball(*radius),
-        Shape::Box { half_extents } => {
-            SharedShape::cuboid(half_extents.x, half_extents.y, half_extents.z)
-        }
-        Shape::Capsule {
-            radius,
-            half_height,
-        } => SharedShape::capsule_y(*half_height, *radius),
-        Shape::Cylinder {
-            radius,
-            half_height,
-        } => SharedShape::cylinder(*half_height, *radius),
-        Shape::Cone {
-            radius,
-            half_height,
-        } => SharedShape::cone(*half_height, *radius),
-        Shape::Ground => SharedShape::halfspace(Vec3::Y),
-        Shape::ConvexHull(mesh) => {
-            SharedShape::convex_hull(&mesh.vertices).ok_or_else(|| PhysicsError::Shape {
-                entity: name.to_string(),
-                message: format!(
-                    "the convex hull of \"{}\" is degenerate (its vertices are flat or collinear)",
-                    mesh.path
-                ),
-            })?
-        }
-        Shape::TriMesh(mesh) => SharedShape::trimesh(mesh.vertices.clone(), mesh.indices.clone())
-            .map_err(|e| PhysicsError::Shape {
-            entity: name.to_string(),
-            message: format!("triangle mesh \"{}\" is invalid: {e:?}", mesh.path),
-        })?,
-    })
 }
 
 /// Velocity motors drive hard toward their target (rapier's acceleration-based model

@@ -22,7 +22,7 @@ use glam::Vec3;
 use rapier3d::prelude::{PhysicsWorld, RigidBodyHandle};
 use serde::{Deserialize, Serialize};
 
-pub(crate) use build::{shared_shape, to_rapier};
+pub(crate) use build::to_rapier;
 pub use trajectory::{Collision, Energy, FrameState, ObjectInfo, Trajectory};
 
 use crate::math::Pose;

@@ -149,7 +149,7 @@ fn render_scene(opts: &DatasetOptions, i: usize) -> Result<(SceneFrames, u64, f6
     let scene = crate::scene::parse_str(&text, &format!("dataset scene {i}"), Path::new("."))
         .map_err(|e| in_scene(e.into()))?;
     let traj = crate::physics::simulate(&scene, &Silent).map_err(|e| in_scene(e.into()))?;
-    let plan = crate::raster::camera_plan(&scene, &traj).map_err(|e| in_scene(e.into()))?;
+    let plan = crate::camera::plan(&scene, &traj).map_err(|e| in_scene(e.into()))?;
     let n = traj.frames.len().min(opts.frames);
     let window = Window {
         neighbours: false,

@@ -13,8 +13,9 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 
 use super::PipelineError;
+use crate::camera::CameraPlan;
 use crate::physics::Trajectory;
-use crate::raster::{CameraPlan, FrameBuffers, Renderer};
+use crate::raster::{FrameBuffers, Renderer};
 use crate::scene::Scene;
 
 /// Which neighbours of a frame a job needs besides the frame itself.

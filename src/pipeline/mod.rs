@@ -35,10 +35,11 @@ pub use render::{Layout, RenderOptions, RenderReport, render_to_dir};
 pub use simulate::{SimulateReport, VerifyOutcome, simulate_to_dir, verify_replay};
 pub use styles::styles_preview;
 
+use crate::camera::CameraError;
 use crate::neural::NeuralError;
 use crate::output::OutputError;
 use crate::physics::PhysicsError;
-use crate::raster::{CameraError, RasterError};
+use crate::raster::RasterError;
 use crate::reference::ReferenceError;
 use crate::scene::SceneError;
 use crate::style::StyleError;

@@ -10,11 +10,11 @@ use serde::{Deserialize, Serialize};
 
 use super::frames::{Frame, Frames, Window};
 use super::{PipelineError, create_dir};
+use crate::camera::{self, CameraPlan};
 use crate::neural::{FinishOptions, Finisher};
 use crate::output::{self, BufferLayer};
 use crate::physics::{self, Trajectory};
 use crate::progress::Progress;
-use crate::raster::{self, CameraPlan};
 use crate::reference::{self, ReferenceOptions, ReferenceReport};
 use crate::scene::{self, Scene};
 
@@ -98,7 +98,7 @@ pub fn render_to_dir(
         None => None,
     };
     let traj = physics::simulate(&scene, progress)?;
-    let plan = raster::camera_plan(&scene, &traj)?;
+    let plan = camera::plan(&scene, &traj)?;
     create_dir(out)?;
     if opts.layout == Layout::Kubric {
         return render_kubric(out, &scene, &traj, &plan, range, progress);

@@ -5,10 +5,10 @@ use std::path::Path;
 
 use super::PipelineError;
 use super::frames::{Frames, Window};
+use crate::camera;
 use crate::output;
 use crate::physics;
 use crate::progress::Progress;
-use crate::raster;
 use crate::scene;
 
 /// Renders the same scene in every bundled style and lays the previews out as one
@@ -33,7 +33,7 @@ pub fn styles_preview(
     let mut names = Vec::new();
     for style in &styles {
         let scene = scene::load_styled(scene_path, Some(style.name()))?;
-        let plan = raster::camera_plan(&scene, &traj)?;
+        let plan = camera::plan(&scene, &traj)?;
         let mut looks = Frames::new(&scene, &traj, &plan, frames.clone(), Window::default())?;
         let mut row = Vec::new();
         while let Some(f) = looks.next_frame()? {

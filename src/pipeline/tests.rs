@@ -199,7 +199,7 @@ fn frames_restart_a_finished_clip_at_the_first_incomplete_frames_shot() {
         crate::scene::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes/movi_a.ron"))
             .unwrap();
     let traj = crate::physics::simulate(&scene, &crate::progress::Silent).unwrap();
-    let plan = crate::raster::camera_plan(&scene, &traj).unwrap();
+    let plan = crate::camera::plan(&scene, &traj).unwrap();
     // One shot: frames 0..5 done, 5 missing.
     let done = |k: usize| k < 5 || k == 6;
     assert_eq!(Frames::todo(0..8, &plan, done, false), vec![5, 7]);

@@ -7,8 +7,8 @@ use glam::Vec3;
 
 use super::draft::{CamOut, TargetOut};
 use super::lexicon::CameraWord;
+use crate::camera::CameraFrame;
 use crate::physics::Trajectory;
-use crate::raster::CameraFrame;
 use crate::rng::SeededRng;
 use crate::scene::{Scene, Shape};
 

@@ -65,7 +65,7 @@ pub enum PromptError {
     Physics(#[from] PhysicsError),
     /// The camera could not be planned (the style's auto-framing failed).
     #[error(transparent)]
-    Camera(#[from] crate::raster::CameraError),
+    Camera(#[from] crate::camera::CameraError),
 }
 
 fn nothing_usable(ignored: &[String]) -> String {
@@ -360,7 +360,7 @@ pub fn generate(prompt: &str, opts: &PromptOptions) -> Result<Generated, PromptE
         plan.draft.camera = framing.camera.clone();
         let text = emit::emit(&plan.draft);
         let scene = scene::parse_str(&text, "generated scene", ".".as_ref())?;
-        let cams = crate::raster::camera_track(&scene, &traj)?;
+        let cams = crate::camera::track(&scene, &traj)?;
         let (frac, _) = camera::in_view(&cams, &traj, &framing.must_see, &scene, frames);
         in_view = frac;
         if frac >= 0.999 {

@@ -7,10 +7,9 @@ use bytemuck::{Pod, Zeroable};
 use glam::{Mat4, Vec3, Vec4};
 use wgpu::util::DeviceExt;
 
-use super::camera::CameraFrame;
-use super::lights::MAX_EXTRA_LIGHTS;
 use super::mesh::{TriMesh, Vertex, tessellate};
 use super::{FrameBuffers, RasterError};
+use crate::camera::{self, CameraFrame, MAX_EXTRA_LIGHTS};
 use crate::physics::Trajectory;
 use crate::scene::{Scene, Shape};
 
@@ -601,7 +600,7 @@ impl Renderer {
             .collect();
 
         // Rigs stand still in the world: placed once, from the clip's first camera.
-        let lights = super::lights::resolve(scene, fk, &traj.frames[0], &cams[0]);
+        let lights = camera::resolve_lights(scene, fk, &traj.frames[0], &cams[0]);
         // An orthographic light frustum around everything finite in the scene.
         let mut lo = Vec3::splat(f32::MAX);
         let mut hi = Vec3::splat(f32::MIN);

@@ -6,14 +6,12 @@
 use bytemuck::{Pod, Zeroable};
 use glam::Vec3;
 
-use crate::scene::{Mesh, Shape};
+use crate::scene::{GROUND_HALF_SIZE, Mesh, Shape};
 
 /// Segments around a circle.
 const SEGMENTS: u32 = 64;
 /// Rings from pole to pole on a sphere.
 const RINGS: u32 = 32;
-/// Half the side of the square drawn for an infinite `Ground`, m.
-pub const GROUND_HALF_SIZE: f32 = 500.0;
 
 /// One vertex: position and unit normal.
 #[repr(C)]

@@ -22,15 +22,11 @@
 //! The ground-truth buffers (depth, normal, flow, segmentation) are not anti-aliased:
 //! each pixel describes the one surface under its center.
 
-mod camera;
 mod gpu;
-mod lights;
 mod mesh;
 
-pub use camera::{CameraError, CameraFrame, CameraPlan, camera_plan, camera_track, look_rotation};
 pub use gpu::Renderer;
-pub use lights::{ExtraLight, GpuLights, MAX_EXTRA_LIGHTS, resolve as resolve_lights};
-pub use mesh::{GROUND_HALF_SIZE, TriMesh, Vertex, tessellate};
+pub use mesh::{TriMesh, Vertex, tessellate};
 
 /// Why rendering failed.
 #[derive(Debug, thiserror::Error)]

@@ -4,6 +4,7 @@
 use glam::Vec3;
 
 use super::*;
+use crate::camera::{self, CameraFrame};
 use crate::physics::{Trajectory, simulate};
 use crate::progress::Silent;
 use crate::scene::{Scene, parse_str};
@@ -14,7 +15,7 @@ fn scene(text: &str) -> Scene {
 
 fn render_all(s: &Scene) -> (Trajectory, Vec<CameraFrame>, Vec<FrameBuffers>) {
     let traj = simulate(s, &Silent).unwrap();
-    let cams = camera_track(s, &traj).unwrap();
+    let cams = camera::track(s, &traj).unwrap();
     let r = Renderer::new(s).unwrap_or_else(|e| panic!("{e}"));
     let frames = (0..traj.frames.len())
         .map(|k| {
@@ -360,7 +361,7 @@ fn bundled_scenes_match_their_golden_images() {
     for path in names {
         let s = crate::scene::load(&path).unwrap();
         let traj = simulate(&s, &Silent).unwrap();
-        let cams = camera_track(&s, &traj).unwrap();
+        let cams = camera::track(&s, &traj).unwrap();
         let r = Renderer::new(&s).unwrap_or_else(|e| panic!("{e}"));
         let fb = r.render(&s, &traj, &cams, traj.frames.len() / 2).unwrap();
         let actual = image::RgbaImage::from_raw(fb.width, fb.height, fb.color.clone()).unwrap();

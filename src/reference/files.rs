@@ -14,10 +14,11 @@ use image::ExtendedColorType;
 use serde::{Deserialize, Serialize};
 
 use super::{ReferenceError, ReferenceFrame, ReferenceOptions, Tracer};
+use crate::camera::CameraPlan;
+use crate::math::linear_to_srgb8;
 use crate::output::{self, OutputError};
 use crate::physics::Trajectory;
 use crate::progress::Progress;
-use crate::raster::CameraPlan;
 use crate::scene::Scene;
 
 /// What the reference pass did.
@@ -80,12 +81,7 @@ pub fn tonemap_srgb8(c: [f32; 3]) -> [u8; 3] {
     c.map(|x| {
         let x = x.max(0.0);
         let t = ((x * (2.51 * x + 0.03)) / (x * (2.43 * x + 0.59) + 0.14)).clamp(0.0, 1.0);
-        let s = if t <= 0.003_130_8 {
-            12.92 * t
-        } else {
-            1.055 * t.powf(1.0 / 2.4) - 0.055
-        };
-        (s * 255.0 + 0.5).clamp(0.0, 255.0) as u8
+        linear_to_srgb8(t)
     })
 }
 

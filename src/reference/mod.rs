@@ -4,9 +4,9 @@
 //!
 //! It renders exactly the scene the raster sees: the same entities (primitives
 //! analytically, meshes from the same loaded vertices, through parry's exact ray casts),
-//! the same camera per frame ([`crate::raster::camera_track`]), the same per-frame poses
+//! the same camera per frame ([`crate::camera::track`]), the same per-frame poses
 //! from the trajectory and the same lights as resolved by the raster
-//! ([`crate::raster::resolve_lights`]); a primary ray through a pixel's center sees the
+//! ([`crate::camera::resolve_lights`]); a primary ray through a pixel's center sees the
 //! surface the raster's depth and segmentation report there.
 //!
 //! - Light transport: unidirectional path tracing with next-event estimation to every
@@ -44,10 +44,10 @@ use glam::Vec3;
 pub use files::{ReferenceReport, render_to_dir, tonemap_srgb8};
 pub use material::SMOOTH_ROUGHNESS;
 
+use crate::camera::{CameraFrame, Lights, resolve_lights};
 use crate::math::Pose;
 use crate::physics::Trajectory;
 use crate::progress::Progress;
-use crate::raster::{CameraFrame, GpuLights, resolve_lights};
 use crate::rng::SeededRng;
 use crate::scene::{LookAt, Scene};
 use material::{Bsdf, fresnel_dielectric, reflect, refract, surface};
@@ -247,7 +247,7 @@ enum Emitter {
 }
 
 impl Emitter {
-    fn from_lights(l: &GpuLights) -> Vec<Emitter> {
+    fn from_lights(l: &Lights) -> Vec<Emitter> {
         let directional = |dir: Vec3, color: Vec3, angle: f32| Emitter::Directional {
             dir: dir.normalize_or(Vec3::NEG_Y),
             color,
@@ -368,7 +368,7 @@ impl<'a> Tracer<'a> {
     }
 
     /// Marks the frames that start a new shot (see
-    /// [`crate::raster::CameraPlan::cut_before`]): motion blur never reaches across a cut.
+    /// [`crate::camera::CameraPlan::cut_before`]): motion blur never reaches across a cut.
     pub fn with_cuts(mut self, cut_before: impl Fn(usize) -> bool) -> Self {
         self.cut_before = (0..self.cams.len()).map(cut_before).collect();
         self

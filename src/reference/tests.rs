@@ -5,9 +5,9 @@
 use glam::Vec3;
 
 use super::*;
+use crate::camera;
 use crate::physics::simulate;
 use crate::progress::Silent;
-use crate::raster::camera_track;
 use crate::scene::parse_str;
 
 fn scene(text: &str) -> Scene {
@@ -16,7 +16,7 @@ fn scene(text: &str) -> Scene {
 
 fn trace(s: &Scene, opts: ReferenceOptions) -> ReferenceFrame {
     let traj = simulate(s, &Silent).unwrap();
-    let cams = camera_track(s, &traj).unwrap();
+    let cams = camera::track(s, &traj).unwrap();
     let t = Tracer::new(s, &traj, &cams, opts).unwrap();
     t.render(0, &Silent).unwrap()
 }
@@ -190,7 +190,7 @@ fn variance_falls_as_one_over_spp() {
         lights: [Sun(direction: (-0.4, -1, -0.3), angle_deg: 5.0), Ambient(intensity: 0.5)])"##,
     );
     let traj = simulate(&s, &Silent).unwrap();
-    let cams = camera_track(&s, &traj).unwrap();
+    let cams = camera::track(&s, &traj).unwrap();
     let t = Tracer::new(&s, &traj, &cams, opts(1)).unwrap();
     let (w, h) = (cams[0].width, cams[0].height);
     let mut reference = Accumulator::new(w, h);
@@ -239,7 +239,7 @@ fn image_does_not_depend_on_threads_or_passes() {
         lights: [Rect(at: (1, 2, 1), look_at: (0, 0, 0), size: (1, 0.5)), Ambient(intensity: 0.2)])"##,
     );
     let traj = simulate(&s, &Silent).unwrap();
-    let cams = camera_track(&s, &traj).unwrap();
+    let cams = camera::track(&s, &traj).unwrap();
     let one = Tracer::new(
         &s,
         &traj,
@@ -315,7 +315,7 @@ fn patterns_move_with_the_object_and_differ_per_entity() {
 fn bad_options_are_errors_not_panics() {
     let s = scene(r#"Scene(version: 1, name: "o", duration: 0.1, fps: 10, entities: [])"#);
     let traj = simulate(&s, &Silent).unwrap();
-    let cams = camera_track(&s, &traj).unwrap();
+    let cams = camera::track(&s, &traj).unwrap();
     for (o, needle) in [
         (opts(0), "spp"),
         (
@@ -352,7 +352,7 @@ fn bad_options_are_errors_not_panics() {
 /// `k`, on every pixel whose 3 × 3 raster neighbourhood is one object (edges aside).
 fn assert_matches_raster(s: &Scene, k: usize, label: &str) {
     let traj = simulate(s, &Silent).unwrap();
-    let cams = camera_track(s, &traj).unwrap();
+    let cams = camera::track(s, &traj).unwrap();
     let raster = crate::raster::Renderer::new(s)
         .unwrap_or_else(|e| panic!("{e}"))
         .render(s, &traj, &cams, k)
@@ -447,7 +447,7 @@ fn shutter_angle_blurs_motion_and_keeps_the_light() {
         lights: [Ambient(intensity: 0.0)])"#,
     );
     let traj = simulate(&s, &Silent).unwrap();
-    let cams = camera_track(&s, &traj).unwrap();
+    let cams = camera::track(&s, &traj).unwrap();
     let row = |shutter_deg: f32| {
         let o = ReferenceOptions {
             shutter_deg,
@@ -491,7 +491,7 @@ fn aperture_blurs_what_is_off_the_focus_plane() {
         lights: [Ambient(intensity: 0.0)])"#,
     );
     let traj = simulate(&s, &Silent).unwrap();
-    let cams = camera_track(&s, &traj).unwrap();
+    let cams = camera::track(&s, &traj).unwrap();
     let halves = |focus: f32| {
         let o = ReferenceOptions {
             lens: Lens {

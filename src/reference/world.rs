@@ -8,8 +8,8 @@ use rapier3d::parry::shape::SharedShape;
 
 use super::ReferenceError;
 use crate::math::Pose;
-use crate::raster::GROUND_HALF_SIZE;
 use crate::rng::SeededRng;
+use crate::scene::GROUND_HALF_SIZE;
 use crate::scene::{Scene, Shape};
 
 /// How an object is intersected.
@@ -56,41 +56,11 @@ pub(super) fn objects(scene: &Scene) -> Result<Vec<Object>, ReferenceError> {
     for (i, e) in scene.entities.iter().enumerate() {
         let Some(shape) = &e.shape else { continue };
         let geometry = match shape {
-            Shape::Sphere { radius } => Geometry::Shape(SharedShape::ball(*radius)),
-            Shape::Box { half_extents } => Geometry::Shape(SharedShape::cuboid(
-                half_extents.x,
-                half_extents.y,
-                half_extents.z,
-            )),
-            Shape::Capsule {
-                radius,
-                half_height,
-            } => Geometry::Shape(SharedShape::capsule_y(*half_height, *radius)),
-            Shape::Cylinder {
-                radius,
-                half_height,
-            } => Geometry::Shape(SharedShape::cylinder(*half_height, *radius)),
-            Shape::Cone {
-                radius,
-                half_height,
-            } => Geometry::Shape(SharedShape::cone(*half_height, *radius)),
             Shape::Ground => Geometry::Ground,
-            Shape::ConvexHull(m) => {
-                Geometry::Shape(SharedShape::convex_hull(&m.vertices).ok_or_else(|| {
-                    ReferenceError::Shape {
-                        entity: e.name.clone(),
-                        message: format!("{}: no convex hull (degenerate points)", m.path),
-                    }
-                })?)
-            }
-            Shape::TriMesh(m) => Geometry::Shape(
-                SharedShape::trimesh(m.vertices.clone(), m.indices.clone()).map_err(|err| {
-                    ReferenceError::Shape {
-                        entity: e.name.clone(),
-                        message: format!("{}: {err}", m.path),
-                    }
-                })?,
-            ),
+            _ => Geometry::Shape(shape.to_parry().map_err(|err| ReferenceError::Shape {
+                entity: e.name.clone(),
+                message: err.to_string(),
+            })?),
         };
         let mut rng = SeededRng::new(scene.seed, &format!("reference-pattern/{}", e.name));
         let pattern_offset = Vec3::new(

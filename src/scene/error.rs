@@ -18,6 +18,26 @@ impl fmt::Display for Problem {
     }
 }
 
+/// Why a [`Shape`](super::Shape) has no exact collision shape
+/// ([`Shape::to_parry`](super::Shape::to_parry)).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ShapeError {
+    /// The mesh's vertices span no volume.
+    #[error("the convex hull of \"{path}\" is degenerate (its vertices are flat or collinear)")]
+    DegenerateHull {
+        /// The mesh path as written in the scene.
+        path: String,
+    },
+    /// parry refused the triangle mesh.
+    #[error("triangle mesh \"{path}\" is invalid: {reason}")]
+    InvalidTriMesh {
+        /// The mesh path as written in the scene.
+        path: String,
+        /// parry's reason.
+        reason: String,
+    },
+}
+
 /// Why a scene could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum SceneError {

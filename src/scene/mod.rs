@@ -20,13 +20,12 @@ mod validate;
 
 use std::path::Path;
 
-pub use error::{Problem, SceneError};
+pub use error::{Problem, SceneError, ShapeError};
 pub use file::{Pattern, SceneFile};
 pub use model::*;
 pub(crate) use validate::did_you_mean;
 pub use validate::{
     LIGHT_RIGS, MAX_BODIES, MAX_ENTITIES, MAX_FRAMES, MAX_PHYSICS_HZ, MAX_RESOLUTION, MAX_STEPS,
-    srgb_to_linear,
 };
 
 /// Largest scene file accepted, bytes.

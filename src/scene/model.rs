@@ -6,8 +6,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use glam::{Quat, Vec3};
+use rapier3d::parry::shape::SharedShape;
 use serde::Serialize;
 
+use super::ShapeError;
 pub use super::file::{Ease, Framing, Move, Pattern};
 use crate::math::Pose;
 
@@ -174,13 +176,18 @@ pub enum Shape {
         /// m.
         half_height: f32,
     },
-    /// Infinite plane facing local +Y.
+    /// Infinite plane facing local +Y (renderers draw it as a square of half side
+    /// [`GROUND_HALF_SIZE`]).
     Ground,
     /// Convex hull of a mesh.
     ConvexHull(Arc<Mesh>),
     /// Triangle mesh.
     TriMesh(Arc<Mesh>),
 }
+
+/// Half the side of the square that renderers draw for an infinite [`Shape::Ground`], m
+/// (the raster's mesh and the reference tracer's hit test agree on it).
+pub const GROUND_HALF_SIZE: f32 = 500.0;
 
 impl Shape {
     /// A short name for metadata.
@@ -241,6 +248,50 @@ impl Shape {
                 (hi - lo).max(0.0)
             }
         }
+    }
+
+    /// The exact collision shape in the shape's local frame, as the physics and every
+    /// ray query (auto-framing, the reference tracer) use it. `Ground` is the half-space
+    /// below the local XZ plane (unbounded; renderers bound it by [`GROUND_HALF_SIZE`]).
+    ///
+    /// # Errors
+    /// [`ShapeError`] for a mesh with a degenerate convex hull or an invalid triangle
+    /// mesh.
+    pub fn to_parry(&self) -> Result<SharedShape, ShapeError> {
+        Ok(match self {
+            Shape::Sphere { radius } => SharedShape::ball(*radius),
+            Shape::Box { half_extents } => {
+                SharedShape::cuboid(half_extents.x, half_extents.y, half_extents.z)
+            }
+            Shape::Capsule {
+                radius,
+                half_height,
+            } => SharedShape::capsule_y(*half_height, *radius),
+            Shape::Cylinder {
+                radius,
+                half_height,
+            } => SharedShape::cylinder(*half_height, *radius),
+            Shape::Cone {
+                radius,
+                half_height,
+            } => SharedShape::cone(*half_height, *radius),
+            Shape::Ground => SharedShape::halfspace(Vec3::Y),
+            Shape::ConvexHull(mesh) => {
+                SharedShape::convex_hull(&mesh.vertices).ok_or_else(|| {
+                    ShapeError::DegenerateHull {
+                        path: mesh.path.clone(),
+                    }
+                })?
+            }
+            Shape::TriMesh(mesh) => {
+                SharedShape::trimesh(mesh.vertices.clone(), mesh.indices.clone()).map_err(|e| {
+                    ShapeError::InvalidTriMesh {
+                        path: mesh.path.clone(),
+                        reason: format!("{e:?}"),
+                    }
+                })?
+            }
+        })
     }
 }
 

@@ -17,7 +17,7 @@ use super::model::{
     Action, ActionKind, Body, BodyKind, Camera, CameraKey, Entity, Joint, JointKind, KinematicPath,
     Light, LookAt, Material, Mesh, Motor, Move, Scene, SceneSource, Shape, Shot,
 };
-use crate::math::{Pose, quat_from_euler_deg};
+use crate::math::{Pose, quat_from_euler_deg, srgb8_to_linear};
 use crate::rng::SeededRng;
 
 /// Most entities (after expanding repeats) a scene may have.
@@ -299,21 +299,11 @@ pub(crate) fn resolve_color(c: &Color) -> Result<[f32; 3], String> {
                 _ => return Err(bad()),
             };
             Ok([
-                srgb_to_linear(digits[0]),
-                srgb_to_linear(digits[1]),
-                srgb_to_linear(digits[2]),
+                srgb8_to_linear(digits[0]),
+                srgb8_to_linear(digits[1]),
+                srgb8_to_linear(digits[2]),
             ])
         }
-    }
-}
-
-/// The sRGB electro-optical transfer function (IEC 61966-2-1).
-pub fn srgb_to_linear(v: u8) -> f32 {
-    let c = f32::from(v) / 255.0;
-    if c <= 0.04045 {
-        c / 12.92
-    } else {
-        ((c + 0.055) / 1.055).powf(2.4)
     }
 }
 

@@ -8,6 +8,7 @@
 use glam::{Mat3, Vec3};
 
 use super::cube::{Interpolation, Lut3d};
+use crate::math::linear_to_srgb8;
 use crate::rng::SeededRng;
 
 /// Rec. 709 / sRGB luma weights.
@@ -176,18 +177,6 @@ pub fn bradford(from: (f32, f32), to: (f32, f32)) -> Mat3 {
     let (src, dst) = (bradford * xyz(from), bradford * xyz(to));
     let scale = Mat3::from_diagonal(dst / src);
     srgb_to_xyz.inverse() * bradford.inverse() * scale * bradford * srgb_to_xyz
-}
-
-/// Encodes linear light in `[0, 1]` with the sRGB transfer function (IEC 61966-2-1) to
-/// 8 bits.
-pub fn srgb8(v: f32) -> u8 {
-    let v = v.clamp(0.0, 1.0);
-    let e = if v <= 0.003_130_8 {
-        12.92 * v
-    } else {
-        1.055 * v.powf(1.0 / 2.4) - 0.055
-    };
-    (e * 255.0 + 0.5) as u8
 }
 
 /// SplitMix64's finalizer (Steele, Lea & Flood 2014): a counter-based hash, so each
@@ -369,7 +358,12 @@ impl Grade {
         self.apply(&mut img, width, height, seed, frame);
         let mut out = Vec::with_capacity(img.len() * 4);
         for p in img {
-            out.extend([srgb8(p[0]), srgb8(p[1]), srgb8(p[2]), 255]);
+            out.extend([
+                linear_to_srgb8(p[0]),
+                linear_to_srgb8(p[1]),
+                linear_to_srgb8(p[2]),
+                255,
+            ]);
         }
         out
     }

@@ -8,8 +8,8 @@ mod lens;
 mod library;
 
 pub use cube::{CubeError, Interpolation, Lut3d, MAX_CUBE_SIZE};
-pub use grade::{Cdl, Grade, ToneMap, bradford, planckian_xy, srgb8};
-pub use lens::{MAX_COC_RADIUS_PX, ThinLens, depth_of_field};
+pub use grade::{Cdl, Grade, ToneMap, bradford, planckian_xy};
+pub use lens::depth_of_field;
 pub use library::{
     GradeFile, LensFile, PatternFile, Style, StyleError, StyleFile, ToneMapFile, bundled,
     find_bundled, parse, resolve,

@@ -127,7 +127,7 @@ fn swapping_styles_changes_only_what_the_style_owns() {
         // The style's camera pattern and rig arrived.
         assert_eq!(s.camera.shots.len(), 1, "{}", style.name());
         assert!(!s.lights.is_empty(), "{}: rig", style.name());
-        let planned = crate::raster::camera_plan(&s, &t).unwrap();
+        let planned = crate::camera::plan(&s, &t).unwrap();
         assert_eq!(planned.frames.len(), t.frames.len());
     }
     // What the scene states wins: its own keys and lights stay.

@@ -37,6 +37,7 @@ use super::PublishedOptions;
 use super::clip_text::ClipTextModel;
 use super::clip_tokenizer::ClipTokenizer;
 use super::taesd::TinyAutoencoder;
+use crate::math::{linear_to_srgb, srgb_to_linear};
 use crate::neural::noise::{NoiseField, next_noise};
 use crate::neural::{FrameFinisher, FrameInputs, NeuralError, image_tensor, tensor_image};
 
@@ -270,26 +271,6 @@ impl PublishedModel {
     }
 }
 
-/// sRGB transfer function (IEC 61966-2-1), linear `[0, 1]` to encoded.
-fn srgb_encode(v: f32) -> f32 {
-    let v = v.clamp(0.0, 1.0);
-    if v <= 0.003_130_8 {
-        12.92 * v
-    } else {
-        1.055 * v.powf(1.0 / 2.4) - 0.055
-    }
-}
-
-/// Its inverse, encoded `[0, 1]` to linear.
-fn srgb_decode(c: f32) -> f32 {
-    let c = c.clamp(0.0, 1.0);
-    if c <= 0.040_45 {
-        c / 12.92
-    } else {
-        ((c + 0.055) / 1.055).powf(2.4)
-    }
-}
-
 /// The depth channel `[1, 1, H/f, W/f]`: disparity averaged over `f × f` cells, then
 /// mapped to `[-1, 1]` per frame (largest disparity, the nearest surface, to 1), as the
 /// depth pipeline normalises DPT's output; a frame of one depth gives 0.
@@ -457,7 +438,7 @@ impl<M: Deref<Target = PublishedModel>> PublishedFinisher<M> {
         let model = &*self.model;
         let (w, h) = (inputs.width, inputs.height);
         let noise = self.initial_noise(inputs)?;
-        let image = image_tensor(&inputs.preview, w, h, |v| srgb_encode(v) * 2.0 - 1.0)?;
+        let image = image_tensor(&inputs.preview, w, h, |v| linear_to_srgb(v) * 2.0 - 1.0)?;
         let init = model.autoencoder.encode(&image)?;
         let depth = depth_condition(&inputs.disparity, w, h, model.latent_factor)?;
         let mut scheduler = model.scheduler.build(self.steps)?;
@@ -489,7 +470,7 @@ impl<M: Deref<Target = PublishedModel>> PublishedFinisher<M> {
             latents = scheduler.step(&eps, t, &latents)?;
         }
         let decoded = model.autoencoder.decode(&latents)?;
-        let finished = tensor_image(&decoded, |v| srgb_decode((v + 1.0) * 0.5))?;
+        let finished = tensor_image(&decoded, |v| srgb_to_linear((v + 1.0) * 0.5))?;
         self.prev = Some(noise);
         self.frame += 1;
         Ok(finished)

@@ -1,233 +1,23 @@
-//! The camera per frame: pose from keyframes and a look-at target, intrinsics from the
-//! field of view.
-//!
-//! Camera frame: +X right, +Y up, looking down -Z (glTF). Pixel coordinates: origin at
-//! the image's top-left corner, +x right, +y down, pixel centers at `+0.5`.
-//! The intrinsics `K` follow OpenCV's convention: they map camera coordinates
-//! `(x, y, z) = (X, -Y, -Z)` (x right, y down, z forward) to pixels:
-//! `u = fx x / z + cx`, `v = fy y / z + cy`.
+//! Shot planning: keyframed cameras, and shots that play their moves from a placement,
+//! with auto-framing (an unoccluded start, the subject on a composition point) and
+//! seeded handheld shake.
 
-use glam::{Mat3, Mat4, Quat, Vec3};
-use serde::{Deserialize, Serialize};
+use glam::{Quat, Vec3};
 
+use super::{CameraError, CameraFrame, look_rotation};
 use crate::math::Pose;
 use crate::physics::Trajectory;
 use crate::rng::SeededRng;
 use crate::scene::{Camera, Ease, Framing, LookAt, Move, Scene, Shape, Shot};
 
-/// One frame's camera.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct CameraFrame {
-    /// Camera-to-world pose.
-    pub pose: Pose,
-    /// Vertical field of view, radians.
-    pub fov_y: f32,
-    /// Image width, pixels.
-    pub width: u32,
-    /// Image height, pixels.
-    pub height: u32,
-    /// Near clip, m.
-    pub near: f32,
-    /// Far clip, m.
-    pub far: f32,
-}
-
-impl CameraFrame {
-    /// World-to-camera transform.
-    pub fn view(&self) -> Mat4 {
-        Mat4::from_rotation_translation(self.pose.rotation, self.pose.translation).inverse()
-    }
-
-    /// Perspective projection to wgpu clip space (depth in `[0, 1]`).
-    pub fn projection(&self) -> Mat4 {
-        glam::camera::rh::proj::directx::perspective(
-            self.fov_y,
-            self.width as f32 / self.height as f32,
-            self.near,
-            self.far,
-        )
-    }
-
-    /// Projection times view.
-    pub fn view_proj(&self) -> Mat4 {
-        self.projection() * self.view()
-    }
-
-    /// Focal length in pixels (square pixels: `fx = fy`).
-    pub fn focal_px(&self) -> f64 {
-        f64::from(self.height) * 0.5 / (f64::from(self.fov_y) * 0.5).tan()
-    }
-
-    /// The 3×3 intrinsics matrix, row-major, OpenCV convention (see the module docs).
-    pub fn k(&self) -> [[f64; 3]; 3] {
-        let f = self.focal_px();
-        [
-            [f, 0.0, f64::from(self.width) * 0.5],
-            [0.0, f, f64::from(self.height) * 0.5],
-            [0.0, 0.0, 1.0],
-        ]
-    }
-
-    /// Projects a world point: pixel coordinates and depth along the camera's -Z, m.
-    pub fn project(&self, world: Vec3) -> (f64, f64, f64) {
-        let c = self.pose.inverse().transform_point(world);
-        let (x, y, z) = (f64::from(c.x), f64::from(-c.y), f64::from(-c.z));
-        let k = self.k();
-        (k[0][0] * x / z + k[0][2], k[1][1] * y / z + k[1][2], z)
-    }
-
-    /// The ray through pixel `(u, v)` in world space: unit direction, and the depth (along
-    /// -Z) per meter travelled along it.
-    pub fn ray(&self, u: f64, v: f64) -> (Vec3, f32) {
-        let k = self.k();
-        let x = (u - k[0][2]) / k[0][0];
-        let y = (v - k[1][2]) / k[1][1];
-        let cam = Vec3::new(x as f32, -(y as f32), -1.0);
-        let len = cam.length();
-        (self.pose.rotation * (cam / len), 1.0 / len)
-    }
-}
-
-/// A camera rotation looking from `eye` at `target`, +Y up (falls back to +Z up when
-/// looking straight up or down).
-pub fn look_rotation(eye: Vec3, target: Vec3) -> Quat {
-    let f = (target - eye).normalize_or(Vec3::NEG_Z);
-    let up = if f.cross(Vec3::Y).length() < 1e-4 {
-        Vec3::Z
-    } else {
-        Vec3::Y
-    };
-    let right = f.cross(up).normalize();
-    let true_up = right.cross(f);
-    Quat::from_mat3(&Mat3::from_cols(right, true_up, -f)).normalize()
-}
-
-/// Why the camera could not be planned.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum CameraError {
-    /// Auto-framing found no camera placement that satisfies it.
-    #[error("camera.shots[{shot}]: cannot frame the subject: {reason}")]
-    Framing {
-        /// Shot index.
-        shot: usize,
-        /// What could not be satisfied.
-        reason: String,
-    },
-}
-
-/// The camera of every frame and the shot each frame belongs to.
-#[derive(Debug, Clone)]
-pub struct CameraPlan {
-    /// One camera per frame.
-    pub frames: Vec<CameraFrame>,
-    /// The shot index of every frame (all 0 without shots).
-    pub shot: Vec<usize>,
-    /// What the camera is about in every frame (the shot's subject, or the look-at
-    /// target): where the lens focuses unless the scene sets `focus_distance`.
-    pub subject: Vec<Vec3>,
-}
-
-impl CameraPlan {
-    /// The thin lens of frame `k`, if the camera has an aperture (a pinhole has none):
-    /// focused at `focus_distance`, or on the subject.
-    pub fn lens(&self, camera: &Camera, k: usize) -> Option<crate::style::ThinLens> {
-        let f_number = camera.aperture?;
-        let cam = self.frames.get(k)?;
-        let sensor_h = camera.sensor_mm.1 * 1e-3;
-        let focus = camera
-            .focus_distance
-            .unwrap_or_else(|| cam.project(self.subject[k]).2 as f32)
-            .max(cam.near);
-        Some(crate::style::ThinLens {
-            focal_m: sensor_h * 0.5 / (cam.fov_y * 0.5).tan(),
-            f_number,
-            focus_m: focus,
-            sensor_h_m: sensor_h,
-            height_px: cam.height,
-        })
-    }
-
-    /// Whether frame `k` is the first frame after a cut (the camera jumps between `k - 1`
-    /// and `k`, so flow between them is undefined).
-    pub fn cut_before(&self, k: usize) -> bool {
-        k > 0 && k < self.shot.len() && self.shot[k] != self.shot[k - 1]
-    }
-}
-
-/// The camera for every frame of the trajectory (see [`camera_plan`]).
-///
-/// # Errors
-/// As [`camera_plan`].
-pub fn camera_track(scene: &Scene, traj: &Trajectory) -> Result<Vec<CameraFrame>, CameraError> {
-    Ok(camera_plan(scene, traj)?.frames)
-}
-
-/// Plans the camera for every frame. Without shots, keys are interpolated linearly in
-/// time (position and look-at point), held before the first key and after the last.
-/// With shots, each shot starts from its placement and plays its moves together
-/// (see [`Move`]); a new shot is a cut.
-///
-/// # Errors
-/// [`CameraError::Framing`] when auto-framing cannot keep the subject in frame or
-/// unoccluded at the shot's start.
-pub fn camera_plan(scene: &Scene, traj: &Trajectory) -> Result<CameraPlan, CameraError> {
-    let cam = &scene.camera;
-    let n = traj.frames.len();
-    let frame = |pose: Pose| CameraFrame {
-        pose,
-        fov_y: cam.fov_y,
-        width: scene.resolution.0,
-        height: scene.resolution.1,
-        near: cam.near,
-        far: cam.far,
-    };
-    if cam.shots.is_empty() {
-        let (frames, subject) = (0..n)
-            .map(|k| {
-                let (eye, target) = key_placement(cam, traj, k);
-                (frame(Pose::new(eye, look_rotation(eye, target))), target)
-            })
-            .unzip();
-        return Ok(CameraPlan {
-            frames,
-            shot: vec![0; n],
-            subject,
-        });
-    }
-    let mut plan = CameraPlan {
-        frames: Vec::with_capacity(n),
-        shot: Vec::with_capacity(n),
-        subject: Vec::with_capacity(n),
-    };
-    for (i, shot) in cam.shots.iter().enumerate() {
-        let end = cam.shots.get(i + 1).map_or(f32::INFINITY, |s| s.start);
-        let ks: Vec<usize> = (0..n)
-            .filter(|&k| {
-                let t = traj.frames[k].time as f32;
-                t >= shot.start && t < end
-            })
-            .collect();
-        let Some(&k0) = ks.first() else { continue };
-        let t_end = end.min(scene.duration).max(shot.start + 1e-3);
-        let poses = plan_shot(scene, traj, i, shot, &ks, k0, t_end, &frame)?;
-        for (k, pose) in ks.into_iter().zip(poses) {
-            plan.frames.push(frame(pose));
-            plan.shot.push(i);
-            plan.subject.push(target_at(traj, shot.subject, k));
-            debug_assert_eq!(plan.frames.len(), k + 1);
-        }
-    }
-    Ok(plan)
-}
-
-fn target_at(traj: &Trajectory, look: LookAt, frame: usize) -> Vec3 {
+pub(super) fn target_at(traj: &Trajectory, look: LookAt, frame: usize) -> Vec3 {
     match look {
         LookAt::Point(p) => p,
         LookAt::Entity(i) => traj.frames[frame].poses[i].translation,
     }
 }
 
-fn key_placement(cam: &Camera, traj: &Trajectory, k: usize) -> (Vec3, Vec3) {
+pub(super) fn key_placement(cam: &Camera, traj: &Trajectory, k: usize) -> (Vec3, Vec3) {
     let t = traj.frames[k].time as f32;
     let keys = &cam.keys;
     match keys.iter().position(|key| key.t > t) {
@@ -367,7 +157,7 @@ impl Blockers {
                 if e == subject || matches!(shape, Shape::Ground) || is_related(scene, e, subject) {
                     return None;
                 }
-                Some((e, crate::physics::shared_shape(shape, &ent.name).ok()?))
+                Some((e, shape.to_parry().ok()?))
             })
             .collect();
         Self { shapes }
@@ -412,7 +202,7 @@ fn is_related(scene: &Scene, a: usize, b: usize) -> bool {
 
 /// Plans one shot's camera poses for frames `ks`.
 #[allow(clippy::too_many_arguments)]
-fn plan_shot(
+pub(super) fn plan_shot(
     scene: &Scene,
     traj: &Trajectory,
     index: usize,
@@ -621,50 +411,9 @@ fn plan_shot(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn projection_matches_k_and_the_target_lands_in_the_center() {
-        let eye = Vec3::new(3.0, 2.0, 5.0);
-        let target = Vec3::new(0.5, 0.2, -1.0);
-        let cam = CameraFrame {
-            pose: Pose::new(eye, look_rotation(eye, target)),
-            fov_y: 0.8,
-            width: 320,
-            height: 200,
-            near: 0.1,
-            far: 100.0,
-        };
-        let (u, v, z) = cam.project(target);
-        assert!(
-            (u - 160.0).abs() < 1e-3 && (v - 100.0).abs() < 1e-3,
-            "({u}, {v})"
-        );
-        assert!((z - f64::from(eye.distance(target))).abs() < 1e-4);
-        // K agrees with the GPU projection matrix for an off-center point.
-        let p = target + Vec3::new(0.7, 0.9, -0.3);
-        let clip = cam.view_proj() * p.extend(1.0);
-        let ndc = clip.truncate() / clip.w;
-        let gpu = (
-            (f64::from(ndc.x) + 1.0) * 80.0 * 2.0,
-            (1.0 - f64::from(ndc.y)) * 100.0,
-        );
-        let (u, v, _) = cam.project(p);
-        assert!(
-            (u - gpu.0).abs() < 1e-2 && (v - gpu.1).abs() < 1e-2,
-            "K ({u}, {v}) vs GPU {gpu:?}"
-        );
-        // A ray through that pixel passes through the point.
-        let (dir, _) = cam.ray(u, v);
-        let to_p = (p - eye).normalize();
-        assert!(dir.dot(to_p) > 0.999_999, "{dir} vs {to_p}");
-    }
-}
-
-#[cfg(test)]
 mod shot_tests {
     use super::*;
+    use crate::camera::{self, CameraPlan};
     use crate::physics::simulate;
     use crate::progress::Silent;
 
@@ -696,7 +445,7 @@ mod shot_tests {
         let (s, t) = scene(
             "(at: (0, 1, 5), look_at: (0, 1, 0), shots: [(moves: [Dolly(2.0), Truck(1.0), Pedestal(0.5)], ease: Linear)])",
         );
-        let plan = camera_plan(&s, &t).unwrap();
+        let plan = camera::plan(&s, &t).unwrap();
         for (k, eye) in eyes(&plan).into_iter().enumerate() {
             let u = t.frames[k].time as f32 / s.duration;
             // Looking down -Z: dolly in is -Z, truck right is +X, pedestal is +Y.
@@ -716,7 +465,7 @@ mod shot_tests {
     #[test]
     fn smooth_easing_starts_and_stops_at_rest_without_jumps() {
         let (s, t) = scene("(at: (0, 1, 5), look_at: (0, 1, 0), shots: [(moves: [Dolly(3.0)])])");
-        let e = eyes(&camera_plan(&s, &t).unwrap());
+        let e = eyes(&camera::plan(&s, &t).unwrap());
         let steps: Vec<f32> = e.windows(2).map(|w| w[0].distance(w[1])).collect();
         let mean = steps.iter().sum::<f32>() / steps.len() as f32;
         // Linear would step the mean from the first frame; smoothstep starts near rest.
@@ -740,7 +489,7 @@ mod shot_tests {
         let (s, t) = scene(
             "(at: (0, 1.5, 4), look_at: (0, 0.5, 0), shots: [(moves: [Orbit(90)], ease: Linear)])",
         );
-        let plan = camera_plan(&s, &t).unwrap();
+        let plan = camera::plan(&s, &t).unwrap();
         let center = Vec3::new(0.0, 0.5, 0.0);
         let r0 = plan.frames[0].pose.translation.distance(center);
         for (k, c) in plan.frames.iter().enumerate() {
@@ -766,7 +515,7 @@ mod shot_tests {
         let (s, t) = scene(
             "(at: (0, 1, 5), look_at: (0, 1, 0), shots: [(moves: [Pan(30), Tilt(10)], ease: Linear)])",
         );
-        let plan = camera_plan(&s, &t).unwrap();
+        let plan = camera::plan(&s, &t).unwrap();
         let last = plan.frames.last().unwrap();
         assert_eq!(last.pose.translation, Vec3::new(0.0, 1.0, 5.0));
         let fwd = last.pose.rotation * Vec3::NEG_Z;
@@ -783,7 +532,7 @@ mod shot_tests {
         let (s, t) = scene(
             r#"(at: (0, 1.2, 6), look_at: "ball", shots: [(framing: Thirds, moves: [PushIn(0.2)])])"#,
         );
-        let plan = camera_plan(&s, &t).unwrap();
+        let plan = camera::plan(&s, &t).unwrap();
         let ball = s.entities.iter().position(|e| e.name == "ball").unwrap();
         let mut point = None;
         for (k, c) in plan.frames.iter().enumerate() {
@@ -835,7 +584,7 @@ mod shot_tests {
             )
             .is_some()
         );
-        let plan = camera_plan(&s, &t).unwrap();
+        let plan = camera::plan(&s, &t).unwrap();
         let eye = plan.frames[0].pose.translation;
         assert_eq!(
             first_blocker(
@@ -854,7 +603,7 @@ mod shot_tests {
         // A solid sphere around the subject hides it from everywhere.
         let s = crate::scene::parse_str(&text(blocked, roof), "occ", ".".as_ref()).unwrap();
         let t = simulate(&s, &Silent).unwrap();
-        let err = camera_plan(&s, &t).unwrap_err().to_string();
+        let err = camera::plan(&s, &t).unwrap_err().to_string();
         assert!(err.contains("hidden") && err.contains("target"), "{err}");
     }
 
@@ -862,14 +611,14 @@ mod shot_tests {
     fn handheld_shake_is_seeded_band_limited_and_of_the_asked_size() {
         let cam = "(at: (0, 1, 5), look_at: (0, 1, 0), shots: [(moves: [Handheld(amplitude_deg: 1.0, frequency_hz: 2.0)])])";
         let (s, t) = scene(cam);
-        let a = camera_plan(&s, &t).unwrap();
-        let b = camera_plan(&s, &t).unwrap();
+        let a = camera::plan(&s, &t).unwrap();
+        let b = camera::plan(&s, &t).unwrap();
         assert_eq!(a.frames, b.frames, "same seed, same shake");
         let mut other = s.clone();
         other.seed = 6;
         assert_ne!(
             a.frames,
-            camera_plan(&other, &t).unwrap().frames,
+            camera::plan(&other, &t).unwrap().frames,
             "another seed shakes differently"
         );
         let steady = look_rotation(Vec3::new(0.0, 1.0, 5.0), Vec3::new(0.0, 1.0, 0.0));
@@ -900,7 +649,7 @@ mod shot_tests {
         let (s, t) = scene(
             "(at: (0, 1, 5), look_at: (0, 1, 0), shots: [(moves: [Static]), (start: 0.5, at: (4, 2, 0), moves: [Dolly(1)])])",
         );
-        let plan = camera_plan(&s, &t).unwrap();
+        let plan = camera::plan(&s, &t).unwrap();
         let cuts: Vec<usize> = (0..plan.frames.len())
             .filter(|&k| plan.cut_before(k))
             .collect();

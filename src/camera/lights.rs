@@ -10,7 +10,7 @@
 
 use glam::Vec3;
 
-use super::camera::CameraFrame;
+use super::CameraFrame;
 use crate::physics::FrameState;
 use crate::scene::{Light, LookAt, Scene};
 
@@ -42,7 +42,7 @@ pub struct ExtraLight {
 
 /// Lights for one frame.
 #[derive(Debug, Clone)]
-pub struct GpuLights {
+pub struct Lights {
     /// The shadowed sun: direction of travel and radiance (color × intensity).
     pub sun: Option<(Vec3, Vec3)>,
     /// The shadowed sun's angular diameter, radians.
@@ -55,7 +55,7 @@ pub struct GpuLights {
     pub extras: Vec<ExtraLight>,
 }
 
-impl GpuLights {
+impl Lights {
     fn add_directional(&mut self, direction: Vec3, color: Vec3) {
         self.add_sun(direction, color, RIG_SUN_ANGLE);
     }
@@ -94,7 +94,7 @@ fn from_camera(cam: &CameraFrame, azimuth_deg: f32, elevation_deg: f32) -> Vec3 
     -toward_light
 }
 
-fn rig(out: &mut GpuLights, name: &str, cam: &CameraFrame, subject: Vec3) {
+fn rig(out: &mut Lights, name: &str, cam: &CameraFrame, subject: Vec3) {
     let white = Vec3::ONE;
     match name {
         "low-key-noir" => {
@@ -167,9 +167,9 @@ pub fn resolve(
     frame: &FrameState,
     rig_frame: &FrameState,
     rig_cam: &CameraFrame,
-) -> GpuLights {
+) -> Lights {
     let cam = rig_cam;
-    let mut out = GpuLights {
+    let mut out = Lights {
         sun: None,
         sun_angle: 0.0,
         sky: Vec3::ZERO,
@@ -248,7 +248,7 @@ pub fn resolve(
                 intensity,
             } => {
                 if out.extras.len() < MAX_EXTRA_LIGHTS {
-                    let rot = super::camera::look_rotation(*at, point(*look_at));
+                    let rot = super::look_rotation(*at, point(*look_at));
                     let (w, h) = *size;
                     out.extras.push(ExtraLight {
                         kind: 1,
