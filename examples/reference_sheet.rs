@@ -26,7 +26,7 @@ fn main() -> Result<()> {
     let out_dir = root.join("docs/reference");
     std::fs::create_dir_all(&out_dir)?;
     for path in paths {
-        let mut scene = cinegraph::scene::load(&path)?;
+        let (mut scene, _) = cinegraph::style::load(&path, None)?;
         let (w0, h0) = scene.resolution;
         let (w, h) = (width, (width * h0 / w0).max(2));
         scene.resolution = (w, h);

@@ -10,7 +10,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use cinegraph::output::BufferLayer;
 use cinegraph::pipeline::{self, VerifyOutcome};
 use cinegraph::progress::Progress;
-use cinegraph::scene;
+use cinegraph::style;
 
 /// Scenes in RON -> deterministic physics -> ground truth and video.
 #[derive(Debug, Parser)]
@@ -324,7 +324,7 @@ pub fn run(args: Args) -> Result<Outcome> {
             let mut out = std::io::stdout().lock();
             let mut failed = 0;
             for path in &scenes {
-                match scene::load(path) {
+                match style::load(path, None).map(|(s, _)| s) {
                     Ok(s) => writeln!(
                         out,
                         "ok: {} \"{}\": {} entities, {} bodies, {} joints, {} frames at {} fps ({} physics steps)",

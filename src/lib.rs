@@ -5,9 +5,11 @@
 //!
 //! | stage | input | output |
 //! |---|---|---|
-//! | [`scene`] | RON text (`scenes/*.ron`) | [`scene::Scene`] (validated, expanded) |
+//! | [`scene`] | RON text (`scenes/*.ron`) | [`scene::Scene`] (validated, expanded; the style by name only) |
 //! | [`physics`] | [`scene::Scene`] | [`physics::Trajectory`] (+ replay hashes) |
 //! | [`camera`] | [`scene::Scene`] + [`physics::Trajectory`] | [`camera::CameraPlan`] (shots, cuts, per-frame poses, lens) and [`camera::Lights`] per frame |
+//! | [`raster`] | [`scene::Scene`] + [`physics::Trajectory`] + [`camera::CameraFrame`]s | [`raster::FrameBuffers`] (linear preview, depth, normals, flow, segmentation, albedo) |
+//! | [`style`] | a scene file + a style name; per frame [`raster::FrameBuffers`] + [`camera::CameraPlan`] | ([`scene::Scene`], [`style::Look`]); graded frames ([`style::Look::apply`]) |
 //! | [`output`] | [`physics::Trajectory`] | `metadata.json`, `events.json`, `replay.json`, `energy.png` |
 //! | [`reference`](mod@reference) | [`scene::Scene`] + [`physics::Trajectory`] + [`camera::CameraFrame`]s | path-traced [`reference::ReferenceFrame`]s |
 //! | [`prompt`] | one English sentence | RON scene text (validated, simulated, intent-checked) |

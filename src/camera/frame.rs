@@ -1,10 +1,5 @@
-//! One frame's camera: pose, field of view and the intrinsics that follow from them.
-//!
-//! Camera frame: +X right, +Y up, looking down -Z (glTF). Pixel coordinates: origin at
-//! the image's top-left corner, +x right, +y down, pixel centers at `+0.5`.
-//! The intrinsics `K` follow OpenCV's convention: they map camera coordinates
-//! `(x, y, z) = (X, -Y, -Z)` (x right, y down, z forward) to pixels:
-//! `u = fx x / z + cx`, `v = fy y / z + cy`.
+//! One frame's camera: pose, field of view and the intrinsics that follow from them
+//! (conventions in the stage docs, [`crate::camera`]).
 
 use glam::{Mat3, Mat4, Quat, Vec3};
 use serde::{Deserialize, Serialize};

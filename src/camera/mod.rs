@@ -13,12 +13,14 @@
 //!   resolution, field of view and clip planes;
 //! - planning is a pure function of the scene and the trajectory: handheld shake derives
 //!   its phases from the scene's `seed` and the shot index, nothing else;
-//! - lights are resolved once per frame from the scene's lights; a named rig is placed
-//!   around the clip's first camera and stays put in the world while the camera moves.
+//! - lights are resolved per frame from the scene's lights; a named rig is placed around
+//!   the clip's first camera and stays put in the world while the camera moves.
 //!
-//! Conventions (camera frame, pixel coordinates, intrinsics) are stated in
-//! [`CameraFrame`]'s module: +X right, +Y up, looking down -Z (glTF); `K` in OpenCV's
-//! convention.
+//! Camera frame: +X right, +Y up, looking down -Z (glTF). Pixel coordinates: origin at
+//! the image's top-left corner, +x right, +y down, pixel centers at `+0.5`. The
+//! intrinsics [`CameraFrame::k`] follow OpenCV's convention: they map camera coordinates
+//! `(x, y, z) = (X, -Y, -Z)` (x right, y down, z forward) to pixels:
+//! `u = fx x / z + cx`, `v = fy y / z + cy`.
 
 mod frame;
 mod lens;
@@ -99,7 +101,7 @@ pub fn track(scene: &Scene, traj: &Trajectory) -> Result<Vec<CameraFrame>, Camer
 /// Plans the camera for every frame. Without shots, keys are interpolated linearly in
 /// time (position and look-at point), held before the first key and after the last.
 /// With shots, each shot starts from its placement and plays its moves together
-/// (see [`Move`]); a new shot is a cut.
+/// (see [`Move`](crate::scene::Move)); a new shot is a cut.
 ///
 /// # Errors
 /// [`CameraError::Framing`] when auto-framing cannot keep the subject in frame or

@@ -628,10 +628,9 @@ pub fn evaluate(
     progress.start("eval", scenes.iter().map(|s| s.inputs.len() as u64).sum());
     for sc in &scenes {
         let mut fin = Finisher::new(&model, sampler_steps, seed, sc.style)?;
-        let grade = styles
-            .get(sc.style as usize)
-            .map(|s| s.grade.clone())
-            .unwrap_or_default();
+        // Seed 0: the preview, the finished frame and the reference of a frame all get
+        // the same grain field.
+        let look = crate::style::Look::new(styles.get(sc.style as usize), 0);
         let mut prev: Option<[Vec<[f32; 3]>; 3]> = None;
         for (k, inp) in sc.inputs.iter().enumerate() {
             let t = Instant::now();
@@ -640,8 +639,7 @@ pub fn evaluate(
             let (w, h) = (inp.width, inp.height);
             r.size = (w, h);
             let graded = |px: &[[f32; 3]]| -> Vec<[f32; 3]> {
-                grade
-                    .render_srgb8(px, w as u32, h as u32, 0, k as u64)
+                look.grade_frame(px, w as u32, h as u32, k)
                     .chunks_exact(4)
                     .map(|p| [0, 1, 2].map(|c| f32::from(p[c]) / 255.0))
                     .collect()

@@ -146,8 +146,9 @@ fn render_scene(opts: &DatasetOptions, i: usize) -> Result<(SceneFrames, u64, f6
         source: Box::new(e),
     };
     let (text, scene_seed, style) = scene_text(opts, i)?;
-    let scene = crate::scene::parse_str(&text, &format!("dataset scene {i}"), Path::new("."))
-        .map_err(|e| in_scene(e.into()))?;
+    let (scene, look) =
+        crate::style::parse_str(&text, &format!("dataset scene {i}"), Path::new("."), None)
+            .map_err(|e| in_scene(e.into()))?;
     let traj = crate::physics::simulate(&scene, &Silent).map_err(|e| in_scene(e.into()))?;
     let plan = crate::camera::plan(&scene, &traj).map_err(|e| in_scene(e.into()))?;
     let n = traj.frames.len().min(opts.frames);
@@ -156,7 +157,7 @@ fn render_scene(opts: &DatasetOptions, i: usize) -> Result<(SceneFrames, u64, f6
         history: true,
     };
     let mut frames =
-        Frames::new(&scene, &traj, &plan, (0..n).collect(), window).map_err(in_scene)?;
+        Frames::new(&scene, &look, &traj, &plan, (0..n).collect(), window).map_err(in_scene)?;
     let ref_opts = ReferenceOptions {
         spp: opts.spp,
         max_bounces: 4,

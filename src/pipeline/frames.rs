@@ -2,10 +2,11 @@
 //! and the look, keeping the window of neighbouring frames that occlusion masks and the
 //! finisher need.
 //!
-//! Input: a [`Scene`], its [`Trajectory`] and [`CameraPlan`], the frame numbers to
-//! render and a [`Window`]. Output: per frame a [`Frame`]: its [`FrameBuffers`] (looked:
-//! flow is NaN across a cut, the preview has the lens's depth of field and the style's
-//! grade), its neighbours and whether it starts a shot. Invariants: every frame is
+//! Input: a [`Scene`] and its [`Look`], its [`Trajectory`] and [`CameraPlan`], the frame
+//! numbers to render and a [`Window`]. Output: per frame a [`Frame`]: its
+//! [`FrameBuffers`] after [`Look::apply`] (flow is NaN across a cut, the preview has the
+//! lens's depth of field and the style's grade), its neighbours and whether it starts a
+//! shot. Invariants: every frame is
 //! rendered once per run however many windows it is part of; a frame's buffers do not
 //! depend on which other frames are rendered.
 
@@ -17,6 +18,7 @@ use crate::camera::CameraPlan;
 use crate::physics::Trajectory;
 use crate::raster::{FrameBuffers, Renderer};
 use crate::scene::Scene;
+use crate::style::Look;
 
 /// Which neighbours of a frame a job needs besides the frame itself.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -52,6 +54,7 @@ pub struct Frame<'f> {
 /// frames in order.
 pub struct Frames<'s> {
     scene: &'s Scene,
+    look: &'s Look,
     traj: &'s Trajectory,
     plan: &'s CameraPlan,
     renderer: Renderer,
@@ -72,12 +75,14 @@ impl std::fmt::Debug for Frames<'_> {
 }
 
 impl<'s> Frames<'s> {
-    /// A loop over frames `todo` (ascending) of `scene`, with a renderer of its own.
+    /// A loop over frames `todo` (ascending) of `scene`, each given `look`, with a
+    /// renderer of its own.
     ///
     /// # Errors
     /// [`PipelineError::Raster`] when no renderer can be made.
     pub fn new(
         scene: &'s Scene,
+        look: &'s Look,
         traj: &'s Trajectory,
         plan: &'s CameraPlan,
         todo: Vec<usize>,
@@ -86,6 +91,7 @@ impl<'s> Frames<'s> {
         Ok(Self {
             renderer: Renderer::new(scene)?,
             scene,
+            look,
             traj,
             plan,
             todo,
@@ -174,28 +180,7 @@ impl<'s> Frames<'s> {
         let mut fb = self
             .renderer
             .render(self.scene, self.traj, &self.plan.frames, k)?;
-        look(&mut fb, self.scene, self.plan, k);
+        self.look.apply(self.scene, self.plan, k, &mut fb);
         Ok(fb)
-    }
-}
-
-/// What every rendered frame gets before anything is written: flow across a cut becomes
-/// NaN (there is no correspondence between two shots); the preview gets the lens's depth
-/// of field (when the camera has an aperture) and the style's grade.
-fn look(fb: &mut FrameBuffers, scene: &Scene, plan: &CameraPlan, k: usize) {
-    if plan.cut_before(k) {
-        fb.flow_bwd.fill([f32::NAN; 2]);
-    }
-    if plan.cut_before(k + 1) {
-        fb.flow_fwd.fill([f32::NAN; 2]);
-    }
-    let lens = plan.lens(&scene.camera, k);
-    if let Some(lens) = &lens {
-        crate::style::depth_of_field(&mut fb.linear, &fb.depth, fb.width, fb.height, lens);
-    }
-    if scene.style.is_some() || lens.is_some() {
-        fb.color = scene
-            .grade
-            .render_srgb8(&fb.linear, fb.width, fb.height, scene.seed, k as u64);
     }
 }

@@ -16,7 +16,8 @@ use crate::output::{self, BufferLayer};
 use crate::physics::{self, Trajectory};
 use crate::progress::Progress;
 use crate::reference::{self, ReferenceOptions, ReferenceReport};
-use crate::scene::{self, Scene};
+use crate::scene::Scene;
+use crate::style::{self, Look};
 
 /// The output folder's file layout.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -91,7 +92,7 @@ pub fn render_to_dir(
     opts: &RenderOptions,
     progress: &dyn Progress,
 ) -> Result<RenderReport, PipelineError> {
-    let scene = scene::load_styled(scene_path, opts.style.as_deref())?;
+    let (scene, look) = style::load(scene_path, opts.style.as_deref())?;
     let range = check_options(opts, &scene)?;
     let mut finisher = match &opts.finish {
         Some(f) => Some(Finisher::load(f, scene.style.as_deref(), scene.seed)?),
@@ -101,7 +102,7 @@ pub fn render_to_dir(
     let plan = camera::plan(&scene, &traj)?;
     create_dir(out)?;
     if opts.layout == Layout::Kubric {
-        return render_kubric(out, &scene, &traj, &plan, range, progress);
+        return render_kubric(out, &scene, &look, &traj, &plan, range, progress);
     }
     let mut layers = opts.layers.clone();
     layers.sort();
@@ -116,14 +117,14 @@ pub fn render_to_dir(
             neighbours: layers.contains(&BufferLayer::Flow),
             history: finishing,
         };
-        let mut frames = Frames::new(&scene, &traj, &plan, todo.clone(), window)?;
+        let mut frames = Frames::new(&scene, &look, &traj, &plan, todo.clone(), window)?;
         adapter = frames.adapter_name().to_string();
         let stage = if finishing { "render+finish" } else { "render" };
         progress.start(stage, todo.len() as u64);
         while let Some(f) = frames.next_frame()? {
             output::write_frame(out, f.index, f.buffers, f.prev, f.next, &layers)?;
             if let Some(fin) = finisher.as_mut() {
-                write_finished(out, &scene, fin, &f)?;
+                write_finished(out, &look, fin, &f)?;
             }
             manifest.add(out, &f, scene.entities.len())?;
             progress.advance(1);
@@ -135,7 +136,7 @@ pub fn render_to_dir(
     )?;
     let reference = match &opts.reference {
         Some(r) => Some(trace_reference(
-            out, &scene, &traj, &plan, &range, r, progress,
+            out, &scene, &look, &traj, &plan, &range, r, progress,
         )?),
         None => None,
     };
@@ -186,13 +187,14 @@ fn check_options(opts: &RenderOptions, scene: &Scene) -> Result<Range<usize>, Pi
 fn render_kubric(
     out: &Path,
     scene: &Scene,
+    look: &Look,
     traj: &Trajectory,
     plan: &CameraPlan,
     range: Range<usize>,
     progress: &dyn Progress,
 ) -> Result<RenderReport, PipelineError> {
     let todo: Vec<usize> = range.clone().collect();
-    let mut frames = Frames::new(scene, traj, plan, todo, Window::default())?;
+    let mut frames = Frames::new(scene, look, traj, plan, todo, Window::default())?;
     let adapter = frames.adapter_name().to_string();
     progress.start("render", range.len() as u64);
     let mut buffers = Vec::with_capacity(range.len());
@@ -219,7 +221,7 @@ fn rgb_path(out: &Path, k: usize) -> PathBuf {
 /// writes `rgb/NNNNN.png`.
 fn write_finished(
     out: &Path,
-    scene: &Scene,
+    look: &Look,
     fin: &mut Finisher,
     f: &Frame<'_>,
 ) -> Result<(), PipelineError> {
@@ -228,9 +230,7 @@ fn write_finished(
     }
     let finished = fin.finish(f.buffers, f.prev_segmentation)?;
     let (w, h) = (f.buffers.width, f.buffers.height);
-    let rgba = scene
-        .grade
-        .render_srgb8(&finished, w, h, scene.seed, f.index as u64);
+    let rgba = look.grade_frame(&finished, w, h, f.index);
     let rgb: Vec<u8> = rgba
         .chunks_exact(4)
         .flat_map(|p| [p[0], p[1], p[2]])
@@ -400,9 +400,14 @@ fn write_clip_files(
 
 /// Path-traces frames `range` into `out` with the scene's lens unless the command line
 /// names one.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the clip's data, its look and the reference's options, all needed"
+)]
 fn trace_reference(
     out: &Path,
     scene: &Scene,
+    look: &Look,
     traj: &Trajectory,
     plan: &CameraPlan,
     range: &Range<usize>,
@@ -415,6 +420,7 @@ fn trace_reference(
     Ok(reference::render_to_dir(
         out,
         scene,
+        look,
         traj,
         plan,
         range.clone(),

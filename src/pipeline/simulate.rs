@@ -8,7 +8,8 @@ use super::PipelineError;
 use crate::output::{self, MetadataFile, ReplayFile};
 use crate::physics::{self, Simulation};
 use crate::progress::Progress;
-use crate::scene::{self, Scene};
+use crate::scene::Scene;
+use crate::style;
 
 /// What `simulate` produced.
 #[derive(Debug)]
@@ -36,7 +37,7 @@ pub fn simulate_to_dir(
     plot: bool,
     progress: &dyn Progress,
 ) -> Result<SimulateReport, PipelineError> {
-    let scene = scene::load(scene_path)?;
+    let (scene, _) = style::load(scene_path, None)?;
     let traj = physics::simulate(&scene, progress)?;
     let files = output::write_simulation(out, &scene, &traj, plot)?;
     Ok(SimulateReport {
@@ -110,7 +111,7 @@ pub fn verify_replay(
         .filter(|p| p.is_dir())
         .unwrap_or_else(|| replay_dir.to_path_buf());
     let origin = format!("{} (scene_source)", replay_path.display());
-    let scene = scene::parse_str(&replay.scene_source, &origin, &base)?;
+    let (scene, _) = style::parse_str(&replay.scene_source, &origin, &base, None)?;
     if scene.source.hash != replay.scene_hash {
         return Err(bad(format!(
             "the scene's hash is {} now but {} when recorded: a mesh file it loads has changed",

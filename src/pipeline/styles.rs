@@ -9,7 +9,7 @@ use crate::camera;
 use crate::output;
 use crate::physics;
 use crate::progress::Progress;
-use crate::scene;
+use crate::style;
 
 /// Renders the same scene in every bundled style and lays the previews out as one
 /// contact sheet: a row per style (in [`crate::style::bundled`] order), `columns`
@@ -25,16 +25,23 @@ pub fn styles_preview(
     progress: &dyn Progress,
 ) -> Result<Vec<String>, PipelineError> {
     let styles = crate::style::bundled()?;
-    let base = scene::load(scene_path)?;
+    let (base, _) = style::load(scene_path, None)?;
     let traj = physics::simulate(&base, progress)?;
     let frames = output::sample_frames(base.frame_count as usize, columns);
     progress.start("styles", (styles.len() * frames.len()) as u64);
     let mut rows = Vec::new();
     let mut names = Vec::new();
     for style in &styles {
-        let scene = scene::load_styled(scene_path, Some(style.name()))?;
+        let (scene, look) = style::load(scene_path, Some(style.name()))?;
         let plan = camera::plan(&scene, &traj)?;
-        let mut looks = Frames::new(&scene, &traj, &plan, frames.clone(), Window::default())?;
+        let mut looks = Frames::new(
+            &scene,
+            &look,
+            &traj,
+            &plan,
+            frames.clone(),
+            Window::default(),
+        )?;
         let mut row = Vec::new();
         while let Some(f) = looks.next_frame()? {
             let fb = f.buffers;

@@ -22,7 +22,7 @@ fn dataset_scenes_are_deterministic_and_varied() {
     // Every generated scene is valid.
     for i in 0..12 {
         let (text, _, _) = scene_text(&opts, i).unwrap();
-        crate::scene::parse_str(&text, "t", ".".as_ref()).unwrap();
+        crate::style::parse_str(&text, "t", ".".as_ref(), None).unwrap();
     }
 
     let d1 = tempfile::tempdir().unwrap();
@@ -195,9 +195,8 @@ fn render_refuses_frames_outside_the_clip_as_bad_input() {
 
 #[test]
 fn frames_restart_a_finished_clip_at_the_first_incomplete_frames_shot() {
-    let scene =
-        crate::scene::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes/movi_a.ron"))
-            .unwrap();
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes/movi_a.ron");
+    let (scene, _) = crate::style::load(&path, None).unwrap();
     let traj = crate::physics::simulate(&scene, &crate::progress::Silent).unwrap();
     let plan = crate::camera::plan(&scene, &traj).unwrap();
     // One shot: frames 0..5 done, 5 missing.

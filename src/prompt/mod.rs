@@ -309,7 +309,7 @@ pub fn generate(prompt: &str, opts: &PromptOptions) -> Result<Generated, PromptE
         plan.draft.name = scene_name(&u);
         plan.draft.seed = seed;
         let text = emit::emit(&plan.draft);
-        let scene = scene::parse_str(&text, "generated scene", ".".as_ref())?;
+        let (scene, _) = crate::style::parse_str(&text, "generated scene", ".".as_ref(), None)?;
         let traj = physics::simulate(&scene, &Silent)?;
         let results = intent::evaluate(&plan.expects, &scene, &traj);
         let passed = results.iter().filter(|r| r.passed).count();
@@ -359,7 +359,7 @@ pub fn generate(prompt: &str, opts: &PromptOptions) -> Result<Generated, PromptE
         );
         plan.draft.camera = framing.camera.clone();
         let text = emit::emit(&plan.draft);
-        let scene = scene::parse_str(&text, "generated scene", ".".as_ref())?;
+        let (scene, _) = crate::style::parse_str(&text, "generated scene", ".".as_ref(), None)?;
         let cams = crate::camera::track(&scene, &traj)?;
         let (frac, _) = camera::in_view(&cams, &traj, &framing.must_see, &scene, frames);
         in_view = frac;
@@ -419,7 +419,7 @@ pub fn generate(prompt: &str, opts: &PromptOptions) -> Result<Generated, PromptE
     plan.draft.header = header;
     let ron = emit::emit(&plan.draft);
     // The text written is the text validated.
-    scene::parse_str(&ron, "generated scene", ".".as_ref())?;
+    crate::style::parse_str(&ron, "generated scene", ".".as_ref(), None)?;
     Ok(Generated {
         ron,
         explain: Explain {

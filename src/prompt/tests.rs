@@ -154,7 +154,7 @@ fn settings_duration_aspect_gravity_slow_motion() {
         "a ball falls for 6 seconds in slow motion on the moon, vertical",
         3,
     );
-    let s = crate::scene::parse_str(&g.ron, "t", ".".as_ref()).unwrap();
+    let (s, _) = crate::style::parse_str(&g.ron, "t", ".".as_ref(), None).unwrap();
     assert_eq!(s.duration, 6.0);
     assert_eq!(s.resolution, (360, 640));
     // Slow motion at half speed divides gravity by four.
@@ -197,7 +197,7 @@ fn written_ron_is_commented_with_the_words_that_produced_it() {
     // Parses back into the file format and validates.
     let file = crate::scene::parse_file(&g.ron, "t").unwrap();
     assert_eq!(file.entities.len(), 4);
-    crate::scene::parse_str(&g.ron, "t", ".".as_ref()).unwrap();
+    crate::style::parse_str(&g.ron, "t", ".".as_ref(), None).unwrap();
 }
 
 #[test]
@@ -291,7 +291,7 @@ proptest! {
         let text: Vec<&str> = picks.iter().map(|i| words[i % words.len()]).collect();
         match generate(&text.join(" "), &PromptOptions { seed }) {
             Ok(g) => {
-                crate::scene::parse_str(&g.ron, "t", ".".as_ref()).unwrap();
+                crate::style::parse_str(&g.ron, "t", ".".as_ref(), None).unwrap();
             }
             Err(PromptError::NothingUsable { .. }) => {}
             Err(e) => prop_assert!(false, "{:?}: {e}", text),
@@ -533,7 +533,7 @@ fn corpus() {
         };
         usable += 1;
         // Round trip: the text parses and validates; simulate it again here.
-        let scene = crate::scene::parse_str(&g.ron, &c.prompt, ".".as_ref()).unwrap();
+        let (scene, _) = crate::style::parse_str(&g.ron, &c.prompt, ".".as_ref(), None).unwrap();
         let traj = crate::physics::simulate(&scene, &crate::progress::Silent).unwrap();
         if g.explain.intent_ok() {
             intent_ok += 1;

@@ -1,6 +1,9 @@
-//! Raster stage: [`Scene`](crate::scene::Scene) + [`Trajectory`](crate::physics::Trajectory) -> [`FrameBuffers`] for every frame, with a
-//! headless wgpu renderer (any Vulkan / Metal / DX12 / GL adapter; Mesa's lavapipe on
-//! machines without a GPU).
+//! Raster stage: [`Scene`](crate::scene::Scene), [`Trajectory`](crate::physics::Trajectory)
+//! and the camera stage's [`CameraFrame`](crate::camera::CameraFrame)s ->
+//! [`FrameBuffers`] for every frame, with a headless wgpu renderer (any Vulkan / Metal /
+//! DX12 / GL adapter; Mesa's lavapipe on machines without a GPU). Lights come from
+//! [`crate::camera::resolve_lights`], as the reference tracer's do; the style's
+//! [`Look`](crate::style::Look) grades the frames afterwards.
 //!
 //! Buffer conventions, stated once:
 //! - pixels: origin at the top-left corner, +x right, +y down, row-major;

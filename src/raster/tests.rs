@@ -359,7 +359,7 @@ fn bundled_scenes_match_their_golden_images() {
         .collect();
     names.sort();
     for path in names {
-        let s = crate::scene::load(&path).unwrap();
+        let s = crate::style::load(&path, None).unwrap().0;
         let traj = simulate(&s, &Silent).unwrap();
         let cams = camera::track(&s, &traj).unwrap();
         let r = Renderer::new(&s).unwrap_or_else(|e| panic!("{e}"));

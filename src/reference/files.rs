@@ -20,6 +20,7 @@ use crate::output::{self, OutputError};
 use crate::physics::Trajectory;
 use crate::progress::Progress;
 use crate::scene::Scene;
+use crate::style::{Look, ToneMap};
 
 /// What the reference pass did.
 #[derive(Debug, Clone)]
@@ -78,11 +79,7 @@ impl Progress for Inner<'_> {
 /// ACES filmic fit (Narkowicz 2015, "ACES Filmic Tone Mapping Curve") at exposure 1, as
 /// the raster preview, then the sRGB transfer function, 8 bit.
 pub fn tonemap_srgb8(c: [f32; 3]) -> [u8; 3] {
-    c.map(|x| {
-        let x = x.max(0.0);
-        let t = ((x * (2.51 * x + 0.03)) / (x * (2.43 * x + 0.59) + 0.14)).clamp(0.0, 1.0);
-        linear_to_srgb8(t)
-    })
+    c.map(|x| linear_to_srgb8(ToneMap::AcesFit.apply(x)))
 }
 
 fn frame_paths(out: &Path, k: usize) -> [PathBuf; 2] {
@@ -94,7 +91,7 @@ fn frame_paths(out: &Path, k: usize) -> [PathBuf; 2] {
 
 fn write_frame(
     out: &Path,
-    scene: &Scene,
+    look: &Look,
     k: usize,
     f: &ReferenceFrame,
 ) -> Result<(), ReferenceError> {
@@ -108,11 +105,9 @@ fn write_frame(
         f.height,
         vec![("R", channel(0)), ("G", channel(1)), ("B", channel(2))],
     )?;
-    // The PNG carries the scene's grade (its style's, or the default ACES fit), as the
-    // raster preview does.
-    let rgba = scene
-        .grade
-        .render_srgb8(&f.color, f.width, f.height, scene.seed, k as u64);
+    // The PNG carries the scene's look (its style's grade, or the default ACES fit), as
+    // the raster preview does.
+    let rgba = look.grade_frame(&f.color, f.width, f.height, k);
     let rgb: Vec<u8> = rgba
         .chunks_exact(4)
         .flat_map(|p| [p[0], p[1], p[2]])
@@ -123,14 +118,20 @@ fn write_frame(
 
 /// Traces frames `range` into `out` (see the module docs for the files), skipping
 /// frames complete from an earlier run with the same scene and settings, then writes
-/// `reference.mp4` once every frame of the clip is there.
+/// `reference.mp4` once every frame of the clip is there. The PNGs and the video carry
+/// `look`'s grade; the EXRs stay linear.
 ///
 /// # Errors
 /// [`ReferenceError`] for bad options or a failed write; every file is written
 /// atomically.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the four plain inputs (scene, look, trajectory, camera plan) and what to write"
+)]
 pub fn render_to_dir(
     out: &Path,
     scene: &Scene,
+    look: &Look,
     traj: &Trajectory,
     plan: &CameraPlan,
     range: Range<usize>,
@@ -178,7 +179,7 @@ pub fn render_to_dir(
         let seconds = start.elapsed().as_secs_f64();
         total += seconds;
         tracing::info!(frame = k, seconds, spp = opts.spp, "reference frame traced");
-        write_frame(out, scene, k, &frame)?;
+        write_frame(out, look, k, &frame)?;
         manifest.frames.insert(k, FrameRecord { seconds, threads });
         output::write_json(&manifest_path, &manifest)?;
     }

@@ -1,13 +1,15 @@
-//! Reference stage: [`Scene`] + [`Trajectory`] + per-frame cameras -> physically based
-//! path-traced frames ([`ReferenceFrame`]), the slow ground-truth look that the neural
-//! finisher learns and is judged against.
+//! Reference stage: [`Scene`] + [`Trajectory`] + the camera stage's per-frame
+//! [`CameraFrame`]s -> physically based path-traced frames ([`ReferenceFrame`]: linear
+//! RGB, scene-referred), the slow ground-truth look that the neural finisher learns and
+//! is judged against. [`render_to_dir`] writes them as linear EXRs and, through the
+//! scene's [`Look`](crate::style::Look), graded PNGs and a video.
 //!
-//! It renders exactly the scene the raster sees: the same entities (primitives
-//! analytically, meshes from the same loaded vertices, through parry's exact ray casts),
-//! the same camera per frame ([`crate::camera::track`]), the same per-frame poses
-//! from the trajectory and the same lights as resolved by the raster
-//! ([`crate::camera::resolve_lights`]); a primary ray through a pixel's center sees the
-//! surface the raster's depth and segmentation report there.
+//! It renders exactly the scene the raster sees, as the raster's sibling: the same
+//! entities (primitives analytically, meshes from the same loaded vertices, through
+//! [`Shape::to_parry`](crate::scene::Shape::to_parry)'s exact shapes), the same camera
+//! per frame ([`crate::camera::plan`]), the same per-frame poses from the trajectory and
+//! the same lights ([`crate::camera::resolve_lights`]); a primary ray through a pixel's
+//! center sees the surface the raster's depth and segmentation report there.
 //!
 //! - Light transport: unidirectional path tracing with next-event estimation to every
 //!   light each bounce, multiple importance sampling (power heuristic, Veach 1997) between

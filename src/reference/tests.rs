@@ -404,7 +404,7 @@ fn depth_and_segmentation_match_the_raster_on_bundled_scenes() {
     paths.sort();
     assert!(paths.len() >= 6);
     for path in paths {
-        let mut s = crate::scene::load(&path).unwrap();
+        let mut s = crate::style::load(&path, None).unwrap().0;
         let (w0, h0) = s.resolution;
         s.resolution = (96, (96 * h0 / w0).max(8));
         assert_matches_raster(&s, s.frame_count as usize / 2, &path.display().to_string());

@@ -1,5 +1,7 @@
 //! Scene stage: RON text -> [`SceneFile`] (serde, exactly as written) -> [`Scene`]
-//! (validated, every name resolved, prefabs and repeats expanded).
+//! (validated, every name resolved, prefabs and repeats expanded). Plain data only; the
+//! scene knows a style by name, and the style stage ([`crate::style::load`]) applies it
+//! to the file through [`load_with`] before validation.
 //!
 //! Units are meters, kilograms, seconds; angles are radians in data and degrees where a
 //! field ends in `_deg`. Right-handed, +Y up. Syntax errors point at `path:line:col`;
@@ -37,7 +39,9 @@ fn ron_options() -> ron::Options {
     ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
 }
 
-/// Reads and validates a scene file. Mesh paths resolve against the file's folder.
+/// Reads and validates a scene file, as written: a `style` it names is kept by name
+/// only (the style stage, [`crate::style::load`], resolves and applies it). Mesh paths
+/// resolve against the file's folder.
 ///
 /// # Errors
 /// [`SceneError::Read`] if the file cannot be read, [`SceneError::Syntax`] with
@@ -50,15 +54,20 @@ fn ron_options() -> ron::Options {
 /// # Ok::<(), cinegraph::scene::SceneError>(())
 /// ```
 pub fn load(path: &Path) -> Result<Scene, SceneError> {
-    load_styled(path, None)
+    Ok(load_with(path, |_, _| Ok(()))?.0)
 }
 
-/// [`load`], with the style `style` (a bundled name or alias, or a path to a style file)
-/// instead of the one the scene names.
+/// [`load`], with `prepare` run on the parsed file before it is validated; `prepare`
+/// gets the file and the folder relative paths resolve against, and what it returns
+/// comes back beside the scene. A [`Problem`] it reports fails the load as
+/// [`SceneError::Invalid`]. The style stage applies a style this way.
 ///
 /// # Errors
-/// As [`load`]; an unknown or broken style is a problem at `style`.
-pub fn load_styled(path: &Path, style: Option<&str>) -> Result<Scene, SceneError> {
+/// As [`load`], and `prepare`'s problem.
+pub fn load_with<T>(
+    path: &Path,
+    prepare: impl FnOnce(&mut SceneFile, &Path) -> Result<T, Problem>,
+) -> Result<(Scene, T), SceneError> {
     let shown = path.display().to_string();
     let read_err = |source| SceneError::Read {
         path: shown.clone(),
@@ -85,11 +94,11 @@ pub fn load_styled(path: &Path, style: Option<&str>) -> Result<Scene, SceneError
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    parse_with(&text, &shown, Some(path), base, style)
+    parse_with(&text, &shown, Some(path), base, prepare)
 }
 
-/// Parses and validates scene text. `origin` names it in messages; mesh paths resolve
-/// against `base_dir`.
+/// Parses and validates scene text, as written (see [`load`]). `origin` names it in
+/// messages; mesh paths resolve against `base_dir`.
 ///
 /// # Errors
 /// As [`load`], without [`SceneError::Read`].
@@ -103,44 +112,43 @@ pub fn load_styled(path: &Path, style: Option<&str>) -> Result<Scene, SceneError
 /// # Ok::<(), cinegraph::scene::SceneError>(())
 /// ```
 pub fn parse_str(text: &str, origin: &str, base_dir: &Path) -> Result<Scene, SceneError> {
-    parse_with(text, origin, None, base_dir, None)
+    Ok(parse_str_with(text, origin, base_dir, |_, _| Ok(()))?.0)
 }
 
-fn parse_with(
+/// [`parse_str`], with `prepare` run on the parsed file before it is validated (see
+/// [`load_with`]).
+///
+/// # Errors
+/// As [`parse_str`], and `prepare`'s problem.
+pub fn parse_str_with<T>(
+    text: &str,
+    origin: &str,
+    base_dir: &Path,
+    prepare: impl FnOnce(&mut SceneFile, &Path) -> Result<T, Problem>,
+) -> Result<(Scene, T), SceneError> {
+    parse_with(text, origin, None, base_dir, prepare)
+}
+
+fn parse_with<T>(
     text: &str,
     shown: &str,
     path: Option<&Path>,
     base_dir: &Path,
-    style_override: Option<&str>,
-) -> Result<Scene, SceneError> {
+    prepare: impl FnOnce(&mut SceneFile, &Path) -> Result<T, Problem>,
+) -> Result<(Scene, T), SceneError> {
     let mut file = parse_file(text, shown)?;
     let invalid = |problems| SceneError::Invalid {
         path: shown.to_string(),
         problems,
     };
-    let reference = style_override.map(str::to_string).or(file.style.clone());
-    let style = match reference {
-        None => None,
-        Some(r) => Some(crate::style::resolve(&r, base_dir).map_err(|e| {
-            invalid(vec![Problem {
-                at: "style".into(),
-                message: e.to_string(),
-            }])
-        })?),
-    };
-    if let Some(s) = &style {
-        s.apply_to(&mut file);
-    }
+    let prepared = prepare(&mut file, base_dir).map_err(|p| invalid(vec![p]))?;
     let origin = validate::Origin {
         path,
         base_dir,
         text,
     };
-    let mut scene = validate::validate(&file, &origin).map_err(invalid)?;
-    if let Some(s) = style {
-        scene.grade = s.grade;
-    }
-    Ok(scene)
+    let scene = validate::validate(&file, &origin).map_err(invalid)?;
+    Ok((scene, prepared))
 }
 
 /// Parses RON text into a [`SceneFile`] without validating it.

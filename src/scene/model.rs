@@ -46,10 +46,10 @@ pub struct Scene {
     pub camera: Camera,
     /// The lights, as written.
     pub lights: Vec<Light>,
-    /// The style's name, if the scene has one (resolved and applied at load).
+    /// The style's name, if the scene names one (the style stage resolves it and
+    /// applies its camera, lights and lens to the file before validation; its grade
+    /// becomes the [`crate::style::Look`]).
     pub style: Option<String>,
-    /// The grade from the style (the default grade without one).
-    pub grade: crate::style::Grade,
     /// Where the scene came from.
     pub source: SceneSource,
 }

@@ -158,7 +158,6 @@ pub(crate) fn validate(file: &SceneFile, origin: &Origin) -> Result<Scene, Vec<P
         camera,
         lights,
         style: file.style.clone(),
-        grade: crate::style::Grade::default(),
         source: SceneSource {
             path: origin.path.map(Path::to_path_buf),
             text: origin.text.to_string(),

@@ -64,7 +64,8 @@ pub enum ToneMap {
 }
 
 impl ToneMap {
-    fn apply(self, v: f32) -> f32 {
+    /// The curve at one value of scene-referred light: display-referred, in `[0, 1]`.
+    pub fn apply(self, v: f32) -> f32 {
         match self {
             ToneMap::Clamp => v.clamp(0.0, 1.0),
             ToneMap::AcesFit => {

@@ -112,9 +112,11 @@ fn swapping_styles_changes_only_what_the_style_owns() {
     let reference = simulate(&plain, &Silent).unwrap();
     let hash = |t: &crate::physics::Trajectory| t.frames.last().unwrap().state_hash.clone();
     for style in bundled().unwrap() {
-        let s = crate::scene::load_styled(&path, Some(style.name())).unwrap();
+        let (s, look) = load(&path, Some(style.name())).unwrap();
         assert_eq!(s.style.as_deref(), Some(style.name()));
-        assert_eq!(s.grade, style.grade);
+        assert_eq!(look.style.as_deref(), Some(style.name()));
+        assert_eq!(look.grade, style.grade);
+        assert_eq!(look.seed, s.seed);
         // Physics untouched: same bodies, same replay hash.
         assert_eq!(s.entities.len(), plain.entities.len());
         let t = simulate(&s, &Silent).unwrap();
@@ -136,7 +138,7 @@ fn swapping_styles_changes_only_what_the_style_owns() {
         "look_at: \"ball\", fov_deg: 50, keys: [(t: 0, at: (0, 1, 4))]), lights: [Ambient()])",
     );
     std::fs::write(&path, own).unwrap();
-    let s = crate::scene::load_styled(&path, Some("neon-night")).unwrap();
+    let (s, _) = load(&path, Some("neon-night")).unwrap();
     assert!(s.camera.shots.is_empty());
     assert_eq!(s.lights.len(), 1);
     assert!((s.camera.fov_y.to_degrees() - 50.0).abs() < 1e-4);
