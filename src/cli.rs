@@ -653,7 +653,7 @@ fn run_prompt(
 
 /// `cinegraph dataset`, `train`, `eval-finish`.
 fn neural(command: Command, quiet: bool) -> Result<Outcome> {
-    use cinegraph::neural::{NeuralError, dataset, train};
+    use cinegraph::neural::{NeuralError, train};
     let bar = Bar::new(quiet);
     let report = |e: NeuralError| -> Result<Outcome> {
         if e.is_bad_input() {
@@ -674,7 +674,7 @@ fn neural(command: Command, quiet: bool) -> Result<Outcome> {
             spp,
             held_out_only,
         } => {
-            let opts = dataset::DatasetOptions {
+            let opts = pipeline::DatasetOptions {
                 scenes,
                 seed,
                 frames,
@@ -683,7 +683,7 @@ fn neural(command: Command, quiet: bool) -> Result<Outcome> {
                 threads: 0,
                 held_out_only,
             };
-            match dataset::write_dataset(&dir, &opts, &bar) {
+            match pipeline::write_dataset(&dir, &opts, &bar) {
                 Ok(r) => {
                     if !quiet {
                         writeln!(
@@ -698,7 +698,13 @@ fn neural(command: Command, quiet: bool) -> Result<Outcome> {
                     }
                     Ok(Outcome::Ok)
                 }
-                Err(e) => report(e),
+                Err(e) if e.is_bad_input() => {
+                    eprintln!("error: {e}");
+                    Ok(Outcome::BadInput)
+                }
+                Err(e) => {
+                    Err(e).with_context(|| format!("writing the dataset into {}", dir.display()))
+                }
             }
         }
         Command::Train {

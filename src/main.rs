@@ -5,6 +5,7 @@ mod cli;
 
 use std::process::ExitCode;
 
+use cinegraph::neural::NeuralError;
 use cinegraph::pipeline::PipelineError;
 use clap::Parser;
 
@@ -50,13 +51,26 @@ fn main() -> ExitCode {
                 return ExitCode::SUCCESS;
             }
             eprintln!("error: {e:#}");
-            let bad_input = e.chain().any(|c| {
-                c.downcast_ref::<PipelineError>()
-                    .is_some_and(PipelineError::is_bad_input)
-            });
-            ExitCode::from(if bad_input { 2 } else { 1 })
+            ExitCode::from(if is_bad_input(&e) { 2 } else { 1 })
         }
     }
+}
+
+/// Whether the user's input is at fault (exit 2) rather than the program or the system
+/// (exit 1), as the outermost library error in the chain says by its variant (an inner
+/// one may be the cause of a failure that is not the input's, e.g. a generated dataset
+/// scene).
+fn is_bad_input(e: &anyhow::Error) -> bool {
+    e.chain()
+        .find_map(|c| {
+            if let Some(p) = c.downcast_ref::<PipelineError>() {
+                Some(p.is_bad_input())
+            } else {
+                c.downcast_ref::<NeuralError>()
+                    .map(NeuralError::is_bad_input)
+            }
+        })
+        .unwrap_or(false)
 }
 
 fn is_closed_pipe(e: &anyhow::Error) -> bool {

@@ -2,16 +2,29 @@
 //! buffers, that learns what the path-traced reference adds to the raster preview, in
 //! linear light, before the style's grade.
 //!
+//! Input: one clip's [`crate::raster::FrameBuffers`] in order (the preview in linear
+//! light, depth, normals, albedo, segmentation, backward flow), each with the previous
+//! frame's segmentation in its shot. Output: per frame the finished picture, linear RGB
+//! at the preview's size, which the pipeline then grades. The pipeline sees only the
+//! entry type [`Finisher`] ([`Finisher::load`] from [`FinishOptions`] picks the model
+//! and the device; [`Finisher::start_shot`], [`Finisher::finish`]). Invariants: for a
+//! fixed model, seed, style and build a clip is reproducible bit for bit; a shot
+//! finished again from its first frame gives the same bits as the whole clip.
+//!
 //! Layout, like candle's own models: one file per network with a config struct and
 //! `VarBuilder` key paths ([`autoencoder`], [`unet`]), weights in safetensors
 //! ([`save_weights`], [`load_weights`]); the seeded few-step sampler with warped-noise
-//! temporal consistency in [`sampler`] and [`noise`]; the training pairs in [`dataset`];
-//! training and evaluation in [`train`]. The weights that ship (`models/finish/`, built
-//! into the binary by [`bundled_model`]) finish every `cinegraph render` unless
-//! `--no-finish`; the README's "Neural finishing" section says how they were trained.
+//! temporal consistency in [`sampler`] and [`noise`]; the format of the training pairs
+//! in [`dataset`] (the pipeline renders them: `pipeline::dataset`); training and
+//! evaluation in [`train`]; published Stable Diffusion 2 depth checkpoints in
+//! [`published`]. The weights that ship (`models/finish/`, built into the binary by
+//! [`bundled_model`]) finish every `cinegraph render` unless `--no-finish`; their style
+//! embedding follows [`BUNDLED_MODEL_STYLES`]; the README's "Neural finishing" section
+//! says how they were trained.
 
 pub mod autoencoder;
 pub mod dataset;
+mod finish;
 pub mod metrics;
 pub mod noise;
 pub mod published;
@@ -20,7 +33,7 @@ pub mod train;
 pub mod unet;
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use candle_core::{DType, Device, Tensor, Var};
 use candle_nn::{VarBuilder, VarMap};
@@ -29,6 +42,7 @@ use crate::math::srgb8_to_linear;
 use crate::rng::SeededRng;
 
 pub use autoencoder::{Autoencoder, AutoencoderConfig};
+pub use finish::{FinishOptions, Finisher, default_prompt};
 pub use unet::{Denoiser, DenoiserConfig};
 
 /// Conditioning channels at image resolution: preview (3), disparity (1), normals (3),
@@ -49,19 +63,6 @@ pub trait FrameFinisher {
     /// finishing a shot again from its first frame gives the same bits as finishing the
     /// whole clip.
     fn start_shot(&mut self, frame: usize);
-}
-
-/// Finishes `inputs` with `fin`, growing the frame to sides divisible by `multiple` by
-/// repeating its edges first when needed and cropping the result back.
-///
-/// # Errors
-/// As the finisher's.
-pub fn finish_padded(
-    fin: &mut dyn FrameFinisher,
-    inputs: &FrameInputs,
-    multiple: usize,
-) -> Result<Vec<[f32; 3]>, NeuralError> {
-    padded_run(inputs, multiple, |x| fin.finish(x))
 }
 
 /// Runs `f` on `inputs`, or on `inputs` grown to sides divisible by `multiple` (edges
@@ -119,6 +120,7 @@ pub fn segment_boundaries(seg: &[u32], width: usize, height: usize) -> Vec<f32> 
 
 /// Why a neural step failed.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum NeuralError {
     /// A tensor operation failed.
     #[error("neural network: {0}")]
@@ -153,18 +155,42 @@ pub enum NeuralError {
         /// The key path.
         name: String,
     },
-    /// Bad data or options.
+    /// Bad data or options: a value out of range, a file that is not what it should be.
     #[error("{0}")]
     Data(String),
+    /// `--model` names a folder that holds no model.
+    #[error(
+        "--model {}: not a cinegraph checkpoint (config.json, autoencoder.safetensors, denoiser.safetensors from `cinegraph train`) nor a Stable Diffusion 2 depth folder (unet/config.json, vae/, text_encoder/, tokenizer/, scheduler/)",
+        path.display()
+    )]
+    NotAModel {
+        /// The folder.
+        path: PathBuf,
+    },
+    /// The styles built into the binary failed to load (a broken build).
+    #[error("bundled styles: {0}")]
+    BundledStyles(#[from] crate::style::StyleError),
+    /// A failure of the program, not of its input (e.g. a poisoned lock).
+    #[error("{0}")]
+    Internal(String),
     /// Reading or writing files.
     #[error(transparent)]
     Output(#[from] crate::output::OutputError),
 }
 
 impl NeuralError {
-    /// Whether the input (options, files) is at fault rather than the program.
+    /// Whether the input (options, files) is at fault rather than the program or the
+    /// system: decided by the variant alone.
     pub fn is_bad_input(&self) -> bool {
-        !matches!(self, Self::Candle(_))
+        match self {
+            Self::MissingTensor { .. }
+            | Self::WrongShape { .. }
+            | Self::UnexpectedTensor { .. }
+            | Self::Data(_)
+            | Self::NotAModel { .. }
+            | Self::Output(crate::output::OutputError::Format { .. }) => true,
+            Self::Output(_) | Self::Candle(_) | Self::BundledStyles(_) | Self::Internal(_) => false,
+        }
     }
 }
 
@@ -208,7 +234,7 @@ fn sorted_vars(map: &VarMap) -> Result<BTreeMap<String, Var>, NeuralError> {
     let data = map
         .data()
         .lock()
-        .map_err(|_| NeuralError::Data("weights: a lock was poisoned".into()))?;
+        .map_err(|_| NeuralError::Internal("weights: a lock was poisoned".into()))?;
     Ok(data.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
 }
 
@@ -223,7 +249,7 @@ pub fn weights_bytes(map: &VarMap) -> Result<Vec<u8>, NeuralError> {
         .map(|(k, v)| Ok((k, v.as_tensor().to_device(&Device::Cpu)?)))
         .collect::<Result<_, candle_core::Error>>()?;
     safetensors::serialize(tensors.iter().map(|(k, t)| (k.as_str(), t)), None)
-        .map_err(|e| NeuralError::Data(format!("safetensors: {e}")))
+        .map_err(|e| NeuralError::Internal(format!("safetensors: {e}")))
 }
 
 /// Writes every variable of `map` to `path` (safetensors, atomically).
@@ -284,10 +310,13 @@ pub fn load_weights_bytes(map: &VarMap, bytes: &[u8], file: &str) -> Result<(), 
 /// [`load_weights_bytes`] from a file.
 ///
 /// # Errors
-/// As [`load_weights_bytes`]; [`NeuralError::Data`] if the file cannot be read.
+/// As [`load_weights_bytes`]; [`crate::output::OutputError::Read`] if the file cannot be
+/// read.
 pub fn load_weights(map: &VarMap, path: &Path) -> Result<(), NeuralError> {
-    let bytes = std::fs::read(path)
-        .map_err(|e| NeuralError::Data(format!("cannot read {}: {e}", path.display())))?;
+    let bytes = std::fs::read(path).map_err(|source| crate::output::OutputError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
     load_weights_bytes(map, &bytes, &path.display().to_string())
 }
 
@@ -298,10 +327,18 @@ pub fn load_weights(map: &VarMap, path: &Path) -> Result<(), NeuralError> {
 /// # Errors
 /// Weights that do not fit their configuration (a broken build).
 pub fn bundled_model() -> Result<Model, NeuralError> {
+    bundled_model_on(&Device::Cpu)
+}
+
+/// [`bundled_model`] with the variables on `device`.
+///
+/// # Errors
+/// As [`bundled_model`].
+pub fn bundled_model_on(device: &Device) -> Result<Model, NeuralError> {
     let cfg: train::ModelConfig =
         serde_json::from_slice(include_bytes!("../../models/finish/config.json"))
-            .map_err(|e| NeuralError::Data(format!("bundled model config: {e}")))?;
-    let model = Model::new(&cfg.autoencoder, &cfg.denoiser, cfg.seed)?;
+            .map_err(|e| NeuralError::Internal(format!("bundled model config: {e}")))?;
+    let model = Model::new_on(&cfg.autoencoder, &cfg.denoiser, cfg.seed, device)?;
     load_weights_bytes(
         &model.ae_vars,
         include_bytes!("../../models/finish/autoencoder.safetensors"),
@@ -314,6 +351,22 @@ pub fn bundled_model() -> Result<Model, NeuralError> {
     )?;
     Ok(model)
 }
+
+/// The styles the shipped model (`models/finish/`) was trained with, in the order of its
+/// style embedding: index `i` of the embedding is `BUNDLED_MODEL_STYLES[i]`. It is the
+/// order of [`crate::style::bundled`] when the training data was made; a test pins the
+/// two together, so reordering the bundled styles (which would silently give every
+/// finished frame another look's embedding) fails it.
+pub const BUNDLED_MODEL_STYLES: [&str; 8] = [
+    "noir",
+    "pastel-symmetry",
+    "teal-orange",
+    "cold-thriller",
+    "golden-hour",
+    "70s-film",
+    "handheld-documentary",
+    "neon-night",
+];
 
 /// The style embedding index of a scene's style for `model`: its place among the
 /// bundled styles, or `n_styles` ("no style", the mean embedding) for an unstyled scene
@@ -376,20 +429,6 @@ impl Model {
         unet: &DenoiserConfig,
         seed: u64,
     ) -> Result<Self, NeuralError> {
-        if ae.latent_channels != unet.latent_channels
-            || ae.levels != unet.cond_levels
-            || (ae.guide_channels != 0 && ae.guide_channels != unet.cond_channels)
-        {
-            return Err(NeuralError::Data(format!(
-                "the denoiser's latent channels ({}), levels ({}) and conditioning channels ({}) must match the autoencoder's ({}, {}, guide {})",
-                unet.latent_channels,
-                unet.cond_levels,
-                unet.cond_channels,
-                ae.latent_channels,
-                ae.levels,
-                ae.guide_channels
-            )));
-        }
         Self::new_on(ae, unet, seed, &Device::Cpu)
     }
 
@@ -404,6 +443,20 @@ impl Model {
         seed: u64,
         device: &Device,
     ) -> Result<Self, NeuralError> {
+        if ae.latent_channels != unet.latent_channels
+            || ae.levels != unet.cond_levels
+            || (ae.guide_channels != 0 && ae.guide_channels != unet.cond_channels)
+        {
+            return Err(NeuralError::Data(format!(
+                "the denoiser's latent channels ({}), levels ({}) and conditioning channels ({}) must match the autoencoder's ({}, {}, guide {})",
+                unet.latent_channels,
+                unet.cond_levels,
+                unet.cond_channels,
+                ae.latent_channels,
+                ae.levels,
+                ae.guide_channels
+            )));
+        }
         let dev = device.clone();
         let ae_vars = VarMap::new();
         let unet_vars = VarMap::new();

@@ -6,6 +6,8 @@
 //! (the least-squares answer, best for PSNR); more steps move toward a sample. The initial noise of each frame is seeded, and from the second frame on it is
 //! the previous frame's noise warped along the exact flow ([`super::noise`]).
 
+use std::ops::Deref;
+
 use candle_core::Tensor;
 
 use super::noise::{NoiseField, next_noise};
@@ -73,10 +75,11 @@ pub fn check_style(model: &Model, style: u32) -> Result<(), NeuralError> {
 }
 
 /// Finishes the frames of one clip in order, carrying the noise and the finished frame
-/// from each frame to the next.
+/// from each frame to the next. `M` holds the model: a borrow (`&Model`) or an owner
+/// (`Box<Model>`, as [`super::Finisher`] keeps it).
 #[derive(Debug)]
-pub struct Finisher<'a> {
-    model: &'a Model,
+pub struct Finisher<M: Deref<Target = Model>> {
+    model: M,
     steps: usize,
     seed: u64,
     style: u32,
@@ -84,14 +87,14 @@ pub struct Finisher<'a> {
     frame: usize,
 }
 
-impl<'a> Finisher<'a> {
+impl<M: Deref<Target = Model>> Finisher<M> {
     /// A finisher for one clip.
     ///
     /// # Errors
     /// `steps` outside [`STEPS`], a style index the model lacks.
-    pub fn new(model: &'a Model, steps: usize, seed: u64, style: u32) -> Result<Self, NeuralError> {
+    pub fn new(model: M, steps: usize, seed: u64, style: u32) -> Result<Self, NeuralError> {
         check_steps(steps)?;
-        check_style(model, style)?;
+        check_style(&model, style)?;
         Ok(Self {
             model,
             steps,
@@ -158,7 +161,7 @@ impl<'a> Finisher<'a> {
             .cond_tensor(self.prev.as_ref().map(|(_, p)| p.as_slice()))?
             .to_device(&self.model.device)?;
         let cond_latent = self.model.denoiser.encode_cond(&cond)?;
-        let z0 = sample(self.model, &z1, &cond_latent, self.style, self.steps)?;
+        let z0 = sample(&self.model, &z1, &cond_latent, self.style, self.steps)?;
         let residual = self.model.autoencoder.decode(&z0, Some(&cond))?;
         let base = image_tensor(&inputs.preview, inputs.width, inputs.height, compress)?
             .to_device(&self.model.device)?;
@@ -169,7 +172,7 @@ impl<'a> Finisher<'a> {
     }
 }
 
-impl super::FrameFinisher for Finisher<'_> {
+impl<M: Deref<Target = Model>> super::FrameFinisher for Finisher<M> {
     fn finish(&mut self, inputs: &FrameInputs) -> Result<Vec<[f32; 3]>, NeuralError> {
         Finisher::finish(self, inputs)
     }

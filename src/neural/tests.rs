@@ -1,7 +1,7 @@
 use candle_core::{DType, Device, Tensor};
 use candle_nn::{AdamW, Optimizer, ParamsAdamW};
 
-use super::dataset::{self, DatasetOptions, SceneFrames};
+use super::dataset::SceneFrames;
 use super::noise::{NoiseField, disocclusion, gaussian};
 use super::sampler::Finisher;
 use super::train::{ModelConfig, losses, make_batch};
@@ -518,48 +518,31 @@ fn disocclusion_marks_pixels_without_a_source() {
 }
 
 #[test]
-fn dataset_scenes_are_deterministic_and_varied() {
-    let opts = DatasetOptions {
-        scenes: 1,
-        seed: 3,
-        frames: 2,
-        size: 16,
-        spp: 2,
-        threads: 1,
-        held_out_only: false,
-    };
-    let (a, seed_a, _) = dataset::scene_text(&opts, 0).unwrap();
-    assert_eq!(a, dataset::scene_text(&opts, 0).unwrap().0);
-    let (b, seed_b, _) = dataset::scene_text(&opts, 1).unwrap();
-    assert_ne!(a, b);
-    assert_ne!(seed_a, seed_b);
-    assert!(dataset::held_out(4) && !dataset::held_out(3));
-    // Every generated scene is valid.
-    for i in 0..12 {
-        let (text, _, _) = dataset::scene_text(&opts, i).unwrap();
-        crate::style::parse_str(&text, "t", ".".as_ref(), None).unwrap();
+fn bundled_style_order_is_the_shipped_models_style_table() {
+    // The shipped model's style embedding index is the position in the bundled styles:
+    // reordering them would give every finished frame another look's embedding.
+    let names: Vec<String> = crate::style::bundled()
+        .unwrap()
+        .iter()
+        .map(|s| s.name().to_string())
+        .collect();
+    assert_eq!(names, BUNDLED_MODEL_STYLES);
+    let model = bundled_model().unwrap();
+    assert_eq!(model.denoiser.config().n_styles, BUNDLED_MODEL_STYLES.len());
+    for (i, name) in BUNDLED_MODEL_STYLES.iter().enumerate() {
+        assert_eq!(style_index(&model, Some(name)), i as u32, "{name}");
     }
+    assert_eq!(style_index(&model, None), 8);
+}
 
-    let d1 = tempfile::tempdir().unwrap();
-    let d2 = tempfile::tempdir().unwrap();
-    let silent = crate::progress::Silent;
-    dataset::write_dataset(d1.path(), &opts, &silent).unwrap();
-    dataset::write_dataset(d2.path(), &opts, &silent).unwrap();
-    let f1 = std::fs::read(d1.path().join("scene-0000.safetensors")).unwrap();
-    let f2 = std::fs::read(d2.path().join("scene-0000.safetensors")).unwrap();
-    assert_eq!(f1, f2);
-    let s = dataset::read_scene(&d1.path().join("scene-0000.safetensors")).unwrap();
-    assert_eq!(s.inputs.len(), 2);
-    assert_eq!(s.reference[0].len(), 256);
-    assert!(
-        s.inputs[0].disoccluded.iter().all(|&m| m),
-        "frame 0 has no history"
-    );
-    assert!(s.reference.iter().flatten().flatten().any(|&v| v > 0.0));
-    // Resumable: a second run renders nothing.
-    let r = dataset::write_dataset(d1.path(), &opts, &silent).unwrap();
-    assert_eq!((r.rendered, r.skipped), (0, 1));
-    // Bad options are errors.
-    let bad = DatasetOptions { size: 20, ..opts };
-    assert!(dataset::write_dataset(d1.path(), &bad, &silent).is_err());
+#[test]
+fn neural_errors_are_bad_input_by_variant() {
+    let write = NeuralError::Output(crate::output::OutputError::Write {
+        path: "x".into(),
+        source: std::io::Error::other("disk full"),
+    });
+    assert!(!write.is_bad_input());
+    assert!(!NeuralError::Internal("lock".into()).is_bad_input());
+    assert!(NeuralError::Data("--steps".into()).is_bad_input());
+    assert!(NeuralError::NotAModel { path: "m".into() }.is_bad_input());
 }

@@ -396,9 +396,7 @@ pub fn train(opts: &TrainOptions, progress: &dyn Progress) -> Result<TrainReport
             opts.data.display()
         )));
     }
-    let n_styles = crate::style::bundled()
-        .map_err(|e| NeuralError::Data(e.to_string()))?
-        .len();
+    let n_styles = crate::style::bundled()?.len();
     if let Some(bad) = scenes.iter().find(|s| s.style as usize >= n_styles) {
         return Err(NeuralError::Data(format!(
             "the dataset names style {}, but only {n_styles} styles are bundled",
@@ -620,7 +618,7 @@ pub fn evaluate(
             data.display()
         )));
     }
-    let styles = crate::style::bundled().map_err(|e| NeuralError::Data(e.to_string()))?;
+    let styles = crate::style::bundled()?;
     let mut r = EvalReport {
         scenes: scenes.len(),
         sampler_steps,

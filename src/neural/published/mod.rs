@@ -271,4 +271,4 @@ fn load_autoencoder(
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -19,6 +19,8 @@
 //! disoccluded and after a cut (P. Chang et al., "How I Warped Your Noise", ICLR 2024;
 //! [`crate::neural::noise`]).
 
+use std::ops::Deref;
+
 use candle_core::{Device, Module, Tensor};
 use candle_nn::VarBuilder;
 use candle_transformers::models::stable_diffusion::{
@@ -264,40 +266,8 @@ impl PublishedModel {
         steps: usize,
         prompt: &str,
         strength: f32,
-    ) -> Result<PublishedFinisher<'_>, NeuralError> {
-        let train = self.scheduler.train_timesteps;
-        if steps == 0 || steps > train {
-            return Err(NeuralError::Data(format!(
-                "steps must be in 1..={train}, got {steps}"
-            )));
-        }
-        if !(strength > 0.0 && strength <= 1.0) {
-            return Err(NeuralError::Data(format!(
-                "strength must be in (0, 1], got {strength}"
-            )));
-        }
-        let run = ((steps as f32 * strength) as usize).min(steps);
-        if run == 0 {
-            return Err(NeuralError::Data(format!(
-                "strength {strength} runs no step of {steps}: raise either"
-            )));
-        }
-        let cond = self.encode_prompt(prompt)?;
-        let text = if self.options.guidance_scale > 1.0 {
-            let uncond = self.encode_prompt(&self.options.negative_prompt)?;
-            Tensor::cat(&[&uncond, &cond], 0)?
-        } else {
-            cond
-        };
-        Ok(PublishedFinisher {
-            model: self,
-            seed,
-            steps,
-            start: steps - run,
-            text,
-            prev: None,
-            frame: 0,
-        })
+    ) -> Result<PublishedFinisher<&Self>, NeuralError> {
+        PublishedFinisher::new(self, seed, steps, prompt, strength)
     }
 }
 
@@ -341,8 +311,11 @@ pub fn depth_condition(
 }
 
 /// Finishes the frames of one clip with a published checkpoint, in order.
-pub struct PublishedFinisher<'a> {
-    model: &'a PublishedModel,
+///
+/// `M` holds the model: a borrow (from [`PublishedModel::finisher`]) or an owner
+/// (`Box<PublishedModel>`, as [`crate::neural::Finisher`] keeps it).
+pub struct PublishedFinisher<M: Deref<Target = PublishedModel>> {
+    model: M,
     seed: u64,
     steps: usize,
     /// Index of the first of the scheduler's timesteps that runs.
@@ -353,7 +326,7 @@ pub struct PublishedFinisher<'a> {
     frame: usize,
 }
 
-impl std::fmt::Debug for PublishedFinisher<'_> {
+impl<M: Deref<Target = PublishedModel>> std::fmt::Debug for PublishedFinisher<M> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PublishedFinisher")
             .field("seed", &self.seed)
@@ -364,7 +337,53 @@ impl std::fmt::Debug for PublishedFinisher<'_> {
     }
 }
 
-impl PublishedFinisher<'_> {
+impl<M: Deref<Target = PublishedModel>> PublishedFinisher<M> {
+    /// A finisher for one clip of `model` (see [`PublishedModel::finisher`]).
+    ///
+    /// # Errors
+    /// As [`PublishedModel::finisher`].
+    pub fn new(
+        model: M,
+        seed: u64,
+        steps: usize,
+        prompt: &str,
+        strength: f32,
+    ) -> Result<Self, NeuralError> {
+        let train = model.scheduler.train_timesteps;
+        if steps == 0 || steps > train {
+            return Err(NeuralError::Data(format!(
+                "steps must be in 1..={train}, got {steps}"
+            )));
+        }
+        if !(strength > 0.0 && strength <= 1.0) {
+            return Err(NeuralError::Data(format!(
+                "strength must be in (0, 1], got {strength}"
+            )));
+        }
+        let run = ((steps as f32 * strength) as usize).min(steps);
+        if run == 0 {
+            return Err(NeuralError::Data(format!(
+                "strength {strength} runs no step of {steps}: raise either"
+            )));
+        }
+        let cond = model.encode_prompt(prompt)?;
+        let text = if model.options.guidance_scale > 1.0 {
+            let uncond = model.encode_prompt(&model.options.negative_prompt)?;
+            Tensor::cat(&[&uncond, &cond], 0)?
+        } else {
+            cond
+        };
+        Ok(Self {
+            model,
+            seed,
+            steps,
+            start: steps - run,
+            text,
+            prev: None,
+            frame: 0,
+        })
+    }
+
     /// The initial noise of the next frame at latent resolution: fresh for the first
     /// frame and after a cut, else the previous frame's noise warped along the backward
     /// flow (fresh where disoccluded).
@@ -416,7 +435,7 @@ impl PublishedFinisher<'_> {
     pub fn finish(&mut self, inputs: &FrameInputs) -> Result<Vec<[f32; 3]>, NeuralError> {
         let _span = tracing::debug_span!("sd2_depth_frame", frame = self.frame).entered();
         self.check(inputs)?;
-        let model = self.model;
+        let model = &*self.model;
         let (w, h) = (inputs.width, inputs.height);
         let noise = self.initial_noise(inputs)?;
         let image = image_tensor(&inputs.preview, w, h, |v| linear_to_srgb(v) * 2.0 - 1.0)?;
@@ -470,7 +489,7 @@ impl PublishedFinisher<'_> {
     }
 }
 
-impl FrameFinisher for PublishedFinisher<'_> {
+impl<M: Deref<Target = PublishedModel>> FrameFinisher for PublishedFinisher<M> {
     fn finish(&mut self, inputs: &FrameInputs) -> Result<Vec<[f32; 3]>, NeuralError> {
         PublishedFinisher::finish(self, inputs)
     }

@@ -70,7 +70,7 @@ fn write(path: &Path, text: &str) {
 }
 
 /// A complete tiny Stable Diffusion 2 depth folder (with TAESD when `taesd`).
-fn tiny_folder(taesd: bool) -> tempfile::TempDir {
+pub(crate) fn tiny_folder(taesd: bool) -> tempfile::TempDir {
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path();
     write(&d.join("unet/config.json"), UNET);
@@ -480,61 +480,4 @@ fn full_size_cost_on_this_cpu() {
             drop(taesd.encode(&img).unwrap())
         });
     }
-}
-
-#[test]
-fn render_finishes_a_clip_with_a_published_checkpoint_end_to_end() {
-    let model = tiny_folder(true);
-    let dir = tempfile::tempdir().unwrap();
-    let scene = dir.path().join("s.ron");
-    // 48x40: not a multiple of the UNet's 64, so padded and cropped back.
-    std::fs::write(
-        &scene,
-        r#"Scene(version: 1, name: "sd", seed: 4, duration: 0.125, resolution: (48, 40),
-    entities: [
-        (name: "floor", shape: Ground),
-        (name: "ball", shape: Sphere(radius: 0.3), at: (0.0, 0.8, 0.0), body: Dynamic()),
-    ],
-    camera: (at: (0, 1, 4), look_at: "ball"))"#,
-    )
-    .unwrap();
-    let opts = crate::pipeline::RenderOptions {
-        layers: vec![crate::output::BufferLayer::Preview],
-        finish: Some(crate::pipeline::FinishOptions {
-            steps: Some(4),
-            model: Some(model.path().to_path_buf()),
-            strength: 0.5,
-            guidance: 1.0,
-            ..Default::default()
-        }),
-        ..Default::default()
-    };
-    let out = dir.path().join("out");
-    let report =
-        crate::pipeline::render_to_dir(&scene, &out, &opts, &crate::progress::Silent).unwrap();
-    assert_eq!(report.rendered, 3);
-    for k in 0..3 {
-        let img = image::open(out.join(format!("rgb/{k:05}.png"))).unwrap();
-        assert_eq!((img.width(), img.height()), (48, 40));
-    }
-    assert!(out.join("video.mp4").is_file());
-    // A folder that is neither kind of model is refused naming both layouts.
-    let bad = crate::pipeline::RenderOptions {
-        finish: Some(crate::pipeline::FinishOptions {
-            model: Some(dir.path().to_path_buf()),
-            ..Default::default()
-        }),
-        ..Default::default()
-    };
-    let e = crate::pipeline::render_to_dir(
-        &scene,
-        &dir.path().join("x"),
-        &bad,
-        &crate::progress::Silent,
-    )
-    .unwrap_err();
-    assert!(
-        e.is_bad_input() && e.to_string().contains("unet/config.json"),
-        "{e}"
-    );
 }

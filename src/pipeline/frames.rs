@@ -1,0 +1,186 @@
+//! The one frame loop: renders the frames a job asks for, in order, through the raster
+//! and the look, keeping the window of neighbouring frames that occlusion masks and the
+//! finisher need.
+//!
+//! Input: a [`Scene`] and its [`Look`], its [`Trajectory`] and [`CameraPlan`], the frame
+//! numbers to render and a [`Window`]. Output: per frame a [`Frame`]: its
+//! [`FrameBuffers`] after [`Look::apply`] (flow is NaN across a cut, the preview has the
+//! lens's depth of field and the style's grade), its neighbours and whether it starts a
+//! shot. Invariants: every frame is
+//! rendered once per run however many windows it is part of; a frame's buffers do not
+//! depend on which other frames are rendered.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use super::PipelineError;
+use crate::camera::CameraPlan;
+use crate::physics::Trajectory;
+use crate::raster::{FrameBuffers, Renderer};
+use crate::scene::Scene;
+use crate::style::Look;
+
+/// Which neighbours of a frame a job needs besides the frame itself.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Window {
+    /// Frames `k − 1` and `k + 1` (clamped to the clip), for the occlusion masks that
+    /// go with the flow buffers.
+    pub neighbours: bool,
+    /// Frame `k − 1` within the shot, for the finisher (its segmentation gives the
+    /// disocclusions).
+    pub history: bool,
+}
+
+/// One rendered frame and what a job writes beside it.
+#[derive(Debug)]
+pub struct Frame<'f> {
+    /// Its number in the clip.
+    pub index: usize,
+    /// Its buffers.
+    pub buffers: &'f FrameBuffers,
+    /// Frame `index − 1` when the window holds it, else the frame itself.
+    pub prev: &'f FrameBuffers,
+    /// Frame `index + 1` when the window holds it (with [`Window::neighbours`]), else the
+    /// last frame of the window.
+    pub next: &'f FrameBuffers,
+    /// The first frame of this run or of a shot (a cut before it).
+    pub shot_start: bool,
+    /// With [`Window::history`]: frame `index − 1`'s segmentation, `None` at a shot's
+    /// start.
+    pub prev_segmentation: Option<&'f [u32]>,
+}
+
+/// The frame loop of one clip (see the module docs); [`Frames::next_frame`] gives the
+/// frames in order.
+pub struct Frames<'s> {
+    scene: &'s Scene,
+    look: &'s Look,
+    traj: &'s Trajectory,
+    plan: &'s CameraPlan,
+    renderer: Renderer,
+    todo: Vec<usize>,
+    pos: usize,
+    window: Window,
+    cache: BTreeMap<usize, FrameBuffers>,
+}
+
+impl std::fmt::Debug for Frames<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Frames")
+            .field("todo", &self.todo)
+            .field("pos", &self.pos)
+            .field("window", &self.window)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'s> Frames<'s> {
+    /// A loop over frames `todo` (ascending) of `scene`, each given `look`, with a
+    /// renderer of its own.
+    ///
+    /// # Errors
+    /// [`PipelineError::Raster`] when no renderer can be made.
+    pub fn new(
+        scene: &'s Scene,
+        look: &'s Look,
+        traj: &'s Trajectory,
+        plan: &'s CameraPlan,
+        todo: Vec<usize>,
+        window: Window,
+    ) -> Result<Self, PipelineError> {
+        Ok(Self {
+            renderer: Renderer::new(scene)?,
+            scene,
+            look,
+            traj,
+            plan,
+            todo,
+            pos: 0,
+            window,
+            cache: BTreeMap::new(),
+        })
+    }
+
+    /// The frames of `range` to render when `complete` says which are done: the
+    /// incomplete ones; with `whole_shots` (finishing: a finished frame depends on the
+    /// frames before it in its shot, through warped noise and history), every frame from
+    /// the start of the first incomplete frame's shot to the end of `range`.
+    pub fn todo(
+        range: Range<usize>,
+        plan: &CameraPlan,
+        complete: impl Fn(usize) -> bool,
+        whole_shots: bool,
+    ) -> Vec<usize> {
+        let todo: Vec<usize> = range.clone().filter(|&k| !complete(k)).collect();
+        match todo.first() {
+            Some(&first) if whole_shots => {
+                let start = (range.start..=first)
+                    .rev()
+                    .find(|&k| k == range.start || plan.cut_before(k))
+                    .unwrap_or(range.start);
+                (start..range.end).collect()
+            }
+            _ => todo,
+        }
+    }
+
+    /// The graphics adapter the frames are rendered on.
+    pub fn adapter_name(&self) -> &str {
+        self.renderer.adapter_name()
+    }
+
+    /// The next frame, rendering it and the neighbours its window needs; `None` after
+    /// the last.
+    ///
+    /// # Errors
+    /// [`PipelineError::Raster`] when a frame fails to render.
+    pub fn next_frame(&mut self) -> Result<Option<Frame<'_>>, PipelineError> {
+        let Some(&k) = self.todo.get(self.pos) else {
+            return Ok(None);
+        };
+        self.pos += 1;
+        let first = self.todo.first().copied().unwrap_or(k);
+        let last = (self.scene.frame_count as usize).saturating_sub(1);
+        let window: Vec<usize> = if self.window.neighbours {
+            vec![k.saturating_sub(1), k, (k + 1).min(last)]
+        } else if self.window.history && k > first {
+            vec![k - 1, k]
+        } else {
+            vec![k]
+        };
+        self.cache.retain(|f, _| window.contains(f));
+        for &f in &window {
+            if !self.cache.contains_key(&f) {
+                let fb = self.render(f)?;
+                self.cache.insert(f, fb);
+            }
+        }
+        let shot_start = k == first || self.plan.cut_before(k);
+        let cached = |f: usize| {
+            self.cache.get(&f).ok_or_else(|| {
+                PipelineError::Internal(format!("frame {f} is missing from the window"))
+            })
+        };
+        let prev_segmentation = if self.window.history && !shot_start {
+            Some(cached(k - 1)?.segmentation.as_slice())
+        } else {
+            None
+        };
+        Ok(Some(Frame {
+            index: k,
+            buffers: cached(k)?,
+            prev: cached(window.first().copied().unwrap_or(k))?,
+            next: cached(window.last().copied().unwrap_or(k))?,
+            shot_start,
+            prev_segmentation,
+        }))
+    }
+
+    fn render(&self, k: usize) -> Result<FrameBuffers, PipelineError> {
+        let mut fb = self
+            .renderer
+            .render(self.scene, self.traj, &self.plan.frames, k)?;
+        self.look.apply(self.scene, self.plan, k, &mut fb);
+        Ok(fb)
+    }
+}

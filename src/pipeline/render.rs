@@ -1,0 +1,435 @@
+//! `cinegraph render`: scene file -> simulation -> camera plan -> [`Frames`] -> the output
+//! folder (buffers, finished frames, videos, metadata, the reference), resumable through
+//! `render.json`.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::frames::{Frame, Frames, Window};
+use super::{PipelineError, create_dir};
+use crate::camera::{self, CameraPlan};
+use crate::neural::{FinishOptions, Finisher};
+use crate::output::{self, BufferLayer};
+use crate::physics::{self, Trajectory};
+use crate::progress::Progress;
+use crate::reference::{self, ReferenceOptions, ReferenceReport};
+use crate::scene::Scene;
+use crate::style::{self, Look};
+
+/// The output folder's file layout.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Layout {
+    /// cinegraph's own layout (DESIGN.md).
+    #[default]
+    Native,
+    /// Kubric's file names, encodings and conventions (see `output::write_kubric`).
+    Kubric,
+}
+
+/// What to render.
+#[derive(Debug, Clone)]
+pub struct RenderOptions {
+    /// The file layout.
+    pub layout: Layout,
+    /// Buffer layers to write.
+    pub layers: Vec<BufferLayer>,
+    /// Frames to render (`None`: all).
+    pub frames: Option<Range<usize>>,
+    /// Also write `energy.png`.
+    pub plot: bool,
+    /// A style (bundled name, alias or path) instead of the scene's own.
+    pub style: Option<String>,
+    /// Also write `contact_sheet.png`.
+    pub contact_sheet: bool,
+    /// Also path-trace the reference frames (native layout only).
+    pub reference: Option<ReferenceOptions>,
+    /// Finish the frames with the neural pass into `rgb/` and `video.mp4` (native layout
+    /// only; `None`: the preview is the last picture, as with `--no-finish`).
+    pub finish: Option<FinishOptions>,
+}
+
+impl Default for RenderOptions {
+    fn default() -> Self {
+        Self {
+            layout: Layout::Native,
+            layers: BufferLayer::ALL.to_vec(),
+            frames: None,
+            plot: false,
+            style: None,
+            contact_sheet: false,
+            reference: None,
+            finish: None,
+        }
+    }
+}
+
+/// What `render` produced.
+#[derive(Debug)]
+pub struct RenderReport {
+    /// Frames rendered now.
+    pub rendered: usize,
+    /// Frames already complete from an earlier run of the same command.
+    pub skipped: usize,
+    /// The adapter used.
+    pub adapter: String,
+    /// What the reference renderer did, when asked.
+    pub reference: Option<ReferenceReport>,
+}
+
+/// Simulates, renders the selected frames and layers, and writes the whole output folder
+/// (buffers, `metadata.json` with the camera and per-object boxes and pixel counts,
+/// `events.json`, `replay.json`, `render.json`). Frames whose files exist from an earlier
+/// run with the same scene, options and layers are skipped.
+///
+/// # Errors
+/// [`PipelineError`] from whichever stage failed; every file is written atomically.
+pub fn render_to_dir(
+    scene_path: &Path,
+    out: &Path,
+    opts: &RenderOptions,
+    progress: &dyn Progress,
+) -> Result<RenderReport, PipelineError> {
+    let (scene, look) = style::load(scene_path, opts.style.as_deref())?;
+    let range = check_options(opts, &scene)?;
+    let mut finisher = match &opts.finish {
+        Some(f) => Some(Finisher::load(f, scene.style.as_deref(), scene.seed)?),
+        None => None,
+    };
+    let traj = physics::simulate(&scene, progress)?;
+    let plan = camera::plan(&scene, &traj)?;
+    create_dir(out)?;
+    if opts.layout == Layout::Kubric {
+        return render_kubric(out, &scene, &look, &traj, &plan, range, progress);
+    }
+    let mut layers = opts.layers.clone();
+    layers.sort();
+    layers.dedup();
+    let mut manifest = Manifest::resume(out, &scene, opts, &layers)?;
+    let finishing = finisher.is_some();
+    let complete = |k| manifest.complete(k, out, &scene, &layers, finishing);
+    let todo = Frames::todo(range.clone(), &plan, complete, finishing);
+    let mut adapter = String::from("none (all frames were complete)");
+    if !todo.is_empty() {
+        let window = Window {
+            neighbours: layers.contains(&BufferLayer::Flow),
+            history: finishing,
+        };
+        let mut frames = Frames::new(&scene, &look, &traj, &plan, todo.clone(), window)?;
+        adapter = frames.adapter_name().to_string();
+        let stage = if finishing { "render+finish" } else { "render" };
+        progress.start(stage, todo.len() as u64);
+        while let Some(f) = frames.next_frame()? {
+            output::write_frame(out, f.index, f.buffers, f.prev, f.next, &layers)?;
+            if let Some(fin) = finisher.as_mut() {
+                write_finished(out, &look, fin, &f)?;
+            }
+            manifest.add(out, &f, scene.entities.len())?;
+            progress.advance(1);
+        }
+        progress.finish();
+    }
+    write_clip_files(
+        out, &scene, &traj, &plan, &manifest, opts, &layers, finishing,
+    )?;
+    let reference = match &opts.reference {
+        Some(r) => Some(trace_reference(
+            out, &scene, &look, &traj, &plan, &range, r, progress,
+        )?),
+        None => None,
+    };
+    if opts.contact_sheet {
+        let sheet = output::contact_sheet(out, scene.frame_count as usize, &layers, 6)?;
+        output::write_png_rgb(&out.join("contact_sheet.png"), &sheet)?;
+    }
+    write_replay(out, &scene, &traj)?;
+    Ok(RenderReport {
+        rendered: todo.len(),
+        skipped: range.len() - todo.len(),
+        adapter,
+        reference,
+    })
+}
+
+/// The frames to render, or why the options do not fit the scene or each other.
+fn check_options(opts: &RenderOptions, scene: &Scene) -> Result<Range<usize>, PipelineError> {
+    let n = scene.frame_count as usize;
+    let range = opts.frames.clone().unwrap_or(0..n);
+    if range.start >= range.end || range.end > n {
+        return Err(PipelineError::BadOption(format!(
+            "--frames {}..{} is outside the clip's frames 0..{n}",
+            range.start, range.end
+        )));
+    }
+    if let Some(r) = &opts.reference {
+        r.check()?;
+    }
+    if opts.layout == Layout::Kubric {
+        if opts.finish.is_some() {
+            return Err(PipelineError::Conflict(
+                "neural finishing writes the native layout only; add --no-finish for --layout kubric"
+                    .into(),
+            ));
+        }
+        if opts.reference.is_some() {
+            return Err(PipelineError::Conflict(
+                "--reference writes the native layout only; drop --layout kubric".into(),
+            ));
+        }
+    }
+    Ok(range)
+}
+
+/// The Kubric layout: Kubric scales flow by its range over the whole clip, so every frame
+/// is rendered before anything is written; no resume.
+fn render_kubric(
+    out: &Path,
+    scene: &Scene,
+    look: &Look,
+    traj: &Trajectory,
+    plan: &CameraPlan,
+    range: Range<usize>,
+    progress: &dyn Progress,
+) -> Result<RenderReport, PipelineError> {
+    let todo: Vec<usize> = range.clone().collect();
+    let mut frames = Frames::new(scene, look, traj, plan, todo, Window::default())?;
+    let adapter = frames.adapter_name().to_string();
+    progress.start("render", range.len() as u64);
+    let mut buffers = Vec::with_capacity(range.len());
+    while let Some(f) = frames.next_frame()? {
+        buffers.push(f.buffers.clone());
+        progress.advance(1);
+    }
+    progress.finish();
+    output::write_kubric(out, scene, traj, &plan.frames, range.start, &buffers)?;
+    write_replay(out, scene, traj)?;
+    Ok(RenderReport {
+        rendered: buffers.len(),
+        skipped: 0,
+        adapter,
+        reference: None,
+    })
+}
+
+fn rgb_path(out: &Path, k: usize) -> PathBuf {
+    out.join(format!("rgb/{k:05}.png"))
+}
+
+/// Finishes frame `f` (a shot's first frame starts the finisher afresh), grades it and
+/// writes `rgb/NNNNN.png`.
+fn write_finished(
+    out: &Path,
+    look: &Look,
+    fin: &mut Finisher,
+    f: &Frame<'_>,
+) -> Result<(), PipelineError> {
+    if f.shot_start {
+        fin.start_shot(f.index);
+    }
+    let finished = fin.finish(f.buffers, f.prev_segmentation)?;
+    let (w, h) = (f.buffers.width, f.buffers.height);
+    let rgba = look.grade_frame(&finished, w, h, f.index);
+    let rgb: Vec<u8> = rgba
+        .chunks_exact(4)
+        .flat_map(|p| [p[0], p[1], p[2]])
+        .collect();
+    let path = rgb_path(out, f.index);
+    if let Some(dir) = path.parent() {
+        create_dir(dir)?;
+    }
+    output::png(&path, w, h, &rgb, image::ExtendedColorType::Rgb8)?;
+    Ok(())
+}
+
+/// `render.json`: what was rendered, so that a re-run skips complete frames.
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+struct Manifest {
+    format: String,
+    /// The scene text's hash.
+    scene_hash: String,
+    /// blake3 of the JSON of [`RenderKey`]: what else changes the pictures.
+    options_hash: String,
+    layers: Vec<BufferLayer>,
+    /// Per rendered frame: visible pixels and bbox of every entity.
+    frames: BTreeMap<usize, output::FrameStats>,
+}
+
+/// Besides the scene text, what changes a rendered frame's files.
+#[derive(Debug, Serialize)]
+struct RenderKey<'a> {
+    /// The style changes the pictures without changing the scene text.
+    style: Option<&'a str>,
+    finish: Option<FinishKey>,
+}
+
+/// [`FinishOptions`] as the key holds them (the model folder as displayed text).
+#[derive(Debug, Serialize)]
+struct FinishKey {
+    steps: Option<usize>,
+    model: Option<String>,
+    prompt: Option<String>,
+    strength: f32,
+    guidance: f32,
+}
+
+impl Manifest {
+    const FORMAT: &'static str = "cinegraph/render/2";
+
+    fn path(out: &Path) -> PathBuf {
+        out.join("render.json")
+    }
+
+    /// The manifest of an earlier run into `out` with the same scene, options and
+    /// layers, else a fresh one.
+    fn resume(
+        out: &Path,
+        scene: &Scene,
+        opts: &RenderOptions,
+        layers: &[BufferLayer],
+    ) -> Result<Self, PipelineError> {
+        let key = RenderKey {
+            style: scene.style.as_deref(),
+            finish: opts.finish.as_ref().map(|f| FinishKey {
+                steps: f.steps,
+                model: f.model.as_ref().map(|p| p.display().to_string()),
+                prompt: f.prompt.clone(),
+                strength: f.strength,
+                guidance: f.guidance,
+            }),
+        };
+        let json = serde_json::to_vec(&key)
+            .map_err(|e| PipelineError::Internal(format!("render.json key: {e}")))?;
+        let fresh = Manifest {
+            format: Self::FORMAT.into(),
+            scene_hash: scene.source.hash.clone(),
+            options_hash: blake3::hash(&json).to_hex().to_string(),
+            layers: layers.to_vec(),
+            frames: BTreeMap::new(),
+        };
+        Ok(output::read_json(&Self::path(out))
+            .ok()
+            .filter(|m: &Manifest| {
+                (&m.format, &m.scene_hash, &m.options_hash, &m.layers)
+                    == (
+                        &fresh.format,
+                        &fresh.scene_hash,
+                        &fresh.options_hash,
+                        &fresh.layers,
+                    )
+            })
+            .unwrap_or(fresh))
+    }
+
+    /// Whether frame `k`'s files are all there from an earlier run.
+    fn complete(
+        &self,
+        k: usize,
+        out: &Path,
+        scene: &Scene,
+        layers: &[BufferLayer],
+        finishing: bool,
+    ) -> bool {
+        self.frames.contains_key(&k)
+            && (!finishing || rgb_path(out, k).is_file())
+            && layers.iter().all(|l| {
+                l.files(k, scene.entities.len() > usize::from(u16::MAX))
+                    .iter()
+                    .all(|f| out.join(f).is_file())
+            })
+    }
+
+    /// Records frame `f` as complete and writes the manifest.
+    fn add(&mut self, out: &Path, f: &Frame<'_>, entities: usize) -> Result<(), PipelineError> {
+        self.frames
+            .insert(f.index, output::object_stats(f.buffers, entities));
+        output::write_json(&Self::path(out), self)?;
+        Ok(())
+    }
+}
+
+/// The clip's files besides the frames: `metadata.json`, `events.json`, `energy.png`
+/// (when asked), `preview.mp4` and `video.mp4` (once every frame is there, from this run
+/// or an earlier one; 4:2:0 video needs at least 2 × 2 pixels).
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the clip's data and the job's options, all needed"
+)]
+fn write_clip_files(
+    out: &Path,
+    scene: &Scene,
+    traj: &Trajectory,
+    plan: &CameraPlan,
+    manifest: &Manifest,
+    opts: &RenderOptions,
+    layers: &[BufferLayer],
+    finishing: bool,
+) -> Result<(), PipelineError> {
+    let n = scene.frame_count as usize;
+    let mut meta = output::metadata_file(scene, traj);
+    let stats: Vec<Option<output::FrameStats>> =
+        (0..n).map(|k| manifest.frames.get(&k).cloned()).collect();
+    output::add_render_info(&mut meta, scene, plan, &stats);
+    output::write_json(&out.join("metadata.json"), &meta)?;
+    output::write_json(&out.join("events.json"), &output::events_file(scene, traj))?;
+    if opts.plot {
+        output::write_atomic(
+            &out.join("energy.png"),
+            &output::energy_plot_png(scene, traj)?,
+        )?;
+    }
+    let (w, h) = scene.resolution;
+    let video = |name: &str, frames: Vec<PathBuf>| -> Result<(), PipelineError> {
+        if w >= 2 && h >= 2 && frames.iter().all(|p| p.is_file()) {
+            output::write_mp4_from_pngs(&out.join(name), &frames, w, h, scene.fps)?;
+        }
+        Ok(())
+    };
+    if layers.contains(&BufferLayer::Preview) {
+        let previews = (0..n)
+            .map(|k| out.join(format!("preview/{k:05}.png")))
+            .collect();
+        video("preview.mp4", previews)?;
+    }
+    if finishing {
+        video("video.mp4", (0..n).map(|k| rgb_path(out, k)).collect())?;
+    }
+    Ok(())
+}
+
+/// Path-traces frames `range` into `out` with the scene's lens unless the command line
+/// names one.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the clip's data, its look and the reference's options, all needed"
+)]
+fn trace_reference(
+    out: &Path,
+    scene: &Scene,
+    look: &Look,
+    traj: &Trajectory,
+    plan: &CameraPlan,
+    range: &Range<usize>,
+    opts: &ReferenceOptions,
+    progress: &dyn Progress,
+) -> Result<ReferenceReport, PipelineError> {
+    let mut r = *opts;
+    r.lens.aperture_f = r.lens.aperture_f.or(scene.camera.aperture);
+    r.lens.focus_distance = r.lens.focus_distance.or(scene.camera.focus_distance);
+    Ok(reference::render_to_dir(
+        out,
+        scene,
+        look,
+        traj,
+        plan,
+        range.clone(),
+        &r,
+        progress,
+    )?)
+}
+
+fn write_replay(out: &Path, scene: &Scene, traj: &Trajectory) -> Result<(), PipelineError> {
+    output::write_json(&out.join("replay.json"), &output::replay_file(scene, traj))?;
+    Ok(())
+}
