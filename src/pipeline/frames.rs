@@ -16,7 +16,7 @@ use std::ops::Range;
 use super::PipelineError;
 use crate::camera::CameraPlan;
 use crate::physics::Trajectory;
-use crate::raster::{FrameBuffers, Renderer};
+use crate::raster::{FrameBuffers, Renderer, Wanted};
 use crate::scene::Scene;
 use crate::style::Look;
 
@@ -61,7 +61,18 @@ pub struct Frames<'s> {
     todo: Vec<usize>,
     pos: usize,
     window: Window,
+    wanted: Wanted,
     cache: BTreeMap<usize, FrameBuffers>,
+    times: FrameTimes,
+}
+
+/// Time spent per stage of the frame loop, summed over the frames rendered so far.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct FrameTimes {
+    /// Rasterizing and reading back (the GPU's or lavapipe's work and the copy to the CPU).
+    pub raster: std::time::Duration,
+    /// The look: cut handling, depth of field, the grade.
+    pub look: std::time::Duration,
 }
 
 impl std::fmt::Debug for Frames<'_> {
@@ -97,8 +108,23 @@ impl<'s> Frames<'s> {
             todo,
             pos: 0,
             window,
+            wanted: Wanted::ALL,
             cache: BTreeMap::new(),
+            times: FrameTimes::default(),
         })
+    }
+
+    /// Renders only the `wanted` buffers of each frame (every buffer by default); the
+    /// others stay empty. The lit preview needs depth when the lens has depth of field.
+    #[must_use]
+    pub fn wanting(mut self, wanted: Wanted) -> Self {
+        self.wanted = wanted;
+        self
+    }
+
+    /// Time spent rendering and in the look so far.
+    pub fn times(&self) -> FrameTimes {
+        self.times
     }
 
     /// The frames of `range` to render when `complete` says which are done: the
@@ -176,11 +202,15 @@ impl<'s> Frames<'s> {
         }))
     }
 
-    fn render(&self, k: usize) -> Result<FrameBuffers, PipelineError> {
-        let mut fb = self
-            .renderer
-            .render(self.scene, self.traj, &self.plan.frames, k)?;
+    fn render(&mut self, k: usize) -> Result<FrameBuffers, PipelineError> {
+        let start = std::time::Instant::now();
+        let mut fb =
+            self.renderer
+                .render_wanted(self.scene, self.traj, &self.plan.frames, k, self.wanted)?;
+        let rendered = std::time::Instant::now();
         self.look.apply(self.scene, self.plan, k, &mut fb);
+        self.times.raster += rendered - start;
+        self.times.look += rendered.elapsed();
         Ok(fb)
     }
 }

@@ -30,8 +30,8 @@ use std::path::PathBuf;
 
 pub use crate::neural::FinishOptions;
 pub use dataset::{DatasetOptions, DatasetReport, write_dataset};
-pub use frames::{Frame, Frames, Window};
-pub use render::{Layout, RenderOptions, RenderReport, render_to_dir};
+pub use frames::{Frame, FrameTimes, Frames, Window};
+pub use render::{Layout, RenderOptions, RenderReport, StageTimes, render_to_dir};
 pub use simulate::{SimulateReport, VerifyOutcome, simulate_to_dir, verify_replay};
 pub use styles::styles_preview;
 

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
@@ -15,6 +16,7 @@ use crate::neural::{FinishOptions, Finisher};
 use crate::output::{self, BufferLayer};
 use crate::physics::{self, Trajectory};
 use crate::progress::Progress;
+use crate::raster::Wanted;
 use crate::reference::{self, ReferenceOptions, ReferenceReport};
 use crate::scene::Scene;
 use crate::style::{self, Look};
@@ -77,6 +79,82 @@ pub struct RenderReport {
     pub adapter: String,
     /// What the reference renderer did, when asked.
     pub reference: Option<ReferenceReport>,
+    /// Where the time went.
+    pub stages: StageTimes,
+}
+
+/// Wall time per stage of one render (the frame stages summed over the frames).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StageTimes {
+    /// Loading the scene and its style, and the finishing model.
+    pub load: Duration,
+    /// The simulation.
+    pub simulate: Duration,
+    /// The camera plan (shots, auto-framing).
+    pub camera: Duration,
+    /// Rasterizing the frames and reading them back.
+    pub raster: Duration,
+    /// The look on every frame: cuts, depth of field, the grade.
+    pub look: Duration,
+    /// Encoding and writing the frames' buffer files (and `render.json`).
+    pub write: Duration,
+    /// Neural finishing, its grade and `rgb/` files.
+    pub finish: Duration,
+    /// `metadata.json`, `events.json`, the plot and the videos.
+    pub clip: Duration,
+    /// The path-traced reference.
+    pub reference: Duration,
+}
+
+impl std::fmt::Display for StageTimes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let stages = [
+            ("load", self.load),
+            ("simulate", self.simulate),
+            ("camera", self.camera),
+            ("raster", self.raster),
+            ("look", self.look),
+            ("write", self.write),
+            ("finish", self.finish),
+            ("clip", self.clip),
+            ("reference", self.reference),
+        ];
+        for (i, (name, d)) in stages.iter().enumerate() {
+            let sep = if i == 0 { "" } else { ", " };
+            write!(f, "{sep}{name} {:.3} s", d.as_secs_f64())?;
+        }
+        Ok(())
+    }
+}
+
+/// A stopwatch: [`Lap::lap`] returns the time since the last lap.
+struct Lap(Instant);
+
+impl Lap {
+    fn lap(&mut self) -> Duration {
+        let now = Instant::now();
+        let d = now - self.0;
+        self.0 = now;
+        d
+    }
+}
+
+/// The raster buffers a render's `layers` need (with `everything`: finishing or the
+/// Kubric layout, every buffer). Segmentation is always drawn (per-object boxes and pixel
+/// counts); depth whenever the lit preview is (the lens's depth of field reads it).
+fn wanted(layers: &[BufferLayer], everything: bool) -> Wanted {
+    if everything {
+        return Wanted::ALL;
+    }
+    let has = |l| layers.contains(&l);
+    Wanted {
+        linear: has(BufferLayer::Preview),
+        albedo: has(BufferLayer::Albedo),
+        normal: has(BufferLayer::Normal),
+        depth: has(BufferLayer::Depth) || has(BufferLayer::Preview),
+        flow: has(BufferLayer::Flow),
+        segmentation: true,
+    }
 }
 
 /// Simulates, renders the selected frames and layers, and writes the whole output folder
@@ -92,14 +170,19 @@ pub fn render_to_dir(
     opts: &RenderOptions,
     progress: &dyn Progress,
 ) -> Result<RenderReport, PipelineError> {
+    let mut stages = StageTimes::default();
+    let mut lap = Lap(Instant::now());
     let (scene, look) = style::load(scene_path, opts.style.as_deref())?;
     let range = check_options(opts, &scene)?;
     let mut finisher = match &opts.finish {
         Some(f) => Some(Finisher::load(f, scene.style.as_deref(), scene.seed)?),
         None => None,
     };
+    stages.load = lap.lap();
     let traj = physics::simulate(&scene, progress)?;
+    stages.simulate = lap.lap();
     let plan = camera::plan(&scene, &traj)?;
+    stages.camera = lap.lap();
     create_dir(out)?;
     if opts.layout == Layout::Kubric {
         return render_kubric(out, &scene, &look, &traj, &plan, range, progress);
@@ -117,23 +200,34 @@ pub fn render_to_dir(
             neighbours: layers.contains(&BufferLayer::Flow),
             history: finishing,
         };
-        let mut frames = Frames::new(&scene, &look, &traj, &plan, todo.clone(), window)?;
+        let mut frames = Frames::new(&scene, &look, &traj, &plan, todo.clone(), window)?
+            .wanting(wanted(&layers, finishing));
         adapter = frames.adapter_name().to_string();
         let stage = if finishing { "render+finish" } else { "render" };
         progress.start(stage, todo.len() as u64);
+        let (mut write, mut finish) = (Duration::ZERO, Duration::ZERO);
         while let Some(f) = frames.next_frame()? {
+            let start = Instant::now();
             output::write_frame(out, f.index, f.buffers, f.prev, f.next, &layers)?;
+            manifest.add(out, &f, scene.entities.len())?;
+            let written = Instant::now();
             if let Some(fin) = finisher.as_mut() {
                 write_finished(out, &look, fin, &f)?;
             }
-            manifest.add(out, &f, scene.entities.len())?;
+            write += written - start;
+            finish += written.elapsed();
             progress.advance(1);
         }
         progress.finish();
+        let times = frames.times();
+        (stages.raster, stages.look, stages.write, stages.finish) =
+            (times.raster, times.look, write, finish);
+        lap.lap();
     }
     write_clip_files(
         out, &scene, &traj, &plan, &manifest, opts, &layers, finishing,
     )?;
+    stages.clip = lap.lap();
     let reference = match &opts.reference {
         Some(r) => Some(trace_reference(
             out, &scene, &look, &traj, &plan, &range, r, progress,
@@ -145,11 +239,13 @@ pub fn render_to_dir(
         output::write_png_rgb(&out.join("contact_sheet.png"), &sheet)?;
     }
     write_replay(out, &scene, &traj)?;
+    stages.reference = lap.lap();
     Ok(RenderReport {
         rendered: todo.len(),
         skipped: range.len() - todo.len(),
         adapter,
         reference,
+        stages,
     })
 }
 
@@ -210,6 +306,7 @@ fn render_kubric(
         skipped: 0,
         adapter,
         reference: None,
+        stages: StageTimes::default(),
     })
 }
 

@@ -41,7 +41,13 @@ pub fn styles_preview(
             &plan,
             frames.clone(),
             Window::default(),
-        )?;
+        )?
+        // The graded preview only (depth for the lens's depth of field).
+        .wanting(crate::raster::Wanted {
+            linear: true,
+            depth: true,
+            ..crate::raster::Wanted::NONE
+        });
         let mut row = Vec::new();
         while let Some(f) = looks.next_frame()? {
             let fb = f.buffers;

@@ -99,6 +99,16 @@ pub struct Wanted {
 }
 
 impl Wanted {
+    /// No buffer (a starting point: `Wanted { depth: true, ..Wanted::NONE }`).
+    pub const NONE: Wanted = Wanted {
+        linear: false,
+        albedo: false,
+        normal: false,
+        depth: false,
+        flow: false,
+        segmentation: false,
+    };
+
     /// Every buffer.
     pub const ALL: Wanted = Wanted {
         linear: true,

@@ -440,3 +440,51 @@ fn obj_and_gltf_meshes_render_where_their_physics_shapes_are() {
         assert_eq!(id, e.id, "{name}: the point {top} shows id {id}");
     }
 }
+
+#[test]
+fn wanted_buffers_are_the_same_bits_as_a_full_render_and_the_rest_stay_empty() {
+    let s = scene(MOVING_OBJECTS);
+    let traj = simulate(&s, &Silent).unwrap();
+    let cams = crate::camera::track(&s, &traj).unwrap();
+    let r = Renderer::new(&s).unwrap_or_else(|e| panic!("{e}"));
+    let k = 3;
+    let all = r.render(&s, &traj, &cams, k).unwrap();
+    let depth_only = r
+        .render_wanted(
+            &s,
+            &traj,
+            &cams,
+            k,
+            Wanted {
+                depth: true,
+                ..Wanted::NONE
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        depth_only.depth.iter().map(|d| d.to_bits()).collect::<Vec<_>>(),
+        all.depth.iter().map(|d| d.to_bits()).collect::<Vec<_>>()
+    );
+    assert!(depth_only.linear.is_empty() && depth_only.albedo.is_empty());
+    assert!(depth_only.normal.is_empty() && depth_only.segmentation.is_empty());
+    assert!(depth_only.flow_fwd.is_empty() && depth_only.flow_bwd.is_empty());
+    // The lit pass without the ground-truth pass, after a frame that drew both.
+    let lit = r
+        .render_wanted(
+            &s,
+            &traj,
+            &cams,
+            k,
+            Wanted {
+                linear: true,
+                albedo: true,
+                ..Wanted::NONE
+            },
+        )
+        .unwrap();
+    let bits = |v: &[[f32; 3]]| v.iter().flat_map(|p| p.map(f32::to_bits)).collect::<Vec<_>>();
+    assert_eq!(bits(&lit.linear), bits(&all.linear));
+    assert_eq!(lit.albedo, all.albedo);
+    assert!(lit.depth.is_empty() && lit.segmentation.is_empty());
+    assert_eq!(all.linear.len(), (s.resolution.0 * s.resolution.1) as usize);
+}
