@@ -601,3 +601,66 @@ fn corpus() {
         "intent check passed for only {intent_ok} of {usable}"
     );
 }
+
+// ---------------------------------------------------------------- input limits
+
+#[test]
+fn a_prompt_over_the_length_limit_is_refused_before_parsing() {
+    // The prompt that ran 221 s: 96 000 characters.
+    let long = "a red ball falls on a table and ".repeat(3000);
+    let err = generate(&long, &PromptOptions::default()).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            PromptError::TooLong {
+                found: 96_000,
+                limit: MAX_PROMPT_CHARS
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(err.is_bad_input());
+    let msg = err.to_string();
+    assert!(msg.contains("96000") && msg.contains("2000"), "{msg}");
+    // Characters, not bytes: at the limit it is parsed (and here has nothing usable).
+    let at_limit = "é".repeat(MAX_PROMPT_CHARS);
+    assert!(matches!(
+        generate(&at_limit, &PromptOptions::default()),
+        Err(PromptError::NothingUsable { .. })
+    ));
+    let over = "é".repeat(MAX_PROMPT_CHARS + 1);
+    assert!(matches!(
+        generate(&over, &PromptOptions::default()),
+        Err(PromptError::TooLong { found, .. }) if found == MAX_PROMPT_CHARS + 1
+    ));
+}
+
+#[test]
+fn a_prompt_asking_for_too_many_objects_is_refused_before_layout() {
+    let err = generate("150 dominoes and 60 cubes", &PromptOptions::default()).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            PromptError::TooManyObjects {
+                found: 210,
+                limit: MAX_OBJECTS
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(err.is_bad_input());
+    let msg = err.to_string();
+    assert!(
+        msg.contains("210 objects") && msg.contains("at most 200"),
+        "{msg}"
+    );
+    // Within the length limit, many groups add up too.
+    let many = "ten dominoes and ".repeat(100);
+    assert!(many.chars().count() <= MAX_PROMPT_CHARS);
+    assert!(matches!(
+        generate(&many, &PromptOptions::default()),
+        Err(PromptError::TooManyObjects { found, .. }) if found > MAX_OBJECTS
+    ));
+    // At the limit the count passes.
+    assert_eq!(object_count(&parse("200 dominoes")), MAX_OBJECTS);
+}
