@@ -2,6 +2,11 @@
 //! sentence says. Offline and deterministic: the same prompt and seed always give the same
 //! bytes; no network, no model weights.
 //!
+//! Input: `&str` (at most [`MAX_PROMPT_CHARS`] characters, asking for at most
+//! [`MAX_OBJECTS`] objects; both refused up front, before any layout or simulation).
+//! Output: [`Generated`], the RON text (which [`crate::scene::parse_str`] accepts; the
+//! text written is the text validated) and its [`Explain`].
+//!
 //! The pipeline inside:
 //! 1. [`parse`](parse::parse): tokenizer + small grammar -> [`Understanding`] (object
 //!    groups with counts, materials, colors, sizes, arrangements and spatial relations;
@@ -29,7 +34,7 @@ mod parse;
 use std::fmt;
 
 pub use intent::CheckResult;
-pub use lexicon::STYLE_NAMES;
+pub use lexicon::style_words;
 pub use parse::{Understanding, parse};
 
 use crate::physics::{self, PhysicsError};
@@ -104,6 +109,9 @@ pub enum PromptError {
     /// The camera could not be planned (the style's auto-framing failed).
     #[error(transparent)]
     Camera(#[from] crate::raster::CameraError),
+    /// A bundled style file, where the style words come from, is broken.
+    #[error(transparent)]
+    Style(#[from] crate::style::StyleError),
 }
 
 impl PromptError {
@@ -114,7 +122,10 @@ impl PromptError {
             PromptError::TooLong { .. }
             | PromptError::TooManyObjects { .. }
             | PromptError::NothingUsable { .. } => true,
-            PromptError::Generated(_) | PromptError::Physics(_) | PromptError::Camera(_) => false,
+            PromptError::Generated(_)
+            | PromptError::Physics(_)
+            | PromptError::Camera(_)
+            | PromptError::Style(_) => false,
         }
     }
 }
@@ -350,6 +361,9 @@ pub fn generate(prompt: &str, opts: &PromptOptions) -> Result<Generated, PromptE
             limit: MAX_PROMPT_CHARS,
         });
     }
+    // The style words come from the bundled style files; a broken one is an error here
+    // rather than style words silently missing from the parse.
+    lexicon::style_words().map_err(|e| PromptError::Style(e.clone()))?;
     let u = parse(prompt);
     let found = object_count(&u);
     if found > MAX_OBJECTS {
