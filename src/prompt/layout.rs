@@ -11,7 +11,7 @@ use super::draft::{
     BodyOut, CamOut, Draft, EntOut, JointOut, MatOut, RepeatOut, ShapeOut, TargetOut, TimedOut,
 };
 use super::lexicon::{self as lex, Arrangement, MaterialDef, Noun, PhysMod, Prep, Setting, Verb};
-use super::parse::{Group, Understanding};
+use super::parse::{Group, Relation, Understanding};
 use crate::rng::SeededRng;
 
 /// Standard gravity, m/s².
@@ -1195,80 +1195,9 @@ impl Layout<'_> {
         if self.placed[i].is_some() || depth > 8 {
             return;
         }
-        let grp = self.group(i).clone();
         // A target of an event, or a relation's anchor, goes first.
-        if let Some(rel) = &grp.relation {
-            let r = rel.to;
-            self.place(r, depth + 1);
-            if let Some(b) = rel.and {
-                self.place(b, depth + 1);
-            }
-            let size = self.size_of(i);
-            let off = self.center_offset(i);
-            let (rmin, rmax) = self.bounds_of(r);
-            let rc = (rmin + rmax) * 0.5;
-            let gap = 0.08;
-            let rnoun = self.specs[r].noun;
-            let origin = match rel.prep {
-                Prep::On | Prep::Onto | Prep::TopOf => match rnoun {
-                    Noun::Ramp | Noun::Stairs => {
-                        // At the top end of the ramp or on the top step.
-
-                        self.top_spot(r, size)
-                    }
-                    _ => {
-                        let slot = self.slots[r];
-                        self.slots[r] += 1;
-                        let dx = match slot {
-                            0 => 0.0,
-                            k => {
-                                (if k % 2 == 1 { 1.0 } else { -1.0 })
-                                    * k.div_ceil(2) as f32
-                                    * (size.x + 0.1)
-                            }
-                        };
-                        Vec3::new(rc.x + dx, rmax.y, rc.z)
-                    }
-                },
-                Prep::Above => Vec3::new(rc.x, rmax.y + 0.5, rc.z),
-                Prep::Under => {
-                    if matches!(rnoun, Noun::Table | Noun::Shelf) {
-                        Vec3::new(rc.x, 0.0, rc.z)
-                    } else {
-                        self.warnings.push(format!(
-                            "\"{}\": only a table or a shelf has room under it; placed beside the {} instead",
-                            rel.words,
-                            rnoun.name()
-                        ));
-                        Vec3::new(rc.x, rmin.y, rmin.z - gap - size.z / 2.0)
-                    }
-                }
-                Prep::Beside | Prep::Behind => Vec3::new(rc.x, rmin.y, rmin.z - gap - size.z / 2.0),
-                Prep::InFrontOf => Vec3::new(rc.x, rmin.y, rmax.z + gap + size.z / 2.0),
-                Prep::LeftOf => Vec3::new(rmin.x - gap - size.x / 2.0, rmin.y, rc.z),
-                Prep::RightOf => Vec3::new(rmax.x + gap + size.x / 2.0, rmin.y, rc.z),
-                Prep::Between => {
-                    if let Some(b) = rel.and {
-                        let (bmin, _) = self.bounds_of(b);
-                        // Make room: move the second one right if they are too close.
-                        let need = rmax.x + 2.0 * gap + size.x;
-                        if bmin.x < need && !self.specs[b].noun.is_structure() {
-                            let shift = need - bmin.x;
-                            self.shift(b, Vec3::new(shift, 0.0, 0.0));
-                        }
-                        let (bmin, _) = self.bounds_of(b);
-                        Vec3::new((rmax.x + bmin.x) * 0.5, 0.0, rc.z)
-                    } else {
-                        Vec3::new(rmax.x + gap + size.x / 2.0, rmin.y, rc.z)
-                    }
-                }
-                Prep::BottomOf => match rnoun {
-                    Noun::Ramp | Noun::Stairs => Vec3::new(rmax.x + gap + size.x / 2.0, 0.0, rc.z),
-                    _ => Vec3::new(rc.x, 0.0, rmax.z + gap + size.z / 2.0),
-                },
-                _ => Vec3::new(rmax.x + gap + size.x / 2.0, rmin.y, rc.z),
-            };
-            self.set(i, origin - off);
+        if let Some(rel) = self.group(i).relation.clone() {
+            self.place_by_relation(i, &rel, depth);
             return;
         }
         // An actor is placed when its event is laid out; give it a provisional spot.
@@ -1298,6 +1227,79 @@ impl Layout<'_> {
             0.0
         };
         self.set(i, Vec3::new(x, 0.0, 0.0) - off);
+    }
+
+    /// Places group `i` where its relation says ("on the table", "left of the cube"),
+    /// its anchor (and a "between" group's second one) placed first.
+    fn place_by_relation(&mut self, i: usize, rel: &Relation, depth: u32) {
+        let r = rel.to;
+        self.place(r, depth + 1);
+        if let Some(b) = rel.and {
+            self.place(b, depth + 1);
+        }
+        let size = self.size_of(i);
+        let off = self.center_offset(i);
+        let (rmin, rmax) = self.bounds_of(r);
+        let rc = (rmin + rmax) * 0.5;
+        let gap = 0.08;
+        let rnoun = self.specs[r].noun;
+        let origin = match rel.prep {
+            Prep::On | Prep::Onto | Prep::TopOf => match rnoun {
+                // At the top end of the ramp or on the top step.
+                Noun::Ramp | Noun::Stairs => self.top_spot(r, size),
+                _ => {
+                    let slot = self.slots[r];
+                    self.slots[r] += 1;
+                    let dx = match slot {
+                        0 => 0.0,
+                        k => {
+                            (if k % 2 == 1 { 1.0 } else { -1.0 })
+                                * k.div_ceil(2) as f32
+                                * (size.x + 0.1)
+                        }
+                    };
+                    Vec3::new(rc.x + dx, rmax.y, rc.z)
+                }
+            },
+            Prep::Above => Vec3::new(rc.x, rmax.y + 0.5, rc.z),
+            Prep::Under => {
+                if matches!(rnoun, Noun::Table | Noun::Shelf) {
+                    Vec3::new(rc.x, 0.0, rc.z)
+                } else {
+                    self.warnings.push(format!(
+                        "\"{}\": only a table or a shelf has room under it; placed beside the {} instead",
+                        rel.words,
+                        rnoun.name()
+                    ));
+                    Vec3::new(rc.x, rmin.y, rmin.z - gap - size.z / 2.0)
+                }
+            }
+            Prep::Beside | Prep::Behind => Vec3::new(rc.x, rmin.y, rmin.z - gap - size.z / 2.0),
+            Prep::InFrontOf => Vec3::new(rc.x, rmin.y, rmax.z + gap + size.z / 2.0),
+            Prep::LeftOf => Vec3::new(rmin.x - gap - size.x / 2.0, rmin.y, rc.z),
+            Prep::RightOf => Vec3::new(rmax.x + gap + size.x / 2.0, rmin.y, rc.z),
+            Prep::Between => {
+                if let Some(b) = rel.and {
+                    let (bmin, _) = self.bounds_of(b);
+                    // Make room: move the second one right if they are too close.
+                    let need = rmax.x + 2.0 * gap + size.x;
+                    if bmin.x < need && !self.specs[b].noun.is_structure() {
+                        let shift = need - bmin.x;
+                        self.shift(b, Vec3::new(shift, 0.0, 0.0));
+                    }
+                    let (bmin, _) = self.bounds_of(b);
+                    Vec3::new((rmax.x + bmin.x) * 0.5, 0.0, rc.z)
+                } else {
+                    Vec3::new(rmax.x + gap + size.x / 2.0, rmin.y, rc.z)
+                }
+            }
+            Prep::BottomOf => match rnoun {
+                Noun::Ramp | Noun::Stairs => Vec3::new(rmax.x + gap + size.x / 2.0, 0.0, rc.z),
+                _ => Vec3::new(rc.x, 0.0, rmax.z + gap + size.z / 2.0),
+            },
+            _ => Vec3::new(rmax.x + gap + size.x / 2.0, rmin.y, rc.z),
+        };
+        self.set(i, origin - off);
     }
 
     /// Where something of `size` sits at the top of ramp or stairs `r`.

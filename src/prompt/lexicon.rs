@@ -846,7 +846,7 @@ pub fn style_words() -> Result<&'static [(String, String)], &'static StyleError>
 }
 
 /// The prompt's style words of these styles (see [`style_words`]).
-pub(super) fn style_words_of(styles: &[Style]) -> Vec<(String, String)> {
+fn style_words_of(styles: &[Style]) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for style in styles {
         for alias in &style.file.aliases {
