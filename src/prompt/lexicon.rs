@@ -828,10 +828,10 @@ pub const CAMERA_WORDS: &[(&str, CameraWord)] = &[
     ("side on", CameraWord::Side),
 ];
 
-/// Style words and directors' names, mapped to a look: the aliases of the bundled style
-/// files (`styles/*.ron`, see [`crate::style::bundled`]), in the files' order, each in the
-/// prompt's spelling (lowercase words joined by one space). The style files are the one
-/// home of these names; the prompt keeps none of its own.
+/// Style words and directors' names, mapped to a look: the name and the aliases of each
+/// bundled style file (`styles/*.ron`, see [`crate::style::bundled`]), in the files'
+/// order, each in the prompt's spelling (lowercase words joined by one space). The style
+/// files are the one home of these names; the prompt keeps none of its own.
 ///
 /// An alias that is one of the prompt's filler words ("film": "a short film of …")
 /// keeps that meaning, and camera words are matched before style words ("handheld" is a
@@ -849,7 +849,7 @@ pub fn style_words() -> Result<&'static [(String, String)], &'static StyleError>
 fn style_words_of(styles: &[Style]) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for style in styles {
-        for alias in &style.file.aliases {
+        for alias in std::iter::once(&style.file.name).chain(&style.file.aliases) {
             let phrase = super::parse::words(alias).join(" ");
             if FILLER.contains(&phrase.as_str()) {
                 continue;

@@ -143,31 +143,29 @@ fn directors_names_map_to_the_looks_of_issue_4() {
     }
 }
 
-/// Every style word the prompt knows comes from a bundled style file's aliases.
+/// Every style word the prompt knows is a bundled style file's name or alias.
 #[test]
-fn every_style_word_of_the_prompt_is_an_alias_in_a_style_file() {
+fn every_style_word_of_the_prompt_is_a_name_or_alias_in_a_style_file() {
     let styles = crate::style::bundled().unwrap();
     let words = style_words().unwrap();
     assert!(!words.is_empty());
     for (phrase, look) in words {
         let style = styles.iter().find(|s| s.name() == look).unwrap();
         assert!(
-            style
-                .file
-                .aliases
-                .iter()
+            std::iter::once(&style.file.name)
+                .chain(&style.file.aliases)
                 .any(|a| parse::words(a).join(" ") == *phrase),
-            "\"{phrase}\" -> {look} is not an alias in styles/{look}.ron"
+            "\"{phrase}\" -> {look} is neither the name nor an alias in styles/{look}.ron"
         );
     }
 }
 
-/// And every alias of a style file is understood by the prompt, except the two that are
-/// the prompt's own words with another meaning.
+/// And every name and alias of a style file is understood by the prompt, except the two
+/// that are the prompt's own words with another meaning.
 #[test]
-fn every_alias_of_a_style_file_names_its_style_in_a_prompt() {
+fn every_name_and_alias_of_a_style_file_names_its_style_in_a_prompt() {
     for style in crate::style::bundled().unwrap() {
-        for alias in &style.file.aliases {
+        for alias in std::iter::once(&style.file.name).chain(&style.file.aliases) {
             let u = parse(&format!("a ball rolls, {alias}"));
             match alias.as_str() {
                 // A filler word ("a short film of a ball").
