@@ -1,10 +1,13 @@
 //! Command line: clap arguments -> pipeline calls -> what the user reads.
 
-use std::io::{IsTerminal, Write};
+use std::ffi::OsStr;
+use std::io::{IsTerminal, Read, Write};
+use std::ops::Range;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
-use clap::{Parser, Subcommand};
+use clap::builder::{EnumValueParser, PossibleValue, TypedValueParser};
+use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use cinegraph::output::BufferLayer;
@@ -48,77 +51,7 @@ pub enum Command {
     /// Simulate and render every frame's buffers: preview, albedo, depth, normals,
     /// forward/backward flow with occlusion masks, segmentation; plus metadata.json
     /// (camera K and poses, per-object boxes and pixel counts), events.json, replay.json.
-    Render {
-        /// Scene file (.ron).
-        scene: PathBuf,
-        /// Output folder (created if missing).
-        #[arg(short, long)]
-        out: PathBuf,
-        /// Layers to write, comma-separated: preview, albedo, depth, normal, flow,
-        /// segmentation (default: all).
-        #[arg(long, value_delimiter = ',')]
-        buffers: Option<Vec<String>>,
-        /// Frames to render, `a..b` (end exclusive), e.g. `0..12`.
-        #[arg(long)]
-        frames: Option<String>,
-        /// Also write energy.png.
-        #[arg(long)]
-        plot: bool,
-        /// File layout: `native` (cinegraph's) or `kubric` (Kubric's names, encodings and
-        /// conventions, for datasets read by Kubric's tools).
-        #[arg(long, default_value = "native")]
-        layout: String,
-        /// Render in this style instead of the scene's own: a bundled name or alias
-        /// (see `cinegraph styles`) or a path to a style .ron file.
-        #[arg(long)]
-        style: Option<String>,
-        /// Also write contact_sheet.png: six frames across the clip, with depth, flow and
-        /// segmentation rows under the preview when those layers are rendered.
-        #[arg(long)]
-        contact_sheet: bool,
-        /// Also path-trace physically based reference frames into reference/ (linear
-        /// EXR + sRGB PNG), reference.mp4 and reference.json.
-        #[arg(long)]
-        reference: bool,
-        /// Reference: samples per pixel.
-        #[arg(long, default_value_t = 64, requires = "reference")]
-        spp: u32,
-        /// Reference: bounces after the first hit.
-        #[arg(long, default_value_t = 6, requires = "reference")]
-        bounces: u32,
-        /// Reference: shutter angle in degrees for motion blur (0: none, 180: film).
-        #[arg(long, default_value_t = 0.0, requires = "reference")]
-        shutter: f32,
-        /// Reference: lens aperture as an f-number, for depth of field (default pinhole).
-        #[arg(long, requires = "reference")]
-        aperture: Option<f32>,
-        /// Reference: focus distance, m (default: the distance to the look-at target).
-        #[arg(long, requires = "reference")]
-        focus: Option<f32>,
-        /// Skip the neural finishing pass (no rgb/, no video.mp4): the graded preview is
-        /// the last picture. `--layout kubric` never finishes.
-        #[arg(long)]
-        no_finish: bool,
-        /// Neural finishing: sampler steps (cinegraph's model: 1-8, default 1, its best
-        /// estimate of the path-traced look; more move toward a sample. Published
-        /// checkpoints: DDIM steps, default 20).
-        #[arg(long, conflicts_with = "no_finish")]
-        finish_steps: Option<usize>,
-        /// Neural finishing: a checkpoint folder from `cinegraph train`, or a local Stable
-        /// Diffusion 2 depth folder (diffusers layout, optional taesd/), instead of the
-        /// weights that ship with cinegraph.
-        #[arg(long, conflicts_with = "no_finish")]
-        model: Option<PathBuf>,
-        /// Published checkpoints: the text prompt (default: from the style's name).
-        #[arg(long, requires = "model")]
-        prompt: Option<String>,
-        /// Published checkpoints: how far from the preview the model may go, (0, 1].
-        #[arg(long, default_value_t = 0.6, requires = "model")]
-        strength: f32,
-        /// Published checkpoints: classifier-free guidance scale (1: no unconditional pass).
-        #[arg(long, default_value_t = 7.5, requires = "model")]
-        guidance: f32,
-    },
+    Render(RenderArgs),
     /// List the bundled styles, print one, or preview a scene in all of them.
     Styles {
         #[command(subcommand)]
@@ -126,25 +59,7 @@ pub enum Command {
     },
     /// Turn one English sentence into a commented RON scene (offline, deterministic), and
     /// optionally render it.
-    Prompt {
-        /// The sentence, e.g. "a steel ball rolls down a wooden ramp into ten dominoes".
-        #[arg(required = true, num_args = 1..)]
-        text: Vec<String>,
-        /// Write the scene here (.ron); without it (and without --render) it goes to stdout.
-        #[arg(short, long)]
-        out: Option<PathBuf>,
-        /// Also render the scene into this folder (the scene is saved there as scene.ron
-        /// unless -o names a file).
-        #[arg(long)]
-        render: Option<PathBuf>,
-        /// Seed of every random choice of the layout (and the scene's seed).
-        #[arg(long, default_value_t = 0)]
-        seed: u64,
-        /// Print what was understood, the defaults chosen, the words ignored and the
-        /// intent check.
-        #[arg(long)]
-        explain: bool,
-    },
+    Prompt(PromptArgs),
     /// Work with replay records.
     Replay {
         #[command(subcommand)]
@@ -152,90 +67,286 @@ pub enum Command {
     },
     /// Neural finishing: render seeded random scenes into training pairs,
     /// raster buffers -> path-traced reference (scene i is held out when i % 5 == 4).
-    Dataset {
-        /// Output folder (created if missing; complete scenes of an earlier run are kept).
-        #[arg(short, long)]
-        out: PathBuf,
-        /// Scenes to render.
-        #[arg(long, default_value_t = 16)]
-        scenes: usize,
-        /// The dataset's seed.
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-        /// Consecutive frames per scene.
-        #[arg(long, default_value_t = 4)]
-        frames: usize,
-        /// Width and height in pixels (a multiple of 16).
-        #[arg(long, default_value_t = 64)]
-        size: u32,
-        /// Reference samples per pixel.
-        #[arg(long, default_value_t = 64)]
-        spp: u32,
-        /// Render only the held-out scenes (an evaluation set for `eval-finish`).
-        #[arg(long)]
-        held_out_only: bool,
-    },
+    Dataset(DatasetArgs),
     /// Neural finishing: train the autoencoder and the denoiser on a
     /// dataset's training scenes (CPU, AdamW), resumable, deterministic for a seed.
-    Train {
-        /// The dataset folder (from `cinegraph dataset`).
-        #[arg(long)]
-        data: PathBuf,
-        /// Checkpoint folder: weights (safetensors), config.json, state.json, loss.csv.
-        #[arg(short, long)]
-        out: PathBuf,
-        /// Train until this many steps are done in all.
-        #[arg(long, default_value_t = 200)]
-        steps: usize,
-        /// Frames per batch.
-        #[arg(long, default_value_t = 4)]
-        batch: usize,
-        /// Learning rate.
-        #[arg(long, default_value_t = 2e-3)]
-        lr: f64,
-        /// Seed of the initial weights, batches and noise.
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-        /// Write a checkpoint every this many steps.
-        #[arg(long, default_value_t = 50)]
-        checkpoint_every: usize,
-        /// Continue from the checkpoint in --out.
-        #[arg(long)]
-        resume: bool,
-        /// Train on square windows of this side cut from the frames (a multiple of 8;
-        /// 0: whole frames).
-        #[arg(long, default_value_t = 64)]
-        crop: usize,
-        /// Stop after this many minutes (checkpointed; --resume continues).
-        #[arg(long)]
-        max_minutes: Option<f64>,
-        /// Feature channels of the autoencoder (ignored when resuming).
-        #[arg(long, default_value_t = 12)]
-        ae_hidden: usize,
-        /// Feature channels of the denoiser at the latent resolution, a multiple of 8
-        /// (ignored when resuming).
-        #[arg(long, default_value_t = 24)]
-        unet_hidden: usize,
-    },
+    Train(TrainArgs),
     /// Neural finishing: finish a dataset's held-out scenes with a
     /// checkpoint; report PSNR/SSIM against the reference, flow warping error, ms/frame.
-    EvalFinish {
-        /// The dataset folder.
-        #[arg(long)]
-        data: PathBuf,
-        /// The checkpoint folder (from `cinegraph train`).
-        #[arg(long)]
-        checkpoint: PathBuf,
-        /// Sampler steps (1-8; 1, as `render`'s default, is the model's best estimate).
-        #[arg(long, default_value_t = 1)]
-        steps: usize,
-        /// Seed of the sampler's noise.
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-        /// Also write the numbers as JSON to this file.
-        #[arg(long)]
-        json: Option<PathBuf>,
-    },
+    EvalFinish(EvalFinishArgs),
+}
+
+// `cinegraph render`'s arguments (the variant's doc comment is the command's help).
+#[derive(Debug, ClapArgs)]
+pub struct RenderArgs {
+    /// Scene file (.ron).
+    scene: PathBuf,
+    /// Output folder (created if missing).
+    #[arg(short, long)]
+    out: PathBuf,
+    /// Layers to write, comma-separated (default: all).
+    #[arg(long, value_delimiter = ',', value_parser = Trimmed::<BufferArg>::default())]
+    buffers: Option<Vec<BufferArg>>,
+    /// Frames to render, `a..b` (end exclusive), e.g. `0..12`.
+    #[arg(long, value_parser = frame_range)]
+    frames: Option<Range<usize>>,
+    /// Also write energy.png.
+    #[arg(long)]
+    plot: bool,
+    /// File layout.
+    #[arg(long, value_enum, default_value_t = LayoutArg::Native)]
+    layout: LayoutArg,
+    /// Render in this style instead of the scene's own: a bundled name or alias
+    /// (see `cinegraph styles`) or a path to a style .ron file.
+    #[arg(long)]
+    style: Option<String>,
+    /// Also write contact_sheet.png: six frames across the clip, with depth, flow and
+    /// segmentation rows under the preview when those layers are rendered.
+    #[arg(long)]
+    contact_sheet: bool,
+    /// Also path-trace physically based reference frames into reference/ (linear
+    /// EXR + sRGB PNG), reference.mp4 and reference.json.
+    #[arg(long)]
+    reference: bool,
+    /// Reference: samples per pixel.
+    #[arg(long, default_value_t = 64, requires = "reference")]
+    spp: u32,
+    /// Reference: bounces after the first hit.
+    #[arg(long, default_value_t = 6, requires = "reference")]
+    bounces: u32,
+    /// Reference: shutter angle in degrees for motion blur (0: none, 180: film).
+    #[arg(long, default_value_t = 0.0, requires = "reference")]
+    shutter: f32,
+    /// Reference: lens aperture as an f-number, for depth of field (default pinhole).
+    #[arg(long, requires = "reference")]
+    aperture: Option<f32>,
+    /// Reference: focus distance, m (default: the distance to the look-at target).
+    #[arg(long, requires = "reference")]
+    focus: Option<f32>,
+    /// Skip the neural finishing pass (no rgb/, no video.mp4): the graded preview is
+    /// the last picture. `--layout kubric` never finishes.
+    #[arg(long)]
+    no_finish: bool,
+    /// Neural finishing: sampler steps (cinegraph's model: 1-8, default 1, its best
+    /// estimate of the path-traced look; more move toward a sample. Published
+    /// checkpoints: DDIM steps, default 20).
+    #[arg(long, conflicts_with = "no_finish")]
+    finish_steps: Option<usize>,
+    /// Neural finishing: a checkpoint folder from `cinegraph train`, or a local Stable
+    /// Diffusion 2 depth folder (diffusers layout, optional taesd/), instead of the
+    /// weights that ship with cinegraph.
+    #[arg(long, conflicts_with = "no_finish")]
+    model: Option<PathBuf>,
+    /// Published checkpoints: the text prompt (default: from the style's name).
+    #[arg(long, requires = "model")]
+    prompt: Option<String>,
+    /// Published checkpoints: how far from the preview the model may go, (0, 1].
+    #[arg(long, default_value_t = 0.6, requires = "model")]
+    strength: f32,
+    /// Published checkpoints: classifier-free guidance scale (1: no unconditional pass).
+    #[arg(long, default_value_t = 7.5, requires = "model")]
+    guidance: f32,
+}
+
+// `cinegraph dataset`'s arguments.
+#[derive(Debug, ClapArgs)]
+pub struct DatasetArgs {
+    /// Output folder (created if missing; complete scenes of an earlier run are kept).
+    #[arg(short, long)]
+    out: PathBuf,
+    /// Scenes to render.
+    #[arg(long, default_value_t = 16)]
+    scenes: usize,
+    /// The dataset's seed.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Consecutive frames per scene.
+    #[arg(long, default_value_t = 4)]
+    frames: usize,
+    /// Width and height in pixels (a multiple of 16).
+    #[arg(long, default_value_t = 64)]
+    size: u32,
+    /// Reference samples per pixel.
+    #[arg(long, default_value_t = 64)]
+    spp: u32,
+    /// Render only the held-out scenes (an evaluation set for `eval-finish`).
+    #[arg(long)]
+    held_out_only: bool,
+}
+
+// `cinegraph train`'s arguments.
+#[derive(Debug, ClapArgs)]
+pub struct TrainArgs {
+    /// The dataset folder (from `cinegraph dataset`).
+    #[arg(long)]
+    data: PathBuf,
+    /// Checkpoint folder: weights (safetensors), config.json, state.json, loss.csv.
+    #[arg(short, long)]
+    out: PathBuf,
+    /// Train until this many steps are done in all.
+    #[arg(long, default_value_t = 200)]
+    steps: usize,
+    /// Frames per batch.
+    #[arg(long, default_value_t = 4)]
+    batch: usize,
+    /// Learning rate.
+    #[arg(long, default_value_t = 2e-3)]
+    lr: f64,
+    /// Seed of the initial weights, batches and noise.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Write a checkpoint every this many steps.
+    #[arg(long, default_value_t = 50)]
+    checkpoint_every: usize,
+    /// Continue from the checkpoint in --out.
+    #[arg(long)]
+    resume: bool,
+    /// Train on square windows of this side cut from the frames (a multiple of 8;
+    /// 0: whole frames).
+    #[arg(long, default_value_t = 64)]
+    crop: usize,
+    /// Stop after this many minutes (checkpointed; --resume continues).
+    #[arg(long)]
+    max_minutes: Option<f64>,
+    /// Feature channels of the autoencoder (ignored when resuming).
+    #[arg(long, default_value_t = 12)]
+    ae_hidden: usize,
+    /// Feature channels of the denoiser at the latent resolution, a multiple of 8
+    /// (ignored when resuming).
+    #[arg(long, default_value_t = 24)]
+    unet_hidden: usize,
+}
+
+// `cinegraph eval-finish`'s arguments.
+#[derive(Debug, ClapArgs)]
+pub struct EvalFinishArgs {
+    /// The dataset folder.
+    #[arg(long)]
+    data: PathBuf,
+    /// The checkpoint folder (from `cinegraph train`).
+    #[arg(long)]
+    checkpoint: PathBuf,
+    /// Sampler steps (1-8; 1, as `render`'s default, is the model's best estimate).
+    #[arg(long, default_value_t = 1)]
+    steps: usize,
+    /// Seed of the sampler's noise.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Also write the numbers as JSON to this file.
+    #[arg(long)]
+    json: Option<PathBuf>,
+}
+
+// `cinegraph prompt`'s arguments.
+#[derive(Debug, ClapArgs)]
+pub struct PromptArgs {
+    /// The sentence, e.g. "a steel ball rolls down a wooden ramp into ten dominoes",
+    /// or `-` to read it from standard input.
+    #[arg(required = true, num_args = 1..)]
+    text: Vec<String>,
+    /// Write the scene here (.ron); without it (and without --render) it goes to stdout.
+    #[arg(short, long)]
+    out: Option<PathBuf>,
+    /// Also render the scene into this folder (the scene is saved there as scene.ron
+    /// unless -o names a file).
+    #[arg(long)]
+    render: Option<PathBuf>,
+    /// Seed of every random choice of the layout (and the scene's seed).
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Print what was understood, the defaults chosen, the words ignored and the
+    /// intent check.
+    #[arg(long)]
+    explain: bool,
+}
+
+/// `--layout`: the output folder's file layout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LayoutArg {
+    /// cinegraph's own layout.
+    Native,
+    /// Kubric's names, encodings and conventions, for datasets read by Kubric's tools.
+    Kubric,
+}
+
+impl From<LayoutArg> for pipeline::Layout {
+    fn from(l: LayoutArg) -> Self {
+        match l {
+            LayoutArg::Native => pipeline::Layout::Native,
+            LayoutArg::Kubric => pipeline::Layout::Kubric,
+        }
+    }
+}
+
+/// One `--buffers` entry (the names are [`BufferLayer::name`]'s; a test keeps them so).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BufferArg {
+    /// `preview/`.
+    Preview,
+    /// `albedo/`.
+    Albedo,
+    /// `depth/`.
+    Depth,
+    /// `normal/`.
+    Normal,
+    /// `flow_fwd/`, `flow_bwd/` and their occlusion masks.
+    Flow,
+    /// `segmentation/`.
+    Segmentation,
+}
+
+impl From<BufferArg> for BufferLayer {
+    fn from(b: BufferArg) -> Self {
+        match b {
+            BufferArg::Preview => BufferLayer::Preview,
+            BufferArg::Albedo => BufferLayer::Albedo,
+            BufferArg::Depth => BufferLayer::Depth,
+            BufferArg::Normal => BufferLayer::Normal,
+            BufferArg::Flow => BufferLayer::Flow,
+            BufferArg::Segmentation => BufferLayer::Segmentation,
+        }
+    }
+}
+
+/// A [`ValueEnum`] parser that ignores spaces around the value, so
+/// `--buffers "depth, flow"` works as it always has.
+#[derive(Clone)]
+struct Trimmed<E>(std::marker::PhantomData<E>);
+
+impl<E> Default for Trimmed<E> {
+    fn default() -> Self {
+        Self(std::marker::PhantomData)
+    }
+}
+
+impl<E: ValueEnum + Clone + Send + Sync + 'static> TypedValueParser for Trimmed<E> {
+    type Value = E;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &OsStr,
+    ) -> Result<E, clap::Error> {
+        let trimmed = value.to_str().map_or(value, |v| OsStr::new(v.trim()));
+        EnumValueParser::<E>::new().parse_ref(cmd, arg, trimmed)
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+        Some(Box::new(
+            E::value_variants()
+                .iter()
+                .filter_map(ValueEnum::to_possible_value),
+        ))
+    }
+}
+
+/// Parses `--frames a..b` (end exclusive; spaces around the numbers allowed).
+fn frame_range(s: &str) -> Result<Range<usize>, String> {
+    let parsed = s
+        .split_once("..")
+        .and_then(|(a, b)| Some(a.trim().parse().ok()?..b.trim().parse().ok()?));
+    parsed.ok_or_else(|| "expected a..b (end exclusive), e.g. 0..12".to_string())
 }
 
 #[derive(Debug, Subcommand)]
@@ -319,43 +430,14 @@ impl Progress for Bar {
 /// # Errors
 /// Any pipeline error, with context naming the file.
 pub fn run(args: Args) -> Result<Outcome> {
+    let (quiet, verbose) = (args.quiet, args.verbose > 0);
     match args.command {
-        Command::Check { scenes } => {
-            let mut out = std::io::stdout().lock();
-            let mut failed = 0;
-            for path in &scenes {
-                match style::load(path, None).map(|(s, _)| s) {
-                    Ok(s) => writeln!(
-                        out,
-                        "ok: {} \"{}\": {} entities, {} bodies, {} joints, {} frames at {} fps ({} physics steps)",
-                        path.display(),
-                        s.name,
-                        s.entities.len(),
-                        s.bodies.len(),
-                        s.joints.len(),
-                        s.frame_count,
-                        s.fps,
-                        s.total_steps()
-                    )?,
-                    Err(e) => {
-                        failed += 1;
-                        eprintln!("error: {e}");
-                    }
-                }
-            }
-            if failed > 0 {
-                if scenes.len() > 1 {
-                    eprintln!("{failed} of {} scenes failed the check", scenes.len());
-                }
-                return Ok(Outcome::BadInput);
-            }
-            Ok(Outcome::Ok)
-        }
+        Command::Check { scenes } => check(&scenes),
         Command::Simulate { scene, out, plot } => {
-            let bar = Bar::new(args.quiet);
+            let bar = Bar::new(quiet);
             let report = pipeline::simulate_to_dir(&scene, &out, plot, &bar)
                 .with_context(|| format!("simulating {}", scene.display()))?;
-            if !args.quiet {
+            if !quiet {
                 let mut out = std::io::stdout().lock();
                 writeln!(
                     out,
@@ -368,165 +450,151 @@ pub fn run(args: Args) -> Result<Outcome> {
             }
             Ok(Outcome::Ok)
         }
-        Command::Render {
-            scene,
-            out,
-            buffers,
-            frames,
-            plot,
-            layout,
-            style,
-            contact_sheet,
-            reference,
-            spp,
-            bounces,
-            shutter,
-            aperture,
-            focus,
-            no_finish,
-            finish_steps,
-            model,
-            prompt,
-            strength,
-            guidance,
-        } => {
-            let layout = match layout.as_str() {
-                "native" => pipeline::Layout::Native,
-                "kubric" => pipeline::Layout::Kubric,
-                other => {
-                    eprintln!("error: --layout: expected native or kubric, found \"{other}\"");
-                    return Ok(Outcome::BadInput);
-                }
-            };
-            let mut opts = pipeline::RenderOptions {
-                plot,
-                layout,
-                style,
-                contact_sheet,
-                reference: reference.then_some(cinegraph::reference::ReferenceOptions {
-                    spp,
-                    max_bounces: bounces,
-                    lens: cinegraph::reference::Lens {
-                        aperture_f: aperture,
-                        focus_distance: focus,
-                    },
-                    shutter_deg: shutter,
-                    threads: 0,
-                }),
-                finish: (!no_finish && layout == pipeline::Layout::Native).then_some(
-                    pipeline::FinishOptions {
-                        steps: finish_steps,
-                        model,
-                        prompt,
-                        strength,
-                        guidance,
-                    },
-                ),
-                ..Default::default()
-            };
-            if let Some(names) = buffers {
-                let mut layers = Vec::new();
-                for name in names {
-                    match BufferLayer::parse(name.trim()) {
-                        Some(l) => layers.push(l),
-                        None => {
-                            let known: Vec<&str> =
-                                BufferLayer::ALL.iter().map(|l| l.name()).collect();
-                            eprintln!(
-                                "error: --buffers: unknown layer \"{name}\"; expected some of {}",
-                                known.join(", ")
-                            );
-                            return Ok(Outcome::BadInput);
-                        }
-                    }
-                }
-                opts.layers = layers;
-            }
-            if let Some(f) = frames {
-                let parsed = f.split_once("..").and_then(|(a, b)| {
-                    Some((
-                        a.trim().parse::<usize>().ok()?,
-                        b.trim().parse::<usize>().ok()?,
-                    ))
-                });
-                match parsed {
-                    Some((a, b)) => opts.frames = Some(a..b),
-                    None => {
-                        eprintln!(
-                            "error: --frames: expected a..b (end exclusive), e.g. 0..12, found \"{f}\""
-                        );
-                        return Ok(Outcome::BadInput);
-                    }
-                }
-            }
-            let bar = Bar::new(args.quiet);
-            let report = pipeline::render_to_dir(&scene, &out, &opts, &bar)
-                .with_context(|| format!("rendering {}", scene.display()))?;
-            if !args.quiet {
-                writeln!(
-                    std::io::stdout(),
-                    "rendered {} frames ({} already complete) into {} on {}",
-                    report.rendered,
-                    report.skipped,
-                    out.display(),
-                    report.adapter
-                )?;
-                if let Some(r) = &report.reference {
-                    writeln!(
-                        std::io::stdout(),
-                        "traced {} reference frames ({} already complete) at {} spp, {:.2} s per frame",
-                        r.rendered,
-                        r.skipped,
-                        r.spp,
-                        r.seconds_per_frame
-                    )?;
-                }
-            }
-            Ok(Outcome::Ok)
-        }
-        Command::Styles { action } => styles(action.unwrap_or(StylesCommand::List), args.quiet),
-        Command::Prompt {
-            text,
-            out,
-            render,
-            seed,
-            explain,
-        } => run_prompt(&text.join(" "), out, render, seed, explain, args.quiet),
-        Command::Dataset { .. } | Command::Train { .. } | Command::EvalFinish { .. } => {
-            neural(args.command, args.quiet)
-        }
+        Command::Render(r) => render(r, quiet, verbose),
+        Command::Styles { action } => styles(action.unwrap_or(StylesCommand::List), quiet),
+        Command::Prompt(p) => run_prompt(p, quiet),
+        Command::Dataset(d) => dataset(d, quiet),
+        Command::Train(t) => train(t, quiet),
+        Command::EvalFinish(e) => eval_finish(e, quiet),
         Command::Replay {
             action: ReplayCommand::Verify { replay },
-        } => {
-            let bar = Bar::new(args.quiet);
-            let outcome = pipeline::verify_replay(&replay, &bar)
-                .with_context(|| format!("verifying {}", replay.display()))?;
-            match outcome {
-                VerifyOutcome::Identical { frames } => {
-                    writeln!(std::io::stdout(), "bit-identical, {frames} frames")?;
-                    Ok(Outcome::Ok)
-                }
-                VerifyOutcome::Diverged {
-                    frame,
-                    time,
-                    entity,
-                    expected,
-                    found,
-                } => {
-                    let who = entity.map_or_else(
-                        || {
-                            "an entity (no metadata.json beside the replay to say which)"
-                                .to_string()
-                        },
-                        |e| format!("entity \"{e}\""),
-                    );
-                    writeln!(
-                        std::io::stdout(),
-                        "diverged at frame {frame} (t = {time:.4} s): {who} differs; state hash {found}, recorded {expected}"
-                    )?;
-                    Ok(Outcome::Failed)
-                }
+        } => verify(&replay, quiet),
+    }
+}
+
+/// `cinegraph check`.
+fn check(scenes: &[PathBuf]) -> Result<Outcome> {
+    let mut out = std::io::stdout().lock();
+    let mut failed = 0;
+    for path in scenes {
+        // Through the style loader, so that an unknown style is refused too.
+        match style::load(path, None).map(|(s, _)| s) {
+            Ok(s) => writeln!(
+                out,
+                "ok: {} \"{}\": {} entities, {} bodies, {} joints, {} frames at {} fps ({} physics steps)",
+                path.display(),
+                s.name,
+                s.entities.len(),
+                s.bodies.len(),
+                s.joints.len(),
+                s.frame_count,
+                s.fps,
+                s.total_steps()
+            )?,
+            Err(e) => {
+                failed += 1;
+                eprintln!("error: {e}");
             }
+        }
+    }
+    if failed > 0 {
+        if scenes.len() > 1 {
+            eprintln!("{failed} of {} scenes failed the check", scenes.len());
+        }
+        return Ok(Outcome::BadInput);
+    }
+    Ok(Outcome::Ok)
+}
+
+impl RenderArgs {
+    /// The pipeline's options (clap has checked every value already).
+    fn options(self) -> pipeline::RenderOptions {
+        let layout = pipeline::Layout::from(self.layout);
+        let mut opts = pipeline::RenderOptions {
+            plot: self.plot,
+            layout,
+            style: self.style,
+            contact_sheet: self.contact_sheet,
+            reference: self
+                .reference
+                .then_some(cinegraph::reference::ReferenceOptions {
+                    spp: self.spp,
+                    max_bounces: self.bounces,
+                    lens: cinegraph::reference::Lens {
+                        aperture_f: self.aperture,
+                        focus_distance: self.focus,
+                    },
+                    shutter_deg: self.shutter,
+                    threads: 0,
+                }),
+            finish: (!self.no_finish && layout == pipeline::Layout::Native).then_some(
+                pipeline::FinishOptions {
+                    steps: self.finish_steps,
+                    model: self.model,
+                    prompt: self.prompt,
+                    strength: self.strength,
+                    guidance: self.guidance,
+                },
+            ),
+            frames: self.frames,
+            ..Default::default()
+        };
+        if let Some(layers) = self.buffers {
+            opts.layers = layers.into_iter().map(BufferLayer::from).collect();
+        }
+        opts
+    }
+}
+
+/// `cinegraph render`; with `verbose`, where the time went (stderr).
+fn render(args: RenderArgs, quiet: bool, verbose: bool) -> Result<Outcome> {
+    let (scene, out) = (args.scene.clone(), args.out.clone());
+    let opts = args.options();
+    let bar = Bar::new(quiet);
+    let report = pipeline::render_to_dir(&scene, &out, &opts, &bar)
+        .with_context(|| format!("rendering {}", scene.display()))?;
+    if !quiet {
+        writeln!(
+            std::io::stdout(),
+            "rendered {} frames ({} already complete) into {} on {}",
+            report.rendered,
+            report.skipped,
+            out.display(),
+            report.adapter
+        )?;
+        if let Some(r) = &report.reference {
+            writeln!(
+                std::io::stdout(),
+                "traced {} reference frames ({} already complete) at {} spp, {:.2} s per frame",
+                r.rendered,
+                r.skipped,
+                r.spp,
+                r.seconds_per_frame
+            )?;
+        }
+    }
+    if verbose {
+        eprintln!("stages: {}", report.stages);
+    }
+    Ok(Outcome::Ok)
+}
+
+/// `cinegraph replay verify`.
+fn verify(replay: &std::path::Path, quiet: bool) -> Result<Outcome> {
+    let bar = Bar::new(quiet);
+    let outcome = pipeline::verify_replay(replay, &bar)
+        .with_context(|| format!("verifying {}", replay.display()))?;
+    match outcome {
+        VerifyOutcome::Identical { frames } => {
+            writeln!(std::io::stdout(), "bit-identical, {frames} frames")?;
+            Ok(Outcome::Ok)
+        }
+        VerifyOutcome::Diverged {
+            frame,
+            time,
+            entity,
+            expected,
+            found,
+        } => {
+            let who = entity.map_or_else(
+                || "an entity (no metadata.json beside the replay to say which)".to_string(),
+                |e| format!("entity \"{e}\""),
+            );
+            writeln!(
+                std::io::stdout(),
+                "diverged at frame {frame} (t = {time:.4} s): {who} differs; state hash {found}, recorded {expected}"
+            )?;
+            Ok(Outcome::Failed)
         }
     }
 }
@@ -581,18 +649,37 @@ fn styles(action: StylesCommand, quiet: bool) -> Result<Outcome> {
 }
 
 /// `cinegraph prompt`: generate, write, explain, and optionally render.
-fn run_prompt(
-    text: &str,
-    out: Option<PathBuf>,
-    render: Option<PathBuf>,
-    seed: u64,
-    explain: bool,
-    quiet: bool,
-) -> Result<Outcome> {
-    use cinegraph::prompt::{self, PromptError, PromptOptions};
-    let generated = match prompt::generate(text, &PromptOptions { seed }) {
+fn run_prompt(args: PromptArgs, quiet: bool) -> Result<Outcome> {
+    use cinegraph::prompt::{self, PromptOptions};
+    let PromptArgs {
+        text,
+        out,
+        render,
+        seed,
+        explain,
+    } = args;
+    let text = if text == ["-"] {
+        let mut buf = Vec::new();
+        std::io::stdin()
+            .lock()
+            .read_to_end(&mut buf)
+            .context("reading the prompt from standard input")?;
+        match String::from_utf8(buf) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!(
+                    "error: the prompt on standard input is not UTF-8 text (invalid byte at offset {})",
+                    e.utf8_error().valid_up_to()
+                );
+                return Ok(Outcome::BadInput);
+            }
+        }
+    } else {
+        text.join(" ")
+    };
+    let generated = match prompt::generate(&text, &PromptOptions { seed }) {
         Ok(g) => g,
-        Err(e @ PromptError::NothingUsable { .. }) => {
+        Err(e) if e.is_bad_input() => {
             eprintln!("error: {e}");
             return Ok(Outcome::BadInput);
         }
@@ -651,134 +738,185 @@ fn run_prompt(
     Ok(Outcome::Ok)
 }
 
-/// `cinegraph dataset`, `train`, `eval-finish`.
-fn neural(command: Command, quiet: bool) -> Result<Outcome> {
-    use cinegraph::neural::{NeuralError, train};
-    let bar = Bar::new(quiet);
-    let report = |e: NeuralError| -> Result<Outcome> {
-        if e.is_bad_input() {
+/// A neural command's error: bad input is reported here (exit 2), the rest goes up.
+fn neural_error(e: cinegraph::neural::NeuralError) -> Result<Outcome> {
+    if e.is_bad_input() {
+        eprintln!("error: {e}");
+        Ok(Outcome::BadInput)
+    } else {
+        Err(e.into())
+    }
+}
+
+/// `cinegraph dataset`.
+fn dataset(args: DatasetArgs, quiet: bool) -> Result<Outcome> {
+    let opts = pipeline::DatasetOptions {
+        scenes: args.scenes,
+        seed: args.seed,
+        frames: args.frames,
+        size: args.size,
+        spp: args.spp,
+        threads: 0,
+        held_out_only: args.held_out_only,
+    };
+    let dir = args.out;
+    match pipeline::write_dataset(&dir, &opts, &Bar::new(quiet)) {
+        Ok(r) => {
+            if !quiet {
+                writeln!(
+                    std::io::stdout(),
+                    "wrote {} scenes ({} already complete, {} held out) into {}; reference {:.2} s per frame",
+                    r.rendered,
+                    r.skipped,
+                    r.held_out,
+                    dir.display(),
+                    r.reference_seconds_per_frame
+                )?;
+            }
+            Ok(Outcome::Ok)
+        }
+        Err(e) if e.is_bad_input() => {
             eprintln!("error: {e}");
             Ok(Outcome::BadInput)
-        } else {
-            Err(e.into())
         }
+        Err(e) => Err(e).with_context(|| format!("writing the dataset into {}", dir.display())),
+    }
+}
+
+/// `cinegraph train`.
+fn train(args: TrainArgs, quiet: bool) -> Result<Outcome> {
+    use cinegraph::neural::train;
+    let dir = args.out.clone();
+    let opts = train::TrainOptions {
+        data: args.data,
+        out: args.out,
+        steps: args.steps,
+        batch: args.batch,
+        lr: args.lr,
+        seed: args.seed,
+        checkpoint_every: args.checkpoint_every,
+        resume: args.resume,
+        crop: args.crop,
+        max_minutes: args.max_minutes,
+        config: (
+            cinegraph::neural::AutoencoderConfig {
+                hidden: args.ae_hidden,
+                ..Default::default()
+            },
+            cinegraph::neural::DenoiserConfig {
+                hidden: args.unet_hidden,
+                ..Default::default()
+            },
+        ),
     };
-    let mut out = std::io::stdout().lock();
-    match command {
-        Command::Dataset {
-            out: dir,
-            scenes,
-            seed,
-            frames,
-            size,
-            spp,
-            held_out_only,
-        } => {
-            let opts = pipeline::DatasetOptions {
-                scenes,
-                seed,
-                frames,
-                size,
-                spp,
-                threads: 0,
-                held_out_only,
-            };
-            match pipeline::write_dataset(&dir, &opts, &bar) {
-                Ok(r) => {
-                    if !quiet {
-                        writeln!(
-                            out,
-                            "wrote {} scenes ({} already complete, {} held out) into {}; reference {:.2} s per frame",
-                            r.rendered,
-                            r.skipped,
-                            r.held_out,
-                            dir.display(),
-                            r.reference_seconds_per_frame
-                        )?;
-                    }
-                    Ok(Outcome::Ok)
-                }
-                Err(e) if e.is_bad_input() => {
-                    eprintln!("error: {e}");
-                    Ok(Outcome::BadInput)
-                }
-                Err(e) => {
-                    Err(e).with_context(|| format!("writing the dataset into {}", dir.display()))
-                }
+    match train::train(&opts, &Bar::new(quiet)) {
+        Ok(r) => {
+            if !quiet {
+                writeln!(
+                    std::io::stdout(),
+                    "trained steps {}..{} ({} parameters): loss {:.5} -> {:.5} (means of up to 10 steps), {:.3} s per step; checkpoint in {}",
+                    r.start_step,
+                    r.end_step,
+                    r.parameters,
+                    r.first_loss,
+                    r.last_loss,
+                    r.seconds_per_step,
+                    dir.display()
+                )?;
             }
+            Ok(Outcome::Ok)
         }
-        Command::Train {
-            data,
-            out: dir,
-            steps,
-            batch,
-            lr,
-            seed,
-            checkpoint_every,
-            resume,
-            crop,
-            max_minutes,
-            ae_hidden,
-            unet_hidden,
-        } => {
-            let opts = train::TrainOptions {
-                data,
-                out: dir.clone(),
-                steps,
-                batch,
-                lr,
-                seed,
-                checkpoint_every,
-                resume,
-                crop,
-                max_minutes,
-                config: (
-                    cinegraph::neural::AutoencoderConfig {
-                        hidden: ae_hidden,
-                        ..Default::default()
-                    },
-                    cinegraph::neural::DenoiserConfig {
-                        hidden: unet_hidden,
-                        ..Default::default()
-                    },
+        Err(e) => neural_error(e),
+    }
+}
+
+/// `cinegraph eval-finish`.
+fn eval_finish(args: EvalFinishArgs, quiet: bool) -> Result<Outcome> {
+    use cinegraph::neural::train;
+    let bar = Bar::new(quiet);
+    match train::evaluate(&args.data, &args.checkpoint, args.steps, args.seed, &bar) {
+        Ok(r) => {
+            train::write_eval_table(&mut std::io::stdout().lock(), &r)?;
+            if let Some(path) = args.json {
+                cinegraph::output::write_json(&path, &r)?;
+            }
+            Ok(Outcome::Ok)
+        }
+        Err(e) => neural_error(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buffer_names_are_the_output_layers_names() {
+        let names: Vec<String> = BufferArg::value_variants()
+            .iter()
+            .filter_map(|b| b.to_possible_value().map(|v| v.get_name().to_string()))
+            .collect();
+        let layers: Vec<String> = BufferLayer::ALL
+            .iter()
+            .map(|l| l.name().to_string())
+            .collect();
+        assert_eq!(names, layers);
+        for b in BufferArg::value_variants() {
+            let name = b.to_possible_value().map(|v| v.get_name().to_string());
+            assert_eq!(name.as_deref(), Some(BufferLayer::from(*b).name()));
+        }
+    }
+
+    #[test]
+    fn frame_ranges_parse_with_spaces_and_refuse_anything_else() {
+        assert_eq!(frame_range("0..12"), Ok(0..12));
+        assert_eq!(frame_range(" 3 .. 7 "), Ok(3..7));
+        for bad in ["0-12", "..4", "a..b", "3", "-1..2"] {
+            assert!(frame_range(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn flags_parse_into_types_and_bad_values_are_usage_errors() {
+        let args = Args::try_parse_from([
+            "cinegraph",
+            "render",
+            "s.ron",
+            "-o",
+            "out",
+            "--layout",
+            "kubric",
+            "--buffers",
+            "depth, flow",
+            "--frames",
+            "2..5",
+        ]);
+        let Ok(Args {
+            command: Command::Render(r),
+            ..
+        }) = args
+        else {
+            panic!("{args:?}");
+        };
+        assert_eq!(r.layout, LayoutArg::Kubric);
+        assert_eq!(r.buffers, Some(vec![BufferArg::Depth, BufferArg::Flow]));
+        assert_eq!(r.frames, Some(2..5));
+        for (flag, value) in [
+            ("--layout", "kubrik"),
+            ("--buffers", "depth,flwo"),
+            ("--frames", "0-12"),
+        ] {
+            let e = Args::try_parse_from(["cinegraph", "render", "s.ron", "-o", "o", flag, value])
+                .unwrap_err();
+            // Usage errors: main exits 2 for every kind but help and version.
+            assert!(
+                matches!(
+                    e.kind(),
+                    clap::error::ErrorKind::InvalidValue | clap::error::ErrorKind::ValueValidation
                 ),
-            };
-            match train::train(&opts, &bar) {
-                Ok(r) => {
-                    if !quiet {
-                        writeln!(
-                            out,
-                            "trained steps {}..{} ({} parameters): loss {:.5} -> {:.5} (means of up to 10 steps), {:.3} s per step; checkpoint in {}",
-                            r.start_step,
-                            r.end_step,
-                            r.parameters,
-                            r.first_loss,
-                            r.last_loss,
-                            r.seconds_per_step,
-                            dir.display()
-                        )?;
-                    }
-                    Ok(Outcome::Ok)
-                }
-                Err(e) => report(e),
-            }
+                "{e}"
+            );
+            assert!(e.to_string().contains(flag), "{e}");
         }
-        Command::EvalFinish {
-            data,
-            checkpoint,
-            steps,
-            seed,
-            json,
-        } => match train::evaluate(&data, &checkpoint, steps, seed, &bar) {
-            Ok(r) => {
-                train::write_eval_table(&mut out, &r)?;
-                if let Some(path) = json {
-                    cinegraph::output::write_json(&path, &r)?;
-                }
-                Ok(Outcome::Ok)
-            }
-            Err(e) => report(e),
-        },
-        _ => Ok(Outcome::Ok),
     }
 }

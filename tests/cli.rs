@@ -392,11 +392,30 @@ fn render_refuses_bad_options() {
         "depth,flwo",
     ]);
     assert_eq!(out.status.code(), Some(2));
+    // clap's own usage error: the value, the flag and the possible values.
+    let err = text(&out.stderr);
     assert!(
-        text(&out.stderr).contains(r#"unknown layer "flwo""#),
-        "{}",
-        text(&out.stderr)
+        err.contains("invalid value 'flwo' for '--buffers")
+            && err
+                .contains("[possible values: preview, albedo, depth, normal, flow, segmentation]"),
+        "{err}"
     );
+    for (flag, value, needle) in [
+        ("--layout", "kubrik", "[possible values: native, kubric]"),
+        (
+            "--frames",
+            "0-12",
+            "expected a..b (end exclusive), e.g. 0..12",
+        ),
+    ] {
+        let out = run(&["render", "scenes/movi_a.ron", "-o", o, flag, value]);
+        assert_eq!(out.status.code(), Some(2));
+        let err = text(&out.stderr);
+        assert!(
+            err.contains(&format!("invalid value '{value}' for '{flag}")) && err.contains(needle),
+            "{err}"
+        );
+    }
     let out = run(&["render", "scenes/movi_a.ron", "-o", o, "--frames", "20..30"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
@@ -902,6 +921,53 @@ fn prompt_with_nothing_usable_exits_2_with_example_prompts() {
     let err = text(&out.stderr);
     assert!(
         err.contains("not understood: hello, world") && err.contains("cinegraph prompt \""),
+        "{err}"
+    );
+}
+
+fn run_with_stdin(args: &[&str], input: &[u8]) -> Output {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = bin()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the cinegraph binary runs");
+    let mut stdin = child.stdin.take().unwrap();
+    // The binary may refuse before reading everything; a closed pipe is fine then.
+    let _ = stdin.write_all(input);
+    drop(stdin);
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn prompt_dash_reads_standard_input_and_refuses_an_overlong_prompt() {
+    let prompt = "a rubber ball falls onto a table";
+    let from_stdin = run_with_stdin(&["prompt", "-", "--seed", "2"], prompt.as_bytes());
+    assert!(from_stdin.status.success(), "{}", text(&from_stdin.stderr));
+    let from_arg = run(&["prompt", prompt, "--seed", "2"]);
+    assert_eq!(from_stdin.stdout, from_arg.stdout);
+    // The 1.4 MB prompt that cannot be an argument at all: refused with the limit named.
+    let huge = "a red ball falls on a table and ".repeat(44_000);
+    let out = run_with_stdin(&["prompt", "-"], huge.as_bytes());
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains(&format!("{} characters", huge.len())) && err.contains("at most 2000"),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn prompt_asking_for_too_many_objects_exits_2_naming_the_limit() {
+    let out = run(&["prompt", "500 dominoes"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("asks for 500 objects") && err.contains("at most 200"),
         "{err}"
     );
 }

@@ -11,7 +11,7 @@ use super::draft::{
     BodyOut, CamOut, Draft, EntOut, JointOut, MatOut, RepeatOut, ShapeOut, TargetOut, TimedOut,
 };
 use super::lexicon::{self as lex, Arrangement, MaterialDef, Noun, PhysMod, Prep, Setting, Verb};
-use super::parse::{Group, Understanding};
+use super::parse::{Group, Relation, Understanding};
 use crate::rng::SeededRng;
 
 /// Standard gravity, m/s².
@@ -477,23 +477,62 @@ struct Layout<'a> {
     g: f32,
     slow: f32,
     floor_friction: f32,
+    /// The floor.
+    floor: Floor,
     /// Groups an event has already positioned.
     positioned_by_event: Vec<bool>,
     subject: Option<String>,
 }
 
-/// Lays the understanding out. `attempt` selects the [`Tuning`].
-pub fn layout(u: &Understanding, seed: u64, attempt: u32) -> Plan {
-    let tune = Tuning::attempt(seed, attempt);
-    let mut defaults = Vec::new();
-    let warnings = Vec::new();
-    let slow = if u.slow_motion.is_some() { 2.0 } else { 1.0 };
-    let mut g = u.gravity.as_ref().map_or(G, |(g, _, _)| *g);
-    g /= slow * slow;
-    let icy = u.scene_mods.iter().any(|(m, _)| *m == PhysMod::Icy);
-    let bouncy = u.scene_mods.iter().any(|(m, _)| *m == PhysMod::Bouncy);
+/// One event being laid out: its actor and what its verb refers to.
+struct Event<'w> {
+    /// The actor's group.
+    a: usize,
+    /// The actor's kind.
+    noun: Noun,
+    /// The actor's half extents.
+    half: Vec3,
+    /// The actor's first entity.
+    name: String,
+    /// Launch speeds scale by this (the retry's tuning, slow motion).
+    v_scale: f32,
+    /// The target group, when it is another group.
+    target: Option<usize>,
+    /// The path and the group it names ("down the ramp", "off the table").
+    path: Option<(Prep, usize)>,
+    /// The prompt's words.
+    words: &'w str,
+}
 
-    // The floor.
+/// Lays the understanding out. `attempt` selects the [`Tuning`].
+///
+/// The phases, in order: the floor and each group's spec (size, material, count,
+/// arrangement), supports and targets placed before what rests on or moves toward them,
+/// overlapping groups pushed apart, each event laid out by its verb, a second
+/// separation that leaves the actors where their events put them, the cradles' strings,
+/// the checks that static relations hold, and the scene settings.
+pub fn layout(u: &Understanding, seed: u64, attempt: u32) -> Plan {
+    let mut l = Layout::new(u, Tuning::attempt(seed, attempt));
+    l.place_all();
+    l.separate(false);
+    l.act_all();
+    l.separate(true);
+    l.cradles();
+    l.relation_checks();
+    l.fast_or_small_use_ccd();
+    let entities = l.entities();
+    l.into_plan(entities)
+}
+
+/// The floor's material and the words it came from.
+struct Floor {
+    material: String,
+    words: String,
+    friction: f32,
+}
+
+/// The floor: the named one, or concrete.
+fn floor(u: &Understanding, mats: &mut Materials, defaults: &mut Vec<String>, icy: bool) -> Floor {
     let (floor_def, floor_color, floor_words) = match &u.floor {
         Some((m, c, w)) => (
             m.unwrap_or_else(|| lex::material("concrete").unwrap_or(FALLBACK)),
@@ -515,14 +554,21 @@ pub fn layout(u: &Understanding, seed: u64, attempt: u32) -> Plan {
     } else {
         format!("\"{floor_words}\"")
     };
-    let mut mats = Materials {
-        list: Vec::new(),
-        bouncy,
-    };
-    let floor_mat = mats.add(floor_def, floor_color, &floor_mods, floor_why);
-    let floor_friction = if icy { 0.03 } else { floor_def.friction };
+    let material = mats.add(floor_def, floor_color, &floor_mods, floor_why);
+    Floor {
+        material,
+        words: floor_words,
+        friction: if icy { 0.03 } else { floor_def.friction },
+    }
+}
 
-    // Group specs.
+/// Each group's spec: typical size and mass, material, unique base name, arrangement.
+fn group_specs(
+    u: &Understanding,
+    mats: &mut Materials,
+    defaults: &mut Vec<String>,
+    icy: bool,
+) -> Vec<Spec> {
     let mut specs = Vec::new();
     let mut used: Vec<String> = vec!["floor".into()];
     for grp in &u.groups {
@@ -606,8 +652,13 @@ pub fn layout(u: &Understanding, seed: u64, attempt: u32) -> Plan {
             words: grp.words.clone(),
         });
     }
-    // Ramps: 20 degrees for rolling things; boxes slide only where tan(angle) exceeds
-    // their friction, so 35 degrees for sliders.
+    tilt_ramps(u, &mut specs);
+    specs
+}
+
+/// Ramps: 20 degrees for rolling things; boxes slide only where tan(angle) exceeds
+/// their friction, so 35 degrees for sliders.
+fn tilt_ramps(u: &Understanding, specs: &mut [Spec]) {
     for (i, spec) in specs.iter_mut().enumerate() {
         if spec.noun == Noun::Ramp {
             let slides = u
@@ -617,139 +668,45 @@ pub fn layout(u: &Understanding, seed: u64, attempt: u32) -> Plan {
             spec.rot = Vec3::new(0.0, 0.0, if slides { -35.0 } else { -20.0 });
         }
     }
-    let n = specs.len();
-    let mut l = Layout {
-        u,
-        mats,
-        tune,
-        protos: vec![Vec::new(); n],
-        bodies: vec![
-            BodyOut::Dynamic {
-                velocity: Vec3::ZERO,
-                angular: Vec3::ZERO,
-                ccd: false
-            };
-            n
-        ],
-        placed: vec![None; n],
-        specs,
-        extra: Vec::new(),
-        joints: Vec::new(),
-        events: Vec::new(),
-        expects: Vec::new(),
-        defaults,
-        warnings,
-        slots: vec![0; n],
-        g,
-        slow,
-        floor_friction,
-        positioned_by_event: vec![false; n],
-        subject: None,
-    };
-    for i in 0..n {
-        if l.specs[i].noun.is_structure() {
-            l.bodies[i] = BodyOut::Fixed;
-        }
-    }
-    // Place: targets and supports first (recursively), then actors relative to targets.
-    for i in 0..n {
-        l.place(i, 0);
-    }
-    l.separate(false);
-    for (ei, ev) in u.events.iter().enumerate() {
-        // "rolls down" with no noun: down whatever ramp or stairs it stands on.
-        let path = match ev.path {
-            Some((Prep::Down, usize::MAX)) => u.groups[ev.actor]
-                .relation
-                .as_ref()
-                .filter(|r| matches!(u.groups[r.to].noun, Noun::Ramp | Noun::Stairs))
-                .map(|r| (Prep::Down, r.to))
-                .or(ev.path),
-            p => p,
-        };
-        l.act(ei, ev.actor, ev.verb, ev.target, path, &ev.words);
-    }
-    l.separate(true);
-    l.cradles();
-    l.relation_checks();
-    // Anything a group of actors needs (ccd for small fast things).
-    for i in 0..n {
-        if let BodyOut::Dynamic { velocity, ccd, .. } = &mut l.bodies[i] {
-            let size = l.specs[i].shape.half().min_element();
-            if size < 0.02 || velocity.length() > 4.0 {
-                *ccd = true;
-            }
-        }
-    }
-    let warnings = std::mem::take(&mut l.warnings);
-    let defaults = std::mem::take(&mut l.defaults);
-    let mut entities = vec![EntOut {
-        name: "floor".into(),
-        comment: if floor_words.is_empty() {
-            "the floor".into()
-        } else {
-            format!("\"{floor_words}\"")
-        },
-        shape: ShapeOut::Ground,
-        material: floor_mat,
-        body: BodyOut::Fixed,
-        mass: None,
-        at: Vec3::ZERO,
-        rotate_deg: Vec3::ZERO,
-        repeat: None,
-        children: Vec::new(),
-    }];
-    for i in 0..n {
-        entities.extend(l.entities_of(i));
-    }
-    entities.extend(std::mem::take(&mut l.extra));
-    // A later verb may have re-laid an actor out (renaming its copies): drop impulses and
-    // joints whose entities no longer exist rather than write an invalid scene.
-    let mut known: Vec<String> = Vec::new();
-    fn collect(e: &EntOut, out: &mut Vec<String>) {
-        let n = match e.repeat {
-            Some(RepeatOut::Line(n, _) | RepeatOut::Ring(n, _) | RepeatOut::Stack(n)) => Some(n),
-            None => None,
-        };
-        match n {
-            Some(n) => out.extend((0..n).map(|i| format!("{}[{i}]", e.name))),
-            None => out.push(e.name.clone()),
-        }
-        for c in &e.children {
-            collect(c, out);
-        }
-    }
-    for e in &entities {
-        collect(e, &mut known);
-    }
-    let before = (l.events.len(), l.joints.len());
-    l.events.retain(|e| known.contains(&e.target));
-    l.joints
-        .retain(|j| known.contains(&j.b) && j.a.as_ref().is_none_or(|a| known.contains(a)));
-    if (l.events.len(), l.joints.len()) != before {
-        l.warnings.push(
-            "two verbs asked for different set-ups of the same object; the last one was kept"
-                .into(),
-        );
-    }
-    let warnings = [warnings, std::mem::take(&mut l.warnings)].concat();
-    let mut materials = std::mem::take(&mut l.mats.list);
-    materials.sort_by(|a, b| a.name.cmp(&b.name));
+}
 
-    let mut setting_notes = Vec::new();
+/// The entity names a written entity expands to (`repeat` copies, children).
+fn expanded_names(e: &EntOut, out: &mut Vec<String>) {
+    let n = match e.repeat {
+        Some(RepeatOut::Line(n, _) | RepeatOut::Ring(n, _) | RepeatOut::Stack(n)) => Some(n),
+        None => None,
+    };
+    match n {
+        Some(n) => out.extend((0..n).map(|i| format!("{}[{i}]", e.name))),
+        None => out.push(e.name.clone()),
+    }
+    for c in &e.children {
+        expanded_names(c, out);
+    }
+}
+
+/// Duration, gravity and resolution with the notes saying where each came from.
+struct Settings {
+    duration: f32,
+    notes: Vec<(String, String)>,
+    resolution: (u32, u32),
+}
+
+fn settings(u: &Understanding, slow: f32) -> Settings {
+    let mut notes = Vec::new();
     let duration = match &u.duration {
         Some((d, w)) => {
-            setting_notes.push(("duration".to_string(), format!("\"{w}\"")));
+            notes.push(("duration".to_string(), format!("\"{w}\"")));
             d.clamp(0.5, 60.0)
         }
         None => {
             let d = 3.0 * slow;
-            setting_notes.push(("duration".into(), "default".into()));
+            notes.push(("duration".into(), "default".into()));
             d
         }
     };
     if let Some((g0, name, w)) = &u.gravity {
-        setting_notes.push((
+        notes.push((
             "gravity".into(),
             format!("\"{w}\": {name}, {} m/s²", super::emit::num(*g0)),
         ));
@@ -758,31 +715,44 @@ pub fn layout(u: &Understanding, seed: u64, attempt: u32) -> Plan {
         let note = format!(
             "\"{w}\": time runs at half speed (gravity / 4, launch speeds / 2, clip twice as long)"
         );
-        let prev = setting_notes.iter().position(|(f, _)| f == "gravity");
+        let prev = notes.iter().position(|(f, _)| f == "gravity");
         match prev {
-            Some(p) => setting_notes[p].1 = format!("{}; {note}", setting_notes[p].1),
-            None => setting_notes.push(("gravity".into(), note)),
+            Some(p) => notes[p].1 = format!("{}; {note}", notes[p].1),
+            None => notes.push(("gravity".into(), note)),
         }
     }
     let resolution = match &u.aspect {
         Some((Setting::Vertical, w)) => {
-            setting_notes.push(("resolution".into(), format!("\"{w}\": 9:16")));
+            notes.push(("resolution".into(), format!("\"{w}\": 9:16")));
             (360, 640)
         }
         Some((Setting::Widescreen, w)) => {
-            setting_notes.push(("resolution".into(), format!("\"{w}\": 2.35:1")));
+            notes.push(("resolution".into(), format!("\"{w}\": 2.35:1")));
             (752, 320)
         }
         Some((Setting::Square, w)) => {
-            setting_notes.push(("resolution".into(), format!("\"{w}\": 1:1")));
+            notes.push(("resolution".into(), format!("\"{w}\": 1:1")));
             (480, 480)
         }
         _ => (640, 360),
     };
-    // Fast, small or stiff contacts need finer steps.
-    let small = l.specs.iter().any(|s| s.shape.half().min_element() < 0.012)
-        || l.specs.iter().any(|s| s.noun == Noun::Cradle);
-    let physics_hz = if small { 480 } else { 240 };
+    Settings {
+        duration,
+        notes,
+        resolution,
+    }
+}
+
+/// The look: the named style, or the handheld one when the camera is handheld; and the
+/// light rig that suits it.
+struct Look {
+    style: Option<String>,
+    style_note: String,
+    rig: String,
+    rig_note: String,
+}
+
+fn look(u: &Understanding) -> Look {
     let style = u.style.as_ref().map(|(s, _)| s.to_string()).or_else(|| {
         u.camera
             .iter()
@@ -799,36 +769,11 @@ pub fn layout(u: &Understanding, seed: u64, attempt: u32) -> Plan {
         Some(s) => format!("the rig that suits {s}"),
         None => "default".into(),
     };
-    let draft = Draft {
-        name: String::new(),
-        seed: 0,
-        duration,
-        fps: 24,
-        physics_hz,
-        gravity: g,
-        resolution,
-        setting_notes,
-        materials,
-        entities,
-        joints: std::mem::take(&mut l.joints),
-        events: std::mem::take(&mut l.events),
-        camera: CamOut {
-            fov_deg: 40.0,
-            keys: vec![(0.0, Vec3::new(0.0, 1.5, 4.0), TargetOut::Point(Vec3::ZERO))],
-            comment: "provisional".into(),
-        },
-        rig,
-        rig_note,
+    Look {
         style,
         style_note,
-        header: Vec::new(),
-    };
-    Plan {
-        draft,
-        expects: std::mem::take(&mut l.expects),
-        defaults,
-        warnings,
-        subject: l.subject.clone(),
+        rig,
+        rig_note,
     }
 }
 
@@ -941,6 +886,187 @@ impl Ramp {
     }
     fn top_y(&self) -> f32 {
         self.surface(0.0).y
+    }
+}
+
+impl<'a> Layout<'a> {
+    /// The floor, every group's spec, and the state the phases share.
+    fn new(u: &'a Understanding, tune: Tuning) -> Self {
+        let mut defaults = Vec::new();
+        let slow = if u.slow_motion.is_some() { 2.0 } else { 1.0 };
+        let mut g = u.gravity.as_ref().map_or(G, |(g, _, _)| *g);
+        g /= slow * slow;
+        let icy = u.scene_mods.iter().any(|(m, _)| *m == PhysMod::Icy);
+        let bouncy = u.scene_mods.iter().any(|(m, _)| *m == PhysMod::Bouncy);
+        let mut mats = Materials {
+            list: Vec::new(),
+            bouncy,
+        };
+        let floor = floor(u, &mut mats, &mut defaults, icy);
+        let specs = group_specs(u, &mut mats, &mut defaults, icy);
+        let n = specs.len();
+        let bodies = specs
+            .iter()
+            .map(|s| {
+                if s.noun.is_structure() {
+                    BodyOut::Fixed
+                } else {
+                    BodyOut::Dynamic {
+                        velocity: Vec3::ZERO,
+                        angular: Vec3::ZERO,
+                        ccd: false,
+                    }
+                }
+            })
+            .collect();
+        Layout {
+            u,
+            mats,
+            tune,
+            protos: vec![Vec::new(); n],
+            bodies,
+            placed: vec![None; n],
+            specs,
+            extra: Vec::new(),
+            joints: Vec::new(),
+            events: Vec::new(),
+            expects: Vec::new(),
+            defaults,
+            warnings: Vec::new(),
+            slots: vec![0; n],
+            g,
+            slow,
+            floor_friction: floor.friction,
+            floor,
+            positioned_by_event: vec![false; n],
+            subject: None,
+        }
+    }
+
+    /// Places every group: targets and supports first (recursively), then actors
+    /// relative to their targets.
+    fn place_all(&mut self) {
+        for i in 0..self.specs.len() {
+            self.place(i, 0);
+        }
+    }
+
+    /// Lays out every event in the order of the prompt.
+    fn act_all(&mut self) {
+        let u = self.u;
+        for ev in &u.events {
+            // "rolls down" with no noun: down whatever ramp or stairs it stands on.
+            let path = match ev.path {
+                Some((Prep::Down, usize::MAX)) => u.groups[ev.actor]
+                    .relation
+                    .as_ref()
+                    .filter(|r| matches!(u.groups[r.to].noun, Noun::Ramp | Noun::Stairs))
+                    .map(|r| (Prep::Down, r.to))
+                    .or(ev.path),
+                p => p,
+            };
+            self.act(ev.actor, ev.verb, ev.target, path, &ev.words);
+        }
+    }
+
+    /// Continuous collision detection for small or fast bodies.
+    fn fast_or_small_use_ccd(&mut self) {
+        for (body, spec) in self.bodies.iter_mut().zip(&self.specs) {
+            if let BodyOut::Dynamic { velocity, ccd, .. } = body {
+                let size = spec.shape.half().min_element();
+                if size < 0.02 || velocity.length() > 4.0 {
+                    *ccd = true;
+                }
+            }
+        }
+    }
+
+    /// Every entity as written, the floor first. A later verb may have re-laid an actor
+    /// out (renaming its copies): impulses and joints whose entities no longer exist are
+    /// dropped rather than written into an invalid scene.
+    fn entities(&mut self) -> Vec<EntOut> {
+        let mut entities = vec![EntOut {
+            name: "floor".into(),
+            comment: if self.floor.words.is_empty() {
+                "the floor".into()
+            } else {
+                format!("\"{}\"", self.floor.words)
+            },
+            shape: ShapeOut::Ground,
+            material: self.floor.material.clone(),
+            body: BodyOut::Fixed,
+            mass: None,
+            at: Vec3::ZERO,
+            rotate_deg: Vec3::ZERO,
+            repeat: None,
+            children: Vec::new(),
+        }];
+        for i in 0..self.specs.len() {
+            entities.extend(self.entities_of(i));
+        }
+        entities.extend(std::mem::take(&mut self.extra));
+        let mut known: Vec<String> = Vec::new();
+        for e in &entities {
+            expanded_names(e, &mut known);
+        }
+        let before = (self.events.len(), self.joints.len());
+        self.events.retain(|e| known.contains(&e.target));
+        self.joints
+            .retain(|j| known.contains(&j.b) && j.a.as_ref().is_none_or(|a| known.contains(a)));
+        if (self.events.len(), self.joints.len()) != before {
+            self.warnings.push(
+                "two verbs asked for different set-ups of the same object; the last one was kept"
+                    .into(),
+            );
+        }
+        entities
+    }
+
+    /// The plan: the draft scene with its settings, look and physics rate, the checks,
+    /// and the notes for `--explain`.
+    fn into_plan(self, entities: Vec<EntOut>) -> Plan {
+        let mut materials = self.mats.list;
+        materials.sort_by(|a, b| a.name.cmp(&b.name));
+        let settings = settings(self.u, self.slow);
+        // Fast, small or stiff contacts need finer steps.
+        let small = self
+            .specs
+            .iter()
+            .any(|s| s.shape.half().min_element() < 0.012)
+            || self.specs.iter().any(|s| s.noun == Noun::Cradle);
+        let physics_hz = if small { 480 } else { 240 };
+        let look = look(self.u);
+        let draft = Draft {
+            name: String::new(),
+            seed: 0,
+            duration: settings.duration,
+            fps: 24,
+            physics_hz,
+            gravity: self.g,
+            resolution: settings.resolution,
+            setting_notes: settings.notes,
+            materials,
+            entities,
+            joints: self.joints,
+            events: self.events,
+            camera: CamOut {
+                fov_deg: 40.0,
+                keys: vec![(0.0, Vec3::new(0.0, 1.5, 4.0), TargetOut::Point(Vec3::ZERO))],
+                comment: "provisional".into(),
+            },
+            rig: look.rig,
+            rig_note: look.rig_note,
+            style: look.style,
+            style_note: look.style_note,
+            header: Vec::new(),
+        };
+        Plan {
+            draft,
+            expects: self.expects,
+            defaults: self.defaults,
+            warnings: self.warnings,
+            subject: self.subject,
+        }
     }
 }
 
@@ -1069,80 +1195,9 @@ impl Layout<'_> {
         if self.placed[i].is_some() || depth > 8 {
             return;
         }
-        let grp = self.group(i).clone();
         // A target of an event, or a relation's anchor, goes first.
-        if let Some(rel) = &grp.relation {
-            let r = rel.to;
-            self.place(r, depth + 1);
-            if let Some(b) = rel.and {
-                self.place(b, depth + 1);
-            }
-            let size = self.size_of(i);
-            let off = self.center_offset(i);
-            let (rmin, rmax) = self.bounds_of(r);
-            let rc = (rmin + rmax) * 0.5;
-            let gap = 0.08;
-            let rnoun = self.specs[r].noun;
-            let origin = match rel.prep {
-                Prep::On | Prep::Onto | Prep::TopOf => match rnoun {
-                    Noun::Ramp | Noun::Stairs => {
-                        // At the top end of the ramp or on the top step.
-
-                        self.top_spot(r, size)
-                    }
-                    _ => {
-                        let slot = self.slots[r];
-                        self.slots[r] += 1;
-                        let dx = match slot {
-                            0 => 0.0,
-                            k => {
-                                (if k % 2 == 1 { 1.0 } else { -1.0 })
-                                    * k.div_ceil(2) as f32
-                                    * (size.x + 0.1)
-                            }
-                        };
-                        Vec3::new(rc.x + dx, rmax.y, rc.z)
-                    }
-                },
-                Prep::Above => Vec3::new(rc.x, rmax.y + 0.5, rc.z),
-                Prep::Under => {
-                    if matches!(rnoun, Noun::Table | Noun::Shelf) {
-                        Vec3::new(rc.x, 0.0, rc.z)
-                    } else {
-                        self.warnings.push(format!(
-                            "\"{}\": only a table or a shelf has room under it; placed beside the {} instead",
-                            rel.words,
-                            rnoun.name()
-                        ));
-                        Vec3::new(rc.x, rmin.y, rmin.z - gap - size.z / 2.0)
-                    }
-                }
-                Prep::Beside | Prep::Behind => Vec3::new(rc.x, rmin.y, rmin.z - gap - size.z / 2.0),
-                Prep::InFrontOf => Vec3::new(rc.x, rmin.y, rmax.z + gap + size.z / 2.0),
-                Prep::LeftOf => Vec3::new(rmin.x - gap - size.x / 2.0, rmin.y, rc.z),
-                Prep::RightOf => Vec3::new(rmax.x + gap + size.x / 2.0, rmin.y, rc.z),
-                Prep::Between => {
-                    if let Some(b) = rel.and {
-                        let (bmin, _) = self.bounds_of(b);
-                        // Make room: move the second one right if they are too close.
-                        let need = rmax.x + 2.0 * gap + size.x;
-                        if bmin.x < need && !self.specs[b].noun.is_structure() {
-                            let shift = need - bmin.x;
-                            self.shift(b, Vec3::new(shift, 0.0, 0.0));
-                        }
-                        let (bmin, _) = self.bounds_of(b);
-                        Vec3::new((rmax.x + bmin.x) * 0.5, 0.0, rc.z)
-                    } else {
-                        Vec3::new(rmax.x + gap + size.x / 2.0, rmin.y, rc.z)
-                    }
-                }
-                Prep::BottomOf => match rnoun {
-                    Noun::Ramp | Noun::Stairs => Vec3::new(rmax.x + gap + size.x / 2.0, 0.0, rc.z),
-                    _ => Vec3::new(rc.x, 0.0, rmax.z + gap + size.z / 2.0),
-                },
-                _ => Vec3::new(rmax.x + gap + size.x / 2.0, rmin.y, rc.z),
-            };
-            self.set(i, origin - off);
+        if let Some(rel) = self.group(i).relation.clone() {
+            self.place_by_relation(i, &rel, depth);
             return;
         }
         // An actor is placed when its event is laid out; give it a provisional spot.
@@ -1172,6 +1227,79 @@ impl Layout<'_> {
             0.0
         };
         self.set(i, Vec3::new(x, 0.0, 0.0) - off);
+    }
+
+    /// Places group `i` where its relation says ("on the table", "left of the cube"),
+    /// its anchor (and a "between" group's second one) placed first.
+    fn place_by_relation(&mut self, i: usize, rel: &Relation, depth: u32) {
+        let r = rel.to;
+        self.place(r, depth + 1);
+        if let Some(b) = rel.and {
+            self.place(b, depth + 1);
+        }
+        let size = self.size_of(i);
+        let off = self.center_offset(i);
+        let (rmin, rmax) = self.bounds_of(r);
+        let rc = (rmin + rmax) * 0.5;
+        let gap = 0.08;
+        let rnoun = self.specs[r].noun;
+        let origin = match rel.prep {
+            Prep::On | Prep::Onto | Prep::TopOf => match rnoun {
+                // At the top end of the ramp or on the top step.
+                Noun::Ramp | Noun::Stairs => self.top_spot(r, size),
+                _ => {
+                    let slot = self.slots[r];
+                    self.slots[r] += 1;
+                    let dx = match slot {
+                        0 => 0.0,
+                        k => {
+                            (if k % 2 == 1 { 1.0 } else { -1.0 })
+                                * k.div_ceil(2) as f32
+                                * (size.x + 0.1)
+                        }
+                    };
+                    Vec3::new(rc.x + dx, rmax.y, rc.z)
+                }
+            },
+            Prep::Above => Vec3::new(rc.x, rmax.y + 0.5, rc.z),
+            Prep::Under => {
+                if matches!(rnoun, Noun::Table | Noun::Shelf) {
+                    Vec3::new(rc.x, 0.0, rc.z)
+                } else {
+                    self.warnings.push(format!(
+                        "\"{}\": only a table or a shelf has room under it; placed beside the {} instead",
+                        rel.words,
+                        rnoun.name()
+                    ));
+                    Vec3::new(rc.x, rmin.y, rmin.z - gap - size.z / 2.0)
+                }
+            }
+            Prep::Beside | Prep::Behind => Vec3::new(rc.x, rmin.y, rmin.z - gap - size.z / 2.0),
+            Prep::InFrontOf => Vec3::new(rc.x, rmin.y, rmax.z + gap + size.z / 2.0),
+            Prep::LeftOf => Vec3::new(rmin.x - gap - size.x / 2.0, rmin.y, rc.z),
+            Prep::RightOf => Vec3::new(rmax.x + gap + size.x / 2.0, rmin.y, rc.z),
+            Prep::Between => {
+                if let Some(b) = rel.and {
+                    let (bmin, _) = self.bounds_of(b);
+                    // Make room: move the second one right if they are too close.
+                    let need = rmax.x + 2.0 * gap + size.x;
+                    if bmin.x < need && !self.specs[b].noun.is_structure() {
+                        let shift = need - bmin.x;
+                        self.shift(b, Vec3::new(shift, 0.0, 0.0));
+                    }
+                    let (bmin, _) = self.bounds_of(b);
+                    Vec3::new((rmax.x + bmin.x) * 0.5, 0.0, rc.z)
+                } else {
+                    Vec3::new(rmax.x + gap + size.x / 2.0, rmin.y, rc.z)
+                }
+            }
+            Prep::BottomOf => match rnoun {
+                Noun::Ramp | Noun::Stairs => Vec3::new(rmax.x + gap + size.x / 2.0, 0.0, rc.z),
+                _ => Vec3::new(rc.x, 0.0, rmax.z + gap + size.z / 2.0),
+            },
+            _ => Vec3::new(rmax.x + gap + size.x / 2.0, rmin.y, rc.z),
+        };
+        self.set(i, origin - off);
     }
 
     /// Where something of `size` sits at the top of ramp or stairs `r`.
@@ -1314,10 +1442,10 @@ impl Layout<'_> {
         }
     }
 
-    /// Lays out one event: velocities, ramps, pivots, impulses, and its checks.
+    /// Lays out one event: velocities, ramps, pivots, impulses, and its checks. Dispatches
+    /// to one function per verb family.
     fn act(
         &mut self,
-        _ei: usize,
         a: usize,
         verb: Verb,
         target: Option<usize>,
@@ -1341,419 +1469,485 @@ impl Layout<'_> {
             }
             return;
         }
-        let noun = self.specs[a].noun;
-        let v_scale = self.tune.speed / self.slow;
-        let actor_name = self.all_names(a).first().cloned().unwrap_or_default();
+        let name = self.all_names(a).first().cloned().unwrap_or_default();
         if self.subject.is_none() {
-            self.subject = Some(actor_name.clone());
+            self.subject = Some(name.clone());
         }
-        let half = self.specs[a].shape.half();
-        let tgt = target.filter(|t| *t != a && *t != usize::MAX);
-        let path_group = path.and_then(|(p, g)| (g != usize::MAX).then_some((p, g)));
-        // "bounces down the stairs", "falls down the ramp": launched from the top like a roll.
-        let verb = match (verb, path_group) {
+        let ev = Event {
+            a,
+            noun: self.specs[a].noun,
+            half: self.specs[a].shape.half(),
+            name,
+            v_scale: self.tune.speed / self.slow,
+            target: target.filter(|t| *t != a && *t != usize::MAX),
+            path: path.and_then(|(p, g)| (g != usize::MAX).then_some((p, g))),
+            words,
+        };
+        let verb = self.down_a_slope(verb, &ev);
+        // Special machines.
+        if ev.noun == Noun::Cradle {
+            return;
+        }
+        if ev.noun == Noun::Pendulum || verb == Verb::Swing {
+            self.swing(&ev);
+            return;
+        }
+        match verb {
+            Verb::Rest | Verb::Swing => {}
+            Verb::Spin => self.spin(&ev),
+            Verb::Topple => self.topple(&ev),
+            Verb::Fall => self.fall(&ev),
+            Verb::Bounce => self.bounce(&ev),
+            Verb::Throw => self.throw(&ev),
+            Verb::Roll | Verb::Slide | Verb::Hit | Verb::KnockOver => self.travel(&ev, verb),
+        }
+    }
+
+    /// "bounces down the stairs", "falls down the ramp": launched from the top like a
+    /// roll (a bounce still gets its restitution and its check).
+    fn down_a_slope(&mut self, verb: Verb, ev: &Event) -> Verb {
+        match (verb, ev.path) {
             (Verb::Fall | Verb::Bounce, Some((Prep::Down, r)))
                 if matches!(self.specs[r].noun, Noun::Ramp | Noun::Stairs) =>
             {
                 if verb == Verb::Bounce {
-                    if !self.group(a).mods.contains(&PhysMod::Bouncy) {
-                        self.defaults.push(format!(
-                            "\"{words}\": restitution at least 0.9 so it bounces"
-                        ));
-                        self.bounce_material(a);
-                    }
-                    self.expects.push(Expect {
-                        check: Check::Bounced {
-                            item: actor_name.clone(),
-                            min: 2,
-                        },
-                        what: format!("the {} bounces at least twice", noun.name()),
-                        words: words.into(),
-                    });
+                    self.make_bouncy(ev);
+                    self.bounced_check(ev);
                 }
                 Verb::Roll
             }
             (v, _) => v,
+        }
+    }
+
+    /// Swing: a pendulum hung from its pivot (once), swinging into the target.
+    fn swing(&mut self, ev: &Event) {
+        if self.positioned_by_event[ev.a] {
+            // Already hung from its pivot by an earlier verb.
+            if let Some(t) = ev.target {
+                self.contact_check(ev.a, t, ev.words);
+            }
+            return;
+        }
+        self.pendulum(ev.a, ev.target, ev.words);
+    }
+
+    /// Spin: about the vertical axis.
+    fn spin(&mut self, ev: &Event) {
+        self.bodies[ev.a] = BodyOut::Dynamic {
+            velocity: Vec3::ZERO,
+            angular: Vec3::new(0.0, 12.0 * ev.v_scale, 0.0),
+            ccd: false,
         };
-        // Special machines.
-        if noun == Noun::Cradle {
-            return;
-        }
-        if noun == Noun::Pendulum || verb == Verb::Swing {
-            if self.positioned_by_event[a] {
-                // Already hung from its pivot by an earlier verb.
-                if let Some(t) = tgt {
-                    self.contact_check(a, t, words);
-                }
-                return;
-            }
-            self.pendulum(a, tgt, words);
-            return;
-        }
-        match verb {
-            Verb::Rest => {}
-            Verb::Spin => {
-                self.bodies[a] = BodyOut::Dynamic {
-                    velocity: Vec3::ZERO,
-                    angular: Vec3::new(0.0, 12.0 * v_scale, 0.0),
-                    ccd: false,
-                };
-                self.expects.push(Expect {
-                    check: Check::Spun {
-                        items: self.all_names(a),
+        self.expects.push(Expect {
+            check: Check::Spun {
+                items: self.all_names(ev.a),
+            },
+            what: format!("the {} spins", ev.noun.name()),
+            words: ev.words.into(),
+        });
+    }
+
+    /// Topple (falls over, pushed over): a stack or a lone object tips over as one
+    /// piece; a row gets a push at its first one's top edge.
+    fn topple(&mut self, ev: &Event) {
+        let a = ev.a;
+        let items = self.placed[a]
+            .as_ref()
+            .map(|p| p.items.clone())
+            .unwrap_or_default();
+        let stacked = matches!(
+            self.specs[a].arrangement,
+            Some(Arrangement::Stack | Arrangement::Pyramid | Arrangement::Wall)
+        );
+        let m = self.mass_of(a);
+        let base_y = self.bounds_of(a).0.y;
+        if stacked || items.len() == 1 {
+            // Tip the whole structure about its base edge: each piece gets the
+            // velocity of a rigid rotation, v = ω × r, top moving at 1.5 m/s.
+            let top = self.bounds_of(a).1.y - base_y;
+            let omega = 1.5 * ev.v_scale.max(0.5) / top.max(0.05);
+            for it in &items {
+                let v = omega * (it.center.y - base_y);
+                let single = items.len() == 1;
+                self.events.push(TimedOut {
+                    at: 0.2 * self.slow,
+                    target: it.name.clone(),
+                    impulse: Vec3::new(m * v, 0.0, 0.0),
+                    // A lone object also gets the spin of the tip: I ω ≈ m h² ω / 3.
+                    angular: if single {
+                        Vec3::new(0.0, 0.0, -m * top * top * omega / 3.0)
+                    } else {
+                        Vec3::ZERO
                     },
-                    what: format!("the {} spins", noun.name()),
-                    words: words.into(),
+                    comment: format!(
+                        "\"{}\": tipped over as one piece, {} rad/s about its base",
+                        ev.words,
+                        super::emit::num(omega)
+                    ),
                 });
             }
-            Verb::Topple => {
-                let items = self.placed[a]
-                    .as_ref()
-                    .map(|p| p.items.clone())
-                    .unwrap_or_default();
-                let stacked = matches!(
-                    self.specs[a].arrangement,
-                    Some(Arrangement::Stack | Arrangement::Pyramid | Arrangement::Wall)
-                );
-                let m = self.mass_of(a);
-                let base_y = self.bounds_of(a).0.y;
-                if stacked || items.len() == 1 {
-                    // Tip the whole structure about its base edge: each piece gets the
-                    // velocity of a rigid rotation, v = ω × r, top moving at 1.5 m/s.
-                    let top = self.bounds_of(a).1.y - base_y;
-                    let omega = 1.5 * v_scale.max(0.5) / top.max(0.05);
-                    for it in &items {
-                        let v = omega * (it.center.y - base_y);
-                        let single = items.len() == 1;
-                        self.events.push(TimedOut {
-                            at: 0.2 * self.slow,
-                            target: it.name.clone(),
-                            impulse: Vec3::new(m * v, 0.0, 0.0),
-                            // A lone object also gets the spin of the tip: I ω ≈ m h² ω / 3.
-                            angular: if single {
-                                Vec3::new(0.0, 0.0, -m * top * top * omega / 3.0)
-                            } else {
-                                Vec3::ZERO
-                            },
-                            comment: format!(
-                                "\"{words}\": tipped over as one piece, {} rad/s about its base",
-                                super::emit::num(omega)
-                            ),
-                        });
-                    }
-                } else if let Some(it) = items
-                    .iter()
-                    .min_by(|x, y| x.center.x.total_cmp(&y.center.x))
-                {
-                    // A row: a push at the first one's top edge starts the chain.
-                    let j = m * 0.6 * v_scale.max(0.5);
-                    self.events.push(TimedOut {
-                        at: 0.2 * self.slow,
-                        target: it.name.clone(),
-                        impulse: Vec3::new(j, 0.0, 0.0),
-                        angular: Vec3::new(0.0, 0.0, -j * it.half.y),
-                        comment: format!(
-                            "\"{words}\": a push at the top edge ({} N·s) starts it",
-                            super::emit::num(j)
-                        ),
-                    });
-                }
-                let fraction = if items.len() <= 3 { 1.0 } else { 0.6 };
-                self.expects.push(Expect {
-                    check: Check::Fallen {
-                        items: names(&items),
-                        fraction,
-                    },
-                    what: format!("the {} falls over", noun.name()),
-                    words: words.into(),
-                });
+        } else if let Some(it) = items
+            .iter()
+            .min_by(|x, y| x.center.x.total_cmp(&y.center.x))
+        {
+            // A row: a push at the first one's top edge starts the chain.
+            let j = m * 0.6 * ev.v_scale.max(0.5);
+            self.events.push(TimedOut {
+                at: 0.2 * self.slow,
+                target: it.name.clone(),
+                impulse: Vec3::new(j, 0.0, 0.0),
+                angular: Vec3::new(0.0, 0.0, -j * it.half.y),
+                comment: format!(
+                    "\"{}\": a push at the top edge ({} N·s) starts it",
+                    ev.words,
+                    super::emit::num(j)
+                ),
+            });
+        }
+        let fraction = if items.len() <= 3 { 1.0 } else { 0.6 };
+        self.expects.push(Expect {
+            check: Check::Fallen {
+                items: names(&items),
+                fraction,
+            },
+            what: format!("the {} falls over", ev.noun.name()),
+            words: ev.words.into(),
+        });
+    }
+
+    /// Bounce: a fall with restitution at least 0.9, checked to bounce twice.
+    fn bounce(&mut self, ev: &Event) {
+        self.make_bouncy(ev);
+        self.fall(ev);
+        self.bounced_check(ev);
+    }
+
+    /// Fall, drop: off a support, onto a target from above, or from a height.
+    fn fall(&mut self, ev: &Event) {
+        match (ev.path, ev.target) {
+            (Some((Prep::Off | Prep::From, s)), _) => self.fall_off(ev, s),
+            (_, Some(t)) => self.drop_onto(ev, t),
+            _ => self.drop_from_a_height(ev),
+        }
+    }
+
+    /// Falls off support `s`: at its +X edge, nudged over it.
+    fn fall_off(&mut self, ev: &Event, s: usize) {
+        let a = ev.a;
+        let (smin, smax) = self.bounds_of(s);
+        let x = smax.x - ev.half.x * 0.6;
+        let origin = Vec3::new(x, smax.y, (smin.z + smax.z) * 0.5);
+        self.set(a, origin);
+        self.positioned_by_event[a] = true;
+        let v = 0.5 * ev.v_scale;
+        self.launch(a, Vec3::new(v, 0.0, 0.0), ev.noun.is_round());
+        self.expects.push(Expect {
+            check: Check::EndsBelow {
+                items: self.all_names(a),
+                y: smax.y - 0.05,
+            },
+            what: format!(
+                "the {} ends below the {}",
+                ev.noun.name(),
+                self.specs[s].noun.name()
+            ),
+            words: ev.words.into(),
+        });
+        self.expects.push(Expect {
+            check: Check::Contact {
+                a: self.all_names(a),
+                b: vec![],
+            },
+            what: format!("the {} reaches the floor", ev.noun.name()),
+            words: ev.words.into(),
+        });
+    }
+
+    /// Drops onto target `t` from 80 cm above it (onto a seesaw's raised end).
+    fn drop_onto(&mut self, ev: &Event, t: usize) {
+        let a = ev.a;
+        let (tmin, tmax) = self.bounds_of(t);
+        let x = if self.specs[t].noun == Noun::Seesaw {
+            tmax.x - 0.25
+        } else {
+            (tmin.x + tmax.x) * 0.5
+        };
+        let origin = Vec3::new(x, tmax.y + 0.8, (tmin.z + tmax.z) * 0.5);
+        self.set(a, origin - self.center_offset(a));
+        self.positioned_by_event[a] = true;
+        self.contact_check(a, t, ev.words);
+        if self.specs[t].noun == Noun::Seesaw {
+            let other = self.all_names(t);
+            self.expects.push(Expect {
+                check: Check::Moved {
+                    items: other,
+                    min: 0.0,
+                },
+                what: "the seesaw tips".into(),
+                words: ev.words.into(),
+            });
+        }
+    }
+
+    /// Falls from a height above where it stands: onto what it is above, or the floor.
+    fn drop_from_a_height(&mut self, ev: &Event) {
+        let a = ev.a;
+        let (amin, _) = self.bounds_of(a);
+        let lift = if amin.y > 0.3 { 0.0 } else { 1.0 };
+        self.shift(a, Vec3::new(0.0, lift, 0.0));
+        self.positioned_by_event[a] = true;
+        // Above something, it lands on that; otherwise on the floor.
+        let below = self
+            .group(a)
+            .relation
+            .as_ref()
+            .filter(|r| matches!(r.prep, Prep::Above | Prep::On | Prep::Onto | Prep::TopOf))
+            .map(|r| r.to);
+        match below {
+            Some(r) => self.contact_check(a, r, ev.words),
+            None => self.expects.push(Expect {
+                check: Check::Contact {
+                    a: self.all_names(a),
+                    b: vec![],
+                },
+                what: format!("the {} lands on the floor", ev.noun.name()),
+                words: ev.words.into(),
+            }),
+        }
+    }
+
+    /// Throw: a ballistic arc into the target, or a lob along +X without one.
+    fn throw(&mut self, ev: &Event) {
+        let a = ev.a;
+        let Some(t) = ev.target else {
+            // Thrown with no target: a lob along +X.
+            self.shift(a, Vec3::new(0.0, 1.0, 0.0));
+            self.positioned_by_event[a] = true;
+            self.launch(a, Vec3::new(2.0 * ev.v_scale, 2.0 * ev.v_scale, 0.0), false);
+            self.expects.push(Expect {
+                check: Check::Moved {
+                    items: self.all_names(a),
+                    min: 0.5,
+                },
+                what: format!("the {} flies", ev.noun.name()),
+                words: ev.words.into(),
+            });
+            return;
+        };
+        let (tmin, tmax) = self.bounds_of(t);
+        let aim = Vec3::new(tmin.x, (tmin.y + tmax.y) * 0.5, (tmin.z + tmax.z) * 0.5);
+        let start = Vec3::new(
+            tmin.x - 1.6 * self.tune.run - ev.half.x,
+            aim.y.max(0.6) + 0.4,
+            aim.z,
+        );
+        self.set(a, start - Vec3::new(0.0, ev.half.y, 0.0));
+        self.positioned_by_event[a] = true;
+        // Ballistic aim: p(T) = p0 + v T - ½ g T² ŷ  =>  v = (Δ + ½ g T² ŷ) / T.
+        let tof = 0.5 * self.slow / self.tune.speed;
+        let d = aim - start;
+        let v = Vec3::new(d.x / tof, (d.y + 0.5 * self.g * tof * tof) / tof, d.z / tof);
+        self.launch(a, v, false);
+        self.contact_check(a, t, ev.words);
+    }
+
+    /// Roll, slide, hit, knock over: launched along +X, down a ramp or stairs, into a
+    /// target, across a surface, or just off; then what the target must do.
+    fn travel(&mut self, ev: &Event, verb: Verb) {
+        match (ev.path, ev.target) {
+            (Some((Prep::Down, r)), t)
+                if matches!(self.specs[r].noun, Noun::Ramp | Noun::Stairs) =>
+            {
+                self.down_ramp_or_stairs(ev, r, t);
             }
-            Verb::Fall | Verb::Bounce => {
-                let bounce = verb == Verb::Bounce;
-                if bounce && !self.group(a).mods.contains(&PhysMod::Bouncy) {
+            (_, Some(t)) => self.run_into(ev, t, verb),
+            (Some((Prep::Across, s)), None) => self.across(ev, s),
+            _ => self.set_off(ev),
+        }
+        if verb == Verb::KnockOver
+            && let Some(t) = ev.target
+        {
+            let items = self.all_names(t);
+            let fraction = if items.len() <= 3 { 1.0 } else { 0.6 };
+            self.expects.push(Expect {
+                check: Check::Fallen { items, fraction },
+                what: format!("the {} fall over", self.specs[t].noun.name()),
+                words: ev.words.into(),
+            });
+        }
+        // Into dominoes: the run goes on by itself.
+        if let Some(t) = ev.target
+            && self.specs[t].noun == Noun::Domino
+            && verb != Verb::KnockOver
+        {
+            let items = self.all_names(t);
+            self.expects.push(Expect {
+                check: Check::Fallen {
+                    items,
+                    fraction: 0.8,
+                },
+                what: "the dominoes fall".into(),
+                words: ev.words.into(),
+            });
+        }
+    }
+
+    /// Down ramp or stairs `r` from the top, the ramp moved so its low end ends just
+    /// short of the target `t`.
+    fn down_ramp_or_stairs(&mut self, ev: &Event, r: usize, t: Option<usize>) {
+        let a = ev.a;
+        let round = ev.noun.is_round();
+        if let Some(t) = t {
+            // The ramp's low end ends just short of the target.
+            let (tmin, tmax) = self.bounds_of(t);
+            let (rmin, rmax) = self.bounds_of(r);
+            let want_low = tmin.x - 0.25 * self.tune.run;
+            let dz = (tmin.z + tmax.z) * 0.5 - (rmin.z + rmax.z) * 0.5;
+            let dy = tmin.y - rmin.y.max(0.0);
+            if self.specs[r].noun == Noun::Ramp {
+                let ramp_low = rmax.x;
+                self.shift(r, Vec3::new(want_low - ramp_low, dy.max(0.0), dz));
+            } else {
+                self.shift(r, Vec3::new(want_low - rmax.x, 0.0, dz));
+            }
+        }
+        let size = self.size_of(a);
+        let spot = self.top_spot(r, size);
+        let rot = if self.specs[r].noun == Noun::Ramp && !round {
+            Vec3::new(0.0, 0.0, -self.ramp_angle(r))
+        } else {
+            Vec3::ZERO
+        };
+        self.specs[a].rot = rot;
+        let lift = if rot == Vec3::ZERO {
+            0.0
+        } else {
+            ev.half.x * self.ramp_angle(r).to_radians().sin()
+        };
+        self.set(a, spot + Vec3::new(0.0, lift, 0.0) - self.center_offset(a));
+        self.positioned_by_event[a] = true;
+        if let Some(t) = t {
+            self.contact_check(a, t, ev.words);
+        }
+        let push = if self.specs[r].noun == Noun::Stairs {
+            0.9
+        } else {
+            0.3
+        };
+        self.launch(a, Vec3::new(push * ev.v_scale, 0.0, 0.0), round);
+        self.expects.push(Expect {
+            check: Check::Moved {
+                items: vec![ev.name.clone()],
+                min: 0.4,
+            },
+            what: format!(
+                "the {} goes down the {}",
+                ev.noun.name(),
+                self.specs[r].noun.name()
+            ),
+            words: ev.words.into(),
+        });
+    }
+
+    /// Into target `t` after a run-up on the target's support, fast enough to reach it
+    /// (sliders make up for friction) and harder for heavier targets and stronger verbs.
+    fn run_into(&mut self, ev: &Event, t: usize, verb: Verb) {
+        let a = ev.a;
+        let round = ev.noun.is_round();
+        let (tmin, tmax) = self.bounds_of(t);
+        let run = (0.5 + 4.0 * ev.half.x) * self.tune.run;
+        let base_y = tmin.y.max(0.0);
+        // On a raised support: keep the run on it.
+        let (x0, y0) = (tmin.x - run - ev.half.x, base_y);
+        let origin = Vec3::new(x0, y0, (tmin.z + tmax.z) * 0.5);
+        self.set(a, origin - self.center_offset(a));
+        self.positioned_by_event[a] = true;
+        if let Some(rel) = self.group(t).relation.clone()
+            && matches!(rel.prep, Prep::On | Prep::Onto)
+        {
+            // The actor shares the target's support; make sure it fits on it.
+            let (smin, _) = self.bounds_of(rel.to);
+            let (amin, _) = self.bounds_of(a);
+            if amin.x < smin.x {
+                let s = self.specs[rel.to].noun;
+                let needed = smin.x - amin.x + 0.02;
+                self.shift(a, Vec3::new(needed, 0.0, 0.0));
+                if s.is_structure() {
                     self.defaults.push(format!(
-                        "\"{words}\": restitution at least 0.9 so it bounces"
+                        "\"{}\": a short run-up to stay on the {}",
+                        ev.words,
+                        s.name()
                     ));
-                    self.bounce_material(a);
-                }
-                match (path_group, tgt) {
-                    (Some((Prep::Off | Prep::From, s)), _) => {
-                        // Falls off a support: at its +X edge, nudged over it.
-                        let (smin, smax) = self.bounds_of(s);
-                        let x = smax.x - half.x * 0.6;
-                        let origin = Vec3::new(x, smax.y, (smin.z + smax.z) * 0.5);
-                        self.set(a, origin);
-                        self.positioned_by_event[a] = true;
-                        let v = 0.5 * v_scale;
-                        self.launch(a, Vec3::new(v, 0.0, 0.0), noun.is_round());
-                        self.expects.push(Expect {
-                            check: Check::EndsBelow {
-                                items: self.all_names(a),
-                                y: smax.y - 0.05,
-                            },
-                            what: format!(
-                                "the {} ends below the {}",
-                                noun.name(),
-                                self.specs[s].noun.name()
-                            ),
-                            words: words.into(),
-                        });
-                        self.expects.push(Expect {
-                            check: Check::Contact {
-                                a: self.all_names(a),
-                                b: vec![],
-                            },
-                            what: format!("the {} reaches the floor", noun.name()),
-                            words: words.into(),
-                        });
-                    }
-                    (_, Some(t)) => {
-                        // Drops onto a target from above.
-                        let (tmin, tmax) = self.bounds_of(t);
-                        let x = if self.specs[t].noun == Noun::Seesaw {
-                            tmax.x - 0.25
-                        } else {
-                            (tmin.x + tmax.x) * 0.5
-                        };
-                        let origin = Vec3::new(x, tmax.y + 0.8, (tmin.z + tmax.z) * 0.5);
-                        self.set(a, origin - self.center_offset(a));
-                        self.positioned_by_event[a] = true;
-                        self.contact_check(a, t, words);
-                        if self.specs[t].noun == Noun::Seesaw {
-                            let other = self.all_names(t);
-                            self.expects.push(Expect {
-                                check: Check::Moved {
-                                    items: other,
-                                    min: 0.0,
-                                },
-                                what: "the seesaw tips".into(),
-                                words: words.into(),
-                            });
-                        }
-                    }
-                    _ => {
-                        // From a height above where it stands.
-                        let (amin, _) = self.bounds_of(a);
-                        let lift = if amin.y > 0.3 { 0.0 } else { 1.0 };
-                        self.shift(a, Vec3::new(0.0, lift, 0.0));
-                        self.positioned_by_event[a] = true;
-                        // Above something, it lands on that; otherwise on the floor.
-                        let below = self
-                            .group(a)
-                            .relation
-                            .as_ref()
-                            .filter(|r| {
-                                matches!(r.prep, Prep::Above | Prep::On | Prep::Onto | Prep::TopOf)
-                            })
-                            .map(|r| r.to);
-                        match below {
-                            Some(r) => self.contact_check(a, r, words),
-                            None => self.expects.push(Expect {
-                                check: Check::Contact {
-                                    a: self.all_names(a),
-                                    b: vec![],
-                                },
-                                what: format!("the {} lands on the floor", noun.name()),
-                                words: words.into(),
-                            }),
-                        }
-                    }
-                }
-                if bounce {
-                    self.expects.push(Expect {
-                        check: Check::Bounced {
-                            item: actor_name.clone(),
-                            min: 2,
-                        },
-                        what: format!("the {} bounces at least twice", noun.name()),
-                        words: words.into(),
-                    });
                 }
             }
-            Verb::Throw => {
-                let Some(t) = tgt else {
-                    // Thrown with no target: a lob along +X.
-                    self.shift(a, Vec3::new(0.0, 1.0, 0.0));
-                    self.positioned_by_event[a] = true;
-                    self.launch(a, Vec3::new(2.0 * v_scale, 2.0 * v_scale, 0.0), false);
-                    self.expects.push(Expect {
-                        check: Check::Moved {
-                            items: self.all_names(a),
-                            min: 0.5,
-                        },
-                        what: format!("the {} flies", noun.name()),
-                        words: words.into(),
-                    });
-                    return;
-                };
-                let (tmin, tmax) = self.bounds_of(t);
-                let aim = Vec3::new(tmin.x, (tmin.y + tmax.y) * 0.5, (tmin.z + tmax.z) * 0.5);
-                let start = Vec3::new(
-                    tmin.x - 1.6 * self.tune.run - half.x,
-                    aim.y.max(0.6) + 0.4,
-                    aim.z,
-                );
-                self.set(a, start - Vec3::new(0.0, half.y, 0.0));
-                self.positioned_by_event[a] = true;
-                // Ballistic aim: p(T) = p0 + v T - ½ g T² ŷ  =>  v = (Δ + ½ g T² ŷ) / T.
-                let tof = 0.5 * self.slow / self.tune.speed;
-                let d = aim - start;
-                let v = Vec3::new(d.x / tof, (d.y + 0.5 * self.g * tof * tof) / tof, d.z / tof);
-                self.launch(a, v, false);
-                self.contact_check(a, t, words);
-            }
-            Verb::Roll | Verb::Slide | Verb::Hit | Verb::KnockOver => {
-                let round = noun.is_round();
-                match (path_group, tgt) {
-                    (Some((Prep::Down, r)), t)
-                        if matches!(self.specs[r].noun, Noun::Ramp | Noun::Stairs) =>
-                    {
-                        if let Some(t) = t {
-                            // The ramp's low end ends just short of the target.
-                            let (tmin, tmax) = self.bounds_of(t);
-                            let (rmin, rmax) = self.bounds_of(r);
-                            let want_low = tmin.x - 0.25 * self.tune.run;
-                            let dz = (tmin.z + tmax.z) * 0.5 - (rmin.z + rmax.z) * 0.5;
-                            let dy = tmin.y - rmin.y.max(0.0);
-                            if self.specs[r].noun == Noun::Ramp {
-                                let ramp_low = rmax.x;
-                                self.shift(r, Vec3::new(want_low - ramp_low, dy.max(0.0), dz));
-                            } else {
-                                self.shift(r, Vec3::new(want_low - rmax.x, 0.0, dz));
-                            }
-                        }
-                        let size = self.size_of(a);
-                        let spot = self.top_spot(r, size);
-                        let rot = if self.specs[r].noun == Noun::Ramp && !round {
-                            Vec3::new(0.0, 0.0, -self.ramp_angle(r))
-                        } else {
-                            Vec3::ZERO
-                        };
-                        self.specs[a].rot = rot;
-                        let lift = if rot == Vec3::ZERO {
-                            0.0
-                        } else {
-                            half.x * self.ramp_angle(r).to_radians().sin()
-                        };
-                        self.set(a, spot + Vec3::new(0.0, lift, 0.0) - self.center_offset(a));
-                        self.positioned_by_event[a] = true;
-                        if let Some(t) = t {
-                            self.contact_check(a, t, words);
-                        }
-                        let push = if self.specs[r].noun == Noun::Stairs {
-                            0.9
-                        } else {
-                            0.3
-                        };
-                        self.launch(a, Vec3::new(push * v_scale, 0.0, 0.0), round);
-                        self.expects.push(Expect {
-                            check: Check::Moved {
-                                items: vec![actor_name.clone()],
-                                min: 0.4,
-                            },
-                            what: format!(
-                                "the {} goes down the {}",
-                                noun.name(),
-                                self.specs[r].noun.name()
-                            ),
-                            words: words.into(),
-                        });
-                    }
-                    (_, Some(t)) => {
-                        let (tmin, tmax) = self.bounds_of(t);
-                        let run = (0.5 + 4.0 * half.x) * self.tune.run;
-                        let base_y = tmin.y.max(0.0);
-                        // On a raised support: keep the run on it.
-                        let (x0, y0) = (tmin.x - run - half.x, base_y);
-                        let origin = Vec3::new(x0, y0, (tmin.z + tmax.z) * 0.5);
-                        self.set(a, origin - self.center_offset(a));
-                        self.positioned_by_event[a] = true;
-                        if let Some(rel) = self.group(t).relation.clone()
-                            && matches!(rel.prep, Prep::On | Prep::Onto)
-                        {
-                            // The actor shares the target's support; make sure it fits on it.
-                            let (smin, _) = self.bounds_of(rel.to);
-                            let (amin, _) = self.bounds_of(a);
-                            if amin.x < smin.x {
-                                let s = self.specs[rel.to].noun;
-                                let needed = smin.x - amin.x + 0.02;
-                                self.shift(a, Vec3::new(needed, 0.0, 0.0));
-                                if s.is_structure() {
-                                    self.defaults.push(format!(
-                                        "\"{words}\": a short run-up to stay on the {}",
-                                        s.name()
-                                    ));
-                                }
-                            }
-                        }
-                        let run_now = tmin.x - self.bounds_of(a).1.x;
-                        let base = match verb {
-                            Verb::KnockOver => 2.2,
-                            Verb::Hit => 1.8,
-                            _ => 1.4,
-                        };
-                        let m_t = self.mass_of(t) / self.specs[t].count.max(1) as f32;
-                        let m_a = self.mass_of(a);
-                        let heavy = (m_t / m_a.max(1e-3)).max(1.0).ln().max(0.0) * 0.3 + 1.0;
-                        let mut v = base * heavy.min(2.5);
-                        if !round {
-                            // Sliding loses v² = 2 μ g d to friction on the way.
-                            let mu = 0.5 * (self.friction_of(a) + self.floor_friction);
-                            v = (v * v + 2.0 * mu * G * run_now.max(0.0)).sqrt();
-                        }
-                        self.launch(a, Vec3::new(v * v_scale, 0.0, 0.0), round);
-                        self.contact_check(a, t, words);
-                    }
-                    (Some((Prep::Across, s)), None) => {
-                        let (smin, smax) = self.bounds_of(s);
-                        self.set(
-                            a,
-                            Vec3::new(smin.x + half.x + 0.05, smax.y, (smin.z + smax.z) * 0.5)
-                                - self.center_offset(a),
-                        );
-                        self.positioned_by_event[a] = true;
-                        self.launch(a, Vec3::new(1.0 * v_scale, 0.0, 0.0), round);
-                        self.moved_check(a, words, 0.3);
-                    }
-                    _ => {
-                        let v = if round {
-                            1.2
-                        } else {
-                            (1.0f32 + 2.0 * self.friction_of(a) * G * 0.5).sqrt()
-                        };
-                        self.launch(a, Vec3::new(v * v_scale, 0.0, 0.0), round);
-                        self.moved_check(a, words, 0.3);
-                    }
-                }
-                if verb == Verb::KnockOver
-                    && let Some(t) = tgt
-                {
-                    let items = self.all_names(t);
-                    let fraction = if items.len() <= 3 { 1.0 } else { 0.6 };
-                    self.expects.push(Expect {
-                        check: Check::Fallen { items, fraction },
-                        what: format!("the {} fall over", self.specs[t].noun.name()),
-                        words: words.into(),
-                    });
-                }
-                // Into dominoes: the run goes on by itself.
-                if let Some(t) = tgt
-                    && self.specs[t].noun == Noun::Domino
-                    && verb != Verb::KnockOver
-                {
-                    let items = self.all_names(t);
-                    self.expects.push(Expect {
-                        check: Check::Fallen {
-                            items,
-                            fraction: 0.8,
-                        },
-                        what: "the dominoes fall".into(),
-                        words: words.into(),
-                    });
-                }
-            }
-            Verb::Swing => {}
         }
+        let run_now = tmin.x - self.bounds_of(a).1.x;
+        let base = match verb {
+            Verb::KnockOver => 2.2,
+            Verb::Hit => 1.8,
+            _ => 1.4,
+        };
+        let m_t = self.mass_of(t) / self.specs[t].count.max(1) as f32;
+        let m_a = self.mass_of(a);
+        let heavy = (m_t / m_a.max(1e-3)).max(1.0).ln().max(0.0) * 0.3 + 1.0;
+        let mut v = base * heavy.min(2.5);
+        if !round {
+            // Sliding loses v² = 2 μ g d to friction on the way.
+            let mu = 0.5 * (self.friction_of(a) + self.floor_friction);
+            v = (v * v + 2.0 * mu * G * run_now.max(0.0)).sqrt();
+        }
+        self.launch(a, Vec3::new(v * ev.v_scale, 0.0, 0.0), round);
+        self.contact_check(a, t, ev.words);
+    }
+
+    /// Across surface `s`, from its -X end.
+    fn across(&mut self, ev: &Event, s: usize) {
+        let a = ev.a;
+        let (smin, smax) = self.bounds_of(s);
+        self.set(
+            a,
+            Vec3::new(smin.x + ev.half.x + 0.05, smax.y, (smin.z + smax.z) * 0.5)
+                - self.center_offset(a),
+        );
+        self.positioned_by_event[a] = true;
+        self.launch(a, Vec3::new(1.0 * ev.v_scale, 0.0, 0.0), ev.noun.is_round());
+        self.moved_check(a, ev.words, 0.3);
+    }
+
+    /// From where it stands, fast enough to go some way (sliders against friction).
+    fn set_off(&mut self, ev: &Event) {
+        let a = ev.a;
+        let round = ev.noun.is_round();
+        let v = if round {
+            1.2
+        } else {
+            (1.0f32 + 2.0 * self.friction_of(a) * G * 0.5).sqrt()
+        };
+        self.launch(a, Vec3::new(v * ev.v_scale, 0.0, 0.0), round);
+        self.moved_check(a, ev.words, 0.3);
+    }
+
+    /// Restitution at least 0.9, unless the prompt made it bouncy already.
+    fn make_bouncy(&mut self, ev: &Event) {
+        if !self.group(ev.a).mods.contains(&PhysMod::Bouncy) {
+            self.defaults.push(format!(
+                "\"{}\": restitution at least 0.9 so it bounces",
+                ev.words
+            ));
+            self.bounce_material(ev.a);
+        }
+    }
+
+    fn bounced_check(&mut self, ev: &Event) {
+        self.expects.push(Expect {
+            check: Check::Bounced {
+                item: ev.name.clone(),
+                min: 2,
+            },
+            what: format!("the {} bounces at least twice", ev.noun.name()),
+            words: ev.words.into(),
+        });
     }
 
     fn bounce_material(&mut self, a: usize) {

@@ -1,10 +1,16 @@
 //! The words the prompt parser knows: each entry maps one word or a fixed phrase to a
 //! word class and its meaning (a material's physical properties, an object's real-world
-//! size, a camera move, a style). Phrases are matched longest first by the tokenizer.
+//! size, a camera move). Style words are not kept here: they are the aliases of the
+//! bundled style files ([`style_words`]). Phrases are matched longest first by the
+//! tokenizer.
 //!
 //! Physical values are textbook figures: densities in kg/m³, Coulomb friction and
 //! restitution as dimensionless coefficients (friction pairs combine by rapier's default
 //! average, restitution likewise).
+
+use std::sync::LazyLock;
+
+use crate::style::{Style, StyleError};
 
 /// A material word's physical and visual properties.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -822,67 +828,37 @@ pub const CAMERA_WORDS: &[(&str, CameraWord)] = &[
     ("side on", CameraWord::Side),
 ];
 
-/// The looks issue 4 ships (`styles/NAME.ron`).
-pub const STYLE_NAMES: &[&str] = &[
-    "noir",
-    "pastel-symmetry",
-    "teal-orange",
-    "cold-thriller",
-    "golden-hour",
-    "70s-film",
-    "handheld-documentary",
-    "neon-night",
-];
+/// Style words and directors' names, mapped to a look: the name and the aliases of each
+/// bundled style file (`styles/*.ron`, see [`crate::style::bundled`]), in the files'
+/// order, each in the prompt's spelling (lowercase words joined by one space). The style
+/// files are the one home of these names; the prompt keeps none of its own.
+///
+/// An alias that is one of the prompt's filler words ("film": "a short film of …")
+/// keeps that meaning, and camera words are matched before style words ("handheld" is a
+/// camera move, which brings the handheld look with it).
+///
+/// # Errors
+/// The [`StyleError`] of a broken bundled style file (a test makes sure none is).
+pub fn style_words() -> Result<&'static [(String, String)], &'static StyleError> {
+    static WORDS: LazyLock<Result<Vec<(String, String)>, StyleError>> =
+        LazyLock::new(|| crate::style::bundled().map(|styles| style_words_of(&styles)));
+    WORDS.as_deref()
+}
 
-/// Style words and directors' names, mapped to a look.
-pub const STYLE_WORDS: &[(&str, &str)] = &[
-    ("film noir", "noir"),
-    ("noir", "noir"),
-    ("moody", "noir"),
-    ("black and white", "noir"),
-    ("black-and-white", "noir"),
-    ("hitchcock", "noir"),
-    ("wes anderson", "pastel-symmetry"),
-    ("anderson", "pastel-symmetry"),
-    ("pastel", "pastel-symmetry"),
-    ("symmetrical", "pastel-symmetry"),
-    ("whimsical", "pastel-symmetry"),
-    ("michael bay", "teal-orange"),
-    ("blockbuster", "teal-orange"),
-    ("teal and orange", "teal-orange"),
-    ("teal-orange", "teal-orange"),
-    ("epic", "teal-orange"),
-    ("action movie", "teal-orange"),
-    ("david fincher", "cold-thriller"),
-    ("fincher", "cold-thriller"),
-    ("thriller", "cold-thriller"),
-    ("cold", "cold-thriller"),
-    ("clinical", "cold-thriller"),
-    ("terrence malick", "golden-hour"),
-    ("malick", "golden-hour"),
-    ("sunset", "golden-hour"),
-    ("golden hour", "golden-hour"),
-    ("magic hour", "golden-hour"),
-    ("dreamy", "golden-hour"),
-    ("warm", "golden-hour"),
-    ("retro", "70s-film"),
-    ("vintage", "70s-film"),
-    ("70s", "70s-film"),
-    ("1970s", "70s-film"),
-    ("seventies", "70s-film"),
-    ("grainy", "70s-film"),
-    ("film grain", "70s-film"),
-    ("paul greengrass", "handheld-documentary"),
-    ("greengrass", "handheld-documentary"),
-    ("documentary", "handheld-documentary"),
-    ("nicolas winding refn", "neon-night"),
-    ("winding refn", "neon-night"),
-    ("refn", "neon-night"),
-    ("cyberpunk", "neon-night"),
-    ("neon", "neon-night"),
-    ("blade runner", "neon-night"),
-    ("at night", "neon-night"),
-];
+/// The prompt's style words of these styles (see [`style_words`]).
+fn style_words_of(styles: &[Style]) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for style in styles {
+        for alias in std::iter::once(&style.file.name).chain(&style.file.aliases) {
+            let phrase = super::parse::words(alias).join(" ");
+            if FILLER.contains(&phrase.as_str()) {
+                continue;
+            }
+            out.push((phrase, style.name().to_string()));
+        }
+    }
+    out
+}
 
 /// The light rig that suits each look (`LIGHT_RIGS` in the scene validator).
 pub fn rig_for_style(style: Option<&str>) -> &'static str {

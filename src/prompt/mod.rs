@@ -2,6 +2,11 @@
 //! sentence says. Offline and deterministic: the same prompt and seed always give the same
 //! bytes; no network, no model weights.
 //!
+//! Input: `&str` (at most [`MAX_PROMPT_CHARS`] characters, asking for at most
+//! [`MAX_OBJECTS`] objects; both refused up front, before any layout or simulation).
+//! Output: [`Generated`], the RON text (which [`crate::scene::parse_str`] accepts; the
+//! text written is the text validated) and its [`Explain`].
+//!
 //! The pipeline inside:
 //! 1. [`parse`](parse::parse): tokenizer + small grammar -> [`Understanding`] (object
 //!    groups with counts, materials, colors, sizes, arrangements and spatial relations;
@@ -29,7 +34,7 @@ mod parse;
 use std::fmt;
 
 pub use intent::CheckResult;
-pub use lexicon::STYLE_NAMES;
+pub use lexicon::style_words;
 pub use parse::{Understanding, parse};
 
 use crate::physics::{self, PhysicsError};
@@ -38,6 +43,23 @@ use crate::scene::{self, SceneError};
 
 /// Layout attempts before giving up on a check.
 pub const MAX_ATTEMPTS: u32 = 4;
+
+/// The longest prompt accepted, in characters (Unicode scalar values).
+///
+/// A prompt is one sentence: the longest of the corpus (`tests/prompts/corpus.ron`) is
+/// 94 characters and a rich sentence stays under 300. 2 000 leaves room for a
+/// paragraph of settings while refusing, before any work, text that is not a prompt
+/// (a 96 KB paste took 221 s and wrote thousands of objects).
+pub const MAX_PROMPT_CHARS: usize = 2_000;
+
+/// The most objects a prompt may ask for, summed over its groups (a table, a ramp or a
+/// cradle counts as one).
+///
+/// The layout places every object, the intent check simulates them up to
+/// [`MAX_ATTEMPTS`] times and the camera must keep them all in view: 200 is over six
+/// times the largest group of the corpus (a run of 30 dominoes), and bigger set
+/// pieces belong in a hand-edited scene with `repeat`.
+pub const MAX_OBJECTS: u64 = 200;
 
 /// Example prompts shown when a prompt has nothing usable.
 pub const EXAMPLES: &[&str] = &[
@@ -50,7 +72,28 @@ pub const EXAMPLES: &[&str] = &[
 
 /// Why no scene could be made.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum PromptError {
+    /// The prompt is longer than [`MAX_PROMPT_CHARS`].
+    #[error(
+        "the prompt is {found} characters long; at most {limit} are accepted (a prompt is one sentence, usually under 300)"
+    )]
+    TooLong {
+        /// Characters found.
+        found: usize,
+        /// [`MAX_PROMPT_CHARS`].
+        limit: usize,
+    },
+    /// The prompt asks for more objects than [`MAX_OBJECTS`].
+    #[error(
+        "the prompt asks for {found} objects; at most {limit} are accepted (write bigger set pieces as a scene file with `repeat`)"
+    )]
+    TooManyObjects {
+        /// Objects asked for, summed over the groups.
+        found: u64,
+        /// [`MAX_OBJECTS`].
+        limit: u64,
+    },
     /// The prompt names no object the parser knows.
     #[error("{}", nothing_usable(.ignored))]
     NothingUsable {
@@ -66,6 +109,25 @@ pub enum PromptError {
     /// The camera could not be planned (the style's auto-framing failed).
     #[error(transparent)]
     Camera(#[from] crate::camera::CameraError),
+    /// A bundled style file, where the style words come from, is broken.
+    #[error(transparent)]
+    Style(#[from] crate::style::StyleError),
+}
+
+impl PromptError {
+    /// True when the prompt itself is at fault (exit 2), not the generator or the
+    /// machine.
+    pub fn is_bad_input(&self) -> bool {
+        match self {
+            PromptError::TooLong { .. }
+            | PromptError::TooManyObjects { .. }
+            | PromptError::NothingUsable { .. } => true,
+            PromptError::Generated(_)
+            | PromptError::Physics(_)
+            | PromptError::Camera(_)
+            | PromptError::Style(_) => false,
+        }
+    }
 }
 
 fn nothing_usable(ignored: &[String]) -> String {
@@ -255,6 +317,11 @@ fn understood(u: &Understanding) -> Vec<String> {
     out
 }
 
+/// The objects the understanding asks for, summed over its groups.
+fn object_count(u: &Understanding) -> u64 {
+    u.groups.iter().map(|g| u64::from(g.count)).sum()
+}
+
 fn scene_name(u: &Understanding) -> String {
     let mut parts: Vec<&str> = Vec::new();
     for g in &u.groups {
@@ -273,6 +340,8 @@ fn scene_name(u: &Understanding) -> String {
 /// Turns a prompt into a scene.
 ///
 /// # Errors
+/// [`PromptError::TooLong`] and [`PromptError::TooManyObjects`] before any layout or
+/// simulation when the prompt exceeds [`MAX_PROMPT_CHARS`] or [`MAX_OBJECTS`];
 /// [`PromptError::NothingUsable`] when the prompt names no object (with example prompts
 /// in the message); [`PromptError::Generated`] if the generated text fails validation
 /// (a generator bug); [`PromptError::Physics`] if the simulation cannot be built.
@@ -285,7 +354,24 @@ fn scene_name(u: &Understanding) -> String {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn generate(prompt: &str, opts: &PromptOptions) -> Result<Generated, PromptError> {
+    let found = prompt.chars().count();
+    if found > MAX_PROMPT_CHARS {
+        return Err(PromptError::TooLong {
+            found,
+            limit: MAX_PROMPT_CHARS,
+        });
+    }
+    // The style words come from the bundled style files; a broken one is an error here
+    // rather than style words silently missing from the parse.
+    lexicon::style_words().map_err(|e| PromptError::Style(e.clone()))?;
     let u = parse(prompt);
+    let found = object_count(&u);
+    if found > MAX_OBJECTS {
+        return Err(PromptError::TooManyObjects {
+            found,
+            limit: MAX_OBJECTS,
+        });
+    }
     if u.groups.is_empty() {
         let mut ignored = u.ignored.clone();
         if ignored.is_empty() && !prompt.trim().is_empty() {

@@ -160,7 +160,7 @@ fn normalize(text: &str) -> String {
 }
 
 /// Splits text into words and separator marks.
-fn words(text: &str) -> Vec<String> {
+pub(super) fn words(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut cur = String::new();
     let chars: Vec<char> = normalize(text).chars().collect();
@@ -201,7 +201,11 @@ fn phrase_kind(p: &str) -> Option<Kind> {
     if let Some((_, c)) = lex::CAMERA_WORDS.iter().find(|(w, _)| *w == p) {
         return Some(Kind::Camera(*c));
     }
-    if let Some((_, s)) = lex::STYLE_WORDS.iter().find(|(w, _)| *w == p) {
+    if let Some((_, s)) = lex::style_words()
+        .unwrap_or_default()
+        .iter()
+        .find(|(w, _)| w == p)
+    {
         return Some(Kind::Style(s));
     }
     if let Some((_, a)) = lex::ARRANGEMENT_PHRASES.iter().find(|(w, _)| *w == p) {

@@ -139,7 +139,109 @@ fn directors_names_map_to_the_looks_of_issue_4() {
     ] {
         let u = parse(p);
         assert_eq!(u.style.as_ref().map(|s| s.0), Some(look), "{p}");
-        assert!(STYLE_NAMES.contains(&look));
+        assert!(crate::style::find_bundled(look).is_some_and(|s| s.name() == look));
+    }
+}
+
+/// Every style word the prompt knows is a bundled style file's name or alias.
+#[test]
+fn every_style_word_of_the_prompt_is_a_name_or_alias_in_a_style_file() {
+    let styles = crate::style::bundled().unwrap();
+    let words = style_words().unwrap();
+    assert!(!words.is_empty());
+    for (phrase, look) in words {
+        let style = styles.iter().find(|s| s.name() == look).unwrap();
+        assert!(
+            std::iter::once(&style.file.name)
+                .chain(&style.file.aliases)
+                .any(|a| parse::words(a).join(" ") == *phrase),
+            "\"{phrase}\" -> {look} is neither the name nor an alias in styles/{look}.ron"
+        );
+    }
+}
+
+/// And every name and alias of a style file is understood by the prompt, except the two
+/// that are the prompt's own words with another meaning.
+#[test]
+fn every_name_and_alias_of_a_style_file_names_its_style_in_a_prompt() {
+    for style in crate::style::bundled().unwrap() {
+        for alias in std::iter::once(&style.file.name).chain(&style.file.aliases) {
+            let u = parse(&format!("a ball rolls, {alias}"));
+            match alias.as_str() {
+                // A filler word ("a short film of a ball").
+                "film" => assert_eq!(u.style, None),
+                // A camera move; the layout gives it the handheld look.
+                "handheld" => assert_eq!(u.camera.first().map(|c| c.0), Some(CameraWord::Handheld)),
+                _ => assert_eq!(
+                    u.style.as_ref().map(|s| s.0),
+                    Some(style.name()),
+                    "\"{alias}\" in styles/{}.ron",
+                    style.name()
+                ),
+            }
+        }
+    }
+}
+
+/// The style words the prompt's own table had before the style files became their one
+/// home: each still names the same look, so no prompt changed meaning.
+#[test]
+fn the_former_lexicon_style_words_keep_their_looks() {
+    const BEFORE: &[(&str, &str)] = &[
+        ("film noir", "noir"),
+        ("noir", "noir"),
+        ("moody", "noir"),
+        ("black and white", "noir"),
+        ("black-and-white", "noir"),
+        ("hitchcock", "noir"),
+        ("wes anderson", "pastel-symmetry"),
+        ("anderson", "pastel-symmetry"),
+        ("pastel", "pastel-symmetry"),
+        ("symmetrical", "pastel-symmetry"),
+        ("whimsical", "pastel-symmetry"),
+        ("michael bay", "teal-orange"),
+        ("blockbuster", "teal-orange"),
+        ("teal and orange", "teal-orange"),
+        ("teal-orange", "teal-orange"),
+        ("epic", "teal-orange"),
+        ("action movie", "teal-orange"),
+        ("david fincher", "cold-thriller"),
+        ("fincher", "cold-thriller"),
+        ("thriller", "cold-thriller"),
+        ("cold", "cold-thriller"),
+        ("clinical", "cold-thriller"),
+        ("terrence malick", "golden-hour"),
+        ("malick", "golden-hour"),
+        ("sunset", "golden-hour"),
+        ("golden hour", "golden-hour"),
+        ("magic hour", "golden-hour"),
+        ("dreamy", "golden-hour"),
+        ("warm", "golden-hour"),
+        ("retro", "70s-film"),
+        ("vintage", "70s-film"),
+        ("70s", "70s-film"),
+        ("1970s", "70s-film"),
+        ("seventies", "70s-film"),
+        ("grainy", "70s-film"),
+        ("film grain", "70s-film"),
+        ("paul greengrass", "handheld-documentary"),
+        ("greengrass", "handheld-documentary"),
+        ("documentary", "handheld-documentary"),
+        ("nicolas winding refn", "neon-night"),
+        ("winding refn", "neon-night"),
+        ("refn", "neon-night"),
+        ("cyberpunk", "neon-night"),
+        ("neon", "neon-night"),
+        ("blade runner", "neon-night"),
+        ("at night", "neon-night"),
+    ];
+    let words = style_words().unwrap();
+    for (word, look) in BEFORE {
+        let found = words
+            .iter()
+            .find(|(w, _)| w == word)
+            .map(|(_, s)| s.as_str());
+        assert_eq!(found, Some(*look), "{word}");
     }
 }
 
@@ -600,4 +702,67 @@ fn corpus() {
         intent_ok as f32 >= 0.7 * usable as f32,
         "intent check passed for only {intent_ok} of {usable}"
     );
+}
+
+// ---------------------------------------------------------------- input limits
+
+#[test]
+fn a_prompt_over_the_length_limit_is_refused_before_parsing() {
+    // The prompt that ran 221 s: 96 000 characters.
+    let long = "a red ball falls on a table and ".repeat(3000);
+    let err = generate(&long, &PromptOptions::default()).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            PromptError::TooLong {
+                found: 96_000,
+                limit: MAX_PROMPT_CHARS
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(err.is_bad_input());
+    let msg = err.to_string();
+    assert!(msg.contains("96000") && msg.contains("2000"), "{msg}");
+    // Characters, not bytes: at the limit it is parsed (and here has nothing usable).
+    let at_limit = "é".repeat(MAX_PROMPT_CHARS);
+    assert!(matches!(
+        generate(&at_limit, &PromptOptions::default()),
+        Err(PromptError::NothingUsable { .. })
+    ));
+    let over = "é".repeat(MAX_PROMPT_CHARS + 1);
+    assert!(matches!(
+        generate(&over, &PromptOptions::default()),
+        Err(PromptError::TooLong { found, .. }) if found == MAX_PROMPT_CHARS + 1
+    ));
+}
+
+#[test]
+fn a_prompt_asking_for_too_many_objects_is_refused_before_layout() {
+    let err = generate("150 dominoes and 60 cubes", &PromptOptions::default()).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            PromptError::TooManyObjects {
+                found: 210,
+                limit: MAX_OBJECTS
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(err.is_bad_input());
+    let msg = err.to_string();
+    assert!(
+        msg.contains("210 objects") && msg.contains("at most 200"),
+        "{msg}"
+    );
+    // Within the length limit, many groups add up too.
+    let many = "ten dominoes and ".repeat(100);
+    assert!(many.chars().count() <= MAX_PROMPT_CHARS);
+    assert!(matches!(
+        generate(&many, &PromptOptions::default()),
+        Err(PromptError::TooManyObjects { found, .. }) if found > MAX_OBJECTS
+    ));
+    // At the limit the count passes.
+    assert_eq!(object_count(&parse("200 dominoes")), MAX_OBJECTS);
 }
