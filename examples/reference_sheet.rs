@@ -34,7 +34,8 @@ fn main() -> Result<()> {
         let cams = camera::track(&scene, &traj)?;
         let k = traj.frames.len() / 2;
         let raster = Renderer::new(&scene)?.render(&scene, &traj, &cams, k)?;
-        let raster_srgb = cinegraph::style::Grade::default().render_srgb8(&raster.linear, w, h, 0, 0);
+        let raster_srgb =
+            cinegraph::style::Grade::default().render_srgb8(&raster.linear, w, h, 0, 0);
         let start = std::time::Instant::now();
         let opts = ReferenceOptions {
             spp,

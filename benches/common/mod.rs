@@ -10,9 +10,9 @@
 use std::fmt::Display;
 use std::path::PathBuf;
 
+use cinegraph::camera::{self, CameraFrame};
 use cinegraph::physics::{Trajectory, simulate};
 use cinegraph::progress::Silent;
-use cinegraph::camera::{self, CameraFrame};
 use cinegraph::scene::Scene;
 
 /// The value in `result`, or a panic naming `what` failed and why.

@@ -19,7 +19,7 @@
 //! evaluation in [`train`]; published Stable Diffusion 2 depth checkpoints in
 //! [`published`]. The weights that ship (`models/finish/`, built into the binary by
 //! [`bundled_model`]) finish every `cinegraph render` unless `--no-finish`; their style
-//! embedding follows [`BUNDLED_MODEL_STYLES`]; the README's "Neural finishing" section
+//! embedding follows [`BUNDLED_MODEL_STYLES`]; docs/neural.md
 //! says how they were trained.
 
 pub mod autoencoder;
@@ -321,8 +321,8 @@ pub fn load_weights(map: &VarMap, path: &Path) -> Result<(), NeuralError> {
 }
 
 /// The finishing model that ships with cinegraph (`models/finish/`, built into the
-/// binary): trained by `cinegraph train` on data from `cinegraph dataset`, as the README's
-/// "Neural finishing" section records.
+/// binary): trained by `cinegraph train` on data from `cinegraph dataset`, as
+/// docs/neural.md records.
 ///
 /// # Errors
 /// Weights that do not fit their configuration (a broken build).

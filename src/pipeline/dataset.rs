@@ -176,7 +176,7 @@ fn render_scene(opts: &DatasetOptions, i: usize) -> Result<(SceneFrames, u64, f6
     let start = std::time::Instant::now();
     let mut ref_seconds = 0.0;
     while let Some(f) = frames.next_frame().map_err(in_scene)? {
-        inputs.push(FrameInputs::from_buffers(f.buffers, f.prev_segmentation));
+        inputs.push(FrameInputs::from_buffers(&f.buffers, f.prev_segmentation));
         let t = std::time::Instant::now();
         let traced = tracer
             .render(f.index, &Silent)

@@ -12,6 +12,7 @@
 
 use std::collections::BTreeMap;
 use std::ops::Range;
+use std::sync::Arc;
 
 use super::PipelineError;
 use crate::camera::CameraPlan;
@@ -36,13 +37,14 @@ pub struct Window {
 pub struct Frame<'f> {
     /// Its number in the clip.
     pub index: usize,
-    /// Its buffers.
-    pub buffers: &'f FrameBuffers,
+    /// Its buffers (shared: a job may hand them to another thread, e.g. to encode them
+    /// while the next frame renders).
+    pub buffers: Arc<FrameBuffers>,
     /// Frame `index − 1` when the window holds it, else the frame itself.
-    pub prev: &'f FrameBuffers,
+    pub prev: Arc<FrameBuffers>,
     /// Frame `index + 1` when the window holds it (with [`Window::neighbours`]), else the
     /// last frame of the window.
-    pub next: &'f FrameBuffers,
+    pub next: Arc<FrameBuffers>,
     /// The first frame of this run or of a shot (a cut before it).
     pub shot_start: bool,
     /// With [`Window::history`]: frame `index − 1`'s segmentation, `None` at a shot's
@@ -62,7 +64,7 @@ pub struct Frames<'s> {
     pos: usize,
     window: Window,
     wanted: Wanted,
-    cache: BTreeMap<usize, FrameBuffers>,
+    cache: BTreeMap<usize, Arc<FrameBuffers>>,
     times: FrameTimes,
 }
 
@@ -178,7 +180,7 @@ impl<'s> Frames<'s> {
         for &f in &window {
             if !self.cache.contains_key(&f) {
                 let fb = self.render(f)?;
-                self.cache.insert(f, fb);
+                self.cache.insert(f, Arc::new(fb));
             }
         }
         let shot_start = k == first || self.plan.cut_before(k);
@@ -194,9 +196,9 @@ impl<'s> Frames<'s> {
         };
         Ok(Some(Frame {
             index: k,
-            buffers: cached(k)?,
-            prev: cached(window.first().copied().unwrap_or(k))?,
-            next: cached(window.last().copied().unwrap_or(k))?,
+            buffers: Arc::clone(cached(k)?),
+            prev: Arc::clone(cached(window.first().copied().unwrap_or(k))?),
+            next: Arc::clone(cached(window.last().copied().unwrap_or(k))?),
             shot_start,
             prev_segmentation,
         }))
@@ -204,9 +206,13 @@ impl<'s> Frames<'s> {
 
     fn render(&mut self, k: usize) -> Result<FrameBuffers, PipelineError> {
         let start = std::time::Instant::now();
-        let mut fb =
-            self.renderer
-                .render_wanted(self.scene, self.traj, &self.plan.frames, k, self.wanted)?;
+        let mut fb = self.renderer.render_wanted(
+            self.scene,
+            self.traj,
+            &self.plan.frames,
+            k,
+            self.wanted,
+        )?;
         let rendered = std::time::Instant::now();
         self.look.apply(self.scene, self.plan, k, &mut fb);
         self.times.raster += rendered - start;

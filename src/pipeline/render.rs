@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
@@ -16,7 +17,7 @@ use crate::neural::{FinishOptions, Finisher};
 use crate::output::{self, BufferLayer};
 use crate::physics::{self, Trajectory};
 use crate::progress::Progress;
-use crate::raster::Wanted;
+use crate::raster::{FrameBuffers, Wanted};
 use crate::reference::{self, ReferenceOptions, ReferenceReport};
 use crate::scene::Scene;
 use crate::style::{self, Look};
@@ -205,19 +206,15 @@ pub fn render_to_dir(
         adapter = frames.adapter_name().to_string();
         let stage = if finishing { "render+finish" } else { "render" };
         progress.start(stage, todo.len() as u64);
-        let (mut write, mut finish) = (Duration::ZERO, Duration::ZERO);
-        while let Some(f) = frames.next_frame()? {
-            let start = Instant::now();
-            output::write_frame(out, f.index, f.buffers, f.prev, f.next, &layers)?;
-            manifest.add(out, &f, scene.entities.len())?;
-            let written = Instant::now();
-            if let Some(fin) = finisher.as_mut() {
-                write_finished(out, &look, fin, &f)?;
-            }
-            write += written - start;
-            finish += written.elapsed();
-            progress.advance(1);
-        }
+        let (write, finish) = render_frames(
+            out,
+            &mut frames,
+            &layers,
+            &mut manifest,
+            scene.entities.len(),
+            finisher.as_mut().map(|fin| (fin, &look)),
+            progress,
+        )?;
         progress.finish();
         let times = frames.times();
         (stages.raster, stages.look, stages.write, stages.finish) =
@@ -295,7 +292,7 @@ fn render_kubric(
     progress.start("render", range.len() as u64);
     let mut buffers = Vec::with_capacity(range.len());
     while let Some(f) = frames.next_frame()? {
-        buffers.push(f.buffers.clone());
+        buffers.push(FrameBuffers::clone(&f.buffers));
         progress.advance(1);
     }
     progress.finish();
@@ -307,6 +304,64 @@ fn render_kubric(
         adapter,
         reference: None,
         stages: StageTimes::default(),
+    })
+}
+
+/// A frame whose buffer files are to be written: its number, buffers and neighbours.
+type ToWrite = (
+    usize,
+    Arc<FrameBuffers>,
+    Arc<FrameBuffers>,
+    Arc<FrameBuffers>,
+);
+
+/// The frame loop of a native render. Frames render (and are finished, in order) on this
+/// thread while a writer thread encodes and writes the previous frame's buffer files and
+/// records it in `render.json`: two frames in flight, so the GPU's (or lavapipe's) next
+/// frame overlaps the CPU's encoding. Returns the time spent writing and finishing.
+///
+/// # Errors
+/// The first failure of rendering, finishing or writing; the writer stops at its first.
+fn render_frames(
+    out: &Path,
+    frames: &mut Frames<'_>,
+    layers: &[BufferLayer],
+    manifest: &mut Manifest,
+    entities: usize,
+    mut finisher: Option<(&mut Finisher, &Look)>,
+    progress: &dyn Progress,
+) -> Result<(Duration, Duration), PipelineError> {
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<ToWrite>(1);
+        let writer = scope.spawn(move || -> Result<Duration, PipelineError> {
+            let mut busy = Duration::ZERO;
+            for (k, fb, prev, next) in rx {
+                let start = Instant::now();
+                output::write_frame(out, k, &fb, &prev, &next, layers)?;
+                manifest.add(out, k, &fb, entities)?;
+                busy += start.elapsed();
+            }
+            Ok(busy)
+        });
+        let mut finish = Duration::ZERO;
+        while let Some(f) = frames.next_frame()? {
+            if let Some((fin, look)) = finisher.as_mut() {
+                let start = Instant::now();
+                write_finished(out, look, fin, &f)?;
+                finish += start.elapsed();
+            }
+            let job = (f.index, f.buffers, f.prev, f.next);
+            if tx.send(job).is_err() {
+                // The writer stopped: its error is reported below.
+                break;
+            }
+            progress.advance(1);
+        }
+        drop(tx);
+        let write = writer.join().map_err(|_| {
+            PipelineError::Internal("the thread writing the frames' files panicked".into())
+        })??;
+        Ok((write, finish))
     })
 }
 
@@ -325,7 +380,7 @@ fn write_finished(
     if f.shot_start {
         fin.start_shot(f.index);
     }
-    let finished = fin.finish(f.buffers, f.prev_segmentation)?;
+    let finished = fin.finish(&f.buffers, f.prev_segmentation)?;
     let (w, h) = (f.buffers.width, f.buffers.height);
     let rgba = look.grade_frame(&finished, w, h, f.index);
     let rgb: Vec<u8> = rgba
@@ -437,10 +492,15 @@ impl Manifest {
             })
     }
 
-    /// Records frame `f` as complete and writes the manifest.
-    fn add(&mut self, out: &Path, f: &Frame<'_>, entities: usize) -> Result<(), PipelineError> {
-        self.frames
-            .insert(f.index, output::object_stats(f.buffers, entities));
+    /// Records frame `k` as complete and writes the manifest.
+    fn add(
+        &mut self,
+        out: &Path,
+        k: usize,
+        fb: &FrameBuffers,
+        entities: usize,
+    ) -> Result<(), PipelineError> {
+        self.frames.insert(k, output::object_stats(fb, entities));
         output::write_json(&Self::path(out), self)?;
         Ok(())
     }

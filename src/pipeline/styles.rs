@@ -50,7 +50,7 @@ pub fn styles_preview(
         });
         let mut row = Vec::new();
         while let Some(f) = looks.next_frame()? {
-            let fb = f.buffers;
+            let fb = &f.buffers;
             let rgba = image::RgbaImage::from_raw(fb.width, fb.height, fb.color.clone())
                 .ok_or_else(|| {
                     PipelineError::Internal(format!(

@@ -693,7 +693,7 @@ fn corpus() {
         "{} prompts have wrong counts, materials or settings",
         static_bad.len()
     );
-    // A regression guard, not a target: the README reports the measured rates.
+    // A regression guard, not a target: docs/prompts.md reports the measured rates.
     assert!(
         dyn_ok as f32 >= 0.7 * dyn_cases as f32,
         "only {dyn_ok} of {dyn_cases} met their physical expectations"

@@ -651,16 +651,44 @@ impl Targets {
             total += u64::from(row) * u64::from(size.1);
         }
         Self {
-            msaa_color: view(texture(device, "msaa-color", size, HDR_FORMAT, MSAA, attach)),
-            msaa_albedo: view(texture(device, "msaa-albedo", size, COLOR_FORMAT, MSAA, attach)),
-            msaa_depth: view(texture(device, "msaa-depth", size, DEPTH_FORMAT, MSAA, attach)),
+            msaa_color: view(texture(
+                device,
+                "msaa-color",
+                size,
+                HDR_FORMAT,
+                MSAA,
+                attach,
+            )),
+            msaa_albedo: view(texture(
+                device,
+                "msaa-albedo",
+                size,
+                COLOR_FORMAT,
+                MSAA,
+                attach,
+            )),
+            msaa_depth: view(texture(
+                device,
+                "msaa-depth",
+                size,
+                DEPTH_FORMAT,
+                MSAA,
+                attach,
+            )),
             color: texture(device, "color", size, HDR_FORMAT, 1, copy),
             albedo: texture(device, "albedo", size, COLOR_FORMAT, 1, copy),
             truth: TRUTH_FORMATS
                 .iter()
                 .map(|f| texture(device, "truth", size, *f, 1, copy))
                 .collect(),
-            truth_depth: view(texture(device, "truth-depth", size, DEPTH_FORMAT, 1, attach)),
+            truth_depth: view(texture(
+                device,
+                "truth-depth",
+                size,
+                DEPTH_FORMAT,
+                1,
+                attach,
+            )),
             readback: device.create_buffer(&wgpu::BufferDescriptor {
                 label: Some("readback"),
                 size: total,

@@ -365,7 +365,8 @@ fn bundled_scenes_match_their_golden_images() {
         let r = Renderer::new(&s).unwrap_or_else(|e| panic!("{e}"));
         let fb = r.render(&s, &traj, &cams, traj.frames.len() / 2).unwrap();
         // The goldens show the unstyled look: the default grade (the ACES fit alone).
-        let color = crate::style::Grade::default().render_srgb8(&fb.linear, fb.width, fb.height, 0, 0);
+        let color =
+            crate::style::Grade::default().render_srgb8(&fb.linear, fb.width, fb.height, 0, 0);
         let actual = image::RgbaImage::from_raw(fb.width, fb.height, color).unwrap();
         let golden_path = golden_dir.join(format!("{}.png", s.name));
         if bless {
@@ -462,7 +463,11 @@ fn wanted_buffers_are_the_same_bits_as_a_full_render_and_the_rest_stay_empty() {
         )
         .unwrap();
     assert_eq!(
-        depth_only.depth.iter().map(|d| d.to_bits()).collect::<Vec<_>>(),
+        depth_only
+            .depth
+            .iter()
+            .map(|d| d.to_bits())
+            .collect::<Vec<_>>(),
         all.depth.iter().map(|d| d.to_bits()).collect::<Vec<_>>()
     );
     assert!(depth_only.linear.is_empty() && depth_only.albedo.is_empty());
@@ -482,7 +487,11 @@ fn wanted_buffers_are_the_same_bits_as_a_full_render_and_the_rest_stay_empty() {
             },
         )
         .unwrap();
-    let bits = |v: &[[f32; 3]]| v.iter().flat_map(|p| p.map(f32::to_bits)).collect::<Vec<_>>();
+    let bits = |v: &[[f32; 3]]| {
+        v.iter()
+            .flat_map(|p| p.map(f32::to_bits))
+            .collect::<Vec<_>>()
+    };
     assert_eq!(bits(&lit.linear), bits(&all.linear));
     assert_eq!(lit.albedo, all.albedo);
     assert!(lit.depth.is_empty() && lit.segmentation.is_empty());
