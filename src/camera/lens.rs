@@ -42,10 +42,11 @@ impl ThinLens {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn lens() -> ThinLens {
+    /// A 50 mm f/1.4 lens focused at 2 m on a 24 mm-high sensor, 200 pixels high.
+    pub(crate) fn lens() -> ThinLens {
         ThinLens {
             focal_m: 0.05,
             f_number: 1.4,

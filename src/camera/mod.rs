@@ -23,7 +23,7 @@
 //! `u = fx x / z + cx`, `v = fy y / z + cy`.
 
 mod frame;
-mod lens;
+pub(crate) mod lens;
 mod lights;
 mod shots;
 

@@ -473,41 +473,39 @@ impl Bindings {
             label: Some("shadow-frame"),
             entries: &shadow_entries,
         });
+        // Bindings 0 and 1 again: the frame uniform and the instances.
+        let shared = [
+            frame_buf.as_entire_binding(),
+            instance_buf.as_entire_binding(),
+        ];
+        fn numbered<'a>(
+            shared: &[wgpu::BindingResource<'a>],
+            extra: Vec<wgpu::BindingResource<'a>>,
+        ) -> Vec<wgpu::BindGroupEntry<'a>> {
+            shared
+                .iter()
+                .cloned()
+                .chain(extra)
+                .enumerate()
+                .map(|(i, resource)| wgpu::BindGroupEntry {
+                    binding: i as u32,
+                    resource,
+                })
+                .collect()
+        }
+        let entries = |extra| numbered(&shared, extra);
         let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
             label: Some("frame"),
             layout: &layout,
-            entries: &[
-                wgpu::BindGroupEntry {
-                    binding: 0,
-                    resource: frame_buf.as_entire_binding(),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 1,
-                    resource: instance_buf.as_entire_binding(),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 2,
-                    resource: wgpu::BindingResource::TextureView(&shadow_view),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 3,
-                    resource: wgpu::BindingResource::Sampler(&shadow_sampler),
-                },
-            ],
+            entries: &entries(vec![
+                wgpu::BindingResource::TextureView(&shadow_view),
+                wgpu::BindingResource::Sampler(&shadow_sampler),
+            ]),
         });
         let shadow_bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
             label: Some("shadow-frame"),
             layout: &shadow_layout,
-            entries: &[
-                wgpu::BindGroupEntry {
-                    binding: 0,
-                    resource: frame_buf.as_entire_binding(),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 1,
-                    resource: instance_buf.as_entire_binding(),
-                },
-            ],
+            entries: &entries(Vec::new()),
         });
         Self {
             frame_buf,

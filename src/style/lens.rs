@@ -82,16 +82,7 @@ pub fn depth_of_field(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn lens() -> ThinLens {
-        ThinLens {
-            focal_m: 0.05,
-            f_number: 1.4,
-            focus_m: 2.0,
-            sensor_h_m: 0.024,
-            height_px: 200,
-        }
-    }
+    use crate::camera::lens::tests::lens;
 
     #[test]
     fn the_focal_plane_stays_sharp_and_the_rest_blurs() {
