@@ -200,7 +200,7 @@ EOF
     local clone="$work/fresh-clone" t
     echo "bench-record: cloning HEAD into $clone and timing bash .ci/run (tens of minutes)" >&2
     git clone -q "$root" "$clone" || die "git clone $root failed"
-    if ! t=$( { TIMEFORMAT=%3R; time (cd "$clone" && env -u CARGO_TARGET_DIR -u RUSTC_WRAPPER bash .ci/run) >"$work/fresh-clone.log" 2>&1; } 2>&1); then
+    if ! t=$( { TIMEFORMAT=%3R; time (cd "$clone" && env -u CARGO_TARGET_DIR -u RUSTC_WRAPPER bash .ci/run >"$work/fresh-clone.log" 2>&1); } 2>&1); then
       tail -n 30 "$work/fresh-clone.log" >&2
       die "a fresh clone's .ci/run failed (log above)"
     fi
