@@ -60,7 +60,7 @@ fn main() -> Result<()> {
             .and_then(|s| s.to_str())
             .context("scene name")?;
         let file = out_dir.join(format!("{name}.png"));
-        cinegraph::output::write_atomic(&file, &bytes)?;
+        cinegraph::files::write_atomic(&file, &bytes)?;
         println!(
             "{}: frame {k}, {w}x{h}, {spp} spp, traced in {seconds:.1} s, {} KB",
             file.display(),

@@ -696,7 +696,7 @@ fn run_prompt(args: PromptArgs, quiet: bool) -> Result<Outcome> {
     let mut stdout = std::io::stdout().lock();
     match &scene_path {
         Some(p) => {
-            cinegraph::output::write_atomic(p, generated.ron.as_bytes())?;
+            cinegraph::files::write_atomic(p, generated.ron.as_bytes())?;
             if !quiet {
                 writeln!(stdout, "wrote {}", p.display())?;
             }
@@ -838,7 +838,7 @@ fn eval_finish(args: EvalFinishArgs, quiet: bool) -> Result<Outcome> {
         Ok(r) => {
             train::write_eval_table(&mut std::io::stdout().lock(), &r)?;
             if let Some(path) = args.json {
-                cinegraph::output::write_json(&path, &r)?;
+                cinegraph::files::write_json(&path, &r)?;
             }
             Ok(Outcome::Ok)
         }

@@ -10,11 +10,13 @@
 //! | [`camera`] | [`scene::Scene`] + [`physics::Trajectory`] | [`camera::CameraPlan`] (shots, cuts, per-frame poses, lens) and [`camera::Lights`] per frame |
 //! | [`raster`] | [`scene::Scene`] + [`physics::Trajectory`] + [`camera::CameraFrame`]s | [`raster::FrameBuffers`] (linear preview, depth, normals, flow, segmentation, albedo) |
 //! | [`style`] | a scene file + a style name; per frame [`raster::FrameBuffers`] + [`camera::CameraPlan`] | ([`scene::Scene`], [`style::Look`]); graded frames ([`style::Look::apply`]) |
-//! | [`output`] | [`physics::Trajectory`] | `metadata.json`, `events.json`, `replay.json`, `energy.png` |
+//! | [`neural`] | [`raster::FrameBuffers`] (+ the previous frame's segmentation) | a finished frame in linear light ([`neural::Finisher`]) |
+//! | [`output`] | [`physics::Trajectory`], [`raster::FrameBuffers`] | the output folder: `metadata.json`, `events.json`, `replay.json`, frames, videos |
 //! | [`reference`](mod@reference) | [`scene::Scene`] + [`physics::Trajectory`] + [`camera::CameraFrame`]s | path-traced [`reference::ReferenceFrame`]s |
 //! | [`prompt`] | one English sentence | RON scene text (validated, simulated, intent-checked) |
 //!
-//! Only [`pipeline`] chains them. Conventions shared by every stage: meters, kilograms,
+//! Only [`pipeline`] chains them. [`files`] holds the file helpers they share (atomic
+//! writes, JSON, PNG, EXR). Conventions shared by every stage: meters, kilograms,
 //! seconds and radians; right-handed, +Y up (glTF's convention); frame `k` shows the state
 //! at `t = k / fps`; every random choice derives from the scene's `seed`.
 
@@ -24,6 +26,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod camera;
+pub mod files;
 pub mod math;
 pub mod neural;
 pub mod output;

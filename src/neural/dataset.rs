@@ -239,7 +239,7 @@ pub fn scene_bytes(s: &SceneFrames) -> Result<Vec<u8>, NeuralError> {
 /// A file that is missing, not safetensors, or lacks a tensor (named in the message).
 pub fn read_scene(path: &Path) -> Result<SceneFrames, NeuralError> {
     let shown = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|source| crate::output::OutputError::Read {
+    let bytes = std::fs::read(path).map_err(|source| crate::files::FileError::Read {
         path: path.to_path_buf(),
         source,
     })?;
@@ -342,7 +342,7 @@ pub fn read_scene(path: &Path) -> Result<SceneFrames, NeuralError> {
 /// # Errors
 /// A missing or unreadable `dataset.json`.
 pub fn split_files(dir: &Path, held_out: bool) -> Result<(Manifest, Vec<PathBuf>), NeuralError> {
-    let manifest: Manifest = crate::output::read_json(&dir.join("dataset.json"))?;
+    let manifest: Manifest = crate::files::read_json(&dir.join("dataset.json"))?;
     let want = if held_out { "held-out" } else { "train" };
     let files = manifest
         .scenes

@@ -175,7 +175,7 @@ pub enum NeuralError {
     Internal(String),
     /// Reading or writing files.
     #[error(transparent)]
-    Output(#[from] crate::output::OutputError),
+    Output(#[from] crate::files::FileError),
 }
 
 impl NeuralError {
@@ -188,7 +188,7 @@ impl NeuralError {
             | Self::UnexpectedTensor { .. }
             | Self::Data(_)
             | Self::NotAModel { .. }
-            | Self::Output(crate::output::OutputError::Format { .. }) => true,
+            | Self::Output(crate::files::FileError::Format { .. }) => true,
             Self::Output(_) | Self::Candle(_) | Self::BundledStyles(_) | Self::Internal(_) => false,
         }
     }
@@ -257,7 +257,7 @@ pub fn weights_bytes(map: &VarMap) -> Result<Vec<u8>, NeuralError> {
 /// # Errors
 /// [`NeuralError::Output`] if the file cannot be written.
 pub fn save_weights(map: &VarMap, path: &Path) -> Result<(), NeuralError> {
-    crate::output::write_atomic(path, &weights_bytes(map)?)?;
+    crate::files::write_atomic(path, &weights_bytes(map)?)?;
     Ok(())
 }
 
@@ -310,10 +310,10 @@ pub fn load_weights_bytes(map: &VarMap, bytes: &[u8], file: &str) -> Result<(), 
 /// [`load_weights_bytes`] from a file.
 ///
 /// # Errors
-/// As [`load_weights_bytes`]; [`crate::output::OutputError::Read`] if the file cannot be
+/// As [`load_weights_bytes`]; [`crate::files::FileError::Read`] if the file cannot be
 /// read.
 pub fn load_weights(map: &VarMap, path: &Path) -> Result<(), NeuralError> {
-    let bytes = std::fs::read(path).map_err(|source| crate::output::OutputError::Read {
+    let bytes = std::fs::read(path).map_err(|source| crate::files::FileError::Read {
         path: path.to_path_buf(),
         source,
     })?;

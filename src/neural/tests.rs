@@ -537,7 +537,7 @@ fn bundled_style_order_is_the_shipped_models_style_table() {
 
 #[test]
 fn neural_errors_are_bad_input_by_variant() {
-    let write = NeuralError::Output(crate::output::OutputError::Write {
+    let write = NeuralError::Output(crate::files::FileError::Write {
         path: "x".into(),
         source: std::io::Error::other("disk full"),
     });

@@ -129,8 +129,8 @@ pub fn load_checkpoint_on(
     dir: &Path,
     device: &Device,
 ) -> Result<(Model, ModelConfig, TrainState), NeuralError> {
-    let cfg: ModelConfig = crate::output::read_json(&dir.join("config.json"))?;
-    let state: TrainState = crate::output::read_json(&dir.join("state.json"))?;
+    let cfg: ModelConfig = crate::files::read_json(&dir.join("config.json"))?;
+    let state: TrainState = crate::files::read_json(&dir.join("state.json"))?;
     let model = Model::new_on(&cfg.autoencoder, &cfg.denoiser, cfg.seed, device)?;
     load_weights(&model.ae_vars, &dir.join("autoencoder.safetensors"))?;
     load_weights(&model.unet_vars, &dir.join("denoiser.safetensors"))?;
@@ -143,11 +143,11 @@ fn save_checkpoint(
     cfg: &ModelConfig,
     state: &TrainState,
 ) -> Result<(), NeuralError> {
-    crate::output::write_json(&dir.join("config.json"), cfg)?;
+    crate::files::write_json(&dir.join("config.json"), cfg)?;
     save_weights(&model.ae_vars, &dir.join("autoencoder.safetensors"))?;
     save_weights(&model.unet_vars, &dir.join("denoiser.safetensors"))?;
     // Last: a state.json always names weights that are complete on disk.
-    crate::output::write_json(&dir.join("state.json"), state)?;
+    crate::files::write_json(&dir.join("state.json"), state)?;
     Ok(())
 }
 
@@ -403,7 +403,7 @@ pub fn train(opts: &TrainOptions, progress: &dyn Progress) -> Result<TrainReport
             bad.style
         )));
     }
-    std::fs::create_dir_all(&opts.out).map_err(|source| crate::output::OutputError::Write {
+    std::fs::create_dir_all(&opts.out).map_err(|source| crate::files::FileError::Write {
         path: opts.out.clone(),
         source,
     })?;
@@ -540,7 +540,7 @@ pub fn learning_rate(lr: f64, step: usize, steps: usize) -> f64 {
 
 /// Writes `loss.csv` and its curve `loss.png`.
 fn write_log(dir: &Path, csv: &str) -> Result<(), NeuralError> {
-    crate::output::write_atomic(&dir.join("loss.csv"), csv.as_bytes())?;
+    crate::files::write_atomic(&dir.join("loss.csv"), csv.as_bytes())?;
     let rows: Vec<Vec<f64>> = csv
         .lines()
         .skip(1)
@@ -558,7 +558,7 @@ fn write_log(dir: &Path, csv: &str) -> Result<(), NeuralError> {
             ("temporal (warped error)", series(4)),
         ],
     )?;
-    crate::output::write_atomic(&dir.join("loss.png"), &png)?;
+    crate::files::write_atomic(&dir.join("loss.png"), &png)?;
     Ok(())
 }
 

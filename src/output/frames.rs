@@ -13,16 +13,12 @@
 //! | `occlusion_fwd/`, `occlusion_bwd/` | `00000.png` | 8-bit mask, 255 where the pixel's surface is not visible in the next / previous frame |
 //! | `segmentation/` | `00000.png` | 16-bit instance ids (0 = background); `00000.exr` (u32) when an id exceeds 65535 |
 
-use std::io::Cursor;
 use std::path::Path;
 
-use exr::prelude::{
-    AnyChannel, AnyChannels, Encoding, FlatSamples, Image, Layer as ExrLayer, LayerAttributes,
-    SmallVec, WritableImage,
-};
-use image::{ExtendedColorType, ImageEncoder, codecs::png::PngEncoder};
+use exr::prelude::FlatSamples;
+use image::ExtendedColorType;
 
-use super::{OutputError, write_atomic};
+use crate::files::{FileError, exr, png, png16};
 use crate::raster::FrameBuffers;
 
 /// The buffer layers a render can write.
@@ -96,63 +92,6 @@ impl BufferLayer {
     }
 }
 
-fn enc_err(path: &Path, e: impl std::fmt::Display) -> OutputError {
-    OutputError::Format {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    }
-}
-
-pub(crate) fn png(
-    path: &Path,
-    w: u32,
-    h: u32,
-    data: &[u8],
-    color: ExtendedColorType,
-) -> Result<(), OutputError> {
-    let mut bytes = Vec::new();
-    PngEncoder::new(&mut bytes)
-        .write_image(data, w, h, color)
-        .map_err(|e| enc_err(path, e))?;
-    write_atomic(path, &bytes)
-}
-
-fn png16(
-    path: &Path,
-    w: u32,
-    h: u32,
-    samples: &[u16],
-    color: ExtendedColorType,
-) -> Result<(), OutputError> {
-    // PNG stores 16-bit samples big-endian; the encoder takes native-endian bytes.
-    let data: Vec<u8> = samples.iter().flat_map(|v| v.to_ne_bytes()).collect();
-    png(path, w, h, &data, color)
-}
-
-pub(crate) fn exr(
-    path: &Path,
-    w: u32,
-    h: u32,
-    channels: Vec<(&str, FlatSamples)>,
-) -> Result<(), OutputError> {
-    let list: SmallVec<[AnyChannel<FlatSamples>; 4]> = channels
-        .into_iter()
-        .map(|(name, samples)| AnyChannel::new(name, samples))
-        .collect();
-    let layer = ExrLayer::new(
-        (w as usize, h as usize),
-        LayerAttributes::default(),
-        Encoding::FAST_LOSSLESS,
-        AnyChannels::sort(list),
-    );
-    let mut buf = Cursor::new(Vec::new());
-    Image::from_layer(layer)
-        .write()
-        .to_buffered(&mut buf)
-        .map_err(|e| enc_err(path, e))?;
-    write_atomic(path, &buf.into_inner())
-}
-
 fn rgb(rgba: &[u8]) -> Vec<u8> {
     rgba.chunks_exact(4)
         .flat_map(|p| [p[0], p[1], p[2]])
@@ -194,7 +133,7 @@ pub fn flow_color(dx: f32, dy: f32, max: f32) -> [f32; 3] {
     [1.0; 3]
 }
 
-fn flow_png(path: &Path, fb: &FrameBuffers, flow: &[[f32; 2]]) -> Result<(), OutputError> {
+fn flow_png(path: &Path, fb: &FrameBuffers, flow: &[[f32; 2]]) -> Result<(), FileError> {
     let max = flow
         .iter()
         .map(|f| (f[0] * f[0] + f[1] * f[1]).sqrt())
@@ -248,7 +187,7 @@ pub fn occlusion_mask(fb: &FrameBuffers, flow: &[[f32; 2]], other: &FrameBuffers
 /// encoded in parallel (one thread each; the files do not depend on each other).
 ///
 /// # Errors
-/// The first layer's [`OutputError`] in `layers` order; each file is written atomically.
+/// The first layer's [`FileError`] in `layers` order; each file is written atomically.
 pub fn write_frame(
     dir: &Path,
     k: usize,
@@ -256,19 +195,19 @@ pub fn write_frame(
     prev: &FrameBuffers,
     next: &FrameBuffers,
     layers: &[BufferLayer],
-) -> Result<(), OutputError> {
+) -> Result<(), FileError> {
     let wide = fb.segmentation.iter().any(|&id| id > u32::from(u16::MAX));
     for layer in layers {
         for f in layer.files(k, wide) {
             if let Some(parent) = dir.join(f).parent() {
-                std::fs::create_dir_all(parent).map_err(|source| OutputError::Write {
+                std::fs::create_dir_all(parent).map_err(|source| FileError::Write {
                     path: parent.to_path_buf(),
                     source,
                 })?;
             }
         }
     }
-    let results: Vec<Result<(), OutputError>> = std::thread::scope(|scope| {
+    let results: Vec<Result<(), FileError>> = std::thread::scope(|scope| {
         let handles: Vec<_> = layers
             .iter()
             .map(|&layer| {
@@ -280,7 +219,7 @@ pub fn write_frame(
             .into_iter()
             .map(|h| {
                 h.join().unwrap_or_else(|_| {
-                    Err(OutputError::Format {
+                    Err(FileError::Format {
                         path: dir.to_path_buf(),
                         message: format!("encoding frame {k} failed (a thread panicked)"),
                     })
@@ -300,7 +239,7 @@ fn write_layer(
     prev: &FrameBuffers,
     next: &FrameBuffers,
     wide: bool,
-) -> Result<(), OutputError> {
+) -> Result<(), FileError> {
     let (w, h) = (fb.width, fb.height);
     let p = |i: usize| dir.join(&files[i]);
     match layer {

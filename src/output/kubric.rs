@@ -27,8 +27,8 @@ use std::path::Path;
 use glam::{Quat, Vec3};
 use serde_json::{Value, json};
 
-use super::{OutputError, write_atomic, write_json};
 use crate::camera::CameraFrame;
+use crate::files::{FileError, write_atomic, write_json};
 use crate::physics::Trajectory;
 use crate::raster::FrameBuffers;
 use crate::scene::{Scene, Shape};
@@ -36,8 +36,8 @@ use crate::scene::{Scene, Shape};
 /// Depth Kubric writes for the background.
 pub const KUBRIC_BACKGROUND_DEPTH: f32 = 1e10;
 
-fn fmt_err(path: &Path, e: impl std::fmt::Display) -> OutputError {
-    OutputError::Format {
+fn fmt_err(path: &Path, e: impl std::fmt::Display) -> FileError {
+    FileError::Format {
         path: path.to_path_buf(),
         message: e.to_string(),
     }
@@ -81,7 +81,7 @@ pub fn kubric_instances(scene: &Scene, frames: &[FrameBuffers]) -> Vec<usize> {
     order
 }
 
-fn png16_rgb(path: &Path, w: u32, h: u32, samples: &[u16]) -> Result<(), OutputError> {
+fn png16_rgb(path: &Path, w: u32, h: u32, samples: &[u16]) -> Result<(), FileError> {
     let mut bytes = Vec::new();
     {
         let mut enc = png::Encoder::new(&mut bytes, w, h);
@@ -118,7 +118,7 @@ fn palette(n: usize) -> Vec<u8> {
 /// Writes the whole clip in Kubric's layout. `frames[k]` is frame `first + k`.
 ///
 /// # Errors
-/// [`OutputError`] if a file cannot be written, or if more than 255 objects are visible
+/// [`FileError`] if a file cannot be written, or if more than 255 objects are visible
 /// (Kubric's segmentation is 8-bit).
 pub fn write_kubric(
     dir: &Path,
@@ -127,8 +127,8 @@ pub fn write_kubric(
     cams: &[CameraFrame],
     first: usize,
     frames: &[FrameBuffers],
-) -> Result<(), OutputError> {
-    std::fs::create_dir_all(dir).map_err(|source| OutputError::Write {
+) -> Result<(), FileError> {
+    std::fs::create_dir_all(dir).map_err(|source| FileError::Write {
         path: dir.to_path_buf(),
         source,
     })?;

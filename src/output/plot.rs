@@ -4,15 +4,15 @@ use std::sync::Once;
 
 use plotters::prelude::*;
 
-use super::OutputError;
+use crate::files::FileError;
 use crate::physics::Trajectory;
 use crate::scene::Scene;
 
 const SIZE: (u32, u32) = (1000, 700);
 static FONT: Once = Once::new();
 
-fn plot_err(e: impl std::fmt::Display) -> OutputError {
-    OutputError::Plot(e.to_string())
+fn plot_err(e: impl std::fmt::Display) -> FileError {
+    FileError::Plot(e.to_string())
 }
 
 fn range(values: impl Iterator<Item = f64>) -> (f64, f64) {
@@ -44,12 +44,12 @@ fn register_font() {
 /// vertically centered (row labels of contact sheets).
 ///
 /// # Errors
-/// [`OutputError::Plot`] if drawing fails.
+/// [`FileError::Plot`] if drawing fails.
 pub(crate) fn text_strip(
     text: &str,
     width: u32,
     height: u32,
-) -> Result<image::RgbImage, OutputError> {
+) -> Result<image::RgbImage, FileError> {
     register_font();
     let mut rgb = vec![0u8; (width * height * 3) as usize];
     {
@@ -67,14 +67,14 @@ pub(crate) fn text_strip(
         root.present().map_err(plot_err)?;
     }
     image::RgbImage::from_raw(width, height, rgb)
-        .ok_or_else(|| OutputError::Plot("label buffer size".into()))
+        .ok_or_else(|| FileError::Plot("label buffer size".into()))
 }
 
 /// Draws the plot and returns PNG bytes.
 ///
 /// # Errors
-/// [`OutputError::Plot`] if drawing or encoding fails.
-pub fn energy_plot_png(scene: &Scene, traj: &Trajectory) -> Result<Vec<u8>, OutputError> {
+/// [`FileError::Plot`] if drawing or encoding fails.
+pub fn energy_plot_png(scene: &Scene, traj: &Trajectory) -> Result<Vec<u8>, FileError> {
     register_font();
     let mut rgb = vec![255u8; (SIZE.0 * SIZE.1 * 3) as usize];
     {
@@ -174,11 +174,11 @@ pub fn energy_plot_png(scene: &Scene, traj: &Trajectory) -> Result<Vec<u8>, Outp
 /// (`cinegraph train`'s `loss.png`).
 ///
 /// # Errors
-/// [`OutputError::Plot`] if drawing or encoding fails.
+/// [`FileError::Plot`] if drawing or encoding fails.
 pub fn loss_plot_png(
     title: &str,
     series: &[(&str, Vec<(f64, f64)>)],
-) -> Result<Vec<u8>, OutputError> {
+) -> Result<Vec<u8>, FileError> {
     register_font();
     let size = (900u32, 500u32);
     let mut rgb = vec![0u8; (size.0 * size.1 * 3) as usize];
@@ -236,7 +236,7 @@ pub fn loss_plot_png(
 }
 
 /// PNG bytes of an RGB8 buffer.
-fn rgb_png(rgb: &[u8], size: (u32, u32)) -> Result<Vec<u8>, OutputError> {
+fn rgb_png(rgb: &[u8], size: (u32, u32)) -> Result<Vec<u8>, FileError> {
     let mut png = Vec::new();
     image::ImageEncoder::write_image(
         image::codecs::png::PngEncoder::new(&mut png),

@@ -6,7 +6,8 @@ use std::path::Path;
 
 use image::{RgbImage, imageops};
 
-use super::{BufferLayer, OutputError, write_atomic};
+use super::BufferLayer;
+use crate::files::{FileError, write_atomic};
 
 /// Widest tile, pixels; larger frames are scaled down.
 const TILE_MAX_WIDTH: u32 = 320;
@@ -36,13 +37,13 @@ pub fn sample_frames(n: usize, count: usize) -> Vec<usize> {
 /// forward flow and segmentation.
 ///
 /// # Errors
-/// [`OutputError::Format`] when a frame file is missing or unreadable.
+/// [`FileError::Format`] when a frame file is missing or unreadable.
 pub fn contact_sheet(
     out: &Path,
     n: usize,
     layers: &[BufferLayer],
     columns: usize,
-) -> Result<RgbImage, OutputError> {
+) -> Result<RgbImage, FileError> {
     let frames = sample_frames(n, columns);
     let rows: Vec<(&str, &str)> = [
         (BufferLayer::Preview, "preview", "png"),
@@ -61,7 +62,7 @@ pub fn contact_sheet(
         let mut row = Vec::new();
         for &k in &frames {
             let path = out.join(format!("{dir}/{k:05}.{ext}"));
-            let img = image::open(&path).map_err(|e| OutputError::Format {
+            let img = image::open(&path).map_err(|e| FileError::Format {
                 path: path.clone(),
                 message: format!("cannot read a frame for the contact sheet: {e}"),
             })?;
@@ -83,8 +84,8 @@ pub const LABEL_WIDTH: u32 = 180;
 /// [`TILE_MAX_WIDTH`] wide, with each row's label in a column on the left.
 ///
 /// # Errors
-/// [`OutputError::Plot`] if a label cannot be drawn.
-pub fn grid_image(rows: &[Vec<RgbImage>], labels: &[String]) -> Result<RgbImage, OutputError> {
+/// [`FileError::Plot`] if a label cannot be drawn.
+pub fn grid_image(rows: &[Vec<RgbImage>], labels: &[String]) -> Result<RgbImage, FileError> {
     let Some(first) = rows.iter().flatten().next() else {
         return Ok(RgbImage::from_pixel(1, 1, PAPER));
     };
@@ -138,14 +139,14 @@ fn colorize_ids(ids: &image::ImageBuffer<image::Luma<u16>, Vec<u16>>) -> RgbImag
 /// Writes an RGB image as PNG, atomically.
 ///
 /// # Errors
-/// [`OutputError`] when encoding or writing fails.
-pub fn write_png_rgb(path: &Path, img: &RgbImage) -> Result<(), OutputError> {
+/// [`FileError`] when encoding or writing fails.
+pub fn write_png_rgb(path: &Path, img: &RgbImage) -> Result<(), FileError> {
     let mut bytes = Vec::new();
     img.write_to(
         &mut std::io::Cursor::new(&mut bytes),
         image::ImageFormat::Png,
     )
-    .map_err(|e| OutputError::Format {
+    .map_err(|e| FileError::Format {
         path: path.to_path_buf(),
         message: e.to_string(),
     })?;

@@ -8,10 +8,10 @@ use openh264::OpenH264API;
 use openh264::encoder::{BitRate, Encoder, EncoderConfig, FrameRate, RateControlMode};
 use openh264::formats::{RgbSliceU8, YUVBuffer};
 
-use super::{OutputError, write_atomic};
+use crate::files::{FileError, write_atomic};
 
-fn err(path: &Path, e: impl std::fmt::Display) -> OutputError {
-    OutputError::Format {
+fn err(path: &Path, e: impl std::fmt::Display) -> FileError {
+    FileError::Format {
         path: path.to_path_buf(),
         message: format!("video: {e}"),
     }
@@ -21,17 +21,17 @@ fn err(path: &Path, e: impl std::fmt::Display) -> OutputError {
 /// [`write_mp4`].
 ///
 /// # Errors
-/// [`OutputError::Format`] for an unreadable image, or [`write_mp4`]'s errors.
+/// [`FileError::Format`] for an unreadable image, or [`write_mp4`]'s errors.
 pub fn write_mp4_from_pngs(
     path: &Path,
     pngs: &[std::path::PathBuf],
     width: u32,
     height: u32,
     fps: u32,
-) -> Result<(), OutputError> {
+) -> Result<(), FileError> {
     let mut frames = Vec::with_capacity(pngs.len());
     for p in pngs {
-        let img = image::open(p).map_err(|e| OutputError::Format {
+        let img = image::open(p).map_err(|e| FileError::Format {
             path: p.clone(),
             message: e.to_string(),
         })?;
@@ -44,14 +44,14 @@ pub fn write_mp4_from_pngs(
 /// Odd sizes are cropped by one pixel (4:2:0 video needs even sizes).
 ///
 /// # Errors
-/// [`OutputError`] if encoding, muxing or writing fails.
+/// [`FileError`] if encoding, muxing or writing fails.
 pub fn write_mp4(
     path: &Path,
     width: u32,
     height: u32,
     fps: u32,
     frames: impl Iterator<Item = Vec<u8>>,
-) -> Result<(), OutputError> {
+) -> Result<(), FileError> {
     let (w, h) = ((width & !1) as usize, (height & !1) as usize);
     if w == 0 || h == 0 {
         return Err(err(path, "the frames are too small for video"));

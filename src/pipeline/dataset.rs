@@ -11,9 +11,9 @@ use std::path::Path;
 
 use super::PipelineError;
 use super::frames::{Frames, Window};
+use crate::files;
 use crate::neural::FrameInputs;
 use crate::neural::dataset::{self, Manifest, SceneFrames, SceneRecord, held_out};
-use crate::output;
 use crate::progress::{Progress, Silent};
 use crate::reference::{Lens, ReferenceOptions, Tracer};
 use crate::rng::SeededRng;
@@ -235,7 +235,7 @@ pub fn write_dataset(
         .collect();
     let fresh = Manifest::new(opts.seed, opts.size, opts.frames, opts.spp, styles);
     let manifest_path = out.join("dataset.json");
-    let mut manifest: Manifest = output::read_json(&manifest_path)
+    let mut manifest: Manifest = files::read_json(&manifest_path)
         .ok()
         .filter(|m: &Manifest| m.same_settings(&fresh))
         .unwrap_or(fresh);
@@ -260,7 +260,7 @@ pub fn write_dataset(
         seconds += ref_s;
         frames += s.inputs.len();
         let file = format!("scene-{i:04}.safetensors");
-        output::write_atomic(&out.join(&file), &dataset::scene_bytes(&s)?)?;
+        files::write_atomic(&out.join(&file), &dataset::scene_bytes(&s)?)?;
         manifest.scenes.insert(
             i,
             SceneRecord {
@@ -276,7 +276,7 @@ pub fn write_dataset(
                 reference_seconds: ref_s,
             },
         );
-        output::write_json(&manifest_path, &manifest)?;
+        files::write_json(&manifest_path, &manifest)?;
         progress.advance(1);
     }
     progress.finish();

@@ -36,8 +36,8 @@ pub use simulate::{SimulateReport, VerifyOutcome, simulate_to_dir, verify_replay
 pub use styles::styles_preview;
 
 use crate::camera::CameraError;
+use crate::files::FileError;
 use crate::neural::NeuralError;
-use crate::output::OutputError;
 use crate::physics::PhysicsError;
 use crate::raster::RasterError;
 use crate::reference::ReferenceError;
@@ -56,7 +56,7 @@ pub enum PipelineError {
     Physics(#[from] PhysicsError),
     /// Output could not be written or read.
     #[error(transparent)]
-    Output(#[from] OutputError),
+    Output(#[from] FileError),
     /// Rendering failed.
     #[error(transparent)]
     Raster(#[from] RasterError),
@@ -114,7 +114,7 @@ impl PipelineError {
             | Self::Replay { .. } => true,
             Self::Neural(e) => e.is_bad_input(),
             Self::Reference(e) => matches!(e, ReferenceError::Options(_)),
-            Self::Output(e) => matches!(e, OutputError::Format { .. }),
+            Self::Output(e) => matches!(e, FileError::Format { .. }),
             // A generated scene failing is the generator's fault, not the user's.
             Self::Physics(_)
             | Self::Raster(_)
@@ -126,8 +126,8 @@ impl PipelineError {
 }
 
 /// Creates `dir` and its parents.
-fn create_dir(dir: &Path) -> Result<(), OutputError> {
-    std::fs::create_dir_all(dir).map_err(|source| OutputError::Write {
+fn create_dir(dir: &Path) -> Result<(), FileError> {
+    std::fs::create_dir_all(dir).map_err(|source| FileError::Write {
         path: dir.to_path_buf(),
         source,
     })

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::frames::{Frame, Frames, Window};
 use super::{PipelineError, create_dir};
 use crate::camera::{self, CameraPlan};
+use crate::files;
 use crate::neural::{FinishOptions, Finisher};
 use crate::output::{self, BufferLayer};
 use crate::physics::{self, Trajectory};
@@ -391,7 +392,7 @@ fn write_finished(
     if let Some(dir) = path.parent() {
         create_dir(dir)?;
     }
-    output::png(&path, w, h, &rgb, image::ExtendedColorType::Rgb8)?;
+    files::png(&path, w, h, &rgb, image::ExtendedColorType::Rgb8)?;
     Ok(())
 }
 
@@ -460,7 +461,7 @@ impl Manifest {
             layers: layers.to_vec(),
             frames: BTreeMap::new(),
         };
-        Ok(output::read_json(&Self::path(out))
+        Ok(files::read_json(&Self::path(out))
             .ok()
             .filter(|m: &Manifest| {
                 (&m.format, &m.scene_hash, &m.options_hash, &m.layers)
@@ -501,7 +502,7 @@ impl Manifest {
         entities: usize,
     ) -> Result<(), PipelineError> {
         self.frames.insert(k, output::object_stats(fb, entities));
-        output::write_json(&Self::path(out), self)?;
+        files::write_json(&Self::path(out), self)?;
         Ok(())
     }
 }
@@ -528,10 +529,10 @@ fn write_clip_files(
     let stats: Vec<Option<output::FrameStats>> =
         (0..n).map(|k| manifest.frames.get(&k).cloned()).collect();
     output::add_render_info(&mut meta, scene, plan, &stats);
-    output::write_json(&out.join("metadata.json"), &meta)?;
-    output::write_json(&out.join("events.json"), &output::events_file(scene, traj))?;
+    files::write_json(&out.join("metadata.json"), &meta)?;
+    files::write_json(&out.join("events.json"), &output::events_file(scene, traj))?;
     if opts.plot {
-        output::write_atomic(
+        files::write_atomic(
             &out.join("energy.png"),
             &output::energy_plot_png(scene, traj)?,
         )?;
@@ -587,6 +588,6 @@ fn trace_reference(
 }
 
 fn write_replay(out: &Path, scene: &Scene, traj: &Trajectory) -> Result<(), PipelineError> {
-    output::write_json(&out.join("replay.json"), &output::replay_file(scene, traj))?;
+    files::write_json(&out.join("replay.json"), &output::replay_file(scene, traj))?;
     Ok(())
 }

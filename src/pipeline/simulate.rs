@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use super::PipelineError;
+use crate::files;
 use crate::output::{self, MetadataFile, ReplayFile};
 use crate::physics::{self, Simulation};
 use crate::progress::Progress;
@@ -88,7 +89,7 @@ pub fn verify_replay(
     replay_path: &Path,
     progress: &dyn Progress,
 ) -> Result<VerifyOutcome, PipelineError> {
-    let replay: ReplayFile = output::read_json(replay_path)?;
+    let replay: ReplayFile = files::read_json(replay_path)?;
     let bad = |message: String| PipelineError::Replay {
         path: replay_path.to_path_buf(),
         message,
@@ -159,7 +160,7 @@ fn first_divergent_entity(
     frame: usize,
     state: &physics::FrameState,
 ) -> Option<String> {
-    let meta: MetadataFile = output::read_json(&dir.join("metadata.json")).ok()?;
+    let meta: MetadataFile = files::read_json(&dir.join("metadata.json")).ok()?;
     if meta.scene.hash != scene.source.hash {
         return None;
     }

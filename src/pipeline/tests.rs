@@ -1,6 +1,6 @@
 use super::dataset::scene_text;
 use super::*;
-use crate::output::OutputError;
+use crate::files::FileError;
 
 #[test]
 fn dataset_scenes_are_deterministic_and_varied() {
@@ -105,8 +105,8 @@ fn render_finishes_a_clip_with_a_published_checkpoint_end_to_end() {
     );
 }
 
-fn disk_full(path: &str) -> OutputError {
-    OutputError::Write {
+fn disk_full(path: &str) -> FileError {
+    FileError::Write {
         path: path.into(),
         source: std::io::Error::other("no space left on device"),
     }
@@ -156,7 +156,7 @@ fn a_dataset_write_failure_exits_1_and_bad_options_exit_2() {
     let silent = crate::progress::Silent;
     let e = write_dataset(&blocked.join("data"), &opts, &silent).unwrap_err();
     assert!(
-        matches!(e, PipelineError::Output(OutputError::Write { .. })),
+        matches!(e, PipelineError::Output(FileError::Write { .. })),
         "{e}"
     );
     assert!(!e.is_bad_input());

@@ -15,8 +15,8 @@ use serde::{Deserialize, Serialize};
 
 use super::{ReferenceError, ReferenceFrame, ReferenceOptions, Tracer};
 use crate::camera::CameraPlan;
+use crate::files::{self, FileError};
 use crate::math::linear_to_srgb8;
-use crate::output::{self, OutputError};
 use crate::physics::Trajectory;
 use crate::progress::Progress;
 use crate::scene::Scene;
@@ -96,10 +96,10 @@ fn write_frame(
     f: &ReferenceFrame,
 ) -> Result<(), ReferenceError> {
     let dir = out.join("reference");
-    std::fs::create_dir_all(&dir).map_err(|source| OutputError::Write { path: dir, source })?;
+    std::fs::create_dir_all(&dir).map_err(|source| FileError::Write { path: dir, source })?;
     let [exr_path, png_path] = frame_paths(out, k);
     let channel = |c: usize| FlatSamples::F32(f.color.iter().map(|p| p[c]).collect());
-    output::exr(
+    files::exr(
         &exr_path,
         f.width,
         f.height,
@@ -112,7 +112,7 @@ fn write_frame(
         .chunks_exact(4)
         .flat_map(|p| [p[0], p[1], p[2]])
         .collect();
-    output::png(&png_path, f.width, f.height, &rgb, ExtendedColorType::Rgb8)?;
+    files::png(&png_path, f.width, f.height, &rgb, ExtendedColorType::Rgb8)?;
     Ok(())
 }
 
@@ -156,7 +156,7 @@ pub fn render_to_dir(
         focus_distance: opts.lens.focus_distance,
         frames: BTreeMap::new(),
     };
-    let mut manifest = output::read_json::<Manifest>(&manifest_path)
+    let mut manifest = files::read_json::<Manifest>(&manifest_path)
         .ok()
         .filter(|m| m.settings() == fresh)
         .unwrap_or(fresh);
@@ -181,7 +181,7 @@ pub fn render_to_dir(
         tracing::info!(frame = k, seconds, spp = opts.spp, "reference frame traced");
         write_frame(out, look, k, &frame)?;
         manifest.frames.insert(k, FrameRecord { seconds, threads });
-        output::write_json(&manifest_path, &manifest)?;
+        files::write_json(&manifest_path, &manifest)?;
     }
     progress.finish();
     let n = traj.frames.len();
@@ -189,13 +189,13 @@ pub fn render_to_dir(
         let mut frames = Vec::with_capacity(n);
         for k in 0..n {
             let [_, p] = frame_paths(out, k);
-            let img = image::open(&p).map_err(|e| OutputError::Format {
+            let img = image::open(&p).map_err(|e| FileError::Format {
                 path: p.clone(),
                 message: e.to_string(),
             })?;
             frames.push(img.to_rgb8().into_raw());
         }
-        output::write_mp4(
+        crate::output::write_mp4(
             &out.join("reference.mp4"),
             w,
             h,

@@ -71,7 +71,7 @@ pub enum ReferenceError {
     },
     /// Output failed.
     #[error(transparent)]
-    Output(#[from] crate::output::OutputError),
+    Output(#[from] crate::files::FileError),
 }
 
 /// The lens, for depth of field.
