@@ -6,7 +6,8 @@ use std::ops::Range;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
-use clap::builder::{EnumValueParser, PossibleValue, TypedValueParser};
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+use clap::error::ErrorKind;
 use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -85,8 +86,8 @@ pub struct RenderArgs {
     #[arg(short, long)]
     out: PathBuf,
     /// Layers to write, comma-separated (default: all).
-    #[arg(long, value_delimiter = ',', value_parser = Trimmed::<BufferArg>::default())]
-    buffers: Option<Vec<BufferArg>>,
+    #[arg(long, value_delimiter = ',', value_parser = LayerParser)]
+    buffers: Option<Vec<BufferLayer>>,
     /// Frames to render, `a..b` (end exclusive), e.g. `0..12`.
     #[arg(long, value_parser = frame_range)]
     frames: Option<Range<usize>>,
@@ -278,66 +279,34 @@ impl From<LayoutArg> for pipeline::Layout {
     }
 }
 
-/// One `--buffers` entry (the names are [`BufferLayer::name`]'s; a test keeps them so).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum BufferArg {
-    /// `preview/`.
-    Preview,
-    /// `albedo/`.
-    Albedo,
-    /// `depth/`.
-    Depth,
-    /// `normal/`.
-    Normal,
-    /// `flow_fwd/`, `flow_bwd/` and their occlusion masks.
-    Flow,
-    /// `segmentation/`.
-    Segmentation,
-}
+/// Parses one `--buffers` entry into the [`BufferLayer`] of that [`BufferLayer::name`]
+/// (spaces around it ignored, so `--buffers "depth, flow"` works as it always has); a bad
+/// name is clap's usage error listing the possible values.
+#[derive(Clone, Default)]
+struct LayerParser;
 
-impl From<BufferArg> for BufferLayer {
-    fn from(b: BufferArg) -> Self {
-        match b {
-            BufferArg::Preview => BufferLayer::Preview,
-            BufferArg::Albedo => BufferLayer::Albedo,
-            BufferArg::Depth => BufferLayer::Depth,
-            BufferArg::Normal => BufferLayer::Normal,
-            BufferArg::Flow => BufferLayer::Flow,
-            BufferArg::Segmentation => BufferLayer::Segmentation,
-        }
+impl LayerParser {
+    fn names() -> impl Iterator<Item = &'static str> {
+        BufferLayer::ALL.into_iter().map(BufferLayer::name)
     }
 }
 
-/// A [`ValueEnum`] parser that ignores spaces around the value, so
-/// `--buffers "depth, flow"` works as it always has.
-#[derive(Clone)]
-struct Trimmed<E>(std::marker::PhantomData<E>);
-
-impl<E> Default for Trimmed<E> {
-    fn default() -> Self {
-        Self(std::marker::PhantomData)
-    }
-}
-
-impl<E: ValueEnum + Clone + Send + Sync + 'static> TypedValueParser for Trimmed<E> {
-    type Value = E;
+impl TypedValueParser for LayerParser {
+    type Value = BufferLayer;
 
     fn parse_ref(
         &self,
         cmd: &clap::Command,
         arg: Option<&clap::Arg>,
         value: &OsStr,
-    ) -> Result<E, clap::Error> {
+    ) -> Result<BufferLayer, clap::Error> {
         let trimmed = value.to_str().map_or(value, |v| OsStr::new(v.trim()));
-        EnumValueParser::<E>::new().parse_ref(cmd, arg, trimmed)
+        let name = PossibleValuesParser::new(Self::names()).parse_ref(cmd, arg, trimmed)?;
+        BufferLayer::parse(&name).ok_or_else(|| clap::Error::new(ErrorKind::InvalidValue))
     }
 
     fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
-        Some(Box::new(
-            E::value_variants()
-                .iter()
-                .filter_map(ValueEnum::to_possible_value),
-        ))
+        Some(Box::new(Self::names().map(PossibleValue::new)))
     }
 }
 
@@ -530,7 +499,7 @@ impl RenderArgs {
             ..Default::default()
         };
         if let Some(layers) = self.buffers {
-            opts.layers = layers.into_iter().map(BufferLayer::from).collect();
+            opts.layers = layers;
         }
         opts
     }
@@ -851,23 +820,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn buffer_names_are_the_output_layers_names() {
-        let names: Vec<String> = BufferArg::value_variants()
-            .iter()
-            .filter_map(|b| b.to_possible_value().map(|v| v.get_name().to_string()))
-            .collect();
-        let layers: Vec<String> = BufferLayer::ALL
-            .iter()
-            .map(|l| l.name().to_string())
-            .collect();
-        assert_eq!(names, layers);
-        for b in BufferArg::value_variants() {
-            let name = b.to_possible_value().map(|v| v.get_name().to_string());
-            assert_eq!(name.as_deref(), Some(BufferLayer::from(*b).name()));
-        }
-    }
-
-    #[test]
     fn frame_ranges_parse_with_spaces_and_refuse_anything_else() {
         assert_eq!(frame_range("0..12"), Ok(0..12));
         assert_eq!(frame_range(" 3 .. 7 "), Ok(3..7));
@@ -899,7 +851,7 @@ mod tests {
             panic!("{args:?}");
         };
         assert_eq!(r.layout, LayoutArg::Kubric);
-        assert_eq!(r.buffers, Some(vec![BufferArg::Depth, BufferArg::Flow]));
+        assert_eq!(r.buffers, Some(vec![BufferLayer::Depth, BufferLayer::Flow]));
         assert_eq!(r.frames, Some(2..5));
         for (flag, value) in [
             ("--layout", "kubrik"),

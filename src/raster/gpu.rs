@@ -213,6 +213,10 @@ struct Targets {
     albedo: wgpu::Texture,
     /// The ground-truth targets, in [`TRUTH_FORMATS`] order.
     truth: Vec<wgpu::Texture>,
+    /// Views of `color`, `albedo` and `truth`, made once for every frame's passes.
+    color_view: wgpu::TextureView,
+    albedo_view: wgpu::TextureView,
+    truth_views: Vec<wgpu::TextureView>,
     truth_depth: wgpu::TextureView,
     readback: wgpu::Buffer,
     /// (byte offset in `readback`, padded bytes per row) per [`Target`].
@@ -648,7 +652,22 @@ impl Targets {
             layout.push((total, row));
             total += u64::from(row) * u64::from(size.1);
         }
+        let color = texture(device, "color", size, HDR_FORMAT, 1, copy);
+        let albedo = texture(device, "albedo", size, COLOR_FORMAT, 1, copy);
+        let truth: Vec<wgpu::Texture> = TRUTH_FORMATS
+            .iter()
+            .map(|f| texture(device, "truth", size, *f, 1, copy))
+            .collect();
         Self {
+            color_view: color.create_view(&Default::default()),
+            albedo_view: albedo.create_view(&Default::default()),
+            truth_views: truth
+                .iter()
+                .map(|t| t.create_view(&Default::default()))
+                .collect(),
+            color,
+            albedo,
+            truth,
             msaa_color: view(texture(
                 device,
                 "msaa-color",
@@ -673,12 +692,6 @@ impl Targets {
                 MSAA,
                 attach,
             )),
-            color: texture(device, "color", size, HDR_FORMAT, 1, copy),
-            albedo: texture(device, "albedo", size, COLOR_FORMAT, 1, copy),
-            truth: TRUTH_FORMATS
-                .iter()
-                .map(|f| texture(device, "truth", size, *f, 1, copy))
-                .collect(),
             truth_depth: view(texture(
                 device,
                 "truth-depth",
@@ -958,8 +971,6 @@ impl Renderer {
     /// The lit preview (linear light) and the albedo, 4× multisampled and resolved.
     fn lit_pass(&self, encoder: &mut wgpu::CommandEncoder) {
         let t = &self.targets;
-        let color_view = t.color.create_view(&Default::default());
-        let albedo_view = t.albedo.create_view(&Default::default());
         let sky = wgpu::Color {
             r: 0.50,
             g: 0.56,
@@ -980,8 +991,8 @@ impl Renderer {
         let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
             label: Some("preview"),
             color_attachments: &[
-                resolved(&t.msaa_color, &color_view, sky),
-                resolved(&t.msaa_albedo, &albedo_view, wgpu::Color::BLACK),
+                resolved(&t.msaa_color, &t.color_view, sky),
+                resolved(&t.msaa_albedo, &t.albedo_view, wgpu::Color::BLACK),
             ],
             depth_stencil_attachment: Some(cleared_depth(&t.msaa_depth, wgpu::StoreOp::Discard)),
             timestamp_writes: None,
@@ -996,14 +1007,10 @@ impl Renderer {
     /// The exact, single-sampled ground truth: normal, segmentation, depth, both flows.
     fn truth_pass(&self, encoder: &mut wgpu::CommandEncoder) {
         let t = &self.targets;
-        let views: Vec<wgpu::TextureView> = t
-            .truth
-            .iter()
-            .map(|t| t.create_view(&Default::default()))
-            .collect();
         // Depth clears to +inf (background); every other target to zero.
         let clears = [0.0, 0.0, f64::INFINITY, 0.0, 0.0];
-        let attachments: Vec<Option<wgpu::RenderPassColorAttachment<'_>>> = views
+        let attachments: Vec<Option<wgpu::RenderPassColorAttachment<'_>>> = t
+            .truth_views
             .iter()
             .zip(clears)
             .map(|(v, c)| {
