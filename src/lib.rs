@@ -39,6 +39,8 @@ pub mod reference;
 pub mod rng;
 pub mod scene;
 pub mod style;
+pub mod texture;
+pub mod world;
 
 /// The crate version written into every output file.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

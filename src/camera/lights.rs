@@ -1,6 +1,9 @@
 //! The scene's lights resolved for one frame: the first directional light casts shadows;
 //! up to [`MAX_EXTRA_LIGHTS`] more point, spot or directional lights add unshadowed;
-//! ambient light is a sky/ground hemisphere. An empty list gets a default sun and sky;
+//! ambient light is a sky/ground hemisphere (the [`crate::world`] bakes it, or adds it to
+//! the scene's other environment). A [`crate::world::Environment::Sky`]'s sun comes first,
+//! as the shadowed key. An empty list gets a default sun and sky under the plain
+//! hemisphere environment, and nothing more under any other environment;
 //! a named `Rig` places its lights relative to the clip's first camera and the subject
 //! (key from the camera's side, fill opposite, rim behind), and they stay put in the world
 //! while the camera moves, as real lights on a set do.
@@ -12,7 +15,7 @@ use glam::Vec3;
 
 use super::CameraFrame;
 use crate::physics::FrameState;
-use crate::scene::{Light, LookAt, Scene};
+use crate::scene::{Environment, Light, LookAt, Scene};
 
 /// Lights beyond the shadowed sun that a frame can use.
 pub const MAX_EXTRA_LIGHTS: usize = 8;
@@ -193,9 +196,19 @@ pub fn resolve(
             None => cam.pose.translation + cam.pose.rotation * Vec3::NEG_Z * 3.0,
         }
     };
+    // The sky's sun is the key light, shadowed, before any the scene lists.
+    if let Environment::Sky(spec) = &scene.environment
+        && let Some(sun) = crate::world::sky::sun(spec)
+    {
+        out.add_sun(sun.direction, sun.color, sun.angle);
+    }
     if scene.lights.is_empty() {
-        out.add_directional(Vec3::new(-0.4, -1.0, -0.3), Vec3::ONE * 3.0);
-        out.add_ambient(Vec3::new(0.3, 0.32, 0.36));
+        // Without lights, a sky, an image or a uniform environment lights the scene
+        // alone; the plain hemisphere gets the default sun and sky.
+        if matches!(scene.environment, Environment::Hemisphere) {
+            out.add_directional(Vec3::new(-0.4, -1.0, -0.3), Vec3::ONE * 3.0);
+            out.add_ambient(Vec3::new(0.3, 0.32, 0.36));
+        }
         return out;
     }
     for l in &scene.lights {

@@ -89,6 +89,7 @@ pub(crate) fn load(base_dir: &Path, rel: &str, scale: f32) -> Result<Loaded, Str
             path: rel.to_string(),
             vertices: vertices.into_iter().map(|v| v * scale).collect(),
             indices,
+            uvs: Vec::new(),
         },
         bytes,
     })

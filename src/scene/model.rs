@@ -12,6 +12,8 @@ use serde::Serialize;
 use super::ShapeError;
 pub use super::file::{Ease, Framing, Move, Pattern};
 use crate::math::Pose;
+pub use crate::texture::MaterialMaps;
+pub use crate::world::{Environment, Fog};
 
 /// A scene ready to simulate.
 #[derive(Debug, Clone)]
@@ -46,6 +48,11 @@ pub struct Scene {
     pub camera: Camera,
     /// The lights, as written.
     pub lights: Vec<Light>,
+    /// What surrounds the scene, lights it and is seen behind it (default: the ambient
+    /// lights' sky/ground hemisphere).
+    pub environment: Environment,
+    /// Height fog, if any.
+    pub fog: Option<Fog>,
     /// The style's name, if the scene names one (the style stage resolves it and
     /// applies its camera, lights and lens to the file before validation; its grade
     /// becomes the [`crate::style::Look`]).
@@ -114,6 +121,9 @@ pub struct Material {
     pub ior: f32,
     /// Emitted radiance, linear RGB (color × intensity; zero for none).
     pub emission: [f32; 3],
+    /// Image maps (none by default).
+    #[serde(skip)]
+    pub maps: MaterialMaps,
 }
 
 /// One node of the scene graph.
@@ -250,6 +260,39 @@ impl Shape {
         }
     }
 
+    /// Texture coordinates at surface point `p` with outward normal `n`, both in the
+    /// shape's frame, by the mappings of [`crate::texture::uv`]. Meshes carry their own
+    /// UVs per vertex: this maps them as their bounding box would (the fallback for a
+    /// mesh without UVs).
+    pub fn uv(&self, p: Vec3, n: Vec3) -> glam::Vec2 {
+        use crate::texture::uv;
+        match self {
+            Shape::Sphere { .. } => uv::sphere(p),
+            Shape::Box { half_extents } => uv::boxed(*half_extents, p, n),
+            Shape::Capsule {
+                radius,
+                half_height,
+            } => uv::capsule(*radius, *half_height, p),
+            Shape::Cylinder {
+                radius,
+                half_height,
+            }
+            | Shape::Cone {
+                radius,
+                half_height,
+            } => uv::cylinder(*radius, *half_height, p, n),
+            Shape::Ground => uv::ground(p),
+            Shape::ConvexHull(m) | Shape::TriMesh(m) => {
+                let (lo, hi) = m.vertices.iter().fold(
+                    (Vec3::splat(f32::MAX), Vec3::splat(f32::MIN)),
+                    |(lo, hi), v| (lo.min(*v), hi.max(*v)),
+                );
+                let center = (lo + hi) * 0.5;
+                uv::boxed((hi - lo) * 0.5, p - center, n)
+            }
+        }
+    }
+
     /// The exact collision shape in the shape's local frame, as the physics and every
     /// ray query (auto-framing, the reference tracer) use it. `Ground` is the half-space
     /// below the local XZ plane (unbounded; renderers bound it by [`GROUND_HALF_SIZE`]).
@@ -304,6 +347,8 @@ pub struct Mesh {
     pub vertices: Vec<Vec3>,
     /// Triangles (counter-clockwise seen from outside).
     pub indices: Vec<[u32; 3]>,
+    /// Texture coordinates, one per vertex, from the file; empty when it has none.
+    pub uvs: Vec<[f32; 2]>,
 }
 
 /// A rigid body and how it moves.

@@ -14,8 +14,9 @@ use super::file::{
 };
 use super::mesh;
 use super::model::{
-    Action, ActionKind, Body, BodyKind, Camera, CameraKey, Entity, Joint, JointKind, KinematicPath,
-    Light, LookAt, Material, Mesh, Motor, Move, Scene, SceneSource, Shape, Shot,
+    Action, ActionKind, Body, BodyKind, Camera, CameraKey, Entity, Environment, Joint, JointKind,
+    KinematicPath, Light, LookAt, Material, MaterialMaps, Mesh, Motor, Move, Scene, SceneSource,
+    Shape, Shot,
 };
 use crate::math::{Pose, quat_from_euler_deg, srgb8_to_linear};
 use crate::rng::SeededRng;
@@ -157,6 +158,8 @@ pub(crate) fn validate(file: &SceneFile, origin: &Origin) -> Result<Scene, Vec<P
         actions,
         camera,
         lights,
+        environment: Environment::default(),
+        fog: None,
         style: file.style.clone(),
         source: SceneSource {
             path: origin.path.map(Path::to_path_buf),
@@ -359,6 +362,7 @@ fn check_materials(cx: &mut Ctx, mats: &BTreeMap<String, MaterialFile>) -> Vec<M
             transmission: m.transmission,
             ior: m.ior,
             emission,
+            maps: MaterialMaps::default(),
         });
     };
     // Index 0 is the material of entities that name none.
