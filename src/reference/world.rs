@@ -8,7 +8,6 @@ use rapier3d::parry::shape::SharedShape;
 
 use super::ReferenceError;
 use crate::math::Pose;
-use crate::rng::SeededRng;
 use crate::scene::GROUND_HALF_SIZE;
 use crate::scene::{Scene, Shape};
 
@@ -62,12 +61,7 @@ pub(super) fn objects(scene: &Scene) -> Result<Vec<Object>, ReferenceError> {
                 message: err.to_string(),
             })?),
         };
-        let mut rng = SeededRng::new(scene.seed, &format!("reference-pattern/{}", e.name));
-        let pattern_offset = Vec3::new(
-            rng.symmetric(50.0),
-            rng.symmetric(50.0),
-            rng.symmetric(50.0),
-        );
+        let pattern_offset = crate::texture::pattern::offset(scene.seed, &e.name);
         out.push(Object {
             entity: i,
             id: e.id,

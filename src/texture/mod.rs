@@ -12,6 +12,7 @@
 //!
 //! The UV mapping of each primitive is in [`uv`]; meshes carry their file's UVs.
 
+pub mod pattern;
 pub mod uv;
 
 use std::sync::Arc;
