@@ -24,6 +24,8 @@ mod simulate;
 mod styles;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod agreement;
 
 use std::path::Path;
 use std::path::PathBuf;
