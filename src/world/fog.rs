@@ -98,7 +98,7 @@ mod tests {
         (0..n)
             .map(|i| {
                 let t = (i as f32 + 0.5) / n as f32;
-                f64::from(f.extinction(a.lerp(b, t))) * len / f64::from(n)
+                f64::from(f.extinction(a.lerp(b, t).y)) * len / f64::from(n)
             })
             .sum()
     }
@@ -122,7 +122,10 @@ mod tests {
                     "k {k} {a}->{b}: closed {got}, numeric {want}"
                 );
                 let back = f64::from(f.optical_depth(b, a));
-                assert!((back - got).abs() <= 1e-5 * got.max(1e-6), "symmetry {got} {back}");
+                assert!(
+                    (back - got).abs() <= 1e-5 * got.max(1e-6),
+                    "symmetry {got} {back}"
+                );
             }
         }
     }
@@ -133,7 +136,10 @@ mod tests {
         let f = fog(0.2);
         let far = f.optical_depth(Vec3::ZERO, up * 500.0);
         let ray = f.optical_depth_ray(Vec3::ZERO, up);
-        assert!(ray.is_finite() && (ray - far).abs() < 1e-4 * ray, "{ray} vs {far}");
+        assert!(
+            ray.is_finite() && (ray - far).abs() < 1e-4 * ray,
+            "{ray} vs {far}"
+        );
         assert!(f.optical_depth_ray(Vec3::ZERO, Vec3::X).is_infinite());
         assert!(f.optical_depth_ray(Vec3::ZERO, -up).is_infinite());
         assert!(fog(0.0).optical_depth_ray(Vec3::ZERO, up).is_infinite());

@@ -74,8 +74,12 @@ pub fn orient(spec: &HdriSpec, extra: Vec3) -> EnvMap {
 pub fn load(file: &std::path::Path, shown: &str) -> Result<EnvMap, String> {
     let mut head = [0u8; 16];
     let n = {
-        let mut f = std::fs::File::open(file)
-            .map_err(|e| format!("environment map {shown}: cannot open {}: {e}", file.display()))?;
+        let mut f = std::fs::File::open(file).map_err(|e| {
+            format!(
+                "environment map {shown}: cannot open {}: {e}",
+                file.display()
+            )
+        })?;
         read_up_to(&mut f, &mut head)
             .map_err(|e| format!("environment map {shown}: cannot read: {e}"))?
     };
@@ -177,7 +181,9 @@ fn header_line(r: &mut impl BufRead, shown: &str) -> Result<String, String> {
         ));
     }
     line.pop();
-    Ok(String::from_utf8_lossy(&line).trim_end_matches('\r').to_string())
+    Ok(String::from_utf8_lossy(&line)
+        .trim_end_matches('\r')
+        .to_string())
 }
 
 /// Reads a Radiance RGBE picture (Ward 1991).
@@ -201,9 +207,10 @@ fn read_rgbe(r: &mut impl BufRead, shown: &str) -> Result<EnvMap, String> {
                 ));
             }
         } else if let Some(e) = line.strip_prefix("EXPOSURE=") {
-            let e: f64 = e.trim().parse().map_err(|_| {
-                format!("environment map {shown}: EXPOSURE={e} is not a number")
-            })?;
+            let e: f64 = e
+                .trim()
+                .parse()
+                .map_err(|_| format!("environment map {shown}: EXPOSURE={e} is not a number"))?;
             if !(e.is_finite() && e > 0.0) {
                 return Err(format!(
                     "environment map {shown}: EXPOSURE={e}; expected a positive number"
@@ -397,7 +404,9 @@ fn read_exr(file: &Path, shown: &str) -> Result<EnvMap, String> {
     let meta = exr::meta::MetaData::read_from_file(file, false)
         .map_err(|e| format!("environment map {shown}: not a readable OpenEXR file: {e}"))?;
     let Some(header) = meta.headers.first() else {
-        return Err(format!("environment map {shown}: the OpenEXR file has no layer"));
+        return Err(format!(
+            "environment map {shown}: the OpenEXR file has no layer"
+        ));
     };
     let size = header.layer_size;
     check_size(size.width() as u64, size.height() as u64, shown)?;
@@ -438,7 +447,11 @@ mod tests {
 
     fn sample_map() -> EnvMap {
         EnvMap::from_fn(32, 16, |d| {
-            Vec3::new(0.2 + d.y.max(0.0) * 3.0, 0.5 + d.x.abs(), 1e-3 + (d.z * 5.0).exp())
+            Vec3::new(
+                0.2 + d.y.max(0.0) * 3.0,
+                0.5 + d.x.abs(),
+                1e-3 + (d.z * 5.0).exp(),
+            )
         })
     }
 
@@ -466,7 +479,12 @@ mod tests {
         let flat_path = temp("flat.hdr");
         std::fs::write(&flat_path, &flat).unwrap();
         assert_eq!(load(&flat_path, "flat.hdr").unwrap(), back);
-        assert!(bytes.len() < flat.len() + 16 * 8, "rle {} flat {}", bytes.len(), flat.len());
+        assert!(
+            bytes.len() < flat.len() + 16 * 8,
+            "rle {} flat {}",
+            bytes.len(),
+            flat.len()
+        );
     }
 
     #[test]
@@ -551,6 +569,9 @@ mod tests {
         let out = orient(&spec, Vec3::splat(0.1));
         let east = out.lookup(Vec3::X);
         let north = out.lookup(Vec3::NEG_Z);
-        assert!(east.x > 1.5 && (north.x - 0.1).abs() < 0.01, "east {east} north {north}");
+        assert!(
+            east.x > 1.5 && (north.x - 0.1).abs() < 0.01,
+            "east {east} north {north}"
+        );
     }
 }

@@ -328,7 +328,10 @@ mod tests {
         assert!((w.env.lookup(Vec3::Y) - bare.lookup(Vec3::Y) - extra).length() < 1e-4);
         let sun = w.sun.map(|s| s.direction).unwrap_or_default();
         // The sun is in the east, 30° up; its light travels west and down.
-        assert!((sun - Vec3::new(-0.866, -0.5, 0.0)).length() < 1e-3, "{sun}");
+        assert!(
+            (sun - Vec3::new(-0.866, -0.5, 0.0)).length() < 1e-3,
+            "{sun}"
+        );
         // The fog takes the horizon's mean: between the ground and the sky there.
         assert!(w.fog_color.min_element() > 0.0 && w.fog.is_some());
         let no_sun = World::bake(
