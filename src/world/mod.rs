@@ -18,6 +18,7 @@
 //!   1 unit = 100 000 / 3 lux (so the clear midday sun, about 100 klx direct, is ≈ 3).
 //!   Luminances in cd/m² convert with the same factor ([`UNITS_PER_LUX`]).
 
+mod fog;
 pub mod hdri;
 pub mod sky;
 
@@ -86,7 +87,9 @@ pub struct HdriSpec {
 
 /// Exponential height fog (aerial perspective): extinction
 /// `σ(y) = density · exp(−height_falloff · (y − base_height))`, in-scattering the fog's
-/// color; transmittance along a segment is `exp(−∫σ)` in closed form.
+/// color; transmittance along a segment is `exp(−∫σ)` in closed form
+/// ([`Fog::optical_depth`], [`Fog::optical_depth_ray`], [`Fog::apply`]; the formulas are
+/// written out in the `fog` module's docs and `docs/worlds.md`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Fog {
     /// Extinction at `base_height`, 1/m, > 0.
@@ -300,6 +303,60 @@ mod tests {
         let map = EnvMap::from_fn(64, 32, |_| Vec3::ONE);
         let total: f32 = (0..32).map(|y| map.texel_solid_angle(y) * 64.0).sum();
         assert!((total - 4.0 * std::f32::consts::PI).abs() < 1e-3, "{total}");
+    }
+
+    #[test]
+    fn sky_and_hdri_worlds_bake() {
+        let spec = SkySpec {
+            sun_elevation_deg: 30.0,
+            sun_azimuth_deg: 90.0,
+            turbidity: 3.0,
+            intensity: 1.0,
+            ground_albedo: Vec3::splat(0.3),
+            sun_light: true,
+        };
+        let fog = Fog {
+            density: 0.01,
+            height_falloff: 0.1,
+            base_height: 0.0,
+            color: None,
+        };
+        let extra = Vec3::splat(0.01);
+        let w = World::bake(&Environment::Sky(spec.clone()), Some(&fog), (extra, extra));
+        let bare = sky::bake(&spec, BAKED_WIDTH);
+        assert_eq!((w.env.width, w.env.height), (BAKED_WIDTH, BAKED_WIDTH / 2));
+        assert!((w.env.lookup(Vec3::Y) - bare.lookup(Vec3::Y) - extra).length() < 1e-4);
+        let sun = w.sun.map(|s| s.direction).unwrap_or_default();
+        // The sun is in the east, 30° up; its light travels west and down.
+        assert!(
+            (sun - Vec3::new(-0.866, -0.5, 0.0)).length() < 1e-3,
+            "{sun}"
+        );
+        // The fog takes the horizon's mean: between the ground and the sky there.
+        assert!(w.fog_color.min_element() > 0.0 && w.fog.is_some());
+        let no_sun = World::bake(
+            &Environment::Sky(SkySpec {
+                sun_light: false,
+                ..spec
+            }),
+            None,
+            (Vec3::ZERO, Vec3::ZERO),
+        );
+        assert!(no_sun.sun.is_none());
+
+        let image = EnvMap::from_fn(32, 16, |d| Vec3::new(0.25, 0.5, 1.0 + d.y));
+        let hdri = HdriSpec {
+            path: "e.hdr".into(),
+            file: "e.hdr".into(),
+            image: Arc::new(image),
+            rotate_deg: 0.0,
+            intensity: 2.0,
+        };
+        let w = World::bake(&Environment::Hdri(hdri), None, (Vec3::ZERO, Vec3::ZERO));
+        assert_eq!((w.env.width, w.env.height), (32, 16));
+        let down = w.env.lookup(Vec3::NEG_Y);
+        assert!((down - Vec3::new(0.5, 1.0, 0.0)).length() < 0.05, "{down}");
+        assert!(w.sun.is_none());
     }
 
     #[test]
