@@ -20,32 +20,10 @@ pub(crate) struct Loaded {
 /// Loads `rel` (as written in the scene) from `base_dir`, scaled uniformly by `scale`.
 /// Errors are complete sentences without the location, which the caller adds.
 pub(crate) fn load(base_dir: &Path, rel: &str, scale: f32) -> Result<Loaded, String> {
-    let rel_path = Path::new(rel);
-    if rel.is_empty() {
-        return Err("path is empty".into());
-    }
-    if rel_path.is_absolute()
-        || rel_path
-            .components()
-            .any(|c| matches!(c, Component::Prefix(_)))
-    {
-        return Err(format!(
-            "path \"{rel}\" is absolute; mesh paths are relative to the scene file's folder"
-        ));
-    }
+    let full = resolve_inside(base_dir, base_dir, rel, "mesh")?;
     let base = base_dir
         .canonicalize()
         .map_err(|e| format!("cannot open the scene folder {}: {e}", base_dir.display()))?;
-    let full = base.join(rel_path);
-    let full = full
-        .canonicalize()
-        .map_err(|e| format!("cannot open mesh file \"{rel}\" ({}): {e}", full.display()))?;
-    if !full.starts_with(&base) {
-        return Err(format!(
-            "path \"{rel}\" leaves the scene's folder {}; keep meshes beside or below the scene file",
-            base.display()
-        ));
-    }
     let bytes =
         std::fs::read(&full).map_err(|e| format!("cannot read mesh file \"{rel}\": {e}"))?;
     let ext = full
@@ -93,6 +71,44 @@ pub(crate) fn load(base_dir: &Path, rel: &str, scale: f32) -> Result<Loaded, Str
         },
         bytes,
     })
+}
+
+/// Resolves `rel` (a `what` path as written: "mesh", "texture", …) against `dir`,
+/// refusing absolute paths and anything outside `root` (the scene file's folder).
+/// The result is canonical and exists.
+pub(crate) fn resolve_inside(
+    root: &Path,
+    dir: &Path,
+    rel: &str,
+    what: &str,
+) -> Result<std::path::PathBuf, String> {
+    let rel_path = Path::new(rel);
+    if rel.is_empty() {
+        return Err(format!("{what} path is empty"));
+    }
+    if rel_path.is_absolute()
+        || rel_path
+            .components()
+            .any(|c| matches!(c, Component::Prefix(_)))
+    {
+        return Err(format!(
+            "path \"{rel}\" is absolute; {what} paths are relative to the scene file's folder"
+        ));
+    }
+    let base = root
+        .canonicalize()
+        .map_err(|e| format!("cannot open the scene folder {}: {e}", root.display()))?;
+    let full = dir.join(rel_path);
+    let full = full
+        .canonicalize()
+        .map_err(|e| format!("cannot open {what} file \"{rel}\" ({}): {e}", full.display()))?;
+    if !full.starts_with(&base) {
+        return Err(format!(
+            "path \"{rel}\" leaves the scene's folder {}; keep {what} files beside or below the scene file",
+            base.display()
+        ));
+    }
+    Ok(full)
 }
 
 type Geometry = (Vec<Vec3>, Vec<[u32; 3]>);

@@ -631,6 +631,9 @@ fn scene_file() -> impl Strategy<Value = SceneFile> {
                 camera: CameraFile::default(),
                 lights: vec![],
                 style: None,
+                environment: None,
+                fog: None,
+                set: None,
             }
         })
 }
@@ -658,7 +661,7 @@ proptest! {
         let text = ron::ser::to_string(&file).unwrap();
         let back = parse_file(&text, "rt").unwrap();
         prop_assert_eq!(format!("{:?}", back), format!("{:?}", file));
-        let origin = validate::Origin { path: None, base_dir: "scenes".as_ref(), text: &text };
+        let origin = validate::Origin { path: None, base_dir: "scenes".as_ref(), text: &text, set: None };
         match validate::validate(&file, &origin) {
             Ok(scene) => {
                 // A valid scene must also simulate without panicking.
