@@ -66,6 +66,14 @@ struct Ctx<'a> {
     prefabs: &'a BTreeMap<String, EntityFile>,
     meshes: BTreeMap<(String, u32), Result<Arc<Mesh>, String>>,
     mesh_bytes: BTreeMap<String, Vec<u8>>,
+    /// How many materials the file (and its set) wrote; materials from mesh files follow.
+    file_materials: usize,
+    /// The scene's default material as written (mesh materials take its physics).
+    default_material: MaterialFile,
+    /// Materials taken from mesh files, in order of first use.
+    mesh_materials: Vec<Material>,
+    /// The material each mesh file holds, by path as written.
+    mesh_material_files: BTreeMap<String, (String, MaterialFile)>,
     /// Maps loaded so far (shared, budgeted).
     textures: TextureBudget,
     /// Other files the scene depends on (HDRIs), by path as written, hashed.
@@ -104,6 +112,10 @@ pub(crate) fn validate(file: &SceneFile, origin: &Origin) -> Result<Scene, Vec<P
         prefabs: &file.prefabs,
         meshes: BTreeMap::new(),
         mesh_bytes: BTreeMap::new(),
+        file_materials: 0,
+        default_material: MaterialFile::default(),
+        mesh_materials: Vec::new(),
+        mesh_material_files: BTreeMap::new(),
         textures: TextureBudget::default(),
         other_files: BTreeMap::new(),
         entities: Vec::new(),
@@ -115,7 +127,7 @@ pub(crate) fn validate(file: &SceneFile, origin: &Origin) -> Result<Scene, Vec<P
     };
 
     let frame_count = check_header(&mut cx, file);
-    let materials = check_materials(&mut cx, &file.materials);
+    let mut materials = check_materials(&mut cx, &file.materials);
     check_prefabs(&mut cx, file);
 
     for (i, e) in file.entities.iter().enumerate() {
@@ -145,6 +157,7 @@ pub(crate) fn validate(file: &SceneFile, origin: &Origin) -> Result<Scene, Vec<P
     if !cx.problems.is_empty() {
         return Err(cx.problems);
     }
+    materials.append(&mut cx.mesh_materials);
 
     let mut hasher = blake3::Hasher::new();
     hasher.update(origin.text.as_bytes());
@@ -339,57 +352,9 @@ fn check_materials(cx: &mut Ctx, mats: &BTreeMap<String, MaterialFile>) -> Vec<M
     let mut out = Vec::new();
     let mut add = |cx: &mut Ctx, name: &str, m: &MaterialFile| {
         let at = format!("materials[\"{name}\"]");
-        if name.trim().is_empty() {
-            cx.problem(&at, "material name must not be empty");
-        }
-        let color = resolve_color(&m.color).unwrap_or_else(|e| {
-            cx.problem(&at, format!("color: {e}"));
-            [0.5; 3]
-        });
-        let ranges: [(&str, f32, f32, f32); 9] = [
-            ("roughness", m.roughness, 0.0, 1.0),
-            ("metallic", m.metallic, 0.0, 1.0),
-            ("restitution", m.restitution, 0.0, 1.0),
-            ("friction", m.friction, 0.0, 100.0),
-            ("density", m.density, 0.0, 1e6),
-            ("transmission", m.transmission, 0.0, 1.0),
-            ("ior", m.ior, 1.0, 3.0),
-            ("emission_intensity", m.emission_intensity, 0.0, 1e6),
-            ("pattern_scale", m.pattern_scale, 1e-3, 1e3),
-        ];
-        for (field, v, lo, hi) in ranges {
-            if !(v.is_finite() && v >= lo && v <= hi) {
-                cx.problem(&at, format!("{field} must be in [{lo}, {hi}], got {v}"));
-            }
-        }
-        if m.density <= 0.0 {
-            cx.problem(&at, format!("density must be > 0 kg/m³, got {}", m.density));
-        }
-        let emission = match &m.emission {
-            None => [0.0; 3],
-            Some(c) => resolve_color(c)
-                .unwrap_or_else(|e| {
-                    cx.problem(&at, format!("emission: {e}"));
-                    [0.0; 3]
-                })
-                .map(|v| v * m.emission_intensity),
-        };
+        let material = build_material(cx, &at, name, m);
         cx.materials.insert(name.to_string(), out.len());
-        out.push(Material {
-            name: name.to_string(),
-            color,
-            roughness: m.roughness,
-            metallic: m.metallic,
-            density: m.density,
-            friction: m.friction,
-            restitution: m.restitution,
-            pattern: m.pattern,
-            pattern_scale: m.pattern_scale,
-            transmission: m.transmission,
-            ior: m.ior,
-            emission,
-            maps: check_maps(cx, &at, m),
-        });
+        out.push(material);
     };
     // Index 0 is the material of entities that name none.
     match mats.get("default") {
@@ -399,7 +364,66 @@ fn check_materials(cx: &mut Ctx, mats: &BTreeMap<String, MaterialFile>) -> Vec<M
     for (name, m) in mats.iter().filter(|(n, _)| n.as_str() != "default") {
         add(cx, name, m);
     }
+    cx.file_materials = out.len();
+    if let Some(m) = mats.get("default") {
+        cx.default_material = m.clone();
+    }
     out
+}
+
+/// Checks one material; problems are reported at `at`.
+fn build_material(cx: &mut Ctx, at: &str, name: &str, m: &MaterialFile) -> Material {
+    let at = at.to_string();
+    if name.trim().is_empty() {
+        cx.problem(&at, "material name must not be empty");
+    }
+    let color = resolve_color(&m.color).unwrap_or_else(|e| {
+        cx.problem(&at, format!("color: {e}"));
+        [0.5; 3]
+    });
+    let ranges: [(&str, f32, f32, f32); 9] = [
+        ("roughness", m.roughness, 0.0, 1.0),
+        ("metallic", m.metallic, 0.0, 1.0),
+        ("restitution", m.restitution, 0.0, 1.0),
+        ("friction", m.friction, 0.0, 100.0),
+        ("density", m.density, 0.0, 1e6),
+        ("transmission", m.transmission, 0.0, 1.0),
+        ("ior", m.ior, 1.0, 3.0),
+        ("emission_intensity", m.emission_intensity, 0.0, 1e6),
+        ("pattern_scale", m.pattern_scale, 1e-3, 1e3),
+    ];
+    for (field, v, lo, hi) in ranges {
+        if !(v.is_finite() && v >= lo && v <= hi) {
+            cx.problem(&at, format!("{field} must be in [{lo}, {hi}], got {v}"));
+        }
+    }
+    if m.density <= 0.0 {
+        cx.problem(&at, format!("density must be > 0 kg/m³, got {}", m.density));
+    }
+    let emission = match &m.emission {
+        None => [0.0; 3],
+        Some(c) => resolve_color(c)
+            .unwrap_or_else(|e| {
+                cx.problem(&at, format!("emission: {e}"));
+                [0.0; 3]
+            })
+            .map(|v| v * m.emission_intensity),
+    };
+    Material {
+        name: name.to_string(),
+        color,
+        roughness: m.roughness,
+        metallic: m.metallic,
+        density: m.density,
+        friction: m.friction,
+        restitution: m.restitution,
+        pattern: m.pattern,
+        pattern_scale: m.pattern_scale,
+        transmission: m.transmission,
+        ior: m.ior,
+        emission,
+        maps: check_maps(cx, &at, m),
+    }
 }
 
 /// Loads a material's image maps (paths relative to the scene's folder).
@@ -952,6 +976,9 @@ fn load_mesh_cached(cx: &mut Ctx, path: &str, scale: f32, label: &str) -> Option
     if !cx.meshes.contains_key(&key) {
         let loaded = mesh::load(cx.origin.base_dir, path, scale).map(|l| {
             cx.mesh_bytes.insert(path.to_string(), l.bytes);
+            if let Some(m) = l.material {
+                cx.mesh_material_files.insert(path.to_string(), m);
+            }
             Arc::new(l.mesh)
         });
         cx.meshes.insert(key.clone(), loaded);
@@ -965,6 +992,28 @@ fn load_mesh_cached(cx: &mut Ctx, path: &str, scale: f32, label: &str) -> Option
         }
         None => None,
     }
+}
+
+/// The index of the material mesh file `path` holds (`"<path>#<name>"`, built on first
+/// use), or 0 (the default) if it holds none.
+fn mesh_material(cx: &mut Ctx, path: &str, label: &str) -> usize {
+    let Some((name, mut file)) = cx.mesh_material_files.get(path).cloned() else {
+        return 0;
+    };
+    // Physics stays what it was before meshes brought materials: the default's.
+    file.density = cx.default_material.density;
+    file.friction = cx.default_material.friction;
+    file.restitution = cx.default_material.restitution;
+    let full = format!("{path}#{name}");
+    if let Some(i) = cx.materials.get(&full) {
+        return *i;
+    }
+    let at = format!("{label} shape \"{path}\" material \"{name}\"");
+    let m = build_material(cx, &at, &full, &file);
+    let i = cx.file_materials + cx.mesh_materials.len();
+    cx.mesh_materials.push(m);
+    cx.materials.insert(full, i);
+    i
 }
 
 /// Uniformly distributed rotation (Shoemake, "Uniform random rotations", Graphics Gems III).
@@ -1380,7 +1429,12 @@ fn add_entity(
                 0
             }
         },
-        None => 0,
+        None => match &shape {
+            Some(Shape::ConvexHull(mesh) | Shape::TriMesh(mesh)) => {
+                mesh_material(cx, &mesh.path, label)
+            }
+            _ => 0,
+        },
     };
     if let Some(m) = e.mass
         && !(m.is_finite() && m > 0.0)
