@@ -109,9 +109,12 @@ pub(crate) fn resolve_inside(
         .canonicalize()
         .map_err(|e| format!("cannot open the scene folder {}: {e}", root.display()))?;
     let full = dir.join(rel_path);
-    let full = full
-        .canonicalize()
-        .map_err(|e| format!("cannot open {what} file \"{rel}\" ({}): {e}", full.display()))?;
+    let full = full.canonicalize().map_err(|e| {
+        format!(
+            "cannot open {what} file \"{rel}\" ({}): {e}",
+            full.display()
+        )
+    })?;
     if !full.starts_with(&base) {
         return Err(format!(
             "path \"{rel}\" leaves the scene's folder {}; keep {what} files beside or below the scene file",
@@ -254,7 +257,10 @@ fn parse_obj(bytes: &[u8], dir: &Path, base: &Path) -> Result<Geometry, String> 
     }
     // A missing or unreadable .mtl leaves the mesh without a material, as OBJ viewers do.
     let material = match (models.iter().find_map(|m| m.mesh.material_id), materials) {
-        (Some(id), Ok(mats)) => mats.get(id).map(|m| mtl_material(m, base, dir)).transpose()?,
+        (Some(id), Ok(mats)) => mats
+            .get(id)
+            .map(|m| mtl_material(m, base, dir))
+            .transpose()?,
         _ => None,
     };
     Ok(Geometry {
@@ -270,9 +276,8 @@ fn gltf_material(
     base: &Path,
     dir: &Path,
 ) -> Result<(String, MaterialFile), String> {
-    let name = m
-        .name()
-        .map_or_else(|| format!("material{}", m.index().unwrap_or(0)), str::to_string);
+    // Named by index: the gltf crate's `names` feature is not compiled in.
+    let name = format!("material{}", m.index().unwrap_or(0));
     let at = |field: &str| format!("material \"{name}\" {field}");
     let image = |t: gltf::Texture, field: &str| match t.source().source() {
         gltf::image::Source::Uri { uri, .. } => image_path(base, dir, uri, &at(field)),

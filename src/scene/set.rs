@@ -46,7 +46,13 @@ impl PlacedSet {
     /// The label of merged entity (or light) `i` of `list`: the set's own index for the
     /// set's, the scene's own index for the scene's.
     pub fn label(set: Option<&Self>, list: &str, i: usize) -> String {
-        let n = set.map_or(0, |s| if list == "lights" { s.lights } else { s.entities });
+        let n = set.map_or(0, |s| {
+            if list == "lights" {
+                s.lights
+            } else {
+                s.entities
+            }
+        });
         match set {
             Some(s) if i < n => format!("set \"{}\" {list}[{i}]", s.written),
             _ => format!("{list}[{}]", i - n),

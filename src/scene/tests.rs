@@ -702,9 +702,11 @@ mod worlds {
     }
 
     fn png(dir: &std::path::Path, name: &str, w: u32, h: u32) {
-        image::RgbaImage::from_fn(w, h, |x, y| image::Rgba([x as u8 * 40, y as u8 * 40, 7, 255]))
-            .save_with_format(dir.join(name), image::ImageFormat::Png)
-            .unwrap();
+        image::RgbaImage::from_fn(w, h, |x, y| {
+            image::Rgba([x as u8 * 40, y as u8 * 40, 7, 255])
+        })
+        .save_with_format(dir.join(name), image::ImageFormat::Png)
+        .unwrap();
     }
 
     #[test]
@@ -722,14 +724,24 @@ mod worlds {
                 assert_eq!((k.sun_elevation_deg, k.sun_azimuth_deg), (30.0, 270.0));
                 assert_eq!((k.turbidity, k.intensity, k.sun_light), (3.0, 1.0, true));
                 // "#7f7f7f" is linear 0.212.
-                assert!((k.ground_albedo.x - 0.212).abs() < 0.002, "{}", k.ground_albedo);
+                assert!(
+                    (k.ground_albedo.x - 0.212).abs() < 0.002,
+                    "{}",
+                    k.ground_albedo
+                );
             }
             e => panic!("{e:?}"),
         }
-        assert!(matches!(ok(&scene("")).environment, Environment::Hemisphere));
+        assert!(matches!(
+            ok(&scene("")).environment,
+            Environment::Hemisphere
+        ));
         let s = ok(&scene("fog: (density: 0.05, color: \"#ffffff\"),"));
         let f = s.fog.unwrap();
-        assert_eq!((f.density, f.height_falloff, f.base_height), (0.05, 0.0, 0.0));
+        assert_eq!(
+            (f.density, f.height_falloff, f.base_height),
+            (0.05, 0.0, 0.0)
+        );
         assert_eq!(f.color, Some(Vec3::ONE));
     }
 
@@ -747,7 +759,10 @@ mod worlds {
             "fog: density must be finite and > 0",
             "fog: height_falloff must be finite and >= 0",
         ] {
-            assert!(p.iter().any(|x| x.contains(want)), "missing {want:?} in {p:#?}");
+            assert!(
+                p.iter().any(|x| x.contains(want)),
+                "missing {want:?} in {p:#?}"
+            );
         }
     }
 
@@ -762,9 +777,15 @@ mod worlds {
             "environment.sun: time: expected \"HH:MM\" or \"HH:MM:SS\", found \"25:00\"",
             "environment.sun: latitude must be in [-90, 90], got 91",
         ] {
-            assert!(p.iter().any(|x| x.contains(want)), "missing {want:?} in {p:#?}");
+            assert!(
+                p.iter().any(|x| x.contains(want)),
+                "missing {want:?} in {p:#?}"
+            );
         }
-        assert_eq!(crate::scene::validate::parse_date("2024-02-29"), Ok((2024, 2, 29)));
+        assert_eq!(
+            crate::scene::validate::parse_date("2024-02-29"),
+            Ok((2024, 2, 29))
+        );
         assert!(crate::scene::validate::parse_date("2023-02-29").is_err());
         assert!(crate::scene::validate::parse_date("24-2-29").is_err());
         assert!((crate::scene::validate::parse_time("19:30").unwrap() - 19.5).abs() < 1e-6);
@@ -792,10 +813,14 @@ mod worlds {
         let dir = tempfile::tempdir().unwrap();
         let p = problems_in(dir.path(), &scene(r#"environment: Hdri(path: "sky.hdr"),"#));
         assert!(
-            p.iter().any(|x| x.starts_with("environment: path: cannot open HDRI file \"sky.hdr\"")),
+            p.iter()
+                .any(|x| x.starts_with("environment: path: cannot open HDRI file \"sky.hdr\"")),
             "{p:#?}"
         );
-        let p = problems_in(dir.path(), &scene(r#"environment: Hdri(path: "../x.hdr"),"#));
+        let p = problems_in(
+            dir.path(),
+            &scene(r#"environment: Hdri(path: "../x.hdr"),"#),
+        );
         assert!(p.iter().any(|x| x.contains("environment: path:")), "{p:#?}");
     }
 
@@ -815,7 +840,9 @@ mod worlds {
         };
         let s = in_dir(
             d,
-            &text(r#"base_color_map: "wood.png", occlusion_map: "./wood.png", uv_scale: (2.0, 3.0)"#),
+            &text(
+                r#"base_color_map: "wood.png", occlusion_map: "./wood.png", uv_scale: (2.0, 3.0)"#,
+            ),
         )
         .unwrap();
         let m = &s.materials[s.entities[0].material];
@@ -839,7 +866,10 @@ mod worlds {
             "materials[\"m\"]: emissive_map: ",
             "materials[\"m\"]: uv_scale must be two finite numbers > 0",
         ] {
-            assert!(p.iter().any(|x| x.contains(want)), "missing {want:?} in {p:#?}");
+            assert!(
+                p.iter().any(|x| x.contains(want)),
+                "missing {want:?} in {p:#?}"
+            );
         }
         assert!(p.iter().any(|x| x.contains("\"../escape.png\"")), "{p:#?}");
     }
@@ -874,12 +904,12 @@ mod worlds {
         let d = dir.path();
         std::fs::write(
             d.join("my_set.ron"),
-            r#"Set(name: "mine",
+            r##"Set(name: "mine",
     materials: {"floor": (color: "#ff0000"), "shared": (roughness: 0.1)},
     entities: [(name: "floor", shape: Ground, material: "floor")],
     lights: [Ambient(intensity: 0.5)],
     environment: Uniform(intensity: 3.0),
-    fog: (density: 0.5))"#,
+    fog: (density: 0.5))"##,
         )
         .unwrap();
         let text = r#"Scene(version: 1, name: "w", duration: 0.5, set: "my_set.ron",
@@ -890,9 +920,15 @@ mod worlds {
         let s = in_dir(d, text).unwrap();
         let names: Vec<&str> = s.entities.iter().map(|e| e.name.as_str()).collect();
         assert_eq!(names, ["floor", "ball"]);
-        assert_eq!(s.materials[s.entities[1].material].roughness, 0.9, "scene wins");
+        assert_eq!(
+            s.materials[s.entities[1].material].roughness, 0.9,
+            "scene wins"
+        );
         assert_eq!(s.lights.len(), 2);
-        assert!(matches!(s.environment, Environment::Uniform { .. }), "the set's");
+        assert!(
+            matches!(s.environment, Environment::Uniform { .. }),
+            "the set's"
+        );
         assert_eq!(s.fog.unwrap().density, 0.1, "the scene's");
         let s2 = in_dir(d, &text.replace("set: \"my_set.ron\",", "")).unwrap();
         assert_ne!(s.source.hash, s2.source.hash);
@@ -904,7 +940,11 @@ mod worlds {
         )
         .unwrap();
         let p = problems_in(d, &text.replace("my_set.ron", "bad_set.ron"));
-        assert!(p.iter().any(|x| x.starts_with("set \"bad_set.ron\" entities[0] \"x\"")), "{p:#?}");
+        assert!(
+            p.iter()
+                .any(|x| x.starts_with("set \"bad_set.ron\" entities[0] \"x\"")),
+            "{p:#?}"
+        );
 
         // A syntax error inside the set points at the set file's line and column.
         std::fs::write(d.join("broken.ron"), "Set(\n  name: \"b\",\n  bogus: 1)").unwrap();
@@ -920,13 +960,19 @@ mod worlds {
     #[test]
     fn an_unknown_set_gets_a_did_you_mean_and_a_path_cannot_escape() {
         let e = parse(&scene(r#"set: "studi0","#)).unwrap_err().to_string();
-        assert!(e.contains("unknown set \"studi0\"; did you mean \"studio\"?"), "{e}");
+        assert!(
+            e.contains("unknown set \"studi0\"; did you mean \"studio\"?"),
+            "{e}"
+        );
         assert!(e.contains("studio, room, tabletop, outdoor"), "{e}");
         let dir = tempfile::tempdir().unwrap();
         let e = in_dir(dir.path(), &scene(r#"set: "../elsewhere.ron","#))
             .unwrap_err()
             .to_string();
-        assert!(e.contains("set:") && e.contains("\"../elsewhere.ron\""), "{e}");
+        assert!(
+            e.contains("set:") && e.contains("\"../elsewhere.ron\""),
+            "{e}"
+        );
     }
 
     #[test]
@@ -943,9 +989,11 @@ mod mesh_files {
     use super::*;
 
     fn png(dir: &std::path::Path, name: &str) {
-        image::RgbaImage::from_fn(2, 2, |x, y| image::Rgba([x as u8 * 200, y as u8 * 200, 9, 255]))
-            .save_with_format(dir.join(name), image::ImageFormat::Png)
-            .unwrap();
+        image::RgbaImage::from_fn(2, 2, |x, y| {
+            image::Rgba([x as u8 * 200, y as u8 * 200, 9, 255])
+        })
+        .save_with_format(dir.join(name), image::ImageFormat::Png)
+        .unwrap();
     }
 
     fn scene(shape: &str, material: &str) -> String {
@@ -1001,7 +1049,10 @@ mod mesh_files {
         assert_eq!(m.color, [0.8, 0.1, 0.1]);
         assert!((m.roughness - crate::scene::mesh::roughness_from_ns(98.0)).abs() < 1e-6);
         assert!((m.roughness - 0.376).abs() < 0.01, "{}", m.roughness);
-        assert_eq!(m.density, 321.0, "physics from the scene's default material");
+        assert_eq!(
+            m.density, 321.0,
+            "physics from the scene's default material"
+        );
         assert_eq!(m.maps.base_color.as_ref().unwrap().name, "kd.png");
         assert_eq!(m.maps.normal.as_ref().unwrap().name, "tex/n.png");
         // An entity naming a material keeps it.
@@ -1073,7 +1124,7 @@ mod mesh_files {
         };
         assert_eq!(m.uvs, vec![[0.0, 0.0], [1.0, 0.0], [0.25, 1.0]]);
         let mat = &s.materials[s.entities[0].material];
-        assert_eq!(mat.name, "tri.gltf#paint");
+        assert_eq!(mat.name, "tri.gltf#material0");
         assert_eq!(mat.color, [0.5, 0.25, 1.0]);
         assert_eq!((mat.metallic, mat.roughness), (0.75, 0.125));
         assert_eq!(mat.emission, [0.0, 0.5, 0.0]);
@@ -1082,14 +1133,17 @@ mod mesh_files {
         // A data-URI image is refused with a message saying what to do.
         std::fs::write(
             d.join("data.gltf"),
-            gltf.replace("\"uri\": \"base.png\"", "\"uri\": \"data:image/png;base64,AAAA\""),
+            gltf.replace(
+                "\"uri\": \"base.png\"",
+                "\"uri\": \"data:image/png;base64,AAAA\"",
+            ),
         )
         .unwrap();
         let e = parse_str(&scene("TriMesh(path: \"data.gltf\"),", ""), "m", d)
             .unwrap_err()
             .to_string();
         assert!(
-            e.contains("material \"paint\" baseColorTexture: embedded (data URI) images"),
+            e.contains("material \"material0\" baseColorTexture: embedded (data URI) images"),
             "{e}"
         );
     }

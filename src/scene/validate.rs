@@ -9,16 +9,17 @@ use glam::{Quat, Vec3};
 
 use super::error::Problem;
 use super::file::{
-    ActionFile, BodyFile, CameraFile, Color, EntityFile, EnvironmentFile, FogFile, JitterFile, JointKindFile, LightFile,
-    MaterialFile, RepeatFile, SceneFile, ShapeFile, ShotFile, SunFile, Target, TimedEventFile,
+    ActionFile, BodyFile, CameraFile, Color, EntityFile, EnvironmentFile, FogFile, JitterFile,
+    JointKindFile, LightFile, MaterialFile, RepeatFile, SceneFile, ShapeFile, ShotFile, SunFile,
+    Target, TimedEventFile,
 };
 use super::mesh;
-use super::set::PlacedSet;
 use super::model::{
-    Action, ActionKind, Body, BodyKind, Camera, CameraKey, Entity, Environment, Fog, Joint, JointKind,
-    KinematicPath, Light, LookAt, Material, MaterialMaps, Mesh, Motor, Move, Scene, SceneSource,
-    Shape, Shot,
+    Action, ActionKind, Body, BodyKind, Camera, CameraKey, Entity, Environment, Fog, Joint,
+    JointKind, KinematicPath, Light, LookAt, Material, MaterialMaps, Mesh, Motor, Move, Scene,
+    SceneSource, Shape, Shot,
 };
+use super::set::PlacedSet;
 use crate::math::{Pose, quat_from_euler_deg, srgb8_to_linear};
 use crate::rng::SeededRng;
 use crate::texture::{ColorSpace, TextureBudget};
@@ -589,7 +590,10 @@ fn check_sun(cx: &mut Ctx, sun: &SunFile) -> Option<(f32, f32)> {
             let d = parse_date(date).map_err(|e| cx.problem(at, format!("date: {e}")));
             let t = parse_time(time).map_err(|e| cx.problem(at, format!("time: {e}")));
             let mut ok = true;
-            for (field, v, lim) in [("latitude", *latitude, 90.0), ("longitude", *longitude, 180.0)] {
+            for (field, v, lim) in [
+                ("latitude", *latitude, 90.0),
+                ("longitude", *longitude, 180.0),
+            ] {
                 if !(v.is_finite() && v.abs() <= lim) {
                     cx.problem(at, format!("{field} must be in [-{lim}, {lim}], got {v}"));
                     ok = false;
@@ -668,16 +672,25 @@ fn check_fog(cx: &mut Ctx, f: &FogFile) -> Option<Fog> {
     let at = "fog";
     let before = cx.raised;
     if !(f.density.is_finite() && f.density > 0.0) {
-        cx.problem(at, format!("density must be finite and > 0 (1/m), got {}", f.density));
+        cx.problem(
+            at,
+            format!("density must be finite and > 0 (1/m), got {}", f.density),
+        );
     }
     if !(f.height_falloff.is_finite() && f.height_falloff >= 0.0) {
         cx.problem(
             at,
-            format!("height_falloff must be finite and >= 0 (1/m), got {}", f.height_falloff),
+            format!(
+                "height_falloff must be finite and >= 0 (1/m), got {}",
+                f.height_falloff
+            ),
         );
     }
     if !f.base_height.is_finite() {
-        cx.problem(at, format!("base_height must be finite, got {}", f.base_height));
+        cx.problem(
+            at,
+            format!("base_height must be finite, got {}", f.base_height),
+        );
     }
     let color = f.color.as_ref().and_then(|c| {
         resolve_color(c)

@@ -110,9 +110,18 @@ pub fn chain_bytes(width: u32, height: u32) -> u64 {
 }
 
 fn format_name(f: ImageFormat) -> String {
-    f.extensions_str()
-        .first()
-        .map_or_else(|| format!("{f:?}"), |e| e.to_ascii_uppercase())
+    format!("{f:?}").to_ascii_uppercase()
+}
+
+/// A PNG's size from its IHDR chunk (the first chunk, bytes 16..24), read without the
+/// decoder so that a header claiming a huge image is refused even if nothing follows it.
+fn png_size(bytes: &[u8]) -> Option<(u32, u32)> {
+    if bytes.get(12..16)? != b"IHDR" {
+        return None;
+    }
+    let w = u32::from_be_bytes(bytes.get(16..20)?.try_into().ok()?);
+    let h = u32::from_be_bytes(bytes.get(20..24)?.try_into().ok()?);
+    Some((w, h))
 }
 
 /// Reads the PNG or JPEG map at `file` (`shown` is the path as written, for messages)
@@ -179,9 +188,14 @@ pub fn load(
             format_name(format)
         )));
     }
-    let (width, height) = image::ImageReader::with_format(Cursor::new(&bytes), format)
-        .into_dimensions()
-        .map_err(|e| invalid(format!("cannot read its header: {e}")))?;
+    let header = match format {
+        ImageFormat::Png => png_size(&bytes).ok_or_else(|| "no IHDR chunk first".to_string()),
+        _ => image::ImageReader::with_format(Cursor::new(&bytes), format)
+            .into_dimensions()
+            .map_err(|e| e.to_string()),
+    };
+    let (width, height) =
+        header.map_err(|e| invalid(format!("cannot read its header (truncated?): {e}")))?;
     if width > MAX_TEXTURE_SIDE || height > MAX_TEXTURE_SIDE {
         return Err(too_large(format!(
             "its header says {width}×{height}; the largest side allowed is {MAX_TEXTURE_SIDE}"
@@ -225,9 +239,7 @@ pub fn load(
         mips: mip_chain(top, space),
     });
     budget.used += need;
-    budget
-        .files
-        .insert(key_path.clone(), blake3::hash(&bytes));
+    budget.files.insert(key_path.clone(), blake3::hash(&bytes));
     budget.loaded.insert((key_path, space), texture.clone());
     Ok(texture)
 }
@@ -343,7 +355,10 @@ mod tests {
         let la = image::GrayAlphaImage::from_fn(2, 1, |x, _| image::LumaA([200, 10 + x as u8]));
         let p = write_png(dir.path(), "la.png", la.into());
         let t = load(&p, "la.png", ColorSpace::Linear, &mut budget).unwrap();
-        assert_eq!(t.mips[0].texels, vec![[200, 200, 200, 10], [200, 200, 200, 11]]);
+        assert_eq!(
+            t.mips[0].texels,
+            vec![[200, 200, 200, 10], [200, 200, 200, 11]]
+        );
     }
 
     #[test]
@@ -382,7 +397,13 @@ mod tests {
         // filter in sRGB codes would give code 128 (linear 0.216).
         let texels = (0..64u32)
             .flat_map(|y| {
-                (0..64u32).map(move |x| if (x + y) % 2 == 0 { [0, 0, 0, 255] } else { [255; 4] })
+                (0..64u32).map(move |x| {
+                    if (x + y) % 2 == 0 {
+                        [0, 0, 0, 255]
+                    } else {
+                        [255; 4]
+                    }
+                })
             })
             .collect();
         let top = Mip {
@@ -398,7 +419,10 @@ mod tests {
                 let got = linear_mean(m, space);
                 for ch in 0..4 {
                     // One 8-bit code near 0.5 is < 0.004 in linear light.
-                    assert!((got[ch] - want[ch]).abs() < 0.004, "{space:?} {ch}: {got:?} {want:?}");
+                    assert!(
+                        (got[ch] - want[ch]).abs() < 0.004,
+                        "{space:?} {ch}: {got:?} {want:?}"
+                    );
                 }
             }
         }
@@ -435,8 +459,13 @@ mod tests {
         let p = write_png(dir.path(), "a.png", gradient(4, 4).into());
         let mut budget = TextureBudget::default();
         let a = load(&p, "a.png", ColorSpace::Srgb, &mut budget).unwrap();
-        let b = load(&dir.path().join("./a.png"), "./a.png", ColorSpace::Srgb, &mut budget)
-            .unwrap();
+        let b = load(
+            &dir.path().join("./a.png"),
+            "./a.png",
+            ColorSpace::Srgb,
+            &mut budget,
+        )
+        .unwrap();
         assert!(Arc::ptr_eq(&a, &b));
         assert_eq!(budget.used(), chain_bytes(4, 4), "counted once");
         let c = load(&p, "a.png", ColorSpace::Linear, &mut budget).unwrap();
@@ -455,7 +484,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
         let e = err(&d.join("none.png"), "none.png");
-        assert!(e.contains("\"none.png\"") && e.contains("cannot read"), "{e}");
+        assert!(
+            e.contains("\"none.png\"") && e.contains("cannot read"),
+            "{e}"
+        );
 
         let good = write_png(d, "good.png", gradient(16, 16).into());
         let bytes = std::fs::read(&good).unwrap();
@@ -465,7 +497,10 @@ mod tests {
 
         std::fs::write(d.join("text.png"), b"hello, not an image").unwrap();
         let e = err(&d.join("text.png"), "text.png");
-        assert!(e.contains("\"text.png\"") && e.contains("not a PNG or JPEG"), "{e}");
+        assert!(
+            e.contains("\"text.png\"") && e.contains("not a PNG or JPEG"),
+            "{e}"
+        );
 
         let jpg = d.join("real.jpg");
         image::RgbImage::from_pixel(4, 4, image::Rgb([1, 2, 3]))
@@ -473,7 +508,10 @@ mod tests {
             .unwrap();
         std::fs::copy(&jpg, d.join("liar.png")).unwrap();
         let e = err(&d.join("liar.png"), "liar.png");
-        assert!(e.contains("\"liar.png\"") && e.contains("name says PNG") && e.contains("JPEG"), "{e}");
+        assert!(
+            e.contains("\"liar.png\"") && e.contains("name says PNG") && e.contains("JPEG"),
+            "{e}"
+        );
 
         // A valid PNG header claiming 100 000 × 100 000, and nothing after it.
         let mut huge = bytes[..33].to_vec();
@@ -483,11 +521,17 @@ mod tests {
         huge[29..33].copy_from_slice(&crc.to_be_bytes());
         std::fs::write(d.join("huge.png"), &huge).unwrap();
         let e = err(&d.join("huge.png"), "huge.png");
-        assert!(e.contains("\"huge.png\"") && e.contains("100000×100000") && e.contains("8192"), "{e}");
+        assert!(
+            e.contains("\"huge.png\"") && e.contains("100000×100000") && e.contains("8192"),
+            "{e}"
+        );
 
         let one = write_png(d, "one.png", image::RgbaImage::new(1, 1).into());
         let e = err(&one, "one.png");
-        assert!(e.contains("\"one.png\"") && e.contains("material's color"), "{e}");
+        assert!(
+            e.contains("\"one.png\"") && e.contains("material's color"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -498,7 +542,9 @@ mod tests {
             used: MAX_TEXTURE_BYTES - 10,
             ..Default::default()
         };
-        let e = load(&p, "b.png", ColorSpace::Srgb, &mut budget).unwrap_err().to_string();
+        let e = load(&p, "b.png", ColorSpace::Srgb, &mut budget)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("\"b.png\"") && e.contains("limit"), "{e}");
         assert_eq!(budget.used(), MAX_TEXTURE_BYTES - 10);
     }
@@ -509,7 +555,11 @@ mod tests {
         for &b in bytes {
             c ^= u32::from(b);
             for _ in 0..8 {
-                c = if c & 1 != 0 { 0xedb8_8320 ^ (c >> 1) } else { c >> 1 };
+                c = if c & 1 != 0 {
+                    0xedb8_8320 ^ (c >> 1)
+                } else {
+                    c >> 1
+                };
             }
         }
         !c
