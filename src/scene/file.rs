@@ -58,6 +58,147 @@ pub struct SceneFile {
     /// The name of a style in `styles/`.
     #[serde(default)]
     pub style: Option<String>,
+    /// What surrounds the scene, lights it and is seen behind it (default: the ambient
+    /// lights' sky/ground hemisphere, as before environments existed).
+    #[serde(default)]
+    pub environment: Option<EnvironmentFile>,
+    /// Exponential height fog (default none).
+    #[serde(default)]
+    pub fog: Option<FogFile>,
+    /// A set placed around the scene: a bundled set's name (`"studio"`, `"room"`,
+    /// `"tabletop"`, `"outdoor"`) or a path ending in `.ron`, relative to the scene
+    /// file's folder and inside it. Its materials, prefabs, entities, lights,
+    /// environment and fog join the scene's; the scene wins every clash.
+    #[serde(default)]
+    pub set: Option<String>,
+}
+
+/// A set file (`sets/*.ron`): a reusable surrounding that a scene places with `set:`.
+/// Every field but `name` is optional. Mesh, texture and HDRI paths in a set resolve
+/// against the folder of the scene that uses it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Set")]
+pub struct SetFile {
+    /// The set's name.
+    pub name: String,
+    /// One line saying what it is (for `cinegraph sets`).
+    #[serde(default)]
+    pub description: String,
+    /// Materials by name; a scene material of the same name replaces the set's.
+    #[serde(default)]
+    pub materials: BTreeMap<String, MaterialFile>,
+    /// Prefabs by name; a scene prefab of the same name replaces the set's.
+    #[serde(default)]
+    pub prefabs: BTreeMap<String, EntityFile>,
+    /// Entities, placed before the scene's.
+    #[serde(default)]
+    pub entities: Vec<EntityFile>,
+    /// Lights, placed before the scene's.
+    #[serde(default)]
+    pub lights: Vec<LightFile>,
+    /// The set's environment, unless the scene names one.
+    #[serde(default)]
+    pub environment: Option<EnvironmentFile>,
+    /// The set's fog, unless the scene names one.
+    #[serde(default)]
+    pub fog: Option<FogFile>,
+}
+
+/// What surrounds the scene (see [`crate::world::Environment`]).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Environment")]
+pub enum EnvironmentFile {
+    /// The ambient lights as a sky/ground hemisphere (the default).
+    Hemisphere,
+    /// The same radiance from every direction.
+    Uniform {
+        /// Color (default white).
+        #[serde(default = "white")]
+        color: Color,
+        /// Radiance scale, >= 0 (default 1).
+        #[serde(default = "one")]
+        intensity: f32,
+    },
+    /// The analytic daylight sky and its sun.
+    Sky {
+        /// Where the sun is.
+        sun: SunFile,
+        /// Atmospheric turbidity in `[1.7, 10]` (default 3, clear).
+        #[serde(default = "default_turbidity")]
+        turbidity: f32,
+        /// Multiplies the sky's and the sun's radiance, >= 0 (default 1).
+        #[serde(default = "one")]
+        intensity: f32,
+        /// The ground's albedo below the horizon (default `"#7f7f7f"`, mid grey).
+        #[serde(default = "default_ground_albedo")]
+        ground_albedo: Color,
+        /// Whether the sun is also a shadowed distant light (default true).
+        #[serde(default = "yes")]
+        sun_light: bool,
+    },
+    /// An equirectangular HDR image (`.hdr` or `.exr`).
+    Hdri {
+        /// Relative to the scene file's folder, inside it.
+        path: String,
+        /// Turns the image about +Y, degrees: its north toward east (default 0).
+        #[serde(default)]
+        rotate_deg: f32,
+        /// Radiance scale, >= 0 (default 1).
+        #[serde(default = "one")]
+        intensity: f32,
+    },
+}
+
+/// Where the sky's sun is.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Sun")]
+pub enum SunFile {
+    /// Directly: elevation above the horizon in `[-10, 90]` degrees, azimuth in degrees
+    /// from north (−Z) toward east (+X), any value (taken modulo 360).
+    Angles {
+        /// Degrees above the horizon.
+        elevation_deg: f32,
+        /// Degrees from north toward east.
+        azimuth_deg: f32,
+    },
+    /// From a place and a local time (NOAA's solar position).
+    Date {
+        /// `"YYYY-MM-DD"` (Gregorian).
+        date: String,
+        /// Local clock time, `"HH:MM"` or `"HH:MM:SS"`.
+        time: String,
+        /// Degrees, north positive, `[-90, 90]`.
+        latitude: f32,
+        /// Degrees, east positive, `[-180, 180]`.
+        longitude: f32,
+        /// Hours the local clock is ahead of UTC (default 0).
+        #[serde(default)]
+        utc_offset_h: f32,
+    },
+}
+
+/// Exponential height fog (see [`crate::world::Fog`]).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Fog")]
+pub struct FogFile {
+    /// Extinction at `base_height`, 1/m, > 0.
+    pub density: f32,
+    /// How fast it thins with height, 1/m, >= 0 (default 0, uniform).
+    #[serde(default)]
+    pub height_falloff: f32,
+    /// Height where the extinction is `density`, m (default 0).
+    #[serde(default)]
+    pub base_height: f32,
+    /// In-scattered color (default: the environment's mean toward the horizon).
+    #[serde(default)]
+    pub color: Option<Color>,
+}
+
+fn default_turbidity() -> f32 {
+    3.0
+}
+fn default_ground_albedo() -> Color {
+    Color::Hex("#7f7f7f".into())
 }
 
 fn default_fps() -> u32 {
@@ -116,6 +257,30 @@ pub struct MaterialFile {
     /// Emitted radiance scale, >= 0 (default 1).
     #[serde(default = "one")]
     pub emission_intensity: f32,
+    /// Base color image (sRGB PNG or JPEG), multiplying `color`; relative to the scene
+    /// file's folder, inside it (default none).
+    #[serde(default)]
+    pub base_color_map: Option<String>,
+    /// Tangent-space normal map (linear, +Y up as glTF), default none.
+    #[serde(default)]
+    pub normal_map: Option<String>,
+    /// Roughness in G and metallic in B (linear), multiplying `roughness` and
+    /// `metallic` (default none).
+    #[serde(default)]
+    pub metallic_roughness_map: Option<String>,
+    /// Emission image (sRGB), multiplying the emission (default none).
+    #[serde(default)]
+    pub emissive_map: Option<String>,
+    /// Ambient occlusion in R (linear), on environment light only (default none).
+    #[serde(default)]
+    pub occlusion_map: Option<String>,
+    /// Repeats of the maps per UV unit, both > 0 (default `(1, 1)`).
+    #[serde(default = "default_uv_scale")]
+    pub uv_scale: (f32, f32),
+}
+
+fn default_uv_scale() -> (f32, f32) {
+    (1.0, 1.0)
 }
 
 impl Default for MaterialFile {
@@ -133,6 +298,12 @@ impl Default for MaterialFile {
             ior: default_ior(),
             emission: None,
             emission_intensity: 1.0,
+            base_color_map: None,
+            normal_map: None,
+            metallic_roughness_map: None,
+            emissive_map: None,
+            occlusion_map: None,
+            uv_scale: default_uv_scale(),
         }
     }
 }

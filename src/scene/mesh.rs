@@ -6,6 +6,7 @@ use std::path::{Component, Path};
 
 use glam::{Mat4, Vec3};
 
+use super::file::{Color, MaterialFile};
 use super::model::Mesh;
 
 /// Largest vertex or triangle count accepted from one mesh file.
@@ -15,37 +16,18 @@ pub const MAX_MESH_ELEMENTS: usize = 2_000_000;
 pub(crate) struct Loaded {
     pub mesh: Mesh,
     pub bytes: Vec<u8>,
+    /// The file's material (its first primitive's or object's), as `(name, material)`,
+    /// map paths relative to the scene's folder.
+    pub material: Option<(String, MaterialFile)>,
 }
 
 /// Loads `rel` (as written in the scene) from `base_dir`, scaled uniformly by `scale`.
 /// Errors are complete sentences without the location, which the caller adds.
 pub(crate) fn load(base_dir: &Path, rel: &str, scale: f32) -> Result<Loaded, String> {
-    let rel_path = Path::new(rel);
-    if rel.is_empty() {
-        return Err("path is empty".into());
-    }
-    if rel_path.is_absolute()
-        || rel_path
-            .components()
-            .any(|c| matches!(c, Component::Prefix(_)))
-    {
-        return Err(format!(
-            "path \"{rel}\" is absolute; mesh paths are relative to the scene file's folder"
-        ));
-    }
+    let full = resolve_inside(base_dir, base_dir, rel, "mesh")?;
     let base = base_dir
         .canonicalize()
         .map_err(|e| format!("cannot open the scene folder {}: {e}", base_dir.display()))?;
-    let full = base.join(rel_path);
-    let full = full
-        .canonicalize()
-        .map_err(|e| format!("cannot open mesh file \"{rel}\" ({}): {e}", full.display()))?;
-    if !full.starts_with(&base) {
-        return Err(format!(
-            "path \"{rel}\" leaves the scene's folder {}; keep meshes beside or below the scene file",
-            base.display()
-        ));
-    }
     let bytes =
         std::fs::read(&full).map_err(|e| format!("cannot read mesh file \"{rel}\": {e}"))?;
     let ext = full
@@ -53,10 +35,15 @@ pub(crate) fn load(base_dir: &Path, rel: &str, scale: f32) -> Result<Loaded, Str
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase)
         .unwrap_or_default();
-    let (vertices, indices) = match ext.as_str() {
-        "obj" => parse_obj(&bytes).map_err(|e| format!("mesh \"{rel}\": {e}"))?,
+    let dir = full.parent().unwrap_or(&base);
+    let Geometry {
+        vertices,
+        indices,
+        uvs,
+        material,
+    } = match ext.as_str() {
+        "obj" => parse_obj(&bytes, dir, &base).map_err(|e| format!("mesh \"{rel}\": {e}"))?,
         "gltf" | "glb" => {
-            let dir = full.parent().unwrap_or(&base);
             parse_gltf(&bytes, dir, &base).map_err(|e| format!("mesh \"{rel}\": {e}"))?
         }
         other => {
@@ -89,44 +76,256 @@ pub(crate) fn load(base_dir: &Path, rel: &str, scale: f32) -> Result<Loaded, Str
             path: rel.to_string(),
             vertices: vertices.into_iter().map(|v| v * scale).collect(),
             indices,
-            uvs: Vec::new(),
+            uvs,
         },
         bytes,
+        material,
     })
 }
 
-type Geometry = (Vec<Vec3>, Vec<[u32; 3]>);
+/// Resolves `rel` (a `what` path as written: "mesh", "texture", …) against `dir`,
+/// refusing absolute paths and anything outside `root` (the scene file's folder).
+/// The result is canonical and exists.
+pub(crate) fn resolve_inside(
+    root: &Path,
+    dir: &Path,
+    rel: &str,
+    what: &str,
+) -> Result<std::path::PathBuf, String> {
+    let rel_path = Path::new(rel);
+    if rel.is_empty() {
+        return Err(format!("{what} path is empty"));
+    }
+    if rel_path.is_absolute()
+        || rel_path
+            .components()
+            .any(|c| matches!(c, Component::Prefix(_)))
+    {
+        return Err(format!(
+            "path \"{rel}\" is absolute; {what} paths are relative to the scene file's folder"
+        ));
+    }
+    let base = root
+        .canonicalize()
+        .map_err(|e| format!("cannot open the scene folder {}: {e}", root.display()))?;
+    let full = dir.join(rel_path);
+    let full = full.canonicalize().map_err(|e| {
+        format!(
+            "cannot open {what} file \"{rel}\" ({}): {e}",
+            full.display()
+        )
+    })?;
+    if !full.starts_with(&base) {
+        return Err(format!(
+            "path \"{rel}\" leaves the scene's folder {}; keep {what} files beside or below the scene file",
+            base.display()
+        ));
+    }
+    Ok(full)
+}
 
-fn parse_obj(bytes: &[u8]) -> Result<Geometry, String> {
+/// What a mesh file holds.
+struct Geometry {
+    vertices: Vec<Vec3>,
+    indices: Vec<[u32; 3]>,
+    /// One per vertex (`v = 0` at the image's top), or empty when the file has none.
+    uvs: Vec<[f32; 2]>,
+    material: Option<(String, MaterialFile)>,
+}
+
+/// `uri` (relative to `dir`, the mesh file's folder) as a path relative to `base` (the
+/// scene's folder, canonical), which a material's map fields take.
+fn image_path(base: &Path, dir: &Path, uri: &str, field: &str) -> Result<String, String> {
+    if uri.starts_with("data:") {
+        return Err(format!(
+            "{field}: embedded (data URI) images are not supported; export the image as a \
+             PNG or JPEG file beside the mesh"
+        ));
+    }
+    let full = resolve_inside(base, dir, uri, "texture").map_err(|e| format!("{field}: {e}"))?;
+    let rel = full
+        .strip_prefix(base)
+        .map_err(|_| format!("{field}: \"{uri}\" is outside the scene's folder"))?;
+    Ok(rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/"))
+}
+
+/// Perceptual roughness from a Phong exponent `Ns`: Walter et al. (2007, "Microfacet
+/// Models for Refraction through Rough Surfaces") match Phong exponent `n` to a
+/// Beckmann/GGX width `α = sqrt(2 / (n + 2))`, and roughness is `sqrt(α)`; so
+/// `r = (2 / (Ns + 2))^¼`, clamped to `[0, 1]` (Ns 0 -> 1, Ns 1000 -> 0.21).
+pub(crate) fn roughness_from_ns(ns: f32) -> f32 {
+    (2.0 / (ns.max(0.0) + 2.0)).powf(0.25).clamp(0.0, 1.0)
+}
+
+fn mtl_material(
+    m: &tobj::Material,
+    base: &Path,
+    dir: &Path,
+) -> Result<(String, MaterialFile), String> {
+    let at = |field: &str| format!("material \"{}\" {field}", m.name);
+    let map = |tex: Option<&String>, field: &str| -> Result<Option<String>, String> {
+        // Options (`-bm 1 file.png`) precede the name; the name is the last word.
+        tex.and_then(|t| t.split_whitespace().last())
+            .map(|t| image_path(base, dir, t, &at(field)))
+            .transpose()
+    };
+    let param = |k: &str| m.unknown_param.get(k);
+    let float = |k: &str| -> Result<Option<f32>, String> {
+        param(k)
+            .map(|v| {
+                v.trim()
+                    .parse::<f32>()
+                    .map_err(|_| format!("{}: expected a number, found \"{v}\"", at(k)))
+            })
+            .transpose()
+    };
+    let mut out = MaterialFile {
+        color: Color::Linear(m.diffuse.unwrap_or([0.8; 3])),
+        ..MaterialFile::default()
+    };
+    if let Some(ns) = m.shininess {
+        out.roughness = roughness_from_ns(ns);
+    }
+    if let Some(pr) = float("Pr")? {
+        out.roughness = pr;
+    }
+    if let Some(pm) = float("Pm")? {
+        out.metallic = pm;
+    }
+    out.base_color_map = map(m.diffuse_texture.as_ref(), "map_Kd")?;
+    let normal = m.normal_texture.as_ref().or(param("norm"));
+    out.normal_map = map(normal, "map_Bump")?;
+    out.emissive_map = map(param("map_Ke"), "map_Ke")?;
+    if let Some(ke) = m.emissive
+        && ke.iter().any(|c| *c > 0.0)
+    {
+        out.emission = Some(Color::Linear(ke));
+    } else if out.emissive_map.is_some() {
+        out.emission = Some(Color::Linear([1.0; 3]));
+    }
+    Ok((m.name.clone(), out))
+}
+
+fn parse_obj(bytes: &[u8], dir: &Path, base: &Path) -> Result<Geometry, String> {
     let opts = tobj::LoadOptions {
         triangulate: true,
         single_index: true,
         ..Default::default()
     };
     let mut reader = std::io::BufReader::new(bytes);
-    let (models, _materials) = tobj::load_obj_buf(&mut reader, &opts, |_| Ok(Default::default()))
-        .map_err(|e| format!("not a valid OBJ file: {e}"))?;
+    let (models, materials) = tobj::load_obj_buf(&mut reader, &opts, |p| {
+        let Ok(full) = resolve_inside(base, dir, &p.to_string_lossy(), "material") else {
+            return Err(tobj::LoadError::OpenFileFailed);
+        };
+        let file = std::fs::File::open(full).map_err(|_| tobj::LoadError::OpenFileFailed)?;
+        tobj::load_mtl_buf(&mut std::io::BufReader::new(file))
+    })
+    .map_err(|e| format!("not a valid OBJ file: {e}"))?;
     let mut vertices = Vec::new();
     let mut indices = Vec::new();
+    let mut uvs = Vec::new();
+    let mut any_uv = false;
     for m in &models {
-        let base = vertices.len() as u32;
+        let base_index = vertices.len() as u32;
         vertices.extend(
             m.mesh
                 .positions
                 .chunks_exact(3)
                 .map(|p| Vec3::new(p[0], p[1], p[2])),
         );
+        let n = m.mesh.positions.len() / 3;
+        if m.mesh.texcoords.len() == 2 * n && n > 0 {
+            any_uv = true;
+            // OBJ's v runs up from the image's bottom; ours runs down from its top.
+            uvs.extend(m.mesh.texcoords.chunks_exact(2).map(|t| [t[0], 1.0 - t[1]]));
+        } else {
+            uvs.extend(std::iter::repeat_n([0.0, 0.0], n));
+        }
         indices.extend(
             m.mesh
                 .indices
                 .chunks_exact(3)
-                .map(|t| [base + t[0], base + t[1], base + t[2]]),
+                .map(|t| [base_index + t[0], base_index + t[1], base_index + t[2]]),
         );
     }
-    Ok((vertices, indices))
+    if !any_uv {
+        uvs.clear();
+    }
+    // A missing or unreadable .mtl leaves the mesh without a material, as OBJ viewers do.
+    let material = match (models.iter().find_map(|m| m.mesh.material_id), materials) {
+        (Some(id), Ok(mats)) => mats
+            .get(id)
+            .map(|m| mtl_material(m, base, dir))
+            .transpose()?,
+        _ => None,
+    };
+    Ok(Geometry {
+        vertices,
+        indices,
+        uvs,
+        material,
+    })
+}
+
+fn gltf_material(
+    m: &gltf::Material,
+    base: &Path,
+    dir: &Path,
+) -> Result<(String, MaterialFile), String> {
+    // Named by index: the gltf crate's `names` feature is not compiled in.
+    let name = format!("material{}", m.index().unwrap_or(0));
+    let at = |field: &str| format!("material \"{name}\" {field}");
+    let image = |t: gltf::Texture, field: &str| match t.source().source() {
+        gltf::image::Source::Uri { uri, .. } => image_path(base, dir, uri, &at(field)),
+        gltf::image::Source::View { .. } => Err(format!(
+            "{}: images inside the binary buffer are not supported; export them as PNG or \
+             JPEG files beside the mesh",
+            at(field)
+        )),
+    };
+    let pbr = m.pbr_metallic_roughness();
+    let [r, g, b, _] = pbr.base_color_factor();
+    let mut out = MaterialFile {
+        color: Color::Linear([r, g, b]),
+        roughness: pbr.roughness_factor(),
+        metallic: pbr.metallic_factor(),
+        ..MaterialFile::default()
+    };
+    out.base_color_map = pbr
+        .base_color_texture()
+        .map(|i| image(i.texture(), "baseColorTexture"))
+        .transpose()?;
+    out.metallic_roughness_map = pbr
+        .metallic_roughness_texture()
+        .map(|i| image(i.texture(), "metallicRoughnessTexture"))
+        .transpose()?;
+    out.normal_map = m
+        .normal_texture()
+        .map(|i| image(i.texture(), "normalTexture"))
+        .transpose()?;
+    out.occlusion_map = m
+        .occlusion_texture()
+        .map(|i| image(i.texture(), "occlusionTexture"))
+        .transpose()?;
+    out.emissive_map = m
+        .emissive_texture()
+        .map(|i| image(i.texture(), "emissiveTexture"))
+        .transpose()?;
+    let e = m.emissive_factor();
+    if e.iter().any(|c| *c > 0.0) {
+        out.emission = Some(Color::Linear(e));
+    }
+    Ok((name, out))
 }
 
 fn parse_gltf(bytes: &[u8], dir: &Path, base: &Path) -> Result<Geometry, String> {
+    let mut uvs: Vec<[f32; 2]> = Vec::new();
+    let mut any_uv = false;
+    let mut material = None;
     let g = gltf::Gltf::from_slice(bytes).map_err(|e| format!("not a valid glTF file: {e}"))?;
     for b in g.document.buffers() {
         if let gltf::buffer::Source::Uri(uri) = b.source()
@@ -171,6 +370,16 @@ fn parse_gltf(bytes: &[u8], dir: &Path, base: &Path) -> Result<Geometry, String>
                     .ok_or("a primitive has no positions")?;
                 vertices.extend(positions.map(|p| world.transform_point3(Vec3::from(p))));
                 let count = vertices.len() as u32 - base_index;
+                let before = uvs.len();
+                if let Some(tc) = reader.read_tex_coords(0) {
+                    uvs.extend(tc.into_f32().take(count as usize));
+                    any_uv = true;
+                }
+                uvs.resize(before + count as usize, [0.0, 0.0]);
+                let m = prim.material();
+                if material.is_none() && m.index().is_some() {
+                    material = Some(gltf_material(&m, base, dir)?);
+                }
                 match reader.read_indices() {
                     Some(ix) => {
                         let ix: Vec<u32> = ix.into_u32().collect();
@@ -194,5 +403,13 @@ fn parse_gltf(bytes: &[u8], dir: &Path, base: &Path) -> Result<Geometry, String>
         }
         stack.extend(node.children().map(|c| (c, world)));
     }
-    Ok((vertices, indices))
+    if !any_uv {
+        uvs.clear();
+    }
+    Ok(Geometry {
+        vertices,
+        indices,
+        uvs,
+        material,
+    })
 }

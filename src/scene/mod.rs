@@ -18,6 +18,7 @@ mod error;
 pub mod file;
 mod mesh;
 mod model;
+mod set;
 mod validate;
 
 use std::path::Path;
@@ -25,6 +26,7 @@ use std::path::Path;
 pub use error::{Problem, SceneError, ShapeError};
 pub use file::{Pattern, SceneFile};
 pub use model::*;
+pub use set::bundled_sets;
 pub(crate) use validate::did_you_mean;
 pub use validate::{
     LIGHT_RIGS, MAX_BODIES, MAX_ENTITIES, MAX_FRAMES, MAX_PHYSICS_HZ, MAX_RESOLUTION, MAX_STEPS,
@@ -137,6 +139,7 @@ fn parse_with<T>(
     prepare: impl FnOnce(&mut SceneFile, &Path) -> Result<T, Problem>,
 ) -> Result<(Scene, T), SceneError> {
     let mut file = parse_file(text, shown)?;
+    let placed = set::place(&mut file, base_dir, shown)?;
     let invalid = |problems| SceneError::Invalid {
         path: shown.to_string(),
         problems,
@@ -146,6 +149,7 @@ fn parse_with<T>(
         path,
         base_dir,
         text,
+        set: placed.as_ref(),
     };
     let scene = validate::validate(&file, &origin).map_err(invalid)?;
     Ok((scene, prepared))

@@ -631,6 +631,9 @@ fn scene_file() -> impl Strategy<Value = SceneFile> {
                 camera: CameraFile::default(),
                 lights: vec![],
                 style: None,
+                environment: None,
+                fog: None,
+                set: None,
             }
         })
 }
@@ -658,7 +661,7 @@ proptest! {
         let text = ron::ser::to_string(&file).unwrap();
         let back = parse_file(&text, "rt").unwrap();
         prop_assert_eq!(format!("{:?}", back), format!("{:?}", file));
-        let origin = validate::Origin { path: None, base_dir: "scenes".as_ref(), text: &text };
+        let origin = validate::Origin { path: None, base_dir: "scenes".as_ref(), text: &text, set: None };
         match validate::validate(&file, &origin) {
             Ok(scene) => {
                 // A valid scene must also simulate without panicking.
@@ -668,5 +671,480 @@ proptest! {
             }
             Err(problems) => prop_assert!(!problems.is_empty()),
         }
+    }
+}
+
+mod worlds {
+    //! Issue 13: environment, fog, sets, material maps, mesh UVs and materials.
+
+    use super::*;
+    use crate::world::Environment;
+
+    fn in_dir(dir: &std::path::Path, text: &str) -> Result<Scene, SceneError> {
+        parse_str(text, "w.ron", dir)
+    }
+
+    fn problems_in(dir: &std::path::Path, text: &str) -> Vec<String> {
+        match in_dir(dir, text) {
+            Err(SceneError::Invalid { problems, .. }) => {
+                problems.iter().map(|p| p.to_string()).collect()
+            }
+            Err(e) => panic!("expected semantic problems, got: {e}"),
+            Ok(_) => panic!("expected semantic problems, the scene validated"),
+        }
+    }
+
+    fn scene(extra: &str) -> String {
+        format!(
+            r#"Scene(version: 1, name: "w", duration: 0.5, {extra}
+    entities: [(name: "ball", shape: Sphere(radius: 0.1), at: (0.0, 1.0, 0.0))])"#
+        )
+    }
+
+    fn png(dir: &std::path::Path, name: &str, w: u32, h: u32) {
+        image::RgbaImage::from_fn(w, h, |x, y| {
+            image::Rgba([x as u8 * 40, y as u8 * 40, 7, 255])
+        })
+        .save_with_format(dir.join(name), image::ImageFormat::Png)
+        .unwrap();
+    }
+
+    #[test]
+    fn environments_resolve_with_documented_defaults() {
+        let s = ok(&scene("environment: Uniform(intensity: 2.0),"));
+        match s.environment {
+            Environment::Uniform { radiance } => assert_eq!(radiance, Vec3::splat(2.0)),
+            e => panic!("{e:?}"),
+        }
+        let s = ok(&scene(
+            "environment: Sky(sun: Angles(elevation_deg: 30.0, azimuth_deg: -90.0)),",
+        ));
+        match s.environment {
+            Environment::Sky(k) => {
+                assert_eq!((k.sun_elevation_deg, k.sun_azimuth_deg), (30.0, 270.0));
+                assert_eq!((k.turbidity, k.intensity, k.sun_light), (3.0, 1.0, true));
+                // "#7f7f7f" is linear 0.212.
+                assert!(
+                    (k.ground_albedo.x - 0.212).abs() < 0.002,
+                    "{}",
+                    k.ground_albedo
+                );
+            }
+            e => panic!("{e:?}"),
+        }
+        assert!(matches!(
+            ok(&scene("")).environment,
+            Environment::Hemisphere
+        ));
+        let s = ok(&scene("fog: (density: 0.05, color: \"#ffffff\"),"));
+        let f = s.fog.unwrap();
+        assert_eq!(
+            (f.density, f.height_falloff, f.base_height),
+            (0.05, 0.0, 0.0)
+        );
+        assert_eq!(f.color, Some(Vec3::ONE));
+    }
+
+    #[test]
+    fn bad_environment_and_fog_list_every_field() {
+        let p = problems(&scene(
+            r#"environment: Sky(sun: Angles(elevation_deg: 95.0, azimuth_deg: 10.0),
+                turbidity: 1.0, intensity: -1.0),
+               fog: (density: 0.0, height_falloff: -1.0),"#,
+        ));
+        for want in [
+            "environment.sun: elevation_deg must be in [-10, 90], got 95",
+            "environment: turbidity must be in [1.7, 10], got 1",
+            "environment: intensity must be finite and >= 0, got -1",
+            "fog: density must be finite and > 0",
+            "fog: height_falloff must be finite and >= 0",
+        ] {
+            assert!(
+                p.iter().any(|x| x.contains(want)),
+                "missing {want:?} in {p:#?}"
+            );
+        }
+    }
+
+    #[test]
+    fn dates_and_times_are_parsed_strictly_with_located_errors() {
+        let p = problems(&scene(
+            r#"environment: Sky(sun: Date(date: "2026-02-30", time: "25:00",
+                latitude: 91.0, longitude: 0.0)),"#,
+        ));
+        for want in [
+            "environment.sun: date: expected \"YYYY-MM-DD\", found \"2026-02-30\"",
+            "environment.sun: time: expected \"HH:MM\" or \"HH:MM:SS\", found \"25:00\"",
+            "environment.sun: latitude must be in [-90, 90], got 91",
+        ] {
+            assert!(
+                p.iter().any(|x| x.contains(want)),
+                "missing {want:?} in {p:#?}"
+            );
+        }
+        assert_eq!(
+            crate::scene::validate::parse_date("2024-02-29"),
+            Ok((2024, 2, 29))
+        );
+        assert!(crate::scene::validate::parse_date("2023-02-29").is_err());
+        assert!(crate::scene::validate::parse_date("24-2-29").is_err());
+        assert!((crate::scene::validate::parse_time("19:30").unwrap() - 19.5).abs() < 1e-6);
+        assert!((crate::scene::validate::parse_time("06:00:36").unwrap() - 6.01).abs() < 1e-6);
+        assert!(crate::scene::validate::parse_time("6:00").is_err());
+        assert!(crate::scene::validate::parse_time("06:00:60").is_err());
+    }
+
+    #[test]
+    #[ignore = "needs world::sky::sun_position (helper A)"]
+    fn a_date_places_the_sun() {
+        let s = ok(&scene(
+            r#"environment: Sky(sun: Date(date: "2026-06-21", time: "12:00",
+                latitude: 0.0, longitude: 0.0)),"#,
+        ));
+        let Environment::Sky(k) = s.environment else {
+            panic!()
+        };
+        // Near noon at the equator at the June solstice the sun stands ~66.5° high, north.
+        assert!((k.sun_elevation_deg - 66.5).abs() < 2.0, "{k:?}");
+    }
+
+    #[test]
+    fn hdri_path_errors_are_located_before_loading() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = problems_in(dir.path(), &scene(r#"environment: Hdri(path: "sky.hdr"),"#));
+        assert!(
+            p.iter()
+                .any(|x| x.starts_with("environment: path: cannot open HDRI file \"sky.hdr\"")),
+            "{p:#?}"
+        );
+        let p = problems_in(
+            dir.path(),
+            &scene(r#"environment: Hdri(path: "../x.hdr"),"#),
+        );
+        assert!(p.iter().any(|x| x.contains("environment: path:")), "{p:#?}");
+    }
+
+    #[test]
+    fn material_maps_load_and_bad_ones_name_file_and_field() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        png(d, "wood.png", 4, 4);
+        png(d, "one.png", 1, 1);
+        std::fs::create_dir(d.join("sub")).unwrap();
+        let text = |maps: &str| {
+            format!(
+                r#"Scene(version: 1, name: "w", duration: 0.5,
+    materials: {{"m": ({maps})}},
+    entities: [(name: "ball", shape: Sphere(radius: 0.1), material: "m")])"#
+            )
+        };
+        let s = in_dir(
+            d,
+            &text(
+                r#"base_color_map: "wood.png", occlusion_map: "./wood.png", uv_scale: (2.0, 3.0)"#,
+            ),
+        )
+        .unwrap();
+        let m = &s.materials[s.entities[0].material];
+        let base = m.maps.base_color.as_ref().unwrap();
+        assert_eq!(base.size(), (4, 4));
+        assert_eq!(base.color_space, crate::texture::ColorSpace::Srgb);
+        let occ = m.maps.occlusion.as_ref().unwrap();
+        assert_eq!(occ.color_space, crate::texture::ColorSpace::Linear);
+        assert_eq!(m.maps.uv_scale, glam::Vec2::new(2.0, 3.0));
+
+        let p = problems_in(
+            d,
+            &text(
+                r#"base_color_map: "missing.png", normal_map: "one.png",
+                   emissive_map: "../escape.png", uv_scale: (0.0, 1.0)"#,
+            ),
+        );
+        for want in [
+            "materials[\"m\"]: base_color_map: cannot open texture file \"missing.png\"",
+            "materials[\"m\"]: normal_map: texture \"one.png\" is 1×1",
+            "materials[\"m\"]: emissive_map: ",
+            "materials[\"m\"]: uv_scale must be two finite numbers > 0",
+        ] {
+            assert!(
+                p.iter().any(|x| x.contains(want)),
+                "missing {want:?} in {p:#?}"
+            );
+        }
+        assert!(p.iter().any(|x| x.contains("\"../escape.png\"")), "{p:#?}");
+    }
+
+    #[test]
+    fn the_hash_covers_texture_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        png(d, "t.png", 4, 4);
+        let text = r#"Scene(version: 1, name: "w", duration: 0.5,
+    materials: {"m": (base_color_map: "t.png")},
+    entities: [(name: "ball", shape: Sphere(radius: 0.1), material: "m")])"#;
+        let a = in_dir(d, text).unwrap().source.hash;
+        assert_eq!(a, in_dir(d, text).unwrap().source.hash);
+        png(d, "t.png", 4, 2);
+        let b = in_dir(d, text).unwrap().source.hash;
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn every_bundled_set_parses() {
+        assert!(bundled_sets().len() >= 4);
+        for (name, text) in bundled_sets() {
+            let s = crate::scene::set::parse(text, name).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(&s.name, name);
+        }
+    }
+
+    #[test]
+    fn a_set_merges_under_the_scene() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::write(
+            d.join("my_set.ron"),
+            r##"Set(name: "mine",
+    materials: {"floor": (color: "#ff0000"), "shared": (roughness: 0.1)},
+    entities: [(name: "floor", shape: Ground, material: "floor")],
+    lights: [Ambient(intensity: 0.5)],
+    environment: Uniform(intensity: 3.0),
+    fog: (density: 0.5))"##,
+        )
+        .unwrap();
+        let text = r#"Scene(version: 1, name: "w", duration: 0.5, set: "my_set.ron",
+    materials: {"shared": (roughness: 0.9)},
+    fog: (density: 0.1),
+    lights: [Point(at: (0.0, 2.0, 0.0))],
+    entities: [(name: "ball", shape: Sphere(radius: 0.1), material: "shared")])"#;
+        let s = in_dir(d, text).unwrap();
+        let names: Vec<&str> = s.entities.iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(names, ["floor", "ball"]);
+        assert_eq!(
+            s.materials[s.entities[1].material].roughness, 0.9,
+            "scene wins"
+        );
+        assert_eq!(s.lights.len(), 2);
+        assert!(
+            matches!(s.environment, Environment::Uniform { .. }),
+            "the set's"
+        );
+        assert_eq!(s.fog.unwrap().density, 0.1, "the scene's");
+        let s2 = in_dir(d, &text.replace("set: \"my_set.ron\",", "")).unwrap();
+        assert_ne!(s.source.hash, s2.source.hash);
+
+        // A problem inside the set names the set's own entity.
+        std::fs::write(
+            d.join("bad_set.ron"),
+            r#"Set(name: "bad", entities: [(name: "x", shape: Sphere(radius: -1.0))])"#,
+        )
+        .unwrap();
+        let p = problems_in(d, &text.replace("my_set.ron", "bad_set.ron"));
+        assert!(
+            p.iter()
+                .any(|x| x.starts_with("set \"bad_set.ron\" entities[0] \"x\"")),
+            "{p:#?}"
+        );
+
+        // A syntax error inside the set points at the set file's line and column.
+        std::fs::write(d.join("broken.ron"), "Set(\n  name: \"b\",\n  bogus: 1)").unwrap();
+        match in_dir(d, &text.replace("my_set.ron", "broken.ron")) {
+            Err(SceneError::Syntax { path, line, .. }) => {
+                assert!(path.ends_with("broken.ron"), "{path}");
+                assert_eq!(line, 3);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_unknown_set_gets_a_did_you_mean_and_a_path_cannot_escape() {
+        let e = parse(&scene(r#"set: "studi0","#)).unwrap_err().to_string();
+        assert!(
+            e.contains("unknown set \"studi0\"; did you mean \"studio\"?"),
+            "{e}"
+        );
+        assert!(e.contains("studio, room, tabletop, outdoor"), "{e}");
+        let dir = tempfile::tempdir().unwrap();
+        let e = in_dir(dir.path(), &scene(r#"set: "../elsewhere.ron","#))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("set:") && e.contains("\"../elsewhere.ron\""),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_bundled_set_places_its_entities_first() {
+        let s = ok(&scene(r#"set: "studio","#));
+        assert!(s.entities.len() >= 2);
+        assert_eq!(s.entities.last().unwrap().name, "ball");
+    }
+}
+
+mod mesh_files {
+    //! Issue 13: UVs and materials from OBJ+MTL and glTF.
+
+    use super::*;
+
+    fn png(dir: &std::path::Path, name: &str) {
+        image::RgbaImage::from_fn(2, 2, |x, y| {
+            image::Rgba([x as u8 * 200, y as u8 * 200, 9, 255])
+        })
+        .save_with_format(dir.join(name), image::ImageFormat::Png)
+        .unwrap();
+    }
+
+    fn scene(shape: &str, material: &str) -> String {
+        format!(
+            r#"Scene(version: 1, name: "m", duration: 0.5,
+    materials: {{"default": (density: 321.0)}},
+    entities: [(name: "m", shape: {shape} {material})])"#
+        )
+    }
+
+    const TRI_OBJ: &str = "v 0 0 0\nv 1 0 0\nv 0 1 0\nv 0 0 1\n";
+
+    #[test]
+    fn obj_uvs_and_mtl_material_load_without_moving_vertices() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        png(d, "kd.png");
+        std::fs::create_dir(d.join("tex")).unwrap();
+        png(&d.join("tex"), "n.png");
+        std::fs::write(
+            d.join("t.mtl"),
+            "newmtl red\nKd 0.8 0.1 0.1\nNs 98\nmap_Kd kd.png\nnorm tex/n.png\nKe 0 0 0\n",
+        )
+        .unwrap();
+        let faces = "f 1 2 3\nf 1 3 4\nf 1 4 2\nf 2 4 3\n";
+        let faces_vt = "f 1/1 2/2 3/3\nf 1/1 3/3 4/4\nf 1/1 4/4 2/2\nf 2/2 4/4 3/3\n";
+        std::fs::write(d.join("plain.obj"), format!("{TRI_OBJ}{faces}")).unwrap();
+        std::fs::write(
+            d.join("uv.obj"),
+            format!(
+                "mtllib t.mtl\n{TRI_OBJ}vt 0 0\nvt 1 0\nvt 0 1\nvt 0.5 0.25\nusemtl red\n{faces_vt}"
+            ),
+        )
+        .unwrap();
+        let plain = parse_str(&scene("ConvexHull(path: \"plain.obj\"),", ""), "m", d).unwrap();
+        let uv = parse_str(&scene("ConvexHull(path: \"uv.obj\"),", ""), "m", d).unwrap();
+        let (Some(Shape::ConvexHull(a)), Some(Shape::ConvexHull(b))) =
+            (&plain.entities[0].shape, &uv.entities[0].shape)
+        else {
+            panic!()
+        };
+        assert_eq!(a.vertices, b.vertices, "UVs must not change the positions");
+        assert_eq!(a.indices, b.indices);
+        assert!(a.uvs.is_empty());
+        assert_eq!(b.uvs.len(), b.vertices.len());
+        let i = b.vertices.iter().position(|v| *v == Vec3::Z).unwrap();
+        // vt 0.5 0.25 -> (0.5, 0.75) with v down from the top.
+        assert_eq!(b.uvs[i], [0.5, 0.75]);
+        assert_eq!(plain.bodies[0].kind.name(), uv.bodies[0].kind.name());
+
+        let m = &uv.materials[uv.entities[0].material];
+        assert_eq!(m.name, "uv.obj#red");
+        assert_eq!(m.color, [0.8, 0.1, 0.1]);
+        assert!((m.roughness - crate::scene::mesh::roughness_from_ns(98.0)).abs() < 1e-6);
+        assert!((m.roughness - 0.376).abs() < 0.01, "{}", m.roughness);
+        assert_eq!(
+            m.density, 321.0,
+            "physics from the scene's default material"
+        );
+        assert_eq!(m.maps.base_color.as_ref().unwrap().name, "kd.png");
+        assert_eq!(m.maps.normal.as_ref().unwrap().name, "tex/n.png");
+        // An entity naming a material keeps it.
+        let named = parse_str(
+            &scene("ConvexHull(path: \"uv.obj\"),", "material: \"default\""),
+            "m",
+            d,
+        )
+        .unwrap();
+        assert_eq!(named.materials[named.entities[0].material].name, "default");
+    }
+
+    #[test]
+    fn mtl_map_leaving_the_folder_names_mesh_material_and_field() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().join("scene");
+        std::fs::create_dir(&d).unwrap();
+        png(dir.path(), "outside.png");
+        std::fs::write(d.join("t.mtl"), "newmtl m\nmap_Kd ../outside.png\n").unwrap();
+        std::fs::write(
+            d.join("x.obj"),
+            format!("mtllib t.mtl\n{TRI_OBJ}usemtl m\nf 1 2 3\nf 1 3 4\nf 1 4 2\nf 2 4 3\n"),
+        )
+        .unwrap();
+        let e = parse_str(&scene("ConvexHull(path: \"x.obj\"),", ""), "m", &d)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("mesh \"x.obj\": material \"m\" map_Kd: path \"../outside.png\" leaves"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn gltf_texcoords_and_pbr_material_load() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        png(d, "base.png");
+        let mut bin = Vec::new();
+        for p in [[0.0f32, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]] {
+            for c in p {
+                bin.extend_from_slice(&c.to_le_bytes());
+            }
+        }
+        for t in [[0.0f32, 0.0], [1.0, 0.0], [0.25, 1.0]] {
+            for c in t {
+                bin.extend_from_slice(&c.to_le_bytes());
+            }
+        }
+        std::fs::write(d.join("tri.bin"), &bin).unwrap();
+        let gltf = r#"{"asset": {"version": "2.0"}, "scene": 0, "scenes": [{"nodes": [0]}],
+  "nodes": [{"mesh": 0}],
+  "meshes": [{"primitives": [{"attributes": {"POSITION": 0, "TEXCOORD_0": 1}, "material": 0}]}],
+  "materials": [{"name": "paint", "pbrMetallicRoughness": {"baseColorFactor": [0.5, 0.25, 1.0, 1.0],
+     "metallicFactor": 0.75, "roughnessFactor": 0.125, "baseColorTexture": {"index": 0}},
+     "emissiveFactor": [0.0, 0.5, 0.0]}],
+  "textures": [{"source": 0}], "images": [{"uri": "base.png"}],
+  "buffers": [{"byteLength": 60, "uri": "tri.bin"}],
+  "bufferViews": [{"buffer": 0, "byteOffset": 0, "byteLength": 36},
+                  {"buffer": 0, "byteOffset": 36, "byteLength": 24}],
+  "accessors": [
+    {"bufferView": 0, "componentType": 5126, "count": 3, "type": "VEC3",
+     "min": [0, 0, 0], "max": [1, 1, 0]},
+    {"bufferView": 1, "componentType": 5126, "count": 3, "type": "VEC2"}]}"#;
+        std::fs::write(d.join("tri.gltf"), gltf).unwrap();
+        let s = parse_str(&scene("TriMesh(path: \"tri.gltf\"),", ""), "m", d).unwrap();
+        let Some(Shape::TriMesh(m)) = &s.entities[0].shape else {
+            panic!()
+        };
+        assert_eq!(m.uvs, vec![[0.0, 0.0], [1.0, 0.0], [0.25, 1.0]]);
+        let mat = &s.materials[s.entities[0].material];
+        assert_eq!(mat.name, "tri.gltf#material0");
+        assert_eq!(mat.color, [0.5, 0.25, 1.0]);
+        assert_eq!((mat.metallic, mat.roughness), (0.75, 0.125));
+        assert_eq!(mat.emission, [0.0, 0.5, 0.0]);
+        assert_eq!(mat.maps.base_color.as_ref().unwrap().name, "base.png");
+
+        // A data-URI image is refused with a message saying what to do.
+        std::fs::write(
+            d.join("data.gltf"),
+            gltf.replace(
+                "\"uri\": \"base.png\"",
+                "\"uri\": \"data:image/png;base64,AAAA\"",
+            ),
+        )
+        .unwrap();
+        let e = parse_str(&scene("TriMesh(path: \"data.gltf\"),", ""), "m", d)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("material \"material0\" baseColorTexture: embedded (data URI) images"),
+            "{e}"
+        );
     }
 }

@@ -9,17 +9,21 @@ use glam::{Quat, Vec3};
 
 use super::error::Problem;
 use super::file::{
-    ActionFile, BodyFile, CameraFile, Color, EntityFile, JitterFile, JointKindFile, LightFile,
-    MaterialFile, RepeatFile, SceneFile, ShapeFile, ShotFile, Target, TimedEventFile,
+    ActionFile, BodyFile, CameraFile, Color, EntityFile, EnvironmentFile, FogFile, JitterFile,
+    JointKindFile, LightFile, MaterialFile, RepeatFile, SceneFile, ShapeFile, ShotFile, SunFile,
+    Target, TimedEventFile,
 };
 use super::mesh;
 use super::model::{
-    Action, ActionKind, Body, BodyKind, Camera, CameraKey, Entity, Environment, Joint, JointKind,
-    KinematicPath, Light, LookAt, Material, MaterialMaps, Mesh, Motor, Move, Scene, SceneSource,
-    Shape, Shot,
+    Action, ActionKind, Body, BodyKind, Camera, CameraKey, Entity, Environment, Fog, Joint,
+    JointKind, KinematicPath, Light, LookAt, Material, MaterialMaps, Mesh, Motor, Move, Scene,
+    SceneSource, Shape, Shot,
 };
+use super::set::PlacedSet;
 use crate::math::{Pose, quat_from_euler_deg, srgb8_to_linear};
 use crate::rng::SeededRng;
+use crate::texture::{ColorSpace, TextureBudget};
+use crate::world::{HdriSpec, SkySpec};
 
 /// Most entities (after expanding repeats) a scene may have.
 pub const MAX_ENTITIES: usize = 100_000;
@@ -50,6 +54,8 @@ pub(crate) struct Origin<'a> {
     pub path: Option<&'a Path>,
     pub base_dir: &'a Path,
     pub text: &'a str,
+    /// The set merged into the file, if any.
+    pub set: Option<&'a PlacedSet>,
 }
 
 struct Ctx<'a> {
@@ -61,6 +67,18 @@ struct Ctx<'a> {
     prefabs: &'a BTreeMap<String, EntityFile>,
     meshes: BTreeMap<(String, u32), Result<Arc<Mesh>, String>>,
     mesh_bytes: BTreeMap<String, Vec<u8>>,
+    /// How many materials the file (and its set) wrote; materials from mesh files follow.
+    file_materials: usize,
+    /// The scene's default material as written (mesh materials take its physics).
+    default_material: MaterialFile,
+    /// Materials taken from mesh files, in order of first use.
+    mesh_materials: Vec<Material>,
+    /// The material each mesh file holds, by path as written.
+    mesh_material_files: BTreeMap<String, (String, MaterialFile)>,
+    /// Maps loaded so far (shared, budgeted).
+    textures: TextureBudget,
+    /// Other files the scene depends on (HDRIs), by path as written, hashed.
+    other_files: BTreeMap<String, blake3::Hash>,
     entities: Vec<Entity>,
     bodies: Vec<Body>,
     names: BTreeMap<String, String>,
@@ -95,6 +113,12 @@ pub(crate) fn validate(file: &SceneFile, origin: &Origin) -> Result<Scene, Vec<P
         prefabs: &file.prefabs,
         meshes: BTreeMap::new(),
         mesh_bytes: BTreeMap::new(),
+        file_materials: 0,
+        default_material: MaterialFile::default(),
+        mesh_materials: Vec::new(),
+        mesh_material_files: BTreeMap::new(),
+        textures: TextureBudget::default(),
+        other_files: BTreeMap::new(),
         entities: Vec::new(),
         bodies: Vec::new(),
         names: BTreeMap::new(),
@@ -104,11 +128,11 @@ pub(crate) fn validate(file: &SceneFile, origin: &Origin) -> Result<Scene, Vec<P
     };
 
     let frame_count = check_header(&mut cx, file);
-    let materials = check_materials(&mut cx, &file.materials);
+    let mut materials = check_materials(&mut cx, &file.materials);
     check_prefabs(&mut cx, file);
 
     for (i, e) in file.entities.iter().enumerate() {
-        let label = entity_label(&format!("entities[{i}]"), e);
+        let label = entity_label(&PlacedSet::label(origin.set, "entities", i), e);
         walk_entity(&mut cx, e, &label, None, None, "");
         if cx.too_many {
             break;
@@ -129,9 +153,12 @@ pub(crate) fn validate(file: &SceneFile, origin: &Origin) -> Result<Scene, Vec<P
     let actions = check_events(&mut cx, file);
     let camera = check_camera(&mut cx, &file.camera);
     let lights = check_lights(&mut cx, &file.lights);
+    let environment = check_environment(&mut cx, file.environment.as_ref());
+    let fog = file.fog.as_ref().and_then(|f| check_fog(&mut cx, f));
     if !cx.problems.is_empty() {
         return Err(cx.problems);
     }
+    materials.append(&mut cx.mesh_materials);
 
     let mut hasher = blake3::Hasher::new();
     hasher.update(origin.text.as_bytes());
@@ -139,6 +166,19 @@ pub(crate) fn validate(file: &SceneFile, origin: &Origin) -> Result<Scene, Vec<P
         hasher.update(path.as_bytes());
         hasher.update(&(bytes.len() as u64).to_le_bytes());
         hasher.update(bytes);
+    }
+    if let Some(set) = origin.set {
+        hasher.update(b"set");
+        hasher.update(&(set.text.len() as u64).to_le_bytes());
+        hasher.update(set.text.as_bytes());
+    }
+    // Content only: resolved paths differ between machines.
+    for (_, hash) in cx.textures.files() {
+        hasher.update(hash.as_bytes());
+    }
+    for (path, hash) in &cx.other_files {
+        hasher.update(path.as_bytes());
+        hasher.update(hash.as_bytes());
     }
     let fps = file.fps;
     let physics_hz = file.physics_hz;
@@ -158,8 +198,8 @@ pub(crate) fn validate(file: &SceneFile, origin: &Origin) -> Result<Scene, Vec<P
         actions,
         camera,
         lights,
-        environment: Environment::default(),
-        fog: None,
+        environment,
+        fog,
         style: file.style.clone(),
         source: SceneSource {
             path: origin.path.map(Path::to_path_buf),
@@ -313,57 +353,9 @@ fn check_materials(cx: &mut Ctx, mats: &BTreeMap<String, MaterialFile>) -> Vec<M
     let mut out = Vec::new();
     let mut add = |cx: &mut Ctx, name: &str, m: &MaterialFile| {
         let at = format!("materials[\"{name}\"]");
-        if name.trim().is_empty() {
-            cx.problem(&at, "material name must not be empty");
-        }
-        let color = resolve_color(&m.color).unwrap_or_else(|e| {
-            cx.problem(&at, format!("color: {e}"));
-            [0.5; 3]
-        });
-        let ranges: [(&str, f32, f32, f32); 9] = [
-            ("roughness", m.roughness, 0.0, 1.0),
-            ("metallic", m.metallic, 0.0, 1.0),
-            ("restitution", m.restitution, 0.0, 1.0),
-            ("friction", m.friction, 0.0, 100.0),
-            ("density", m.density, 0.0, 1e6),
-            ("transmission", m.transmission, 0.0, 1.0),
-            ("ior", m.ior, 1.0, 3.0),
-            ("emission_intensity", m.emission_intensity, 0.0, 1e6),
-            ("pattern_scale", m.pattern_scale, 1e-3, 1e3),
-        ];
-        for (field, v, lo, hi) in ranges {
-            if !(v.is_finite() && v >= lo && v <= hi) {
-                cx.problem(&at, format!("{field} must be in [{lo}, {hi}], got {v}"));
-            }
-        }
-        if m.density <= 0.0 {
-            cx.problem(&at, format!("density must be > 0 kg/m³, got {}", m.density));
-        }
-        let emission = match &m.emission {
-            None => [0.0; 3],
-            Some(c) => resolve_color(c)
-                .unwrap_or_else(|e| {
-                    cx.problem(&at, format!("emission: {e}"));
-                    [0.0; 3]
-                })
-                .map(|v| v * m.emission_intensity),
-        };
+        let material = build_material(cx, &at, name, m);
         cx.materials.insert(name.to_string(), out.len());
-        out.push(Material {
-            name: name.to_string(),
-            color,
-            roughness: m.roughness,
-            metallic: m.metallic,
-            density: m.density,
-            friction: m.friction,
-            restitution: m.restitution,
-            pattern: m.pattern,
-            pattern_scale: m.pattern_scale,
-            transmission: m.transmission,
-            ior: m.ior,
-            emission,
-            maps: MaterialMaps::default(),
-        });
+        out.push(material);
     };
     // Index 0 is the material of entities that name none.
     match mats.get("default") {
@@ -373,7 +365,345 @@ fn check_materials(cx: &mut Ctx, mats: &BTreeMap<String, MaterialFile>) -> Vec<M
     for (name, m) in mats.iter().filter(|(n, _)| n.as_str() != "default") {
         add(cx, name, m);
     }
+    cx.file_materials = out.len();
+    if let Some(m) = mats.get("default") {
+        cx.default_material = m.clone();
+    }
     out
+}
+
+/// Checks one material; problems are reported at `at`.
+fn build_material(cx: &mut Ctx, at: &str, name: &str, m: &MaterialFile) -> Material {
+    let at = at.to_string();
+    if name.trim().is_empty() {
+        cx.problem(&at, "material name must not be empty");
+    }
+    let color = resolve_color(&m.color).unwrap_or_else(|e| {
+        cx.problem(&at, format!("color: {e}"));
+        [0.5; 3]
+    });
+    let ranges: [(&str, f32, f32, f32); 9] = [
+        ("roughness", m.roughness, 0.0, 1.0),
+        ("metallic", m.metallic, 0.0, 1.0),
+        ("restitution", m.restitution, 0.0, 1.0),
+        ("friction", m.friction, 0.0, 100.0),
+        ("density", m.density, 0.0, 1e6),
+        ("transmission", m.transmission, 0.0, 1.0),
+        ("ior", m.ior, 1.0, 3.0),
+        ("emission_intensity", m.emission_intensity, 0.0, 1e6),
+        ("pattern_scale", m.pattern_scale, 1e-3, 1e3),
+    ];
+    for (field, v, lo, hi) in ranges {
+        if !(v.is_finite() && v >= lo && v <= hi) {
+            cx.problem(&at, format!("{field} must be in [{lo}, {hi}], got {v}"));
+        }
+    }
+    if m.density <= 0.0 {
+        cx.problem(&at, format!("density must be > 0 kg/m³, got {}", m.density));
+    }
+    let emission = match &m.emission {
+        None => [0.0; 3],
+        Some(c) => resolve_color(c)
+            .unwrap_or_else(|e| {
+                cx.problem(&at, format!("emission: {e}"));
+                [0.0; 3]
+            })
+            .map(|v| v * m.emission_intensity),
+    };
+    Material {
+        name: name.to_string(),
+        color,
+        roughness: m.roughness,
+        metallic: m.metallic,
+        density: m.density,
+        friction: m.friction,
+        restitution: m.restitution,
+        pattern: m.pattern,
+        pattern_scale: m.pattern_scale,
+        transmission: m.transmission,
+        ior: m.ior,
+        emission,
+        maps: check_maps(cx, &at, m),
+    }
+}
+
+/// Loads a material's image maps (paths relative to the scene's folder).
+fn check_maps(cx: &mut Ctx, at: &str, m: &MaterialFile) -> MaterialMaps {
+    let (su, sv) = m.uv_scale;
+    if !(su.is_finite() && sv.is_finite() && su > 0.0 && sv > 0.0) {
+        cx.problem(
+            at,
+            format!("uv_scale must be two finite numbers > 0, got ({su}, {sv})"),
+        );
+    }
+    let load = |cx: &mut Ctx, field: &str, path: &Option<String>, space: ColorSpace| {
+        let rel = path.as_ref()?;
+        let base = cx.origin.base_dir;
+        let loaded = mesh::resolve_inside(base, base, rel, "texture").and_then(|full| {
+            crate::texture::load(&full, rel, space, &mut cx.textures).map_err(|e| e.to_string())
+        });
+        match loaded {
+            Ok(t) => Some(t),
+            Err(e) => {
+                cx.problem(at, format!("{field}: {e}"));
+                None
+            }
+        }
+    };
+    MaterialMaps {
+        base_color: load(cx, "base_color_map", &m.base_color_map, ColorSpace::Srgb),
+        normal: load(cx, "normal_map", &m.normal_map, ColorSpace::Linear),
+        metallic_roughness: load(
+            cx,
+            "metallic_roughness_map",
+            &m.metallic_roughness_map,
+            ColorSpace::Linear,
+        ),
+        emissive: load(cx, "emissive_map", &m.emissive_map, ColorSpace::Srgb),
+        occlusion: load(cx, "occlusion_map", &m.occlusion_map, ColorSpace::Linear),
+        uv_scale: glam::Vec2::new(su, sv),
+    }
+}
+
+/// The environment as written -> [`Environment`] (HDRIs loaded, the sun placed).
+fn check_environment(cx: &mut Ctx, env: Option<&EnvironmentFile>) -> Environment {
+    let at = "environment";
+    let Some(env) = env else {
+        return Environment::default();
+    };
+    let intensity_ok = |cx: &mut Ctx, v: f32| {
+        if !(v.is_finite() && v >= 0.0) {
+            cx.problem(at, format!("intensity must be finite and >= 0, got {v}"));
+        }
+    };
+    match env {
+        EnvironmentFile::Hemisphere => Environment::Hemisphere,
+        EnvironmentFile::Uniform { color, intensity } => {
+            intensity_ok(cx, *intensity);
+            let c = resolve_color(color).unwrap_or_else(|e| {
+                cx.problem(at, format!("color: {e}"));
+                [1.0; 3]
+            });
+            Environment::Uniform {
+                radiance: Vec3::from(c) * *intensity,
+            }
+        }
+        EnvironmentFile::Sky {
+            sun,
+            turbidity,
+            intensity,
+            ground_albedo,
+            sun_light,
+        } => {
+            intensity_ok(cx, *intensity);
+            if !(turbidity.is_finite() && (1.7..=10.0).contains(turbidity)) {
+                cx.problem(
+                    at,
+                    format!("turbidity must be in [1.7, 10], got {turbidity}"),
+                );
+            }
+            let albedo = resolve_color(ground_albedo).unwrap_or_else(|e| {
+                cx.problem(at, format!("ground_albedo: {e}"));
+                [0.2; 3]
+            });
+            if albedo.iter().any(|a| *a > 1.0) {
+                cx.problem(
+                    at,
+                    format!("ground_albedo must be in [0, 1], got {}", fmt3(albedo)),
+                );
+            }
+            let (elevation, azimuth) = check_sun(cx, sun).unwrap_or((45.0, 0.0));
+            Environment::Sky(SkySpec {
+                sun_elevation_deg: elevation,
+                sun_azimuth_deg: azimuth,
+                turbidity: *turbidity,
+                intensity: *intensity,
+                ground_albedo: Vec3::from(albedo),
+                sun_light: *sun_light,
+            })
+        }
+        EnvironmentFile::Hdri {
+            path,
+            rotate_deg,
+            intensity,
+        } => {
+            intensity_ok(cx, *intensity);
+            if !rotate_deg.is_finite() {
+                cx.problem(at, format!("rotate_deg must be finite, got {rotate_deg}"));
+            }
+            let base = cx.origin.base_dir;
+            let loaded = mesh::resolve_inside(base, base, path, "HDRI").and_then(|file| {
+                let bytes = std::fs::read(&file)
+                    .map_err(|e| format!("cannot read HDRI \"{path}\": {e}"))?;
+                let image = crate::world::hdri::load(&file, path)?;
+                Ok((file, blake3::hash(&bytes), image))
+            });
+            match loaded {
+                Ok((file, hash, image)) => {
+                    cx.other_files.insert(path.clone(), hash);
+                    Environment::Hdri(HdriSpec {
+                        path: path.clone(),
+                        file,
+                        image: Arc::new(image),
+                        rotate_deg: *rotate_deg,
+                        intensity: *intensity,
+                    })
+                }
+                Err(e) => {
+                    cx.problem(at, format!("path: {e}"));
+                    Environment::default()
+                }
+            }
+        }
+    }
+}
+
+/// The sun's elevation and azimuth (normalized to `[0, 360)`), degrees.
+fn check_sun(cx: &mut Ctx, sun: &SunFile) -> Option<(f32, f32)> {
+    let at = "environment.sun";
+    match sun {
+        SunFile::Angles {
+            elevation_deg,
+            azimuth_deg,
+        } => {
+            let mut ok = true;
+            if !(elevation_deg.is_finite() && (-10.0..=90.0).contains(elevation_deg)) {
+                cx.problem(
+                    at,
+                    format!("elevation_deg must be in [-10, 90], got {elevation_deg}"),
+                );
+                ok = false;
+            }
+            if !azimuth_deg.is_finite() {
+                cx.problem(at, format!("azimuth_deg must be finite, got {azimuth_deg}"));
+                ok = false;
+            }
+            ok.then(|| (*elevation_deg, azimuth_deg.rem_euclid(360.0) % 360.0))
+        }
+        SunFile::Date {
+            date,
+            time,
+            latitude,
+            longitude,
+            utc_offset_h,
+        } => {
+            let d = parse_date(date).map_err(|e| cx.problem(at, format!("date: {e}")));
+            let t = parse_time(time).map_err(|e| cx.problem(at, format!("time: {e}")));
+            let mut ok = true;
+            for (field, v, lim) in [
+                ("latitude", *latitude, 90.0),
+                ("longitude", *longitude, 180.0),
+            ] {
+                if !(v.is_finite() && v.abs() <= lim) {
+                    cx.problem(at, format!("{field} must be in [-{lim}, {lim}], got {v}"));
+                    ok = false;
+                }
+            }
+            if !(utc_offset_h.is_finite() && utc_offset_h.abs() <= 14.0) {
+                cx.problem(
+                    at,
+                    format!("utc_offset_h must be in [-14, 14] hours, got {utc_offset_h}"),
+                );
+                ok = false;
+            }
+            let (Ok(d), Ok(t), true) = (d, t, ok) else {
+                return None;
+            };
+            let (el, az) =
+                crate::world::sky::sun_position(d, t, *latitude, *longitude, *utc_offset_h);
+            Some((el.max(-10.0), az.rem_euclid(360.0) % 360.0))
+        }
+    }
+}
+
+/// A Gregorian `"YYYY-MM-DD"`, strictly (four-digit year, two-digit month and day, a
+/// day that exists).
+pub(crate) fn parse_date(s: &str) -> Result<(i32, u32, u32), String> {
+    let bad = |why: &str| format!("expected \"YYYY-MM-DD\", found \"{s}\" ({why})");
+    let parts: Vec<&str> = s.split('-').collect();
+    let [y, m, d] = parts[..] else {
+        return Err(bad("three parts separated by '-'"));
+    };
+    let digits = |p: &str, n: usize| p.len() == n && p.chars().all(|c| c.is_ascii_digit());
+    if !(digits(y, 4) && digits(m, 2) && digits(d, 2)) {
+        return Err(bad("4, 2 and 2 digits"));
+    }
+    let (y, m, d): (i32, u32, u32) = (
+        y.parse().map_err(|_| bad("year"))?,
+        m.parse().map_err(|_| bad("month"))?,
+        d.parse().map_err(|_| bad("day"))?,
+    );
+    if !(1..=12).contains(&m) {
+        return Err(bad("month must be 01 to 12"));
+    }
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days = match m {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    if !(1..=days).contains(&d) {
+        return Err(bad(&format!("that month has days 01 to {days}")));
+    }
+    Ok((y, m, d))
+}
+
+/// `"HH:MM"` or `"HH:MM:SS"` (24-hour clock) as hours.
+pub(crate) fn parse_time(s: &str) -> Result<f32, String> {
+    let bad = |why: &str| format!("expected \"HH:MM\" or \"HH:MM:SS\", found \"{s}\" ({why})");
+    let parts: Vec<&str> = s.split(':').collect();
+    if !(2..=3).contains(&parts.len())
+        || parts
+            .iter()
+            .any(|p| p.len() != 2 || !p.chars().all(|c| c.is_ascii_digit()))
+    {
+        return Err(bad("two-digit fields separated by ':'"));
+    }
+    let n: Vec<u32> = parts.iter().filter_map(|p| p.parse().ok()).collect();
+    let (h, m, sec) = (n[0], n[1], n.get(2).copied().unwrap_or(0));
+    if h > 23 || m > 59 || sec > 59 {
+        return Err(bad("hours 00-23, minutes and seconds 00-59"));
+    }
+    Ok(h as f32 + m as f32 / 60.0 + sec as f32 / 3600.0)
+}
+
+fn check_fog(cx: &mut Ctx, f: &FogFile) -> Option<Fog> {
+    let at = "fog";
+    let before = cx.raised;
+    if !(f.density.is_finite() && f.density > 0.0) {
+        cx.problem(
+            at,
+            format!("density must be finite and > 0 (1/m), got {}", f.density),
+        );
+    }
+    if !(f.height_falloff.is_finite() && f.height_falloff >= 0.0) {
+        cx.problem(
+            at,
+            format!(
+                "height_falloff must be finite and >= 0 (1/m), got {}",
+                f.height_falloff
+            ),
+        );
+    }
+    if !f.base_height.is_finite() {
+        cx.problem(
+            at,
+            format!("base_height must be finite, got {}", f.base_height),
+        );
+    }
+    let color = f.color.as_ref().and_then(|c| {
+        resolve_color(c)
+            .map_err(|e| cx.problem(at, format!("color: {e}")))
+            .ok()
+            .map(Vec3::from)
+    });
+    (cx.raised == before).then(|| Fog {
+        density: f.density,
+        height_falloff: f.height_falloff,
+        base_height: f.base_height,
+        color,
+    })
 }
 
 fn check_prefabs(cx: &mut Ctx, f: &SceneFile) {
@@ -659,6 +989,9 @@ fn load_mesh_cached(cx: &mut Ctx, path: &str, scale: f32, label: &str) -> Option
     if !cx.meshes.contains_key(&key) {
         let loaded = mesh::load(cx.origin.base_dir, path, scale).map(|l| {
             cx.mesh_bytes.insert(path.to_string(), l.bytes);
+            if let Some(m) = l.material {
+                cx.mesh_material_files.insert(path.to_string(), m);
+            }
             Arc::new(l.mesh)
         });
         cx.meshes.insert(key.clone(), loaded);
@@ -672,6 +1005,28 @@ fn load_mesh_cached(cx: &mut Ctx, path: &str, scale: f32, label: &str) -> Option
         }
         None => None,
     }
+}
+
+/// The index of the material mesh file `path` holds (`"<path>#<name>"`, built on first
+/// use), or 0 (the default) if it holds none.
+fn mesh_material(cx: &mut Ctx, path: &str, label: &str) -> usize {
+    let Some((name, mut file)) = cx.mesh_material_files.get(path).cloned() else {
+        return 0;
+    };
+    // Physics stays what it was before meshes brought materials: the default's.
+    file.density = cx.default_material.density;
+    file.friction = cx.default_material.friction;
+    file.restitution = cx.default_material.restitution;
+    let full = format!("{path}#{name}");
+    if let Some(i) = cx.materials.get(&full) {
+        return *i;
+    }
+    let at = format!("{label} shape \"{path}\" material \"{name}\"");
+    let m = build_material(cx, &at, &full, &file);
+    let i = cx.file_materials + cx.mesh_materials.len();
+    cx.mesh_materials.push(m);
+    cx.materials.insert(full, i);
+    i
 }
 
 /// Uniformly distributed rotation (Shoemake, "Uniform random rotations", Graphics Gems III).
@@ -1087,7 +1442,12 @@ fn add_entity(
                 0
             }
         },
-        None => 0,
+        None => match &shape {
+            Some(Shape::ConvexHull(mesh) | Shape::TriMesh(mesh)) => {
+                mesh_material(cx, &mesh.path, label)
+            }
+            _ => 0,
+        },
     };
     if let Some(m) = e.mass
         && !(m.is_finite() && m > 0.0)
@@ -1796,7 +2156,7 @@ fn check_shot(
 fn check_lights(cx: &mut Ctx, lights: &[LightFile]) -> Vec<Light> {
     let mut out = Vec::new();
     for (i, l) in lights.iter().enumerate() {
-        let at = format!("lights[{i}]");
+        let at = PlacedSet::label(cx.origin.set, "lights", i);
         let color = |cx: &mut Ctx, c: &Color| {
             resolve_color(c).unwrap_or_else(|e| {
                 cx.problem(&at, format!("color: {e}"));

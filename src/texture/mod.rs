@@ -12,8 +12,14 @@
 //!
 //! The UV mapping of each primitive is in [`uv`]; meshes carry their file's UVs.
 
+mod load;
 pub mod pattern;
 pub mod uv;
+
+pub use load::{
+    MAX_TEXTURE_BYTES, MAX_TEXTURE_FILE_BYTES, MAX_TEXTURE_SIDE, TextureBudget, TextureError,
+    chain_bytes, load, mip_chain,
+};
 
 use std::sync::Arc;
 
