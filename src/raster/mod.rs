@@ -30,6 +30,8 @@
 
 mod gpu;
 mod mesh;
+#[cfg(test)]
+mod pattern_test;
 
 pub use gpu::{Renderer, Wanted};
 pub use mesh::{TriMesh, Vertex, tessellate};
