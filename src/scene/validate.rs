@@ -698,7 +698,7 @@ fn check_fog(cx: &mut Ctx, f: &FogFile) -> Option<Fog> {
             .ok()
             .map(Vec3::from)
     });
-    (cx.raised == before).then(|| Fog {
+    (cx.raised == before).then_some(Fog {
         density: f.density,
         height_falloff: f.height_falloff,
         base_height: f.base_height,
