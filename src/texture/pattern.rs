@@ -207,11 +207,7 @@ mod tests {
     /// `reference::material::surface`, computed with that code and checked bit for bit
     /// against this module at 300 000 seeded points): local, offset, scale, base,
     /// roughness -> base and roughness as f32 bits.
-    #[expect(
-        clippy::type_complexity,
-        clippy::excessive_precision,
-        reason = "a literal table"
-    )]
+    #[expect(clippy::type_complexity, reason = "a literal table")]
     const BEFORE_THE_MOVE: [(
         Pattern,
         [f32; 3],
