@@ -29,7 +29,9 @@
 //! each pixel describes the one surface under its center.
 
 mod gpu;
+pub mod ibl;
 mod mesh;
+mod upload;
 
 pub use gpu::{Renderer, Wanted};
 pub use mesh::{TriMesh, Vertex, tessellate};
@@ -86,3 +88,5 @@ impl FrameBuffers {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_world;
