@@ -442,12 +442,7 @@ impl Bindings {
     /// The frame uniform, `instances` instance slots and the shadow map with its
     /// comparison sampler; one bind group for the lit and truth passes and one without
     /// the shadow map for the shadow pass (which cannot sample what it writes).
-    fn new(
-        device: &wgpu::Device,
-        instances: usize,
-        env: &EnvTextures,
-        maps: &MapTextures,
-    ) -> Self {
+    fn new(device: &wgpu::Device, instances: usize, env: &EnvTextures, maps: &MapTextures) -> Self {
         let frame_buf = device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("frame"),
             size: std::mem::size_of::<GpuFrame>() as u64,

@@ -297,14 +297,7 @@ pub fn fog_optical_depth(fog: &Fog, origin: Vec3, dir: Vec3, dist: f32) -> f32 {
 
 /// What the fog does to radiance `c` seen at `dist` along `dir` from `origin`:
 /// `c T + fog_color (1 − T)` with `T = exp(−τ)`.
-pub fn fog_apply(
-    fog: &Fog,
-    fog_color: Vec3,
-    origin: Vec3,
-    dir: Vec3,
-    dist: f32,
-    c: Vec3,
-) -> Vec3 {
+pub fn fog_apply(fog: &Fog, fog_color: Vec3, origin: Vec3, dir: Vec3, dist: f32, c: Vec3) -> Vec3 {
     let t = (-fog_optical_depth(fog, origin, dir, dist)).exp();
     c * t + fog_color * (1.0 - t)
 }
@@ -355,7 +348,9 @@ mod tests {
             }
         }
         // A bright spot overhead spreads more the rougher the level.
-        let spot = EnvMap::from_fn(256, 128, |d| Vec3::splat(if d.y > 0.95 { 10.0 } else { 0.0 }));
+        let spot = EnvMap::from_fn(256, 128, |d| {
+            Vec3::splat(if d.y > 0.95 { 10.0 } else { 0.0 })
+        });
         let chain = prefilter(&spot);
         let side = Vec3::new(0.0, 0.6, -0.8);
         let a = chain[1].lookup(side).x;
@@ -372,7 +367,10 @@ mod tests {
         // Smooth, head-on: A + B ≈ 1 (a mirror reflects everything), B ≈ 0.
         let s = BRDF_LUT_SIZE as usize;
         let smooth_head_on = lut[s - 1];
-        assert!(smooth_head_on.x + smooth_head_on.y > 0.9, "{smooth_head_on}");
+        assert!(
+            smooth_head_on.x + smooth_head_on.y > 0.9,
+            "{smooth_head_on}"
+        );
         assert!(smooth_head_on.y < 0.02, "{smooth_head_on}");
         // Rough: energy lost to single scattering.
         let rough = lut[(s - 1) * s + s / 2];
@@ -403,7 +401,10 @@ mod tests {
                 })
                 .sum();
             let closed = fog_optical_depth(&fog, o, dir, dist);
-            assert!((closed - numeric).abs() < 1e-3 * numeric, "{dir}: {closed} {numeric}");
+            assert!(
+                (closed - numeric).abs() < 1e-3 * numeric,
+                "{dir}: {closed} {numeric}"
+            );
         }
         assert!(fog_optical_depth(&fog, o, Vec3::NEG_Y, f32::INFINITY).is_infinite());
         let up = fog_optical_depth(&fog, o, Vec3::Y, f32::INFINITY);

@@ -290,9 +290,16 @@ fn level_texels(t: &Texture, level: usize, (w, h): (u32, u32)) -> Vec<u8> {
             let c = t.sample(uv, lod);
             let rgb = match t.color_space {
                 ColorSpace::Srgb => [c.x, c.y, c.z].map(linear_to_srgb8),
-                ColorSpace::Linear => [c.x, c.y, c.z].map(|v| (v.clamp(0.0, 1.0) * 255.0 + 0.5) as u8),
+                ColorSpace::Linear => {
+                    [c.x, c.y, c.z].map(|v| (v.clamp(0.0, 1.0) * 255.0 + 0.5) as u8)
+                }
             };
-            out.extend_from_slice(&[rgb[0], rgb[1], rgb[2], (c.w.clamp(0.0, 1.0) * 255.0 + 0.5) as u8]);
+            out.extend_from_slice(&[
+                rgb[0],
+                rgb[1],
+                rgb[2],
+                (c.w.clamp(0.0, 1.0) * 255.0 + 0.5) as u8,
+            ]);
         }
     }
     out
