@@ -97,38 +97,48 @@ fn from_camera(cam: &CameraFrame, azimuth_deg: f32, elevation_deg: f32) -> Vec3 
     -toward_light
 }
 
+/// The ambient light a named rig adds (sky; the ground gets 0.4 of it).
+fn rig_ambient(name: &str) -> Vec3 {
+    let white = Vec3::ONE;
+    match name {
+        "low-key-noir" => Vec3::new(0.02, 0.02, 0.025),
+        "high-key-soft" => white * 0.6,
+        "golden-hour" => Vec3::new(0.16, 0.18, 0.26),
+        "overcast" => Vec3::new(0.75, 0.8, 0.9),
+        "neon-night" => Vec3::new(0.02, 0.02, 0.05),
+        "top-light" => white * 0.08,
+        _ => white * 0.15,
+    }
+}
+
 fn rig(out: &mut Lights, name: &str, cam: &CameraFrame, subject: Vec3) {
     let white = Vec3::ONE;
+    out.add_ambient(rig_ambient(name));
     match name {
         "low-key-noir" => {
             out.add_directional(from_camera(cam, 75.0, 30.0), white * 4.0);
-            out.add_ambient(Vec3::new(0.02, 0.02, 0.025));
         }
         "high-key-soft" => {
             out.add_directional(from_camera(cam, 30.0, 50.0), white * 2.0);
             out.add_directional(from_camera(cam, -40.0, 20.0), white * 1.0);
-            out.add_ambient(white * 0.6);
         }
         "golden-hour" => {
             out.add_directional(
                 from_camera(cam, -60.0, 12.0),
                 Vec3::new(1.0, 0.72, 0.42) * 3.5,
             );
-            out.add_ambient(Vec3::new(0.16, 0.18, 0.26));
         }
         "overcast" => {
             out.add_directional(
                 from_camera(cam, 20.0, 75.0),
                 Vec3::new(0.9, 0.93, 1.0) * 0.8,
             );
-            out.add_ambient(Vec3::new(0.75, 0.8, 0.9));
         }
         "neon-night" => {
             out.add_directional(
                 from_camera(cam, 30.0, 60.0),
                 Vec3::new(0.3, 0.35, 0.6) * 0.4,
             );
-            out.add_ambient(Vec3::new(0.02, 0.02, 0.05));
             let right = cam.pose.rotation * Vec3::X;
             // Practicals flank the subject at a third of the camera's distance, so the
             // look holds at any scale; inverse-square power scales with that distance.
@@ -150,16 +160,44 @@ fn rig(out: &mut Lights, name: &str, cam: &CameraFrame, subject: Vec3) {
         }
         "top-light" => {
             out.add_directional(Vec3::new(0.05, -1.0, 0.03), white * 3.5);
-            out.add_ambient(white * 0.08);
         }
         // "three-point" and anything else: key, fill and rim.
         _ => {
             out.add_directional(from_camera(cam, 45.0, 40.0), white * 3.0);
             out.add_directional(from_camera(cam, -40.0, 15.0), white * 0.8);
             out.add_directional(from_camera(cam, 160.0, 35.0), white * 1.2);
-            out.add_ambient(white * 0.15);
         }
     }
+}
+
+/// The sky ambient of a scene without lights under the plain hemisphere environment.
+const DEFAULT_AMBIENT: Vec3 = Vec3::new(0.3, 0.32, 0.36);
+
+/// The scene's ambient light as (sky, ground) radiance, exactly as [`resolve`] sums it,
+/// without a trajectory or camera (ambient light does not depend on them): the input of
+/// [`crate::world::World::bake`].
+pub fn ambient(scene: &Scene) -> (Vec3, Vec3) {
+    let mut out = Lights {
+        sun: None,
+        sun_angle: 0.0,
+        sky: Vec3::ZERO,
+        ground: Vec3::ZERO,
+        extras: Vec::new(),
+    };
+    if scene.lights.is_empty() {
+        if matches!(scene.environment, Environment::Hemisphere) {
+            out.add_ambient(DEFAULT_AMBIENT);
+        }
+        return (out.sky, out.ground);
+    }
+    for l in &scene.lights {
+        match l {
+            Light::Ambient { color, intensity } => out.add_ambient(Vec3::from(*color) * *intensity),
+            Light::Rig(name) => out.add_ambient(rig_ambient(name)),
+            _ => {}
+        }
+    }
+    (out.sky, out.ground)
 }
 
 /// Resolves the scene's lights for `frame`. Rigs are placed relative to `rig_cam`, the
@@ -207,7 +245,7 @@ pub fn resolve(
         // alone; the plain hemisphere gets the default sun and sky.
         if matches!(scene.environment, Environment::Hemisphere) {
             out.add_directional(Vec3::new(-0.4, -1.0, -0.3), Vec3::ONE * 3.0);
-            out.add_ambient(Vec3::new(0.3, 0.32, 0.36));
+            out.add_ambient(DEFAULT_AMBIENT);
         }
         return out;
     }

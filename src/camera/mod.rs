@@ -31,7 +31,7 @@ use glam::Vec3;
 
 pub use frame::{CameraFrame, look_rotation};
 pub use lens::{MAX_COC_RADIUS_PX, ThinLens};
-pub use lights::{ExtraLight, Lights, MAX_EXTRA_LIGHTS, resolve as resolve_lights};
+pub use lights::{ExtraLight, Lights, MAX_EXTRA_LIGHTS, ambient, resolve as resolve_lights};
 
 use crate::math::Pose;
 use crate::physics::Trajectory;

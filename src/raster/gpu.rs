@@ -1,5 +1,10 @@
 //! The headless wgpu renderer: device, pipelines, meshes and render targets. Holds
 //! machinery only; every frame's input comes in by reference.
+//!
+//! Lighting: the scene's world ([`World::bake`] of its environment, fog and ambient
+//! lights) lights every surface through image-based lighting ([`super::ibl`]) and is the
+//! background of the lit pass; the sky's sun and the scene's lights add directly. The
+//! ground-truth pass reads neither materials nor the world.
 
 use std::collections::BTreeMap;
 
@@ -8,10 +13,12 @@ use glam::{Mat4, Vec3, Vec4};
 use wgpu::util::DeviceExt;
 
 use super::mesh::{TriMesh, Vertex, tessellate};
-use super::{FrameBuffers, RasterError};
+use super::upload::{EnvTextures, MapTextures};
+use super::{FrameBuffers, RasterError, ibl};
 use crate::camera::{self, CameraFrame, MAX_EXTRA_LIGHTS};
 use crate::physics::Trajectory;
-use crate::scene::{Scene, Shape};
+use crate::scene::{Pattern, Scene, Shape};
+use crate::world::World;
 
 const SHADOW_SIZE: u32 = 2048;
 const MSAA: u32 = 4;
@@ -51,6 +58,10 @@ struct GpuFrame {
     ambient_ground: [f32; 4],
     viewport: [f32; 4],
     points: [GpuPointLight; MAX_EXTRA_LIGHTS],
+    inv_view_proj: [[f32; 4]; 4],
+    sh: [[f32; 4]; 9],
+    fog: [f32; 4],
+    fog_color: [f32; 4],
 }
 
 #[repr(C)]
@@ -62,6 +73,7 @@ struct GpuInstance {
     base_color: [f32; 4],
     params: [f32; 4],
     id: [u32; 4],
+    pattern: [f32; 4],
 }
 
 struct GpuMesh {
@@ -70,10 +82,26 @@ struct GpuMesh {
     count: u32,
 }
 
-/// One entity to draw: its entity index and mesh.
+/// One entity to draw: its entity index and mesh, its pattern kind (0 none, then the
+/// order of [`Pattern`]) and seeded pattern offset with the pattern scale.
 struct Draw {
     entity: usize,
     mesh: usize,
+    pattern_kind: u32,
+    pattern: [f32; 4],
+}
+
+/// The shader's number for a pattern (`patterns.wgsl`).
+fn pattern_kind(p: Option<Pattern>) -> u32 {
+    match p {
+        None => 0,
+        Some(Pattern::Wood) => 1,
+        Some(Pattern::Marble) => 2,
+        Some(Pattern::BrushedMetal) => 3,
+        Some(Pattern::Concrete) => 4,
+        Some(Pattern::Rubber) => 5,
+        Some(Pattern::Fabric) => 6,
+    }
 }
 
 /// Which buffers a frame needs. The renderer draws only the passes they come from and
@@ -196,11 +224,20 @@ struct Bindings {
     shadow_view: wgpu::TextureView,
 }
 
-/// The three render pipelines: shadow map, lit preview (4× MSAA), ground truth.
+/// The render pipelines: shadow map, lit preview and its background (4× MSAA), ground
+/// truth.
 struct Pipelines {
     shadow: wgpu::RenderPipeline,
     preview: wgpu::RenderPipeline,
+    background: wgpu::RenderPipeline,
     truth: wgpu::RenderPipeline,
+}
+
+/// The world's per-render constants for the frame uniform.
+struct WorldConstants {
+    sh: [[f32; 4]; 9],
+    fog: [f32; 4],
+    fog_color: [f32; 4],
 }
 
 /// Render targets at the scene's resolution and the buffer they are read back through.
@@ -234,6 +271,7 @@ pub struct Renderer {
     bindings: Bindings,
     pipelines: Pipelines,
     targets: Targets,
+    world: WorldConstants,
 }
 
 fn texture(
@@ -387,7 +425,14 @@ impl Geometry {
                     meshes.len() - 1
                 }
             };
-            draws.push(Draw { entity: i, mesh });
+            let m = &scene.materials[e.material];
+            let offset = crate::texture::pattern::offset(scene.seed, &e.name);
+            draws.push(Draw {
+                entity: i,
+                mesh,
+                pattern_kind: pattern_kind(m.pattern),
+                pattern: offset.extend(m.pattern_scale).to_array(),
+            });
         }
         Self { meshes, draws }
     }
@@ -397,7 +442,7 @@ impl Bindings {
     /// The frame uniform, `instances` instance slots and the shadow map with its
     /// comparison sampler; one bind group for the lit and truth passes and one without
     /// the shadow map for the shadow pass (which cannot sample what it writes).
-    fn new(device: &wgpu::Device, instances: usize) -> Self {
+    fn new(device: &wgpu::Device, instances: usize, env: &EnvTextures, maps: &MapTextures) -> Self {
         let frame_buf = device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("frame"),
             size: std::mem::size_of::<GpuFrame>() as u64,
@@ -466,6 +511,7 @@ impl Bindings {
                         count: None,
                     },
                 ])
+                .chain(world_entries())
                 .collect();
         let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("frame"),
@@ -504,6 +550,15 @@ impl Bindings {
             entries: &entries(vec![
                 wgpu::BindingResource::TextureView(&shadow_view),
                 wgpu::BindingResource::Sampler(&shadow_sampler),
+                wgpu::BindingResource::TextureView(&env.prefiltered),
+                wgpu::BindingResource::Sampler(&env.env_sampler),
+                wgpu::BindingResource::TextureView(&env.brdf_lut),
+                wgpu::BindingResource::Sampler(&env.clamp_sampler),
+                wgpu::BindingResource::TextureView(&maps.srgb),
+                wgpu::BindingResource::TextureView(&maps.linear),
+                wgpu::BindingResource::Sampler(&maps.sampler),
+                maps.materials.as_entire_binding(),
+                wgpu::BindingResource::TextureView(&env.background),
             ]),
         });
         let shadow_bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
@@ -523,12 +578,52 @@ impl Bindings {
     }
 }
 
+/// Layout entries 4–12 of the main bind group (fragment only): the prefiltered
+/// environment and its sampler, the BRDF table and a clamping sampler, the sRGB and
+/// linear map arrays and their sampler, the material table, the background map.
+fn world_entries() -> Vec<wgpu::BindGroupLayoutEntry> {
+    let float_texture = |dim| wgpu::BindingType::Texture {
+        sample_type: wgpu::TextureSampleType::Float { filterable: true },
+        view_dimension: dim,
+        multisampled: false,
+    };
+    let filtering = wgpu::BindingType::Sampler(wgpu::SamplerBindingType::Filtering);
+    let d2 = wgpu::TextureViewDimension::D2;
+    let array = wgpu::TextureViewDimension::D2Array;
+    [
+        float_texture(d2),
+        filtering,
+        float_texture(d2),
+        filtering,
+        float_texture(array),
+        float_texture(array),
+        filtering,
+        wgpu::BindingType::Buffer {
+            ty: wgpu::BufferBindingType::Storage { read_only: true },
+            has_dynamic_offset: false,
+            min_binding_size: None,
+        },
+        float_texture(d2),
+    ]
+    .into_iter()
+    .enumerate()
+    .map(|(i, ty)| wgpu::BindGroupLayoutEntry {
+        binding: 4 + i as u32,
+        visibility: wgpu::ShaderStages::FRAGMENT,
+        ty,
+        count: None,
+    })
+    .collect()
+}
+
 impl Pipelines {
     /// Compiles `shaders.wgsl` into the shadow, lit-preview and ground-truth pipelines.
     fn new(device: &wgpu::Device, bindings: &Bindings) -> Self {
         let shader = device.create_shader_module(wgpu::ShaderModuleDescriptor {
             label: Some("cinegraph"),
-            source: wgpu::ShaderSource::Wgsl(include_str!("shaders.wgsl").into()),
+            source: wgpu::ShaderSource::Wgsl(
+                concat!(include_str!("shaders.wgsl"), include_str!("patterns.wgsl")).into(),
+            ),
         });
         let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
             label: Some("main"),
@@ -544,7 +639,9 @@ impl Pipelines {
         let vertex_layout = wgpu::VertexBufferLayout {
             array_stride: std::mem::size_of::<Vertex>() as u64,
             step_mode: wgpu::VertexStepMode::Vertex,
-            attributes: &wgpu::vertex_attr_array![0 => Float32x3, 1 => Float32x3],
+            attributes: &wgpu::vertex_attr_array![
+                0 => Float32x3, 1 => Float32x3, 2 => Float32x2, 3 => Float32x4
+            ],
         };
         let primitive = wgpu::PrimitiveState {
             topology: wgpu::PrimitiveTopology::TriangleList,
@@ -620,6 +717,37 @@ impl Pipelines {
             MSAA,
             Default::default(),
         );
+        let background = device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
+            label: Some("background"),
+            layout: Some(&pipeline_layout),
+            vertex: wgpu::VertexState {
+                module: &shader,
+                entry_point: Some("vs_background"),
+                compilation_options: Default::default(),
+                buffers: &[],
+            },
+            primitive,
+            // On the far plane, behind everything drawn: fills the uncovered samples.
+            depth_stencil: Some(wgpu::DepthStencilState {
+                format: DEPTH_FORMAT,
+                depth_write_enabled: Some(false),
+                depth_compare: Some(wgpu::CompareFunction::LessEqual),
+                stencil: Default::default(),
+                bias: Default::default(),
+            }),
+            multisample: wgpu::MultisampleState {
+                count: MSAA,
+                ..Default::default()
+            },
+            fragment: Some(wgpu::FragmentState {
+                module: &shader,
+                entry_point: Some("fs_background"),
+                compilation_options: Default::default(),
+                targets: &[color_target(HDR_FORMAT), color_target(COLOR_FORMAT)],
+            }),
+            multiview_mask: None,
+            cache: None,
+        });
         let truth_targets: Vec<Option<wgpu::ColorTargetState>> =
             TRUTH_FORMATS.iter().map(|f| color_target(*f)).collect();
         let truth = pipeline(
@@ -633,6 +761,7 @@ impl Pipelines {
         Self {
             shadow,
             preview,
+            background,
             truth,
         }
     }
@@ -711,6 +840,22 @@ impl Targets {
     }
 }
 
+/// The frame uniform's world part: SH, fog (density, falloff, base height, on) and the
+/// fog color with the prefiltered chain's top level in `w`.
+fn world_constants(world: &World, sh: [[f32; 4]; 9]) -> WorldConstants {
+    let fog = world.fog.as_ref().map_or([0.0; 4], |f| {
+        [f.density, f.height_falloff, f.base_height, 1.0]
+    });
+    WorldConstants {
+        sh,
+        fog,
+        fog_color: world
+            .fog_color
+            .extend((ibl::PREFILTER_LEVELS - 1) as f32)
+            .to_array(),
+    }
+}
+
 impl Renderer {
     /// Opens a GPU (or lavapipe) and prepares everything the scene needs.
     ///
@@ -722,7 +867,14 @@ impl Renderer {
         let device = &gpu.device;
         let scope = device.push_error_scope(wgpu::ErrorFilter::Validation);
         let geometry = Geometry::upload(device, scene);
-        let bindings = Bindings::new(device, geometry.draws.len());
+        let world = World::bake(
+            &scene.environment,
+            scene.fog.as_ref(),
+            camera::ambient(scene),
+        );
+        let env = EnvTextures::new(device, &gpu.queue, &world);
+        let maps = MapTextures::new(device, &gpu.queue, scene);
+        let bindings = Bindings::new(device, geometry.draws.len(), &env, &maps);
         let pipelines = Pipelines::new(device, &bindings);
         let (width, height) = scene.resolution;
         let targets = Targets::new(device, (width, height));
@@ -737,6 +889,7 @@ impl Renderer {
             bindings,
             pipelines,
             targets,
+            world: world_constants(&world, env.sh),
         })
     }
 
@@ -828,7 +981,8 @@ impl Renderer {
                     model_next: model(fnx, d.entity),
                     base_color: [m.color[0], m.color[1], m.color[2], 1.0],
                     params: [m.roughness, m.metallic, 0.0, 0.0],
-                    id: [e.id, 0, 0, 0],
+                    id: [e.id, e.material as u32, d.pattern_kind, 0],
+                    pattern: d.pattern,
                 }
             })
             .collect();
@@ -893,6 +1047,10 @@ impl Renderer {
                 1.0,
             ],
             points,
+            inv_view_proj: mat(cam.view_proj().inverse()),
+            sh: self.world.sh,
+            fog: self.world.fog,
+            fog_color: self.world.fog_color,
         };
         let queue = &self.gpu.queue;
         queue.write_buffer(&self.bindings.frame_buf, 0, bytemuck::bytes_of(&frame));
@@ -971,12 +1129,8 @@ impl Renderer {
     /// The lit preview (linear light) and the albedo, 4× multisampled and resolved.
     fn lit_pass(&self, encoder: &mut wgpu::CommandEncoder) {
         let t = &self.targets;
-        let sky = wgpu::Color {
-            r: 0.50,
-            g: 0.56,
-            b: 0.64,
-            a: 1.0,
-        };
+        // The background pipeline overwrites every uncovered sample.
+        let sky = wgpu::Color::BLACK;
         let resolved = |view, resolve_target, clear| {
             Some(wgpu::RenderPassColorAttachment {
                 view,
@@ -1002,6 +1156,8 @@ impl Renderer {
         pass.set_pipeline(&self.pipelines.preview);
         pass.set_bind_group(0, &self.bindings.bind_group, &[]);
         self.draw(&mut pass, |_| true);
+        pass.set_pipeline(&self.pipelines.background);
+        pass.draw(0..3, 0..1);
     }
 
     /// The exact, single-sampled ground truth: normal, segmentation, depth, both flows.

@@ -2,9 +2,20 @@
 //! along +Y, centered on the origin, exactly as the physics shapes). Tessellation is fine
 //! enough that a silhouette strays from the true shape by at most 0.2 % of its radius
 //! (64 segments: `1 - cos(pi / 64)` = 0.0012).
+//!
+//! Every vertex carries its texture coordinates from [`Shape::uv`] (the mappings of
+//! [`crate::texture::uv`]; a mesh's own UVs when it has them) and a tangent frame for
+//! normal maps. Vertices are split along every UV seam, so each triangle interpolates UVs
+//! that the mapping gives exactly at its corners: the sphere, capsule, cylinder and cone
+//! sides start and end their rings at the seam (azimuth 0, toward −Z) with `u = 1` and
+//! `u = 0` on two vertices, and each box face and cap has vertices of its own.
+//! Tangents follow Lengyel 2001 ("Computing Tangent Space Basis Vectors for an Arbitrary
+//! Mesh"): per triangle from the UV derivatives, summed per vertex, orthogonalized
+//! against the normal. `tangent.xyz` points along +u; the image's up (−v, glTF's +Y of a
+//! normal map) is `cross(normal, tangent.xyz) · tangent.w`.
 
 use bytemuck::{Pod, Zeroable};
-use glam::Vec3;
+use glam::{Vec2, Vec3};
 
 use crate::scene::{GROUND_HALF_SIZE, Mesh, Shape};
 
@@ -13,7 +24,7 @@ const SEGMENTS: u32 = 64;
 /// Rings from pole to pole on a sphere.
 const RINGS: u32 = 32;
 
-/// One vertex: position and unit normal.
+/// One vertex: position, unit normal, texture coordinates and tangent.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Pod, Zeroable, PartialEq)]
 pub struct Vertex {
@@ -21,6 +32,11 @@ pub struct Vertex {
     pub position: [f32; 3],
     /// Unit normal.
     pub normal: [f32; 3],
+    /// Texture coordinates (before the material's `uv_scale`).
+    pub uv: [f32; 2],
+    /// Unit tangent along +u; `w` = ±1, the handedness of the image's up (see the
+    /// module docs).
+    pub tangent: [f32; 4],
 }
 
 /// An indexed triangle list (counter-clockwise seen from outside).
@@ -34,32 +50,101 @@ pub struct TriMesh {
 
 impl TriMesh {
     fn push(&mut self, p: Vec3, n: Vec3) -> u32 {
+        self.push_uv(p, n, Vec2::ZERO)
+    }
+
+    fn push_uv(&mut self, p: Vec3, n: Vec3, uv: Vec2) -> u32 {
         self.vertices.push(Vertex {
             position: p.to_array(),
             normal: n.normalize_or_zero().to_array(),
+            uv: uv.to_array(),
+            tangent: [1.0, 0.0, 0.0, 1.0],
         });
         self.vertices.len() as u32 - 1
     }
 
-    /// Adds a flat-shaded triangle.
-    fn flat_triangle(&mut self, a: Vec3, b: Vec3, c: Vec3) {
+    /// Adds a flat-shaded triangle with corner UVs.
+    fn flat_triangle(&mut self, [a, b, c]: [Vec3; 3], uvs: [Vec2; 3]) {
         let n = (b - a).cross(c - a);
-        let i = self.push(a, n);
-        self.push(b, n);
-        self.push(c, n);
+        let i = self.push_uv(a, n, uvs[0]);
+        self.push_uv(b, n, uvs[1]);
+        self.push_uv(c, n, uvs[2]);
         self.indices.extend([i, i + 1, i + 2]);
+    }
+
+    /// Sets every vertex's UV from `f(position, normal)`.
+    fn map_uv(&mut self, f: impl Fn(Vec3, Vec3) -> Vec2) {
+        for v in &mut self.vertices {
+            v.uv = f(Vec3::from(v.position), Vec3::from(v.normal)).to_array();
+        }
+    }
+
+    /// Tangents from the UV derivatives of every triangle (Lengyel 2001), summed per
+    /// vertex and orthogonalized against its normal.
+    fn compute_tangents(&mut self) {
+        let n = self.vertices.len();
+        let mut tan = vec![Vec3::ZERO; n];
+        let mut up = vec![Vec3::ZERO; n];
+        for t in self.indices.chunks_exact(3) {
+            let [i0, i1, i2] = [t[0], t[1], t[2]].map(|i| i as usize);
+            let (Some(v0), Some(v1), Some(v2)) = (
+                self.vertices.get(i0),
+                self.vertices.get(i1),
+                self.vertices.get(i2),
+            ) else {
+                continue;
+            };
+            let (p0, p1, p2) = (
+                Vec3::from(v0.position),
+                Vec3::from(v1.position),
+                Vec3::from(v2.position),
+            );
+            let (w0, w1, w2) = (Vec2::from(v0.uv), Vec2::from(v1.uv), Vec2::from(v2.uv));
+            let (e1, e2) = (p1 - p0, p2 - p0);
+            let (d1, d2) = (w1 - w0, w2 - w0);
+            let det = d1.x * d2.y - d2.x * d1.y;
+            if det.abs() < 1e-12 {
+                continue;
+            }
+            let r = 1.0 / det;
+            let sdir = (e1 * d2.y - e2 * d1.y) * r; // dP/du
+            let tdir = (e2 * d1.x - e1 * d2.x) * r; // dP/dv
+            for i in [i0, i1, i2] {
+                tan[i] += sdir;
+                up[i] -= tdir;
+            }
+        }
+        for ((v, t), b) in self.vertices.iter_mut().zip(tan).zip(up) {
+            let nrm = Vec3::from(v.normal);
+            let t = (t - nrm * nrm.dot(t))
+                .try_normalize()
+                .unwrap_or_else(|| nrm.any_orthonormal_vector());
+            let w = if nrm.cross(t).dot(b) < 0.0 { -1.0 } else { 1.0 };
+            v.tangent = t.extend(w).to_array();
+        }
     }
 }
 
 /// The mesh drawn for a shape.
 pub fn tessellate(shape: &Shape) -> TriMesh {
+    let mut m = geometry(shape);
+    m.compute_tangents();
+    m
+}
+
+/// Positions, normals and UVs of a shape's mesh.
+fn geometry(shape: &Shape) -> TriMesh {
     match shape {
         Shape::Sphere { radius } => capsule(*radius, 0.0),
         Shape::Capsule {
             radius,
             half_height,
         } => capsule(*radius, *half_height),
-        Shape::Box { half_extents } => cuboid(*half_extents),
+        Shape::Box { half_extents } => {
+            let mut m = cuboid(*half_extents);
+            m.map_uv(|p, n| shape.uv(p, n));
+            m
+        }
         Shape::Cylinder {
             radius,
             half_height,
@@ -69,13 +154,21 @@ pub fn tessellate(shape: &Shape) -> TriMesh {
             half_height,
         } => cone(*radius, *half_height),
         Shape::Ground => ground(),
-        Shape::ConvexHull(m) => hull(m),
-        Shape::TriMesh(m) => flat(&m.vertices, &m.indices),
+        Shape::ConvexHull(m) => hull(shape, m),
+        Shape::TriMesh(m) => flat(shape, &m.vertices, &m.indices, &m.uvs),
     }
 }
 
+/// The unit circle point at segment angle `theta`: `theta = 0` is the UV seam (−Z) and
+/// the angle turns from −Z toward −X, so the azimuth coordinate is `1 − theta / 2π`
+/// (rotated a quarter turn from +X; 64 segments make the same vertex set).
 fn ring(theta: f32) -> Vec3 {
-    Vec3::new(theta.cos(), 0.0, -theta.sin())
+    Vec3::new(-theta.sin(), 0.0, -theta.cos())
+}
+
+/// The azimuth texture coordinate of segment `s` (1 at the seam's start, 0 at its end).
+fn ring_u(s: u32) -> f32 {
+    1.0 - s as f32 / SEGMENTS as f32
 }
 
 /// A sphere (`half_height` 0) or a capsule: two hemispheres joined by a cylinder.
@@ -86,6 +179,7 @@ fn capsule(r: f32, hh: f32) -> TriMesh {
     // appears twice, once with each hemisphere's center (for a sphere the two coincide
     // and the band between them is empty).
     let half = RINGS / 2;
+    let top = (r + hh).max(1e-9);
     let mut rows = 0;
     for (lo, hi, center) in [(0, half, hh), (half, RINGS, -hh)] {
         for k in lo..=hi {
@@ -97,7 +191,14 @@ fn capsule(r: f32, hh: f32) -> TriMesh {
                     k if k == RINGS => Vec3::NEG_Y,
                     _ => ring(theta) * phi.sin() + Vec3::Y * phi.cos(),
                 };
-                m.push(n * r + Vec3::Y * center, n);
+                let p = n * r + Vec3::Y * center;
+                // `uv::sphere`'s v = θ / π for a sphere, `uv::capsule`'s for a capsule.
+                let v = if hh == 0.0 {
+                    phi / std::f32::consts::PI
+                } else {
+                    (top - p.y) / (2.0 * top)
+                };
+                m.push_uv(p, n, Vec2::new(ring_u(s), v));
             }
             rows += 1;
         }
@@ -137,12 +238,16 @@ fn cuboid(h: Vec3) -> TriMesh {
     m
 }
 
+/// A flat cap of radius `r` at height `y`, mapped as [`crate::texture::uv::cylinder`]
+/// maps caps.
 fn disc(m: &mut TriMesh, r: f32, y: f32, up: bool) {
     let n = if up { Vec3::Y } else { -Vec3::Y };
-    let center = m.push(Vec3::Y * y, n);
+    let cap_uv = |p: Vec3| crate::texture::uv::cylinder(r, y.abs(), p, n);
+    let center = m.push_uv(Vec3::Y * y, n, cap_uv(Vec3::Y * y));
     for s in 0..=SEGMENTS {
         let theta = std::f32::consts::TAU * s as f32 / SEGMENTS as f32;
-        m.push(ring(theta) * r + Vec3::Y * y, n);
+        let p = ring(theta) * r + Vec3::Y * y;
+        m.push_uv(p, n, cap_uv(p));
     }
     for s in 0..SEGMENTS {
         let (a, b) = (center + 1 + s, center + 2 + s);
@@ -159,8 +264,8 @@ fn cylinder(r: f32, hh: f32) -> TriMesh {
     for s in 0..=SEGMENTS {
         let theta = std::f32::consts::TAU * s as f32 / SEGMENTS as f32;
         let n = ring(theta);
-        m.push(n * r + Vec3::Y * hh, n);
-        m.push(n * r - Vec3::Y * hh, n);
+        m.push_uv(n * r + Vec3::Y * hh, n, Vec2::new(ring_u(s), 0.0));
+        m.push_uv(n * r - Vec3::Y * hh, n, Vec2::new(ring_u(s), 1.0));
     }
     for s in 0..SEGMENTS {
         let (a, b) = (2 * s, 2 * s + 2);
@@ -180,9 +285,10 @@ fn cone(r: f32, hh: f32) -> TriMesh {
         let tm = 0.5 * (t0 + t1);
         // The side's normal leans up by atan(r / h).
         let n = |t: f32| ring(t) * h + Vec3::Y * r;
-        let apex = m.push(Vec3::Y * hh, n(tm));
-        m.push(ring(t0) * r - Vec3::Y * hh, n(t0));
-        m.push(ring(t1) * r - Vec3::Y * hh, n(t1));
+        let (u0, u1) = (ring_u(s), ring_u(s + 1));
+        let apex = m.push_uv(Vec3::Y * hh, n(tm), Vec2::new(0.5 * (u0 + u1), 0.0));
+        m.push_uv(ring(t0) * r - Vec3::Y * hh, n(t0), Vec2::new(u0, 1.0));
+        m.push_uv(ring(t1) * r - Vec3::Y * hh, n(t1), Vec2::new(u1, 1.0));
         m.indices.extend([apex, apex + 1, apex + 2]);
     }
     disc(&mut m, r, -hh, false);
@@ -198,25 +304,35 @@ fn ground() -> TriMesh {
         Vec3::new(s, 0.0, s),
         Vec3::new(s, 0.0, -s),
     ] {
-        m.push(p, Vec3::Y);
+        m.push_uv(p, Vec3::Y, crate::texture::uv::ground(p));
     }
     m.indices.extend([0, 1, 2, 0, 2, 3]);
     m
 }
 
-fn flat(vertices: &[Vec3], indices: &[[u32; 3]]) -> TriMesh {
+/// Flat-shaded triangles; UVs from `uvs` (one per vertex) when the mesh has them, else
+/// the shape's bounding-box mapping at each corner with the face's normal.
+fn flat(shape: &Shape, vertices: &[Vec3], indices: &[[u32; 3]], uvs: &[[f32; 2]]) -> TriMesh {
     let mut m = TriMesh::default();
+    let has_uvs = !uvs.is_empty() && uvs.len() == vertices.len();
     for t in indices {
-        let [a, b, c] = t.map(|i| vertices.get(i as usize).copied().unwrap_or(Vec3::ZERO));
-        m.flat_triangle(a, b, c);
+        let p = t.map(|i| vertices.get(i as usize).copied().unwrap_or(Vec3::ZERO));
+        let w = if has_uvs {
+            t.map(|i| uvs.get(i as usize).map_or(Vec2::ZERO, |uv| Vec2::from(*uv)))
+        } else {
+            let n = (p[1] - p[0]).cross(p[2] - p[0]).normalize_or_zero();
+            p.map(|q| shape.uv(q, n))
+        };
+        m.flat_triangle(p, w);
     }
     m
 }
 
-/// The convex hull's surface, as the physics shape sees it.
-fn hull(mesh: &Mesh) -> TriMesh {
+/// The convex hull's surface, as the physics shape sees it (mapped by its bounding box:
+/// the hull's vertices are not the file's).
+fn hull(shape: &Shape, mesh: &Mesh) -> TriMesh {
     let (points, tris) = rapier3d::parry::transformation::convex_hull(&mesh.vertices);
-    flat(&points, &tris)
+    flat(shape, &points, &tris, &[])
 }
 
 #[cfg(test)]

@@ -29,9 +29,11 @@
 //! each pixel describes the one surface under its center.
 
 mod gpu;
+pub mod ibl;
 mod mesh;
 #[cfg(test)]
 mod pattern_test;
+mod upload;
 
 pub use gpu::{Renderer, Wanted};
 pub use mesh::{TriMesh, Vertex, tessellate};
@@ -88,3 +90,5 @@ impl FrameBuffers {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_world;

@@ -3,6 +3,12 @@
 // Conventions: world space is right-handed, +Y up; the camera looks down -Z. Clip space
 // is wgpu's (x, y in [-1, 1], y up; z in [0, 1]). Pixel coordinates put (0, 0) at the
 // top-left corner of the image, +x right, +y down; pixel centers sit at +0.5.
+//
+// Ambient light is image-based (see ibl.rs): irradiance from 9 SH coefficients
+// (Ramamoorthi & Hanrahan 2001), specular from a prefiltered equirect chain and the
+// split-sum table (Karis 2013). The environment map is equirectangular: u = azimuth / 2π
+// from -Z toward +X, v = polar angle / π from +Y (crate::world's conventions).
+// patterns.wgsl is appended to this source (pattern_surface).
 
 struct Frame {
     view_proj: mat4x4<f32>,
@@ -20,6 +26,25 @@ struct Frame {
     // width, height, number of point/spot lights, exposure
     viewport: vec4<f32>,
     points: array<PointLight, 8>,
+    inv_view_proj: mat4x4<f32>,
+    // SH radiance coefficients (rgb), order of ibl::sh_basis
+    sh: array<vec4<f32>, 9>,
+    // density (1/m), height falloff (1/m), base height (m), 1 if fog
+    fog: vec4<f32>,
+    // rgb: fog in-scattered radiance; w: top level of the prefiltered chain
+    fog_color: vec4<f32>,
+};
+
+struct Material {
+    // texture-array layers of base color (sRGB), normal, metallic-roughness, emissive
+    // (sRGB); -1 for none
+    maps: vec4<i32>,
+    // x: occlusion layer (linear array)
+    maps2: vec4<i32>,
+    // xy: uv scale
+    uv_scale: vec4<f32>,
+    // rgb: emitted radiance
+    emission: vec4<f32>,
 };
 
 struct PointLight {
@@ -39,18 +64,31 @@ struct Instance {
     base_color: vec4<f32>,
     // roughness, metallic, unused, unused
     params: vec4<f32>,
-    // x: instance id
+    // x: instance id, y: material index, z: pattern kind (0 none)
     id: vec4<u32>,
+    // xyz: the entity's seeded pattern offset, m; w: pattern scale
+    pattern: vec4<f32>,
 };
 
 @group(0) @binding(0) var<uniform> frame: Frame;
 @group(0) @binding(1) var<storage, read> instances: array<Instance>;
 @group(0) @binding(2) var shadow_map: texture_depth_2d;
 @group(0) @binding(3) var shadow_sampler: sampler_comparison;
+@group(0) @binding(4) var env_prefiltered: texture_2d<f32>;
+@group(0) @binding(5) var env_sampler: sampler;
+@group(0) @binding(6) var brdf_lut: texture_2d<f32>;
+@group(0) @binding(7) var clamp_sampler: sampler;
+@group(0) @binding(8) var srgb_maps: texture_2d_array<f32>;
+@group(0) @binding(9) var linear_maps: texture_2d_array<f32>;
+@group(0) @binding(10) var map_sampler: sampler;
+@group(0) @binding(11) var<storage, read> materials: array<Material>;
+@group(0) @binding(12) var env_background: texture_2d<f32>;
 
 struct VertexIn {
     @location(0) position: vec3<f32>,
     @location(1) normal: vec3<f32>,
+    @location(2) uv: vec2<f32>,
+    @location(3) tangent: vec4<f32>,
 };
 
 struct VertexOut {
@@ -61,6 +99,9 @@ struct VertexOut {
     @location(3) clip_next: vec4<f32>,
     @location(4) view_depth: f32,
     @location(5) @interpolate(flat) instance: u32,
+    @location(6) uv: vec2<f32>,
+    @location(7) world_tangent: vec4<f32>,
+    @location(8) local_pos: vec3<f32>,
 };
 
 @vertex
@@ -77,6 +118,9 @@ fn vs_main(v: VertexIn, @builtin(instance_index) i: u32) -> VertexOut {
     out.clip_next = frame.view_proj_next * (inst.model_next * p);
     out.view_depth = -(frame.view * world).z;
     out.instance = i;
+    out.uv = v.uv;
+    out.world_tangent = vec4<f32>((inst.model * vec4<f32>(v.tangent.xyz, 0.0)).xyz, v.tangent.w);
+    out.local_pos = v.position;
     return out;
 }
 
@@ -180,20 +224,118 @@ struct Preview {
     @location(1) albedo: vec4<f32>,
 };
 
+// Equirect map coordinates of a unit direction (crate::world::EnvMap::uv).
+fn env_uv(d: vec3<f32>) -> vec2<f32> {
+    var u = atan2(d.x, -d.z) / (2.0 * PI);
+    if u < 0.0 {
+        u += 1.0;
+    }
+    return vec2<f32>(u, acos(clamp(d.y, -1.0, 1.0)) / PI);
+}
+
+// Irradiance from the SH coefficients (Ramamoorthi & Hanrahan 2001, eq. 13).
+fn sh_irradiance(n: vec3<f32>) -> vec3<f32> {
+    let c1 = 0.429043;
+    let c2 = 0.511664;
+    let c3 = 0.743125;
+    let c4 = 0.886227;
+    let c5 = 0.247708;
+    let sh = frame.sh;
+    return c1 * sh[8].rgb * (n.x * n.x - n.y * n.y) + c3 * sh[6].rgb * n.z * n.z
+        + c4 * sh[0].rgb - c5 * sh[6].rgb
+        + 2.0 * c1 * (sh[4].rgb * n.x * n.y + sh[7].rgb * n.x * n.z + sh[5].rgb * n.y * n.z)
+        + 2.0 * c2 * (sh[3].rgb * n.x + sh[1].rgb * n.y + sh[2].rgb * n.z);
+}
+
+// Exponential height fog over `dist` meters from `origin` along unit `dir` (dist < 0:
+// to infinity); the closed form of ibl::fog_optical_depth.
+fn fog_apply(c: vec3<f32>, origin: vec3<f32>, dir: vec3<f32>, dist: f32) -> vec3<f32> {
+    if frame.fog.w < 0.5 {
+        return c;
+    }
+    let start = frame.fog.x * exp(-frame.fog.y * (origin.y - frame.fog.z));
+    let k = frame.fog.y * dir.y;
+    var tau: f32;
+    if abs(k) < 1e-5 {
+        if dist < 0.0 {
+            return frame.fog_color.rgb;
+        }
+        tau = start * dist;
+    } else if dist < 0.0 {
+        if k <= 0.0 {
+            return frame.fog_color.rgb;
+        }
+        tau = start / k;
+    } else {
+        tau = start * (1.0 - exp(-k * dist)) / k;
+    }
+    let t = exp(-tau);
+    return c * t + frame.fog_color.rgb * (1.0 - t);
+}
+
+// A map from a texture array by layer, sampled with explicit gradients (the branch that
+// chooses it is not uniform).
+fn sample_map(srgb: bool, layer: i32, uv: vec2<f32>, ddx: vec2<f32>, ddy: vec2<f32>) -> vec4<f32> {
+    if srgb {
+        return textureSampleGrad(srgb_maps, map_sampler, uv, layer, ddx, ddy);
+    }
+    return textureSampleGrad(linear_maps, map_sampler, uv, layer, ddx, ddy);
+}
+
 @fragment
 fn fs_preview(in: VertexOut, @builtin(front_facing) front: bool) -> Preview {
     let inst = instances[in.instance];
+    let mtl = materials[inst.id.y];
+    let uv = in.uv * mtl.uv_scale.xy;
+    let ddx = dpdx(uv);
+    let ddy = dpdy(uv);
     var n = normalize(in.world_normal);
+    var t = in.world_tangent.xyz;
     if !front {
         n = -n;
     }
     let v = normalize(frame.camera_pos.xyz - in.world_pos);
-    let base = inst.base_color.rgb;
-    let rough = inst.params.x;
-    let metal = inst.params.y;
-    // Hemisphere ambient: sky from above, bounce from below.
-    let hemi = mix(frame.ambient_ground.rgb, frame.ambient_sky.rgb, n.y * 0.5 + 0.5);
-    var c = hemi * base * (1.0 - 0.5 * metal) + hemi * mix(vec3<f32>(0.04), base, metal) * 0.5 * metal;
+    var base = inst.base_color.rgb;
+    var rough = inst.params.x;
+    var metal = inst.params.y;
+    var emission = mtl.emission.rgb;
+    var occlusion = 1.0;
+    if inst.id.z > 0u {
+        let p = pattern_surface(inst.id.z, in.local_pos, inst.pattern.xyz, inst.pattern.w, base, rough);
+        base = p.rgb;
+        rough = p.a;
+    }
+    if mtl.maps.x >= 0 {
+        base *= sample_map(true, mtl.maps.x, uv, ddx, ddy).rgb;
+    }
+    if mtl.maps.y >= 0 {
+        let m = sample_map(false, mtl.maps.y, uv, ddx, ddy).xyz * 2.0 - vec3<f32>(1.0);
+        // Tangent frame: T along +u, B toward the image's up (mesh.rs).
+        let tt = normalize(t - n * dot(n, t));
+        let b = cross(n, tt) * in.world_tangent.w;
+        n = normalize(tt * m.x + b * m.y + n * max(m.z, 1e-3));
+    }
+    if mtl.maps.z >= 0 {
+        let mr = sample_map(false, mtl.maps.z, uv, ddx, ddy);
+        rough *= mr.g;
+        metal *= mr.b;
+    }
+    if mtl.maps.w >= 0 {
+        emission *= sample_map(true, mtl.maps.w, uv, ddx, ddy).rgb;
+    }
+    if mtl.maps2.x >= 0 {
+        occlusion = sample_map(false, mtl.maps2.x, uv, ddx, ddy).r;
+    }
+    // Image-based ambient: diffuse from SH irradiance, specular from the prefiltered
+    // chain and the split-sum table; the diffuse keeps what the specular lobe leaves.
+    let n_v = max(dot(n, v), 1e-4);
+    let f0 = mix(vec3<f32>(0.04), base, metal);
+    let ab = textureSampleLevel(brdf_lut, clamp_sampler, vec2<f32>(n_v, rough), 0.0).rg;
+    let spec_albedo = f0 * ab.x + ab.y;
+    let r = reflect(-v, n);
+    let prefiltered = textureSampleLevel(env_prefiltered, env_sampler, env_uv(r), rough * frame.fog_color.w).rgb;
+    let diffuse = (vec3<f32>(1.0) - spec_albedo) * (1.0 - metal) * base * max(sh_irradiance(n), vec3<f32>(0.0)) / PI;
+    var c = (diffuse + spec_albedo * prefiltered) * occlusion + emission;
     if length(frame.sun_color.rgb) > 0.0 {
         let l = -normalize(frame.sun_dir.xyz);
         c += brdf(n, v, l, base, rough, metal) * frame.sun_color.rgb * sun_visibility(in.world_pos, n);
@@ -214,8 +356,41 @@ fn fs_preview(in: VertexOut, @builtin(front_facing) front: bool) -> Preview {
         }
         c += brdf(n, v, l, base, rough, metal) * pl.color.rgb * atten;
     }
+    let to_point = in.world_pos - frame.camera_pos.xyz;
+    let dist = length(to_point);
+    c = fog_apply(c, frame.camera_pos.xyz, to_point / max(dist, 1e-6), dist);
     var out: Preview;
     out.color = vec4<f32>(min(c * frame.viewport.w, vec3<f32>(65000.0)), 1.0);
     out.albedo = vec4<f32>(base, 1.0);
+    return out;
+}
+
+struct BackgroundOut {
+    @builtin(position) clip: vec4<f32>,
+    @location(0) ndc: vec2<f32>,
+};
+
+// A full-screen triangle on the far plane: drawn after the geometry with depth test
+// less-equal, it fills exactly the samples no surface covers.
+@vertex
+fn vs_background(@builtin(vertex_index) i: u32) -> BackgroundOut {
+    let xy = vec2<f32>(f32((i << 1u) & 2u), f32(i & 2u)) * 2.0 - vec2<f32>(1.0);
+    var out: BackgroundOut;
+    out.clip = vec4<f32>(xy, 1.0, 1.0);
+    out.ndc = xy;
+    return out;
+}
+
+// The environment toward the pixel's view direction, times the exposure, through the
+// fog to infinity; the albedo of the background is black.
+@fragment
+fn fs_background(in: BackgroundOut) -> Preview {
+    let p = frame.inv_view_proj * vec4<f32>(in.ndc, 0.5, 1.0);
+    let d = normalize(p.xyz / p.w - frame.camera_pos.xyz);
+    var c = textureSampleLevel(env_background, env_sampler, env_uv(d), 0.0).rgb;
+    c = fog_apply(c, frame.camera_pos.xyz, d, -1.0);
+    var out: Preview;
+    out.color = vec4<f32>(min(c * frame.viewport.w, vec3<f32>(65000.0)), 1.0);
+    out.albedo = vec4<f32>(0.0, 0.0, 0.0, 1.0);
     return out;
 }
