@@ -91,10 +91,17 @@ pub(super) fn uv_frame(shape: &Shape, p: Vec3, n: Vec3, part: u32) -> UvFrame {
     let n = n.normalize_or(Vec3::Y);
     let uv = shape.uv(p, n);
     let (t1, t2) = super::material::basis(n);
-    let eps = 1e-3 * shape.bounding_radius().min(1e3).max(1e-2);
+    // A step small against the shape and large against f32 rounding at `p`.
+    let eps = 1e-3 * shape.bounding_radius().clamp(1e-2, 1.0) * p.abs().max_element().max(1.0);
     let at = |q: Vec3| shape.uv(q, n);
-    let d1 = wrapped(at(p - t1 * eps), at(p + t1 * eps));
-    let d2 = wrapped(at(p - t2 * eps), at(p + t2 * eps));
+    // Only the azimuthal mappings have a seam to take the short way across.
+    let azimuthal = matches!(
+        shape,
+        Shape::Sphere { .. } | Shape::Capsule { .. } | Shape::Cylinder { .. } | Shape::Cone { .. }
+    );
+    let diff = |a: Vec2, b: Vec2| if azimuthal { wrapped(a, b) } else { b - a };
+    let d1 = diff(at(p - t1 * eps), at(p + t1 * eps));
+    let d2 = diff(at(p - t2 * eps), at(p + t2 * eps));
     let (dpdu, dpdv) = solve(t1 * (2.0 * eps), t2 * (2.0 * eps), d1, d2);
     UvFrame { uv, dpdu, dpdv }
 }

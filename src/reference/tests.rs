@@ -616,7 +616,7 @@ fn reflected(
     let s = material::surface(mat, Vec3::ZERO, Vec3::ZERO);
     let bsdf = material::Bsdf::new(&s, n, wo);
     let (t, b) = material::basis(n);
-    let (nt, np) = (400, 800);
+    let (nt, np) = (200, 400);
     let mut sum = Vec3::ZERO;
     for i in 0..nt {
         let th = (i as f32 + 0.5) / nt as f32 * std::f32::consts::FRAC_PI_2;
@@ -641,7 +641,7 @@ fn reflected(
 #[test]
 fn white_sphere_in_a_uniform_environment_returns_its_radiance() {
     let mut s = scene(
-        r#"Scene(version: 1, name: "env-furnace", duration: 0.1, fps: 10, resolution: (24, 24),
+        r#"Scene(version: 1, name: "env-furnace", duration: 0.1, fps: 10, resolution: (12, 12),
         gravity: (0, 0, 0),
         materials: {"white": (color: (1, 1, 1), roughness: 1.0, ior: 1.0)},
         entities: [(name: "ball", shape: Sphere(radius: 1), material: "white", body: Fixed)],
@@ -650,22 +650,20 @@ fn white_sphere_in_a_uniform_environment_returns_its_radiance() {
     );
     let radiance = Vec3::new(0.8, 0.6, 0.4);
     s.environment = Environment::Uniform { radiance };
-    let f = trace_in(&s, opts(1024), None, true);
+    // The two-technique estimate spreads by about 0.7 L per sample (measured: worst
+    // pixel 1.2 % at 8192 spp); 32768 samples keep every pixel well inside 1 %.
+    let f = trace_in(&s, opts(32768), None, true);
     let traj = simulate(&s, &Silent).unwrap();
     let cams = camera::track(&s, &traj).unwrap();
     let cam = cams[0];
     let mat = &s.materials[s.entities[0].material];
-    let (mut checked, mut worst) = (0, 0.0f32);
+    let (mut checked, mut worst, mut bias) = (0, 0.0f32, 0.0f32);
     for y in 0..cam.height {
         for x in 0..cam.width {
             let i = (y * cam.width + x) as usize;
             let got = Vec3::from(f.color[i]);
-            if f.segmentation[i] == 0 {
-                assert!((got - radiance).abs().max_element() < 1e-5, "background {got}");
-                continue;
-            }
-            // The pixel's center sees the sphere at normal n; its corners too (so no
-            // background is mixed in at the rim).
+            // Where the pixel's center and corners see the sphere at normal n (no
+            // background mixed in at the rim), or all miss it.
             let hit = |px: f64, py: f64| {
                 let (d, _) = cam.ray(px, py);
                 let o = cam.pose.translation;
@@ -675,7 +673,12 @@ fn white_sphere_in_a_uniform_environment_returns_its_radiance() {
             };
             let (fx, fy) = (f64::from(x), f64::from(y));
             let corners = [(fx, fy), (fx + 1.0, fy), (fx, fy + 1.0), (fx + 1.0, fy + 1.0)];
-            if corners.iter().any(|&(a, b)| hit(a, b).is_none()) {
+            let hits = corners.iter().filter(|&&(a, b)| hit(a, b).is_some()).count();
+            if hits == 0 && f.segmentation[i] == 0 {
+                assert!((got - radiance).abs().max_element() < 1e-5, "background {got}");
+                continue;
+            }
+            if hits < 4 {
                 continue;
             }
             let Some((n, d)) = hit(fx + 0.5, fy + 0.5) else { continue };
@@ -688,11 +691,14 @@ fn white_sphere_in_a_uniform_environment_returns_its_radiance() {
             assert!((albedo - 1.0).abs() < 0.01, "albedo {albedo} at cos {cos}");
             let err = ((got - want) / want).abs().max_element();
             worst = worst.max(err);
+            bias += (got.x - want.x) / want.x;
             checked += 1;
         }
     }
-    println!("environment furnace: {checked} pixels, worst relative error {worst}");
-    assert!(checked > 100, "{checked}");
+    let bias = bias / checked.max(1) as f32;
+    println!("environment furnace: {checked} pixels, mean relative error {bias}, worst {worst}");
+    assert!(checked > 30, "{checked}");
+    assert!(bias.abs() < 0.003, "mean off by {bias}");
     assert!(worst < 0.01, "worst pixel off by {worst}");
 }
 
