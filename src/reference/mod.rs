@@ -941,8 +941,12 @@ impl<'a> Tracer<'a> {
                 for e in &fr.emitters {
                     l += beta * self.direct(e, &bsdf, wo, po, poses, rng);
                 }
-                let (u0, u1) = (rng.f32(), rng.f32());
-                l += beta * self.direct_env(&bsdf, wo, n, po, poses, u0, u1);
+                if self.env_nee && self.env_light.is_some() {
+                    // Drawn only when the environment lights: a black world keeps the
+                    // random streams (and images) of the tracer before worlds.
+                    let (u0, u1) = (rng.f32(), rng.f32());
+                    l += beta * self.direct_env(&bsdf, wo, n, po, poses, u0, u1);
+                }
                 let u = [rng.f32(), rng.f32(), rng.f32()];
                 let Some(smp) = bsdf.sample(wo, u) else { break };
                 if smp.wi.dot(n) <= 0.0 {

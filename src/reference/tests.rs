@@ -584,7 +584,12 @@ use crate::world::{EnvMap, Environment, Fog, World};
 
 /// Traces frame 0, optionally in a hand-built world, with or without next-event
 /// estimation toward the environment.
-fn trace_in(s: &Scene, opts: ReferenceOptions, world: Option<World>, env_nee: bool) -> ReferenceFrame {
+fn trace_in(
+    s: &Scene,
+    opts: ReferenceOptions,
+    world: Option<World>,
+    env_nee: bool,
+) -> ReferenceFrame {
     let traj = simulate(s, &Silent).unwrap();
     let cams = camera::track(s, &traj).unwrap();
     let mut t = Tracer::new(s, &traj, &cams, opts).unwrap();
@@ -607,12 +612,7 @@ fn world_of(map: EnvMap) -> World {
 
 /// `∫ f(wo, wi) cos L(wi) dωi` over the hemisphere of `n` by a midpoint rule: what one
 /// bounce off a convex object in environment `env` must converge to.
-fn reflected(
-    mat: &crate::scene::Material,
-    n: Vec3,
-    wo: Vec3,
-    env: impl Fn(Vec3) -> Vec3,
-) -> Vec3 {
+fn reflected(mat: &crate::scene::Material, n: Vec3, wo: Vec3, env: impl Fn(Vec3) -> Vec3) -> Vec3 {
     let s = material::surface(mat, Vec3::ZERO, Vec3::ZERO);
     let bsdf = material::Bsdf::new(&s, n, wo);
     let (t, b) = material::basis(n);
@@ -623,7 +623,8 @@ fn reflected(
         for j in 0..np {
             let ph = (j as f32 + 0.5) / np as f32 * std::f32::consts::TAU;
             let wi = t * (th.sin() * ph.cos()) + b * (th.sin() * ph.sin()) + n * th.cos();
-            let dw = th.sin() * (std::f32::consts::FRAC_PI_2 / nt as f32)
+            let dw = th.sin()
+                * (std::f32::consts::FRAC_PI_2 / nt as f32)
                 * (std::f32::consts::TAU / np as f32);
             sum += bsdf.eval(wo, wi).0 * env(wi) * dw;
         }
@@ -672,16 +673,29 @@ fn white_sphere_in_a_uniform_environment_returns_its_radiance() {
                 (disc > 0.0).then(|| ((o + d * (-b - disc.sqrt())).normalize(), d))
             };
             let (fx, fy) = (f64::from(x), f64::from(y));
-            let corners = [(fx, fy), (fx + 1.0, fy), (fx, fy + 1.0), (fx + 1.0, fy + 1.0)];
-            let hits = corners.iter().filter(|&&(a, b)| hit(a, b).is_some()).count();
+            let corners = [
+                (fx, fy),
+                (fx + 1.0, fy),
+                (fx, fy + 1.0),
+                (fx + 1.0, fy + 1.0),
+            ];
+            let hits = corners
+                .iter()
+                .filter(|&&(a, b)| hit(a, b).is_some())
+                .count();
             if hits == 0 && f.segmentation[i] == 0 {
-                assert!((got - radiance).abs().max_element() < 1e-5, "background {got}");
+                assert!(
+                    (got - radiance).abs().max_element() < 1e-5,
+                    "background {got}"
+                );
                 continue;
             }
             if hits < 4 {
                 continue;
             }
-            let Some((n, d)) = hit(fx + 0.5, fy + 0.5) else { continue };
+            let Some((n, d)) = hit(fx + 0.5, fy + 0.5) else {
+                continue;
+            };
             let cos = n.dot(-d);
             if cos < 0.5 {
                 continue;
@@ -729,13 +743,21 @@ fn tilted_plane_converges_to_the_two_tone_irradiance() {
     let m = mean(&f.color);
     let t = alpha.to_radians();
     let n = Vec3::new(-t.sin(), t.cos(), 0.0);
-    let quad = reflected(&s.materials[s.entities[0].material], n, n, |d| map.lookup(d));
+    let quad = reflected(&s.materials[s.entities[0].material], n, n, |d| {
+        map.lookup(d)
+    });
     let e = (a * (1.0 + t.cos()) + b * (1.0 - t.cos())) * 0.5 * std::f32::consts::PI;
     let lambert = e * 0.6 / std::f32::consts::PI;
     println!("two-tone: traced {m:?}, quadrature {quad}, Lambertian {lambert}");
     for c in 0..3 {
-        assert!(((m[c] as f32) - quad[c]).abs() < 0.015 * quad[c], "{m:?} vs {quad}");
-        assert!((quad[c] - lambert[c]).abs() < 0.03 * lambert[c], "{quad} vs {lambert}");
+        assert!(
+            ((m[c] as f32) - quad[c]).abs() < 0.015 * quad[c],
+            "{m:?} vs {quad}"
+        );
+        assert!(
+            (quad[c] - lambert[c]).abs() < 0.03 * lambert[c],
+            "{quad} vs {lambert}"
+        );
     }
 }
 
@@ -771,7 +793,10 @@ fn mis_agrees_with_bsdf_sampling_and_has_lower_variance() {
     // The BSDF-only mean over 256 pixels × 16 spp has a standard error of
     // sqrt(var_bsdf / 256); they agree within four of them.
     let se = (var_bsdf / 256.0).sqrt() + (var_mis / 256.0).sqrt();
-    assert!((m_mis - m_bsdf).abs() < 4.0 * se, "{m_mis} vs {m_bsdf} (se {se})");
+    assert!(
+        (m_mis - m_bsdf).abs() < 4.0 * se,
+        "{m_mis} vs {m_bsdf} (se {se})"
+    );
     assert!(var_mis * 10.0 < var_bsdf, "{var_mis} vs {var_bsdf}");
 }
 
@@ -807,14 +832,24 @@ fn emissive_maps_land_where_the_uv_mapping_puts_them() {
     );
     let glow = s.entities[0].material;
     s.materials[glow].maps = MaterialMaps {
-        emissive: Some(blocks(ColorSpace::Srgb, [255, 255, 255, 255], [0, 0, 0, 255])),
+        emissive: Some(blocks(
+            ColorSpace::Srgb,
+            [255, 255, 255, 255],
+            [0, 0, 0, 255],
+        )),
         ..MaterialMaps::default()
     };
     let f = trace_in(&s, opts(1), None, true);
     // The view spans 1 m: x ∈ (0, 1) left to right, z ∈ (0, 1) top to bottom (the camera
     // looks down with −Z up the image). Quadrant centers sit on block interiors.
     let px = |x: usize, y: usize| f.color[y * 16 + x][0];
-    println!("ground emissive quadrants: {} {} / {} {}", px(4, 4), px(12, 4), px(4, 12), px(12, 12));
+    println!(
+        "ground emissive quadrants: {} {} / {} {}",
+        px(4, 4),
+        px(12, 4),
+        px(4, 12),
+        px(12, 12)
+    );
     assert!(px(4, 4) > 0.99 && px(12, 12) > 0.99, "a blocks");
     assert!(px(12, 4) < 0.01 && px(4, 12) < 0.01, "b blocks");
 
@@ -844,7 +879,13 @@ fn emissive_maps_land_where_the_uv_mapping_puts_them() {
     q.materials[qm].maps = s.materials[glow].maps.clone();
     let g = trace_in(&q, opts(1), None, true);
     let qx = |x: usize, y: usize| g.color[y * 16 + x][0];
-    println!("mesh emissive quadrants: {} {} / {} {}", qx(4, 4), qx(12, 4), qx(4, 12), qx(12, 12));
+    println!(
+        "mesh emissive quadrants: {} {} / {} {}",
+        qx(4, 4),
+        qx(12, 4),
+        qx(4, 12),
+        qx(12, 12)
+    );
     assert!(qx(4, 4) > 0.99 && qx(12, 12) > 0.99, "a blocks on the mesh");
     assert!(qx(12, 4) < 0.01 && qx(4, 12) < 0.01, "b blocks on the mesh");
 }
@@ -866,8 +907,8 @@ fn normal_map_tilts_toward_the_tangent_frame_axes() {
         // The decoded, renormalized normal the map actually holds.
         let dec = |b: u8| f32::from(b) / 255.0 * 2.0 - 1.0;
         let ts_n = Vec3::new(dec(ts[0]), dec(ts[1]), dec(ts[2])).normalize();
-        let n_world = (toward * if axis == "+X" { ts_n.x } else { ts_n.y } + Vec3::Y * ts_n.z)
-            .normalize();
+        let n_world =
+            (toward * if axis == "+X" { ts_n.x } else { ts_n.y } + Vec3::Y * ts_n.z).normalize();
         for side in [1.0f32, -1.0] {
             let to_sun = (toward * (side * tilt.sin()) + Vec3::Y * tilt.cos()).normalize();
             let text = format!(
@@ -888,7 +929,10 @@ fn normal_map_tilts_toward_the_tangent_frame_axes() {
             let got = mean(&f.color)[0] as f32;
             let want = 0.5 / std::f32::consts::PI * 2.0 * n_world.dot(to_sun).max(0.0);
             println!("normal map {axis}, sun side {side}: {got} vs {want}");
-            assert!((got - want).abs() < 0.02 * want.max(0.05), "{axis} {side}: {got} vs {want}");
+            assert!(
+                (got - want).abs() < 0.02 * want.max(0.05),
+                "{axis} {side}: {got} vs {want}"
+            );
         }
     }
 }
@@ -923,8 +967,14 @@ fn fog_attenuates_and_in_scatters_along_the_camera_ray() {
     let want = Vec3::new(1.0, 0.5, 0.25) * t + color * (1.0 - t);
     let got = Vec3::from(foggy.color[center]);
     println!("fog: wall {got} vs {want} (transmittance {t})");
-    assert!(((got - want) / want).abs().max_element() < 0.01, "{got} vs {want}");
+    assert!(
+        ((got - want) / want).abs().max_element() < 0.01,
+        "{got} vs {want}"
+    );
     let corner = Vec3::from(foggy.color[0]);
     assert_eq!(foggy.segmentation[0], 0);
-    assert!((corner - color).abs().max_element() < 1e-5, "background {corner}");
+    assert!(
+        (corner - color).abs().max_element() < 1e-5,
+        "background {corner}"
+    );
 }
