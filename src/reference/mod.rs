@@ -16,11 +16,14 @@
 //!   light and BSDF sampling for rect lights, Russian roulette after three bounces.
 //! - Lights: the sun and directional lights with their angular size (soft shadows),
 //!   point and spot lights (the raster's cone falloff), rectangular area lights, and the
-//!   sky/ground hemisphere as an environment seen by every escaping ray:
-//!   `L(d) = ground + (sky − ground)(d.y + 1) / 2`.
+//!   scene's world ([`crate::world::World`], baked once): its radiance map is seen by
+//!   every escaping ray (the background included) and importance-sampled at every
+//!   non-mirror hit, combined with BSDF sampling by the power heuristic; exponential
+//!   height fog attenuates and in-scatters along every path segment.
 //! - Materials: Lambert + GGX (the raster's BRDF), smooth dielectrics, procedural
-//!   object-space patterns; emissive surfaces add their radiance where paths hit
-//!   them.
+//!   object-space patterns, glTF image maps (base color, metallic-roughness, emissive,
+//!   tangent-space normals; occlusion is left to the transport); emissive surfaces add
+//!   their radiance where paths hit them.
 //! - Camera: a thin lens (aperture as an f-number, focus distance, default the distance
 //!   to the look-at target) and a shutter angle: each sample takes a time in the
 //!   shutter interval centered on the frame and interpolates every object's and the
