@@ -16,11 +16,14 @@
 //!   light and BSDF sampling for rect lights, Russian roulette after three bounces.
 //! - Lights: the sun and directional lights with their angular size (soft shadows),
 //!   point and spot lights (the raster's cone falloff), rectangular area lights, and the
-//!   sky/ground hemisphere as an environment seen by every escaping ray:
-//!   `L(d) = ground + (sky − ground)(d.y + 1) / 2`.
+//!   scene's world ([`crate::world::World`], baked once): its radiance map is seen by
+//!   every escaping ray (the background included) and importance-sampled at every
+//!   non-mirror hit, combined with BSDF sampling by the power heuristic; exponential
+//!   height fog attenuates and in-scatters along every path segment.
 //! - Materials: Lambert + GGX (the raster's BRDF), smooth dielectrics, procedural
-//!   object-space patterns; emissive surfaces add their radiance where paths hit
-//!   them.
+//!   object-space patterns, glTF image maps (base color, metallic-roughness, emissive,
+//!   tangent-space normals; occlusion is left to the transport); emissive surfaces add
+//!   their radiance where paths hit them.
 //! - Camera: a thin lens (aperture as an f-number, focus distance, default the distance
 //!   to the look-at target) and a shutter angle: each sample takes a time in the
 //!   shutter interval centered on the frame and interpolates every object's and the
@@ -32,7 +35,10 @@
 //! on the thread count, and samples `0..n` followed by `n..m` give exactly the image of
 //! `0..m` (progressive refinement).
 
+mod envlight;
 mod files;
+mod fog;
+mod maps;
 mod material;
 mod world;
 
@@ -52,6 +58,8 @@ use crate::physics::Trajectory;
 use crate::progress::Progress;
 use crate::rng::SeededRng;
 use crate::scene::{LookAt, Scene};
+use crate::world::World;
+use envlight::EnvSampler;
 use material::{Bsdf, fresnel_dielectric, reflect, refract, surface};
 use world::{Object, intersect, offset};
 
@@ -304,8 +312,6 @@ struct FrameSetup {
     k: usize,
     cams: [CameraFrame; 3],
     emitters: Vec<Emitter>,
-    sky: Vec3,
-    ground: Vec3,
     /// Lens radius (m) and focus distance along −Z (m).
     lens: (f32, f32),
     /// Shutter as a fraction of the frame interval.
@@ -323,6 +329,13 @@ pub struct Tracer<'a> {
     /// `cut_before[k]`: the camera jumps between frames `k - 1` and `k` (a new shot), so
     /// the shutter must not blend across it.
     cut_before: Vec<bool>,
+    /// The environment, sun and fog, baked once from the frame-0 lights' ambient.
+    world: World,
+    /// Importance sampling of `world.env` (`None`: a black environment).
+    env_light: Option<EnvSampler>,
+    /// Next-event estimation toward the environment (off only to test MIS against BSDF
+    /// sampling alone).
+    env_nee: bool,
 }
 
 impl std::fmt::Debug for Tracer<'_> {
@@ -358,6 +371,12 @@ impl<'a> Tracer<'a> {
                 traj.frames.len()
             ));
         }
+        let lights = resolve_lights(scene, &traj.frames[0], &traj.frames[0], &cams[0]);
+        let baked = World::bake(
+            &scene.environment,
+            scene.fog.as_ref(),
+            (lights.sky, lights.ground),
+        );
         Ok(Self {
             scene,
             traj,
@@ -366,7 +385,23 @@ impl<'a> Tracer<'a> {
             objects: world::objects(scene)?,
             key: SeededRng::new(scene.seed, "reference-samples").next_u64(),
             cut_before: vec![false; cams.len()],
+            env_light: EnvSampler::new(&baked.env),
+            world: baked,
+            env_nee: true,
         })
+    }
+
+    /// Replaces the world baked from the scene (an environment built by hand, for tests
+    /// and tools). The sun is not added: lights still come from the scene.
+    pub fn with_world(mut self, world: World) -> Self {
+        self.env_light = EnvSampler::new(&world.env);
+        self.world = world;
+        self
+    }
+
+    /// The world the tracer lights with and shows behind the objects.
+    pub fn world(&self) -> &World {
+        &self.world
     }
 
     /// Marks the frames that start a new shot (see
@@ -442,8 +477,6 @@ impl<'a> Tracer<'a> {
             k,
             cams: [self.cams[prev], cam, self.cams[next]],
             emitters: Emitter::from_lights(&lights),
-            sky: lights.sky,
-            ground: lights.ground,
             lens: (lens_radius, focus),
             shutter: self.opts.shutter_deg / 360.0,
         }
@@ -678,8 +711,12 @@ impl<'a> Tracer<'a> {
         self.radiance(fr, poses, origin, dir, rng)
     }
 
-    fn environment(fr: &FrameSetup, d: Vec3) -> Vec3 {
-        fr.ground.lerp(fr.sky, d.y * 0.5 + 0.5)
+    /// Fog transmittance `e^{−τ}` from `o` along unit `w` over `t` m (`+inf` allowed).
+    fn fog_transmittance(&self, o: Vec3, w: Vec3, t: f32) -> f32 {
+        self.world
+            .fog
+            .as_ref()
+            .map_or(1.0, |f| (-fog::optical_depth(f, o, w, t)).exp())
     }
 
     /// Transmittance from `p` along unit `wi` for `dist` m: 0 behind an opaque surface;
@@ -776,12 +813,12 @@ impl<'a> Tracer<'a> {
             return Vec3::ZERO;
         }
         let w = mis_pdf.map_or(1.0, |pl| power_heuristic(pl, pdf_bsdf));
-        f * le * w * self.visibility(poses, p, wi, dist)
+        f * le * w * self.visibility(poses, p, wi, dist) * self.fog_transmittance(p, wi, dist)
     }
 
-    /// The nearest rect light hit by the ray before `t_max`: its radiance and the
-    /// solid-angle pdf light sampling would have given the direction.
-    fn hit_rect(fr: &FrameSetup, o: Vec3, d: Vec3, t_max: f32) -> Option<(Vec3, f32)> {
+    /// The nearest rect light hit by the ray before `t_max`: its radiance, the
+    /// solid-angle pdf light sampling would have given the direction, and the distance.
+    fn hit_rect(fr: &FrameSetup, o: Vec3, d: Vec3, t_max: f32) -> Option<(Vec3, f32, f32)> {
         let mut best: Option<(f32, Vec3, f32)> = None;
         for e in &fr.emitters {
             let Emitter::Rect {
@@ -816,7 +853,7 @@ impl<'a> Tracer<'a> {
             };
             best = Some((t, le, pdf));
         }
-        best.map(|(_, le, pdf)| (le, pdf))
+        best.map(|(t, le, pdf)| (le, pdf, t))
     }
 
     fn radiance(
@@ -833,9 +870,17 @@ impl<'a> Tracer<'a> {
         let mut inside: Option<usize> = None;
         for depth in 0..=self.opts.max_bounces {
             let hit = intersect(&self.objects, poses, o, d, f32::INFINITY);
-            if let Some((le, pdf_light)) =
-                Self::hit_rect(fr, o, d, hit.map_or(f32::INFINITY, |h| h.t))
-            {
+            let rect = Self::hit_rect(fr, o, d, hit.map_or(f32::INFINITY, |h| h.t));
+            if inside.is_none() {
+                // The fog on this segment: in-scattered color, then the rest attenuated.
+                let end = rect.map_or(hit.map_or(f32::INFINITY, |h| h.t), |r| r.2);
+                let tr = self.fog_transmittance(o, d, end);
+                if tr < 1.0 {
+                    l += beta * self.world.fog_color * (1.0 - tr);
+                    beta *= tr;
+                }
+            }
+            if let Some((le, pdf_light, _)) = rect {
                 let w = if prev_delta {
                     1.0
                 } else {
@@ -845,21 +890,34 @@ impl<'a> Tracer<'a> {
                 break;
             }
             let Some(h) = hit else {
-                l += beta * Self::environment(fr, d);
+                let w = match &self.env_light {
+                    Some(env) if self.env_nee && !prev_delta => {
+                        power_heuristic(prev_pdf, env.pdf(d))
+                    }
+                    _ => 1.0,
+                };
+                l += beta * self.world.env.lookup(d) * w;
                 break;
             };
             let obj = &self.objects[h.object];
-            let s = surface(
-                &self.scene.materials[obj.material],
-                h.local,
-                obj.pattern_offset,
-            );
+            let material = &self.scene.materials[obj.material];
+            let mut s = surface(material, h.local, obj.pattern_offset);
             let p = o + d * h.t;
-            let n = if h.normal.dot(d) > 0.0 {
-                -h.normal
-            } else {
-                h.normal
-            };
+            let flip = h.normal.dot(d) > 0.0;
+            let n = if flip { -h.normal } else { h.normal };
+            let mut shading = n;
+            if material.maps.any()
+                && let Some(shape) = &self.scene.entities[obj.entity].shape
+            {
+                let frame = maps::uv_frame(shape, h.local, h.local_normal, h.part);
+                if let Some(ns) = maps::apply(&material.maps, &frame, h.local_normal, &mut s) {
+                    let ns = (poses[h.object].rotation * ns).normalize_or(h.normal);
+                    let ns = if flip { -ns } else { ns };
+                    if ns.dot(-d) > 0.0 {
+                        shading = ns;
+                    }
+                }
+            }
             l += beta * s.emission;
             let wo = -d;
             if s.transmission > 0.0 && rng.f32() < s.transmission {
@@ -881,13 +939,23 @@ impl<'a> Tracer<'a> {
                 }
                 prev_delta = true;
             } else {
-                let bsdf = Bsdf::new(&s, n, wo);
+                let bsdf = Bsdf::new(&s, shading, wo);
                 let po = offset(p, n);
                 for e in &fr.emitters {
                     l += beta * self.direct(e, &bsdf, wo, po, poses, rng);
                 }
+                if self.env_nee && self.env_light.is_some() {
+                    // Drawn only when the environment lights: a black world keeps the
+                    // random streams (and images) of the tracer before worlds.
+                    let (u0, u1) = (rng.f32(), rng.f32());
+                    l += beta * self.direct_env(&bsdf, wo, n, po, poses, u0, u1);
+                }
                 let u = [rng.f32(), rng.f32(), rng.f32()];
                 let Some(smp) = bsdf.sample(wo, u) else { break };
+                if smp.wi.dot(n) <= 0.0 {
+                    // A shading normal sent it under the surface: absorbed.
+                    break;
+                }
                 beta *= smp.weight;
                 d = smp.wi;
                 o = po;
@@ -904,6 +972,41 @@ impl<'a> Tracer<'a> {
             }
         }
         l
+    }
+
+    /// Light from the environment, next-event estimated from `po` (already off the
+    /// surface with geometric normal `n`) with one direction drawn from the map
+    /// (uniforms `u0`, `u1`), weighted against BSDF sampling by the power heuristic and
+    /// seen through the fog to infinity.
+    #[allow(clippy::too_many_arguments)]
+    fn direct_env(
+        &self,
+        bsdf: &Bsdf,
+        wo: Vec3,
+        n: Vec3,
+        po: Vec3,
+        poses: &[Pose],
+        u0: f32,
+        u1: f32,
+    ) -> Vec3 {
+        let Some(env) = self.env_light.as_ref().filter(|_| self.env_nee) else {
+            return Vec3::ZERO;
+        };
+        let Some(es) = env.sample(u0, u1) else {
+            return Vec3::ZERO;
+        };
+        if es.wi.dot(n) <= 0.0 {
+            return Vec3::ZERO;
+        }
+        let (f, pdf_bsdf) = bsdf.eval(wo, es.wi);
+        if f.max_element() <= 0.0 {
+            return Vec3::ZERO;
+        }
+        let le = self.world.env.lookup(es.wi);
+        let w = power_heuristic(es.pdf, pdf_bsdf);
+        let tr = self.visibility(poses, po, es.wi, f32::INFINITY)
+            * self.fog_transmittance(po, es.wi, f32::INFINITY);
+        f * le * tr * (w / es.pdf)
     }
 }
 

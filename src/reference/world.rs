@@ -47,6 +47,12 @@ pub(super) struct Hit {
     pub normal: Vec3,
     /// The hit point in the object's own frame, m.
     pub local: Vec3,
+    /// The geometric normal in the object's own frame (as reported: outward for solid
+    /// shapes, either side for a triangle mesh).
+    pub local_normal: Vec3,
+    /// The part of the shape that was hit: the triangle of a triangle mesh (in the
+    /// mesh's index order), 0 for every other shape.
+    pub part: u32,
 }
 
 /// Builds the object list from the scene (entities with shapes, in entity order).
@@ -116,21 +122,23 @@ pub(super) fn intersect(
                         && t < t_best
                         && q.x.abs() <= GROUND_HALF_SIZE
                         && q.z.abs() <= GROUND_HALF_SIZE)
-                        .then_some((t, Vec3::Y))
+                        .then_some((t, Vec3::Y, 0))
                 }
             }
             Geometry::Shape(s) => s
                 .cast_local_ray_and_get_normal(&Ray::new(lo, ld), t_best, false)
                 .filter(|h| h.time_of_impact > 0.0)
-                .map(|h| (h.time_of_impact, h.normal)),
+                .map(|h| (h.time_of_impact, h.normal, h.subshape)),
         };
-        if let Some((t, n_local)) = found {
+        if let Some((t, n_local, part)) = found {
             t_best = t;
             best = Some(Hit {
                 t,
                 object: i,
                 normal: (p.rotation * n_local).normalize_or(Vec3::Y),
                 local: lo + ld * t,
+                local_normal: n_local,
+                part,
             });
         }
     }
