@@ -110,6 +110,7 @@ describe() {
   local key=$1 m steps
   case "$key" in
     process/movi_a_all_no_finish) echo 'whole process: `render scenes/movi_a.ron --no-finish`, all buffers' ;;
+    process/movi_a_world_all_no_finish) echo 'whole process: `render scenes/movi_a_world.ron --no-finish`, all buffers (the same clip with a sky, a mapped floor and patterns)' ;;
     process/movi_a_all_finish) echo 'whole process: `render scenes/movi_a.ron`, all buffers, finished' ;;
     process/movi_a_4_buffers_no_finish) echo 'whole process: `render scenes/movi_a.ron --buffers preview,depth,flow,segmentation --no-finish`' ;;
     process/simulate_cubes_1000) echo 'whole process: `simulate benches/cubes_1000.ron`' ;;
@@ -121,6 +122,7 @@ describe() {
       ;;
     scene/parse_validate_cubes_*) echo "parse and validate benches/cubes_${key#scene/parse_validate_cubes_}.ron" ;;
     raster/all_buffers_*) echo "every raster buffer of one ${key#raster/all_buffers_} MOVi-A frame" ;;
+    raster/world_all_buffers_*) echo "every raster buffer of one ${key#raster/world_all_buffers_} MOVi-A frame in a world (scenes/movi_a_world.ron: sky, mapped floor, patterns)" ;;
     reference/movi_a_*)
       m=${key#reference/movi_a_}
       steps=${m##*_}
@@ -190,6 +192,7 @@ measure() {
       printf '%s\t%s\t%s; runs %s s\n' "$key" "${r%%$'\t'*}" "$note" "${r#*$'\t'}"
     done <<'EOF'
 process/movi_a_all_no_finish|render scenes/movi_a.ron -o OUT --no-finish -q
+process/movi_a_world_all_no_finish|render scenes/movi_a_world.ron -o OUT --no-finish -q
 process/movi_a_all_finish|render scenes/movi_a.ron -o OUT -q
 process/movi_a_4_buffers_no_finish|render scenes/movi_a.ron -o OUT --buffers preview,depth,flow,segmentation --no-finish -q
 process/simulate_cubes_1000|simulate benches/cubes_1000.ron -o OUT -q

@@ -49,16 +49,27 @@ pub struct Clip {
 /// `scenes/movi_a.ron` at `width` × `height`, simulated and framed; panics if the camera
 /// track does not have that size.
 pub fn movi_a(width: u32, height: u32) -> Clip {
-    let mut scene = load_scene("scenes/movi_a.ron");
+    clip("scenes/movi_a.ron", width, height)
+}
+
+/// The same clip in a world (`scenes/movi_a_world.ron`: sky, tiled floor with maps,
+/// patterned objects) at `width` × `height`.
+#[allow(dead_code, reason = "not every bench uses it")]
+pub fn movi_a_world(width: u32, height: u32) -> Clip {
+    clip("scenes/movi_a_world.ron", width, height)
+}
+
+fn clip(path: &str, width: u32, height: u32) -> Clip {
+    let mut scene = load_scene(path);
     scene.resolution = (width, height);
-    let traj = or_die(simulate(&scene, &Silent), "simulating scenes/movi_a.ron");
+    let traj = or_die(simulate(&scene, &Silent), &format!("simulating {path}"));
     let cams = or_die(
         camera::track(&scene, &traj),
-        "framing scenes/movi_a.ron (camera track)",
+        &format!("framing {path} (camera track)"),
     );
     assert!(
         !cams.is_empty() && cams.len() == traj.frames.len(),
-        "movi_a: {} cameras for {} frames",
+        "{path}: {} cameras for {} frames",
         cams.len(),
         traj.frames.len()
     );
@@ -66,7 +77,7 @@ pub fn movi_a(width: u32, height: u32) -> Clip {
         assert_eq!(
             (cam.width, cam.height),
             (width, height),
-            "movi_a: the camera track is not at the resolution the bench names"
+            "{path}: the camera track is not at the resolution the bench names"
         );
     }
     Clip { scene, traj, cams }

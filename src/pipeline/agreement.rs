@@ -43,7 +43,11 @@ fn raster_and_reference_agree_on_every_bundled_scene() {
     let mut worst = (0.0f32, String::new());
     let mut report = Vec::new();
     for path in bundled_scenes() {
-        let name = path.file_stem().and_then(|s| s.to_str()).unwrap_or("?").to_string();
+        let name = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("?")
+            .to_string();
         let (mut scene, _) = crate::style::load(&path, None).expect("bundled scenes load");
         let (w0, h0) = scene.resolution;
         let (w, h) = (WIDTH, (WIDTH * h0 / w0).max(2));
@@ -63,8 +67,16 @@ fn raster_and_reference_agree_on_every_bundled_scene() {
             .expect("tracer")
             .render(k, &Silent)
             .expect("traces");
-        let a: Vec<u8> = raster.linear.iter().flat_map(|c| tonemap_srgb8(*c)).collect();
-        let b: Vec<u8> = traced.color.iter().flat_map(|c| tonemap_srgb8(*c)).collect();
+        let a: Vec<u8> = raster
+            .linear
+            .iter()
+            .flat_map(|c| tonemap_srgb8(*c))
+            .collect();
+        let b: Vec<u8> = traced
+            .color
+            .iter()
+            .flat_map(|c| tonemap_srgb8(*c))
+            .collect();
         let map = nv_flip::flip(
             nv_flip::FlipImageRgb8::with_data(w, h, &b),
             nv_flip::FlipImageRgb8::with_data(w, h, &a),
@@ -80,7 +92,9 @@ fn raster_and_reference_agree_on_every_bundled_scene() {
             h,
             &map.apply_color_lut(&lut).to_vec(),
         );
-        report.push(format!("{name}: mean FLIP {mean:.3} ({w}x{h}, frame {k}, {SPP} spp)"));
+        report.push(format!(
+            "{name}: mean FLIP {mean:.3} ({w}x{h}, frame {k}, {SPP} spp)"
+        ));
         if mean > worst.0 {
             worst = (mean, name);
         }

@@ -17,6 +17,8 @@
 //! failure is the user's input (exit code 2) is decided by the variant
 //! ([`PipelineError::is_bad_input`]).
 
+#[cfg(test)]
+mod agreement;
 mod dataset;
 mod frames;
 mod render;
@@ -24,8 +26,6 @@ mod simulate;
 mod styles;
 #[cfg(test)]
 mod tests;
-#[cfg(test)]
-mod agreement;
 
 use std::path::Path;
 use std::path::PathBuf;

@@ -55,7 +55,7 @@ struct GpuFrame {
     sun_dir: [f32; 4],
     sun_color: [f32; 4],
     ambient_sky: [f32; 4],
-    ambient_ground: [f32; 4],
+    texture_lod: [f32; 4],
     viewport: [f32; 4],
     points: [GpuPointLight; MAX_EXTRA_LIGHTS],
     inv_view_proj: [[f32; 4]; 4],
@@ -872,7 +872,10 @@ impl Renderer {
             scene.fog.as_ref(),
             camera::ambient(scene),
         );
-        let env = EnvTextures::new(device, &gpu.queue, &world);
+        // Image-based light as a probe at the scene's center sees it: the fixed geometry
+        // (walls, ceilings, tables) hides what it covers (the background keeps it all).
+        let lighting = ibl::probe(&world.env, scene);
+        let env = EnvTextures::new(device, &gpu.queue, &world, &lighting);
         let maps = MapTextures::new(device, &gpu.queue, scene);
         let bindings = Bindings::new(device, geometry.draws.len(), &env, &maps);
         let pipelines = Pipelines::new(device, &bindings);
@@ -1039,7 +1042,13 @@ impl Renderer {
             sun_dir: sun_dir.to_array(),
             sun_color: sun_color.extend(texel).to_array(),
             ambient_sky: lights.sky.extend(0.0).to_array(),
-            ambient_ground: lights.ground.extend(0.0).to_array(),
+            // The angle one pixel spans (radians), for the maps' level of detail.
+            texture_lod: [
+                2.0 * (cam.fov_y * 0.5).tan() / self.height.max(1) as f32,
+                0.0,
+                0.0,
+                0.0,
+            ],
             viewport: [
                 self.width as f32,
                 self.height as f32,

@@ -277,29 +277,112 @@ fn split_sum(n_v: f32, alpha: f32) -> Vec2 {
     Vec2::new(a, b) / LUT_SAMPLES as f32
 }
 
-/// Optical depth of the fog along the segment from `origin` in unit direction `dir` for
-/// `dist` meters (`f32::INFINITY` for a ray to the sky):
-/// `τ = ∫₀ᵈ density · exp(−falloff (o.y + t d.y − base)) dt
-///    = density · exp(−falloff (o.y − base)) · (1 − exp(−falloff d.y dist)) / (falloff d.y)`,
-/// whose limit as `falloff d.y → 0` is `density · exp(…) · dist`. The shader evaluates the
-/// same expression.
-pub fn fog_optical_depth(fog: &Fog, origin: Vec3, dir: Vec3, dist: f32) -> f32 {
-    let start = fog.density * (-fog.height_falloff * (origin.y - fog.base_height)).exp();
-    let k = fog.height_falloff * dir.y;
-    if k.abs() < 1e-5 {
-        return start * dist;
-    }
-    if dist.is_infinite() {
-        return if k > 0.0 { start / k } else { f32::INFINITY };
-    }
-    start * (1.0 - (-k * dist).exp()) / k
+/// What the fog does to radiance `c` seen at `dist` m along unit `dir` from `origin`
+/// (`f32::INFINITY` for the sky): [`Fog::apply`] with [`Fog::optical_depth`] (or
+/// [`Fog::optical_depth_ray`] to infinity), the closed form the shader evaluates too.
+pub fn fog_apply(fog: &Fog, fog_color: Vec3, origin: Vec3, dir: Vec3, dist: f32, c: Vec3) -> Vec3 {
+    let tau = if dist.is_infinite() {
+        fog.optical_depth_ray(origin, dir)
+    } else {
+        fog.optical_depth(origin, origin + dir * dist)
+    };
+    fog.apply(c, fog_color, tau)
 }
 
-/// What the fog does to radiance `c` seen at `dist` along `dir` from `origin`:
-/// `c T + fog_color (1 − T)` with `T = exp(−τ)`.
-pub fn fog_apply(fog: &Fog, fog_color: Vec3, origin: Vec3, dir: Vec3, dist: f32, c: Vec3) -> Vec3 {
-    let t = (-fog_optical_depth(fog, origin, dir, dist)).exp();
-    c * t + fog_color * (1.0 - t)
+/// Columns of the probe's visibility map (rows half as many): 2.8° per texel.
+const PROBE_WIDTH: u32 = 128;
+
+/// The environment as a light probe at the scene's center sees it (a baked irradiance
+/// probe, as real-time renderers place them; e.g. Greger et al. 1998, "The Irradiance
+/// Volume"): directions in which a ray from the probe hits the scene's fixed, non-ground
+/// geometry at its first pose (walls, a ceiling, a table) see that surface instead,
+/// approximated as its base color times the visible environment's radiance averaged over
+/// the whole sphere (one diffuse bounce, as if those surfaces saw what the probe sees). Without such geometry the map comes back resampled
+/// but unchanged. The probe stands at the mean initial position of the dynamic bodies
+/// (the camera's position when there are none), lifted 1 cm. Image-based lighting is
+/// otherwise unshadowed: this keeps a room's walls from letting the whole sky in.
+pub fn probe(env: &EnvMap, scene: &crate::scene::Scene) -> EnvMap {
+    use crate::scene::{BodyKind, Shape};
+    use rapier3d::parry::query::Ray;
+    let mut blockers = Vec::new();
+    for e in &scene.entities {
+        let Some(shape) = &e.shape else { continue };
+        if matches!(shape, Shape::Ground) {
+            continue;
+        }
+        let fixed = e
+            .body
+            .and_then(|b| scene.bodies.get(b))
+            .is_some_and(|b| matches!(b.kind, BodyKind::Fixed));
+        if !fixed {
+            continue;
+        }
+        if let Ok(parry) = shape.to_parry() {
+            let albedo = scene
+                .materials
+                .get(e.material)
+                .map_or(Vec3::splat(0.5), |m| Vec3::from(m.color));
+            blockers.push((parry, e.world, albedo));
+        }
+    }
+    let full = resample(env, PROBE_WIDTH, PROBE_WIDTH / 2);
+    if blockers.is_empty() {
+        return full;
+    }
+    let dynamic: Vec<Vec3> = scene
+        .bodies
+        .iter()
+        .filter(|b| matches!(b.kind, BodyKind::Dynamic { .. }))
+        .filter_map(|b| scene.entities.get(b.entity).map(|e| e.world.translation))
+        .collect();
+    let at = if dynamic.is_empty() {
+        scene.camera.keys.first().map_or(Vec3::ZERO, |k| k.at)
+    } else {
+        dynamic.iter().copied().sum::<Vec3>() / dynamic.len() as f32
+    } + Vec3::Y * 0.01;
+    // Which surface (if any) each texel's direction meets first.
+    let mut hit: Vec<Option<Vec3>> = Vec::with_capacity(full.texels.len());
+    let mut visible = Vec3::ZERO;
+    for y in 0..full.height {
+        let w = full.texel_solid_angle(y);
+        for x in 0..full.width {
+            let d = EnvMap::direction(
+                (x as f32 + 0.5) / full.width as f32,
+                (y as f32 + 0.5) / full.height as f32,
+            );
+            let mut best: Option<(f32, Vec3)> = None;
+            for (shape, pose, albedo) in &blockers {
+                let inv = pose.rotation.conjugate();
+                let ray = Ray::new(inv * (at - pose.translation), inv * d);
+                let limit = best.map_or(f32::MAX, |b| b.0);
+                if let Some(t) = shape.cast_local_ray(&ray, limit, true)
+                    && t > 0.0
+                    && t < limit
+                {
+                    best = Some((t, *albedo));
+                }
+            }
+            let here = full.texel(i64::from(x), i64::from(y));
+            match best {
+                Some((_, albedo)) => hit.push(Some(albedo)),
+                None => {
+                    visible += here * w;
+                    hit.push(None);
+                }
+            }
+        }
+    }
+    // The surfaces are lit by the part of the world the probe sees: their radiance is
+    // the albedo times the visible radiance averaged over the whole sphere (a room with a
+    // small window is dim inside; a table top in the open is lit by half the sky).
+    let mean = visible / (4.0 * PI);
+    let texels = full
+        .texels
+        .iter()
+        .zip(hit)
+        .map(|(t, h)| h.map_or(*t, |albedo| albedo * mean))
+        .collect();
+    EnvMap { texels, ..full }
 }
 
 #[cfg(test)]
@@ -375,39 +458,5 @@ mod tests {
         // Rough: energy lost to single scattering.
         let rough = lut[(s - 1) * s + s / 2];
         assert!(rough.x + rough.y < 0.9, "{rough}");
-    }
-
-    #[test]
-    fn fog_depth_is_the_integral_of_the_extinction() {
-        let fog = Fog {
-            density: 0.2,
-            height_falloff: 0.5,
-            base_height: 0.0,
-            color: None,
-        };
-        let o = Vec3::new(0.0, 1.0, 0.0);
-        for dir in [
-            Vec3::new(0.0, 0.3, -1.0).normalize(),
-            Vec3::new(1.0, -0.2, 0.0).normalize(),
-            Vec3::X,
-        ] {
-            let dist = 7.0;
-            let steps = 10_000;
-            let dt = dist / steps as f32;
-            let numeric: f32 = (0..steps)
-                .map(|i| {
-                    let p = o + dir * ((i as f32 + 0.5) * dt);
-                    fog.density * (-fog.height_falloff * (p.y - fog.base_height)).exp() * dt
-                })
-                .sum();
-            let closed = fog_optical_depth(&fog, o, dir, dist);
-            assert!(
-                (closed - numeric).abs() < 1e-3 * numeric,
-                "{dir}: {closed} {numeric}"
-            );
-        }
-        assert!(fog_optical_depth(&fog, o, Vec3::NEG_Y, f32::INFINITY).is_infinite());
-        let up = fog_optical_depth(&fog, o, Vec3::Y, f32::INFINITY);
-        assert!((up - 0.2 * (-0.5f32).exp() / 0.5).abs() < 1e-5, "{up}");
     }
 }

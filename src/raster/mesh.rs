@@ -12,7 +12,9 @@
 //! Tangents follow Lengyel 2001 ("Computing Tangent Space Basis Vectors for an Arbitrary
 //! Mesh"): per triangle from the UV derivatives, summed per vertex, orthogonalized
 //! against the normal. `tangent.xyz` points along +u; the image's up (−v, glTF's +Y of a
-//! normal map) is `cross(normal, tangent.xyz) · tangent.w`.
+//! normal map) is `cross(normal, tangent.xyz) · sign(tangent.w)`; `|tangent.w|` is the mapping's density
+//! around the vertex, UV units per meter (`sqrt` of UV area over surface area of its
+//! triangles), which sets the maps' level of detail.
 
 use bytemuck::{Pod, Zeroable};
 use glam::{Vec2, Vec3};
@@ -34,7 +36,8 @@ pub struct Vertex {
     pub normal: [f32; 3],
     /// Texture coordinates (before the material's `uv_scale`).
     pub uv: [f32; 2],
-    /// Unit tangent along +u; `w` = ±1, the handedness of the image's up (see the
+    /// Unit tangent along +u; `w`: its sign is the handedness of the image's up, its
+    /// magnitude the UV density, UV units per meter (see the
     /// module docs).
     pub tangent: [f32; 4],
 }
@@ -85,6 +88,10 @@ impl TriMesh {
         let n = self.vertices.len();
         let mut tan = vec![Vec3::ZERO; n];
         let mut up = vec![Vec3::ZERO; n];
+        // UV area and surface area around each vertex: their ratio gives the mapping's
+        // density (UV units per meter) for the maps' level of detail.
+        let mut uv_area = vec![0.0f32; n];
+        let mut area = vec![0.0f32; n];
         for t in self.indices.chunks_exact(3) {
             let [i0, i1, i2] = [t[0], t[1], t[2]].map(|i| i as usize);
             let (Some(v0), Some(v1), Some(v2)) = (
@@ -109,18 +116,26 @@ impl TriMesh {
             let r = 1.0 / det;
             let sdir = (e1 * d2.y - e2 * d1.y) * r; // dP/du
             let tdir = (e2 * d1.x - e1 * d2.x) * r; // dP/dv
+            let (a_uv, a_p) = (0.5 * det.abs(), 0.5 * e1.cross(e2).length());
             for i in [i0, i1, i2] {
                 tan[i] += sdir;
                 up[i] -= tdir;
+                uv_area[i] += a_uv;
+                area[i] += a_p;
             }
         }
-        for ((v, t), b) in self.vertices.iter_mut().zip(tan).zip(up) {
+        for (i, ((v, t), b)) in self.vertices.iter_mut().zip(tan).zip(up).enumerate() {
             let nrm = Vec3::from(v.normal);
             let t = (t - nrm * nrm.dot(t))
                 .try_normalize()
                 .unwrap_or_else(|| nrm.any_orthonormal_vector());
             let w = if nrm.cross(t).dot(b) < 0.0 { -1.0 } else { 1.0 };
-            v.tangent = t.extend(w).to_array();
+            let density = if area[i] > 0.0 && uv_area[i] > 0.0 {
+                (uv_area[i] / area[i]).sqrt()
+            } else {
+                1.0
+            };
+            v.tangent = t.extend(w * density).to_array();
         }
     }
 }

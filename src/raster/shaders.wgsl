@@ -22,7 +22,8 @@ struct Frame {
     // rgb * intensity; w: shadow-map texel size in light space
     sun_color: vec4<f32>,
     ambient_sky: vec4<f32>,
-    ambient_ground: vec4<f32>,
+    // x: the angle one pixel spans, radians (the maps' level of detail)
+    texture_lod: vec4<f32>,
     // width, height, number of point/spot lights, exposure
     viewport: vec4<f32>,
     points: array<PointLight, 8>,
@@ -273,13 +274,26 @@ fn fog_apply(c: vec3<f32>, origin: vec3<f32>, dir: vec3<f32>, dist: f32) -> vec3
     return c * t + frame.fog_color.rgb * (1.0 - t);
 }
 
-// A map from a texture array by layer, sampled with explicit gradients (the branch that
-// chooses it is not uniform).
-fn sample_map(srgb: bool, layer: i32, uv: vec2<f32>, ddx: vec2<f32>, ddy: vec2<f32>) -> vec4<f32> {
-    if srgb {
-        return textureSampleGrad(srgb_maps, map_sampler, uv, layer, ddx, ddy);
-    }
-    return textureSampleGrad(linear_maps, map_sampler, uv, layer, ddx, ddy);
+// Maps from the texture arrays by layer: trilinear at the ray-cone level of detail
+// below (no screen-space derivatives; see fs_preview). One function per array, no
+// branch inside.
+
+// The level of detail of a footprint of `footprint` UV units (one pixel's width on the
+// surface) on a `size`-texel image with `levels` levels.
+fn map_lod(size: vec2<f32>, levels: u32, footprint: f32) -> f32 {
+    let rho = footprint * max(size.x, size.y);
+    let lod = clamp(log2(max(rho, 1e-8)), 0.0, f32(levels - 1u));
+    return select(0.0, lod, lod >= 0.0);
+}
+
+fn sample_srgb(layer: i32, uv: vec2<f32>, footprint: f32) -> vec4<f32> {
+    let lod = map_lod(vec2<f32>(textureDimensions(srgb_maps, 0)), textureNumLevels(srgb_maps), footprint);
+    return textureSampleLevel(srgb_maps, map_sampler, uv, layer, lod);
+}
+
+fn sample_linear(layer: i32, uv: vec2<f32>, footprint: f32) -> vec4<f32> {
+    let lod = map_lod(vec2<f32>(textureDimensions(linear_maps, 0)), textureNumLevels(linear_maps), footprint);
+    return textureSampleLevel(linear_maps, map_sampler, uv, layer, lod);
 }
 
 @fragment
@@ -287,14 +301,22 @@ fn fs_preview(in: VertexOut, @builtin(front_facing) front: bool) -> Preview {
     let inst = instances[in.instance];
     let mtl = materials[inst.id.y];
     let uv = in.uv * mtl.uv_scale.xy;
-    let ddx = dpdx(uv);
-    let ddy = dpdy(uv);
     var n = normalize(in.world_normal);
     var t = in.world_tangent.xyz;
     if !front {
         n = -n;
     }
     let v = normalize(frame.camera_pos.xyz - in.world_pos);
+    // The maps' level of detail by ray cones (Akenine-Möller et al. 2019, "Texture Level
+    // of Detail Strategies for Real-Time Ray Tracing"): one pixel's width on the surface,
+    // the pixel's angle × the distance / the cosine of incidence, times the mapping's
+    // UV units per meter (|tangent.w|, from mesh.rs). Not the screen-space derivatives:
+    // lavapipe's are wrong in 2×2 quads that straddle a triangle edge under 4× MSAA,
+    // which drew a dash of a coarse mip along every edge (faint dashes remain where a
+    // huge triangle is clipped at the near plane, e.g. the ground: docs/worlds.md).
+    let eye_dist = length(frame.camera_pos.xyz - in.world_pos);
+    let cos_in = max(abs(dot(normalize(in.world_normal), v)), 0.2);
+    let footprint = frame.texture_lod.x * eye_dist / cos_in * abs(in.world_tangent.w) * max(mtl.uv_scale.x, mtl.uv_scale.y);
     var base = inst.base_color.rgb;
     var rough = inst.params.x;
     var metal = inst.params.y;
@@ -306,25 +328,25 @@ fn fs_preview(in: VertexOut, @builtin(front_facing) front: bool) -> Preview {
         rough = p.a;
     }
     if mtl.maps.x >= 0 {
-        base *= sample_map(true, mtl.maps.x, uv, ddx, ddy).rgb;
+        base *= sample_srgb(mtl.maps.x, uv, footprint).rgb;
     }
     if mtl.maps.y >= 0 {
-        let m = sample_map(false, mtl.maps.y, uv, ddx, ddy).xyz * 2.0 - vec3<f32>(1.0);
+        let m = sample_linear(mtl.maps.y, uv, footprint).xyz * 2.0 - vec3<f32>(1.0);
         // Tangent frame: T along +u, B toward the image's up (mesh.rs).
         let tt = normalize(t - n * dot(n, t));
-        let b = cross(n, tt) * in.world_tangent.w;
+        let b = cross(n, tt) * sign(in.world_tangent.w);
         n = normalize(tt * m.x + b * m.y + n * max(m.z, 1e-3));
     }
     if mtl.maps.z >= 0 {
-        let mr = sample_map(false, mtl.maps.z, uv, ddx, ddy);
+        let mr = sample_linear(mtl.maps.z, uv, footprint);
         rough *= mr.g;
         metal *= mr.b;
     }
     if mtl.maps.w >= 0 {
-        emission *= sample_map(true, mtl.maps.w, uv, ddx, ddy).rgb;
+        emission *= sample_srgb(mtl.maps.w, uv, footprint).rgb;
     }
     if mtl.maps2.x >= 0 {
-        occlusion = sample_map(false, mtl.maps2.x, uv, ddx, ddy).r;
+        occlusion = sample_linear(mtl.maps2.x, uv, footprint).r;
     }
     // Image-based ambient: diffuse from SH irradiance, specular from the prefiltered
     // chain and the split-sum table; the diffuse keeps what the specular lobe leaves.

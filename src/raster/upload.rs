@@ -142,10 +142,15 @@ fn env_bytes(map: &EnvMap) -> Vec<u8> {
 impl EnvTextures {
     /// Prefilters the world's map, tabulates the BRDF and uploads both with the
     /// background.
-    pub fn new(device: &wgpu::Device, queue: &wgpu::Queue, world: &World) -> Self {
+    pub fn new(
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        world: &World,
+        lighting: &EnvMap,
+    ) -> Self {
         let env = world.env.as_ref();
-        let sh = ibl::project_sh(env).map(|c| c.extend(0.0).to_array());
-        let chain = ibl::prefilter(env);
+        let sh = ibl::project_sh(lighting).map(|c| c.extend(0.0).to_array());
+        let chain = ibl::prefilter(lighting);
         let (w0, h0) = (ibl::PREFILTER_WIDTH, ibl::PREFILTER_WIDTH / 2);
         let prefiltered = texture_2d(
             device,

@@ -15,7 +15,7 @@ use std::f32::consts::PI;
 
 use glam::Vec3;
 
-use crate::scene::{Material, Pattern};
+use crate::scene::Material;
 
 /// Below this perceptual roughness the specular lobe is a perfect mirror.
 pub const SMOOTH_ROUGHNESS: f32 = 0.03;
@@ -31,57 +31,6 @@ pub(super) struct Surface {
     pub emission: Vec3,
 }
 
-// ---------- noise ----------
-
-/// A 32-bit integer hash (the "lowbias32" finalizer, Chris Wellons 2018).
-fn hash(mut x: u32) -> u32 {
-    x ^= x >> 16;
-    x = x.wrapping_mul(0x7feb_352d);
-    x ^= x >> 15;
-    x = x.wrapping_mul(0x846c_a68b);
-    x ^ (x >> 16)
-}
-
-fn lattice(x: i32, y: i32, z: i32) -> f32 {
-    let h = hash((x as u32) ^ hash((y as u32) ^ hash(z as u32)));
-    h as f32 * (1.0 / u32::MAX as f32)
-}
-
-/// Value noise in `[0, 1]`: hashed lattice values blended with Perlin's quintic fade
-/// (Perlin 2002, "Improving Noise").
-fn noise(p: Vec3) -> f32 {
-    let f = p.floor();
-    let (x, y, z) = (f.x as i32, f.y as i32, f.z as i32);
-    let t = p - f;
-    let s = t * t * t * (t * (t * 6.0 - 15.0) + 10.0);
-    let lerp = |a: f32, b: f32, s: f32| a + (b - a) * s;
-    let mut c = [0.0f32; 8];
-    for (i, v) in c.iter_mut().enumerate() {
-        let (dx, dy, dz) = ((i & 1) as i32, ((i >> 1) & 1) as i32, ((i >> 2) & 1) as i32);
-        *v = lattice(x + dx, y + dy, z + dz);
-    }
-    let x0 = lerp(lerp(c[0], c[1], s.x), lerp(c[2], c[3], s.x), s.y);
-    let x1 = lerp(lerp(c[4], c[5], s.x), lerp(c[6], c[7], s.x), s.y);
-    lerp(x0, x1, s.z)
-}
-
-/// Fractal sum of `octaves` noises, in `[0, 1]`.
-fn fbm(p: Vec3, octaves: u32) -> f32 {
-    let (mut sum, mut amp, mut norm, mut q) = (0.0, 0.5, 0.0, p);
-    for _ in 0..octaves {
-        sum += amp * noise(q);
-        norm += amp;
-        amp *= 0.5;
-        q *= 2.03;
-    }
-    sum / norm
-}
-
-fn smoothstep(e0: f32, e1: f32, x: f32) -> f32 {
-    let t = ((x - e0) / (e1 - e0)).clamp(0.0, 1.0);
-    t * t * (3.0 - 2.0 * t)
-}
-
 /// The material at object-space point `local` (m) of an object whose pattern is shifted
 /// by the seeded `offset`.
 pub(super) fn surface(m: &Material, local: Vec3, offset: Vec3) -> Surface {
@@ -94,53 +43,17 @@ pub(super) fn surface(m: &Material, local: Vec3, offset: Vec3) -> Surface {
         emission: Vec3::from(m.emission),
     };
     let Some(pattern) = m.pattern else { return s };
-    let q = local / m.pattern_scale;
-    let n = q + offset;
-    match pattern {
-        Pattern::Wood => {
-            // Rings around an axis parallel to local Y, off-center by the seed, warped.
-            let c = Vec3::new(offset.x, 0.0, offset.z) * 0.004;
-            let r = Vec3::new(q.x - c.x, 0.0, q.z - c.z).length();
-            let ring = (r * 45.0 + 1.5 * fbm(n * 3.0, 3)).fract();
-            let late = smoothstep(0.55, 0.95, ring);
-            let fibre = noise(Vec3::new(n.x * 180.0, n.y * 6.0, n.z * 180.0));
-            s.base *= 1.08 - 0.38 * late - 0.12 * fibre;
-            s.roughness = (s.roughness + 0.1 * late).min(1.0);
-        }
-        Pattern::Marble => {
-            let v = ((q.x + 0.6 * q.y + 0.3 * q.z) * 7.0 + 7.0 * fbm(n * 1.7, 5)).sin();
-            let vein = 1.0 - smoothstep(0.0, 0.14, v.abs());
-            let cloud = fbm(n * 5.0, 3);
-            s.base = s.base * (0.92 + 0.12 * cloud) * (1.0 - 0.65 * vein);
-        }
-        Pattern::BrushedMetal => {
-            let streak = noise(Vec3::new(n.x * 3.0, n.y * 900.0, n.z * 900.0));
-            let fine = noise(Vec3::new(n.x * 12.0, n.y * 3000.0, n.z * 3000.0));
-            s.base *= 0.9 + 0.12 * streak + 0.06 * fine;
-            s.roughness = (s.roughness + 0.18 * (streak - 0.5)).clamp(0.05, 1.0);
-        }
-        Pattern::Concrete => {
-            let mottle = fbm(n * 9.0, 4);
-            let pore = smoothstep(0.78, 0.86, noise(n * 160.0));
-            s.base = s.base * (0.78 + 0.4 * mottle) * (1.0 - 0.45 * pore);
-            s.roughness = (s.roughness + 0.2 * pore).min(1.0);
-        }
-        Pattern::Rubber => {
-            let grain = noise(n * 400.0);
-            s.base *= 0.94 + 0.1 * grain;
-            s.roughness = (s.roughness + 0.1 * (grain - 0.5)).clamp(0.0, 1.0);
-        }
-        Pattern::Fabric => {
-            let k = 2.0 * PI * 250.0;
-            let (u, v) = ((q.x + q.y) * k, (q.z - q.y) * k);
-            let warp = 0.5 + 0.5 * u.sin() * (v * 0.5).cos().abs();
-            let weft = 0.5 + 0.5 * v.sin() * (u * 0.5).cos().abs();
-            let fuzz = noise(n * 120.0);
-            s.base *= 0.7 + 0.25 * warp.max(weft) + 0.1 * fuzz;
-            s.roughness = s.roughness.max(0.75);
-        }
-    }
-    s.base = s.base.clamp(Vec3::ZERO, Vec3::ONE);
+    // One definition for both renderers: the raster draws the same function in WGSL.
+    let (base, roughness) = crate::texture::pattern::surface(
+        pattern,
+        local,
+        offset,
+        m.pattern_scale,
+        s.base,
+        s.roughness,
+    );
+    s.base = base;
+    s.roughness = roughness;
     s
 }
 

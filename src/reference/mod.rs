@@ -37,7 +37,6 @@
 
 mod envlight;
 mod files;
-mod fog;
 mod maps;
 mod material;
 mod world;
@@ -713,10 +712,14 @@ impl<'a> Tracer<'a> {
 
     /// Fog transmittance `e^{−τ}` from `o` along unit `w` over `t` m (`+inf` allowed).
     fn fog_transmittance(&self, o: Vec3, w: Vec3, t: f32) -> f32 {
-        self.world
-            .fog
-            .as_ref()
-            .map_or(1.0, |f| (-fog::optical_depth(f, o, w, t)).exp())
+        self.world.fog.as_ref().map_or(1.0, |f| {
+            let tau = if t.is_infinite() {
+                f.optical_depth_ray(o, w)
+            } else {
+                f.optical_depth(o, o + w * t)
+            };
+            (-tau).exp()
+        })
     }
 
     /// Transmittance from `p` along unit `wi` for `dist` m: 0 behind an opaque surface;

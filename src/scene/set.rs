@@ -1,9 +1,9 @@
 //! Sets: reusable surroundings (`sets/*.ron`) that a scene places with `set:`.
 //!
 //! A set is merged into the scene file before validation: its materials and prefabs join
-//! the scene's (the scene's win on a name clash), its entities come before the scene's
-//! and its lights before the scene's, and the scene's `environment` and `fog` override
-//! the set's. Paths inside a set (meshes, maps, HDRIs) resolve against the scene file's
+//! the scene's (the scene's win on a name clash), its entities come before the scene's,
+//! its lights light the scene unless the scene lists lights of its own (then the scene's
+//! replace them), and the scene's `environment` and `fog` override the set's. Paths inside a set (meshes, maps, HDRIs) resolve against the scene file's
 //! folder. Syntax errors in a set point at the set file's `line:col`; semantic errors
 //! name the set's entity or light (`set "studio" entities[0] "floor"`).
 
@@ -122,7 +122,11 @@ pub(crate) fn place(
             }
         }
     };
-    let set = parse(&text, &shown)?;
+    let mut set = parse(&text, &shown)?;
+    // A scene that lists lights lights itself: the set's lights are its default.
+    if !file.lights.is_empty() {
+        set.lights.clear();
+    }
     let placed = PlacedSet {
         written,
         text,

@@ -795,7 +795,6 @@ mod worlds {
     }
 
     #[test]
-    #[ignore = "needs world::sky::sun_position (helper A)"]
     fn a_date_places_the_sun() {
         let s = ok(&scene(
             r#"environment: Sky(sun: Date(date: "2026-06-21", time: "12:00",
@@ -924,7 +923,17 @@ mod worlds {
             s.materials[s.entities[1].material].roughness, 0.9,
             "scene wins"
         );
-        assert_eq!(s.lights.len(), 2);
+        assert_eq!(s.lights.len(), 1, "the scene's lights replace the set's");
+        assert!(matches!(s.lights[0], crate::scene::Light::Point { .. }));
+        let unlit = in_dir(
+            d,
+            &text.replace("lights: [Point(at: (0.0, 2.0, 0.0))],", ""),
+        )
+        .unwrap();
+        assert!(
+            matches!(unlit.lights[..], [crate::scene::Light::Ambient { .. }]),
+            "a scene without lights keeps the set's"
+        );
         assert!(
             matches!(s.environment, Environment::Uniform { .. }),
             "the set's"

@@ -46,7 +46,8 @@ pub struct StyleFile {
     /// Other names prompts may use for it (directors, genres), lowercase.
     #[serde(default)]
     pub aliases: Vec<String>,
-    /// The light rig used when the scene has no lights of its own.
+    /// The light rig used when the scene has no lights of its own and no environment
+    /// other than the plain hemisphere (a sky, an image or a uniform world lights it).
     #[serde(default)]
     pub rig: Option<String>,
     /// The lens.
@@ -462,7 +463,13 @@ impl Style {
     /// dropped when the scene looks at a fixed point.
     pub fn apply_to(&self, scene: &mut SceneFile) {
         scene.style = Some(self.file.name.clone());
+        // The rig lights a scene with no lights of its own under the plain hemisphere; a
+        // sky, an image or a uniform environment (its own or its set's) lights it instead.
         if scene.lights.is_empty()
+            && matches!(
+                scene.environment,
+                None | Some(crate::scene::file::EnvironmentFile::Hemisphere)
+            )
             && let Some(rig) = &self.file.rig
         {
             scene.lights.push(LightFile::Rig(rig.clone()));
