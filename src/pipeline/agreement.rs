@@ -109,3 +109,47 @@ fn raster_and_reference_agree_on_every_bundled_scene() {
         report.join("\n")
     );
 }
+
+/// The world changes light, never geometry: `movi_a_world` (sky, mapped floor, patterns)
+/// has exactly `movi_a`'s depth, flow, normals and segmentation.
+#[test]
+fn a_world_leaves_the_exact_buffers_of_movi_a_bit_identical() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes");
+    let frame = |name: &str| {
+        let (scene, _) =
+            crate::style::load(&root.join(format!("{name}.ron")), None).expect("loads");
+        let traj = simulate(&scene, &Silent).expect("simulates");
+        let cams = camera::track(&scene, &traj).expect("camera");
+        let k = traj.frames.len() / 2;
+        let fb = Renderer::new(&scene)
+            .unwrap_or_else(|e| panic!("{e} (install mesa-vulkan-drivers for lavapipe)"))
+            .render(&scene, &traj, &cams, k)
+            .expect("renders");
+        (traj.frames[k].state_hash.clone(), fb)
+    };
+    let (hash_a, a) = frame("movi_a");
+    let (hash_w, w) = frame("movi_a_world");
+    assert_eq!(hash_a, hash_w, "the same simulation");
+    assert!(
+        a.depth
+            .iter()
+            .zip(&w.depth)
+            .all(|(x, y)| x.to_bits() == y.to_bits()),
+        "depth"
+    );
+    assert_eq!(a.segmentation, w.segmentation, "segmentation");
+    let bits = |v: &[[f32; 2]]| {
+        v.iter()
+            .flat_map(|p| p.map(f32::to_bits))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(bits(&a.flow_fwd), bits(&w.flow_fwd), "forward flow");
+    assert_eq!(bits(&a.flow_bwd), bits(&w.flow_bwd), "backward flow");
+    let nbits = |v: &[[f32; 3]]| {
+        v.iter()
+            .flat_map(|p| p.map(f32::to_bits))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(nbits(&a.normal), nbits(&w.normal), "normals");
+    assert_ne!(a.linear, w.linear, "the light differs");
+}

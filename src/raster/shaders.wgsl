@@ -274,9 +274,34 @@ fn fog_apply(c: vec3<f32>, origin: vec3<f32>, dir: vec3<f32>, dist: f32) -> vec3
     return c * t + frame.fog_color.rgb * (1.0 - t);
 }
 
-// Maps from the texture arrays by layer: trilinear at the ray-cone level of detail
-// below (no screen-space derivatives; see fs_preview). One function per array, no
-// branch inside.
+// Maps from the texture arrays by layer: trilinear (isotropic) at the ray-cone level of
+// detail below, with wrapping, built from texel loads. Not the hardware sampler: on
+// lavapipe `textureSampleLevel` on these arrays cost ~15x the whole frame on a large
+// textured ground (UVs in the hundreds) and misbehaved along triangle edges; loads are
+// cheap. One function per array, no branch inside.
+fn srgb_bilinear(layer: i32, uv: vec2<f32>, level: i32) -> vec4<f32> {
+    let dim = vec2<i32>(textureDimensions(srgb_maps, level));
+    let f = uv * vec2<f32>(dim) - 0.5;
+    let i = vec2<i32>(floor(f));
+    let t = f - floor(f);
+    let a = textureLoad(srgb_maps, (i % dim + dim) % dim, layer, level);
+    let b = textureLoad(srgb_maps, ((i + vec2<i32>(1, 0)) % dim + dim) % dim, layer, level);
+    let c = textureLoad(srgb_maps, ((i + vec2<i32>(0, 1)) % dim + dim) % dim, layer, level);
+    let d = textureLoad(srgb_maps, ((i + vec2<i32>(1, 1)) % dim + dim) % dim, layer, level);
+    return mix(mix(a, b, t.x), mix(c, d, t.x), t.y);
+}
+
+fn linear_bilinear(layer: i32, uv: vec2<f32>, level: i32) -> vec4<f32> {
+    let dim = vec2<i32>(textureDimensions(linear_maps, level));
+    let f = uv * vec2<f32>(dim) - 0.5;
+    let i = vec2<i32>(floor(f));
+    let t = f - floor(f);
+    let a = textureLoad(linear_maps, (i % dim + dim) % dim, layer, level);
+    let b = textureLoad(linear_maps, ((i + vec2<i32>(1, 0)) % dim + dim) % dim, layer, level);
+    let c = textureLoad(linear_maps, ((i + vec2<i32>(0, 1)) % dim + dim) % dim, layer, level);
+    let d = textureLoad(linear_maps, ((i + vec2<i32>(1, 1)) % dim + dim) % dim, layer, level);
+    return mix(mix(a, b, t.x), mix(c, d, t.x), t.y);
+}
 
 // The level of detail of a footprint of `footprint` UV units (one pixel's width on the
 // surface) on a `size`-texel image with `levels` levels.
@@ -286,14 +311,21 @@ fn map_lod(size: vec2<f32>, levels: u32, footprint: f32) -> f32 {
     return select(0.0, lod, lod >= 0.0);
 }
 
-fn sample_srgb(layer: i32, uv: vec2<f32>, footprint: f32) -> vec4<f32> {
+fn sample_srgb(layer: i32, uv_in: vec2<f32>, footprint: f32) -> vec4<f32> {
+    // NaN-safe: lavapipe hands some fragments along triangle edges non-finite inputs.
+    let uv = select(vec2<f32>(0.0), uv_in, abs(uv_in) < vec2<f32>(1e7));
     let lod = map_lod(vec2<f32>(textureDimensions(srgb_maps, 0)), textureNumLevels(srgb_maps), footprint);
-    return textureSampleLevel(srgb_maps, map_sampler, uv, layer, lod);
+    let l0 = i32(floor(lod));
+    let l1 = min(l0 + 1, i32(textureNumLevels(srgb_maps)) - 1);
+    return mix(srgb_bilinear(layer, uv, l0), srgb_bilinear(layer, uv, l1), lod - floor(lod));
 }
 
-fn sample_linear(layer: i32, uv: vec2<f32>, footprint: f32) -> vec4<f32> {
+fn sample_linear(layer: i32, uv_in: vec2<f32>, footprint: f32) -> vec4<f32> {
+    let uv = select(vec2<f32>(0.0), uv_in, abs(uv_in) < vec2<f32>(1e7));
     let lod = map_lod(vec2<f32>(textureDimensions(linear_maps, 0)), textureNumLevels(linear_maps), footprint);
-    return textureSampleLevel(linear_maps, map_sampler, uv, layer, lod);
+    let l0 = i32(floor(lod));
+    let l1 = min(l0 + 1, i32(textureNumLevels(linear_maps)) - 1);
+    return mix(linear_bilinear(layer, uv, l0), linear_bilinear(layer, uv, l1), lod - floor(lod));
 }
 
 @fragment
