@@ -117,7 +117,8 @@ fn simulate_writes_the_output_contract() {
     assert_eq!(meta["format"], "cinegraph/metadata/1");
     assert_eq!(meta["frame_count"], 96);
     let objects = meta["objects"].as_array().unwrap();
-    assert_eq!(objects.len(), 22);
+    // Twenty dominoes and the ball on the tabletop set's table (top, four legs, deck).
+    assert_eq!(objects.len(), 27);
     let ball = objects.iter().find(|o| o["name"] == "ball").unwrap();
     assert_eq!(ball["positions"].as_array().unwrap().len(), 96);
     assert_eq!(ball["rotations"][0].as_array().unwrap().len(), 4);
