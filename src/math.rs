@@ -96,6 +96,9 @@ pub fn quat_from_y_to(dir: Vec3) -> Quat {
     }
 }
 
+/// Luminance weights of linear Rec. 709 / sRGB primaries (ITU-R BT.709).
+pub const LUMA: Vec3 = Vec3::new(0.2126, 0.7152, 0.0722);
+
 /// The sRGB transfer function (IEC 61966-2-1), linear light to encoded, both in
 /// `[0, 1]`; the input is clamped to `[0, 1]` first.
 pub fn linear_to_srgb(v: f32) -> f32 {

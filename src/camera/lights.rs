@@ -43,8 +43,8 @@ pub struct ExtraLight {
     pub half_edges: Option<(Vec3, Vec3)>,
 }
 
-/// Lights for one frame.
-#[derive(Debug, Clone)]
+/// Lights for one frame (the default: none at all).
+#[derive(Debug, Clone, Default)]
 pub struct Lights {
     /// The shadowed sun: direction of travel and radiance (color × intensity).
     pub sun: Option<(Vec3, Vec3)>,
@@ -177,13 +177,7 @@ const DEFAULT_AMBIENT: Vec3 = Vec3::new(0.3, 0.32, 0.36);
 /// without a trajectory or camera (ambient light does not depend on them): the input of
 /// [`crate::world::World::bake`].
 pub fn ambient(scene: &Scene) -> (Vec3, Vec3) {
-    let mut out = Lights {
-        sun: None,
-        sun_angle: 0.0,
-        sky: Vec3::ZERO,
-        ground: Vec3::ZERO,
-        extras: Vec::new(),
-    };
+    let mut out = Lights::default();
     if scene.lights.is_empty() {
         if matches!(scene.environment, Environment::Hemisphere) {
             out.add_ambient(DEFAULT_AMBIENT);
@@ -210,13 +204,7 @@ pub fn resolve(
     rig_cam: &CameraFrame,
 ) -> Lights {
     let cam = rig_cam;
-    let mut out = Lights {
-        sun: None,
-        sun_angle: 0.0,
-        sky: Vec3::ZERO,
-        ground: Vec3::ZERO,
-        extras: Vec::new(),
-    };
+    let mut out = Lights::default();
     let point = |look: LookAt| match look {
         LookAt::Point(p) => p,
         LookAt::Entity(i) => frame.poses[i].translation,

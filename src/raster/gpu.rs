@@ -17,7 +17,7 @@ use super::upload::{EnvTextures, MapTextures};
 use super::{FrameBuffers, RasterError, ibl};
 use crate::camera::{self, CameraFrame, MAX_EXTRA_LIGHTS};
 use crate::physics::Trajectory;
-use crate::scene::{Pattern, Scene, Shape};
+use crate::scene::{Scene, Shape};
 use crate::world::World;
 
 const SHADOW_SIZE: u32 = 2048;
@@ -54,7 +54,6 @@ struct GpuFrame {
     camera_pos: [f32; 4],
     sun_dir: [f32; 4],
     sun_color: [f32; 4],
-    ambient_sky: [f32; 4],
     texture_lod: [f32; 4],
     viewport: [f32; 4],
     points: [GpuPointLight; MAX_EXTRA_LIGHTS],
@@ -83,25 +82,12 @@ struct GpuMesh {
 }
 
 /// One entity to draw: its entity index and mesh, its pattern kind (0 none, then the
-/// order of [`Pattern`]) and seeded pattern offset with the pattern scale.
+/// order of [`crate::scene::Pattern`]) and seeded pattern offset with the pattern scale.
 struct Draw {
     entity: usize,
     mesh: usize,
     pattern_kind: u32,
     pattern: [f32; 4],
-}
-
-/// The shader's number for a pattern (`patterns.wgsl`).
-fn pattern_kind(p: Option<Pattern>) -> u32 {
-    match p {
-        None => 0,
-        Some(Pattern::Wood) => 1,
-        Some(Pattern::Marble) => 2,
-        Some(Pattern::BrushedMetal) => 3,
-        Some(Pattern::Concrete) => 4,
-        Some(Pattern::Rubber) => 5,
-        Some(Pattern::Fabric) => 6,
-    }
 }
 
 /// Which buffers a frame needs. The renderer draws only the passes they come from and
@@ -201,10 +187,10 @@ impl Target {
 }
 
 /// The device and its queue.
-struct Gpu {
-    device: wgpu::Device,
-    queue: wgpu::Queue,
-    adapter_name: String,
+pub(super) struct Gpu {
+    pub(super) device: wgpu::Device,
+    pub(super) queue: wgpu::Queue,
+    pub(super) adapter_name: String,
 }
 
 /// The scene's meshes on the device, one per distinct shape, and what to draw.
@@ -282,14 +268,27 @@ fn texture(
     samples: u32,
     usage: wgpu::TextureUsages,
 ) -> wgpu::Texture {
+    texture_2d(device, label, (w, h, 1), 1, samples, format, usage)
+}
+
+/// A 2-D texture (or array of `layers`) with `levels` mip levels.
+pub(super) fn texture_2d(
+    device: &wgpu::Device,
+    label: &str,
+    (w, h, layers): (u32, u32, u32),
+    levels: u32,
+    samples: u32,
+    format: wgpu::TextureFormat,
+    usage: wgpu::TextureUsages,
+) -> wgpu::Texture {
     device.create_texture(&wgpu::TextureDescriptor {
         label: Some(label),
         size: wgpu::Extent3d {
             width: w,
             height: h,
-            depth_or_array_layers: 1,
+            depth_or_array_layers: layers,
         },
-        mip_level_count: 1,
+        mip_level_count: levels,
         sample_count: samples,
         dimension: wgpu::TextureDimension::D2,
         format,
@@ -346,6 +345,35 @@ fn cleared_depth(
     }
 }
 
+/// Waits for the device, maps `buffer` for reading, hands its bytes to `f` and unmaps
+/// it; `what` names the contents in errors ("the frame").
+pub(super) fn map_read<T>(
+    device: &wgpu::Device,
+    buffer: &wgpu::Buffer,
+    what: &str,
+    f: impl FnOnce(&[u8]) -> T,
+) -> Result<T, RasterError> {
+    let slice = buffer.slice(..);
+    let (tx, rx) = std::sync::mpsc::channel();
+    slice.map_async(wgpu::MapMode::Read, move |r| {
+        let _ = tx.send(r);
+    });
+    device
+        .poll(wgpu::PollType::wait_indefinitely())
+        .map_err(|e| RasterError::Device(format!("waiting for {what}: {e}")))?;
+    rx.recv()
+        .map_err(|e| RasterError::Device(e.to_string()))?
+        .map_err(|e| RasterError::Device(format!("reading {what} back: {e}")))?;
+    let out = {
+        let data = slice
+            .get_mapped_range()
+            .map_err(|e| RasterError::Device(format!("reading {what} back: {e:?}")))?;
+        f(&data)
+    };
+    buffer.unmap();
+    Ok(out)
+}
+
 fn mat(m: Mat4) -> [[f32; 4]; 4] {
     m.to_cols_array_2d()
 }
@@ -353,7 +381,7 @@ fn mat(m: Mat4) -> [[f32; 4]; 4] {
 impl Gpu {
     /// The adapter wgpu picks (honouring `WGPU_BACKEND` / `WGPU_ADAPTER_NAME`), checked
     /// for every format and sample count the renderer needs, and its device.
-    fn open() -> Result<Self, RasterError> {
+    pub(super) fn open() -> Result<Self, RasterError> {
         let instance =
             wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
         let adapter = pollster::block_on(wgpu::util::initialize_adapter_from_env_or_default(
@@ -430,7 +458,7 @@ impl Geometry {
             draws.push(Draw {
                 entity: i,
                 mesh,
-                pattern_kind: pattern_kind(m.pattern),
+                pattern_kind: crate::texture::pattern::kind(m.pattern),
                 pattern: offset.extend(m.pattern_scale).to_array(),
             });
         }
@@ -1041,7 +1069,6 @@ impl Renderer {
             camera_pos: cam.pose.translation.extend(1.0).to_array(),
             sun_dir: sun_dir.to_array(),
             sun_color: sun_color.extend(texel).to_array(),
-            ambient_sky: lights.sky.extend(0.0).to_array(),
             // The angle one pixel spans (radians), for the maps' level of detail.
             texture_lod: [
                 2.0 * (cam.fov_y * 0.5).tan() / self.height.max(1) as f32,
@@ -1242,26 +1269,12 @@ impl Renderer {
 
     /// Waits for the frame, maps the readback buffer and unpacks the wanted buffers.
     fn read_back(&self, wanted: Wanted) -> Result<FrameBuffers, RasterError> {
-        let slice = self.targets.readback.slice(..);
-        let (tx, rx) = std::sync::mpsc::channel();
-        slice.map_async(wgpu::MapMode::Read, move |r| {
-            let _ = tx.send(r);
-        });
-        self.gpu
-            .device
-            .poll(wgpu::PollType::wait_indefinitely())
-            .map_err(|e| RasterError::Device(format!("waiting for the frame: {e}")))?;
-        rx.recv()
-            .map_err(|e| RasterError::Device(e.to_string()))?
-            .map_err(|e| RasterError::Device(format!("reading the frame back: {e}")))?;
-        let out = {
-            let data = slice
-                .get_mapped_range()
-                .map_err(|e| RasterError::Device(format!("reading the frame back: {e:?}")))?;
-            self.unpack(&data, wanted)
-        };
-        self.targets.readback.unmap();
-        Ok(out)
+        map_read(
+            &self.gpu.device,
+            &self.targets.readback,
+            "the frame",
+            |data| self.unpack(data, wanted),
+        )
     }
 
     /// Strips the row padding off the wanted targets and decodes them; the rest stay

@@ -16,7 +16,6 @@ use glam::Vec3;
 
 use super::RasterError;
 use crate::rng::SeededRng;
-use crate::scene::Pattern;
 use crate::texture::pattern;
 
 /// Samples per pattern.
@@ -25,15 +24,6 @@ const PER_PATTERN: usize = 4096;
 const TOL: f32 = 1e-3;
 /// Fraction of a pattern's samples that must agree.
 const MIN_FRACTION: f64 = 0.995;
-
-const ALL: [Pattern; 6] = [
-    Pattern::Wood,
-    Pattern::Marble,
-    Pattern::BrushedMetal,
-    Pattern::Concrete,
-    Pattern::Rubber,
-    Pattern::Fabric,
-];
 
 /// The compute entry point around `pattern_surface`: three vec4s in per sample
 /// (`local, scale`, `offset, rough`, `base, bitcast kind`), one vec4 out.
@@ -72,12 +62,15 @@ struct Input {
     rough: f32,
 }
 
-/// `PER_PATTERN` seeded inputs for each pattern (in [`ALL`]'s order) and as many for
+/// `PER_PATTERN` seeded inputs for each pattern (in [`pattern::ALL`]'s order) and as many for
 /// kind 0: points within ±1.5 m, offsets as entities get them, scales 0.25–4
 /// (log-uniform), any base color and roughness.
 fn inputs() -> Vec<Input> {
     let mut rng = SeededRng::new(13, "pattern-test");
-    let kinds = ALL.iter().map(|p| pattern::kind(Some(*p))).chain([0]);
+    let kinds = pattern::ALL
+        .iter()
+        .map(|p| pattern::kind(Some(*p)))
+        .chain([0]);
     kinds
         .flat_map(|kind| std::iter::repeat_n(kind, PER_PATTERN))
         .map(|kind| Input {
@@ -97,7 +90,9 @@ fn inputs() -> Vec<Input> {
 
 /// The Rust definition at `x`, as the shader returns it.
 fn reference(x: &Input) -> [f32; 4] {
-    let pattern = ALL.iter().find(|p| pattern::kind(Some(**p)) == x.kind);
+    let pattern = pattern::ALL
+        .iter()
+        .find(|p| pattern::kind(Some(**p)) == x.kind);
     let (b, r) = match pattern {
         Some(p) => pattern::surface(*p, x.local, x.offset, x.scale, x.base, x.rough),
         None => (x.base, x.rough),
@@ -105,31 +100,11 @@ fn reference(x: &Input) -> [f32; 4] {
     [b.x, b.y, b.z, r]
 }
 
-/// Opens the adapter the renderer would (`WGPU_BACKEND` / `WGPU_ADAPTER_NAME` honoured).
-fn open() -> Result<(wgpu::Device, wgpu::Queue, String), RasterError> {
-    let instance =
-        wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
-    let adapter = pollster::block_on(wgpu::util::initialize_adapter_from_env_or_default(
-        &instance, None,
-    ))
-    .map_err(|e| RasterError::NoAdapter(e.to_string()))?;
-    let info = adapter.get_info();
-    let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
-        label: Some("pattern test"),
-        required_features: wgpu::Features::empty(),
-        required_limits: wgpu::Limits::default(),
-        experimental_features: wgpu::ExperimentalFeatures::disabled(),
-        memory_hints: wgpu::MemoryHints::Performance,
-        trace: wgpu::Trace::Off,
-    }))
-    .map_err(|e| RasterError::Device(e.to_string()))?;
-    Ok((device, queue, format!("{} ({:?})", info.name, info.backend)))
-}
-
 /// Runs `patterns` (WGSL defining `pattern_surface`) at every input on the GPU.
 fn evaluate(patterns: &str, inputs: &[Input]) -> Result<(Vec<[f32; 4]>, String), RasterError> {
     use wgpu::util::DeviceExt;
-    let (device, queue, adapter) = open()?;
+    let gpu = super::gpu::Gpu::open()?;
+    let (device, queue) = (&gpu.device, &gpu.queue);
     let scope = device.push_error_scope(wgpu::ErrorFilter::Validation);
     let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
         label: Some("patterns"),
@@ -202,24 +177,10 @@ fn evaluate(patterns: &str, inputs: &[Input]) -> Result<(Vec<[f32; 4]>, String),
     if let Some(e) = pollster::block_on(scope.pop()) {
         return Err(RasterError::Device(format!("pattern shader: {e}")));
     }
-    let slice = readback.slice(..);
-    let (tx, rx) = std::sync::mpsc::channel();
-    slice.map_async(wgpu::MapMode::Read, move |r| {
-        let _ = tx.send(r);
-    });
-    device
-        .poll(wgpu::PollType::wait_indefinitely())
-        .map_err(|e| RasterError::Device(format!("waiting for the patterns: {e}")))?;
-    rx.recv()
-        .map_err(|e| RasterError::Device(e.to_string()))?
-        .map_err(|e| RasterError::Device(format!("reading the patterns back: {e}")))?;
-    let out = {
-        let data = slice
-            .get_mapped_range()
-            .map_err(|e| RasterError::Device(format!("reading the patterns back: {e:?}")))?;
-        bytemuck::cast_slice::<u8, [f32; 4]>(&data).to_vec()
-    };
-    Ok((out, adapter))
+    let out = super::gpu::map_read(device, &readback, "the patterns", |data| {
+        bytemuck::cast_slice::<u8, [f32; 4]>(data).to_vec()
+    })?;
+    Ok((out, gpu.adapter_name.clone()))
 }
 
 /// How well one pattern's GPU results agree with the Rust.
@@ -269,7 +230,7 @@ fn wgsl_patterns_agree_with_the_rust_definition() {
     let (gpu, adapter) = evaluate_or_fail(include_str!("patterns.wgsl"), &inputs);
     assert_eq!(gpu.len(), inputs.len());
     let mut failures = Vec::new();
-    for p in ALL {
+    for p in pattern::ALL {
         let a = agreement(pattern::kind(Some(p)), &inputs, &gpu);
         eprintln!(
             "{adapter}: {p:?}: {:.2} % of {PER_PATTERN} within {TOL}, worst {:.3e}, mean {:.3e}",
@@ -299,7 +260,7 @@ fn wgsl_patterns_agree_with_the_rust_definition() {
 fn an_identity_port_fails_the_agreement_test() {
     let inputs = inputs();
     let (gpu, adapter) = evaluate_or_fail(IDENTITY, &inputs);
-    for p in ALL {
+    for p in pattern::ALL {
         let a = agreement(pattern::kind(Some(p)), &inputs, &gpu);
         eprintln!(
             "{adapter}: identity for {p:?}: {:.2} % within {TOL}, worst {:.3e}",

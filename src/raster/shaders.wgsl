@@ -21,7 +21,6 @@ struct Frame {
     sun_dir: vec4<f32>,
     // rgb * intensity; w: shadow-map texel size in light space
     sun_color: vec4<f32>,
-    ambient_sky: vec4<f32>,
     // x: the angle one pixel spans, radians (the maps' level of detail)
     texture_lod: vec4<f32>,
     // width, height, number of point/spot lights, exposure

@@ -9,11 +9,11 @@ use crate::physics::{Trajectory, simulate};
 use crate::progress::Silent;
 use crate::scene::{Scene, parse_str};
 
-fn scene(text: &str) -> Scene {
+pub(super) fn scene(text: &str) -> Scene {
     parse_str(text, "test", "scenes".as_ref()).unwrap_or_else(|e| panic!("{e}"))
 }
 
-fn render_all(s: &Scene) -> (Trajectory, Vec<CameraFrame>, Vec<FrameBuffers>) {
+pub(super) fn render_all(s: &Scene) -> (Trajectory, Vec<CameraFrame>, Vec<FrameBuffers>) {
     let traj = simulate(s, &Silent).unwrap();
     let cams = camera::track(s, &traj).unwrap();
     let r = Renderer::new(s).unwrap_or_else(|e| panic!("{e}"));

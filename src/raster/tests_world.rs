@@ -6,29 +6,14 @@ use std::sync::Arc;
 use glam::{Vec2, Vec3};
 
 use super::*;
-use crate::camera::{self, CameraFrame};
-use crate::physics::{Trajectory, simulate};
+use crate::camera;
+use crate::physics::simulate;
 use crate::progress::Silent;
-use crate::scene::{Pattern, Scene, Shape, parse_str};
+use crate::scene::{Pattern, Scene, Shape};
 use crate::texture::{ColorSpace, MaterialMaps, Mip, Texture};
 use crate::world::{Environment, Fog};
 
-fn scene(text: &str) -> Scene {
-    parse_str(text, "test", "scenes".as_ref()).unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn render_all(s: &Scene) -> (Trajectory, Vec<CameraFrame>, Vec<FrameBuffers>) {
-    let traj = simulate(s, &Silent).unwrap();
-    let cams = camera::track(s, &traj).unwrap();
-    let r = Renderer::new(s).unwrap_or_else(|e| panic!("{e}"));
-    let frames = (0..traj.frames.len())
-        .map(|k| {
-            r.render(s, &traj, &cams, k)
-                .unwrap_or_else(|e| panic!("{e}"))
-        })
-        .collect();
-    (traj, cams, frames)
-}
+use super::tests::{render_all, scene};
 
 /// Interior pixels: the pixel and its 8 neighbours show the same thing.
 fn interior(fb: &FrameBuffers, x: u32, y: u32) -> bool {

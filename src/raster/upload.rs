@@ -111,27 +111,16 @@ fn write(
     );
 }
 
+/// A sampled texture (or array) filled by uploads.
 fn texture_2d(
     device: &wgpu::Device,
     label: &str,
-    (w, h, layers): (u32, u32, u32),
+    size: (u32, u32, u32),
     levels: u32,
     format: wgpu::TextureFormat,
 ) -> wgpu::Texture {
-    device.create_texture(&wgpu::TextureDescriptor {
-        label: Some(label),
-        size: wgpu::Extent3d {
-            width: w,
-            height: h,
-            depth_or_array_layers: layers,
-        },
-        mip_level_count: levels,
-        sample_count: 1,
-        dimension: wgpu::TextureDimension::D2,
-        format,
-        usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
-        view_formats: &[],
-    })
+    let usage = wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST;
+    super::gpu::texture_2d(device, label, size, levels, 1, format, usage)
 }
 
 fn env_bytes(map: &EnvMap) -> Vec<u8> {
@@ -259,17 +248,6 @@ impl Layers {
     }
 }
 
-/// The linear → sRGB transfer function (IEC 61966-2-1), to an 8-bit code.
-fn linear_to_srgb8(c: f32) -> u8 {
-    let c = c.clamp(0.0, 1.0);
-    let e = if c <= 0.003_130_8 {
-        c * 12.92
-    } else {
-        1.055 * c.powf(1.0 / 2.4) - 0.055
-    };
-    (e * 255.0 + 0.5) as u8
-}
-
 /// Mip levels of a full chain for a `w × h` level 0.
 fn levels_for(w: u32, h: u32) -> u32 {
     32 - w.max(h).max(1).leading_zeros()
@@ -294,7 +272,7 @@ fn level_texels(t: &Texture, level: usize, (w, h): (u32, u32)) -> Vec<u8> {
             let uv = Vec2::new((x as f32 + 0.5) / w as f32, (y as f32 + 0.5) / h as f32);
             let c = t.sample(uv, lod);
             let rgb = match t.color_space {
-                ColorSpace::Srgb => [c.x, c.y, c.z].map(linear_to_srgb8),
+                ColorSpace::Srgb => [c.x, c.y, c.z].map(crate::math::linear_to_srgb8),
                 ColorSpace::Linear => {
                     [c.x, c.y, c.z].map(|v| (v.clamp(0.0, 1.0) * 255.0 + 0.5) as u8)
                 }

@@ -60,7 +60,7 @@ pub(super) fn surface(m: &Material, local: Vec3, offset: Vec3) -> Surface {
 // ---------- the BSDF ----------
 
 fn luminance(c: Vec3) -> f32 {
-    c.dot(Vec3::new(0.2126, 0.7152, 0.0722))
+    c.dot(crate::math::LUMA)
 }
 
 fn schlick(f0: Vec3, cos: f32) -> Vec3 {

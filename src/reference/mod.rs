@@ -370,11 +370,10 @@ impl<'a> Tracer<'a> {
                 traj.frames.len()
             ));
         }
-        let lights = resolve_lights(scene, &traj.frames[0], &traj.frames[0], &cams[0]);
         let baked = World::bake(
             &scene.environment,
             scene.fog.as_ref(),
-            (lights.sky, lights.ground),
+            crate::camera::ambient(scene),
         );
         Ok(Self {
             scene,

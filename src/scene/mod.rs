@@ -160,8 +160,14 @@ fn parse_with<T>(
 /// # Errors
 /// [`SceneError::Syntax`] with the line and column of the first error.
 pub fn parse_file(text: &str, shown: &str) -> Result<SceneFile, SceneError> {
+    parse_ron(text, shown)
+}
+
+/// Parses RON text (a scene or a set file) with the scene's options; `shown` names it
+/// in a syntax error.
+fn parse_ron<T: serde::de::DeserializeOwned>(text: &str, shown: &str) -> Result<T, SceneError> {
     ron_options()
-        .from_str::<SceneFile>(text)
+        .from_str::<T>(text)
         .map_err(|e| SceneError::Syntax {
             path: shown.to_string(),
             line: e.span.start.line,

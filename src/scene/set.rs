@@ -65,14 +65,7 @@ impl PlacedSet {
 /// # Errors
 /// [`SceneError::Syntax`] at the set's `line:col`.
 pub(crate) fn parse(text: &str, shown: &str) -> Result<SetFile, SceneError> {
-    super::ron_options()
-        .from_str::<SetFile>(text)
-        .map_err(|e| SceneError::Syntax {
-            path: shown.to_string(),
-            line: e.span.start.line,
-            col: e.span.start.col,
-            message: e.code.to_string(),
-        })
+    super::parse_ron(text, shown)
 }
 
 /// Merges the set `file` names (if any) into it; `base_dir` resolves a set path and

@@ -23,8 +23,8 @@ use std::sync::Arc;
 
 use image::ImageFormat;
 
-use super::{ColorSpace, Mip, Texture, srgb_to_linear};
-use crate::math::linear_to_srgb8;
+use super::{ColorSpace, Mip, Texture};
+use crate::math::{linear_to_srgb8, srgb8_to_linear};
 
 /// Largest width or height of a map, texels.
 pub const MAX_TEXTURE_SIDE: u32 = 8192;
@@ -270,7 +270,7 @@ fn span(i: u32, n: u32, n2: u32) -> std::ops::Range<u32> {
 fn downsample(m: &Mip, space: ColorSpace) -> Mip {
     let (w2, h2) = ((m.width / 2).max(1), (m.height / 2).max(1));
     let decode = |c: u8, ch: usize| match (space, ch) {
-        (ColorSpace::Srgb, 0..=2) => srgb_to_linear(c),
+        (ColorSpace::Srgb, 0..=2) => srgb8_to_linear(c),
         _ => f32::from(c) / 255.0,
     };
     let encode = |v: f32, ch: usize| match (space, ch) {
@@ -382,7 +382,7 @@ mod tests {
         for t in &m.texels {
             for ch in 0..4 {
                 let v = match (space, ch) {
-                    (ColorSpace::Srgb, 0..=2) => srgb_to_linear(t[ch]),
+                    (ColorSpace::Srgb, 0..=2) => srgb8_to_linear(t[ch]),
                     _ => f32::from(t[ch]) / 255.0,
                 };
                 s[ch] += f64::from(v);

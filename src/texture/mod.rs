@@ -25,6 +25,8 @@ use std::sync::Arc;
 
 use glam::{Vec2, Vec4};
 
+use crate::math::srgb8_to_linear;
+
 /// How a map's bytes encode its values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 pub enum ColorSpace {
@@ -56,16 +58,6 @@ pub struct Texture {
     pub mips: Vec<Mip>,
 }
 
-/// The sRGB electro-optical transfer function (IEC 61966-2-1), one 8-bit code to linear.
-pub fn srgb_to_linear(c: u8) -> f32 {
-    let c = f32::from(c) / 255.0;
-    if c <= 0.04045 {
-        c / 12.92
-    } else {
-        ((c + 0.055) / 1.055).powf(2.4)
-    }
-}
-
 impl Texture {
     /// Width and height of level 0.
     pub fn size(&self) -> (u32, u32) {
@@ -83,9 +75,9 @@ impl Texture {
         let [r, g, b, a] = m.texels[y * m.width as usize + x];
         match self.color_space {
             ColorSpace::Srgb => Vec4::new(
-                srgb_to_linear(r),
-                srgb_to_linear(g),
-                srgb_to_linear(b),
+                srgb8_to_linear(r),
+                srgb8_to_linear(g),
+                srgb8_to_linear(b),
                 f32::from(a) / 255.0,
             ),
             ColorSpace::Linear => {
@@ -208,8 +200,8 @@ mod tests {
 
     #[test]
     fn srgb_decodes_to_linear() {
-        assert!((srgb_to_linear(188) - 0.503).abs() < 0.002);
-        assert_eq!(srgb_to_linear(255), 1.0);
+        assert!((srgb8_to_linear(188) - 0.503).abs() < 0.002);
+        assert_eq!(srgb8_to_linear(255), 1.0);
         let t = checker();
         let top = t.sample(Vec2::new(0.3, 0.3), 1.0);
         assert!((top.x - 0.503).abs() < 0.002, "{top}");

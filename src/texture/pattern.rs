@@ -38,6 +38,16 @@ pub fn offset(seed: u64, entity: &str) -> Vec3 {
     )
 }
 
+/// Every pattern, in the order of [`kind`]'s numbers.
+pub const ALL: [Pattern; 6] = [
+    Pattern::Wood,
+    Pattern::Marble,
+    Pattern::BrushedMetal,
+    Pattern::Concrete,
+    Pattern::Rubber,
+    Pattern::Fabric,
+];
+
 /// The raster's number for a pattern, as `patterns.wgsl`'s `pattern_surface` takes it:
 /// 0 no pattern, then 1 [`Pattern::Wood`], 2 [`Pattern::Marble`], 3
 /// [`Pattern::BrushedMetal`], 4 [`Pattern::Concrete`], 5 [`Pattern::Rubber`], 6
@@ -193,15 +203,6 @@ pub fn surface(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    const ALL: [Pattern; 6] = [
-        Pattern::Wood,
-        Pattern::Marble,
-        Pattern::BrushedMetal,
-        Pattern::Concrete,
-        Pattern::Rubber,
-        Pattern::Fabric,
-    ];
 
     /// Inputs and the reference tracer's results from before the move (its
     /// `reference::material::surface`, computed with that code and checked bit for bit

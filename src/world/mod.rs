@@ -30,8 +30,7 @@ use glam::Vec3;
 /// Project light units per lux (and per cd/m² of luminance): 3 units = 100 klx.
 pub const UNITS_PER_LUX: f32 = 3.0 / 100_000.0;
 
-/// Luminance weights of linear Rec. 709 / sRGB primaries (ITU-R BT.709).
-pub const LUMA: Vec3 = Vec3::new(0.2126, 0.7152, 0.0722);
+pub use crate::math::LUMA;
 
 /// What surrounds the scene.
 #[derive(Debug, Clone, Default)]
