@@ -82,12 +82,37 @@ struct GpuMesh {
 }
 
 /// One entity to draw: its entity index and mesh, its pattern kind (0 none, then the
-/// order of [`crate::scene::Pattern`]) and seeded pattern offset with the pattern scale.
+/// order of [`crate::scene::Pattern`]) and seeded pattern offset with the pattern scale,
+/// and which maps its material has (bits in the order of the shader's `MAPS`).
 struct Draw {
     entity: usize,
     mesh: usize,
     pattern_kind: u32,
     pattern: [f32; 4],
+    maps: u32,
+}
+
+impl Draw {
+    /// Which lit-pass pipeline draws it: bit 0 a pattern, the bits above its maps.
+    fn variant(&self) -> u32 {
+        u32::from(self.pattern_kind > 0) | self.maps << 1
+    }
+}
+
+/// The shader's `MAPS` bits of a material's maps: base color, normal,
+/// metallic-roughness, emissive, occlusion.
+fn map_bits(maps: &crate::texture::MaterialMaps) -> u32 {
+    [
+        maps.base_color.is_some(),
+        maps.normal.is_some(),
+        maps.metallic_roughness.is_some(),
+        maps.emissive.is_some(),
+        maps.occlusion.is_some(),
+    ]
+    .into_iter()
+    .enumerate()
+    .map(|(bit, has)| u32::from(has) << bit)
+    .sum()
 }
 
 /// Which buffers a frame needs. The renderer draws only the passes they come from and
@@ -214,7 +239,12 @@ struct Bindings {
 /// truth.
 struct Pipelines {
     shadow: wgpu::RenderPipeline,
-    preview: wgpu::RenderPipeline,
+    /// The lit preview specialized by [`Draw::variant`] (the shader's `PATTERNED` and
+    /// `MAPS` overrides), one for each variant the scene draws, in variant order. On
+    /// lavapipe a fragment shader pays for code behind a branch no pixel takes: one
+    /// shader with the patterns and all five maps doubled the cost of every frame of a
+    /// plain scene.
+    preview: Vec<(u32, wgpu::RenderPipeline)>,
     background: wgpu::RenderPipeline,
     truth: wgpu::RenderPipeline,
 }
@@ -460,6 +490,7 @@ impl Geometry {
                 mesh,
                 pattern_kind: crate::texture::pattern::kind(m.pattern),
                 pattern: offset.extend(m.pattern_scale).to_array(),
+                maps: map_bits(&m.maps),
             });
         }
         Self { meshes, draws }
@@ -645,8 +676,9 @@ fn world_entries() -> Vec<wgpu::BindGroupLayoutEntry> {
 }
 
 impl Pipelines {
-    /// Compiles `shaders.wgsl` into the shadow, lit-preview and ground-truth pipelines.
-    fn new(device: &wgpu::Device, bindings: &Bindings) -> Self {
+    /// Compiles `shaders.wgsl` into the shadow, lit-preview (for the variants `draws`
+    /// need; with fog code only when `foggy`), background and ground-truth pipelines.
+    fn new(device: &wgpu::Device, bindings: &Bindings, draws: &[Draw], foggy: bool) -> Self {
         let shader = device.create_shader_module(wgpu::ShaderModuleDescriptor {
             label: Some("cinegraph"),
             source: wgpu::ShaderSource::Wgsl(
@@ -682,6 +714,7 @@ impl Pipelines {
                         pl: &wgpu::PipelineLayout,
                         vs: &str,
                         fs: Option<(&str, &[Option<wgpu::ColorTargetState>])>,
+                        constants: &[(&str, f64)],
                         samples: u32,
                         bias: wgpu::DepthBiasState| {
             device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
@@ -708,7 +741,10 @@ impl Pipelines {
                 fragment: fs.map(|(entry, targets)| wgpu::FragmentState {
                     module: &shader,
                     entry_point: Some(entry),
-                    compilation_options: Default::default(),
+                    compilation_options: wgpu::PipelineCompilationOptions {
+                        constants,
+                        ..Default::default()
+                    },
                     targets,
                 }),
                 multiview_mask: None,
@@ -727,6 +763,7 @@ impl Pipelines {
             &shadow_pipeline_layout,
             "vs_shadow",
             None,
+            &[],
             1,
             wgpu::DepthBiasState {
                 constant: 2,
@@ -734,17 +771,29 @@ impl Pipelines {
                 clamp: 0.0,
             },
         );
-        let preview = pipeline(
-            "preview",
-            &pipeline_layout,
-            "vs_main",
-            Some((
-                "fs_preview",
-                &[color_target(HDR_FORMAT), color_target(COLOR_FORMAT)],
-            )),
-            MSAA,
-            Default::default(),
-        );
+        let variants: std::collections::BTreeSet<u32> = draws.iter().map(Draw::variant).collect();
+        let preview = variants
+            .into_iter()
+            .map(|variant| {
+                let pipeline = pipeline(
+                    "preview",
+                    &pipeline_layout,
+                    "vs_main",
+                    Some((
+                        "fs_preview",
+                        &[color_target(HDR_FORMAT), color_target(COLOR_FORMAT)],
+                    )),
+                    &[
+                        ("PATTERNED", f64::from(variant & 1)),
+                        ("MAPS", f64::from(variant >> 1)),
+                        ("FOGGY", f64::from(u8::from(foggy))),
+                    ],
+                    MSAA,
+                    Default::default(),
+                );
+                (variant, pipeline)
+            })
+            .collect();
         let background = device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
             label: Some("background"),
             layout: Some(&pipeline_layout),
@@ -770,7 +819,10 @@ impl Pipelines {
             fragment: Some(wgpu::FragmentState {
                 module: &shader,
                 entry_point: Some("fs_background"),
-                compilation_options: Default::default(),
+                compilation_options: wgpu::PipelineCompilationOptions {
+                    constants: &[("FOGGY", f64::from(u8::from(foggy)))],
+                    ..Default::default()
+                },
                 targets: &[color_target(HDR_FORMAT), color_target(COLOR_FORMAT)],
             }),
             multiview_mask: None,
@@ -783,6 +835,7 @@ impl Pipelines {
             &pipeline_layout,
             "vs_main",
             Some(("fs_truth", &truth_targets)),
+            &[],
             1,
             Default::default(),
         );
@@ -906,7 +959,7 @@ impl Renderer {
         let env = EnvTextures::new(device, &gpu.queue, &world, &lighting);
         let maps = MapTextures::new(device, &gpu.queue, scene);
         let bindings = Bindings::new(device, geometry.draws.len(), &env, &maps);
-        let pipelines = Pipelines::new(device, &bindings);
+        let pipelines = Pipelines::new(device, &bindings, &geometry.draws, world.fog.is_some());
         let (width, height) = scene.resolution;
         let targets = Targets::new(device, (width, height));
         if let Some(e) = pollster::block_on(scope.pop()) {
@@ -1189,9 +1242,11 @@ impl Renderer {
             occlusion_query_set: None,
             multiview_mask: None,
         });
-        pass.set_pipeline(&self.pipelines.preview);
         pass.set_bind_group(0, &self.bindings.bind_group, &[]);
-        self.draw(&mut pass, |_| true);
+        for (variant, pipeline) in &self.pipelines.preview {
+            pass.set_pipeline(pipeline);
+            self.draw(&mut pass, |d| d.variant() == *variant);
+        }
         pass.set_pipeline(&self.pipelines.background);
         pass.draw(0..3, 0..1);
     }

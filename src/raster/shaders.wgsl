@@ -250,7 +250,7 @@ fn sh_irradiance(n: vec3<f32>) -> vec3<f32> {
 // Exponential height fog over `dist` meters from `origin` along unit `dir` (dist < 0:
 // to infinity); the closed form of ibl::fog_optical_depth.
 fn fog_apply(c: vec3<f32>, origin: vec3<f32>, dir: vec3<f32>, dist: f32) -> vec3<f32> {
-    if frame.fog.w < 0.5 {
+    if !FOGGY || frame.fog.w < 0.5 {
         return c;
     }
     let start = frame.fog.x * exp(-frame.fog.y * (origin.y - frame.fog.z));
@@ -277,10 +277,21 @@ fn fog_apply(c: vec3<f32>, origin: vec3<f32>, dir: vec3<f32>, dist: f32) -> vec3
 // detail below, with wrapping, built from texel loads. Not the hardware sampler: on
 // lavapipe `textureSampleLevel` on these arrays cost ~15x the whole frame on a large
 // textured ground (UVs in the hundreds) and misbehaved along triangle edges; loads are
-// cheap. One function per array, no branch inside.
+// cheap. One function per array, no branch inside; the UV wraps before it is scaled, so
+// texel indices stay in range for any UV.
+
+// A level's size from level 0's, not from `textureDimensions(t, level)`: on lavapipe that
+// query with a level that differs between the pixels of one 2×2 quad answers one
+// pixel's size for all four, and the others then load outside their level (zero): the
+// black dashes along the edges where the large ground was clipped, whose quads straddle
+// very different ray-cone levels.
+fn level_size(size0: vec2<i32>, level: i32) -> vec2<i32> {
+    return max(size0 >> vec2<u32>(u32(level)), vec2<i32>(1));
+}
+
 fn srgb_bilinear(layer: i32, uv: vec2<f32>, level: i32) -> vec4<f32> {
-    let dim = vec2<i32>(textureDimensions(srgb_maps, level));
-    let f = uv * vec2<f32>(dim) - 0.5;
+    let dim = level_size(vec2<i32>(textureDimensions(srgb_maps, 0)), level);
+    let f = (uv - floor(uv)) * vec2<f32>(dim) - 0.5;
     let i = vec2<i32>(floor(f));
     let t = f - floor(f);
     let a = textureLoad(srgb_maps, (i % dim + dim) % dim, layer, level);
@@ -291,8 +302,8 @@ fn srgb_bilinear(layer: i32, uv: vec2<f32>, level: i32) -> vec4<f32> {
 }
 
 fn linear_bilinear(layer: i32, uv: vec2<f32>, level: i32) -> vec4<f32> {
-    let dim = vec2<i32>(textureDimensions(linear_maps, level));
-    let f = uv * vec2<f32>(dim) - 0.5;
+    let dim = level_size(vec2<i32>(textureDimensions(linear_maps, 0)), level);
+    let f = (uv - floor(uv)) * vec2<f32>(dim) - 0.5;
     let i = vec2<i32>(floor(f));
     let t = f - floor(f);
     let a = textureLoad(linear_maps, (i % dim + dim) % dim, layer, level);
@@ -327,6 +338,14 @@ fn sample_linear(layer: i32, uv_in: vec2<f32>, footprint: f32) -> vec4<f32> {
     return mix(linear_bilinear(layer, uv, l0), linear_bilinear(layer, uv, l1), lod - floor(lod));
 }
 
+// Specializations of the lit preview (gpu.rs, `Pipelines::preview`): whether the draw
+// has a pattern, and which maps its material has (bits: base color, normal,
+// metallic-roughness, emissive, occlusion). Code behind a false one is compiled out.
+override PATTERNED: bool = true;
+override MAPS: u32 = 31u;
+// Whether the world has fog (the lit preview and the background).
+override FOGGY: bool = true;
+
 @fragment
 fn fs_preview(in: VertexOut, @builtin(front_facing) front: bool) -> Preview {
     let inst = instances[in.instance];
@@ -343,8 +362,7 @@ fn fs_preview(in: VertexOut, @builtin(front_facing) front: bool) -> Preview {
     // the pixel's angle × the distance / the cosine of incidence, times the mapping's
     // UV units per meter (|tangent.w|, from mesh.rs). Not the screen-space derivatives:
     // lavapipe's are wrong in 2×2 quads that straddle a triangle edge under 4× MSAA,
-    // which drew a dash of a coarse mip along every edge (faint dashes remain where a
-    // huge triangle is clipped at the near plane, e.g. the ground: docs/worlds.md).
+    // which drew a dash of a coarse mip along every edge.
     let eye_dist = length(frame.camera_pos.xyz - in.world_pos);
     let cos_in = max(abs(dot(normalize(in.world_normal), v)), 0.2);
     let footprint = frame.texture_lod.x * eye_dist / cos_in * abs(in.world_tangent.w) * max(mtl.uv_scale.x, mtl.uv_scale.y);
@@ -353,30 +371,30 @@ fn fs_preview(in: VertexOut, @builtin(front_facing) front: bool) -> Preview {
     var metal = inst.params.y;
     var emission = mtl.emission.rgb;
     var occlusion = 1.0;
-    if inst.id.z > 0u {
+    if PATTERNED && inst.id.z > 0u {
         let p = pattern_surface(inst.id.z, in.local_pos, inst.pattern.xyz, inst.pattern.w, base, rough);
         base = p.rgb;
         rough = p.a;
     }
-    if mtl.maps.x >= 0 {
+    if (MAPS & 1u) != 0u && mtl.maps.x >= 0 {
         base *= sample_srgb(mtl.maps.x, uv, footprint).rgb;
     }
-    if mtl.maps.y >= 0 {
+    if (MAPS & 2u) != 0u && mtl.maps.y >= 0 {
         let m = sample_linear(mtl.maps.y, uv, footprint).xyz * 2.0 - vec3<f32>(1.0);
         // Tangent frame: T along +u, B toward the image's up (mesh.rs).
         let tt = normalize(t - n * dot(n, t));
         let b = cross(n, tt) * sign(in.world_tangent.w);
         n = normalize(tt * m.x + b * m.y + n * max(m.z, 1e-3));
     }
-    if mtl.maps.z >= 0 {
+    if (MAPS & 4u) != 0u && mtl.maps.z >= 0 {
         let mr = sample_linear(mtl.maps.z, uv, footprint);
         rough *= mr.g;
         metal *= mr.b;
     }
-    if mtl.maps.w >= 0 {
+    if (MAPS & 8u) != 0u && mtl.maps.w >= 0 {
         emission *= sample_srgb(mtl.maps.w, uv, footprint).rgb;
     }
-    if mtl.maps2.x >= 0 {
+    if (MAPS & 16u) != 0u && mtl.maps2.x >= 0 {
         occlusion = sample_linear(mtl.maps2.x, uv, footprint).r;
     }
     // Image-based ambient: diffuse from SH irradiance, specular from the prefiltered

@@ -536,3 +536,133 @@ fn mipmaps_keep_a_fine_checker_from_shimmering_in_a_slow_dolly() {
     // cells are ~0.5 apart under this light; measured 0.0059 on lavapipe).
     assert!(results[0] < 0.01, "with mipmaps: {}", results[0]);
 }
+
+/// A large textured ground under MOVi-C's camera: the ground's two triangles reach far
+/// behind the camera, so they are clipped at the near plane into slivers whose 2×2
+/// quads straddle very different ray-cone levels of detail.
+const CLIPPED_GROUND: &str = r##"Scene(version: 1, name: "clipped", duration: 0.125, fps: 8, resolution: (128, 128),
+    materials: {"g": (color: "#ffffff")},
+    entities: [(name: "floor", shape: Ground, material: "g")],
+    camera: (focal_mm: 35, sensor_mm: (32, 32), at: (-6.2, 5.6, 7.1), look_at: (0.0, 0.3, 0.0)))"##;
+
+#[test]
+fn a_textured_ground_clipped_at_the_near_plane_has_no_dropped_texels() {
+    // Every texel the same grey: whatever level and texel a pixel reads, its albedo is
+    // that grey. A load outside its level reads zero (the black dashes lavapipe drew
+    // when the level's size came from `textureDimensions(t, level)`).
+    let grey = [128u8, 128, 128, 255];
+    let map = Arc::new(texture(
+        "grey",
+        ColorSpace::Srgb,
+        64,
+        64,
+        vec![grey; 64 * 64],
+        true,
+    ));
+    let mut s = scene(CLIPPED_GROUND);
+    let g = s.materials.iter_mut().find(|m| m.name == "g").unwrap();
+    g.maps = MaterialMaps {
+        base_color: Some(map),
+        uv_scale: Vec2::splat(0.5),
+        ..MaterialMaps::default()
+    };
+    let (_, _, fbs) = render_all(&s);
+    let fb = &fbs[0];
+    let ground = fb.segmentation[fb.index(fb.width / 2, fb.height - 1)];
+    assert_ne!(ground, 0, "the ground fills the bottom of the frame");
+    let (mut checked, mut off) = (0, Vec::new());
+    for y in 0..fb.height {
+        for x in 0..fb.width {
+            if fb.segmentation[fb.index(x, y)] != ground || !interior(fb, x, y) {
+                continue;
+            }
+            checked += 1;
+            let a = &fb.albedo[4 * fb.index(x, y)..][..3];
+            // 128 ± 2: the sRGB round trip of the map and the albedo target.
+            if a.iter().any(|&c| c.abs_diff(128) > 2) {
+                off.push((x, y, [a[0], a[1], a[2]]));
+            }
+        }
+    }
+    assert!(checked > 5000, "only {checked} ground pixels");
+    assert!(
+        off.is_empty(),
+        "{} of {checked} ground pixels are not the map's grey, e.g. {:?}",
+        off.len(),
+        &off[..off.len().min(8)]
+    );
+}
+
+#[test]
+fn each_map_alone_reaches_the_lit_preview() {
+    // The lit pass is specialized by which maps a material has: each kind, alone, must
+    // still be sampled. A sphere in a uniform world under a sun; metallic for the
+    // metallic-roughness map (metal × B), emitting for the emissive map. The maps are a
+    // uniform grey (sRGB 64 ≈ 5 %, linear 25 %). The normal map alone: the
+    // bit-identical test above.
+    let grey = |cs| {
+        let texels = vec![[64u8, 64, 64, 255]; 16];
+        Arc::new(texture("grey", cs, 4, 4, texels, true))
+    };
+    let sphere = |metallic: f32, emission: f32| {
+        let mut s = scene(&format!(
+            r##"Scene(version: 1, name: "maps", duration: 0.125, fps: 8, resolution: (48, 48),
+            lights: [Sun(direction: (-0.4, -1.0, -0.6), intensity: 3.0)],
+            materials: {{"m": (color: "#cccccc", roughness: 0.6, metallic: {metallic:?}, emission: ({emission:?}, {emission:?}, {emission:?}))}},
+            entities: [(name: "ball", shape: Sphere(radius: 1.0), material: "m", body: Fixed, at: (0, 0, 0))],
+            camera: (fov_deg: 40, at: (0, 0, 5), look_at: (0, 0, 0)))"##
+        ));
+        uniform(&mut s, Vec3::splat(0.5));
+        s
+    };
+    type Set = fn(&mut MaterialMaps, Arc<Texture>);
+    let kinds: [(&str, Set, ColorSpace, Scene); 4] = [
+        (
+            "base color",
+            |m, t| m.base_color = Some(t),
+            ColorSpace::Srgb,
+            sphere(0.0, 0.0),
+        ),
+        (
+            "metallic-roughness",
+            |m, t| m.metallic_roughness = Some(t),
+            ColorSpace::Linear,
+            sphere(1.0, 0.0),
+        ),
+        (
+            "emissive",
+            |m, t| m.emissive = Some(t),
+            ColorSpace::Srgb,
+            sphere(0.0, 2.0),
+        ),
+        (
+            "occlusion",
+            |m, t| m.occlusion = Some(t),
+            ColorSpace::Linear,
+            sphere(0.0, 0.0),
+        ),
+    ];
+    for (name, set, cs, plain) in kinds {
+        let mut mapped = plain.clone();
+        let m = mapped.materials.iter_mut().find(|m| m.name == "m").unwrap();
+        set(&mut m.maps, grey(cs));
+        let (a, b) = (&render_all(&plain).2[0], &render_all(&mapped).2[0]);
+        let (mut covered, mut changed) = (0, 0);
+        for (i, (p, q)) in a.linear.iter().zip(&b.linear).enumerate() {
+            let (x, y) = (i as u32 % b.width, i as u32 / b.width);
+            if b.segmentation[i] == 0 || !interior(b, x, y) {
+                continue;
+            }
+            covered += 1;
+            let (p, q) = (Vec3::from(*p).element_sum(), Vec3::from(*q).element_sum());
+            if (p - q).abs() > 0.05 * p {
+                changed += 1;
+            }
+        }
+        assert!(covered > 300, "only {covered} sphere pixels");
+        assert!(
+            changed * 10 > covered * 9,
+            "the {name} map changed only {changed} of {covered} pixels by over 5 %"
+        );
+    }
+}
