@@ -338,6 +338,27 @@ pub enum StylesCommand {
         #[arg(long, default_value_t = 4)]
         columns: usize,
     },
+    /// Measure each look's contract on a scene: render a few frames small, compute the
+    /// image statistics after the grade and print target vs measured, pass or fail.
+    /// Exit status 1 when a target is missed.
+    Check {
+        /// Scene file (.ron).
+        scene: PathBuf,
+        /// Only this style (a bundled name or alias, or a style file); repeatable.
+        /// Default: every bundled style.
+        #[arg(long)]
+        style: Vec<String>,
+        /// Frames measured, spread over the clip.
+        #[arg(long, default_value_t = 3)]
+        frames: usize,
+        /// The longer side of the frames, pixels.
+        #[arg(long, default_value_t = 128)]
+        size: u32,
+        /// Also write a plot: per look its luminance histogram and hue wheel against
+        /// its targets (PNG).
+        #[arg(long)]
+        plot: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -614,7 +635,107 @@ fn styles(action: StylesCommand, quiet: bool) -> Result<Outcome> {
             }
             Ok(Outcome::Ok)
         }
+        StylesCommand::Check {
+            scene,
+            style,
+            frames,
+            size,
+            plot,
+        } => {
+            if frames == 0 || !(8..=4096).contains(&size) {
+                eprintln!("error: --frames must be at least 1 and --size in [8, 4096]");
+                return Ok(Outcome::BadInput);
+            }
+            let opts = pipeline::CheckOptions {
+                styles: style,
+                frames,
+                size: Some(size),
+            };
+            let bar = Bar::new(quiet);
+            let checks = pipeline::styles_check(&scene, &opts, &bar)
+                .with_context(|| format!("checking styles on {}", scene.display()))?;
+            for c in &checks {
+                write_check(&mut out, &scene, c)?;
+            }
+            if let Some(path) = plot {
+                pipeline::write_check_plot(&path, &checks)
+                    .with_context(|| format!("writing {}", path.display()))?;
+                if !quiet {
+                    writeln!(out, "wrote {}", path.display())?;
+                }
+            }
+            let failed: Vec<&str> = checks
+                .iter()
+                .filter(|c| !c.passes())
+                .map(|c| c.style.as_str())
+                .collect();
+            if failed.is_empty() {
+                Ok(Outcome::Ok)
+            } else {
+                eprintln!(
+                    "warning: {} cannot reach every target on {}: {} (the failing statistics are marked FAIL above)",
+                    failed.join(", "),
+                    scene.display(),
+                    if failed.len() == 1 {
+                        "it misses"
+                    } else {
+                        "they miss"
+                    }
+                );
+                Ok(Outcome::Failed)
+            }
+        }
     }
+}
+
+/// One look's table: target vs measured, pass or fail, and the source of each range.
+fn write_check(
+    out: &mut impl Write,
+    scene: &std::path::Path,
+    c: &pipeline::StyleCheck,
+) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "{} on {} ({} frames at {}x{}): {} of {} targets met",
+        c.style,
+        scene.display(),
+        c.frames.len(),
+        c.size.0,
+        c.size.1,
+        c.rows.iter().filter(|r| r.passes()).count(),
+        c.rows.len()
+    )?;
+    writeln!(
+        out,
+        "  {:<14} {:>17}  {:>9}  verdict  source",
+        "statistic", "target", "measured"
+    )?;
+    for r in &c.rows {
+        let (lo, hi) = r.target.range;
+        let value = r
+            .value
+            .map_or_else(|| "undefined".to_string(), |v| format!("{v:.3}"));
+        writeln!(
+            out,
+            "  {:<14} {:>17}  {:>9}  {:<7}  {}",
+            r.target.stat.name(),
+            format!("{lo:.3} .. {hi:.3}"),
+            value,
+            if r.passes() { "pass" } else { "FAIL" },
+            r.target.source
+        )?;
+    }
+    let others: Vec<String> = c
+        .measured
+        .values
+        .iter()
+        .filter(|(stat, _)| !c.rows.iter().any(|r| r.target.stat == **stat))
+        .map(|(stat, v)| format!("{} {v:.3}", stat.name()))
+        .collect();
+    if !others.is_empty() {
+        writeln!(out, "  not targeted: {}", others.join(", "))?;
+    }
+    Ok(())
 }
 
 /// `cinegraph prompt`: generate, write, explain, and optionally render.

@@ -1159,3 +1159,67 @@ fn render_finishes_frames_by_default_deterministically_across_a_cut() {
         text(&o.stderr)
     );
 }
+
+#[test]
+fn styles_check_prints_each_target_and_fails_on_a_missed_one() {
+    let scene = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes/newtons_cradle.ron");
+    let dir = tempfile::tempdir().unwrap();
+    let plot = dir.path().join("looks.png");
+    let o = run(&[
+        "styles",
+        "check",
+        scene.to_str().unwrap(),
+        "--style",
+        "noir",
+        "--size",
+        "48",
+        "--frames",
+        "2",
+        "--plot",
+        plot.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    let n = cinegraph::style::find_bundled("noir")
+        .unwrap()
+        .file
+        .targets
+        .len();
+    assert!(
+        out.contains("noir on ") && out.contains(&format!("{n} of {n} targets met")),
+        "{out}"
+    );
+    for stat in ["MeanLuma", "Saturation", "Grain"] {
+        assert!(
+            out.lines()
+                .any(|l| l.trim_start().starts_with(stat) && l.contains("pass")),
+            "{out}"
+        );
+    }
+    assert!(image::open(&plot).is_ok(), "the plot");
+    // A look whose key cannot be reached with a fixed exposure: exit 1, the line marked.
+    let style = dir.path().join("white.ron");
+    std::fs::write(
+        &style,
+        "Style(name: \"white\", summary: \"s\", exposure: Fixed,\n  targets: [(stat: MeanLuma, range: (0.97, 1.0), source: \"a test\")])",
+    )
+    .unwrap();
+    let o = run(&[
+        "styles",
+        "check",
+        scene.to_str().unwrap(),
+        "--style",
+        style.to_str().unwrap(),
+        "--size",
+        "32",
+        "--frames",
+        "1",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stdout));
+    assert!(text(&o.stdout).contains("FAIL"), "{}", text(&o.stdout));
+    assert!(
+        text(&o.stderr).contains("cannot reach"),
+        "{}",
+        text(&o.stderr)
+    );
+}

@@ -101,15 +101,7 @@ fn palette(n: usize) -> Vec<u8> {
     let mut out = vec![0u8, 0, 0];
     for i in 1..n.max(1) {
         let h = (i - 1) as f32 / (n - 1).max(1) as f32 * 6.0;
-        let x = 1.0 - ((h % 2.0) - 1.0).abs();
-        let (r, g, b) = match h as u32 {
-            0 => (1.0, x, 0.0),
-            1 => (x, 1.0, 0.0),
-            2 => (0.0, 1.0, x),
-            3 => (0.0, x, 1.0),
-            4 => (x, 0.0, 1.0),
-            _ => (1.0, 0.0, x),
-        };
+        let (r, g, b) = super::plot::hue_sextant_rgb(h);
         out.extend([r, g, b].map(|c: f32| (c * 200.0 + 40.0) as u8));
     }
     out

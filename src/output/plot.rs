@@ -41,7 +41,8 @@ fn register_font() {
 }
 
 /// A `width × height` strip with `text` in light gray on near-black, left-aligned and
-/// vertically centered (row labels of contact sheets).
+/// vertically centered (row labels of contact sheets); each line of `text` on a line of
+/// its own, the first larger.
 ///
 /// # Errors
 /// [`FileError::Plot`] if drawing fails.
@@ -55,15 +56,23 @@ pub(crate) fn text_strip(
     {
         let root = BitMapBackend::with_buffer(&mut rgb, (width, height)).into_drawing_area();
         root.fill(&RGBColor(24, 24, 24)).map_err(plot_err)?;
-        let size = (height as f64 * 0.16).clamp(11.0, 18.0);
-        let style =
-            TextStyle::from(("sans-serif", size).into_font()).color(&RGBColor(220, 220, 220));
-        root.draw(&Text::new(
-            text.to_string(),
-            (8, (height as f64 * 0.5 - size * 0.5) as i32),
-            style,
-        ))
-        .map_err(plot_err)?;
+        let lines: Vec<&str> = text.lines().collect();
+        let n = lines.len().max(1) as f64;
+        let first = (height as f64 * 0.16)
+            .clamp(11.0, 18.0)
+            .min(height as f64 / n);
+        let rest = (first * 0.8).max(9.0);
+        let total = first + rest * (n - 1.0);
+        let mut y = height as f64 * 0.5 - total * 0.5;
+        for (i, line) in lines.iter().enumerate() {
+            let size = if i == 0 { first } else { rest };
+            let shade = if i == 0 { 220 } else { 170 };
+            let color = RGBColor(shade, shade, shade);
+            let style = TextStyle::from(("sans-serif", size).into_font()).color(&color);
+            root.draw(&Text::new(line.to_string(), (8, y as i32), style))
+                .map_err(plot_err)?;
+            y += size;
+        }
         root.present().map_err(plot_err)?;
     }
     image::RgbImage::from_raw(width, height, rgb)
@@ -247,4 +256,181 @@ fn rgb_png(rgb: &[u8], size: (u32, u32)) -> Result<Vec<u8>, FileError> {
     )
     .map_err(plot_err)?;
     Ok(png)
+}
+
+/// One look's measurements for [`look_plot_png`]: its name, the luminance histogram
+/// (32 bins over `[0, 1]`), the mean shadow and highlight colors (linear), and its
+/// luminance and hue targets as `(label, low, high)`.
+pub struct LookPlot {
+    /// Row title (style name and verdict).
+    pub title: String,
+    /// Fractions of pixels per luminance bin.
+    pub histogram: [f32; 32],
+    /// Mean color of the darkest 20 %.
+    pub shadows: [f32; 3],
+    /// Mean color of the brightest 20 %.
+    pub highlights: [f32; 3],
+    /// Luminance targets drawn as bands on the histogram.
+    pub luma_targets: Vec<(String, f32, f32)>,
+    /// Hue targets (degrees) drawn as arcs on the wheel: `(label, low, high)`.
+    pub hue_targets: Vec<(String, f32, f32)>,
+}
+
+/// `styles check --plot`: per look a row with its luminance histogram against its
+/// luminance targets (shaded bands) and a hue wheel with the shadows' (□) and
+/// highlights' (●) mean hue and saturation against the hue targets (arcs).
+///
+/// # Errors
+/// [`FileError::Plot`] if drawing or encoding fails.
+pub fn look_plot_png(rows: &[LookPlot]) -> Result<Vec<u8>, FileError> {
+    register_font();
+    let row_h = 260u32;
+    let size = (900u32, row_h * rows.len().max(1) as u32);
+    let mut rgb = vec![255u8; (size.0 * size.1 * 3) as usize];
+    {
+        let root = BitMapBackend::with_buffer(&mut rgb, size).into_drawing_area();
+        root.fill(&WHITE).map_err(plot_err)?;
+        let areas = root.split_evenly((rows.len().max(1), 1));
+        for (row, area) in rows.iter().zip(areas) {
+            let (left, right) = area.split_horizontally(620);
+            let top = row
+                .histogram
+                .iter()
+                .copied()
+                .fold(0.0f32, f32::max)
+                .max(1e-3)
+                * 1.1;
+            let mut chart = ChartBuilder::on(&left)
+                .caption(&row.title, ("sans-serif", 18))
+                .margin(8)
+                .x_label_area_size(30)
+                .y_label_area_size(50)
+                .build_cartesian_2d(0f32..1f32, 0f32..top)
+                .map_err(plot_err)?;
+            chart
+                .configure_mesh()
+                .x_desc("luminance (display-linear, after the grade)")
+                .y_desc("fraction")
+                .disable_mesh()
+                .draw()
+                .map_err(plot_err)?;
+            let band_colors = [
+                RGBColor(90, 160, 90),
+                RGBColor(200, 120, 60),
+                RGBColor(90, 110, 200),
+                RGBColor(160, 90, 160),
+            ];
+            for (i, (label, lo, hi)) in row.luma_targets.iter().enumerate() {
+                let c = band_colors[i % band_colors.len()];
+                chart
+                    .draw_series(std::iter::once(Rectangle::new(
+                        [(*lo, 0.0), (hi.max(lo + 0.004), top)],
+                        c.mix(0.25).filled(),
+                    )))
+                    .map_err(plot_err)?
+                    .label(label.clone())
+                    .legend(move |(x, y)| {
+                        Rectangle::new([(x, y - 5), (x + 14, y + 5)], c.mix(0.5).filled())
+                    });
+            }
+            chart
+                .draw_series(row.histogram.iter().enumerate().map(|(i, v)| {
+                    let x0 = i as f32 / 32.0;
+                    Rectangle::new(
+                        [(x0, 0.0), (x0 + 1.0 / 32.0, *v)],
+                        RGBColor(40, 40, 40).filled(),
+                    )
+                }))
+                .map_err(plot_err)?;
+            if !row.luma_targets.is_empty() {
+                chart
+                    .configure_series_labels()
+                    .background_style(WHITE.mix(0.85))
+                    .border_style(BLACK)
+                    .draw()
+                    .map_err(plot_err)?;
+            }
+            // The hue wheel: angle = hue, radius = saturation.
+            let mut wheel = ChartBuilder::on(&right)
+                .margin(20)
+                .build_cartesian_2d(-1.2f32..1.2f32, -1.2f32..1.2f32)
+                .map_err(plot_err)?;
+            let at = |hue: f32, r: f32| {
+                let a = hue.to_radians();
+                (r * a.cos(), r * a.sin())
+            };
+            wheel
+                .draw_series((0..72).map(|i| {
+                    let h = i as f32 * 5.0;
+                    let (r, g, b) = hue_rgb(h);
+                    PathElement::new(
+                        vec![at(h, 1.0), at(h + 5.0, 1.0)],
+                        RGBColor(r, g, b).stroke_width(6),
+                    )
+                }))
+                .map_err(plot_err)?;
+            for (label, lo, hi) in &row.hue_targets {
+                let pts: Vec<(f32, f32)> = (0..=20)
+                    .map(|i| at(lo + (hi - lo) * i as f32 / 20.0, 1.12))
+                    .collect();
+                let mid = at(0.5 * (lo + hi), 0.8);
+                wheel
+                    .draw_series(std::iter::once(PathElement::new(
+                        pts,
+                        BLACK.stroke_width(3),
+                    )))
+                    .map_err(plot_err)?;
+                wheel
+                    .draw_series(std::iter::once(Text::new(
+                        label.clone(),
+                        mid,
+                        ("sans-serif", 12),
+                    )))
+                    .map_err(plot_err)?;
+            }
+            for (c, filled) in [(row.shadows, false), (row.highlights, true)] {
+                let (h, s) = crate::style::contract::hue_saturation(glam::Vec3::from(c));
+                let p = at(h, s.min(1.0));
+                let style = if filled {
+                    BLACK.filled()
+                } else {
+                    BLACK.stroke_width(2)
+                };
+                if filled {
+                    wheel
+                        .draw_series(std::iter::once(Circle::new(p, 6, style)))
+                        .map_err(plot_err)?;
+                } else {
+                    wheel
+                        .draw_series(std::iter::once(Rectangle::new(
+                            [(p.0 - 0.05, p.1 - 0.05), (p.0 + 0.05, p.1 + 0.05)],
+                            style,
+                        )))
+                        .map_err(plot_err)?;
+                }
+            }
+        }
+        root.present().map_err(plot_err)?;
+    }
+    rgb_png(&rgb, size)
+}
+
+/// A fully saturated color of `hue` degrees, 8-bit.
+fn hue_rgb(hue: f32) -> (u8, u8, u8) {
+    let (r, g, b) = hue_sextant_rgb(hue.rem_euclid(360.0) / 60.0);
+    ((r * 255.0) as u8, (g * 255.0) as u8, (b * 255.0) as u8)
+}
+
+/// The fully saturated color at `h` sixths of the hue circle (`[0, 6)`; 0 red, 2 green,
+/// 4 blue), channels in `[0, 1]`.
+pub(crate) fn hue_sextant_rgb(h: f32) -> (f32, f32, f32) {
+    let x = 1.0 - (h % 2.0 - 1.0).abs();
+    match h as u32 {
+        0 => (1.0, x, 0.0),
+        1 => (x, 1.0, 0.0),
+        2 => (0.0, 1.0, x),
+        3 => (0.0, x, 1.0),
+        4 => (x, 0.0, 1.0),
+        _ => (1.0, 0.0, x),
+    }
 }

@@ -52,11 +52,41 @@ pub struct Frame<'f> {
     pub prev_segmentation: Option<&'f [u32]>,
 }
 
+/// `look` metered on the clip's first, middle and last frames (see
+/// [`crate::style::meter`]): the same trim for every frame whichever frames a run
+/// renders, so a frame's pixels never depend on the others. A look without anything to
+/// meter is returned as it is.
+///
+/// # Errors
+/// [`PipelineError::Raster`] when a metered frame cannot be rendered.
+pub fn meter_look(
+    scene: &Scene,
+    look: &Look,
+    traj: &Trajectory,
+    plan: &CameraPlan,
+    renderer: &Renderer,
+) -> Result<Look, PipelineError> {
+    if !look.meters() || traj.frames.is_empty() {
+        return Ok(look.clone());
+    }
+    let wanted = Wanted {
+        linear: true,
+        ..Wanted::NONE
+    };
+    let mut frames = Vec::new();
+    for k in crate::output::sample_frames(traj.frames.len(), 3) {
+        frames.push(renderer.render_wanted(scene, traj, &plan.frames, k, wanted)?);
+    }
+    let linear: Vec<&[[f32; 3]]> = frames.iter().map(|f| f.linear.as_slice()).collect();
+    let (w, h) = (frames[0].width, frames[0].height);
+    Ok(look.metered(&linear, w, h))
+}
+
 /// The frame loop of one clip (see the module docs); [`Frames::next_frame`] gives the
 /// frames in order.
 pub struct Frames<'s> {
     scene: &'s Scene,
-    look: &'s Look,
+    look: Look,
     traj: &'s Trajectory,
     plan: &'s CameraPlan,
     renderer: Renderer,
@@ -88,21 +118,24 @@ impl std::fmt::Debug for Frames<'_> {
 }
 
 impl<'s> Frames<'s> {
-    /// A loop over frames `todo` (ascending) of `scene`, each given `look`, with a
-    /// renderer of its own.
+    /// A loop over frames `todo` (ascending) of `scene`, each given `look` metered on
+    /// the clip ([`meter_look`]), with a renderer of its own.
     ///
     /// # Errors
-    /// [`PipelineError::Raster`] when no renderer can be made.
+    /// [`PipelineError::Raster`] when no renderer can be made or the first frame cannot
+    /// be metered.
     pub fn new(
         scene: &'s Scene,
-        look: &'s Look,
+        look: &Look,
         traj: &'s Trajectory,
         plan: &'s CameraPlan,
         todo: Vec<usize>,
         window: Window,
     ) -> Result<Self, PipelineError> {
+        let renderer = Renderer::new(scene)?;
+        let look = meter_look(scene, look, traj, plan, &renderer)?;
         Ok(Self {
-            renderer: Renderer::new(scene)?,
+            renderer,
             scene,
             look,
             traj,
@@ -122,6 +155,11 @@ impl<'s> Frames<'s> {
     pub fn wanting(mut self, wanted: Wanted) -> Self {
         self.wanted = wanted;
         self
+    }
+
+    /// The look every frame gets: the style's, metered on the clip.
+    pub fn look(&self) -> &Look {
+        &self.look
     }
 
     /// Time spent rendering and in the look so far.

@@ -35,7 +35,9 @@ pub use dataset::{DatasetOptions, DatasetReport, write_dataset};
 pub use frames::{Frame, FrameTimes, Frames, Window};
 pub use render::{Layout, RenderOptions, RenderReport, StageTimes, render_to_dir};
 pub use simulate::{SimulateReport, VerifyOutcome, simulate_to_dir, verify_replay};
-pub use styles::styles_preview;
+pub use styles::{
+    CheckOptions, CheckRow, StyleCheck, styles_check, styles_preview, write_check_plot,
+};
 
 use crate::camera::CameraError;
 use crate::files::FileError;

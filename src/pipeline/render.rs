@@ -197,6 +197,8 @@ pub fn render_to_dir(
     let complete = |k| manifest.complete(k, out, &scene, &layers, finishing);
     let todo = Frames::todo(range.clone(), &plan, complete, finishing);
     let mut adapter = String::from("none (all frames were complete)");
+    // The look metered on the clip, once a renderer exists.
+    let mut metered: Option<Look> = None;
     if !todo.is_empty() {
         let window = Window {
             neighbours: layers.contains(&BufferLayer::Flow),
@@ -205,6 +207,7 @@ pub fn render_to_dir(
         let mut frames = Frames::new(&scene, &look, &traj, &plan, todo.clone(), window)?
             .wanting(wanted(&layers, finishing));
         adapter = frames.adapter_name().to_string();
+        let look = metered.insert(frames.look().clone());
         let stage = if finishing { "render+finish" } else { "render" };
         progress.start(stage, todo.len() as u64);
         let (write, finish) = render_frames(
@@ -213,7 +216,7 @@ pub fn render_to_dir(
             &layers,
             &mut manifest,
             scene.entities.len(),
-            finisher.as_mut().map(|fin| (fin, &look)),
+            finisher.as_mut().map(|fin| (fin, &*look)),
             progress,
         )?;
         progress.finish();
@@ -227,9 +230,19 @@ pub fn render_to_dir(
     )?;
     stages.clip = lap.lap();
     let reference = match &opts.reference {
-        Some(r) => Some(trace_reference(
-            out, &scene, &look, &traj, &plan, &range, r, progress,
-        )?),
+        Some(r) => {
+            let look = match metered {
+                Some(l) => l,
+                None if look.meters() => {
+                    let renderer = crate::raster::Renderer::new(&scene)?;
+                    super::frames::meter_look(&scene, &look, &traj, &plan, &renderer)?
+                }
+                None => look,
+            };
+            Some(trace_reference(
+                out, &scene, &look, &traj, &plan, &range, r, progress,
+            )?)
+        }
         None => None,
     };
     if opts.contact_sheet {

@@ -1,5 +1,6 @@
 //! `cinegraph styles preview`: one scene simulated once, rendered through [`Frames`] in
-//! every bundled style, laid out as a contact sheet.
+//! every bundled style, laid out as a contact sheet; `cinegraph styles check`: each
+//! look's contract measured on a scene.
 
 use std::path::Path;
 
@@ -10,10 +11,13 @@ use crate::output;
 use crate::physics;
 use crate::progress::Progress;
 use crate::style;
+use crate::style::contract::{self, Measured, Target};
 
 /// Renders the same scene in every bundled style and lays the previews out as one
 /// contact sheet: a row per style (in [`crate::style::bundled`] order), `columns`
-/// frames spread over the clip. The scene is simulated once: styles never change physics.
+/// frames spread over the clip, each row labelled with the style's name and its key,
+/// contrast, warmth (R/B) and saturation measured on those frames (see
+/// [`crate::style::contract`]). The scene is simulated once: styles never change physics.
 /// Returns the styles' names in row order.
 ///
 /// # Errors
@@ -31,6 +35,7 @@ pub fn styles_preview(
     progress.start("styles", (styles.len() * frames.len()) as u64);
     let mut rows = Vec::new();
     let mut names = Vec::new();
+    let mut labels = Vec::new();
     for style in &styles {
         let (scene, look) = style::load(scene_path, Some(style.name()))?;
         let plan = camera::plan(&scene, &traj)?;
@@ -49,8 +54,20 @@ pub fn styles_preview(
             ..crate::raster::Wanted::NONE
         });
         let mut row = Vec::new();
+        let mut stats = Vec::new();
+        let grade = looks.look().grade.clone();
         while let Some(f) = looks.next_frame()? {
             let fb = &f.buffers;
+            // The numbers under the row: the look's statistics on these frames.
+            let graded: Vec<[f32; 3]> = fb
+                .color
+                .chunks_exact(4)
+                .map(|p| [0, 1, 2].map(|c| crate::math::srgb8_to_linear(p[c])))
+                .collect();
+            let bars = grade.letterbox_rows(fb.width, fb.height);
+            stats.push(contract::measure_frame(
+                &graded, fb.width, fb.height, bars, None, None,
+            ));
             let rgba = image::RgbaImage::from_raw(fb.width, fb.height, fb.color.clone())
                 .ok_or_else(|| {
                     PipelineError::Internal(format!(
@@ -66,8 +83,247 @@ pub fn styles_preview(
         }
         rows.push(row);
         names.push(style.name().to_string());
+        let m = Measured::from_frames(&stats, 0.0);
+        let num = |stat| {
+            m.get(stat)
+                .map_or_else(|| "-".to_string(), |v| format!("{v:.2}"))
+        };
+        use contract::Stat;
+        labels.push(format!(
+            "{}\nkey {}  contrast {}\nR/B {}  sat {}",
+            style.name(),
+            num(Stat::MeanLuma),
+            num(Stat::Contrast),
+            num(Stat::Warmth),
+            num(Stat::Saturation)
+        ));
     }
     progress.finish();
-    output::write_png_rgb(out_png, &output::grid_image(&rows, &names)?)?;
+    output::write_png_rgb(out_png, &output::grid_image(&rows, &labels)?)?;
     Ok(names)
+}
+
+/// One target of a look, measured.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckRow {
+    /// What the style promises.
+    pub target: Target,
+    /// What was measured (`None`: undefined on this scene, e.g. no moving body in view).
+    pub value: Option<f32>,
+}
+
+impl CheckRow {
+    /// Whether the measured value meets the target.
+    pub fn passes(&self) -> bool {
+        self.target.passes(self.value)
+    }
+}
+
+/// A look checked on one scene.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StyleCheck {
+    /// The style's name.
+    pub style: String,
+    /// Every target of its contract, in file order, measured.
+    pub rows: Vec<CheckRow>,
+    /// Every statistic measured (targeted or not), the histogram and tones.
+    pub measured: Measured,
+    /// The frames measured.
+    pub frames: Vec<usize>,
+    /// The size they were rendered at.
+    pub size: (u32, u32),
+}
+
+impl StyleCheck {
+    /// Whether every target passes.
+    pub fn passes(&self) -> bool {
+        self.rows.iter().all(CheckRow::passes)
+    }
+}
+
+/// What [`styles_check`] renders.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckOptions {
+    /// The styles to check (bundled names, aliases or style file paths); empty: every
+    /// bundled style.
+    pub styles: Vec<String>,
+    /// Frames measured, spread over the clip (first and last included).
+    pub frames: usize,
+    /// The longer side of the frames, pixels (the scene's own size when `None`).
+    pub size: Option<u32>,
+}
+
+impl Default for CheckOptions {
+    fn default() -> Self {
+        Self {
+            styles: Vec::new(),
+            frames: 3,
+            size: Some(128),
+        }
+    }
+}
+
+/// Renders `scene_path` in each style of `opts` and measures each look's contract: the
+/// statistics of the graded frames (see [`crate::style::contract`]) against the style's
+/// targets. The scene is simulated once (styles never change physics).
+///
+/// # Errors
+/// [`PipelineError`] from loading, simulating or rendering.
+pub fn styles_check(
+    scene_path: &Path,
+    opts: &CheckOptions,
+    progress: &dyn Progress,
+) -> Result<Vec<StyleCheck>, PipelineError> {
+    let names: Vec<String> = if opts.styles.is_empty() {
+        crate::style::bundled()?
+            .iter()
+            .map(|s| s.name().to_string())
+            .collect()
+    } else {
+        opts.styles.clone()
+    };
+    let (base, _) = style::load(scene_path, None)?;
+    let traj = physics::simulate(&base, progress)?;
+    let frames = output::sample_frames(base.frame_count as usize, opts.frames);
+    progress.start("styles check", (names.len() * frames.len()) as u64);
+    let mut out = Vec::new();
+    for name in &names {
+        let (mut scene, look) = style::load(scene_path, Some(name))?;
+        if let Some(size) = opts.size {
+            scene.resolution = fit(scene.resolution, size);
+        }
+        let plan = camera::plan(&scene, &traj)?;
+        let subject = moving_ids(&scene);
+        let mut looks = Frames::new(
+            &scene,
+            &look,
+            &traj,
+            &plan,
+            frames.clone(),
+            Window::default(),
+        )?
+        .wanting(crate::raster::Wanted {
+            linear: true,
+            depth: true,
+            segmentation: true,
+            ..crate::raster::Wanted::NONE
+        });
+        let grade = looks.look().grade.clone();
+        let ungrained = crate::style::Grade {
+            grain: 0.0,
+            ..grade.clone()
+        };
+        let mut stats = Vec::new();
+        while let Some(f) = looks.next_frame()? {
+            let fb = &f.buffers;
+            let (w, h) = (fb.width, fb.height);
+            let graded = |g: &crate::style::Grade| {
+                let mut img = fb.linear.clone();
+                g.apply(&mut img, w, h, scene.seed, f.index as u64);
+                img
+            };
+            let mask: Vec<bool> = fb
+                .segmentation
+                .iter()
+                .map(|id| subject.contains(id))
+                .collect();
+            stats.push(contract::measure_frame(
+                &graded(&grade),
+                w,
+                h,
+                grade.letterbox_rows(w, h),
+                Some(&mask),
+                Some(&graded(&ungrained)),
+            ));
+            progress.advance(1);
+        }
+        let directions: Vec<glam::Vec3> = plan
+            .frames
+            .iter()
+            .map(|c| c.pose.rotation * glam::Vec3::NEG_Z)
+            .collect();
+        let measured = Measured::from_frames(
+            &stats,
+            contract::shake_deg(&directions, &plan.shot, scene.fps as f32),
+        );
+        let rows = look
+            .targets
+            .iter()
+            .map(|t| CheckRow {
+                target: t.clone(),
+                value: measured.get(t.stat),
+            })
+            .collect();
+        out.push(StyleCheck {
+            style: look.style.clone().unwrap_or_else(|| name.clone()),
+            rows,
+            measured,
+            frames: frames.clone(),
+            size: scene.resolution,
+        });
+    }
+    progress.finish();
+    Ok(out)
+}
+
+/// `res` scaled so its longer side is `size` (each side at least 8 pixels).
+fn fit(res: (u32, u32), size: u32) -> (u32, u32) {
+    let long = res.0.max(res.1).max(1) as f32;
+    let s = size as f32 / long;
+    (
+        ((res.0 as f32 * s).round() as u32).max(8),
+        ((res.1 as f32 * s).round() as u32).max(8),
+    )
+}
+
+/// Segmentation ids of the entities that move with a dynamic body: the subject of the
+/// framing statistics.
+fn moving_ids(scene: &crate::scene::Scene) -> std::collections::BTreeSet<u32> {
+    scene
+        .entities
+        .iter()
+        .filter(|e| {
+            e.body.is_some_and(|b| {
+                matches!(scene.bodies[b].kind, crate::scene::BodyKind::Dynamic { .. })
+            })
+        })
+        .map(|e| e.id)
+        .collect()
+}
+
+/// Writes `styles check --plot`: a row per look (see [`output::look_plot_png`]).
+///
+/// # Errors
+/// [`PipelineError`] when drawing or writing fails.
+pub fn write_check_plot(path: &Path, checks: &[StyleCheck]) -> Result<(), PipelineError> {
+    use contract::Stat;
+    let rows: Vec<output::LookPlot> = checks
+        .iter()
+        .map(|c| {
+            let passed = c.rows.iter().filter(|r| r.passes()).count();
+            let band = |stats: &[Stat]| {
+                c.rows
+                    .iter()
+                    .filter(|r| stats.contains(&r.target.stat))
+                    .map(|r| {
+                        (
+                            r.target.stat.name().to_string(),
+                            r.target.range.0,
+                            r.target.range.1,
+                        )
+                    })
+                    .collect()
+            };
+            output::LookPlot {
+                title: format!("{}: {passed} of {} targets met", c.style, c.rows.len()),
+                histogram: c.measured.histogram,
+                shadows: c.measured.shadows.to_array(),
+                highlights: c.measured.highlights.to_array(),
+                luma_targets: band(&[Stat::MeanLuma, Stat::P5Luma, Stat::P50Luma, Stat::P95Luma]),
+                hue_targets: band(&[Stat::ShadowHue, Stat::HighlightHue]),
+            }
+        })
+        .collect();
+    crate::files::write_atomic(path, &output::look_plot_png(&rows)?)?;
+    Ok(())
 }

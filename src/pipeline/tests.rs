@@ -1,6 +1,8 @@
 use super::dataset::scene_text;
 use super::*;
 use crate::files::FileError;
+use crate::progress::Silent;
+use std::path::Path;
 
 #[test]
 fn dataset_scenes_are_deterministic_and_varied() {
@@ -207,4 +209,42 @@ fn frames_restart_a_finished_clip_at_the_first_incomplete_frames_shot() {
         (2..8).collect::<Vec<_>>()
     );
     assert!(Frames::todo(0..4, &plan, done, true).is_empty());
+}
+
+/// Every bundled look meets its contract on every bundled scene: `styles check` at
+/// 48 pixels, two frames. The ranges live in `styles/*.ron`, not here.
+#[test]
+fn every_style_meets_its_contract_on_every_bundled_scene() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes");
+    let mut scenes: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "ron"))
+        .collect();
+    scenes.sort();
+    assert!(scenes.len() >= 8, "{scenes:?}");
+    let opts = super::CheckOptions {
+        styles: Vec::new(),
+        frames: 2,
+        size: Some(48),
+    };
+    let mut failures = Vec::new();
+    for scene in &scenes {
+        let checks = super::styles_check(scene, &opts, &Silent).unwrap_or_else(|e| panic!("{e}"));
+        assert!(checks.len() >= 8, "{} styles", checks.len());
+        for c in &checks {
+            assert!(!c.rows.is_empty(), "{} has no contract", c.style);
+            for r in c.rows.iter().filter(|r| !r.passes()) {
+                failures.push(format!(
+                    "{} on {}: {} = {:?}, wants {:?}",
+                    c.style,
+                    scene.display(),
+                    r.target.stat.name(),
+                    r.value,
+                    r.target.range
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

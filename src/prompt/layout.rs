@@ -753,16 +753,29 @@ struct Look {
 }
 
 fn look(u: &Understanding) -> Look {
-    let style = u.style.as_ref().map(|(s, _)| s.to_string()).or_else(|| {
-        u.camera
+    // Without a style word, a handheld camera gives the handheld look and an
+    // anamorphic (widescreen) frame the anamorphic one.
+    let implied = || {
+        if u.camera
             .iter()
             .any(|(c, _)| *c == lex::CameraWord::Handheld)
-            .then(|| "handheld-documentary".to_string())
-    });
-    let style_note = match (&u.style, &style) {
-        (Some((s, w)), _) => format!("\"{w}\" -> {s}"),
-        (None, Some(s)) => format!("\"handheld\" -> {s}"),
-        _ => String::new(),
+        {
+            return Some(("handheld-documentary".to_string(), "handheld".to_string()));
+        }
+        match &u.aspect {
+            Some((lex::Setting::Widescreen, w)) => Some(("anamorphic".to_string(), w.clone())),
+            _ => None,
+        }
+    };
+    let (style, style_note) = match &u.style {
+        Some((s, w)) => (Some(s.to_string()), format!("\"{w}\" -> {s}")),
+        None => match implied() {
+            Some((s, w)) => {
+                let note = format!("\"{w}\" -> {s}");
+                (Some(s), note)
+            }
+            None => (None, String::new()),
+        },
     };
     let rig = lex::rig_for_style(style.as_deref()).to_string();
     let rig_note = match &style {

@@ -175,6 +175,9 @@ pub struct Explain {
     pub warnings: Vec<String>,
     /// Fraction of the objects' frames inside the camera's view.
     pub in_view: f32,
+    /// The look the prompt's style words chose and the targets it promises (its
+    /// contract, `styles check` measures them); `None` without a style.
+    pub look: Option<(String, Vec<crate::style::contract::Target>)>,
 }
 
 impl Explain {
@@ -233,6 +236,22 @@ impl fmt::Display for Explain {
             "camera: {:.0}% of object-frames in view (until the action is over)",
             self.in_view * 100.0
         )?;
+        if let Some((style, targets)) = &self.look {
+            writeln!(
+                f,
+                "look: {style}, which promises (styles check measures it):"
+            )?;
+            for t in targets {
+                writeln!(
+                    f,
+                    "  {} in [{}, {}] ({})",
+                    t.stat.name(),
+                    t.range.0,
+                    t.range.1,
+                    t.source
+                )?;
+            }
+        }
         for w in &self.warnings {
             writeln!(f, "warning: {w}")?;
         }
@@ -505,7 +524,7 @@ pub fn generate(prompt: &str, opts: &PromptOptions) -> Result<Generated, PromptE
     plan.draft.header = header;
     let ron = emit::emit(&plan.draft);
     // The text written is the text validated.
-    crate::style::parse_str(&ron, "generated scene", ".".as_ref(), None)?;
+    let (_, look) = crate::style::parse_str(&ron, "generated scene", ".".as_ref(), None)?;
     Ok(Generated {
         ron,
         explain: Explain {
@@ -516,6 +535,7 @@ pub fn generate(prompt: &str, opts: &PromptOptions) -> Result<Generated, PromptE
             attempts,
             warnings,
             in_view,
+            look: look.style.clone().map(|s| (s, look.targets.clone())),
         },
     })
 }

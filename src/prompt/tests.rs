@@ -172,6 +172,13 @@ fn every_name_and_alias_of_a_style_file_names_its_style_in_a_prompt() {
                 "film" => assert_eq!(u.style, None),
                 // A camera move; the layout gives it the handheld look.
                 "handheld" => assert_eq!(u.camera.first().map(|c| c.0), Some(CameraWord::Handheld)),
+                // A frame (2.35:1); the layout gives it the anamorphic look.
+                "anamorphic" | "widescreen" | "cinemascope" => {
+                    assert!(
+                        matches!(u.aspect, Some((super::lexicon::Setting::Widescreen, _))),
+                        "{alias}"
+                    );
+                }
                 _ => assert_eq!(
                     u.style.as_ref().map(|s| s.0),
                     Some(style.name()),
@@ -330,6 +337,23 @@ fn explain_lists_understood_defaults_ignored_and_checks() {
     );
     assert!(text.contains("ignored words: flurble"), "{text}");
     assert!(text.contains("the bottle fall over"), "{text}");
+    assert!(!text.contains("look:"), "no style, no look: {text}");
+    // A style word: the look's contract, read from its style file.
+    let g = make("a ball knocks over three bottles, film noir", 0);
+    let text = g.explain.to_string();
+    let noir = crate::style::find_bundled("noir").unwrap();
+    assert!(text.contains("look: noir"), "{text}");
+    for t in &noir.file.targets {
+        assert!(
+            text.contains(&format!(
+                "{} in [{}, {}]",
+                t.stat.name(),
+                t.range.0,
+                t.range.1
+            )),
+            "{text}"
+        );
+    }
 }
 
 #[test]

@@ -105,7 +105,7 @@ pub struct SetFile {
 }
 
 /// What surrounds the scene (see [`crate::world::Environment`]).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename = "Environment")]
 pub enum EnvironmentFile {
     /// The ambient lights as a sky/ground hemisphere (the default).
@@ -150,7 +150,7 @@ pub enum EnvironmentFile {
 }
 
 /// Where the sky's sun is.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename = "Sun")]
 pub enum SunFile {
     /// Directly: elevation above the horizon in `[-10, 90]` degrees, azimuth in degrees
@@ -178,7 +178,7 @@ pub enum SunFile {
 }
 
 /// Exponential height fog (see [`crate::world::Fog`]).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename = "Fog")]
 pub struct FogFile {
     /// Extinction at `base_height`, 1/m, > 0.

@@ -1,7 +1,7 @@
 //! The grade: exact, deterministic color math applied to a finished frame.
 //!
 //! Order, in linear light (scene-referred until the tone map, display-referred after):
-//! exposure → white balance → contrast → bloom and halation → tone map → ASC CDL →
+//! exposure → white balance → contrast → bloom, halation and streak → tone map → ASC CDL →
 //! 3-D LUT → vignette → grain → letterbox. The result is display-referred linear RGB in `[0, 1]`, ready for
 //! sRGB encoding.
 
@@ -107,6 +107,9 @@ pub struct Grade {
     /// Halation: how much of the light above 1.0 spreads as a tight red-orange fringe, as
     /// light scattered back from a film base does.
     pub halation: f32,
+    /// Anamorphic streak: how much of the light above 1.0 spreads as a long blue
+    /// horizontal flare (±8 % of the width).
+    pub streak: f32,
     /// Letterbox to this width/height aspect (black bars), if wider than the frame.
     pub letterbox: Option<f32>,
 }
@@ -127,6 +130,7 @@ impl Default for Grade {
             grain: 0.0,
             bloom: 0.0,
             halation: 0.0,
+            streak: 0.0,
             letterbox: None,
         }
     }
@@ -200,36 +204,47 @@ fn gaussian(key: u64, i: u64) -> f32 {
 /// Three passes of a horizontal then vertical box blur of radius `r` (an approximation
 /// of a Gaussian with σ ≈ r, by the central limit theorem), edges clamped.
 fn blur(img: &mut [[f32; 3]], width: usize, height: usize, r: usize) {
-    if r == 0 || width == 0 || height == 0 {
+    blur_axes(img, width, height, r, r);
+}
+
+/// [`blur`] with radius `rx` along rows and `ry` along columns (0: that axis untouched).
+fn blur_axes(img: &mut [[f32; 3]], width: usize, height: usize, rx: usize, ry: usize) {
+    if (rx == 0 && ry == 0) || width == 0 || height == 0 {
         return;
     }
     let mut line = Vec::new();
-    let mut pass =
-        |img: &mut [[f32; 3]], len: usize, count: usize, at: &dyn Fn(usize, usize) -> usize| {
-            for j in 0..count {
-                line.clear();
-                line.extend((0..len).map(|i| img[at(j, i)]));
-                // Running sum over a window of 2r + 1 samples, clamped at the edges.
-                let get = |i: isize| line[i.clamp(0, len as isize - 1) as usize];
-                let mut sum = [0.0f32; 3];
-                for i in -(r as isize)..=(r as isize) {
-                    let v = get(i);
-                    sum = std::array::from_fn(|c| sum[c] + v[c]);
-                }
-                let norm = 1.0 / (2 * r + 1) as f32;
-                for i in 0..len {
-                    img[at(j, i)] = sum.map(|v| v * norm);
-                    let (add, sub) = (
-                        get(i as isize + r as isize + 1),
-                        get(i as isize - r as isize),
-                    );
-                    sum = std::array::from_fn(|c| sum[c] + add[c] - sub[c]);
-                }
+    let mut pass = |img: &mut [[f32; 3]],
+                    r: usize,
+                    len: usize,
+                    count: usize,
+                    at: &dyn Fn(usize, usize) -> usize| {
+        if r == 0 {
+            return;
+        }
+        for j in 0..count {
+            line.clear();
+            line.extend((0..len).map(|i| img[at(j, i)]));
+            // Running sum over a window of 2r + 1 samples, clamped at the edges.
+            let get = |i: isize| line[i.clamp(0, len as isize - 1) as usize];
+            let mut sum = [0.0f32; 3];
+            for i in -(r as isize)..=(r as isize) {
+                let v = get(i);
+                sum = std::array::from_fn(|c| sum[c] + v[c]);
             }
-        };
+            let norm = 1.0 / (2 * r + 1) as f32;
+            for i in 0..len {
+                img[at(j, i)] = sum.map(|v| v * norm);
+                let (add, sub) = (
+                    get(i as isize + r as isize + 1),
+                    get(i as isize - r as isize),
+                );
+                sum = std::array::from_fn(|c| sum[c] + add[c] - sub[c]);
+            }
+        }
+    };
     for _ in 0..3 {
-        pass(img, width, height, &|y, x| y * width + x);
-        pass(img, height, width, &|x, y| y * width + x);
+        pass(img, rx, width, height, &|y, x| y * width + x);
+        pass(img, ry, height, width, &|x, y| y * width + x);
     }
 }
 
@@ -277,7 +292,7 @@ impl Grade {
                 *px = scene_referred(*px);
             }
         });
-        if (self.bloom > 0.0 || self.halation > 0.0) && w > 0 && h > 0 {
+        if (self.bloom > 0.0 || self.halation > 0.0 || self.streak > 0.0) && w > 0 && h > 0 {
             // Light above 1.0 glows; tiny specular hot spots (which can reach f16's
             // maximum) are capped so their glow stays a soft halo, not a square block.
             const GLOW_CAP: f32 = 8.0;
@@ -287,6 +302,18 @@ impl Grade {
                 .collect();
             let mut wide = bright.clone();
             blur(&mut wide, w, h, (h as f32 * 0.02).round().max(1.0) as usize);
+            // An anamorphic lens's flare: a long horizontal streak (its cylindrical
+            // element spreads light along one axis), blue from the coatings.
+            let mut streak = bright.clone();
+            if self.streak > 0.0 {
+                blur_axes(
+                    &mut streak,
+                    w,
+                    h,
+                    (w as f32 * 0.08).round().max(1.0) as usize,
+                    0,
+                );
+            }
             let mut tight = bright;
             blur(
                 &mut tight,
@@ -295,24 +322,22 @@ impl Grade {
                 (h as f32 * 0.005).round().max(1.0) as usize,
             );
             const HALATION_TINT: [f32; 3] = [1.0, 0.3, 0.08];
-            for ((px, a), b) in rgb.iter_mut().zip(&wide).zip(&tight) {
-                let l = b[0] * LUMA[0] + b[1] * LUMA[1] + b[2] * LUMA[2];
+            const STREAK_TINT: [f32; 3] = [0.45, 0.7, 1.0];
+            let luma = |v: &[f32; 3]| v[0] * LUMA[0] + v[1] * LUMA[1] + v[2] * LUMA[2];
+            for (((px, a), b), s) in rgb.iter_mut().zip(&wide).zip(&tight).zip(&streak) {
+                let (l, ls) = (luma(b), luma(s));
                 *px = std::array::from_fn(|c| {
-                    px[c] + self.bloom * a[c] + self.halation * l * HALATION_TINT[c]
+                    px[c]
+                        + self.bloom * a[c]
+                        + self.halation * l * HALATION_TINT[c]
+                        + self.streak * ls * STREAK_TINT[c]
                 });
             }
         }
         let key = SeededRng::new(seed, &format!("grade/grain/{frame}")).next_u64();
         let (cx, cy) = (width as f32 * 0.5, height as f32 * 0.5);
         let r_max2 = cx * cx + cy * cy;
-        let bars = self.letterbox.map_or(0, |aspect| {
-            let target_h = width as f32 / aspect;
-            if target_h < height as f32 {
-                ((height as f32 - target_h) * 0.5).round() as usize
-            } else {
-                0
-            }
-        });
+        let bars = self.letterbox_rows(width, height) as usize;
         let cdl_identity = self.cdl == Cdl::default();
         parallel_rows(rgb, w, |py, row| {
             let letterboxed = py < bars || py >= h.saturating_sub(bars);
@@ -344,6 +369,19 @@ impl Grade {
                 *px = out.map(|v| v.clamp(0.0, 1.0));
             }
         });
+    }
+
+    /// The rows of black bar at the top and at the bottom of a `width × height` frame
+    /// (0 without a letterbox or when the frame is already wider).
+    pub fn letterbox_rows(&self, width: u32, height: u32) -> u32 {
+        self.letterbox.map_or(0, |aspect| {
+            let target_h = width as f32 / aspect;
+            if target_h < height as f32 {
+                ((height as f32 - target_h) * 0.5).round() as u32
+            } else {
+                0
+            }
+        })
     }
 
     /// Grades a copy of `linear` and encodes it as RGBA8 sRGB (alpha 255).
@@ -622,7 +660,7 @@ mod glow_tests {
         );
         let halo = run(Grade {
             halation: 1.0,
-            ..clamp
+            ..clamp.clone()
         });
         let d = |c: usize| halo[near][c] - plain[near][c];
         assert!(
@@ -630,6 +668,19 @@ mod glow_tests {
             "red fringe: {:?}",
             halo[near]
         );
+        // The streak runs along the row, blue, and not up the column.
+        let streaked = run(Grade {
+            streak: 1.0,
+            ..clamp
+        });
+        let (along, across) = ((50 * w + 56) as usize, (56 * w + 50) as usize);
+        let gain = |i: usize, c: usize| streaked[i][c] - plain[i][c];
+        assert!(
+            gain(along, 2) > 0.01 && gain(along, 2) > gain(along, 0),
+            "{:?}",
+            streaked[along]
+        );
+        assert!(gain(across, 2).abs() < 1e-5, "{:?}", streaked[across]);
     }
 
     #[test]

@@ -10,9 +10,14 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::contract::Target;
 use super::cube::{Interpolation, Lut3d};
 use super::grade::{Cdl, Grade, ToneMap};
-use crate::scene::file::{CameraFile, Ease, Framing, LightFile, Move, SceneFile, ShotFile, Target};
+use super::meter::Exposure;
+use crate::scene::file::{
+    CameraFile, Ease, EnvironmentFile, FogFile, Framing, LightFile, Move, SceneFile, ShotFile,
+    Target as LookAt,
+};
 
 /// The styles that ship with cinegraph, as `(file name, text)`.
 const BUNDLED: &[(&str, &str)] = &[
@@ -33,6 +38,16 @@ const BUNDLED: &[(&str, &str)] = &[
         include_str!("../../styles/handheld-documentary.ron"),
     ),
     ("neon-night", include_str!("../../styles/neon-night.ron")),
+    (
+        "bleach-bypass",
+        include_str!("../../styles/bleach-bypass.ron"),
+    ),
+    (
+        "day-for-night",
+        include_str!("../../styles/day-for-night.ron"),
+    ),
+    ("music-video", include_str!("../../styles/music-video.ron")),
+    ("anamorphic", include_str!("../../styles/anamorphic.ron")),
 ];
 
 /// A style file, exactly as written.
@@ -59,6 +74,22 @@ pub struct StyleFile {
     /// The grade.
     #[serde(default)]
     pub grade: GradeFile,
+    /// The look's contract: image statistics with the ranges the look promises
+    /// (`styles check` measures them; see `contract::Stat`).
+    #[serde(default)]
+    pub targets: Vec<Target>,
+    /// What the meter exposes for on the clip's first frame (`Key` by default; `Fixed`
+    /// keeps the grade's exposure as written). The meter also balances `Warmth` and
+    /// trims `Saturation` when the contract targets them.
+    #[serde(default)]
+    pub exposure: Exposure,
+    /// The world the look wants when the scene states none (its own or its set's): a
+    /// sky at the hour the look needs, an environment image, a uniform world.
+    #[serde(default)]
+    pub environment: Option<EnvironmentFile>,
+    /// Fog or haze the look wants when the scene states none.
+    #[serde(default)]
+    pub fog: Option<FogFile>,
 }
 
 /// A style's lens; unset fields leave the scene's.
@@ -124,6 +155,8 @@ pub struct GradeFile {
     pub bloom: f32,
     /// Red fringe of highlights.
     pub halation: f32,
+    /// Anamorphic horizontal blue streak of highlights.
+    pub streak: f32,
     /// Letterbox aspect (e.g. 2.39).
     pub letterbox: Option<f32>,
 }
@@ -158,6 +191,7 @@ impl Default for GradeFile {
             grain: g.grain,
             bloom: g.bloom,
             halation: g.halation,
+            streak: g.streak,
             letterbox: g.letterbox,
         }
     }
@@ -356,8 +390,10 @@ pub fn parse(text: &str, shown: &str, dir: Option<&Path>) -> Result<Style, Style
         ("grade.grain", (0.0..=0.5).contains(&g.grain), "in [0, 0.5]"),
         (
             "grade.bloom",
-            (0.0..=4.0).contains(&g.bloom) && (0.0..=4.0).contains(&g.halation),
-            "bloom and halation in [0, 4]",
+            (0.0..=4.0).contains(&g.bloom)
+                && (0.0..=4.0).contains(&g.halation)
+                && (0.0..=4.0).contains(&g.streak),
+            "bloom, halation and streak in [0, 4]",
         ),
     ];
     for (field, ok, want) in checks {
@@ -373,6 +409,7 @@ pub fn parse(text: &str, shown: &str, dir: Option<&Path>) -> Result<Style, Style
             format!("expected an aspect in [0.5, 4], got {a}"),
         ));
     }
+    super::contract::check(&file.targets).map_err(|(field, message)| bad(&field, message))?;
     if let Some(rig) = &file.rig
         && !crate::scene::LIGHT_RIGS.contains(&rig.as_str())
     {
@@ -443,6 +480,7 @@ pub fn parse(text: &str, shown: &str, dir: Option<&Path>) -> Result<Style, Style
         grain: g.grain,
         bloom: g.bloom,
         halation: g.halation,
+        streak: g.streak,
         letterbox: g.letterbox,
     };
     Ok(Style {
@@ -465,14 +503,19 @@ impl Style {
         scene.style = Some(self.file.name.clone());
         // The rig lights a scene with no lights of its own under the plain hemisphere; a
         // sky, an image or a uniform environment (its own or its set's) lights it instead.
+        // The look's own world, where the scene states none, comes with its rig.
+        let unlit_world = matches!(scene.environment, None | Some(EnvironmentFile::Hemisphere));
         if scene.lights.is_empty()
-            && matches!(
-                scene.environment,
-                None | Some(crate::scene::file::EnvironmentFile::Hemisphere)
-            )
+            && unlit_world
             && let Some(rig) = &self.file.rig
         {
             scene.lights.push(LightFile::Rig(rig.clone()));
+        }
+        if scene.environment.is_none() && scene.set.is_none() {
+            scene.environment.clone_from(&self.file.environment);
+        }
+        if scene.fog.is_none() && scene.set.is_none() {
+            scene.fog.clone_from(&self.file.fog);
         }
         let cam: &mut CameraFile = &mut scene.camera;
         if cam.fov_deg.is_none() && cam.focal_mm.is_none() {
@@ -485,7 +528,7 @@ impl Style {
             && cam.keys.is_empty()
             && cam.shots.is_empty()
         {
-            let entity_subject = matches!(cam.look_at, Target::Entity(_));
+            let entity_subject = matches!(cam.look_at, LookAt::Entity(_));
             cam.shots.push(ShotFile {
                 start: 0.0,
                 at: None,

@@ -11,8 +11,10 @@
 
 use std::path::Path;
 
+use super::contract::{Stat, Target};
 use super::grade::Grade;
 use super::library::{Style, resolve};
+use super::meter::{Exposure, meter};
 use crate::camera::CameraPlan;
 use crate::raster::FrameBuffers;
 use crate::scene::{self, Problem, Scene, SceneError, SceneFile};
@@ -27,6 +29,10 @@ pub struct Look {
     pub grade: Grade,
     /// The scene's seed.
     pub seed: u64,
+    /// The style's contract (empty without a style).
+    pub targets: Vec<Target>,
+    /// What the meter exposes for.
+    pub exposure: Exposure,
 }
 
 impl Look {
@@ -36,6 +42,36 @@ impl Look {
             style: style.map(|s| s.name().to_string()),
             grade: style.map(|s| s.grade.clone()).unwrap_or_default(),
             seed,
+            targets: style.map(|s| s.file.targets.clone()).unwrap_or_default(),
+            exposure: style.map_or(Exposure::Fixed, |s| s.file.exposure),
+        }
+    }
+
+    /// Whether the meter has anything to trim: a contract with a key (per the exposure
+    /// strategy), warmth or saturation target.
+    pub fn meters(&self) -> bool {
+        self.targets.iter().any(|t| match t.stat {
+            Stat::MeanLuma | Stat::P50Luma => self.exposure == Exposure::Key,
+            Stat::P95Luma => self.exposure == Exposure::Highlights,
+            Stat::Warmth | Stat::Saturation => true,
+            _ => false,
+        })
+    }
+
+    /// The look with its grade metered on `frames` (each `width × height` linear RGB;
+    /// see [`meter`]).
+    #[must_use]
+    pub fn metered(&self, frames: &[&[[f32; 3]]], width: u32, height: u32) -> Look {
+        Look {
+            grade: meter(
+                &self.grade,
+                &self.targets,
+                self.exposure,
+                frames,
+                width,
+                height,
+            ),
+            ..self.clone()
         }
     }
 

@@ -17,11 +17,13 @@
 //! the simulation bit-identical); the grade is a pure function of the image, the scene
 //! seed and the frame number, and without grain not even of those.
 
+pub mod contract;
 mod cube;
 mod grade;
 mod lens;
 mod library;
 mod look;
+mod meter;
 
 pub use cube::{CubeError, Interpolation, Lut3d, MAX_CUBE_SIZE};
 pub use grade::{Cdl, Grade, ToneMap, bradford, planckian_xy};
@@ -31,6 +33,7 @@ pub use library::{
     find_bundled, parse, resolve,
 };
 pub use look::{Look, load, parse_str};
+pub use meter::{Exposure, meter};
 
 #[cfg(test)]
 mod tests;

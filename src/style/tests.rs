@@ -74,6 +74,41 @@ fn bad_styles_are_refused_with_a_location() {
     .unwrap_err()
     .to_string();
     assert!(e.starts_with("x.ron:2:"), "{e}");
+    // A contract that cannot be measured or met is refused with the field.
+    for (targets, field, words) in [
+        (
+            "(stat: P5Luma, range: (0.5, 0.6), source: \"s\"), (stat: P95Luma, range: (0.1, 0.2), source: \"s\")",
+            "targets[0].range",
+            "cannot be at or below",
+        ),
+        (
+            "(stat: Crushed, range: (0.2, 1.5), source: \"s\")",
+            "targets[0].range",
+            "[0, 1]",
+        ),
+        (
+            "(stat: MeanLuma, range: (0.3, 0.1), source: \"s\")",
+            "targets[0].range",
+            "above",
+        ),
+    ] {
+        let e = parse(
+            &format!("Style(name: \"x\", summary: \"y\", targets: [{targets}])"),
+            "x.ron",
+            None,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains(field) && e.contains(words), "{e}");
+    }
+    let e = parse(
+        "Style(name: \"x\", summary: \"y\",\n  targets: [(stat: Brightness, range: (0, 1), source: \"s\")])",
+        "x.ron",
+        None,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.starts_with("x.ron:2:") && e.contains("Brightness"), "{e}");
     // A user style with a LUT beside it.
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("id.cube"), Lut3d::identity(5).to_text()).unwrap();
@@ -142,4 +177,55 @@ fn swapping_styles_changes_only_what_the_style_owns() {
     assert!(s.camera.shots.is_empty());
     assert_eq!(s.lights.len(), 1);
     assert!((s.camera.fov_y.to_degrees() - 50.0).abs() < 1e-4);
+}
+
+#[test]
+fn a_look_brings_its_world_where_the_scene_states_none() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("dusk.ron"),
+        "Style(name: \"dusk\", summary: \"s\", rig: \"neon-night\",
+          environment: Sky(sun: Angles(elevation_deg: -4, azimuth_deg: 250)),
+          fog: (density: 0.02))",
+    )
+    .unwrap();
+    let path = dir.path().join("swap.ron");
+    std::fs::write(&path, SCENE).unwrap();
+    let (s, _) = load(&path, Some("dusk.ron")).unwrap();
+    assert!(
+        matches!(s.environment, crate::world::Environment::Sky(_)),
+        "{:?}",
+        s.environment
+    );
+    assert!(s.fog.is_some());
+    // The rig still lights it: the practicals are the look's.
+    assert!(
+        s.lights
+            .iter()
+            .any(|l| matches!(l, crate::scene::Light::Rig(r) if r == "neon-night"))
+    );
+    // Physics unchanged.
+    let plain = crate::scene::load(&path).unwrap();
+    let hash = |s: &crate::scene::Scene| {
+        simulate(s, &Silent)
+            .unwrap()
+            .frames
+            .last()
+            .unwrap()
+            .state_hash
+            .clone()
+    };
+    assert_eq!(hash(&s), hash(&plain));
+    // A scene with its own world keeps it.
+    std::fs::write(
+        &path,
+        SCENE.replace("seed: 3,", "seed: 3, environment: Uniform(intensity: 0.5),"),
+    )
+    .unwrap();
+    let (s, _) = load(&path, Some("dusk.ron")).unwrap();
+    assert!(
+        matches!(s.environment, crate::world::Environment::Uniform { .. }),
+        "{:?}",
+        s.environment
+    );
 }
