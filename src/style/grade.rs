@@ -1,7 +1,8 @@
 //! The grade: exact, deterministic color math applied to a finished frame.
 //!
 //! Order, in linear light (scene-referred until the tone map, display-referred after):
-//! exposure → white balance → contrast → bloom, halation and streak → tone map → ASC CDL →
+//! exposure → white balance → contrast → bloom, halation and streak → tone map → split
+//! toning → ASC CDL →
 //! 3-D LUT → vignette → grain → letterbox. The result is display-referred linear RGB in `[0, 1]`, ready for
 //! sRGB encoding.
 
@@ -112,6 +113,10 @@ pub struct Grade {
     pub streak: f32,
     /// Letterbox to this width/height aspect (black bars), if wider than the frame.
     pub letterbox: Option<f32>,
+    /// Split toning: the shadows tinted toward a hue, as `(hue in degrees, strength)`.
+    pub split_shadows: (f32, f32),
+    /// Split toning: the highlights tinted toward a hue.
+    pub split_highlights: (f32, f32),
 }
 
 impl Default for Grade {
@@ -132,6 +137,8 @@ impl Default for Grade {
             halation: 0.0,
             streak: 0.0,
             letterbox: None,
+            split_shadows: (0.0, 0.0),
+            split_highlights: (0.0, 0.0),
         }
     }
 }
@@ -339,6 +346,7 @@ impl Grade {
         let r_max2 = cx * cx + cy * cy;
         let bars = self.letterbox_rows(width, height) as usize;
         let cdl_identity = self.cdl == Cdl::default();
+        let split = self.split_shadows.1 != 0.0 || self.split_highlights.1 != 0.0;
         parallel_rows(rgb, w, |py, row| {
             let letterboxed = py < bars || py >= h.saturating_sub(bars);
             for (px_x, px) in row.iter_mut().enumerate() {
@@ -347,6 +355,9 @@ impl Grade {
                     continue;
                 }
                 let mut out = px.map(|v| self.tone_map.apply(v));
+                if split {
+                    out = self.split_tone(out);
+                }
                 if !cdl_identity {
                     out = self.cdl.apply(out);
                 }
@@ -369,6 +380,24 @@ impl Grade {
                 *px = out.map(|v| v.clamp(0.0, 1.0));
             }
         });
+    }
+
+    /// Split toning of one display-referred color: a chroma offset toward each hue (its
+    /// fully saturated color less that color's luminance, so the luminance is kept),
+    /// weighted (1 − √L)² in the shadows and (√L)² in the highlights.
+    fn split_tone(&self, c: [f32; 3]) -> [f32; 3] {
+        let l = (c[0] * LUMA[0] + c[1] * LUMA[1] + c[2] * LUMA[2]).clamp(0.0, 1.0);
+        let chroma = |(hue, strength): (f32, f32)| -> [f32; 3] {
+            let (r, g, b) = crate::output::hue_sextant_rgb(hue.rem_euclid(360.0) / 60.0);
+            let y = r * LUMA[0] + g * LUMA[1] + b * LUMA[2];
+            [r - y, g - y, b - y].map(|v| v * strength)
+        };
+        // Weighted by lightness (√L, near perceptual), not linear luminance, whose
+        // highlights in a graded frame sit around 0.3-0.6.
+        let v = l.sqrt();
+        let (ws, wh) = ((1.0 - v) * (1.0 - v), v * v);
+        let (s, h) = (chroma(self.split_shadows), chroma(self.split_highlights));
+        std::array::from_fn(|i| (c[i] + ws * s[i] + wh * h[i]).max(0.0))
     }
 
     /// The rows of black bar at the top and at the bottom of a `width × height` frame
@@ -681,6 +710,29 @@ mod glow_tests {
             streaked[along]
         );
         assert!(gain(across, 2).abs() < 1e-5, "{:?}", streaked[across]);
+    }
+
+    #[test]
+    fn split_toning_tints_shadows_and_highlights_and_keeps_luminance() {
+        let g = Grade {
+            tone_map: ToneMap::Clamp,
+            split_shadows: (190.0, 0.1),
+            split_highlights: (30.0, 0.1),
+            ..Grade::default()
+        };
+        // A dark grey takes mostly the shadows' tone (weights 0.60 : 0.05), a light grey
+        // the highlights' (0.003 : 0.9).
+        let (dark, light) = (g.split_tone([0.05; 3]), g.split_tone([0.9; 3]));
+        let hue = |c: [f32; 3]| crate::style::contract::hue_saturation(Vec3::from(c)).0;
+        assert!((hue(dark) - 190.0).abs() < 8.0, "{dark:?}");
+        assert!((hue(light) - 30.0).abs() < 2.0, "{light:?}");
+        let y = |c: [f32; 3]| c[0] * LUMA[0] + c[1] * LUMA[1] + c[2] * LUMA[2];
+        assert!((y(dark) - 0.05).abs() < 1e-5 && (y(light) - 0.9).abs() < 1e-5);
+        // Strength 0 changes nothing.
+        assert_eq!(
+            Grade::default().split_tone([0.3, 0.2, 0.1]),
+            [0.3, 0.2, 0.1]
+        );
     }
 
     #[test]

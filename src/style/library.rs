@@ -159,6 +159,10 @@ pub struct GradeFile {
     pub streak: f32,
     /// Letterbox aspect (e.g. 2.39).
     pub letterbox: Option<f32>,
+    /// Shadows tinted toward `(hue in degrees, strength)`.
+    pub split_shadows: (f32, f32),
+    /// Highlights tinted toward `(hue in degrees, strength)`.
+    pub split_highlights: (f32, f32),
 }
 
 /// The tone curve as written.
@@ -193,6 +197,8 @@ impl Default for GradeFile {
             halation: g.halation,
             streak: g.streak,
             letterbox: g.letterbox,
+            split_shadows: g.split_shadows,
+            split_highlights: g.split_highlights,
         }
     }
 }
@@ -340,7 +346,7 @@ pub fn parse(text: &str, shown: &str, dir: Option<&Path>) -> Result<Style, Style
     };
     let g = &file.grade;
     let finite = |v: f32| v.is_finite();
-    let checks: [(&str, bool, &str); 12] = [
+    let checks: [(&str, bool, &str); 14] = [
         (
             "grade.exposure_ev",
             finite(g.exposure_ev) && g.exposure_ev.abs() <= 16.0,
@@ -388,6 +394,16 @@ pub fn parse(text: &str, shown: &str, dir: Option<&Path>) -> Result<Style, Style
             "in [0, 1]",
         ),
         ("grade.grain", (0.0..=0.5).contains(&g.grain), "in [0, 0.5]"),
+        (
+            "grade.split_shadows",
+            finite(g.split_shadows.0) && (0.0..=1.0).contains(&g.split_shadows.1),
+            "(hue in degrees, strength in [0, 1])",
+        ),
+        (
+            "grade.split_highlights",
+            finite(g.split_highlights.0) && (0.0..=1.0).contains(&g.split_highlights.1),
+            "(hue in degrees, strength in [0, 1])",
+        ),
         (
             "grade.bloom",
             (0.0..=4.0).contains(&g.bloom)
@@ -482,6 +498,8 @@ pub fn parse(text: &str, shown: &str, dir: Option<&Path>) -> Result<Style, Style
         halation: g.halation,
         streak: g.streak,
         letterbox: g.letterbox,
+        split_shadows: g.split_shadows,
+        split_highlights: g.split_highlights,
     };
     Ok(Style {
         file,

@@ -48,12 +48,12 @@ impl Look {
     }
 
     /// Whether the meter has anything to trim: a contract with a key (per the exposure
-    /// strategy), warmth or saturation target.
+    /// strategy), warmth, saturation or shadow/highlight hue target.
     pub fn meters(&self) -> bool {
         self.targets.iter().any(|t| match t.stat {
             Stat::MeanLuma | Stat::P50Luma => self.exposure == Exposure::Key,
             Stat::P95Luma => self.exposure == Exposure::Highlights,
-            Stat::Warmth | Stat::Saturation => true,
+            Stat::Warmth | Stat::Saturation | Stat::ShadowHue | Stat::HighlightHue => true,
             _ => false,
         })
     }

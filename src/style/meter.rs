@@ -2,6 +2,10 @@
 //! warmth and saturation land inside their ranges in whatever world the scene is in —
 //! what a camera operator's exposure and a colorist's balance do for a shot.
 //!
+//! Shadow and highlight hue targets are met with the grade's split tone: its hue set to
+//! the range's center, its strength the least that brings the hue into the range's
+//! middle half.
+//!
 //! Input: the style's [`Grade`], its targets and [`Exposure`] strategy, and the linear
 //! light of the metered frames (the pipeline meters the clip's first, middle and last
 //! frames, whatever range a run renders). Output: the grade with `exposure_ev`,
@@ -94,6 +98,14 @@ pub fn meter(
                 (2000.0, 15000.0),
             );
         }
+        // Split toning: the tint turned to the target's hue, its strength the least that
+        // brings the shadows' (highlights') mean hue into the middle half of the range.
+        if let Some(t) = target(Stat::ShadowHue) {
+            tone(&mut g, t, &measure, |g| &mut g.split_shadows);
+        }
+        if let Some(t) = target(Stat::HighlightHue) {
+            tone(&mut g, t, &measure, |g| &mut g.split_highlights);
+        }
         if let Some(t) = key {
             solve(&mut g, t, &measure, |g| &mut g.exposure_ev, (-10.0, 10.0));
         }
@@ -136,6 +148,35 @@ fn solve(
         }
     }
     *control(g) = 0.5 * (a + b);
+}
+
+/// Turns a split tone toward `t`'s hue and raises its strength (in [0, 1], bisection)
+/// until the measured hue lies in the middle half of the range, unless it already does.
+/// The distance to the range's center shrinks as the tint grows.
+fn tone(
+    g: &mut Grade,
+    t: &Target,
+    measure: &dyn Fn(&Grade, Stat) -> Option<f32>,
+    control: fn(&mut Grade) -> &mut (f32, f32),
+) {
+    let (lo, hi) = t.range;
+    let quarter = 0.25 * (hi - lo);
+    let inside = |v: Option<f32>| v.is_some_and(|v| v >= lo + quarter && v <= hi - quarter);
+    if inside(measure(g, t.stat)) {
+        return;
+    }
+    let hue = t.center();
+    let (mut a, mut b) = (0.0f32, 1.0f32);
+    for _ in 0..STEPS {
+        let mid = 0.5 * (a + b);
+        *control(g) = (hue, mid);
+        if inside(measure(g, t.stat)) {
+            b = mid;
+        } else {
+            a = mid;
+        }
+    }
+    *control(g) = (hue, b);
 }
 
 /// A box-filtered copy at most [`METER_WIDTH`] wide (the same image when narrower).
