@@ -1,7 +1,8 @@
 //! Raster preview beside the path-traced reference, the middle frame of every bundled
 //! scene, written to `docs/reference/NAME.png` (left: raster, right: reference).
 //!
-//! `cargo run --release --example reference_sheet -- [SPP] [WIDTH]` (defaults 256, 320).
+//! `cargo run --release --example reference_sheet -- [SPP] [WIDTH] [SCENE...]` (defaults
+//! 256, 320, every bundled scene; name scenes by file stem to redo only those).
 
 use std::path::Path;
 
@@ -21,6 +22,12 @@ fn main() -> Result<()> {
     let mut paths: Vec<_> = std::fs::read_dir(root.join("scenes"))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "ron"))
+        .filter(|p| {
+            args.len() <= 3
+                || args[3..]
+                    .iter()
+                    .any(|a| p.file_stem().is_some_and(|s| s == a.as_str()))
+        })
         .collect();
     paths.sort();
     let out_dir = root.join("docs/reference");
