@@ -533,6 +533,9 @@ fn render(args: RenderArgs, quiet: bool, verbose: bool) -> Result<Outcome> {
     let bar = Bar::new(quiet);
     let report = pipeline::render_to_dir(&scene, &out, &opts, &bar)
         .with_context(|| format!("rendering {}", scene.display()))?;
+    for w in &report.warnings {
+        eprintln!("warning: {w}");
+    }
     if !quiet {
         writeln!(
             std::io::stdout(),
@@ -815,6 +818,9 @@ fn run_prompt(args: PromptArgs, quiet: bool) -> Result<Outcome> {
         };
         let report = pipeline::render_to_dir(&scene, &dir, &opts, &bar)
             .with_context(|| format!("rendering {}", scene.display()))?;
+        for w in &report.warnings {
+            eprintln!("warning: {w}");
+        }
         if !quiet {
             writeln!(
                 std::io::stdout(),

@@ -117,19 +117,38 @@ pub fn plan(scene: &Scene, traj: &Trajectory) -> Result<CameraPlan, CameraError>
         near: cam.near,
         far: cam.far,
     };
-    if cam.shots.is_empty() {
+    let mut plan = if cam.shots.is_empty() {
         let (frames, subject) = (0..n)
             .map(|k| {
                 let (eye, target) = key_placement(cam, traj, k);
                 (frame(Pose::new(eye, look_rotation(eye, target))), target)
             })
             .unzip();
-        return Ok(CameraPlan {
+        CameraPlan {
             frames,
             shot: vec![0; n],
             subject,
-        });
+        }
+    } else {
+        plan_shots(scene, traj, &frame)?
+    };
+    if let Some((amplitude_deg, frequency_hz)) = cam.shake {
+        let shake = shots::Shake::stream(scene.seed, "camera/shake");
+        for (c, f) in plan.frames.iter_mut().zip(&traj.frames) {
+            c.pose = shake.shaken(c.pose, f.time as f32, amplitude_deg, frequency_hz);
+        }
     }
+    Ok(plan)
+}
+
+/// The shots' camera, frame by frame (see [`plan`]).
+fn plan_shots(
+    scene: &Scene,
+    traj: &Trajectory,
+    frame: &dyn Fn(Pose) -> CameraFrame,
+) -> Result<CameraPlan, CameraError> {
+    let cam = &scene.camera;
+    let n = traj.frames.len();
     let mut plan = CameraPlan {
         frames: Vec::with_capacity(n),
         shot: Vec::with_capacity(n),
@@ -145,7 +164,7 @@ pub fn plan(scene: &Scene, traj: &Trajectory) -> Result<CameraPlan, CameraError>
             .collect();
         let Some(&k0) = ks.first() else { continue };
         let t_end = end.min(scene.duration).max(shot.start + 1e-3);
-        let poses = plan_shot(scene, traj, i, shot, &ks, k0, t_end, &frame)?;
+        let poses = plan_shot(scene, traj, i, shot, &ks, k0, t_end, frame)?;
         for (k, pose) in ks.into_iter().zip(poses) {
             plan.frames.push(frame(pose));
             plan.shot.push(i);

@@ -103,7 +103,7 @@ fn aim_at_pixel(frame: &CameraFrame, eye: Vec3, world: Vec3, u: f64, v: f64) -> 
 
 /// Band-limited shake: three sines per axis around `frequency` (0.5×, 1×, 2.1×, with
 /// amplitudes falling as 1/f), seeded phases, scaled to unit RMS.
-struct Shake {
+pub(super) struct Shake {
     phases: [[f32; 3]; 6],
     frequency: f32,
 }
@@ -113,7 +113,12 @@ impl Shake {
     const WEIGHTS: [f32; 3] = [1.0, 0.5, 0.24];
 
     fn new(seed: u64, shot: usize) -> Self {
-        let mut rng = SeededRng::new(seed, &format!("camera/handheld/{shot}"));
+        Self::stream(seed, &format!("camera/handheld/{shot}"))
+    }
+
+    /// The shake of the random stream `name` of the scene's seed.
+    pub(super) fn stream(seed: u64, name: &str) -> Self {
+        let mut rng = SeededRng::new(seed, name);
         let phases = std::array::from_fn(|_| {
             std::array::from_fn(|_| (rng.unit() * std::f64::consts::TAU) as f32)
         });
@@ -122,6 +127,19 @@ impl Shake {
             phases,
             frequency: 1.0 + rng.symmetric(0.1),
         }
+    }
+
+    /// `pose` shaken at time `t` by `amplitude_deg` RMS around `frequency_hz`: yaw and
+    /// pitch at the amplitude, roll at half of it, and the eye moved by the same angle
+    /// at 1 m.
+    pub(super) fn shaken(&self, pose: Pose, t: f32, amplitude_deg: f32, frequency_hz: f32) -> Pose {
+        let s = self.sample(t, frequency_hz);
+        let a = amplitude_deg.to_radians();
+        let wobble = Quat::from_euler(glam::EulerRot::YXZ, s[0] * a, s[1] * a, s[2] * a * 0.5);
+        Pose::new(
+            pose.translation + Vec3::new(s[3], s[4], s[5]) * a,
+            (pose.rotation * wobble).normalize(),
+        )
     }
 
     /// Six unit-RMS signals (yaw, pitch, roll, x, y, z) at time `t` for center
@@ -282,6 +300,10 @@ pub(super) fn plan_shot(
     let place = |scale: f32| -> Vec<(Vec3, Vec3, f32, f32)> {
         let p0 = subject_at(k0);
         let eye_start = p0 + (eye0 - p0) * scale;
+        // Moves written for another subject distance scale to this shot's.
+        let reach = shot
+            .subject_distance
+            .map_or(1.0, |d| eye_start.distance(p0) / d);
         let mut lagged = p0;
         ks.iter()
             .map(|&k| {
@@ -296,10 +318,10 @@ pub(super) fn plan_shot(
                 for m in &shot.moves {
                     match *m {
                         Move::Static => {}
-                        Move::Dolly(d) => shift += f0 * d * u,
-                        Move::Truck(d) => shift += r0 * d * u,
-                        Move::Pedestal(d) => shift += Vec3::Y * d * u,
-                        Move::Crane(d) => eye += Vec3::Y * d * u,
+                        Move::Dolly(d) => shift += f0 * d * reach * u,
+                        Move::Truck(d) => shift += r0 * d * reach * u,
+                        Move::Pedestal(d) => shift += Vec3::Y * d * reach * u,
+                        Move::Crane(d) => eye += Vec3::Y * d * reach * u,
                         Move::Pan(a) => pan += a * u,
                         Move::Tilt(a) => tilt += a * u,
                         Move::Orbit(a) => orbit += a * u,
@@ -390,22 +412,17 @@ pub(super) fn plan_shot(
             * rot
             * Quat::from_axis_angle(Vec3::X, tilt.to_radians()))
         .normalize();
-        let mut eye = eye;
+        let mut pose = Pose::new(eye, rot);
         for m in &shot.moves {
             if let Move::Handheld {
                 amplitude_deg,
                 frequency_hz,
             } = *m
             {
-                let s = shake.sample(t, frequency_hz);
-                let a = amplitude_deg.to_radians();
-                let wobble =
-                    Quat::from_euler(glam::EulerRot::YXZ, s[0] * a, s[1] * a, s[2] * a * 0.5);
-                rot = (rot * wobble).normalize();
-                eye += Vec3::new(s[3], s[4], s[5]) * a;
+                pose = shake.shaken(pose, t, amplitude_deg, frequency_hz);
             }
         }
-        out.push(Pose::new(eye, rot));
+        out.push(pose);
     }
     Ok(out)
 }
@@ -460,6 +477,40 @@ mod shot_tests {
                 .all(|c| c.pose.rotation.angle_between(r0) < 1e-5)
         );
         assert!((0..plan.frames.len()).all(|k| !plan.cut_before(k)));
+    }
+
+    #[test]
+    fn moves_written_for_a_subject_distance_scale_to_the_shot() {
+        // The camera starts 5 m from what it looks at; moves written for 10 m go half as
+        // far, for 2.5 m twice as far; angles and unscaled shots are untouched.
+        let travel = |extra: &str| {
+            let cam = format!(
+                "(at: (0, 1, 5), look_at: (0, 1, 0), shots: [(moves: [Dolly(2.0), Truck(1.0)], ease: Linear{extra})])"
+            );
+            let (s, t) = scene(&cam);
+            let e = eyes(&camera::plan(&s, &t).unwrap());
+            e[e.len() - 1] - e[0]
+        };
+        let plain = travel("");
+        let half = travel(", subject_distance_m: 10.0");
+        let double = travel(", subject_distance_m: 2.5");
+        assert!((half - plain * 0.5).length() < 1e-4, "{half} vs {plain}");
+        assert!(
+            (double - plain * 2.0).length() < 1e-4,
+            "{double} vs {plain}"
+        );
+        let e = crate::scene::parse_str(
+            r#"Scene(version: 1, name: "b", duration: 0.5, entities: [(name: "f", shape: Ground)],
+            camera: (at: (0, 1, 5), shots: [(moves: [Dolly(1.0)], subject_distance_m: 0.0)]))"#,
+            "b.ron",
+            ".".as_ref(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("camera.shots[0]") && e.contains("subject_distance_m"),
+            "{e}"
+        );
     }
 
     #[test]

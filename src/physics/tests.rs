@@ -627,3 +627,116 @@ fn movi_a_objects_land_and_never_sink_through_the_floor() {
         );
     }
 }
+
+#[test]
+fn room_ramp_ball_rolls_down_and_breaks_the_pyramid() {
+    let (s, t) = run_bundled("room_ramp");
+    let ball = s.entity_index("ball").unwrap();
+    let cans: Vec<usize> = (0..s.entities.len())
+        .filter(|&i| s.entities[i].name.starts_with("can_"))
+        .collect();
+    assert_eq!(cans.len(), 6);
+    let last = t.frames.last().unwrap();
+    // The ball reaches the cans and the pyramid comes down: the top can falls from
+    // 0.30 m to the floor's rows, and most cans move.
+    assert!(
+        t.collisions.iter().any(|c| {
+            (c.a == ball && cans.contains(&c.b)) || (c.b == ball && cans.contains(&c.a))
+        })
+    );
+    let top = s.entity_index("can_top").unwrap();
+    let top_y = last.poses[top].translation.y;
+    assert!(top_y < 0.2, "the top can is still up at {top_y}");
+    let moved = cans
+        .iter()
+        .filter(|&&i| {
+            last.poses[i]
+                .translation
+                .distance(t.frames[0].poses[i].translation)
+                > 0.05
+        })
+        .count();
+    assert!(moved >= 4, "{moved} of 6 cans moved");
+    // Everything stays in the room and above its floor.
+    for &i in cans.iter().chain([&ball]) {
+        for f in &t.frames {
+            let p = f.poses[i].translation;
+            assert!(
+                p.x.abs() < 4.0 && p.z.abs() < 4.0 && p.y > -0.01,
+                "{} at {p}",
+                s.entities[i].name
+            );
+        }
+    }
+}
+
+#[test]
+fn sky_toss_balls_rise_as_thrown_and_land_on_the_lawn() {
+    let (s, t) = run_bundled("sky_toss");
+    for (name, vy) in [
+        ("ball_white", 6.5f32),
+        ("ball_yellow", 5.5),
+        ("ball_blue", 6.0),
+    ] {
+        let i = s.entity_index(name).unwrap();
+        let y0 = t.frames[0].poses[i].translation.y;
+        let apex = t
+            .frames
+            .iter()
+            .map(|f| f.poses[i].translation.y)
+            .fold(f32::MIN, f32::max);
+        // No drag: the rise is v^2 / 2g, sampled at 24 fps (within 2 %, and the frame
+        // nearest the apex is at most half a frame of fall, 1.1 cm, below it).
+        let want = vy * vy / (2.0 * 9.81);
+        assert!(
+            apex - y0 <= want * 1.02 && apex - y0 > want - 0.03,
+            "{name} rose {} m, want {want}",
+            apex - y0
+        );
+        // Back down by the end, never below the ground (the lawn is 2 cm above it; a
+        // ball knocked off it in the crossing lands on the ground).
+        let y1 = t.frames.last().unwrap().poses[i].translation.y;
+        assert!(y1 < 0.6, "{name} still in the air at {y1}");
+        for f in &t.frames {
+            assert!(
+                f.poses[i].translation.y > 0.11 - 0.01,
+                "{name} sank: {}",
+                f.poses[i].translation
+            );
+        }
+    }
+}
+
+#[test]
+fn dice_close_up_dice_land_on_the_table_and_scatter_coins() {
+    let (s, t) = run_bundled("dice_close_up");
+    let last = t.frames.last().unwrap();
+    for name in ["die_red", "die_ivory"] {
+        let i = s.entity_index(name).unwrap();
+        let p = last.poses[i].translation;
+        // At rest on the walnut top (y = 0), a face down: center 8 mm up, and on the table.
+        assert!(
+            (p.y - 0.008).abs() < 0.003 && p.x.abs() < 0.9 && p.z.abs() < 0.5,
+            "{name} ends at {p}"
+        );
+        assert!(p.x > -0.1, "{name} never travelled: {p}");
+    }
+    let coins: Vec<usize> = (0..s.entities.len())
+        .filter(|&i| s.entities[i].name.starts_with("coin["))
+        .collect();
+    assert_eq!(coins.len(), 5);
+    let moved = coins
+        .iter()
+        .filter(|&&i| {
+            last.poses[i]
+                .translation
+                .distance(t.frames[0].poses[i].translation)
+                > 0.003
+        })
+        .count();
+    assert!(moved >= 1, "no coin was touched");
+    for &i in &coins {
+        let y = last.poses[i].translation.y;
+        assert!(y > 0.0 && y < 0.02, "{} at y = {y}", s.entities[i].name);
+    }
+}

@@ -19,7 +19,7 @@ use crate::camera::CameraPlan;
 use crate::physics::Trajectory;
 use crate::raster::{FrameBuffers, Renderer, Wanted};
 use crate::scene::Scene;
-use crate::style::Look;
+use crate::style::{Look, Miss};
 
 /// Which neighbours of a frame a job needs besides the frame itself.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -55,7 +55,8 @@ pub struct Frame<'f> {
 /// `look` metered on the clip's first, middle and last frames (see
 /// [`crate::style::meter`]): the same trim for every frame whichever frames a run
 /// renders, so a frame's pixels never depend on the others. A look without anything to
-/// meter is returned as it is.
+/// meter is returned as it is. Also the targets the metered look still misses (see
+/// [`crate::style::Metered::misses`]).
 ///
 /// # Errors
 /// [`PipelineError::Raster`] when a metered frame cannot be rendered.
@@ -65,17 +66,22 @@ pub fn meter_look(
     traj: &Trajectory,
     plan: &CameraPlan,
     renderer: &Renderer,
-) -> Result<Look, PipelineError> {
+) -> Result<(Look, Vec<Miss>), PipelineError> {
     if !look.meters() || traj.frames.is_empty() {
-        return Ok(look.clone());
+        return Ok((look.clone(), Vec::new()));
     }
+    // Lit as every frame is: through the lens's depth of field (which softens
+    // contrast and shadows), so the meter sees what the grade will.
     let wanted = Wanted {
         linear: true,
+        depth: scene.camera.aperture.is_some(),
         ..Wanted::NONE
     };
     let mut frames = Vec::new();
     for k in crate::output::sample_frames(traj.frames.len(), 3) {
-        frames.push(renderer.render_wanted(scene, traj, &plan.frames, k, wanted)?);
+        let mut fb = renderer.render_wanted(scene, traj, &plan.frames, k, wanted)?;
+        crate::style::lens_blur(scene, plan, k, &mut fb);
+        frames.push(fb);
     }
     let linear: Vec<&[[f32; 3]]> = frames.iter().map(|f| f.linear.as_slice()).collect();
     let (w, h) = (frames[0].width, frames[0].height);
@@ -86,7 +92,11 @@ pub fn meter_look(
 /// frames in order.
 pub struct Frames<'s> {
     scene: &'s Scene,
+    /// The style's look, metered in place the first time a lit frame or the look is
+    /// wanted (`metered` then true).
     look: Look,
+    metered: bool,
+    misses: Vec<Miss>,
     traj: &'s Trajectory,
     plan: &'s CameraPlan,
     renderer: Renderer,
@@ -119,11 +129,11 @@ impl std::fmt::Debug for Frames<'_> {
 
 impl<'s> Frames<'s> {
     /// A loop over frames `todo` (ascending) of `scene`, each given `look` metered on
-    /// the clip ([`meter_look`]), with a renderer of its own.
+    /// the clip ([`meter_look`]; only when lit frames are wanted), with a renderer of
+    /// its own.
     ///
     /// # Errors
-    /// [`PipelineError::Raster`] when no renderer can be made or the first frame cannot
-    /// be metered.
+    /// [`PipelineError::Raster`] when no renderer can be made.
     pub fn new(
         scene: &'s Scene,
         look: &Look,
@@ -133,11 +143,12 @@ impl<'s> Frames<'s> {
         window: Window,
     ) -> Result<Self, PipelineError> {
         let renderer = Renderer::new(scene)?;
-        let look = meter_look(scene, look, traj, plan, &renderer)?;
         Ok(Self {
             renderer,
             scene,
-            look,
+            look: look.clone(),
+            metered: false,
+            misses: Vec::new(),
             traj,
             plan,
             todo,
@@ -157,9 +168,23 @@ impl<'s> Frames<'s> {
         self
     }
 
-    /// The look every frame gets: the style's, metered on the clip.
-    pub fn look(&self) -> &Look {
-        &self.look
+    /// The look every lit frame gets: the style's, metered on the clip (metering now,
+    /// the first time).
+    ///
+    /// # Errors
+    /// [`PipelineError::Raster`] when a metered frame cannot be rendered.
+    pub fn look(&mut self) -> Result<&Look, PipelineError> {
+        if !self.metered {
+            (self.look, self.misses) =
+                meter_look(self.scene, &self.look, self.traj, self.plan, &self.renderer)?;
+            self.metered = true;
+        }
+        Ok(&self.look)
+    }
+
+    /// The targets the metered look misses on this clip (empty before metering).
+    pub fn misses(&self) -> &[Miss] {
+        &self.misses
     }
 
     /// Time spent rendering and in the look so far.
@@ -252,6 +277,9 @@ impl<'s> Frames<'s> {
             self.wanted,
         )?;
         let rendered = std::time::Instant::now();
+        if self.wanted.linear {
+            self.look()?;
+        }
         self.look.apply(self.scene, self.plan, k, &mut fb);
         self.times.raster += rendered - start;
         self.times.look += rendered.elapsed();

@@ -21,7 +21,7 @@ use crate::progress::Progress;
 use crate::raster::{FrameBuffers, Wanted};
 use crate::reference::{self, ReferenceOptions, ReferenceReport};
 use crate::scene::Scene;
-use crate::style::{self, Look};
+use crate::style::{self, Look, Miss};
 
 /// The output folder's file layout.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -83,6 +83,9 @@ pub struct RenderReport {
     pub reference: Option<ReferenceReport>,
     /// Where the time went.
     pub stages: StageTimes,
+    /// What the user should know: each target of the style's contract that the scene
+    /// makes impossible, naming the statistic.
+    pub warnings: Vec<String>,
 }
 
 /// Wall time per stage of one render (the frame stages summed over the frames).
@@ -172,42 +175,65 @@ pub fn render_to_dir(
     opts: &RenderOptions,
     progress: &dyn Progress,
 ) -> Result<RenderReport, PipelineError> {
-    let mut stages = StageTimes::default();
-    let mut lap = Lap(Instant::now());
+    let start = Instant::now();
     let (scene, look) = style::load(scene_path, opts.style.as_deref())?;
-    let range = check_options(opts, &scene)?;
+    render_scene(&scene, look, start, out, opts, progress)
+}
+
+/// [`render_to_dir`] for a scene already loaded with its look (`opts.style` is not
+/// applied again); `start` is when loading began, for the report's load time.
+///
+/// # Errors
+/// As [`render_to_dir`].
+pub(super) fn render_scene(
+    scene: &Scene,
+    look: Look,
+    start: Instant,
+    out: &Path,
+    opts: &RenderOptions,
+    progress: &dyn Progress,
+) -> Result<RenderReport, PipelineError> {
+    let mut stages = StageTimes::default();
+    let mut lap = Lap(start);
+    let range = check_options(opts, scene)?;
     let mut finisher = match &opts.finish {
         Some(f) => Some(Finisher::load(f, scene.style.as_deref(), scene.seed)?),
         None => None,
     };
     stages.load = lap.lap();
-    let traj = physics::simulate(&scene, progress)?;
+    let traj = physics::simulate(scene, progress)?;
     stages.simulate = lap.lap();
-    let plan = camera::plan(&scene, &traj)?;
+    let plan = camera::plan(scene, &traj)?;
     stages.camera = lap.lap();
     create_dir(out)?;
     if opts.layout == Layout::Kubric {
-        return render_kubric(out, &scene, &look, &traj, &plan, range, progress);
+        return render_kubric(out, scene, &look, &traj, &plan, range, progress);
     }
     let mut layers = opts.layers.clone();
     layers.sort();
     layers.dedup();
-    let mut manifest = Manifest::resume(out, &scene, opts, &layers)?;
+    let mut manifest = Manifest::resume(out, scene, opts, &layers)?;
     let finishing = finisher.is_some();
-    let complete = |k| manifest.complete(k, out, &scene, &layers, finishing);
+    let complete = |k| manifest.complete(k, out, scene, &layers, finishing);
     let todo = Frames::todo(range.clone(), &plan, complete, finishing);
     let mut adapter = String::from("none (all frames were complete)");
-    // The look metered on the clip, once a renderer exists.
-    let mut metered: Option<Look> = None;
+    // The look metered on the clip and what it misses, once a renderer exists and lit
+    // frames are wanted.
+    let mut metered: Option<(Look, Vec<Miss>)> = None;
     if !todo.is_empty() {
         let window = Window {
             neighbours: layers.contains(&BufferLayer::Flow),
             history: finishing,
         };
-        let mut frames = Frames::new(&scene, &look, &traj, &plan, todo.clone(), window)?
-            .wanting(wanted(&layers, finishing));
+        let wanted = wanted(&layers, finishing);
+        let mut frames =
+            Frames::new(scene, &look, &traj, &plan, todo.clone(), window)?.wanting(wanted);
         adapter = frames.adapter_name().to_string();
-        let look = metered.insert(frames.look().clone());
+        if wanted.linear {
+            let metered_look = frames.look()?.clone();
+            metered = Some((metered_look, frames.misses().to_vec()));
+        }
+        let look = metered.as_ref().map_or(&look, |m| &m.0);
         let stage = if finishing { "render+finish" } else { "render" };
         progress.start(stage, todo.len() as u64);
         let (write, finish) = render_frames(
@@ -226,30 +252,28 @@ pub fn render_to_dir(
         lap.lap();
     }
     write_clip_files(
-        out, &scene, &traj, &plan, &manifest, opts, &layers, finishing,
+        out, scene, &traj, &plan, &manifest, opts, &layers, finishing,
     )?;
     stages.clip = lap.lap();
+    if metered.is_none() && opts.reference.is_some() && look.meters() {
+        let renderer = crate::raster::Renderer::new(scene)?;
+        metered = Some(super::frames::meter_look(
+            scene, &look, &traj, &plan, &renderer,
+        )?);
+    }
+    let (look, misses) = metered.unwrap_or((look, Vec::new()));
+    let warnings = look_warnings(look.style.as_deref(), &misses);
     let reference = match &opts.reference {
-        Some(r) => {
-            let look = match metered {
-                Some(l) => l,
-                None if look.meters() => {
-                    let renderer = crate::raster::Renderer::new(&scene)?;
-                    super::frames::meter_look(&scene, &look, &traj, &plan, &renderer)?
-                }
-                None => look,
-            };
-            Some(trace_reference(
-                out, &scene, &look, &traj, &plan, &range, r, progress,
-            )?)
-        }
+        Some(r) => Some(trace_reference(
+            out, scene, &look, &traj, &plan, &range, r, progress,
+        )?),
         None => None,
     };
     if opts.contact_sheet {
         let sheet = output::contact_sheet(out, scene.frame_count as usize, &layers, 6)?;
         output::write_png_rgb(&out.join("contact_sheet.png"), &sheet)?;
     }
-    write_replay(out, &scene, &traj)?;
+    write_replay(out, scene, &traj)?;
     stages.reference = lap.lap();
     Ok(RenderReport {
         rendered: todo.len(),
@@ -257,7 +281,17 @@ pub fn render_to_dir(
         adapter,
         reference,
         stages,
+        warnings,
     })
+}
+
+/// One warning per target a style's metered look misses on the scene.
+fn look_warnings(style: Option<&str>, misses: &[Miss]) -> Vec<String> {
+    let style = style.unwrap_or("the");
+    misses
+        .iter()
+        .map(|m| format!("the {style} look cannot reach its contract on this scene: {m}"))
+        .collect()
 }
 
 /// The frames to render, or why the options do not fit the scene or each other.
@@ -310,6 +344,7 @@ fn render_kubric(
         progress.advance(1);
     }
     progress.finish();
+    let warnings = look_warnings(look.style.as_deref(), frames.misses());
     output::write_kubric(out, scene, traj, &plan.frames, range.start, &buffers)?;
     write_replay(out, scene, traj)?;
     Ok(RenderReport {
@@ -318,6 +353,7 @@ fn render_kubric(
         adapter,
         reference: None,
         stages: StageTimes::default(),
+        warnings,
     })
 }
 

@@ -11,7 +11,7 @@ use crate::output;
 use crate::physics;
 use crate::progress::Progress;
 use crate::style;
-use crate::style::contract::{self, Measured, Target};
+use crate::style::contract::{self, Measured, Stat, Target};
 
 /// Renders the same scene in every bundled style and lays the previews out as one
 /// contact sheet: a row per style (in [`crate::style::bundled`] order), `columns`
@@ -39,35 +39,14 @@ pub fn styles_preview(
     for style in &styles {
         let (scene, look) = style::load(scene_path, Some(style.name()))?;
         let plan = camera::plan(&scene, &traj)?;
-        let mut looks = Frames::new(
-            &scene,
-            &look,
-            &traj,
-            &plan,
-            frames.clone(),
-            Window::default(),
-        )?
-        // The graded preview only (depth for the lens's depth of field).
-        .wanting(crate::raster::Wanted {
-            linear: true,
-            depth: true,
-            ..crate::raster::Wanted::NONE
-        });
+        let mut looks = look_frames(&scene, &look, &traj, &plan, &frames)?;
         let mut row = Vec::new();
         let mut stats = Vec::new();
-        let grade = looks.look().grade.clone();
+        let grade = looks.look()?.grade.clone();
         while let Some(f) = looks.next_frame()? {
             let fb = &f.buffers;
             // The numbers under the row: the look's statistics on these frames.
-            let graded: Vec<[f32; 3]> = fb
-                .color
-                .chunks_exact(4)
-                .map(|p| [0, 1, 2].map(|c| crate::math::srgb8_to_linear(p[c])))
-                .collect();
-            let bars = grade.letterbox_rows(fb.width, fb.height);
-            stats.push(contract::measure_frame(
-                &graded, fb.width, fb.height, bars, None, None,
-            ));
+            stats.push(frame_stats(fb, &grade, scene.seed, f.index));
             let rgba = image::RgbaImage::from_raw(fb.width, fb.height, fb.color.clone())
                 .ok_or_else(|| {
                     PipelineError::Internal(format!(
@@ -83,12 +62,11 @@ pub fn styles_preview(
         }
         rows.push(row);
         names.push(style.name().to_string());
-        let m = Measured::from_frames(&stats, 0.0);
+        let m = Measured::from_frames(&stats, &[]);
         let num = |stat| {
             m.get(stat)
                 .map_or_else(|| "-".to_string(), |v| format!("{v:.2}"))
         };
-        use contract::Stat;
         labels.push(format!(
             "{}\nkey {}  contrast {}\nR/B {}  sat {}",
             style.name(),
@@ -193,59 +171,21 @@ pub fn styles_check(
             scene.resolution = fit(scene.resolution, size);
         }
         let plan = camera::plan(&scene, &traj)?;
-        let subject = moving_ids(&scene);
-        let mut looks = Frames::new(
-            &scene,
-            &look,
-            &traj,
-            &plan,
-            frames.clone(),
-            Window::default(),
-        )?
-        .wanting(crate::raster::Wanted {
-            linear: true,
-            depth: true,
-            segmentation: true,
-            ..crate::raster::Wanted::NONE
-        });
-        let grade = looks.look().grade.clone();
-        let ungrained = crate::style::Grade {
-            grain: 0.0,
-            ..grade.clone()
-        };
+        let mut looks = look_frames(&scene, &look, &traj, &plan, &frames)?;
+        let grade = looks.look()?.grade.clone();
         let mut stats = Vec::new();
         while let Some(f) = looks.next_frame()? {
-            let fb = &f.buffers;
-            let (w, h) = (fb.width, fb.height);
-            let graded = |g: &crate::style::Grade| {
-                let mut img = fb.linear.clone();
-                g.apply(&mut img, w, h, scene.seed, f.index as u64);
-                img
-            };
-            let mask: Vec<bool> = fb
-                .segmentation
-                .iter()
-                .map(|id| subject.contains(id))
-                .collect();
-            stats.push(contract::measure_frame(
-                &graded(&grade),
-                w,
-                h,
-                grade.letterbox_rows(w, h),
-                Some(&mask),
-                Some(&graded(&ungrained)),
-            ));
+            stats.push(frame_stats(&f.buffers, &grade, scene.seed, f.index));
             progress.advance(1);
         }
-        let directions: Vec<glam::Vec3> = plan
-            .frames
-            .iter()
-            .map(|c| c.pose.rotation * glam::Vec3::NEG_Z)
-            .collect();
-        let measured = Measured::from_frames(
-            &stats,
-            contract::shake_deg(&directions, &plan.shot, scene.fps as f32),
+        let (shake, shake_hz) =
+            contract::shake(&plan.frames, &plan.subject, &plan.shot, scene.fps as f32);
+        let mut camera_stats = vec![(Stat::Shake, shake)];
+        camera_stats.extend(shake_hz.map(|v| (Stat::ShakeHz, v)));
+        camera_stats.extend(
+            contract::framing_offset(&plan.frames, &plan.subject).map(|v| (Stat::FramingOffset, v)),
         );
+        let measured = Measured::from_frames(&stats, &camera_stats);
         let rows = look
             .targets
             .iter()
@@ -266,6 +206,57 @@ pub fn styles_check(
     Ok(out)
 }
 
+/// The frame loop for measuring a look: the lit preview only (depth for the lens's
+/// depth of field).
+fn look_frames<'s>(
+    scene: &'s crate::scene::Scene,
+    look: &crate::style::Look,
+    traj: &'s physics::Trajectory,
+    plan: &'s camera::CameraPlan,
+    frames: &[usize],
+) -> Result<Frames<'s>, PipelineError> {
+    Ok(
+        Frames::new(scene, look, traj, plan, frames.to_vec(), Window::default())?.wanting(
+            crate::raster::Wanted {
+                linear: true,
+                depth: true,
+                ..crate::raster::Wanted::NONE
+            },
+        ),
+    )
+}
+
+/// A look's pixel statistics on rendered frame `k`: its linear light through `grade`
+/// without grain, in floating point (not the 8-bit preview, which rounds the darkest
+/// tones to black), and the grain's strength: the grade with grain against without.
+fn frame_stats(
+    fb: &crate::raster::FrameBuffers,
+    grade: &crate::style::Grade,
+    seed: u64,
+    k: usize,
+) -> contract::FrameStats {
+    let (w, h) = (fb.width, fb.height);
+    let graded = |g: &crate::style::Grade| {
+        let mut img = fb.linear.clone();
+        g.apply(&mut img, w, h, seed, k as u64);
+        img
+    };
+    let ungrained = graded(&crate::style::Grade {
+        grain: 0.0,
+        ..grade.clone()
+    });
+    // The tones and colors of the frame without its grain (noise biases which pixels
+    // fall in the darkest or brightest fifth, and so their mean color), the grain
+    // apart: the RMS difference is the same either way round.
+    contract::measure_frame(
+        &ungrained,
+        w,
+        h,
+        grade.letterbox_rows(w, h),
+        Some(&graded(grade)),
+    )
+}
+
 /// `res` scaled so its longer side is `size` (each side at least 8 pixels).
 fn fit(res: (u32, u32), size: u32) -> (u32, u32) {
     let long = res.0.max(res.1).max(1) as f32;
@@ -276,27 +267,11 @@ fn fit(res: (u32, u32), size: u32) -> (u32, u32) {
     )
 }
 
-/// Segmentation ids of the entities that move with a dynamic body: the subject of the
-/// framing statistics.
-fn moving_ids(scene: &crate::scene::Scene) -> std::collections::BTreeSet<u32> {
-    scene
-        .entities
-        .iter()
-        .filter(|e| {
-            e.body.is_some_and(|b| {
-                matches!(scene.bodies[b].kind, crate::scene::BodyKind::Dynamic { .. })
-            })
-        })
-        .map(|e| e.id)
-        .collect()
-}
-
 /// Writes `styles check --plot`: a row per look (see [`output::look_plot_png`]).
 ///
 /// # Errors
 /// [`PipelineError`] when drawing or writing fails.
 pub fn write_check_plot(path: &Path, checks: &[StyleCheck]) -> Result<(), PipelineError> {
-    use contract::Stat;
     let rows: Vec<output::LookPlot> = checks
         .iter()
         .map(|c| {

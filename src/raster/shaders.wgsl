@@ -277,7 +277,7 @@ fn fog_apply(c: vec3<f32>, origin: vec3<f32>, dir: vec3<f32>, dist: f32) -> vec3
 // detail below, with wrapping, built from texel loads. Not the hardware sampler: on
 // lavapipe `textureSampleLevel` on these arrays cost ~15x the whole frame on a large
 // textured ground (UVs in the hundreds) and misbehaved along triangle edges; loads are
-// cheap. One function per array, no branch inside; the UV wraps before it is scaled, so
+// cheap. The array is an argument, no branch inside; the UV wraps before it is scaled, so
 // texel indices stay in range for any UV.
 
 // A level's size from level 0's, not from `textureDimensions(t, level)`: on lavapipe that
@@ -289,27 +289,15 @@ fn level_size(size0: vec2<i32>, level: i32) -> vec2<i32> {
     return max(size0 >> vec2<u32>(u32(level)), vec2<i32>(1));
 }
 
-fn srgb_bilinear(layer: i32, uv: vec2<f32>, level: i32) -> vec4<f32> {
-    let dim = level_size(vec2<i32>(textureDimensions(srgb_maps, 0)), level);
+fn map_bilinear(maps: texture_2d_array<f32>, layer: i32, uv: vec2<f32>, level: i32) -> vec4<f32> {
+    let dim = level_size(vec2<i32>(textureDimensions(maps, 0)), level);
     let f = (uv - floor(uv)) * vec2<f32>(dim) - 0.5;
     let i = vec2<i32>(floor(f));
     let t = f - floor(f);
-    let a = textureLoad(srgb_maps, (i % dim + dim) % dim, layer, level);
-    let b = textureLoad(srgb_maps, ((i + vec2<i32>(1, 0)) % dim + dim) % dim, layer, level);
-    let c = textureLoad(srgb_maps, ((i + vec2<i32>(0, 1)) % dim + dim) % dim, layer, level);
-    let d = textureLoad(srgb_maps, ((i + vec2<i32>(1, 1)) % dim + dim) % dim, layer, level);
-    return mix(mix(a, b, t.x), mix(c, d, t.x), t.y);
-}
-
-fn linear_bilinear(layer: i32, uv: vec2<f32>, level: i32) -> vec4<f32> {
-    let dim = level_size(vec2<i32>(textureDimensions(linear_maps, 0)), level);
-    let f = (uv - floor(uv)) * vec2<f32>(dim) - 0.5;
-    let i = vec2<i32>(floor(f));
-    let t = f - floor(f);
-    let a = textureLoad(linear_maps, (i % dim + dim) % dim, layer, level);
-    let b = textureLoad(linear_maps, ((i + vec2<i32>(1, 0)) % dim + dim) % dim, layer, level);
-    let c = textureLoad(linear_maps, ((i + vec2<i32>(0, 1)) % dim + dim) % dim, layer, level);
-    let d = textureLoad(linear_maps, ((i + vec2<i32>(1, 1)) % dim + dim) % dim, layer, level);
+    let a = textureLoad(maps, (i % dim + dim) % dim, layer, level);
+    let b = textureLoad(maps, ((i + vec2<i32>(1, 0)) % dim + dim) % dim, layer, level);
+    let c = textureLoad(maps, ((i + vec2<i32>(0, 1)) % dim + dim) % dim, layer, level);
+    let d = textureLoad(maps, ((i + vec2<i32>(1, 1)) % dim + dim) % dim, layer, level);
     return mix(mix(a, b, t.x), mix(c, d, t.x), t.y);
 }
 
@@ -321,21 +309,13 @@ fn map_lod(size: vec2<f32>, levels: u32, footprint: f32) -> f32 {
     return select(0.0, lod, lod >= 0.0);
 }
 
-fn sample_srgb(layer: i32, uv_in: vec2<f32>, footprint: f32) -> vec4<f32> {
+fn sample_map(maps: texture_2d_array<f32>, layer: i32, uv_in: vec2<f32>, footprint: f32) -> vec4<f32> {
     // NaN-safe: lavapipe hands some fragments along triangle edges non-finite inputs.
     let uv = select(vec2<f32>(0.0), uv_in, abs(uv_in) < vec2<f32>(1e7));
-    let lod = map_lod(vec2<f32>(textureDimensions(srgb_maps, 0)), textureNumLevels(srgb_maps), footprint);
+    let lod = map_lod(vec2<f32>(textureDimensions(maps, 0)), textureNumLevels(maps), footprint);
     let l0 = i32(floor(lod));
-    let l1 = min(l0 + 1, i32(textureNumLevels(srgb_maps)) - 1);
-    return mix(srgb_bilinear(layer, uv, l0), srgb_bilinear(layer, uv, l1), lod - floor(lod));
-}
-
-fn sample_linear(layer: i32, uv_in: vec2<f32>, footprint: f32) -> vec4<f32> {
-    let uv = select(vec2<f32>(0.0), uv_in, abs(uv_in) < vec2<f32>(1e7));
-    let lod = map_lod(vec2<f32>(textureDimensions(linear_maps, 0)), textureNumLevels(linear_maps), footprint);
-    let l0 = i32(floor(lod));
-    let l1 = min(l0 + 1, i32(textureNumLevels(linear_maps)) - 1);
-    return mix(linear_bilinear(layer, uv, l0), linear_bilinear(layer, uv, l1), lod - floor(lod));
+    let l1 = min(l0 + 1, i32(textureNumLevels(maps)) - 1);
+    return mix(map_bilinear(maps, layer, uv, l0), map_bilinear(maps, layer, uv, l1), lod - floor(lod));
 }
 
 // Specializations of the lit preview (gpu.rs, `Pipelines::preview`): whether the draw
@@ -377,25 +357,25 @@ fn fs_preview(in: VertexOut, @builtin(front_facing) front: bool) -> Preview {
         rough = p.a;
     }
     if (MAPS & 1u) != 0u && mtl.maps.x >= 0 {
-        base *= sample_srgb(mtl.maps.x, uv, footprint).rgb;
+        base *= sample_map(srgb_maps, mtl.maps.x, uv, footprint).rgb;
     }
     if (MAPS & 2u) != 0u && mtl.maps.y >= 0 {
-        let m = sample_linear(mtl.maps.y, uv, footprint).xyz * 2.0 - vec3<f32>(1.0);
+        let m = sample_map(linear_maps, mtl.maps.y, uv, footprint).xyz * 2.0 - vec3<f32>(1.0);
         // Tangent frame: T along +u, B toward the image's up (mesh.rs).
         let tt = normalize(t - n * dot(n, t));
         let b = cross(n, tt) * sign(in.world_tangent.w);
         n = normalize(tt * m.x + b * m.y + n * max(m.z, 1e-3));
     }
     if (MAPS & 4u) != 0u && mtl.maps.z >= 0 {
-        let mr = sample_linear(mtl.maps.z, uv, footprint);
+        let mr = sample_map(linear_maps, mtl.maps.z, uv, footprint);
         rough *= mr.g;
         metal *= mr.b;
     }
     if (MAPS & 8u) != 0u && mtl.maps.w >= 0 {
-        emission *= sample_srgb(mtl.maps.w, uv, footprint).rgb;
+        emission *= sample_map(srgb_maps, mtl.maps.w, uv, footprint).rgb;
     }
     if (MAPS & 16u) != 0u && mtl.maps2.x >= 0 {
-        occlusion = sample_linear(mtl.maps2.x, uv, footprint).r;
+        occlusion = sample_map(linear_maps, mtl.maps2.x, uv, footprint).r;
     }
     // Image-based ambient: diffuse from SH irradiance, specular from the prefiltered
     // chain and the split-sum table; the diffuse keeps what the specular lobe leaves.

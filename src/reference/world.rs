@@ -15,6 +15,15 @@ use crate::scene::{Scene, Shape};
 pub(super) enum Geometry {
     /// The local XZ plane, bounded like the raster's ground square.
     Ground,
+    /// A cylinder along the local Y axis, intersected in closed form: parry casts rays
+    /// on cylinders by GJK, whose stopping tolerance misplaces a grazing hit on a thin
+    /// disc by millimetres (a 2.5 mm coin seen from 0.43 m at 17° measured 4 mm short).
+    Cylinder {
+        /// Radius, m.
+        radius: f32,
+        /// Half the height, m.
+        half_height: f32,
+    },
     /// An exact parry shape.
     Shape(SharedShape),
 }
@@ -62,6 +71,13 @@ pub(super) fn objects(scene: &Scene) -> Result<Vec<Object>, ReferenceError> {
         let Some(shape) = &e.shape else { continue };
         let geometry = match shape {
             Shape::Ground => Geometry::Ground,
+            &Shape::Cylinder {
+                radius,
+                half_height,
+            } => Geometry::Cylinder {
+                radius,
+                half_height,
+            },
             _ => Geometry::Shape(shape.to_parry().map_err(|err| ReferenceError::Shape {
                 entity: e.name.clone(),
                 message: err.to_string(),
@@ -125,6 +141,10 @@ pub(super) fn intersect(
                         .then_some((t, Vec3::Y, 0))
                 }
             }
+            &Geometry::Cylinder {
+                radius,
+                half_height,
+            } => cylinder_hit(lo, ld, radius, half_height, t_best),
             Geometry::Shape(s) => s
                 .cast_local_ray_and_get_normal(&Ray::new(lo, ld), t_best, false)
                 .filter(|h| h.time_of_impact > 0.0)
@@ -143,6 +163,55 @@ pub(super) fn intersect(
         }
     }
     best
+}
+
+/// The nearest hit, at `0 < t < t_max`, of the local ray `o + t d` with the closed
+/// cylinder `x² + z² ≤ r²`, `|y| ≤ hh`: the caps' planes and the side's quadratic, in
+/// f64; the outward normal. A ray starting inside hits the boundary from within (as
+/// parry's `solid: false`).
+pub(super) fn cylinder_hit(
+    o: Vec3,
+    d: Vec3,
+    r: f32,
+    hh: f32,
+    t_max: f32,
+) -> Option<(f32, Vec3, u32)> {
+    let (o, d) = (o.as_dvec3(), d.as_dvec3());
+    let (r, hh) = (f64::from(r), f64::from(hh));
+    let mut best: Option<(f64, Vec3)> = None;
+    let mut consider = |t: f64, n: Vec3| {
+        if t > 0.0 && t < f64::from(t_max) && best.is_none_or(|(b, _)| t < b) {
+            best = Some((t, n));
+        }
+    };
+    if d.y != 0.0 {
+        for (y, ny) in [(hh, 1.0), (-hh, -1.0)] {
+            let t = (y - o.y) / d.y;
+            let (x, z) = (o.x + t * d.x, o.z + t * d.z);
+            if x * x + z * z <= r * r {
+                consider(t, Vec3::new(0.0, ny, 0.0));
+            }
+        }
+    }
+    let a = d.x * d.x + d.z * d.z;
+    if a > 0.0 {
+        let b = o.x * d.x + o.z * d.z;
+        let c = o.x * o.x + o.z * o.z - r * r;
+        let disc = b * b - a * c;
+        if disc >= 0.0 {
+            let root = disc.sqrt();
+            for t in [(-b - root) / a, (-b + root) / a] {
+                let p = o + d * t;
+                if p.y.abs() <= hh {
+                    consider(
+                        t,
+                        Vec3::new(p.x as f32, 0.0, p.z as f32).normalize_or(Vec3::X),
+                    );
+                }
+            }
+        }
+    }
+    best.map(|(t, n)| (t as f32, n, 0))
 }
 
 /// Moves a point off a surface with normal `n` (toward `side`'s sign) so that a ray

@@ -71,6 +71,10 @@ pub struct SceneFile {
     /// environment and fog join the scene's; the scene wins every clash.
     #[serde(default)]
     pub set: Option<String>,
+    /// Whether `environment` came from the set (its default world, which a style's
+    /// time of day may change) rather than from the scene. Not part of the format.
+    #[serde(skip)]
+    pub world_from_set: bool,
 }
 
 /// A set file (`sets/*.ron`): a reusable surrounding that a scene places with `set:`.
@@ -826,6 +830,21 @@ pub struct CameraFile {
     /// `keys` (or `at` / `look_at`) alone, unless the style brings a camera pattern.
     #[serde(default)]
     pub shots: Vec<ShotFile>,
+    /// Operator shake over the whole clip, on top of the keys or shots: a handheld
+    /// camera carried along the path the scene states. A handheld style sets it when
+    /// the scene keys its own camera.
+    #[serde(default)]
+    pub shake: Option<ShakeFile>,
+}
+
+/// Seeded, band-limited camera shake (see [`Move::Handheld`]).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Shake")]
+pub struct ShakeFile {
+    /// RMS rotation, degrees (position shakes by the same angle at 1 m).
+    pub amplitude_deg: f32,
+    /// Center frequency, Hz.
+    pub frequency_hz: f32,
 }
 
 /// One shot: a start placement and moves that play together over the shot's time range
@@ -856,6 +875,12 @@ pub struct ShotFile {
     /// Easing of every move over the shot (default `Smooth`).
     #[serde(default = "default_shot_ease")]
     pub ease: Ease,
+    /// When set, the moves' distances (`Dolly`, `Truck`, `Pedestal`, `Crane`) are
+    /// written for a subject this far from the camera, m, and scale with the shot's own
+    /// distance to its subject at the start: the same pattern fits a close-up and a
+    /// wide shot. Unset: meters as written.
+    #[serde(default)]
+    pub subject_distance_m: Option<f32>,
 }
 
 fn default_shot_ease() -> Ease {
@@ -927,6 +952,7 @@ impl Default for CameraFile {
             aperture: None,
             focus_distance: None,
             shots: Vec::new(),
+            shake: None,
         }
     }
 }

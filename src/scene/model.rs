@@ -583,6 +583,8 @@ pub struct Camera {
     /// Shots in time order (empty: the keys alone). When present, `keys` holds only the
     /// base placement.
     pub shots: Vec<Shot>,
+    /// Operator shake on top of the keys or shots: `(amplitude_deg, frequency_hz)`.
+    pub shake: Option<(f32, f32)>,
 }
 
 /// A resolved shot (see [`crate::scene::file::ShotFile`]).
@@ -602,6 +604,9 @@ pub struct Shot {
     pub moves: Vec<Move>,
     /// Easing of the moves.
     pub ease: Ease,
+    /// The subject distance the moves' distances are written for, m (`None`: meters as
+    /// written).
+    pub subject_distance: Option<f32>,
 }
 
 /// A camera keyframe.

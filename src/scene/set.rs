@@ -139,6 +139,7 @@ pub(crate) fn place(
     lights.append(&mut file.lights);
     file.lights = lights;
     if file.environment.is_none() {
+        file.world_from_set = set.environment.is_some();
         file.environment = set.environment;
     }
     if file.fog.is_none() {

@@ -634,6 +634,7 @@ fn scene_file() -> impl Strategy<Value = SceneFile> {
                 environment: None,
                 fog: None,
                 set: None,
+                world_from_set: false,
             }
         })
 }

@@ -2052,6 +2052,11 @@ fn check_camera(cx: &mut Ctx, c: &CameraFile) -> Camera {
         .enumerate()
         .map(|(i, s)| check_shot(cx, c, default_target, i, s))
         .collect();
+    if let Some(s) = c.shake {
+        for message in shake_problems(s.amplitude_deg, s.frequency_hz) {
+            cx.problem("camera.shake", message);
+        }
+    }
     Camera {
         fov_y,
         sensor_mm: c.sensor_mm,
@@ -2061,7 +2066,20 @@ fn check_camera(cx: &mut Ctx, c: &CameraFile) -> Camera {
         aperture: c.aperture,
         focus_distance: c.focus_distance,
         shots,
+        shake: c.shake.map(|s| (s.amplitude_deg, s.frequency_hz)),
     }
+}
+
+/// What is wrong with a handheld shake's amplitude and frequency.
+fn shake_problems(amplitude_deg: f32, frequency_hz: f32) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    if !(amplitude_deg.is_finite() && (0.0..=20.0).contains(&amplitude_deg)) {
+        out.push("amplitude_deg must be in [0, 20]");
+    }
+    if !(frequency_hz.is_finite() && frequency_hz > 0.0 && frequency_hz <= 30.0) {
+        out.push("frequency_hz must be in (0, 30]");
+    }
+    out
 }
 
 fn check_shot(
@@ -2133,14 +2151,16 @@ fn check_shot(
                 amplitude_deg,
                 frequency_hz,
             } => {
-                if !(amplitude_deg.is_finite() && (0.0..=20.0).contains(&amplitude_deg)) {
-                    bad(cx, "amplitude_deg must be in [0, 20]");
-                }
-                if !(frequency_hz.is_finite() && frequency_hz > 0.0 && frequency_hz <= 30.0) {
-                    bad(cx, "frequency_hz must be in (0, 30]");
+                for message in shake_problems(amplitude_deg, frequency_hz) {
+                    bad(cx, message);
                 }
             }
         }
+    }
+    if let Some(d) = s.subject_distance_m
+        && !(d.is_finite() && d > 0.0)
+    {
+        cx.problem(&at, format!("subject_distance_m must be > 0 m, got {d}"));
     }
     Shot {
         start: s.start,
@@ -2150,6 +2170,7 @@ fn check_shot(
         framing: s.framing,
         moves: s.moves.clone(),
         ease: s.ease,
+        subject_distance: s.subject_distance_m,
     }
 }
 

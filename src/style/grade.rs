@@ -113,7 +113,8 @@ pub struct Grade {
     pub streak: f32,
     /// Letterbox to this width/height aspect (black bars), if wider than the frame.
     pub letterbox: Option<f32>,
-    /// Split toning: the shadows tinted toward a hue, as `(hue in degrees, strength)`.
+    /// Split toning: the shadows tinted toward a hue, as `(hue in degrees, strength)`;
+    /// strength 1 adds the hue's full chroma at black, up to 2.
     pub split_shadows: (f32, f32),
     /// Split toning: the highlights tinted toward a hue.
     pub split_highlights: (f32, f32),

@@ -4,7 +4,8 @@
 //! and the grade. It never touches bodies, materials or physics, so swapping styles
 //! leaves the simulation bit-identical. What a scene states explicitly wins over the
 //! style: explicit `lights`, a `fov_deg` / `focal_mm`, `aperture`, `focus_distance`,
-//! and camera `keys` or `shots` all keep the scene's own values.
+//! and camera `keys` or `shots` all keep the scene's own values (a handheld pattern
+//! still shakes a keyed camera: `camera.shake`, unless the scene sets its own).
 
 use std::path::{Path, PathBuf};
 
@@ -15,8 +16,8 @@ use super::cube::{Interpolation, Lut3d};
 use super::grade::{Cdl, Grade, ToneMap};
 use super::meter::Exposure;
 use crate::scene::file::{
-    CameraFile, Ease, EnvironmentFile, FogFile, Framing, LightFile, Move, SceneFile, ShotFile,
-    Target as LookAt,
+    CameraFile, Ease, EnvironmentFile, FogFile, Framing, LightFile, Move, SceneFile, ShakeFile,
+    ShotFile, SunFile, Target as LookAt,
 };
 
 /// The styles that ship with cinegraph, as `(file name, text)`.
@@ -90,6 +91,12 @@ pub struct StyleFile {
     /// Fog or haze the look wants when the scene states none.
     #[serde(default)]
     pub fog: Option<FogFile>,
+    /// The hour the look wants, as the sun's elevation in degrees (`[-10, 90]`; below 0
+    /// is twilight): it moves the sun of a sky the scene does not state itself (its
+    /// set's or the look's own `environment`), keeping the sun's azimuth. With the sun
+    /// down, the look's `rig` lights a scene without lights of its own (the practicals).
+    #[serde(default)]
+    pub sun_elevation_deg: Option<f32>,
 }
 
 /// A style's lens; unset fields leave the scene's.
@@ -105,7 +112,7 @@ pub struct LensFile {
 }
 
 /// A style's camera pattern: the moves of one shot.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename = "Pattern")]
 pub struct PatternFile {
     /// Moves played together over the whole clip.
@@ -117,6 +124,26 @@ pub struct PatternFile {
     /// Easing (default `Smooth`).
     #[serde(default)]
     pub ease: Option<Ease>,
+    /// The subject distance the moves' distances are written for, m (default 4: a
+    /// medium shot); they scale with each scene's own distance, so a one-metre dolly is
+    /// 10 cm on a 40 cm close-up (see `ShotFile::subject_distance_m`).
+    #[serde(default = "default_subject_distance")]
+    pub subject_distance_m: f32,
+}
+
+fn default_subject_distance() -> f32 {
+    4.0
+}
+
+impl Default for PatternFile {
+    fn default() -> Self {
+        Self {
+            moves: Vec::new(),
+            framing: None,
+            ease: None,
+            subject_distance_m: default_subject_distance(),
+        }
+    }
 }
 
 /// The grade as written (see [`Grade`] for each field's meaning and the order).
@@ -364,8 +391,8 @@ pub fn parse(text: &str, shown: &str, dir: Option<&Path>) -> Result<Style, Style
         ),
         (
             "grade.contrast",
-            finite(g.contrast) && g.contrast > 0.0 && g.contrast <= 4.0,
-            "in (0, 4]",
+            finite(g.contrast) && g.contrast > 0.0 && g.contrast <= 8.0,
+            "in (0, 8]",
         ),
         ("grade.pivot", finite(g.pivot) && g.pivot > 0.0, "> 0"),
         (
@@ -396,13 +423,13 @@ pub fn parse(text: &str, shown: &str, dir: Option<&Path>) -> Result<Style, Style
         ("grade.grain", (0.0..=0.5).contains(&g.grain), "in [0, 0.5]"),
         (
             "grade.split_shadows",
-            finite(g.split_shadows.0) && (0.0..=1.0).contains(&g.split_shadows.1),
-            "(hue in degrees, strength in [0, 1])",
+            finite(g.split_shadows.0) && (0.0..=2.0).contains(&g.split_shadows.1),
+            "(hue in degrees, strength in [0, 2])",
         ),
         (
             "grade.split_highlights",
-            finite(g.split_highlights.0) && (0.0..=1.0).contains(&g.split_highlights.1),
-            "(hue in degrees, strength in [0, 1])",
+            finite(g.split_highlights.0) && (0.0..=2.0).contains(&g.split_highlights.1),
+            "(hue in degrees, strength in [0, 2])",
         ),
         (
             "grade.bloom",
@@ -426,6 +453,22 @@ pub fn parse(text: &str, shown: &str, dir: Option<&Path>) -> Result<Style, Style
         ));
     }
     super::contract::check(&file.targets).map_err(|(field, message)| bad(&field, message))?;
+    if let Some(p) = &file.camera
+        && !(p.subject_distance_m.is_finite() && p.subject_distance_m > 0.0)
+    {
+        return Err(bad(
+            "camera.subject_distance_m",
+            format!("expected a distance > 0 m, got {}", p.subject_distance_m),
+        ));
+    }
+    if let Some(e) = file.sun_elevation_deg
+        && !(e.is_finite() && (-10.0..=90.0).contains(&e))
+    {
+        return Err(bad(
+            "sun_elevation_deg",
+            format!("expected degrees above the horizon in [-10, 90], got {e}"),
+        ));
+    }
     if let Some(rig) = &file.rig
         && !crate::scene::LIGHT_RIGS.contains(&rig.as_str())
     {
@@ -508,6 +551,22 @@ pub fn parse(text: &str, shown: &str, dir: Option<&Path>) -> Result<Style, Style
     })
 }
 
+/// Moves the sun of a `Sky` given by angles to `elevation_deg` (a sun given by date
+/// and place keeps its hour; other worlds have no sun); whether it moved.
+fn set_sun_elevation(environment: &mut Option<EnvironmentFile>, elevation_deg: f32) -> bool {
+    if let Some(EnvironmentFile::Sky {
+        sun: SunFile::Angles {
+            elevation_deg: e, ..
+        },
+        ..
+    }) = environment
+    {
+        *e = elevation_deg;
+        return true;
+    }
+    false
+}
+
 impl Style {
     /// The style's name.
     pub fn name(&self) -> &str {
@@ -523,14 +582,25 @@ impl Style {
         // sky, an image or a uniform environment (its own or its set's) lights it instead.
         // The look's own world, where the scene states none, comes with its rig.
         let unlit_world = matches!(scene.environment, None | Some(EnvironmentFile::Hemisphere));
+        let mut hour_set = false;
+        if scene.environment.is_none() && scene.set.is_none() {
+            scene.environment.clone_from(&self.file.environment);
+            scene.world_from_set = false;
+            if let Some(e) = self.file.sun_elevation_deg {
+                hour_set = set_sun_elevation(&mut scene.environment, e);
+            }
+        } else if scene.world_from_set
+            && let Some(e) = self.file.sun_elevation_deg
+        {
+            hour_set = set_sun_elevation(&mut scene.environment, e);
+        }
+        // The look's hour put the sun down: its rig is the practicals.
+        let sun_down = hour_set && self.file.sun_elevation_deg.is_some_and(|e| e <= 0.0);
         if scene.lights.is_empty()
-            && unlit_world
+            && (unlit_world || sun_down)
             && let Some(rig) = &self.file.rig
         {
             scene.lights.push(LightFile::Rig(rig.clone()));
-        }
-        if scene.environment.is_none() && scene.set.is_none() {
-            scene.environment.clone_from(&self.file.environment);
         }
         if scene.fog.is_none() && scene.set.is_none() {
             scene.fog.clone_from(&self.file.fog);
@@ -542,9 +612,28 @@ impl Style {
         if cam.aperture.is_none() {
             cam.aperture = self.file.lens.aperture;
         }
+        let own_path = !(cam.keys.is_empty() && cam.shots.is_empty());
+        // A scene that keys its own camera keeps its path; a handheld pattern still
+        // carries it by hand (the operator's shake on top of the path).
+        if own_path && cam.shake.is_none() {
+            cam.shake = self
+                .file
+                .camera
+                .iter()
+                .flat_map(|p| &p.moves)
+                .find_map(|m| match *m {
+                    Move::Handheld {
+                        amplitude_deg,
+                        frequency_hz,
+                    } => Some(ShakeFile {
+                        amplitude_deg,
+                        frequency_hz,
+                    }),
+                    _ => None,
+                });
+        }
         if let Some(pattern) = &self.file.camera
-            && cam.keys.is_empty()
-            && cam.shots.is_empty()
+            && !own_path
         {
             let entity_subject = matches!(cam.look_at, LookAt::Entity(_));
             cam.shots.push(ShotFile {
@@ -560,6 +649,7 @@ impl Style {
                     .filter(|m| entity_subject || !matches!(m, Move::Follow(_)))
                     .collect(),
                 ease: pattern.ease.unwrap_or(Ease::Smooth),
+                subject_distance_m: Some(pattern.subject_distance_m),
             });
         }
     }

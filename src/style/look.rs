@@ -14,7 +14,7 @@ use std::path::Path;
 use super::contract::{Stat, Target};
 use super::grade::Grade;
 use super::library::{Style, resolve};
-use super::meter::{Exposure, meter};
+use super::meter::{Exposure, Miss, meter};
 use crate::camera::CameraPlan;
 use crate::raster::FrameBuffers;
 use crate::scene::{self, Problem, Scene, SceneError, SceneFile};
@@ -48,31 +48,37 @@ impl Look {
     }
 
     /// Whether the meter has anything to trim: a contract with a key (per the exposure
-    /// strategy), warmth, saturation or shadow/highlight hue target.
+    /// strategy), warmth, saturation, contrast or shadow/highlight hue target.
     pub fn meters(&self) -> bool {
         self.targets.iter().any(|t| match t.stat {
             Stat::MeanLuma | Stat::P50Luma => self.exposure == Exposure::Key,
             Stat::P95Luma => self.exposure == Exposure::Highlights,
-            Stat::Warmth | Stat::Saturation | Stat::ShadowHue | Stat::HighlightHue => true,
+            Stat::Warmth
+            | Stat::Saturation
+            | Stat::Contrast
+            | Stat::ShadowHue
+            | Stat::HighlightHue => true,
             _ => false,
         })
     }
 
     /// The look with its grade metered on `frames` (each `width × height` linear RGB;
-    /// see [`meter`]).
+    /// see [`meter`]), and the targets it still misses there.
     #[must_use]
-    pub fn metered(&self, frames: &[&[[f32; 3]]], width: u32, height: u32) -> Look {
-        Look {
-            grade: meter(
-                &self.grade,
-                &self.targets,
-                self.exposure,
-                frames,
-                width,
-                height,
-            ),
+    pub fn metered(&self, frames: &[&[[f32; 3]]], width: u32, height: u32) -> (Look, Vec<Miss>) {
+        let m = meter(
+            &self.grade,
+            &self.targets,
+            self.exposure,
+            frames,
+            width,
+            height,
+        );
+        let look = Look {
+            grade: m.grade,
             ..self.clone()
-        }
+        };
+        (look, m.misses)
     }
 
     /// What the look does to rendered frame `k`: flow across a cut becomes NaN (there is
@@ -90,9 +96,7 @@ impl Look {
         if fb.linear.is_empty() {
             return;
         }
-        if let Some(lens) = plan.lens(&scene.camera, k) {
-            super::depth_of_field(&mut fb.linear, &fb.depth, fb.width, fb.height, &lens);
-        }
+        lens_blur(scene, plan, k, fb);
         fb.color = self.grade_frame(&fb.linear, fb.width, fb.height, k);
     }
 
@@ -101,6 +105,14 @@ impl Look {
     pub fn grade_frame(&self, linear: &[[f32; 3]], width: u32, height: u32, k: usize) -> Vec<u8> {
         self.grade
             .render_srgb8(linear, width, height, self.seed, k as u64)
+    }
+}
+
+/// The lens's depth of field on frame `k`'s `linear` (from its `depth`), when the
+/// camera has an aperture: what every lit frame gets before the grade.
+pub fn lens_blur(scene: &Scene, plan: &CameraPlan, k: usize, fb: &mut FrameBuffers) {
+    if let Some(lens) = plan.lens(&scene.camera, k) {
+        super::depth_of_field(&mut fb.linear, &fb.depth, fb.width, fb.height, &lens);
     }
 }
 

@@ -32,8 +32,8 @@ pub use library::{
     GradeFile, LensFile, PatternFile, Style, StyleError, StyleFile, ToneMapFile, bundled,
     find_bundled, parse, resolve,
 };
-pub use look::{Look, load, parse_str};
-pub use meter::{Exposure, meter};
+pub use look::{Look, lens_blur, load, parse_str};
+pub use meter::{Exposure, Metered, Miss, meter};
 
 #[cfg(test)]
 mod tests;

@@ -57,7 +57,7 @@ fn bad_styles_are_refused_with_a_location() {
     )
     .unwrap_err()
     .to_string();
-    assert!(e.contains("grade.contrast") && e.contains("(0, 4]"), "{e}");
+    assert!(e.contains("grade.contrast") && e.contains("(0, 8]"), "{e}");
     let e = parse(
         "Style(name: \"x\", summary: \"y\",\n  rig: \"three-pont\")",
         "x.ron",
@@ -227,5 +227,131 @@ fn a_look_brings_its_world_where_the_scene_states_none() {
         matches!(s.environment, crate::world::Environment::Uniform { .. }),
         "{:?}",
         s.environment
+    );
+}
+
+#[test]
+fn a_look_sets_the_hour_of_a_set_sky_but_never_of_the_scene_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hour.ron");
+    let sun = |s: &crate::scene::Scene| match &s.environment {
+        crate::world::Environment::Sky(sky) => (sky.sun_elevation_deg, sky.sun_azimuth_deg),
+        other => panic!("{other:?}"),
+    };
+    // On the outdoor set (its sky: 35 degrees up in the south-east), golden hour lowers
+    // the sun to its hour and keeps the azimuth.
+    std::fs::write(
+        &path,
+        SCENE.replace("seed: 3,", "seed: 3, set: \"outdoor\","),
+    )
+    .unwrap();
+    let (set_sky, _) = load(&path, None).unwrap();
+    let (golden, _) = load(&path, Some("golden-hour")).unwrap();
+    let want = resolve("golden-hour", Path::new("."))
+        .unwrap()
+        .file
+        .sun_elevation_deg
+        .expect("golden hour states its hour");
+    assert_eq!(sun(&golden), (want, sun(&set_sky).1));
+    assert!(sun(&set_sky).0 > 20.0, "{:?}", sun(&set_sky));
+    // Night puts the sun down and brings its practicals, on a set with no lights.
+    let (night, _) = load(&path, Some("neon-night")).unwrap();
+    assert!(sun(&night).0 < 0.0, "{:?}", sun(&night));
+    assert!(
+        night
+            .lights
+            .iter()
+            .any(|l| matches!(l, crate::scene::Light::Rig(r) if r == "neon-night"))
+    );
+    // A sky the scene states is the scene's: the hour stays.
+    std::fs::write(
+        &path,
+        SCENE.replace(
+            "seed: 3,",
+            "seed: 3, set: \"outdoor\", environment: Sky(sun: Angles(elevation_deg: 50, azimuth_deg: 10)),",
+        ),
+    )
+    .unwrap();
+    let (own, _) = load(&path, Some("golden-hour")).unwrap();
+    assert_eq!(sun(&own), (50.0, 10.0));
+    // ... and night brings no practicals into the scene's daylight.
+    let (day, _) = load(&path, Some("neon-night")).unwrap();
+    assert_eq!(sun(&day), (50.0, 10.0));
+    assert!(day.lights.is_empty(), "{:?}", day.lights);
+    // Bad hours are refused with the field.
+    let e = parse(
+        "Style(name: \"x\", summary: \"y\", sun_elevation_deg: 95)",
+        "x.ron",
+        None,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("sun_elevation_deg") && e.contains("[-10, 90]"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_handheld_look_shakes_a_camera_the_scene_keys_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("keyed.ron");
+    let keyed = SCENE.replace(
+        "look_at: \"ball\"))",
+        "look_at: \"ball\", keys: [(t: 0, at: (0, 1.5, 4)), (t: 0.5, at: (0.5, 1.5, 4))]))",
+    );
+    std::fs::write(&path, &keyed).unwrap();
+    let plan = |style: Option<&str>| {
+        let (s, _) = load(&path, style).unwrap();
+        let t = simulate(&s, &Silent).unwrap();
+        (s.camera.shake, crate::camera::plan(&s, &t).unwrap())
+    };
+    let (none, still) = plan(Some("pastel-symmetry"));
+    let (shake, shaken) = plan(Some("handheld-documentary"));
+    assert_eq!(none, None);
+    let (amplitude, _) = shake.expect("the handheld look carries the keyed camera");
+    // The path is the scene's (the keys, no shots); the view turns by about the
+    // amplitude around it.
+    assert!(shaken.shot.iter().all(|&s| s == 0));
+    let angles: Vec<f32> = still
+        .frames
+        .iter()
+        .zip(&shaken.frames)
+        .map(|(a, b)| {
+            let (da, db) = (
+                a.pose.rotation * glam::Vec3::NEG_Z,
+                b.pose.rotation * glam::Vec3::NEG_Z,
+            );
+            da.dot(db).clamp(-1.0, 1.0).acos().to_degrees()
+        })
+        .collect();
+    let rms = (angles.iter().map(|a| a * a).sum::<f32>() / angles.len() as f32).sqrt();
+    assert!(
+        rms > 0.2 * amplitude && rms < 3.0 * amplitude,
+        "{rms} vs {amplitude}"
+    );
+    // The scene's own shake wins; a bad one is refused at its field.
+    std::fs::write(
+        &path,
+        keyed.replace(
+            "look_at: \"ball\", keys",
+            "look_at: \"ball\", shake: (amplitude_deg: 0.1, frequency_hz: 2), keys",
+        ),
+    )
+    .unwrap();
+    let (own, _) = plan(Some("handheld-documentary"));
+    assert_eq!(own, Some((0.1, 2.0)));
+    std::fs::write(
+        &path,
+        keyed.replace(
+            "look_at: \"ball\", keys",
+            "look_at: \"ball\", shake: (amplitude_deg: 30, frequency_hz: 2), keys",
+        ),
+    )
+    .unwrap();
+    let e = crate::scene::load(&path).unwrap_err().to_string();
+    assert!(
+        e.contains("camera.shake") && e.contains("amplitude_deg"),
+        "{e}"
     );
 }
