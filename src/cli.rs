@@ -11,6 +11,7 @@ use clap::error::ErrorKind;
 use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 
+use cinegraph::batch::{self, Shard};
 use cinegraph::output::BufferLayer;
 use cinegraph::pipeline::{self, VerifyOutcome};
 use cinegraph::progress::Progress;
@@ -65,6 +66,13 @@ pub enum Command {
     Replay {
         #[command(subcommand)]
         action: ReplayCommand,
+    },
+    /// Batches: seeded variations of a scene (or prompts) from a plan file, rendered
+    /// shard by shard on one machine or a cluster (Kubernetes Indexed Jobs, Slurm job
+    /// arrays), resumable, merged into an index.
+    Batch {
+        #[command(subcommand)]
+        action: BatchCommand,
     },
     /// Neural finishing: render seeded random scenes into training pairs,
     /// raster buffers -> path-traced reference (scene i is held out when i % 5 == 4).
@@ -362,6 +370,131 @@ pub enum StylesCommand {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum BatchCommand {
+    /// Print item N's scene file (RON, with what was drawn in a header comment).
+    Show {
+        /// Plan file (.ron).
+        plan: PathBuf,
+        /// The item's index, from 0.
+        item: usize,
+    },
+    /// Render the items of one shard into OUT/items/NNNNNN/, skipping complete ones.
+    /// Exit status 1 when an item failed (recorded in OUT/failed/; the others went on).
+    Run {
+        /// Plan file (.ron).
+        plan: PathBuf,
+        /// Output folder (created if missing).
+        #[arg(short, long)]
+        out: PathBuf,
+        /// This shard, INDEX/COUNT (e.g. 3/8). Default: from the scheduler's
+        /// environment (JOB_COMPLETION_INDEX with --shards, or SLURM_ARRAY_TASK_ID),
+        /// else the whole plan.
+        #[arg(long, value_parser = shard_arg, conflicts_with = "shards")]
+        shard: Option<Shard>,
+        /// The shard count, the index taken from the scheduler's environment.
+        #[arg(long)]
+        shards: Option<usize>,
+    },
+    /// Say which items of the batch in OUT are done, failed (with the error) or missing.
+    /// Exit status 1 unless every item is done.
+    Status {
+        /// A batch's output folder.
+        out: PathBuf,
+        /// Check every file's hash too (default: sizes).
+        #[arg(long)]
+        verify: bool,
+    },
+    /// Check that every item is complete (hashes verified) and write OUT/index.jsonl,
+    /// one JSON line per item: scene hash, seed, the values drawn, files, frames, time.
+    Merge {
+        /// A batch's output folder.
+        out: PathBuf,
+    },
+    /// Print a Kubernetes manifest: a ConfigMap with the plan and an Indexed Job whose
+    /// pods each render one shard into a PersistentVolumeClaim.
+    K8s {
+        /// Plan file (.ron).
+        plan: PathBuf,
+        /// The container image (see the Dockerfile).
+        #[arg(long)]
+        image: String,
+        /// The PersistentVolumeClaim mounted at /out.
+        #[arg(long, default_value = "cinegraph-out")]
+        pvc: String,
+        /// Retries per shard (backoffLimitPerIndex).
+        #[arg(long, default_value_t = 3)]
+        retries: u32,
+        #[command(flatten)]
+        job: JobArgs,
+    },
+    /// Print an sbatch script: a job array with one task per shard.
+    Slurm {
+        /// Plan file (.ron), as the compute nodes see it.
+        plan: PathBuf,
+        /// Output folder, as the compute nodes see it (a shared file system).
+        #[arg(short, long)]
+        out: PathBuf,
+        /// The cinegraph binary on the compute nodes.
+        #[arg(long, default_value = "cinegraph")]
+        cinegraph: String,
+        #[command(flatten)]
+        job: JobArgs,
+    },
+}
+
+/// What a cluster job asks for, per task (a Kubernetes pod, a Slurm array task).
+#[derive(Debug, ClapArgs)]
+pub struct JobArgs {
+    /// Tasks at once.
+    #[arg(long, default_value_t = 8)]
+    parallelism: usize,
+    /// Shards, one task each (default: 4 per task at once, at most one per item).
+    #[arg(long)]
+    shards: Option<usize>,
+    /// One NVIDIA GPU per task, on GPU nodes.
+    #[arg(long)]
+    gpu: bool,
+    /// CPU cores per task.
+    #[arg(long, default_value_t = 2)]
+    cpus: u32,
+    /// Memory per task, GiB.
+    #[arg(long, default_value_t = 8)]
+    memory_gib: u32,
+}
+
+impl JobArgs {
+    /// The job for `plan`: `--shards`, or 4 per task at once, at most one per item.
+    fn spec(
+        &self,
+        plan: &batch::Plan,
+        plan_text: String,
+        base: Option<(String, String)>,
+        retries: u32,
+    ) -> Result<batch::cluster::JobSpec> {
+        let shards = match self.shards {
+            Some(0) => anyhow::bail!("--shards must be at least 1"),
+            Some(n) => n.min(plan.count()),
+            None => (4 * self.parallelism.max(1)).min(plan.count()),
+        };
+        Ok(batch::cluster::JobSpec {
+            name: plan.file.name.clone(),
+            shards,
+            parallelism: self.parallelism.max(1),
+            plan_text,
+            base,
+            gpu: self.gpu,
+            cpus: self.cpus,
+            memory_gib: self.memory_gib,
+            retries,
+        })
+    }
+}
+
+fn shard_arg(s: &str) -> Result<Shard, String> {
+    Shard::parse(s)
+}
+
+#[derive(Debug, Subcommand)]
 pub enum ReplayCommand {
     /// Re-simulate a recorded run and prove it bit-identical, or say where it diverges.
     Verify {
@@ -443,6 +576,7 @@ pub fn run(args: Args) -> Result<Outcome> {
         Command::Render(r) => render(r, quiet, verbose),
         Command::Styles { action } => styles(action.unwrap_or(StylesCommand::List), quiet),
         Command::Prompt(p) => run_prompt(p, quiet),
+        Command::Batch { action } => batch_command(action, quiet),
         Command::Dataset(d) => dataset(d, quiet),
         Command::Train(t) => train(t, quiet),
         Command::EvalFinish(e) => eval_finish(e, quiet),
@@ -560,6 +694,146 @@ fn render(args: RenderArgs, quiet: bool, verbose: bool) -> Result<Outcome> {
         eprintln!("stages: {}", report.stages);
     }
     Ok(Outcome::Ok)
+}
+
+/// `cinegraph batch …`.
+fn batch_command(action: BatchCommand, quiet: bool) -> Result<Outcome> {
+    let mut stdout = std::io::stdout().lock();
+    match action {
+        BatchCommand::Show { plan, item } => {
+            let plan = batch::load(&plan)?;
+            let item = plan.item(item)?;
+            stdout.write_all(item.text.as_bytes())?;
+            Ok(Outcome::Ok)
+        }
+        BatchCommand::Run {
+            plan,
+            out,
+            shard,
+            shards,
+        } => {
+            let plan_path = plan;
+            let plan = batch::load(&plan_path)?;
+            let shard = match shard {
+                Some(s) => s,
+                None => Shard::from_env(shards, |k| std::env::var(k).ok())
+                    .map_err(anyhow::Error::msg)?
+                    .map_or_else(
+                        || match shards {
+                            Some(_) => Err(anyhow::anyhow!(
+                                "--shards needs the index from the scheduler (JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID); on one machine pass --shard INDEX/COUNT"
+                            )),
+                            None => Ok(Shard::ALL),
+                        },
+                        Ok,
+                    )?,
+            };
+            let bar = Bar::new(quiet);
+            let report = pipeline::batch_run(&plan, &out, shard, &bar).with_context(|| {
+                format!("running {} into {}", plan_path.display(), out.display())
+            })?;
+            for (i, w) in &report.warnings {
+                eprintln!("warning: item {i}: {w}");
+            }
+            for (i, e) in &report.failed {
+                eprintln!("error: item {i}: {e}");
+            }
+            if !quiet {
+                writeln!(
+                    stdout,
+                    "shard {shard}: rendered {} items, {} already complete, {} failed, into {}",
+                    report.rendered.len(),
+                    report.skipped.len(),
+                    report.failed.len(),
+                    out.join("items").display()
+                )?;
+            }
+            Ok(if report.failed.is_empty() {
+                Outcome::Ok
+            } else {
+                Outcome::Failed
+            })
+        }
+        BatchCommand::Status { out, verify } => {
+            let info = pipeline::BatchInfo::read(&out)
+                .with_context(|| format!("{} is not a batch output folder", out.display()))?;
+            let st = pipeline::batch_status(&info, &out, verify);
+            writeln!(
+                stdout,
+                "plan \"{}\" (hash {}): {} items: {} done, {} failed, {} missing, {} corrupt",
+                info.name,
+                info.hash,
+                info.count,
+                st.done.len(),
+                st.failed.len(),
+                st.missing.len(),
+                st.corrupt.len()
+            )?;
+            if !st.missing.is_empty() {
+                writeln!(stdout, "missing: {}", pipeline::batch_ranges(&st.missing))?;
+            }
+            for (i, e) in &st.failed {
+                writeln!(stdout, "failed {i}: {e}")?;
+            }
+            for (i, e) in &st.corrupt {
+                writeln!(stdout, "corrupt {i}: {e} (batch run renders it again)")?;
+            }
+            Ok(if st.done.len() == info.count {
+                Outcome::Ok
+            } else {
+                Outcome::Failed
+            })
+        }
+        BatchCommand::Merge { out } => {
+            let m = pipeline::batch_merge(&out)
+                .with_context(|| format!("merging {}", out.display()))?;
+            if !quiet {
+                writeln!(
+                    stdout,
+                    "indexed {} items ({:.1} MB) into {}{}",
+                    m.items,
+                    m.bytes as f64 / 1e6,
+                    m.index.display(),
+                    if m.cleaned > 0 {
+                        format!("; removed {} leftover partial folders", m.cleaned)
+                    } else {
+                        String::new()
+                    }
+                )?;
+            }
+            Ok(Outcome::Ok)
+        }
+        BatchCommand::K8s {
+            plan,
+            image,
+            pvc,
+            retries,
+            job,
+        } => {
+            let loaded = batch::load(&plan)?;
+            let (plan_text, base) = batch::cluster::portable_plan(&loaded)?;
+            let spec = job.spec(&loaded, plan_text, base, retries)?;
+            stdout.write_all(batch::cluster::kubernetes(&spec, &image, &pvc).as_bytes())?;
+            Ok(Outcome::Ok)
+        }
+        BatchCommand::Slurm {
+            plan,
+            out,
+            cinegraph,
+            job,
+        } => {
+            let loaded = batch::load(&plan)?;
+            let spec = job.spec(&loaded, String::new(), None, 0)?;
+            let script = batch::cluster::slurm(
+                &spec,
+                &plan.display().to_string(),
+                &out.display().to_string(),
+                &cinegraph,
+            );
+            stdout.write_all(script.as_bytes())?;
+            Ok(Outcome::Ok)
+        }
+    }
 }
 
 /// `cinegraph replay verify`.

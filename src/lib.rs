@@ -14,6 +14,7 @@
 //! | [`output`] | [`physics::Trajectory`], [`raster::FrameBuffers`] | the output folder: `metadata.json`, `events.json`, `replay.json`, frames, videos |
 //! | [`reference`](mod@reference) | [`scene::Scene`] + [`physics::Trajectory`] + [`camera::CameraFrame`]s | path-traced [`reference::ReferenceFrame`]s |
 //! | [`prompt`] | one English sentence | RON scene text (validated, simulated, intent-checked) |
+//! | [`batch`] | a plan file (`plans/*.ron`) | each item's scene text, drawn from the plan and its index; shards; cluster job files |
 //!
 //! Only [`pipeline`] chains them. [`files`] holds the file helpers they share (atomic
 //! writes, JSON, PNG, EXR). Conventions shared by every stage: meters, kilograms,
@@ -25,6 +26,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+pub mod batch;
 pub mod camera;
 pub mod files;
 pub mod math;

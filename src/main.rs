@@ -5,6 +5,7 @@ mod cli;
 
 use std::process::ExitCode;
 
+use cinegraph::batch::PlanError;
 use cinegraph::neural::NeuralError;
 use cinegraph::pipeline::PipelineError;
 use clap::Parser;
@@ -64,6 +65,8 @@ fn is_bad_input(e: &anyhow::Error) -> bool {
     e.chain()
         .find_map(|c| {
             if let Some(p) = c.downcast_ref::<PipelineError>() {
+                Some(p.is_bad_input())
+            } else if let Some(p) = c.downcast_ref::<PlanError>() {
                 Some(p.is_bad_input())
             } else {
                 c.downcast_ref::<NeuralError>()

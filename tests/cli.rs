@@ -1223,3 +1223,353 @@ fn styles_check_prints_each_target_and_fails_on_a_missed_one() {
         text(&o.stderr)
     );
 }
+
+/// Every file under `dir/items` (hidden partial folders included), with its bytes.
+fn item_files(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    fn walk(root: &Path, d: &Path, out: &mut std::collections::BTreeMap<String, Vec<u8>>) {
+        for e in std::fs::read_dir(d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(root, &p, out);
+            } else {
+                let rel = p.strip_prefix(root).unwrap().display().to_string();
+                out.insert(rel, std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    let mut out = std::collections::BTreeMap::new();
+    walk(&dir.join("items"), &dir.join("items"), &mut out);
+    out
+}
+
+const BATCH_PLAN: &str = "tests/batch/plan.ron";
+
+/// `batch run BATCH_PLAN -o out --shard shard`.
+fn batch_shard(out: &Path, shard: &str) -> Output {
+    run(&[
+        "batch",
+        "run",
+        BATCH_PLAN,
+        "-o",
+        out.to_str().unwrap(),
+        "--shard",
+        shard,
+    ])
+}
+
+/// A plan of 24 small items run as 4 shards in 4 processes at once writes exactly the
+/// files of one unsharded run; item 17 alone equals item 17 of the whole run and `batch
+/// show 17`; status and merge see 24 complete items; a damaged item is found and
+/// rendered again.
+#[test]
+fn batch_shards_in_four_processes_equal_one_run_byte_for_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let whole = dir.path().join("whole");
+    let out = run(&["batch", "run", BATCH_PLAN, "-o", whole.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("rendered 24 items, 0 already complete, 0 failed"),
+        "{}",
+        text(&out.stdout)
+    );
+    let sharded = dir.path().join("sharded");
+    let children: Vec<_> = (0..4)
+        .map(|i| {
+            bin()
+                .args(["batch", "run", BATCH_PLAN, "-o", sharded.to_str().unwrap()])
+                .args(["--shard", &format!("{i}/4")])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for c in children {
+        let o = c.wait_with_output().unwrap();
+        assert!(o.status.success(), "{}", text(&o.stderr));
+        assert!(
+            text(&o.stdout).contains("rendered 6 items"),
+            "{}",
+            text(&o.stdout)
+        );
+    }
+    let (a, b) = (item_files(&whole), item_files(&sharded));
+    assert_eq!(a.len(), b.len());
+    assert!(a.len() > 24 * 8, "{} files", a.len());
+    for (name, bytes) in &a {
+        assert!(
+            b.get(name) == Some(bytes),
+            "{name} differs between the runs"
+        );
+    }
+    assert_eq!(
+        std::fs::read(whole.join("batch.json")).unwrap(),
+        std::fs::read(sharded.join("batch.json")).unwrap()
+    );
+    // Item 17 alone (shard 17 of 24 holds only it) and `batch show 17`.
+    let alone = dir.path().join("alone");
+    let out = batch_shard(&alone, "17/24");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let one = item_files(&alone);
+    assert!(!one.is_empty() && one.keys().all(|k| k.starts_with("000017/")));
+    for (name, bytes) in &one {
+        assert!(
+            a.get(name) == Some(bytes),
+            "{name} differs from the whole run's"
+        );
+    }
+    let show = run(&["batch", "show", BATCH_PLAN, "17"]);
+    assert!(show.status.success(), "{}", text(&show.stderr));
+    assert_eq!(show.stdout, a["000017/scene.ron"]);
+    // Status: the whole run is complete; the lone item's folder is not.
+    let st = run(&["batch", "status", whole.to_str().unwrap(), "--verify"]);
+    assert!(st.status.success(), "{}", text(&st.stdout));
+    assert!(
+        text(&st.stdout).contains("24 items: 24 done, 0 failed, 0 missing"),
+        "{}",
+        text(&st.stdout)
+    );
+    let st = run(&["batch", "status", alone.to_str().unwrap()]);
+    assert_eq!(st.status.code(), Some(1));
+    assert!(
+        text(&st.stdout).contains("missing: 0-16, 18-23"),
+        "{}",
+        text(&st.stdout)
+    );
+    // Merge: one index line per item, in order, with what was drawn.
+    let m = run(&["batch", "merge", whole.to_str().unwrap()]);
+    assert!(m.status.success(), "{}", text(&m.stderr));
+    let index = std::fs::read_to_string(whole.join("index.jsonl")).unwrap();
+    let lines: Vec<serde_json::Value> = index
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 24);
+    for (i, l) in lines.iter().enumerate() {
+        assert_eq!(l["index"], i);
+        assert_eq!(l["frames"], 6);
+        assert!(l["drawn"]["camera.at"].is_array(), "{l}");
+        assert!(
+            l["files"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f == "depth/00005.exr")
+        );
+    }
+    let m = run(&["batch", "merge", alone.to_str().unwrap()]);
+    assert_eq!(m.status.code(), Some(2), "{}", text(&m.stderr));
+    assert!(
+        text(&m.stderr).contains("1 of 24 items are complete"),
+        "{}",
+        text(&m.stderr)
+    );
+    // A damaged item is seen and rendered again, to the same bytes.
+    let victim = alone.join("items/000017/depth/00003.png");
+    let good = std::fs::read(&victim).unwrap();
+    std::fs::write(&victim, &good[..good.len() / 2]).unwrap();
+    let st = run(&["batch", "status", alone.to_str().unwrap()]);
+    assert!(
+        text(&st.stdout).contains("corrupt 17: depth/00003.png is"),
+        "{}",
+        text(&st.stdout)
+    );
+    let out = batch_shard(&alone, "17/24");
+    assert!(
+        text(&out.stdout).contains("rendered 1 items, 0 already complete"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert_eq!(std::fs::read(&victim).unwrap(), good);
+    // Run again: everything is skipped.
+    let out = batch_shard(&whole, "1/4");
+    assert!(
+        text(&out.stdout).contains("rendered 0 items, 6 already complete"),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+/// A shard killed (SIGKILL) in the middle of an item leaves no half-written item; run
+/// again, it finishes with the bytes of an uninterrupted run.
+#[test]
+fn a_batch_shard_killed_mid_item_resumes_to_the_same_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let killed = dir.path().join("killed");
+    let mut child = bin()
+        .args([
+            "batch",
+            "run",
+            BATCH_PLAN,
+            "-o",
+            killed.to_str().unwrap(),
+            "--shard",
+            "1/4",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until an item is under way after at least one finished, then kill.
+    let items = killed.join("items");
+    let started = std::time::Instant::now();
+    let partial = |d: &Path| {
+        std::fs::read_dir(d)
+            .map(|r| {
+                r.flatten()
+                    .any(|e| e.file_name().to_string_lossy().contains(".partial."))
+            })
+            .unwrap_or(false)
+    };
+    loop {
+        if items.join("000001").is_dir() && partial(&items) {
+            break;
+        }
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the shard ended before it could be killed"
+        );
+        assert!(started.elapsed().as_secs() < 120, "no item started");
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // Nothing half-written under a final name: every item folder there is complete.
+    let st = run(&["batch", "status", killed.to_str().unwrap(), "--verify"]);
+    let s = text(&st.stdout);
+    assert!(
+        s.contains(" 0 corrupt") && !s.lines().any(|l| l.starts_with("corrupt")),
+        "{s}"
+    );
+    assert!(
+        partial(&items),
+        "the kill left no partial folder to clean up"
+    );
+    let out = batch_shard(&killed, "1/4");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(!partial(&items), "a partial folder was left behind");
+    let whole = dir.path().join("whole");
+    let out = batch_shard(&whole, "1/4");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(item_files(&killed), item_files(&whole));
+}
+
+/// Items whose drawn scene is invalid are recorded as failed with the error, the others
+/// are rendered; status lists them; a plan with a path the scene lacks is refused
+/// before anything renders.
+#[test]
+fn batch_records_failed_items_and_refuses_bad_plans_up_front() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("out");
+    let out = run(&[
+        "batch",
+        "run",
+        "tests/batch/failing.ron",
+        "-o",
+        out_dir.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("error: item") && err.contains("radius"),
+        "{err}"
+    );
+    let st = run(&["batch", "status", out_dir.to_str().unwrap()]);
+    let s = text(&st.stdout);
+    let failed = s.lines().filter(|l| l.starts_with("failed ")).count();
+    assert!((1..8).contains(&failed), "{s}");
+    assert!(
+        s.contains(&format!("{} done, {failed} failed", 8 - failed)),
+        "{s}"
+    );
+    // A path the base scene lacks: exit 2, the variation named, nothing written.
+    let plan = dir.path().join("bad.ron");
+    std::fs::write(
+        &plan,
+        std::fs::read_to_string(BATCH_PLAN)
+            .unwrap()
+            .replace(
+                "base: Scene(\"tiny.ron\")",
+                &format!(
+                    "base: Scene({:?})",
+                    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/batch/tiny.ron")
+                ),
+            )
+            .replace("camera.at", "camera.aim"),
+    )
+    .unwrap();
+    let bad_out = dir.path().join("bad_out");
+    let out = run(&[
+        "batch",
+        "run",
+        plan.to_str().unwrap(),
+        "-o",
+        bad_out.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("vary[3] \"camera.aim\".path") && err.contains("no field \"aim\""),
+        "{err}"
+    );
+    assert!(!bad_out.exists());
+}
+
+/// The Kubernetes manifest is an Indexed Job with one completion per shard and the plan
+/// in a ConfigMap; the Slurm script is valid bash and takes the array index.
+#[test]
+fn batch_writes_kubernetes_and_slurm_job_files() {
+    let out = run(&[
+        "batch",
+        "k8s",
+        BATCH_PLAN,
+        "--image",
+        "registry.example/cinegraph:0.1",
+        "--parallelism",
+        "3",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let y = text(&out.stdout);
+    for needle in [
+        "kind: ConfigMap",
+        "  name: tiny-variants-plan",
+        "kind: Job",
+        "apiVersion: batch/v1",
+        "  completions: 12",
+        "  parallelism: 3",
+        "  completionMode: Indexed",
+        "  backoffLimitPerIndex: 3",
+        "      restartPolicy: Never",
+        "\"--shards\", \"12\"",
+        "claimName: \"cinegraph-out\"",
+        "  tiny.ron: |-",
+        "    base: Scene(\"tiny.ron\"),",
+    ] {
+        assert!(y.contains(needle), "{needle:?} not in:\n{y}");
+    }
+    assert!(!y.contains("nvidia.com/gpu"));
+    let gpu = text(&run(&["batch", "k8s", BATCH_PLAN, "--image", "x", "--gpu"]).stdout);
+    assert!(gpu.contains("nvidia.com/gpu: 1") && gpu.contains("nvidia.com/gpu.present"));
+    // Slurm.
+    let out = run(&[
+        "batch",
+        "slurm",
+        BATCH_PLAN,
+        "-o",
+        "/scratch/tiny",
+        "--shards",
+        "6",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let script = text(&out.stdout);
+    assert!(script.contains("#SBATCH --array=0-5%6"), "{script}");
+    assert!(
+        script.contains("--shard \"${SLURM_ARRAY_TASK_ID}/6\""),
+        "{script}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("job.sh");
+    std::fs::write(&path, &script).unwrap();
+    let check = Command::new("bash").arg("-n").arg(&path).output().unwrap();
+    assert!(check.status.success(), "{}", text(&check.stderr));
+}

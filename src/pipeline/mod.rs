@@ -9,7 +9,8 @@
 //!
 //! - [`render_to_dir`] (`cinegraph render`, and `cinegraph prompt --render`),
 //! - [`styles_preview`] (`cinegraph styles preview`),
-//! - [`write_dataset`] (`cinegraph dataset`: the finisher's training pairs).
+//! - [`write_dataset`] (`cinegraph dataset`: the finisher's training pairs),
+//! - [`batch_run`] (`cinegraph batch run`: a plan's items, each through the render job).
 //!
 //! The reference path tracer takes the scene, trajectory and camera plan the pipeline
 //! made ([`crate::reference::render_to_dir`]); [`simulate_to_dir`] and [`verify_replay`]
@@ -19,6 +20,7 @@
 
 #[cfg(test)]
 mod agreement;
+mod batch;
 mod dataset;
 mod frames;
 mod render;
@@ -31,6 +33,10 @@ use std::path::Path;
 use std::path::PathBuf;
 
 pub use crate::neural::FinishOptions;
+pub use batch::{
+    BatchInfo, BatchReport, BatchStatus, FailedRecord, FileEntry, ItemRecord, MergeReport,
+    batch_merge, batch_run, batch_status, ranges as batch_ranges,
+};
 pub use dataset::{DatasetOptions, DatasetReport, write_dataset};
 pub use frames::{Frame, FrameTimes, Frames, Window};
 pub use render::{Layout, RenderOptions, RenderReport, StageTimes, render_to_dir};
