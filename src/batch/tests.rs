@@ -386,3 +386,23 @@ fn job_names_are_dns_labels() {
     let long = cluster::dns_name(&"a".repeat(100));
     assert!(long.len() <= 52);
 }
+
+/// Every bundled plan loads, and its first items are valid scenes.
+#[test]
+fn bundled_plans_draw_valid_scenes() {
+    let mut plans: Vec<PathBuf> = std::fs::read_dir("plans")
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "ron"))
+        .collect();
+    plans.sort();
+    assert!(plans.len() >= 2);
+    for path in plans {
+        let plan = load(&path).unwrap_or_else(|e| panic!("{e}"));
+        for i in [0, 1, plan.count() - 1] {
+            let item = plan.item(i).unwrap();
+            crate::style::parse_str(&item.text, &item.origin, &item.base_dir, None)
+                .unwrap_or_else(|e| panic!("{}: {e}", item.origin));
+        }
+    }
+}
