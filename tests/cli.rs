@@ -649,6 +649,148 @@ fn kubric_layout_reads_back_with_kubric_formulas_to_the_native_buffers() {
         })
         .collect();
     assert!(totals.windows(2).all(|w| w[0] >= w[1]), "{totals:?}");
+
+    // The MOVi builders' completeness rule (`is_complete_dir`): the three JSON files and
+    // equal frame counts for every layer they read.
+    let files: Vec<String> = std::fs::read_dir(&kubric)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    for f in ["data_ranges.json", "metadata.json", "events.json"] {
+        assert!(files.iter().any(|n| n == f), "{f} missing");
+    }
+    let count = |key: &str| files.iter().filter(|n| n.starts_with(key)).count();
+    for key in [
+        "rgba",
+        "segmentation",
+        "forward_flow",
+        "backward_flow",
+        "depth",
+        "normal",
+        "object_coordinates",
+    ] {
+        assert_eq!(count(key), 24, "{key}");
+    }
+    // Every key the builders read of each instance, bboxes_3d with 8 corners a frame
+    // that surround the object's position; collisions with the floor name 65535.
+    for inst in kmeta["instances"].as_array().unwrap() {
+        for key in [
+            "mass",
+            "friction",
+            "restitution",
+            "positions",
+            "quaternions",
+            "velocities",
+            "angular_velocities",
+            "bboxes_3d",
+            "image_positions",
+            "bboxes",
+            "bbox_frames",
+            "visibility",
+        ] {
+            assert!(!inst[key].is_null(), "{key} missing in {inst}");
+        }
+        let boxes = inst["bboxes_3d"].as_array().unwrap();
+        assert_eq!(boxes.len(), 24);
+        for (b, p) in boxes.iter().zip(inst["positions"].as_array().unwrap()) {
+            let corners = b.as_array().unwrap();
+            assert_eq!(corners.len(), 8);
+            for axis in 0..3 {
+                let v: Vec<f64> = corners.iter().map(|c| c[axis].as_f64().unwrap()).collect();
+                let p = p[axis].as_f64().unwrap();
+                let (lo, hi) = v
+                    .iter()
+                    .fold((f64::MAX, f64::MIN), |(a, b), x| (a.min(*x), b.max(*x)));
+                assert!(
+                    lo - 1e-4 <= p && p <= hi + 1e-4,
+                    "axis {axis}: {p} outside {lo}..{hi}"
+                );
+            }
+        }
+    }
+    let events = json(&kubric.join("events.json"));
+    let floor_hits = events["collisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| {
+            c["instances"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|i| i == 65535)
+        })
+        .count();
+    assert!(floor_hits > 0, "no collision with the floor marked 65535");
+    let n = kmeta["instances"].as_array().unwrap().len() as u64;
+    for c in events["collisions"].as_array().unwrap() {
+        for i in c["instances"].as_array().unwrap() {
+            let i = i.as_u64().unwrap_or(u64::MAX);
+            assert!(i < n || i == 65535, "collision instance {i} in {c}");
+        }
+    }
+    // Normals: unit vectors; the floor's point up Kubric's +Z.
+    let (normal, channels) = raw_png(&kubric.join("normal_00012.png"));
+    assert_eq!(channels, 3);
+    let (kseg, _) = raw_png(&kubric.join("segmentation_00012.png"));
+    let (nseg, _) = raw_png(&native.join("segmentation/00012.png"));
+    let floor_id = names.iter().position(|n| n == "floor").unwrap() as u32 + 1;
+    let mut floor_px = 0;
+    for (i, n) in normal.chunks_exact(3).enumerate() {
+        let v: Vec<f64> = n
+            .iter()
+            .map(|&c| f64::from(c) / 65535.0 * 2.0 - 1.0)
+            .collect();
+        if nseg[i] == 0 {
+            continue;
+        }
+        let len = (v[0] * v[0] + v[1] * v[1] + v[2] * v[2]).sqrt();
+        assert!((len - 1.0).abs() < 2e-3, "normal at {i}: {v:?}");
+        if nseg[i] == floor_id {
+            floor_px += 1;
+            assert!(v[2] > 0.999, "floor normal at {i}: {v:?}");
+        }
+    }
+    assert!(floor_px > 1000);
+    // Object coordinates: in the unit box; a sphere's surface points lie half a box from
+    // its center (away from its silhouette, where a pixel's depth mixes in the floor).
+    let (coords, channels) = raw_png(&kubric.join("object_coordinates_00012.png"));
+    assert_eq!(channels, 3);
+    let shapes: Vec<String> = nmeta["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["shape"].as_str().unwrap().to_string())
+        .collect();
+    let mut sphere_px = 0;
+    for (i, c) in coords.chunks_exact(3).enumerate() {
+        if kseg[i] == 0 {
+            assert_eq!(c, [0, 0, 0], "background coordinates at {i}");
+            continue;
+        }
+        let e = nseg[i] as usize - 1;
+        let (x, y) = (i % 256, i / 256);
+        let interior = x > 0
+            && y > 0
+            && x < 255
+            && y < 255
+            && [i - 1, i + 1, i - 256, i + 256]
+                .iter()
+                .all(|&j| nseg[j] == nseg[i]);
+        if shapes[e] == "sphere" && interior {
+            sphere_px += 1;
+            let r = c
+                .iter()
+                .map(|&v| (f64::from(v) / 65535.0 - 0.5).powi(2))
+                .sum::<f64>()
+                .sqrt();
+            assert!(
+                (r - 0.5).abs() < 0.02,
+                "sphere coordinates at {i}: {c:?} ({r})"
+            );
+        }
+    }
+    assert!(sphere_px > 50, "{sphere_px} sphere pixels");
 }
 
 const TWO_SHOTS: &str = r#"Scene(version: 1, name: "cut", seed: 9, duration: 0.5, resolution: (64, 36),

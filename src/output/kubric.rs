@@ -17,9 +17,24 @@
 //! - `segmentation_00000.png`: 8-bit palette PNG, re-indexed as Kubric does: the visible
 //!   foreground objects (every shape but `Ground`), sorted by total visible pixels
 //!   descending (ties in scene order), get ids 1, 2, …; everything else is 0.
+//! - `normal_00000.png`: 16-bit RGB, the world-space unit normal in Kubric's Z-up world,
+//!   `(n + 1) · 65535 / 2` (Kubric's `process_normal`); background `(0, 0, 0)` → 32767.
+//! - `object_coordinates_00000.png`: 16-bit RGB, each object pixel's point in the
+//!   object's own frame (axes as Kubric's Z-up convention maps them), relative to the
+//!   object's bounding box, `(p − min) / (max − min)` clipped to [0, 1] · 65535 (Kubric's
+//!   `process_object_coordinates`); background and the ground 0. The point comes from
+//!   the depth along the pixel's ray and the object's pose.
 //! - `metadata.json`, `events.json`: Kubric-shaped (`metadata`, `camera`, `instances` in the
 //!   re-indexed order; `collisions` with instance indices), with positions in Kubric's
-//!   Z-up world (`(x, y, z)_kubric = (x, -z, y)_cinegraph`) and quaternions `[w, x, y, z]`.
+//!   Z-up world (`(x, y, z)_kubric = (x, -z, y)_cinegraph`) and quaternions `[w, x, y, z]`;
+//!   every instance has `bboxes_3d` (per frame the 8 world-space corners of its bounding
+//!   box in its own frame, corner `i` taking the max along x, y, z for bits 2, 1, 0 of
+//!   `i`); a collision with the ground or another non-instance names it 65535, as the
+//!   MOVi builders document.
+//!
+//! Every frame has all seven of Kubric's layers (`rgba`, `segmentation`,
+//! `forward_flow`, `backward_flow`, `depth`, `normal`, `object_coordinates`): the MOVi
+//! builders' `is_complete_dir` keeps a folder only when their counts agree.
 
 use std::io::Cursor;
 use std::path::Path;
@@ -105,6 +120,47 @@ fn palette(n: usize) -> Vec<u8> {
         out.extend([r, g, b].map(|c: f32| (c * 200.0 + 40.0) as u8));
     }
     out
+}
+
+/// A non-instance in Kubric's collision records (the floor, the background).
+pub const KUBRIC_NOT_AN_INSTANCE: i64 = 65535;
+
+/// The bounding box of a shape in its own frame, `None` for the ground.
+fn local_bounds(shape: &Shape) -> Option<(Vec3, Vec3)> {
+    let b = match shape {
+        Shape::Ground => return None,
+        Shape::Box { half_extents } => *half_extents,
+        Shape::Sphere { radius } => Vec3::splat(*radius),
+        Shape::Capsule {
+            radius,
+            half_height,
+        } => Vec3::new(*radius, half_height + radius, *radius),
+        Shape::Cylinder {
+            radius,
+            half_height,
+        }
+        | Shape::Cone {
+            radius,
+            half_height,
+        } => Vec3::new(*radius, *half_height, *radius),
+        Shape::ConvexHull(m) | Shape::TriMesh(m) => {
+            let lo = m
+                .vertices
+                .iter()
+                .fold(Vec3::splat(f32::MAX), |a, v| a.min(*v));
+            let hi = m
+                .vertices
+                .iter()
+                .fold(Vec3::splat(f32::MIN), |a, v| a.max(*v));
+            return (lo.cmple(hi).all()).then_some((lo, hi));
+        }
+    };
+    Some((-b, b))
+}
+
+/// A cinegraph vector in Kubric's Z-up axes.
+fn z_up_vec(v: Vec3) -> Vec3 {
+    z_up() * v
 }
 
 /// Writes the whole clip in Kubric's layout. `frames[k]` is frame `first + k`.
@@ -215,6 +271,46 @@ pub fn write_kubric(
             writer.write_image_data(&ids).map_err(|e| fmt_err(&p, e))?;
         }
         write_atomic(&p, &bytes)?;
+
+        let q16 = |v: f32| (v.clamp(0.0, 1.0) * 65535.0) as u16;
+        let normals: Vec<u16> = fb
+            .normal
+            .iter()
+            .flat_map(|n| {
+                let n = z_up_vec(Vec3::from(*n));
+                [n.x, n.y, n.z].map(|c| ((c.clamp(-1.0, 1.0) + 1.0) * 0.5 * 65535.0) as u16)
+            })
+            .collect();
+        png16_rgb(&name("normal", "png"), w, h, &normals)?;
+
+        let poses = &traj.frames[k].poses;
+        let coords: Vec<u16> = (0..h)
+            .flat_map(|y| (0..w).map(move |x| (x, y)))
+            .flat_map(|(x, y)| {
+                let i = fb.index(x, y);
+                let z = fb.depth[i];
+                let e = (fb.segmentation[i] as usize).checked_sub(1);
+                let bounds = e.and_then(|e| {
+                    let shape = scene.entities.get(e)?.shape.as_ref()?;
+                    Some((e, local_bounds(shape)?))
+                });
+                match bounds {
+                    Some((e, (lo, hi))) if z.is_finite() => {
+                        let (dir, depth_per_meter) =
+                            cam.ray(f64::from(x) + 0.5, f64::from(y) + 0.5);
+                        let world = cam.pose.translation + dir * (z / depth_per_meter);
+                        let pose = poses[e];
+                        let local = pose.rotation.conjugate() * (world - pose.translation);
+                        let (lo, hi) = (z_up_vec(lo), z_up_vec(hi));
+                        let (lo, hi) = (lo.min(hi), lo.max(hi));
+                        let t = (z_up_vec(local) - lo) / (hi - lo).max(Vec3::splat(1e-9));
+                        [q16(t.x), q16(t.y), q16(t.z)]
+                    }
+                    _ => [0, 0, 0],
+                }
+            })
+            .collect();
+        png16_rgb(&name("object_coordinates", "png"), w, h, &coords)?;
     }
     write_json(
         &dir.join("data_ranges.json"),
@@ -254,6 +350,28 @@ pub fn write_kubric(
                 }
             }
             let f = |k: usize| &traj.frames[k];
+            let (lo, hi) = ent
+                .shape
+                .as_ref()
+                .and_then(local_bounds)
+                .unwrap_or((Vec3::ZERO, Vec3::ZERO));
+            let bboxes_3d: Vec<Vec<[f32; 3]>> = range
+                .clone()
+                .map(|k| {
+                    let pose = f(k).poses[e];
+                    (0..8)
+                        .map(|c| {
+                            let pick = |bit: usize, a: f32, b: f32| if c >> bit & 1 == 1 { b } else { a };
+                            let corner = Vec3::new(
+                                pick(2, lo.x, hi.x),
+                                pick(1, lo.y, hi.y),
+                                pick(0, lo.z, hi.z),
+                            );
+                            kv(pose.translation + pose.rotation * corner)
+                        })
+                        .collect()
+                })
+                .collect();
             json!({
                 "asset_id": ent.name,
                 "mass": traj.objects[e].body_mass,
@@ -270,6 +388,7 @@ pub fn write_kubric(
                 "visibility": visibility,
                 "bboxes": bboxes,
                 "bbox_frames": bbox_frames,
+                "bboxes_3d": bboxes_3d,
             })
         })
         .collect();
@@ -301,7 +420,7 @@ pub fn write_kubric(
         instances
             .iter()
             .position(|&i| i == e)
-            .map_or(-1, |p| p as i64)
+            .map_or(KUBRIC_NOT_AN_INSTANCE, |p| p as i64)
     };
     let collisions: Vec<Value> = traj
         .collisions
