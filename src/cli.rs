@@ -409,6 +409,9 @@ pub enum BatchCommand {
     Merge {
         /// A batch's output folder.
         out: PathBuf,
+        /// Also write WebDataset tar shards of N items each into OUT/webdataset/.
+        #[arg(long, value_name = "N")]
+        webdataset: Option<usize>,
     },
     /// Print a Kubernetes manifest: a ConfigMap with the plan and an Indexed Job whose
     /// pods each render one shard into a PersistentVolumeClaim.
@@ -784,8 +787,8 @@ fn batch_command(action: BatchCommand, quiet: bool) -> Result<Outcome> {
                 Outcome::Failed
             })
         }
-        BatchCommand::Merge { out } => {
-            let m = pipeline::batch_merge(&out)
+        BatchCommand::Merge { out, webdataset } => {
+            let m = pipeline::batch_merge(&out, webdataset)
                 .with_context(|| format!("merging {}", out.display()))?;
             if !quiet {
                 writeln!(
@@ -800,6 +803,14 @@ fn batch_command(action: BatchCommand, quiet: bool) -> Result<Outcome> {
                         String::new()
                     }
                 )?;
+                if !m.shards.is_empty() {
+                    writeln!(
+                        stdout,
+                        "wrote {} WebDataset shards into {}",
+                        m.shards.len(),
+                        out.join("webdataset").display()
+                    )?;
+                }
             }
             Ok(Outcome::Ok)
         }

@@ -1499,6 +1499,50 @@ fn batch_shards_in_four_processes_equal_one_run_byte_for_byte() {
                 .any(|f| f == "depth/00005.exr")
         );
     }
+    // WebDataset shards: 10 items a tar, each item's files consecutive as KEY.FIELD, the
+    // same bytes as the item's files.
+    let m = run(&[
+        "batch",
+        "merge",
+        whole.to_str().unwrap(),
+        "--webdataset",
+        "10",
+    ]);
+    assert!(
+        text(&m.stdout).contains("wrote 3 WebDataset shards"),
+        "{}",
+        text(&m.stdout)
+    );
+    let mut seen = Vec::new();
+    for s in 0..3 {
+        let tar = std::fs::File::open(whole.join(format!("webdataset/shard-{s:06}.tar"))).unwrap();
+        let mut archive = tar::Archive::new(tar);
+        for entry in archive.entries().unwrap() {
+            let mut entry = entry.unwrap();
+            let name = entry.path().unwrap().display().to_string();
+            let (key, field) = name.split_once('.').unwrap();
+            let mut bytes = Vec::new();
+            std::io::Read::read_to_end(&mut entry, &mut bytes).unwrap();
+            let original = whole
+                .join("items")
+                .join(key)
+                .join(field.replacen('_', "/", 1));
+            let original = if original.exists() {
+                original
+            } else {
+                whole.join("items").join(key).join(field)
+            };
+            assert_eq!(bytes, std::fs::read(&original).unwrap(), "{name}");
+            if seen.last() != Some(&key.to_string()) {
+                assert!(
+                    !seen.contains(&key.to_string()),
+                    "{key} split across the tar"
+                );
+                seen.push(key.to_string());
+            }
+        }
+    }
+    assert_eq!(seen.len(), 24);
     let m = run(&["batch", "merge", alone.to_str().unwrap()]);
     assert_eq!(m.status.code(), Some(2), "{}", text(&m.stderr));
     assert!(

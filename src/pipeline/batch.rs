@@ -568,15 +568,19 @@ pub struct MergeReport {
     pub bytes: u64,
     /// Leftover partial folders removed.
     pub cleaned: usize,
+    /// WebDataset tar shards written (`OUT/webdataset/shard-000000.tar`, …).
+    pub shards: Vec<PathBuf>,
 }
 
 /// Checks that every item is complete (hashes verified) and writes `OUT/index.jsonl`,
-/// one JSON line per item in index order; removes leftover partial folders.
+/// one JSON line per item in index order; removes leftover partial folders. With
+/// `webdataset: Some(n)`, also writes the items as WebDataset tar shards of `n` items
+/// each (see [`write_webdataset`]).
 ///
 /// # Errors
 /// [`PipelineError::Conflict`] naming the items that are missing, failed or corrupt;
 /// [`PipelineError::Output`] if the index cannot be written.
-pub fn batch_merge(out: &Path) -> Result<MergeReport, PipelineError> {
+pub fn batch_merge(out: &Path, webdataset: Option<usize>) -> Result<MergeReport, PipelineError> {
     let plan = &BatchInfo::read(out)?;
     let status = batch_status(plan, out, true);
     if status.done.len() != plan.count {
@@ -622,6 +626,10 @@ pub fn batch_merge(out: &Path) -> Result<MergeReport, PipelineError> {
     }
     let index = out.join("index.jsonl");
     files::write_atomic(&index, text.as_bytes())?;
+    let shards = match webdataset {
+        Some(n) => write_webdataset(out, plan, n)?,
+        None => Vec::new(),
+    };
     let mut cleaned = 0;
     if let Ok(entries) = std::fs::read_dir(&items) {
         for e in entries.flatten() {
@@ -639,7 +647,83 @@ pub fn batch_merge(out: &Path) -> Result<MergeReport, PipelineError> {
         items: plan.count,
         bytes: total,
         cleaned,
+        shards,
     })
+}
+
+/// Writes every item into `OUT/webdataset/shard-NNNNNN.tar`, `per_shard` items a tar in
+/// index order, as WebDataset readers take them: an item's files are consecutive and
+/// named `KEY.FIELD`, KEY the item's six digits and FIELD its path in the item folder
+/// with `/` as `_` (`000017.depth_00003.png`, `000017.scene.ron`, `000017.item.json`).
+/// Headers are fixed (mode 0644, owner 0, time 0), so the tars are the same bytes for
+/// the same items; each is written under a temporary name and renamed.
+///
+/// # Errors
+/// [`PipelineError::BadOption`] for `per_shard` 0; [`PipelineError::Output`] if a file
+/// cannot be read or a tar written.
+pub fn write_webdataset(
+    out: &Path,
+    plan: &BatchInfo,
+    per_shard: usize,
+) -> Result<Vec<PathBuf>, PipelineError> {
+    if per_shard == 0 {
+        return Err(PipelineError::BadOption(
+            "--webdataset needs at least 1 item a shard".into(),
+        ));
+    }
+    let dir = out.join("webdataset");
+    super::create_dir(&dir)?;
+    let items = items_dir(out);
+    let mut written = Vec::new();
+    for (s, first) in (0..plan.count).step_by(per_shard).enumerate() {
+        let path = dir.join(format!("shard-{s:06}.tar"));
+        let tmp = dir.join(format!(".shard-{s:06}.tar.tmp-{}", std::process::id()));
+        let write_err = |source| FileError::Write {
+            path: path.clone(),
+            source,
+        };
+        let result = (|| -> Result<(), FileError> {
+            let file = std::fs::File::create(&tmp).map_err(write_err)?;
+            let mut tar = tar::Builder::new(std::io::BufWriter::new(file));
+            for i in first..(first + per_shard).min(plan.count) {
+                let key = item_dir_name(i);
+                let folder = items.join(&key);
+                let mut names = Vec::new();
+                walk(&folder, &folder, &mut names)?;
+                names.sort();
+                for rel in names {
+                    let bytes =
+                        std::fs::read(folder.join(&rel)).map_err(|source| FileError::Read {
+                            path: folder.join(&rel),
+                            source,
+                        })?;
+                    let mut header = tar::Header::new_ustar();
+                    header.set_size(bytes.len() as u64);
+                    header.set_mode(0o644);
+                    header.set_mtime(0);
+                    header.set_uid(0);
+                    header.set_gid(0);
+                    header.set_entry_type(tar::EntryType::Regular);
+                    let name = format!("{key}.{}", rel.replace('/', "_"));
+                    tar.append_data(&mut header, name, bytes.as_slice())
+                        .map_err(write_err)?;
+                }
+            }
+            let file = tar
+                .into_inner()
+                .map_err(write_err)?
+                .into_inner()
+                .map_err(|e| write_err(e.into_error()))?;
+            file.sync_all().map_err(write_err)?;
+            std::fs::rename(&tmp, &path).map_err(write_err)
+        })();
+        if let Err(e) = result {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e.into());
+        }
+        written.push(path);
+    }
+    Ok(written)
 }
 
 /// `0-3, 7, 9-12`.
