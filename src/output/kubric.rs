@@ -125,39 +125,6 @@ fn palette(n: usize) -> Vec<u8> {
 /// A non-instance in Kubric's collision records (the floor, the background).
 pub const KUBRIC_NOT_AN_INSTANCE: i64 = 65535;
 
-/// The bounding box of a shape in its own frame, `None` for the ground.
-fn local_bounds(shape: &Shape) -> Option<(Vec3, Vec3)> {
-    let b = match shape {
-        Shape::Ground => return None,
-        Shape::Box { half_extents } => *half_extents,
-        Shape::Sphere { radius } => Vec3::splat(*radius),
-        Shape::Capsule {
-            radius,
-            half_height,
-        } => Vec3::new(*radius, half_height + radius, *radius),
-        Shape::Cylinder {
-            radius,
-            half_height,
-        }
-        | Shape::Cone {
-            radius,
-            half_height,
-        } => Vec3::new(*radius, *half_height, *radius),
-        Shape::ConvexHull(m) | Shape::TriMesh(m) => {
-            let lo = m
-                .vertices
-                .iter()
-                .fold(Vec3::splat(f32::MAX), |a, v| a.min(*v));
-            let hi = m
-                .vertices
-                .iter()
-                .fold(Vec3::splat(f32::MIN), |a, v| a.max(*v));
-            return (lo.cmple(hi).all()).then_some((lo, hi));
-        }
-    };
-    Some((-b, b))
-}
-
 /// A cinegraph vector in Kubric's Z-up axes.
 fn z_up_vec(v: Vec3) -> Vec3 {
     z_up() * v
@@ -222,13 +189,19 @@ pub fn write_kubric(
         .map_err(|e| fmt_err(&p, e))?;
         write_atomic(&p, &bytes)?;
 
+        // Each pixel's ray (unit direction, depth per metre along it), cast once: the
+        // depth and the object coordinates both need it.
         let cam = &cams[k];
-        let depth: Vec<f32> = (0..h)
+        let rays: Vec<_> = (0..h)
             .flat_map(|y| (0..w).map(move |x| (x, y)))
-            .map(|(x, y)| {
-                let z = fb.depth[fb.index(x, y)];
+            .map(|(x, y)| cam.ray(f64::from(x) + 0.5, f64::from(y) + 0.5))
+            .collect();
+        let depth: Vec<f32> = fb
+            .depth
+            .iter()
+            .zip(&rays)
+            .map(|(&z, &(_, depth_per_meter))| {
                 if z.is_finite() {
-                    let (_, depth_per_meter) = cam.ray(f64::from(x) + 0.5, f64::from(y) + 0.5);
                     z / depth_per_meter
                 } else {
                     KUBRIC_BACKGROUND_DEPTH
@@ -284,21 +257,16 @@ pub fn write_kubric(
         png16_rgb(&name("normal", "png"), w, h, &normals)?;
 
         let poses = &traj.frames[k].poses;
-        let coords: Vec<u16> = (0..h)
-            .flat_map(|y| (0..w).map(move |x| (x, y)))
-            .flat_map(|(x, y)| {
-                let i = fb.index(x, y);
-                let z = fb.depth[i];
+        let coords: Vec<u16> = (0..fb.depth.len())
+            .flat_map(|i| {
                 let e = (fb.segmentation[i] as usize).checked_sub(1);
                 let bounds = e.and_then(|e| {
                     let shape = scene.entities.get(e)?.shape.as_ref()?;
-                    Some((e, local_bounds(shape)?))
+                    Some((e, shape.local_bounds()?))
                 });
                 match bounds {
-                    Some((e, (lo, hi))) if z.is_finite() => {
-                        let (dir, depth_per_meter) =
-                            cam.ray(f64::from(x) + 0.5, f64::from(y) + 0.5);
-                        let world = cam.pose.translation + dir * (z / depth_per_meter);
+                    Some((e, (lo, hi))) if fb.depth[i].is_finite() => {
+                        let world = cam.pose.translation + rays[i].0 * depth[i];
                         let pose = poses[e];
                         let local = pose.rotation.conjugate() * (world - pose.translation);
                         let (lo, hi) = (z_up_vec(lo), z_up_vec(hi));
@@ -353,7 +321,7 @@ pub fn write_kubric(
             let (lo, hi) = ent
                 .shape
                 .as_ref()
-                .and_then(local_bounds)
+                .and_then(Shape::local_bounds)
                 .unwrap_or((Vec3::ZERO, Vec3::ZERO));
             let bboxes_3d: Vec<Vec<[f32; 3]>> = range
                 .clone()

@@ -238,6 +238,40 @@ impl Shape {
         }
     }
 
+    /// The axis-aligned box holding the shape in its own frame, `(min, max)`; `None` for
+    /// Ground (and a mesh without vertices).
+    pub fn local_bounds(&self) -> Option<(Vec3, Vec3)> {
+        let b = match self {
+            Shape::Ground => return None,
+            Shape::Box { half_extents } => *half_extents,
+            Shape::Sphere { radius } => Vec3::splat(*radius),
+            Shape::Capsule {
+                radius,
+                half_height,
+            } => Vec3::new(*radius, half_height + radius, *radius),
+            Shape::Cylinder {
+                radius,
+                half_height,
+            }
+            | Shape::Cone {
+                radius,
+                half_height,
+            } => Vec3::new(*radius, *half_height, *radius),
+            Shape::ConvexHull(m) | Shape::TriMesh(m) => {
+                let lo = m
+                    .vertices
+                    .iter()
+                    .fold(Vec3::splat(f32::MAX), |a, v| a.min(*v));
+                let hi = m
+                    .vertices
+                    .iter()
+                    .fold(Vec3::splat(f32::MIN), |a, v| a.max(*v));
+                return lo.cmple(hi).all().then_some((lo, hi));
+            }
+        };
+        Some((-b, b))
+    }
+
     /// Height along local Y (used by `Stack`); infinite for Ground.
     pub fn height(&self) -> f32 {
         match self {
