@@ -7,11 +7,13 @@
 # Vulkan driver (lavapipe) and the Vulkan loader, the bundled scenes, styles and sets
 # (under /opt/cinegraph, the working folder), and nothing else. On an NVIDIA node the
 # container runtime mounts the driver's Vulkan ICD, and wgpu picks the GPU over lavapipe.
+# Both builds carry the `cloud` feature, so pods can write to s3://, gs:// and az://
+# (`batch k8s --out URL`).
 
 FROM rust:1.95-bookworm AS build
 WORKDIR /src
 COPY . .
-RUN cargo build --release --locked --bin cinegraph \
+RUN cargo build --release --locked --features cloud --bin cinegraph \
  && strip target/release/cinegraph
 
 # The CUDA build: candle's `cuda` feature needs the toolkit to compile and cuBLAS to run.
@@ -23,12 +25,12 @@ RUN apt-get update \
 ENV PATH=/root/.cargo/bin:$PATH
 WORKDIR /src
 COPY . .
-RUN cargo build --release --locked --features cuda --bin cinegraph \
+RUN cargo build --release --locked --features cuda,cloud --bin cinegraph \
  && strip target/release/cinegraph
 
 FROM nvidia/cuda:13.0.0-runtime-ubuntu24.04 AS cuda
 RUN apt-get update \
- && apt-get install -y --no-install-recommends mesa-vulkan-drivers libvulkan1 libcublas-13-0 \
+ && apt-get install -y --no-install-recommends mesa-vulkan-drivers libvulkan1 libcublas-13-0 ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 ENV NVIDIA_DRIVER_CAPABILITIES=compute,utility,graphics
 COPY --from=build-cuda /src/target/release/cinegraph /usr/local/bin/cinegraph

@@ -13,7 +13,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use cinegraph::batch::{self, Shard};
 use cinegraph::output::BufferLayer;
-use cinegraph::pipeline::{self, VerifyOutcome};
+use cinegraph::pipeline::{self, BatchOut, VerifyOutcome};
 use cinegraph::progress::Progress;
 use cinegraph::style;
 
@@ -383,9 +383,10 @@ pub enum BatchCommand {
     Run {
         /// Plan file (.ron).
         plan: PathBuf,
-        /// Output folder (created if missing).
+        /// Output folder (created if missing), or an object store URL: file:///abs/path,
+        /// and with the `cloud` feature s3://bucket/prefix, gs://…, az://….
         #[arg(short, long)]
-        out: PathBuf,
+        out: String,
         /// This shard, INDEX/COUNT (e.g. 3/8). Default: from the scheduler's
         /// environment (JOB_COMPLETION_INDEX with --shards, or SLURM_ARRAY_TASK_ID),
         /// else the whole plan.
@@ -398,8 +399,8 @@ pub enum BatchCommand {
     /// Say which items of the batch in OUT are done, failed (with the error) or missing.
     /// Exit status 1 unless every item is done.
     Status {
-        /// A batch's output folder.
-        out: PathBuf,
+        /// A batch's output folder or store URL.
+        out: String,
         /// Check every file's hash too (default: sizes).
         #[arg(long)]
         verify: bool,
@@ -407,8 +408,8 @@ pub enum BatchCommand {
     /// Check that every item is complete (hashes verified) and write OUT/index.jsonl,
     /// one JSON line per item: scene hash, seed, the values drawn, files, frames, time.
     Merge {
-        /// A batch's output folder.
-        out: PathBuf,
+        /// A batch's output folder or store URL.
+        out: String,
         /// Also write WebDataset tar shards of N items each into OUT/webdataset/.
         #[arg(long, value_name = "N")]
         webdataset: Option<usize>,
@@ -422,8 +423,16 @@ pub enum BatchCommand {
         #[arg(long)]
         image: String,
         /// The PersistentVolumeClaim mounted at /out.
-        #[arg(long, default_value = "cinegraph-out")]
+        #[arg(long, default_value = "cinegraph-out", conflicts_with = "out")]
         pvc: String,
+        /// Write to this object store URL (s3://bucket/prefix, gs://…, az://…) instead
+        /// of a PVC; the image must be built with the `cloud` feature.
+        #[arg(short, long)]
+        out: Option<String>,
+        /// With --out: the Secret whose keys become the pods' environment (the
+        /// store's credentials, e.g. AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY).
+        #[arg(long, requires = "out")]
+        secret: Option<String>,
         /// Retries per shard (backoffLimitPerIndex).
         #[arg(long, default_value_t = 3)]
         retries: u32,
@@ -434,9 +443,10 @@ pub enum BatchCommand {
     Slurm {
         /// Plan file (.ron), as the compute nodes see it.
         plan: PathBuf,
-        /// Output folder, as the compute nodes see it (a shared file system).
+        /// Output folder, as the compute nodes see it (a shared file system), or an
+        /// object store URL.
         #[arg(short, long)]
-        out: PathBuf,
+        out: String,
         /// The cinegraph binary on the compute nodes.
         #[arg(long, default_value = "cinegraph")]
         cinegraph: String,
@@ -732,8 +742,9 @@ fn batch_command(action: BatchCommand, quiet: bool) -> Result<Outcome> {
                     )?,
             };
             let bar = Bar::new(quiet);
+            let out = BatchOut::parse(&out)?;
             let report = pipeline::batch_run(&plan, &out, shard, &bar).with_context(|| {
-                format!("running {} into {}", plan_path.display(), out.display())
+                format!("running {} into {}", plan_path.display(), out.name(""))
             })?;
             for (i, w) in &report.warnings {
                 eprintln!("warning: item {i}: {w}");
@@ -748,7 +759,7 @@ fn batch_command(action: BatchCommand, quiet: bool) -> Result<Outcome> {
                     report.rendered.len(),
                     report.skipped.len(),
                     report.failed.len(),
-                    out.join("items").display()
+                    out.name("items")
                 )?;
             }
             Ok(if report.failed.is_empty() {
@@ -758,9 +769,11 @@ fn batch_command(action: BatchCommand, quiet: bool) -> Result<Outcome> {
             })
         }
         BatchCommand::Status { out, verify } => {
+            let out = BatchOut::parse(&out)?;
             let info = pipeline::BatchInfo::read(&out)
-                .with_context(|| format!("{} is not a batch output folder", out.display()))?;
-            let st = pipeline::batch_status(&info, &out, verify);
+                .with_context(|| format!("{} is not a batch output", out.name("")))?;
+            let st = pipeline::batch_status(&info, &out, verify)
+                .with_context(|| format!("reading {}", out.name("")))?;
             writeln!(
                 stdout,
                 "plan \"{}\" (hash {}): {} items: {} done, {} failed, {} missing, {} corrupt",
@@ -788,15 +801,16 @@ fn batch_command(action: BatchCommand, quiet: bool) -> Result<Outcome> {
             })
         }
         BatchCommand::Merge { out, webdataset } => {
+            let out = BatchOut::parse(&out)?;
             let m = pipeline::batch_merge(&out, webdataset)
-                .with_context(|| format!("merging {}", out.display()))?;
+                .with_context(|| format!("merging {}", out.name("")))?;
             if !quiet {
                 writeln!(
                     stdout,
                     "indexed {} items ({:.1} MB) into {}{}",
                     m.items,
                     m.bytes as f64 / 1e6,
-                    m.index.display(),
+                    m.index,
                     if m.cleaned > 0 {
                         format!("; removed {} leftover partial folders", m.cleaned)
                     } else {
@@ -808,7 +822,7 @@ fn batch_command(action: BatchCommand, quiet: bool) -> Result<Outcome> {
                         stdout,
                         "wrote {} WebDataset shards into {}",
                         m.shards.len(),
-                        out.join("webdataset").display()
+                        out.name("webdataset")
                     )?;
                 }
             }
@@ -818,13 +832,27 @@ fn batch_command(action: BatchCommand, quiet: bool) -> Result<Outcome> {
             plan,
             image,
             pvc,
+            out,
+            secret,
             retries,
             job,
         } => {
             let loaded = batch::load(&plan)?;
             let (plan_text, base) = batch::cluster::portable_plan(&loaded)?;
             let spec = job.spec(&loaded, plan_text, base, retries)?;
-            stdout.write_all(batch::cluster::kubernetes(&spec, &image, &pvc).as_bytes())?;
+            let target = match out {
+                Some(url) => {
+                    if !url.contains("://") || url.starts_with("file://") {
+                        return Err(pipeline::PipelineError::BadOption(format!(
+                            "--out {url}: a pod writes to an object store URL (s3://bucket/prefix, gs://…, az://…); for a volume use --pvc"
+                        ))
+                        .into());
+                    }
+                    batch::cluster::K8sOut::Store { url, secret }
+                }
+                None => batch::cluster::K8sOut::Pvc(pvc),
+            };
+            stdout.write_all(batch::cluster::kubernetes(&spec, &image, &target).as_bytes())?;
             Ok(Outcome::Ok)
         }
         BatchCommand::Slurm {
@@ -835,12 +863,8 @@ fn batch_command(action: BatchCommand, quiet: bool) -> Result<Outcome> {
         } => {
             let loaded = batch::load(&plan)?;
             let spec = job.spec(&loaded, String::new(), None, 0)?;
-            let script = batch::cluster::slurm(
-                &spec,
-                &plan.display().to_string(),
-                &out.display().to_string(),
-                &cinegraph,
-            );
+            let script =
+                batch::cluster::slurm(&spec, &plan.display().to_string(), &out, &cinegraph);
             stdout.write_all(script.as_bytes())?;
             Ok(Outcome::Ok)
         }

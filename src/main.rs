@@ -51,10 +51,27 @@ fn main() -> ExitCode {
             if is_closed_pipe(&e) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", message(&e));
             ExitCode::from(if is_bad_input(&e) { 2 } else { 1 })
         }
     }
+}
+
+/// The error and its causes joined by ": ", as `{:#}` does, but without a cause whose
+/// text the message before it already ends with (an error that prints its source and
+/// also returns it from `source()`, as `cannot read PATH: {source}` does).
+fn message(e: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in e.chain() {
+        let part = cause.to_string();
+        if text.is_empty() {
+            text = part;
+        } else if !text.ends_with(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
+    }
+    text
 }
 
 /// Whether the user's input is at fault (exit 2) rather than the program or the system

@@ -533,9 +533,23 @@ fn kubric_layout_reads_back_with_kubric_formulas_to_the_native_buffers() {
             "--layout",
             layout,
             "--no-finish",
-            "-q",
+            "-v",
         ]);
         assert!(out.status.success(), "{}", text(&out.stderr));
+        // Both layouts time their stages (batch items' logs carry them).
+        let err = text(&out.stderr);
+        let stages = err
+            .lines()
+            .find_map(|l| l.strip_prefix("stages: "))
+            .unwrap_or_else(|| panic!("{layout}: no stages line in {err}"));
+        for stage in ["simulate", "raster", "write"] {
+            let secs: f64 = stages
+                .split(", ")
+                .find_map(|s| s.strip_prefix(stage)?.trim().strip_suffix(" s"))
+                .and_then(|v| v.parse().ok())
+                .unwrap_or_else(|| panic!("{layout}: no {stage} in {stages}"));
+            assert!(secs > 0.0, "{layout}: {stage} {secs} s in {stages}");
+        }
     }
     let ranges = json(&kubric.join("data_ranges.json"));
     let kmeta = json(&kubric.join("metadata.json"));
@@ -1415,25 +1429,8 @@ fn batch_shards_in_four_processes_equal_one_run_byte_for_byte() {
         text(&out.stdout)
     );
     let sharded = dir.path().join("sharded");
-    let children: Vec<_> = (0..4)
-        .map(|i| {
-            bin()
-                .args(["batch", "run", BATCH_PLAN, "-o", sharded.to_str().unwrap()])
-                .args(["--shard", &format!("{i}/4")])
-                .stdout(std::process::Stdio::piped())
-                .stderr(std::process::Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
-    for c in children {
-        let o = c.wait_with_output().unwrap();
-        assert!(o.status.success(), "{}", text(&o.stderr));
-        assert!(
-            text(&o.stdout).contains("rendered 6 items"),
-            "{}",
-            text(&o.stdout)
-        );
+    for stdout in run_shards(BATCH_PLAN, sharded.to_str().unwrap(), 4) {
+        assert!(stdout.contains("rendered 6 items"), "{stdout}");
     }
     let (a, b) = (item_files(&whole), item_files(&sharded));
     assert_eq!(a.len(), b.len());
@@ -1669,21 +1666,9 @@ fn batch_records_failed_items_and_refuses_bad_plans_up_front() {
         "{s}"
     );
     // A path the base scene lacks: exit 2, the variation named, nothing written.
-    let plan = dir.path().join("bad.ron");
-    std::fs::write(
-        &plan,
-        std::fs::read_to_string(BATCH_PLAN)
-            .unwrap()
-            .replace(
-                "base: Scene(\"tiny.ron\")",
-                &format!(
-                    "base: Scene({:?})",
-                    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/batch/tiny.ron")
-                ),
-            )
-            .replace("camera.at", "camera.aim"),
-    )
-    .unwrap();
+    let plan = plan_variant(dir.path(), "bad.ron", |p| {
+        p.replace("camera.at", "camera.aim")
+    });
     let bad_out = dir.path().join("bad_out");
     let out = run(&[
         "batch",
@@ -1699,6 +1684,257 @@ fn batch_records_failed_items_and_refuses_bad_plans_up_front() {
         "{err}"
     );
     assert!(!bad_out.exists());
+}
+
+/// Runs `batch run PLAN -o OUT --shard i/n` for every shard at once, in `n` processes;
+/// each must succeed. Their standard outputs.
+fn run_shards(plan: &str, out: &str, n: usize) -> Vec<String> {
+    let children: Vec<_> = (0..n)
+        .map(|i| {
+            bin()
+                .args([
+                    "batch",
+                    "run",
+                    plan,
+                    "-o",
+                    out,
+                    "--shard",
+                    &format!("{i}/{n}"),
+                ])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    children
+        .into_iter()
+        .map(|c| {
+            let o = c.wait_with_output().unwrap();
+            assert!(o.status.success(), "{}", text(&o.stderr));
+            text(&o.stdout)
+        })
+        .collect()
+}
+
+/// BATCH_PLAN with its base named by absolute path and `edit` applied, as `dir/name`.
+fn plan_variant(dir: &Path, name: &str, edit: impl Fn(String) -> String) -> PathBuf {
+    let plan = dir.join(name);
+    let text = std::fs::read_to_string(BATCH_PLAN).unwrap().replace(
+        "base: Scene(\"tiny.ron\")",
+        &format!(
+            "base: Scene({:?})",
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/batch/tiny.ron")
+        ),
+    );
+    std::fs::write(&plan, edit(text)).unwrap();
+    plan
+}
+
+/// BATCH_PLAN cut to its first `count` items.
+fn small_plan(dir: &Path, count: usize) -> PathBuf {
+    plan_variant(dir, &format!("plan{count}.ron"), |p| {
+        p.replace("count: 24", &format!("count: {count}"))
+    })
+}
+
+/// `-o file:///…` goes through object_store's local backend (the code path of S3, GCS
+/// and Azure): two shards in two processes write the same keys and bytes as a folder
+/// run; status and merge read the store; the WebDataset tars and the index match the
+/// folder's; an upload cut short (no item.json, a file gone) and a truncated object are
+/// found and rendered again. Cloud schemes in a build without them are refused up front.
+#[test]
+fn a_batch_into_an_object_store_url_equals_the_folder_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = small_plan(dir.path(), 4);
+    let plan = plan.to_str().unwrap();
+    let folder = dir.path().join("folder");
+    let out = run(&["batch", "run", plan, "-o", folder.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let root = dir.path().join("bucket/prefix");
+    let url = format!("file://{}", root.display());
+    for stdout in run_shards(plan, &url, 2) {
+        assert!(
+            stdout.contains("rendered 2 items") && stdout.contains(&url),
+            "{stdout}"
+        );
+    }
+    let (a, b) = (item_files(&folder), item_files(&root));
+    assert!(a.len() > 4 * 8, "{} files", a.len());
+    assert_eq!(
+        a.keys().collect::<Vec<_>>(),
+        b.keys().collect::<Vec<_>>(),
+        "the store holds other keys than the folder"
+    );
+    for (name, bytes) in &a {
+        assert!(b[name] == *bytes, "{name} differs between folder and store");
+    }
+    // Status and merge through the URL.
+    let st = run(&["batch", "status", &url, "--verify"]);
+    assert!(
+        text(&st.stdout).contains("4 items: 4 done, 0 failed, 0 missing"),
+        "{}",
+        text(&st.stdout)
+    );
+    for out in [folder.to_str().unwrap(), url.as_str()] {
+        let m = run(&["batch", "merge", out, "--webdataset", "3"]);
+        assert!(m.status.success(), "{}", text(&m.stderr));
+        assert!(
+            text(&m.stdout).contains("wrote 2 WebDataset shards"),
+            "{}",
+            text(&m.stdout)
+        );
+    }
+    for s in 0..2 {
+        let name = format!("webdataset/shard-{s:06}.tar");
+        assert_eq!(
+            std::fs::read(folder.join(&name)).unwrap(),
+            std::fs::read(root.join(&name)).unwrap(),
+            "{name}"
+        );
+    }
+    // The index: the same lines but for the wall time.
+    let index = |p: &Path| -> Vec<serde_json::Value> {
+        std::fs::read_to_string(p.join("index.jsonl"))
+            .unwrap()
+            .lines()
+            .map(|l| {
+                let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
+                assert!(v["seconds"].as_f64().unwrap() > 0.0, "{v}");
+                v["seconds"] = serde_json::Value::Null;
+                v
+            })
+            .collect()
+    };
+    assert_eq!(index(&folder), index(&root));
+    // An upload cut short (item.json and a file missing) and a truncated object.
+    std::fs::remove_file(root.join("items/000001/item.json")).unwrap();
+    std::fs::remove_file(root.join("items/000001/depth/00002.png")).unwrap();
+    let victim = root.join("items/000003/segmentation/00004.png");
+    let good = std::fs::read(&victim).unwrap();
+    std::fs::write(&victim, &good[..good.len() / 3]).unwrap();
+    let st = run(&["batch", "status", &url]);
+    let s = text(&st.stdout);
+    assert_eq!(st.status.code(), Some(1), "{s}");
+    assert!(
+        s.contains("corrupt 1: no item.json") && s.contains("corrupt 3: segmentation/00004.png is"),
+        "{s}"
+    );
+    let out = run(&["batch", "run", plan, "-o", &url]);
+    assert!(
+        text(&out.stdout).contains("rendered 2 items, 2 already complete"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert_eq!(item_files(&root), a);
+    // No batch there: said once, with the cause once (not "…: No such file…: No such file…").
+    let none = format!("file://{}", dir.path().join("nothing").display());
+    let st = run(&["batch", "status", &none]);
+    let err = text(&st.stderr);
+    assert!(!st.status.success(), "{err}");
+    assert!(
+        err.contains("nothing/batch.json") && err.matches("no such file").count() == 1,
+        "{err}"
+    );
+    // Schemes this build lacks, and a file URL that is not absolute: exit 2, nothing made.
+    for (bad, says) in [
+        ("s3://bucket/x", "--features cloud"),
+        ("file://relative/x", "three slashes"),
+    ] {
+        let out = run(&["batch", "run", plan, "-o", bad]);
+        assert_eq!(out.status.code(), Some(2), "{bad}: {}", text(&out.stderr));
+        assert!(text(&out.stderr).contains(says), "{}", text(&out.stderr));
+    }
+}
+
+/// The JSON Schema of a Kubernetes Job and ConfigMap (tests/k8s/, from the Kubernetes
+/// OpenAPI schemas by scripts/k8s-schema.py), strict: no unknown fields.
+fn k8s_validator() -> jsonschema::Validator {
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string("tests/k8s/job-configmap-v1.37-strict.json").unwrap(),
+    )
+    .unwrap();
+    jsonschema::draft202012::new(&schema).unwrap()
+}
+
+/// Each document of a YAML stream, as JSON, with the validator's errors.
+fn k8s_errors(yaml: &str, validator: &jsonschema::Validator) -> Vec<(String, Vec<String>)> {
+    serde_yaml_ng::Deserializer::from_str(yaml)
+        .map(|doc| {
+            let v: serde_json::Value = serde::Deserialize::deserialize(doc).unwrap();
+            let kind = v["kind"].as_str().unwrap_or("?").to_string();
+            let errors = validator
+                .iter_errors(&v)
+                .map(|e| format!("{} at {}", e, e.instance_path()))
+                .collect();
+            (kind, errors)
+        })
+        .collect()
+}
+
+/// Every manifest `batch k8s` prints (a PVC, GPU nodes, an object store with a
+/// Secret) validates against Kubernetes 1.37's strict schema, two documents: a
+/// ConfigMap and a Job; a manifest with a misspelt field does not.
+#[test]
+fn batch_kubernetes_manifests_validate_against_the_kubernetes_schema() {
+    let validator = k8s_validator();
+    let base = [
+        "batch",
+        "k8s",
+        BATCH_PLAN,
+        "--image",
+        "registry.example/cinegraph:0.1",
+    ];
+    let variants: [&[&str]; 3] = [
+        &[],
+        &[
+            "--gpu",
+            "--parallelism",
+            "2",
+            "--cpus",
+            "4",
+            "--memory-gib",
+            "16",
+        ],
+        &["-o", "s3://bucket/tiny", "--secret", "cinegraph-s3"],
+    ];
+    for extra in variants {
+        let out = run(&[&base[..], extra].concat());
+        assert!(out.status.success(), "{extra:?}: {}", text(&out.stderr));
+        let y = text(&out.stdout);
+        let docs = k8s_errors(&y, &validator);
+        let kinds: Vec<&str> = docs.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(kinds, ["ConfigMap", "Job"], "{extra:?}");
+        for (kind, errors) in &docs {
+            assert!(errors.is_empty(), "{extra:?} {kind}: {errors:?}\n{y}");
+        }
+    }
+    let store = text(&run(&[&base[..], variants[2]].concat()).stdout);
+    assert!(
+        store.contains("\"--out\", \"s3://bucket/tiny\"")
+            && store.contains("emptyDir")
+            && store.contains("secretRef")
+            && !store.contains("persistentVolumeClaim"),
+        "{store}"
+    );
+    // The schema is strict: a misspelt field (at the top of the spec, and deep in the
+    // pod template), a string where a number goes.
+    let plain = text(&run(&base).stdout);
+    for broken in [
+        plain.replace("  completionMode: Indexed", "  completionMod: Indexed"),
+        plain.replace("  completions: 24", "  completions: twenty-four"),
+        plain.replace("          image: ", "          imag: "),
+    ] {
+        assert_ne!(broken, plain, "the test's edit no longer applies");
+        let docs = k8s_errors(&broken, &validator);
+        assert!(
+            docs.iter().any(|(_, e)| !e.is_empty()),
+            "a broken manifest passed:\n{broken}"
+        );
+    }
+    // An object store URL is the only --out a pod can use.
+    let out = run(&[&base[..], &["-o", "/data/out"]].concat());
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
 }
 
 /// The Kubernetes manifest is an Indexed Job with one completion per shard and the plan

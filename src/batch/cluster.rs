@@ -73,13 +73,33 @@ fn block(text: &str, indent: usize) -> String {
     out.trim_end_matches('\n').to_string()
 }
 
+/// Where a Kubernetes job's pods write.
+#[derive(Debug, Clone)]
+pub enum K8sOut {
+    /// A PersistentVolumeClaim (by name), mounted at `/out`.
+    Pvc(String),
+    /// An object store URL (`s3://bucket/prefix`, …), with the Secret whose keys become
+    /// the pods' environment (`AWS_ACCESS_KEY_ID`, …), if any; items render in an
+    /// `emptyDir` at `/tmp` before their upload.
+    Store {
+        /// The URL.
+        url: String,
+        /// The Secret's name.
+        secret: Option<String>,
+    },
+}
+
 /// A Kubernetes manifest: a ConfigMap with the plan (and its base scene), and an
 /// Indexed Job (`completions` = shards, `completionMode: Indexed`,
-/// `backoffLimitPerIndex`) whose pods render one shard each into the
-/// PersistentVolumeClaim `pvc`, mounted at `/out`, with the image `image`. With `gpu`:
-/// one `nvidia.com/gpu` per pod and a node selector for GPU nodes.
-pub fn kubernetes(spec: &JobSpec, image: &str, pvc: &str) -> String {
+/// `backoffLimitPerIndex`) whose pods render one shard each into `out` (a
+/// PersistentVolumeClaim mounted at `/out`, or an object store), with the image
+/// `image`. With `gpu`: one `nvidia.com/gpu` per pod and a node selector for GPU nodes.
+pub fn kubernetes(spec: &JobSpec, image: &str, out: &K8sOut) -> String {
     let name = dns_name(&spec.name);
+    let (target, where_) = match out {
+        K8sOut::Pvc(pvc) => ("/out".to_string(), format!("the PVC \"{pvc}\"")),
+        K8sOut::Store { url, .. } => (url.clone(), url.clone()),
+    };
     let mut y = String::new();
     let _ = writeln!(
         y,
@@ -88,7 +108,7 @@ pub fn kubernetes(spec: &JobSpec, image: &str, pvc: &str) -> String {
     );
     let _ = writeln!(
         y,
-        "# kubectl apply -f this.yaml; watch: kubectl get job {name}; the items land in the PVC \"{pvc}\"."
+        "# kubectl apply -f this.yaml; watch: kubectl get job {name}; the items land in {where_}."
     );
     let _ = writeln!(y, "apiVersion: v1");
     let _ = writeln!(y, "kind: ConfigMap");
@@ -138,7 +158,7 @@ pub fn kubernetes(spec: &JobSpec, image: &str, pvc: &str) -> String {
         "run".into(),
         "/plan/plan.ron".into(),
         "--out".into(),
-        "/out".into(),
+        target,
         "--shards".into(),
         spec.shards.to_string(),
     ];
@@ -159,19 +179,40 @@ pub fn kubernetes(spec: &JobSpec, image: &str, pvc: &str) -> String {
     if spec.gpu {
         let _ = writeln!(y, "              nvidia.com/gpu: 1");
     }
+    if let K8sOut::Store {
+        secret: Some(secret),
+        ..
+    } = out
+    {
+        let _ = writeln!(y, "          envFrom:");
+        let _ = writeln!(y, "            - secretRef:");
+        let _ = writeln!(y, "                name: {}", quoted(secret));
+    }
     let _ = writeln!(y, "          volumeMounts:");
     let _ = writeln!(y, "            - name: plan");
     let _ = writeln!(y, "              mountPath: /plan");
     let _ = writeln!(y, "              readOnly: true");
-    let _ = writeln!(y, "            - name: out");
-    let _ = writeln!(y, "              mountPath: /out");
+    let (mount, path) = match out {
+        K8sOut::Pvc(_) => ("out", "/out"),
+        K8sOut::Store { .. } => ("scratch", "/tmp"),
+    };
+    let _ = writeln!(y, "            - name: {mount}");
+    let _ = writeln!(y, "              mountPath: {path}");
     let _ = writeln!(y, "      volumes:");
     let _ = writeln!(y, "        - name: plan");
     let _ = writeln!(y, "          configMap:");
     let _ = writeln!(y, "            name: {name}-plan");
-    let _ = writeln!(y, "        - name: out");
-    let _ = writeln!(y, "          persistentVolumeClaim:");
-    let _ = writeln!(y, "            claimName: {}", quoted(pvc));
+    match out {
+        K8sOut::Pvc(pvc) => {
+            let _ = writeln!(y, "        - name: out");
+            let _ = writeln!(y, "          persistentVolumeClaim:");
+            let _ = writeln!(y, "            claimName: {}", quoted(pvc));
+        }
+        K8sOut::Store { .. } => {
+            let _ = writeln!(y, "        - name: scratch");
+            let _ = writeln!(y, "          emptyDir: {{}}");
+        }
+    }
     y
 }
 

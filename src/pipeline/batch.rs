@@ -1,26 +1,30 @@
 //! `cinegraph batch run | status | merge`: a plan's items rendered shard by shard into
 //! `OUT/items/000017/`, each folder complete or absent, resumed by skipping the finished
-//! ones, and merged into an index.
+//! ones, and merged into an index. `OUT` is a folder or an object store
+//! ([`BatchOut`]); the keys and bytes are the same in both.
 //!
-//! An item renders into a hidden folder `OUT/items/.000017.partial.HOST.PID/`; its last
-//! file is `item.json` (the plan's hash, the scene's, the draws, and every file's size
-//! and BLAKE3), and only then is the folder renamed to `000017`. A killed process leaves
-//! at most a partial folder, which the next run on the same host removes (other hosts'
-//! are ignored, and removed by `batch merge`). A folder whose files do not match its
-//! `item.json` (truncated, edited, another plan's) is not done: it is rendered again.
+//! An item renders into a hidden folder `OUT/items/.000017.partial.HOST.PID/` (for a
+//! store: the same name in a local scratch folder); its last file is `item.json` (the
+//! plan's hash, the scene's, the draws, and every file's size and BLAKE3), and only
+//! then is the folder renamed to `000017` (for a store: uploaded, `item.json` last). A
+//! killed process leaves at most a partial folder, which the next run on the same host
+//! removes (other hosts' are ignored, and removed by `batch merge`). A folder whose
+//! files do not match its `item.json` (truncated, edited, another plan's, an upload cut
+//! short) is not done: it is rendered again.
 //! What is not deterministic (wall times, the host) goes to `OUT/logs/000017.json`, so
 //! `items/` holds the same bytes however the plan was sharded. An item whose scene
 //! cannot be drawn, loaded or rendered is recorded in `OUT/failed/000017.json` and the
 //! others go on.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
 use super::PipelineError;
+use super::batch_store::{BatchOut, walk};
 use crate::batch::{Plan, Shard, item_dir_name};
 use crate::files::{self, FileError};
 use crate::progress::{Progress, Silent};
@@ -57,12 +61,17 @@ impl BatchInfo {
     ///
     /// # Errors
     /// [`PipelineError::Output`] when it is missing or unreadable.
-    pub fn read(out: &Path) -> Result<Self, PipelineError> {
-        let info: BatchInfo = files::read_json(&out.join("batch.json"))?;
+    pub fn read(out: &BatchOut) -> Result<Self, PipelineError> {
+        let info: BatchInfo = out
+            .read_json("batch.json")?
+            .ok_or_else(|| FileError::Read {
+                path: out.name("batch.json").into(),
+                source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
+            })?;
         if info.format != BATCH_FORMAT {
             return Err(PipelineError::Conflict(format!(
                 "{} is {}, not {BATCH_FORMAT}",
-                out.join("batch.json").display(),
+                out.name("batch.json"),
                 info.format
             )));
         }
@@ -152,8 +161,14 @@ pub struct BatchStatus {
     pub corrupt: Vec<(usize, String)>,
 }
 
-fn items_dir(out: &Path) -> PathBuf {
-    out.join("items")
+/// `items/000017`.
+fn item_key(i: usize) -> String {
+    format!("items/{}", item_dir_name(i))
+}
+
+/// `logs/000017.json`, `failed/000017.json`.
+fn record_key(kind: &str, i: usize) -> String {
+    format!("{kind}/{}.json", item_dir_name(i))
 }
 
 /// Renders the items of `shard` into `out`, skipping complete ones.
@@ -163,20 +178,17 @@ fn items_dir(out: &Path) -> PathBuf {
 /// own failure is recorded and reported, not returned.
 pub fn batch_run(
     plan: &Plan,
-    out: &Path,
+    out: &BatchOut,
     shard: Shard,
     progress: &dyn Progress,
 ) -> Result<BatchReport, PipelineError> {
-    let items = items_dir(out);
-    for dir in [&items, &out.join("logs"), &out.join("failed")] {
-        super::create_dir(dir)?;
-    }
+    out.prepare()?;
     let info = BatchInfo::of(plan);
     match BatchInfo::read(out) {
         Ok(there) if there.hash != info.hash => {
             return Err(PipelineError::Conflict(format!(
                 "{} holds the items of another plan (\"{}\", hash {}; this one is \"{}\", hash {}): use another output folder",
-                out.display(),
+                out.name(""),
                 there.name,
                 there.hash,
                 info.name,
@@ -184,15 +196,15 @@ pub fn batch_run(
             )));
         }
         Ok(_) => {}
-        Err(_) => files::write_json(&out.join("batch.json"), &info)?,
+        Err(_) => out.write_json("batch.json", &info)?,
     }
     let mine: Vec<usize> = shard.items(plan.count()).collect();
     let mut report = BatchReport::default();
     let host = host_name();
     progress.start(&format!("batch {shard}"), mine.len() as u64);
+    let scratch = out.scratch();
     for &i in &mine {
-        let done = items.join(item_dir_name(i));
-        match check_item(&done, &info, i, true) {
+        match check_item(out, i, None, &info, true) {
             Ok(_) => {
                 remove_failed(out, i);
                 report.skipped.push(i);
@@ -202,12 +214,12 @@ pub fn batch_run(
             Err(ItemCheck::Missing) => {}
             Err(ItemCheck::Corrupt(why)) => {
                 tracing::warn!("item {i}: {why}; rendering it again");
-                discard(&done, &items, i)?;
+                discard(out, i)?;
             }
         }
-        clean_partials(&items, i, &host);
+        clean_partials(&scratch, i, &host);
         let started = Instant::now();
-        match render_item(plan, i, &items, &host) {
+        match render_item(plan, i, out, &host) {
             Ok((warnings, stages)) => {
                 remove_failed(out, i);
                 let log = ItemLog {
@@ -218,10 +230,7 @@ pub fn batch_run(
                     stages,
                     warnings: warnings.clone(),
                 };
-                files::write_json(
-                    &out.join("logs").join(format!("{}.json", item_dir_name(i))),
-                    &log,
-                )?;
+                out.write_json(&record_key("logs", i), &log)?;
                 report.warnings.extend(warnings.into_iter().map(|w| (i, w)));
                 report.rendered.push(i);
             }
@@ -232,11 +241,7 @@ pub fn batch_run(
                     error: error_chain(&e),
                     bad_input: e.is_bad_input(),
                 };
-                files::write_json(
-                    &out.join("failed")
-                        .join(format!("{}.json", item_dir_name(i))),
-                    &record,
-                )?;
+                out.write_json(&record_key("failed", i), &record)?;
                 report.failed.push((i, record.error));
             }
         }
@@ -261,19 +266,19 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     s
 }
 
-/// Draws, loads and renders item `i` into a partial folder, records it and renames the
+/// Draws, loads and renders item `i` into a partial folder, records it and commits the
 /// folder into place: the look's warnings and the stage times.
 fn render_item(
     plan: &Plan,
     i: usize,
-    items: &Path,
+    out: &BatchOut,
     host: &str,
 ) -> Result<(Vec<String>, String), PipelineError> {
     let start = Instant::now();
     let item = plan
         .item(i)
         .map_err(|e| PipelineError::BadOption(e.to_string()))?;
-    let partial = items.join(format!(
+    let partial = out.scratch().join(format!(
         ".{}.partial.{host}.{}",
         item_dir_name(i),
         std::process::id()
@@ -304,27 +309,22 @@ fn render_item(
         files::write_json(&partial.join("item.json"), &record)?;
         Ok::<_, PipelineError>((report.warnings, report.stages.to_string()))
     })();
-    let out = match result {
+    let result = match result {
         Ok(r) => r,
         Err(e) => {
             let _ = std::fs::remove_dir_all(&partial);
             return Err(e);
         }
     };
-    let done = items.join(item_dir_name(i));
-    if let Err(e) = std::fs::rename(&partial, &done) {
+    if let Err(e) = out.commit_dir(&partial, &item_key(i)) {
+        let _ = std::fs::remove_dir_all(&partial);
         // Another process on the same index finished first: keep its folder if it is
         // complete (it holds the same bytes).
-        let _ = std::fs::remove_dir_all(&partial);
-        if check_item(&done, &BatchInfo::of(plan), i, true).is_err() {
-            return Err(FileError::Write {
-                path: done,
-                source: e,
-            }
-            .into());
+        if out.is_store() || check_item(out, i, None, &BatchInfo::of(plan), true).is_err() {
+            return Err(e.into());
         }
     }
-    Ok(out)
+    Ok(result)
 }
 
 /// Every file under `dir` but `item.json`, sorted, with its size and hash.
@@ -350,28 +350,6 @@ fn list_files(dir: &Path) -> Result<Vec<FileEntry>, FileError> {
         .collect()
 }
 
-fn walk(root: &Path, dir: &Path, found: &mut Vec<String>) -> Result<(), FileError> {
-    let read_err = |source| FileError::Read {
-        path: dir.to_path_buf(),
-        source,
-    };
-    for entry in std::fs::read_dir(dir).map_err(read_err)? {
-        let entry = entry.map_err(read_err)?;
-        let path = entry.path();
-        let kind = entry.file_type().map_err(read_err)?;
-        if kind.is_dir() {
-            walk(root, &path, found)?;
-        } else if let Ok(rel) = path.strip_prefix(root) {
-            let rel: Vec<String> = rel
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                .collect();
-            found.push(rel.join("/"));
-        }
-    }
-    Ok(())
-}
-
 /// Why an item folder is not done.
 #[derive(Debug)]
 enum ItemCheck {
@@ -381,19 +359,33 @@ enum ItemCheck {
     Corrupt(String),
 }
 
-/// Whether `dir` is item `i` of `plan`, complete: its record, and every file in it
-/// with the recorded size (and, with `hashes`, the recorded BLAKE3), and no others.
+/// Whether item `i` of `plan` in `out` is complete: its record, and every file with
+/// the recorded size (and, with `hashes`, the recorded BLAKE3), and no others.
+/// `listing`: the item folder's files and sizes when the caller has listed them.
 fn check_item(
-    dir: &Path,
-    plan: &BatchInfo,
+    out: &BatchOut,
     i: usize,
+    listing: Option<Vec<(String, u64)>>,
+    plan: &BatchInfo,
     hashes: bool,
 ) -> Result<ItemRecord, ItemCheck> {
-    if !dir.exists() {
+    let key = item_key(i);
+    let listing = match listing {
+        Some(l) => l,
+        None => out
+            .list(&key)
+            .map_err(|e| ItemCheck::Corrupt(e.to_string()))?,
+    };
+    if listing.is_empty() {
         return Err(ItemCheck::Missing);
     }
-    let record: ItemRecord = files::read_json(&dir.join("item.json"))
-        .map_err(|e| ItemCheck::Corrupt(format!("no readable item.json ({e})")))?;
+    let record: ItemRecord = match out.read_json(&format!("{key}/item.json")) {
+        Ok(Some(r)) => r,
+        Ok(None) => return Err(ItemCheck::Corrupt("no item.json".into())),
+        Err(e) => {
+            return Err(ItemCheck::Corrupt(format!("no readable item.json ({e})")));
+        }
+    };
     if record.format != ITEM_FORMAT || record.index != i {
         return Err(ItemCheck::Corrupt(format!(
             "item.json is {} item {}, not {ITEM_FORMAT} item {i}",
@@ -406,32 +398,31 @@ fn check_item(
             record.plan, plan.hash
         )));
     }
-    let mut present = Vec::new();
-    walk(dir, dir, &mut present).map_err(|e| ItemCheck::Corrupt(e.to_string()))?;
-    present.retain(|p| p != "item.json");
-    present.sort();
-    let listed: Vec<&str> = record.files.iter().map(|f| f.path.as_str()).collect();
-    if present != listed {
+    let present: Vec<&(String, u64)> = listing.iter().filter(|(p, _)| p != "item.json").collect();
+    let same_names = present.len() == record.files.len()
+        && present
+            .iter()
+            .zip(&record.files)
+            .all(|((p, _), f)| *p == f.path);
+    if !same_names {
         return Err(ItemCheck::Corrupt(format!(
             "its files differ from item.json's list ({} there, {} listed)",
             present.len(),
-            listed.len()
+            record.files.len()
         )));
     }
-    for f in &record.files {
-        let path = dir.join(&f.path);
-        let bytes = std::fs::metadata(&path)
-            .map(|m| m.len())
-            .unwrap_or(u64::MAX);
-        if bytes != f.bytes {
+    for ((_, bytes), f) in present.iter().zip(&record.files) {
+        if *bytes != f.bytes {
             return Err(ItemCheck::Corrupt(format!(
                 "{} is {bytes} bytes, item.json says {}",
                 f.path, f.bytes
             )));
         }
         if hashes {
-            let data =
-                std::fs::read(&path).map_err(|e| ItemCheck::Corrupt(format!("{}: {e}", f.path)))?;
+            let data = out
+                .read(&format!("{key}/{}", f.path))
+                .map_err(|e| ItemCheck::Corrupt(format!("{}: {e}", f.path)))?
+                .ok_or_else(|| ItemCheck::Corrupt(format!("{} is gone", f.path)))?;
             if blake3::hash(&data).to_hex().as_str() != f.blake3 {
                 return Err(ItemCheck::Corrupt(format!(
                     "{} does not match its hash",
@@ -443,28 +434,38 @@ fn check_item(
     Ok(record)
 }
 
-/// Moves a bad item folder out of the way and removes it.
-fn discard(done: &Path, items: &Path, i: usize) -> Result<(), FileError> {
-    let aside = items.join(format!(
-        ".{}.discard.{}",
-        item_dir_name(i),
-        std::process::id()
-    ));
-    let moved = std::fs::rename(done, &aside);
-    let gone = match moved {
-        Ok(()) => std::fs::remove_dir_all(&aside),
-        Err(_) => std::fs::remove_dir_all(done),
-    };
-    gone.map_err(|source| FileError::Write {
-        path: done.to_path_buf(),
-        source,
-    })
+/// Removes a bad item: a folder is moved out of the way and removed; a store's objects
+/// are deleted.
+fn discard(out: &BatchOut, i: usize) -> Result<(), FileError> {
+    match out {
+        BatchOut::Dir(root) => {
+            let done = root.join(item_key(i));
+            let aside = root.join("items").join(format!(
+                ".{}.discard.{}",
+                item_dir_name(i),
+                std::process::id()
+            ));
+            let moved = std::fs::rename(&done, &aside);
+            let gone = match moved {
+                Ok(()) => std::fs::remove_dir_all(&aside),
+                Err(_) => std::fs::remove_dir_all(&done),
+            };
+            gone.map_err(|source| FileError::Write { path: done, source })
+        }
+        BatchOut::Store(_) => {
+            let key = item_key(i);
+            for (rel, _) in out.list(&key)? {
+                out.remove(&format!("{key}/{rel}"));
+            }
+            Ok(())
+        }
+    }
 }
 
-/// Removes item `i`'s partial folders left by dead processes on this host.
-fn clean_partials(items: &Path, i: usize, host: &str) {
+/// Removes item `i`'s partial folders left in `scratch` by dead processes on this host.
+fn clean_partials(scratch: &Path, i: usize, host: &str) {
     let prefix = format!(".{}.partial.{host}.", item_dir_name(i));
-    let Ok(entries) = std::fs::read_dir(items) else {
+    let Ok(entries) = std::fs::read_dir(scratch) else {
         return;
     };
     for e in entries.flatten() {
@@ -509,29 +510,48 @@ fn host_name() -> String {
     if name.is_empty() { "host".into() } else { name }
 }
 
-fn remove_failed(out: &Path, i: usize) {
-    let _ = std::fs::remove_file(
-        out.join("failed")
-            .join(format!("{}.json", item_dir_name(i))),
-    );
+fn remove_failed(out: &BatchOut, i: usize) {
+    out.remove(&record_key("failed", i));
+}
+
+/// Every item folder's files and sizes, by item folder name, from one listing of
+/// `items/` (one request per thousand objects on a store, not one per item).
+fn list_items(out: &BatchOut) -> Result<BTreeMap<String, Vec<(String, u64)>>, FileError> {
+    let mut by_item: BTreeMap<String, Vec<(String, u64)>> = BTreeMap::new();
+    for (rel, size) in out.list("items")? {
+        if let Some((item, file)) = rel.split_once('/') {
+            by_item
+                .entry(item.to_string())
+                .or_default()
+                .push((file.to_string(), size));
+        }
+    }
+    Ok(by_item)
 }
 
 /// Where every item of the batch in `out` stands (`plan`: its `batch.json`). With
 /// `verify`, every file's hash is checked too (otherwise sizes only).
-pub fn batch_status(plan: &BatchInfo, out: &Path, verify: bool) -> BatchStatus {
-    let items = items_dir(out);
+///
+/// # Errors
+/// [`PipelineError::Output`] when `items/` cannot be listed.
+pub fn batch_status(
+    plan: &BatchInfo,
+    out: &BatchOut,
+    verify: bool,
+) -> Result<BatchStatus, PipelineError> {
+    let mut listed = list_items(out)?;
     let mut status = BatchStatus::default();
     for i in 0..plan.count {
-        match check_item(&items.join(item_dir_name(i)), plan, i, verify) {
+        let listing = listed.remove(&item_dir_name(i)).unwrap_or_default();
+        match check_item(out, i, Some(listing), plan, verify) {
             Ok(_) => status.done.push(i),
             Err(ItemCheck::Corrupt(why)) => status.corrupt.push((i, why)),
             Err(ItemCheck::Missing) => {
-                let failed: Option<FailedRecord> = files::read_json(
-                    &out.join("failed")
-                        .join(format!("{}.json", item_dir_name(i))),
-                )
-                .ok()
-                .filter(|f: &FailedRecord| f.plan == plan.hash);
+                let failed: Option<FailedRecord> = out
+                    .read_json(&record_key("failed", i))
+                    .ok()
+                    .flatten()
+                    .filter(|f: &FailedRecord| f.plan == plan.hash);
                 match failed {
                     Some(f) => status.failed.push((i, f.error)),
                     None => status.missing.push(i),
@@ -539,7 +559,7 @@ pub fn batch_status(plan: &BatchInfo, out: &Path, verify: bool) -> BatchStatus {
             }
         }
     }
-    status
+    Ok(status)
 }
 
 /// One line of `index.jsonl`.
@@ -560,16 +580,17 @@ struct IndexLine<'a> {
 /// What `batch merge` wrote.
 #[derive(Debug)]
 pub struct MergeReport {
-    /// `OUT/index.jsonl`.
-    pub index: PathBuf,
+    /// `OUT/index.jsonl`, as messages name it.
+    pub index: String,
     /// Items indexed.
     pub items: usize,
     /// Their bytes.
     pub bytes: u64,
     /// Leftover partial folders removed.
     pub cleaned: usize,
-    /// WebDataset tar shards written (`OUT/webdataset/shard-000000.tar`, …).
-    pub shards: Vec<PathBuf>,
+    /// WebDataset tar shards written (`webdataset/shard-000000.tar`, …, as messages
+    /// name them).
+    pub shards: Vec<String>,
 }
 
 /// Checks that every item is complete (hashes verified) and writes `OUT/index.jsonl`,
@@ -580,9 +601,12 @@ pub struct MergeReport {
 /// # Errors
 /// [`PipelineError::Conflict`] naming the items that are missing, failed or corrupt;
 /// [`PipelineError::Output`] if the index cannot be written.
-pub fn batch_merge(out: &Path, webdataset: Option<usize>) -> Result<MergeReport, PipelineError> {
+pub fn batch_merge(
+    out: &BatchOut,
+    webdataset: Option<usize>,
+) -> Result<MergeReport, PipelineError> {
     let plan = &BatchInfo::read(out)?;
-    let status = batch_status(plan, out, true);
+    let status = batch_status(plan, out, true)?;
     if status.done.len() != plan.count {
         return Err(PipelineError::Conflict(format!(
             "{} of {} items are complete ({} missing: {}; {} failed: {}; {} corrupt: {}); run `cinegraph batch run` for them first",
@@ -596,16 +620,15 @@ pub fn batch_merge(out: &Path, webdataset: Option<usize>) -> Result<MergeReport,
             ranges(&status.corrupt.iter().map(|f| f.0).collect::<Vec<_>>()),
         )));
     }
-    let items = items_dir(out);
+    let mut listed = list_items(out)?;
     let mut text = String::new();
     let mut total = 0u64;
     for i in 0..plan.count {
-        let dir = items.join(item_dir_name(i));
-        let record = check_item(&dir, plan, i, false).map_err(|e| {
+        let listing = listed.remove(&item_dir_name(i)).unwrap_or_default();
+        let record = check_item(out, i, Some(listing), plan, false).map_err(|e| {
             PipelineError::Conflict(format!("item {i} changed during the merge: {e:?}"))
         })?;
-        let log: Option<ItemLog> =
-            files::read_json(&out.join("logs").join(format!("{}.json", item_dir_name(i)))).ok();
+        let log: Option<ItemLog> = out.read_json(&record_key("logs", i)).ok().flatten();
         let bytes = record.files.iter().map(|f| f.bytes).sum();
         total += bytes;
         let line = IndexLine {
@@ -624,14 +647,16 @@ pub fn batch_merge(out: &Path, webdataset: Option<usize>) -> Result<MergeReport,
         text.push_str(&json);
         text.push('\n');
     }
-    let index = out.join("index.jsonl");
-    files::write_atomic(&index, text.as_bytes())?;
+    out.write("index.jsonl", text.as_bytes())?;
     let shards = match webdataset {
         Some(n) => write_webdataset(out, plan, n)?,
         None => Vec::new(),
     };
     let mut cleaned = 0;
-    if let Ok(entries) = std::fs::read_dir(&items) {
+    // Partial folders of a store's items are in each host's scratch, not in the store.
+    if let BatchOut::Dir(root) = out
+        && let Ok(entries) = std::fs::read_dir(root.join("items"))
+    {
         for e in entries.flatten() {
             let name = e.file_name().to_string_lossy().into_owned();
             if name.starts_with('.')
@@ -643,7 +668,7 @@ pub fn batch_merge(out: &Path, webdataset: Option<usize>) -> Result<MergeReport,
         }
     }
     Ok(MergeReport {
-        index,
+        index: out.name("index.jsonl"),
         items: plan.count,
         bytes: total,
         cleaned,
@@ -656,47 +681,50 @@ pub fn batch_merge(out: &Path, webdataset: Option<usize>) -> Result<MergeReport,
 /// named `KEY.FIELD`, KEY the item's six digits and FIELD its path in the item folder
 /// with `/` as `_` (`000017.depth_00003.png`, `000017.scene.ron`, `000017.item.json`).
 /// Headers are fixed (mode 0644, owner 0, time 0), so the tars are the same bytes for
-/// the same items; each is written under a temporary name and renamed.
+/// the same items; each is written under a temporary name (in a store's scratch
+/// folder) and then renamed (uploaded).
 ///
 /// # Errors
 /// [`PipelineError::BadOption`] for `per_shard` 0; [`PipelineError::Output`] if a file
 /// cannot be read or a tar written.
 pub fn write_webdataset(
-    out: &Path,
+    out: &BatchOut,
     plan: &BatchInfo,
     per_shard: usize,
-) -> Result<Vec<PathBuf>, PipelineError> {
+) -> Result<Vec<String>, PipelineError> {
     if per_shard == 0 {
         return Err(PipelineError::BadOption(
             "--webdataset needs at least 1 item a shard".into(),
         ));
     }
-    let dir = out.join("webdataset");
-    super::create_dir(&dir)?;
-    let items = items_dir(out);
+    let tmp_dir = match out {
+        BatchOut::Dir(root) => root.join("webdataset"),
+        BatchOut::Store(_) => out.scratch(),
+    };
+    super::create_dir(&tmp_dir)?;
+    let mut listed = list_items(out)?;
     let mut written = Vec::new();
     for (s, first) in (0..plan.count).step_by(per_shard).enumerate() {
-        let path = dir.join(format!("shard-{s:06}.tar"));
-        let tmp = dir.join(format!(".shard-{s:06}.tar.tmp-{}", std::process::id()));
+        let key = format!("webdataset/shard-{s:06}.tar");
+        let tmp = tmp_dir.join(format!(".shard-{s:06}.tar.tmp-{}", std::process::id()));
         let write_err = |source| FileError::Write {
-            path: path.clone(),
+            path: tmp.clone(),
             source,
         };
         let result = (|| -> Result<(), FileError> {
             let file = std::fs::File::create(&tmp).map_err(write_err)?;
             let mut tar = tar::Builder::new(std::io::BufWriter::new(file));
             for i in first..(first + per_shard).min(plan.count) {
-                let key = item_dir_name(i);
-                let folder = items.join(&key);
-                let mut names = Vec::new();
-                walk(&folder, &folder, &mut names)?;
-                names.sort();
-                for rel in names {
-                    let bytes =
-                        std::fs::read(folder.join(&rel)).map_err(|source| FileError::Read {
-                            path: folder.join(&rel),
-                            source,
-                        })?;
+                let name = item_dir_name(i);
+                for (rel, _) in listed.remove(&name).unwrap_or_default() {
+                    let from = format!("{}/{rel}", item_key(i));
+                    let bytes = out.read(&from)?.ok_or_else(|| FileError::Read {
+                        path: out.name(&from).into(),
+                        source: std::io::Error::new(
+                            std::io::ErrorKind::NotFound,
+                            "gone during the merge",
+                        ),
+                    })?;
                     let mut header = tar::Header::new_ustar();
                     header.set_size(bytes.len() as u64);
                     header.set_mode(0o644);
@@ -704,8 +732,8 @@ pub fn write_webdataset(
                     header.set_uid(0);
                     header.set_gid(0);
                     header.set_entry_type(tar::EntryType::Regular);
-                    let name = format!("{key}.{}", rel.replace('/', "_"));
-                    tar.append_data(&mut header, name, bytes.as_slice())
+                    let entry = format!("{name}.{}", rel.replace('/', "_"));
+                    tar.append_data(&mut header, entry, bytes.as_slice())
                         .map_err(write_err)?;
                 }
             }
@@ -715,13 +743,12 @@ pub fn write_webdataset(
                 .into_inner()
                 .map_err(|e| write_err(e.into_error()))?;
             file.sync_all().map_err(write_err)?;
-            std::fs::rename(&tmp, &path).map_err(write_err)
+            drop(file);
+            out.put_file(&key, &tmp)
         })();
-        if let Err(e) = result {
-            let _ = std::fs::remove_file(&tmp);
-            return Err(e.into());
-        }
-        written.push(path);
+        let _ = std::fs::remove_file(&tmp);
+        result?;
+        written.push(out.name(&key));
     }
     Ok(written)
 }

@@ -21,6 +21,7 @@
 #[cfg(test)]
 mod agreement;
 mod batch;
+mod batch_store;
 mod dataset;
 mod frames;
 mod render;
@@ -37,6 +38,7 @@ pub use batch::{
     BatchInfo, BatchReport, BatchStatus, FailedRecord, FileEntry, ItemRecord, MergeReport,
     batch_merge, batch_run, batch_status, ranges as batch_ranges,
 };
+pub use batch_store::BatchOut;
 pub use dataset::{DatasetOptions, DatasetReport, write_dataset};
 pub use frames::{Frame, FrameTimes, Frames, Window};
 pub use render::{Layout, RenderOptions, RenderReport, StageTimes, render_to_dir};

@@ -207,7 +207,13 @@ pub(super) fn render_scene(
     stages.camera = lap.lap();
     create_dir(out)?;
     if opts.layout == Layout::Kubric {
-        return render_kubric(out, scene, &look, &traj, &plan, range, progress);
+        let mut report = render_kubric(out, scene, &look, &traj, &plan, range, progress)?;
+        // The frames' raster and look are timed inside; the rest of the lap is writing.
+        let frames = std::mem::take(&mut report.stages);
+        (stages.raster, stages.look) = (frames.raster, frames.look);
+        stages.write = lap.lap().saturating_sub(frames.raster + frames.look);
+        report.stages = stages;
+        return Ok(report);
     }
     let mut layers = opts.layers.clone();
     layers.sort();
@@ -345,6 +351,7 @@ fn render_kubric(
     }
     progress.finish();
     let warnings = look_warnings(look.style.as_deref(), frames.misses());
+    let times = frames.times();
     output::write_kubric(out, scene, traj, &plan.frames, range.start, &buffers)?;
     write_replay(out, scene, traj)?;
     Ok(RenderReport {
@@ -352,7 +359,12 @@ fn render_kubric(
         skipped: 0,
         adapter,
         reference: None,
-        stages: StageTimes::default(),
+        // Only the frames' stages; the caller adds the rest.
+        stages: StageTimes {
+            raster: times.raster,
+            look: times.look,
+            ..StageTimes::default()
+        },
         warnings,
     })
 }
