@@ -82,12 +82,18 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), FileError> {
 /// # Errors
 /// [`FileError`] if it cannot be encoded or written.
 pub fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> Result<(), FileError> {
-    let mut text = serde_json::to_string_pretty(value).map_err(|e| FileError::Format {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    })?;
+    write_atomic(path, json_text(path, value)?.as_bytes())
+}
+
+/// A value as the pretty JSON text this module writes (a newline at the end); `path`
+/// names it in the error.
+///
+/// # Errors
+/// [`FileError::Format`] if it cannot be encoded.
+pub fn json_text<T: serde::Serialize>(path: &Path, value: &T) -> Result<String, FileError> {
+    let mut text = serde_json::to_string_pretty(value).map_err(|e| enc_err(path, e))?;
     text.push('\n');
-    write_atomic(path, text.as_bytes())
+    Ok(text)
 }
 
 /// Reads and parses a JSON file written by this module.
@@ -95,11 +101,22 @@ pub fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> Result<(), Fil
 /// # Errors
 /// [`FileError::Read`] or [`FileError::Format`].
 pub fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, FileError> {
-    let text = std::fs::read_to_string(path).map_err(|source| FileError::Read {
+    let bytes = std::fs::read(path).map_err(|source| FileError::Read {
         path: path.to_path_buf(),
         source,
     })?;
-    serde_json::from_str(&text).map_err(|e| FileError::Format {
+    parse_json(path, &bytes)
+}
+
+/// Parses JSON bytes; `path` names them in the error, with the line and column.
+///
+/// # Errors
+/// [`FileError::Format`].
+pub fn parse_json<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    bytes: &[u8],
+) -> Result<T, FileError> {
+    serde_json::from_slice(bytes).map_err(|e| FileError::Format {
         path: path.to_path_buf(),
         message: format!("line {} column {}: {e}", e.line(), e.column()),
     })

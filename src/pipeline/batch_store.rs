@@ -179,12 +179,7 @@ impl BatchOut {
         let Some(bytes) = self.read(key)? else {
             return Ok(None);
         };
-        serde_json::from_slice(&bytes)
-            .map(Some)
-            .map_err(|e| FileError::Format {
-                path: PathBuf::from(self.name(key)),
-                message: format!("line {} column {}: {e}", e.line(), e.column()),
-            })
+        files::parse_json(Path::new(&self.name(key)), &bytes).map(Some)
     }
 
     /// Writes `bytes` at `key` whole (a folder: through a temporary file and a rename;
@@ -214,11 +209,7 @@ impl BatchOut {
     /// # Errors
     /// [`FileError`] if it cannot be encoded or written.
     pub fn write_json<T: serde::Serialize>(&self, key: &str, value: &T) -> Result<(), FileError> {
-        let mut text = serde_json::to_string_pretty(value).map_err(|e| FileError::Format {
-            path: PathBuf::from(self.name(key)),
-            message: e.to_string(),
-        })?;
-        text.push('\n');
+        let text = files::json_text(Path::new(&self.name(key)), value)?;
         self.write(key, text.as_bytes())
     }
 

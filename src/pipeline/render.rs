@@ -208,11 +208,12 @@ pub(super) fn render_scene(
     create_dir(out)?;
     if opts.layout == Layout::Kubric {
         let mut report = render_kubric(out, scene, &look, &traj, &plan, range, progress)?;
-        // The frames' raster and look are timed inside; the rest of the lap is writing.
-        let frames = std::mem::take(&mut report.stages);
-        (stages.raster, stages.look) = (frames.raster, frames.look);
-        stages.write = lap.lap().saturating_sub(frames.raster + frames.look);
-        report.stages = stages;
+        report.stages = StageTimes {
+            load: stages.load,
+            simulate: stages.simulate,
+            camera: stages.camera,
+            ..report.stages
+        };
         return Ok(report);
     }
     let mut layers = opts.layers.clone();
@@ -352,6 +353,7 @@ fn render_kubric(
     progress.finish();
     let warnings = look_warnings(look.style.as_deref(), frames.misses());
     let times = frames.times();
+    let written = Instant::now();
     output::write_kubric(out, scene, traj, &plan.frames, range.start, &buffers)?;
     write_replay(out, scene, traj)?;
     Ok(RenderReport {
@@ -359,10 +361,11 @@ fn render_kubric(
         skipped: 0,
         adapter,
         reference: None,
-        // Only the frames' stages; the caller adds the rest.
+        // The stages this layout runs; the caller adds load, simulate and camera.
         stages: StageTimes {
             raster: times.raster,
             look: times.look,
+            write: written.elapsed(),
             ..StageTimes::default()
         },
         warnings,
