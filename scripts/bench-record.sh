@@ -28,7 +28,7 @@
 #
 # Options:
 #   --quick          criterion's --quick (shorter measurement; coarser figures)
-#   --benches LIST   comma-separated benches to run [physics,raster,reference,grade,finish];
+#   --benches LIST   comma-separated benches to run [physics,raster,reference,grade,finish,audio];
 #                    "none" runs no criterion bench
 #   --runs N         runs per whole-process timing [3]
 #   --no-process     skip the whole-process timings
@@ -42,7 +42,7 @@ set -euo pipefail
 
 # Figures slower than this many times the previous record are flagged.
 readonly SLOWER=1.5
-readonly ALL_BENCHES=physics,raster,reference,grade,finish
+readonly ALL_BENCHES=physics,raster,reference,grade,finish,audio
 readonly BEGIN_MARK='<!-- bench-record:begin -->'
 readonly END_MARK='<!-- bench-record:end -->'
 readonly FIGURES_MARK='<!-- bench-record:figures'

@@ -99,9 +99,12 @@ pub struct RenderArgs {
     /// Frames to render, `a..b` (end exclusive), e.g. `0..12`.
     #[arg(long, value_parser = frame_range)]
     frames: Option<Range<usize>>,
-    /// Also write energy.png.
+    /// Also write energy.png (and audio.png: the sound's waveform and spectrogram).
     #[arg(long)]
     plot: bool,
+    /// Skip the sound: no audio.wav, silent MP4s (`--layout kubric` is always silent).
+    #[arg(long)]
+    no_audio: bool,
     /// File layout.
     #[arg(long, value_enum, default_value_t = LayoutArg::Native)]
     layout: LayoutArg,
@@ -664,6 +667,7 @@ impl RenderArgs {
                 },
             ),
             frames: self.frames,
+            audio: !self.no_audio,
             ..Default::default()
         };
         if let Some(layers) = self.buffers {

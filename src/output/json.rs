@@ -33,6 +33,62 @@ pub struct MetadataFile {
     pub objects: Vec<ObjectTrack>,
     /// One per frame.
     pub frames: Vec<FrameInfo>,
+    /// The sound, when it was synthesized.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audio: Option<AudioInfo>,
+}
+
+/// The clip's sound (`audio.wav`, and the Opus track of the MP4s).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct AudioInfo {
+    /// `"audio.wav"`.
+    pub file: String,
+    /// Samples per second.
+    pub rate: u32,
+    /// Channels (2: left, right).
+    pub channels: u32,
+    /// Samples per channel.
+    pub samples: usize,
+    /// The codec of the MP4s' audio track.
+    pub mp4_codec: String,
+    /// Room preset, reverberation time (s) and wet level.
+    pub room: (String, f32, f32),
+    /// Master gain, dB.
+    pub gain_db: f32,
+    /// Counts and levels: strikes, continuous samples, banks, voices, cost, peak.
+    pub stats: serde_json::Value,
+    /// Every strike: time (s), the two entities' names, impulse (N·s), Hertz contact
+    /// time (s).
+    pub strikes: Vec<(f64, String, String, f32, f32)>,
+}
+
+/// Adds the sound's facts to `meta`.
+pub fn add_audio_info(meta: &mut MetadataFile, scene: &Scene, track: &crate::audio::AudioTrack) {
+    let name = |i: usize| {
+        scene
+            .entities
+            .get(i)
+            .map_or(String::new(), |e| e.name.clone())
+    };
+    meta.audio = Some(AudioInfo {
+        file: "audio.wav".into(),
+        rate: track.rate,
+        channels: 2,
+        samples: track.left.len(),
+        mp4_codec: "opus".into(),
+        room: (
+            scene.sound.room.name.to_string(),
+            scene.sound.room.rt60,
+            scene.sound.room.wet,
+        ),
+        gain_db: scene.sound.gain_db,
+        stats: serde_json::to_value(&track.stats).unwrap_or_default(),
+        strikes: track
+            .strikes
+            .iter()
+            .map(|s| (s.time, name(s.a), name(s.b), s.impulse, s.contact_s))
+            .collect(),
+    });
 }
 
 /// Scene identity.
@@ -229,6 +285,7 @@ pub fn metadata_file(scene: &Scene, traj: &Trajectory) -> MetadataFile {
         camera: None,
         objects,
         frames,
+        audio: None,
     }
 }
 

@@ -22,11 +22,11 @@ mod video;
 use std::path::{Path, PathBuf};
 
 pub use frames::{BufferLayer, flow_color, object_stats, occlusion_mask, write_frame};
-pub use json::{CameraInfo, FrameStats, add_render_info};
+pub use json::{AudioInfo, CameraInfo, FrameStats, add_audio_info, add_render_info};
 pub use json::{EventsFile, MetadataFile, ReplayFile, events_file, metadata_file, replay_file};
 pub use kubric::{KUBRIC_BACKGROUND_DEPTH, kubric_instances, write_kubric};
 pub(crate) use plot::hue_sextant_rgb;
-pub use plot::{LookPlot, energy_plot_png, look_plot_png, loss_plot_png};
+pub use plot::{LookPlot, audio_plot_png, energy_plot_png, look_plot_png, loss_plot_png};
 pub use sheet::{contact_sheet, grid_image, sample_frames, write_png_rgb};
 pub use video::{write_mp4, write_mp4_from_pngs};
 

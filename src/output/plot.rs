@@ -179,6 +179,163 @@ pub fn energy_plot_png(scene: &Scene, traj: &Trajectory) -> Result<Vec<u8>, File
     rgb_png(&rgb, SIZE)
 }
 
+/// `audio.png`: the track's waveform (left channel above the axis in blue, right below
+/// in red: each column's peak) and its spectrogram (mid channel, 1024-sample Hann
+/// windows, hop 256, log frequency 20 Hz – 20 kHz, -100 to 0 dBFS from black through
+/// red to yellow), each strike marked by a vertical line.
+///
+/// # Errors
+/// [`FileError::Plot`] if drawing or encoding fails.
+pub fn audio_plot_png(
+    scene: &Scene,
+    track: &crate::audio::AudioTrack,
+) -> Result<Vec<u8>, FileError> {
+    const W: u32 = 1200;
+    const WAVE_H: u32 = 260;
+    const SPEC_H: u32 = 380;
+    const TOP: u32 = 40;
+    const LEFT: u32 = 60;
+    let size = (W, TOP + WAVE_H + SPEC_H + 40);
+    register_font();
+    let n = track.left.len().max(1);
+    let plot_w = (W - LEFT - 20) as usize;
+    let mut rgb = vec![255u8; (size.0 * size.1 * 3) as usize];
+    {
+        let root = BitMapBackend::with_buffer(&mut rgb, size).into_drawing_area();
+        root.fill(&WHITE).map_err(plot_err)?;
+        let title = format!(
+            "{}: sound ({} strikes, {:.2} s, peak {:.1} dBFS) — waveform, spectrogram",
+            scene.name,
+            track.strikes.len(),
+            n as f64 / f64::from(track.rate),
+            track.stats.peak_db
+        );
+        root.draw(&Text::new(title, (LEFT as i32, 10), ("sans-serif", 20)))
+            .map_err(plot_err)?;
+        let x_of = |sample: usize| LEFT as i32 + (sample * plot_w / n) as i32;
+        // Waveform: per column, the peak of each channel.
+        let mid_y = (TOP + WAVE_H / 2) as i32;
+        let peak = track
+            .left
+            .iter()
+            .chain(&track.right)
+            .fold(1e-9f32, |p, x| p.max(x.abs()));
+        for col in 0..plot_w {
+            let (a, b) = (
+                col * n / plot_w,
+                ((col + 1) * n / plot_w).max(col * n / plot_w + 1),
+            );
+            let m = |ch: &[f32]| {
+                ch[a.min(ch.len())..b.min(ch.len())]
+                    .iter()
+                    .fold(0.0f32, |p, x| p.max(x.abs()))
+            };
+            let (l, r) = (m(&track.left) / peak, m(&track.right) / peak);
+            let x = LEFT as i32 + col as i32;
+            let half = (WAVE_H / 2 - 4) as f32;
+            root.draw(&PathElement::new(
+                [(x, mid_y), (x, mid_y - (l * half) as i32)],
+                BLUE.stroke_width(1),
+            ))
+            .map_err(plot_err)?;
+            root.draw(&PathElement::new(
+                [(x, mid_y), (x, mid_y + (r * half) as i32)],
+                RED.stroke_width(1),
+            ))
+            .map_err(plot_err)?;
+        }
+        // Spectrogram.
+        let fft_n = 1024usize;
+        let hop = 256usize;
+        let mut planner = rustfft::FftPlanner::<f32>::new();
+        let fft = planner.plan_fft_forward(fft_n);
+        let window: Vec<f32> = (0..fft_n)
+            .map(|i| 0.5 - 0.5 * (2.0 * std::f32::consts::PI * i as f32 / fft_n as f32).cos())
+            .collect();
+        let spec_top = (TOP + WAVE_H + 10) as i32;
+        let spec_h = SPEC_H as i32 - 20;
+        let bins = fft_n / 2;
+        let hz_per_bin = track.rate as f32 / fft_n as f32;
+        let (f_lo, f_hi) = (20f32.ln(), 20_000f32.ln());
+        let mut buf = vec![rustfft::num_complex::Complex::new(0.0f32, 0.0); fft_n];
+        let columns = n.div_ceil(hop).max(1);
+        let mut img = vec![[0u8; 3]; plot_w * spec_h as usize];
+        for c in 0..columns {
+            let start = c * hop;
+            for (i, z) in buf.iter_mut().enumerate() {
+                let idx = start + i;
+                let x = if idx < n {
+                    0.5 * (track.left[idx] + track.right[idx])
+                } else {
+                    0.0
+                };
+                *z = rustfft::num_complex::Complex::new(x * window[i], 0.0);
+            }
+            fft.process(&mut buf);
+            let (x0, x1) = (
+                c * plot_w / columns,
+                ((c + 1) * plot_w / columns).max(c * plot_w / columns + 1),
+            );
+            for row in 0..spec_h as usize {
+                let frac = 1.0 - (row as f32 + 0.5) / spec_h as f32;
+                let hz = (f_lo + frac * (f_hi - f_lo)).exp();
+                let bin = ((hz / hz_per_bin) as usize).clamp(1, bins - 1);
+                let mag = buf[bin].norm() * 2.0 / (fft_n as f32 * 0.5);
+                let db = 20.0 * mag.max(1e-10).log10();
+                let v = ((db + 100.0) / 100.0).clamp(0.0, 1.0);
+                let color = [
+                    (255.0 * (v * 2.0).min(1.0)) as u8,
+                    (255.0 * (v * 2.0 - 1.0).clamp(0.0, 1.0)) as u8,
+                    (255.0 * (v * 4.0 - 3.0).clamp(0.0, 1.0)) as u8,
+                ];
+                for x in x0..x1.min(plot_w) {
+                    img[row * plot_w + x] = color;
+                }
+            }
+        }
+        for (i, px) in img.iter().enumerate() {
+            let (x, y) = ((i % plot_w) as i32, (i / plot_w) as i32);
+            root.draw_pixel(
+                (LEFT as i32 + x, spec_top + y),
+                &RGBColor(px[0], px[1], px[2]),
+            )
+            .map_err(plot_err)?;
+        }
+        for (hz, label) in [
+            (100.0f32, "100 Hz"),
+            (1000.0, "1 kHz"),
+            (10_000.0, "10 kHz"),
+        ] {
+            let frac = (hz.ln() - f_lo) / (f_hi - f_lo);
+            let y = spec_top + ((1.0 - frac) * spec_h as f32) as i32;
+            root.draw(&Text::new(label, (2, y - 6), ("sans-serif", 13)))
+                .map_err(plot_err)?;
+        }
+        // Strikes.
+        for s in &track.strikes {
+            let x = x_of((s.time * f64::from(track.rate)) as usize);
+            root.draw(&PathElement::new(
+                [(x, TOP as i32), (x, spec_top - 4)],
+                GREEN.mix(0.6).stroke_width(1),
+            ))
+            .map_err(plot_err)?;
+        }
+        let secs = n as f64 / f64::from(track.rate);
+        for k in 0..=10 {
+            let t = secs * f64::from(k) / 10.0;
+            let x = x_of((t * f64::from(track.rate)) as usize);
+            root.draw(&Text::new(
+                format!("{t:.2} s"),
+                (x - 14, spec_top + spec_h + 6),
+                ("sans-serif", 13),
+            ))
+            .map_err(plot_err)?;
+        }
+        root.present().map_err(plot_err)?;
+    }
+    rgb_png(&rgb, size)
+}
+
 /// A loss curve PNG: each named series of `(step, loss)` on a log-scaled y axis
 /// (`cinegraph train`'s `loss.png`).
 ///

@@ -1,9 +1,10 @@
 //! `preview.mp4`: the preview frames as H.264 (Cisco's openh264, built from source) in
-//! an MP4 container (muxide, pure Rust), so a person can just watch the clip.
+//! an MP4 container (muxide, pure Rust), so a person can just watch the clip; with the
+//! clip's sound as an Opus track when there is one.
 
 use std::path::Path;
 
-use muxide::api::{MuxerBuilder, VideoCodec};
+use muxide::api::{AudioCodec, MuxerBuilder, VideoCodec};
 use openh264::OpenH264API;
 use openh264::encoder::{BitRate, Encoder, EncoderConfig, FrameRate, RateControlMode};
 use openh264::formats::{RgbSliceU8, YUVBuffer};
@@ -28,6 +29,7 @@ pub fn write_mp4_from_pngs(
     width: u32,
     height: u32,
     fps: u32,
+    audio: Option<&[Vec<u8>]>,
 ) -> Result<(), FileError> {
     let mut frames = Vec::with_capacity(pngs.len());
     for p in pngs {
@@ -37,11 +39,12 @@ pub fn write_mp4_from_pngs(
         })?;
         frames.push(img.to_rgb8().into_raw());
     }
-    write_mp4(path, width, height, fps, frames.into_iter())
+    write_mp4(path, width, height, fps, frames.into_iter(), audio)
 }
 
-/// Encodes RGB8 frames (`width × height × 3` bytes each) at `fps` into an MP4 file.
-/// Odd sizes are cropped by one pixel (4:2:0 video needs even sizes).
+/// Encodes RGB8 frames (`width × height × 3` bytes each) at `fps` into an MP4 file, with
+/// `audio` (48 kHz stereo Opus packets of 20 ms each, see [`crate::audio::encode`]) as a
+/// second track. Odd sizes are cropped by one pixel (4:2:0 video needs even sizes).
 ///
 /// # Errors
 /// [`FileError`] if encoding, muxing or writing fails.
@@ -51,6 +54,7 @@ pub fn write_mp4(
     height: u32,
     fps: u32,
     frames: impl Iterator<Item = Vec<u8>>,
+    audio: Option<&[Vec<u8>]>,
 ) -> Result<(), FileError> {
     let (w, h) = ((width & !1) as usize, (height & !1) as usize);
     if w == 0 || h == 0 {
@@ -66,10 +70,12 @@ pub fn write_mp4(
         Encoder::with_api_config(OpenH264API::from_source(), config).map_err(|e| err(path, e))?;
     let mut mp4 = Vec::new();
     {
-        let mut muxer = MuxerBuilder::new(&mut mp4)
-            .video(VideoCodec::H264, w as u32, h as u32, f64::from(fps))
-            .build()
-            .map_err(|e| err(path, e))?;
+        let mut builder =
+            MuxerBuilder::new(&mut mp4).video(VideoCodec::H264, w as u32, h as u32, f64::from(fps));
+        if audio.is_some() {
+            builder = builder.audio(AudioCodec::Opus, crate::audio::RATE, 2);
+        }
+        let mut muxer = builder.build().map_err(|e| err(path, e))?;
         let mut cropped = Vec::with_capacity(w * h * 3);
         for (k, rgb) in frames.enumerate() {
             cropped.clear();
@@ -92,6 +98,12 @@ pub fn write_mp4(
             muxer
                 .write_video(k as f64 / f64::from(fps), &nal, keyframe)
                 .map_err(|e| err(path, e))?;
+        }
+        let packet_s = crate::audio::encode::OPUS_FRAME as f64 / f64::from(crate::audio::RATE);
+        for (i, packet) in audio.unwrap_or_default().iter().enumerate() {
+            muxer
+                .write_audio(i as f64 * packet_s, packet)
+                .map_err(|e| err(path, format!("audio packet {i}: {e}")))?;
         }
         muxer.finish().map_err(|e| err(path, e))?;
     }

@@ -23,7 +23,7 @@ use rapier3d::prelude::{PhysicsWorld, RigidBodyHandle};
 use serde::{Deserialize, Serialize};
 
 pub(crate) use build::to_rapier;
-pub use trajectory::{Collision, Energy, FrameState, ObjectInfo, Trajectory};
+pub use trajectory::{Collision, ContactSample, Energy, FrameState, ObjectInfo, Trajectory};
 
 use crate::math::Pose;
 use crate::progress::Progress;
@@ -142,6 +142,7 @@ impl Simulation {
                 systems::apply_actions,
                 systems::step_physics,
                 systems::track_contacts,
+                systems::track_sound,
                 systems::advance_clock,
             )
                 .chain(),
@@ -235,6 +236,17 @@ impl Simulation {
         std::mem::take(&mut log.state.done)
     }
 
+    /// Records per-step contact samples for the sound stage from now on
+    /// ([`Trajectory::sound`]); off by default (it costs a pass over the touching pairs).
+    pub fn record_sound(&mut self, on: bool) {
+        self.world.resource_mut::<ContactLog>().record_sound = on;
+    }
+
+    /// Takes the contact samples recorded so far.
+    fn take_sound(&mut self) -> Vec<ContactSample> {
+        std::mem::take(&mut self.world.resource_mut::<ContactLog>().state.sound)
+    }
+
     /// Takes the contacts completed so far.
     fn take_collisions(&mut self) -> Vec<Collision> {
         std::mem::take(&mut self.world.resource_mut::<ContactLog>().state.done)
@@ -314,8 +326,26 @@ impl Simulation {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn simulate(scene: &Scene, progress: &dyn Progress) -> Result<Trajectory, PhysicsError> {
+    run(scene, progress, false)
+}
+
+/// [`simulate`], also recording what the sound stage needs ([`Trajectory::sound`]). The
+/// bodies' motion is bit-identical to [`simulate`]'s: recording only reads the world.
+///
+/// # Errors
+/// [`PhysicsError::Shape`] if a mesh cannot become a collider.
+pub fn simulate_with_sound(
+    scene: &Scene,
+    progress: &dyn Progress,
+) -> Result<Trajectory, PhysicsError> {
+    run(scene, progress, true)
+}
+
+fn run(scene: &Scene, progress: &dyn Progress, sound: bool) -> Result<Trajectory, PhysicsError> {
     let _span = tracing::info_span!("simulate", scene = %scene.name).entered();
     let mut sim = Simulation::new(scene)?;
+    sim.record_sound(sound);
+    let mut samples = Vec::new();
     let mut frames = Vec::with_capacity(scene.frame_count as usize);
     let mut collisions = Vec::new();
     progress.start("simulate", u64::from(scene.frame_count));
@@ -326,6 +356,7 @@ pub fn simulate(scene: &Scene, progress: &dyn Progress) -> Result<Trajectory, Ph
             sim.step();
         }
         collisions.extend(sim.take_collisions());
+        samples.extend(sim.take_sound());
         frames.push(sim.sample(scene));
         progress.advance(1);
     }
@@ -337,6 +368,7 @@ pub fn simulate(scene: &Scene, progress: &dyn Progress) -> Result<Trajectory, Ph
         objects: object_infos(scene, &sim),
         frames,
         collisions,
+        sound: samples,
     })
 }
 

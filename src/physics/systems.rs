@@ -14,7 +14,7 @@ use rapier3d::prelude::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::trajectory::Collision;
+use super::trajectory::{Collision, ContactSample};
 use crate::scene::{Action, ActionKind, KinematicPath};
 
 /// Links an ECS entity to its scene body and rapier handle.
@@ -68,6 +68,12 @@ struct Pending {
 pub(super) struct ContactLogState {
     pending: BTreeMap<(usize, usize), Pending>,
     pub done: Vec<Collision>,
+    /// Each touching pair's normal impulse in the last step (sound strikes are rises).
+    #[serde(default)]
+    previous_impulse: BTreeMap<(usize, usize), f32>,
+    /// Sound samples recorded since last taken.
+    #[serde(default)]
+    pub sound: Vec<ContactSample>,
 }
 
 /// Contact bookkeeping.
@@ -75,6 +81,8 @@ pub(super) struct ContactLogState {
 pub(super) struct ContactLog {
     pub state: ContactLogState,
     pub started: Vec<(usize, usize)>,
+    /// Whether [`track_sound`] records.
+    pub record_sound: bool,
 }
 
 /// Collects the collider pairs whose contact started during a step.
@@ -242,6 +250,155 @@ pub(super) fn track_contacts(
     for key in finished {
         log.state.finalize(key, *clock);
     }
+}
+
+/// Continuous (sliding, rolling) samples kept per step at most: the pairs with the most
+/// normal impulse × speed; strikes are always kept.
+const MAX_CONTINUOUS_PER_STEP: usize = 64;
+/// Below this tangential speed a touching pair is at rest to the ear, m/s.
+const MIN_TRAVEL: f32 = 0.01;
+/// A new contact strikes when its normal impulse reaches the lighter body's mass times
+/// this approach speed, m/s.
+const STRIKE_SPEED: f32 = 0.05;
+/// A contact that persists strikes again (an edge slapping down) only when its impulse
+/// rises by the lighter body's mass times this speed, m/s, and at least doubles: the
+/// solver's step-to-step jitter in a resting or pushing contact is not a strike.
+const SLAP_SPEED: f32 = 0.25;
+
+/// Records, for the sound stage, every touching pair with an awake or moving body whose
+/// normal impulse rose sharply (a strike: a new contact, or an edge slapping down inside
+/// a contact that persists) or whose surfaces slide or roll. Reads the world only.
+pub(super) fn track_sound(physics: Res<Physics>, clock: Res<Clock>, mut log: ResMut<ContactLog>) {
+    if !log.record_sound {
+        return;
+    }
+    let w = &physics.world;
+    let mut now = BTreeMap::new();
+    let mut strikes = Vec::new();
+    let mut continuous = Vec::new();
+    for pair in w.contact_pairs() {
+        if !pair.has_any_active_contact() {
+            continue;
+        }
+        let (Some(c1), Some(c2)) = (
+            w.colliders.get(pair.collider1),
+            w.colliders.get(pair.collider2),
+        ) else {
+            continue;
+        };
+        let rb1 = c1.parent().and_then(|h| w.bodies.get(h));
+        let rb2 = c2.parent().and_then(|h| w.bodies.get(h));
+        let moving = |rb: Option<&rapier3d::prelude::RigidBody>| {
+            rb.is_some_and(|rb| {
+                (rb.is_dynamic() && !rb.is_sleeping())
+                    || (rb.is_kinematic()
+                        && (rb.linvel() != Vec3::ZERO || rb.angvel() != Vec3::ZERO))
+            })
+        };
+        if !moving(rb1) && !moving(rb2) {
+            continue;
+        }
+        let mut impulse = 0.0f32;
+        let mut weighted_point = Vec3::ZERO;
+        let mut weighted_normal = Vec3::ZERO;
+        // The smallest gap at the step's start (the narrow phase runs before the solver).
+        let mut gap = f32::INFINITY;
+        let pose1 = *c1.position();
+        for m in pair.solver_manifolds() {
+            for pt in &m.points {
+                let j = pt.data.impulse;
+                if j > 0.0 {
+                    gap = gap.min(pt.dist);
+                }
+                impulse += j;
+                weighted_point += (pose1 * pt.local_p1) * j;
+                weighted_normal += m.data.normal * j;
+            }
+        }
+        if impulse <= 0.0 {
+            continue;
+        }
+        let point = weighted_point / impulse;
+        let mut normal = weighted_normal.normalize_or_zero();
+        let (e1, e2) = (c1.user_data as usize, c2.user_data as usize);
+        let (mut ra, mut rb) = (rb1, rb2);
+        if e1 > e2 {
+            normal = -normal;
+            std::mem::swap(&mut ra, &mut rb);
+        }
+        let key = (e1.min(e2), e1.max(e2));
+        let surface = |rb: Option<&rapier3d::prelude::RigidBody>| {
+            rb.map_or(Vec3::ZERO, |rb| rb.velocity_at_point(point))
+        };
+        let center =
+            |rb: Option<&rapier3d::prelude::RigidBody>| rb.map_or(Vec3::ZERO, |rb| rb.linvel());
+        let tangential = |v: Vec3| (v - normal * v.dot(normal)).length();
+        let slip = tangential(surface(ra) - surface(rb));
+        let travel = tangential(center(ra) - surface(rb)).max(tangential(center(rb) - surface(ra)));
+        let lighter = [ra, rb]
+            .into_iter()
+            .flatten()
+            .filter(|rb| rb.is_dynamic())
+            .map(|rb| rb.mass())
+            .fold(f32::INFINITY, f32::min);
+        let previous = log.state.previous_impulse.get(&key).copied().unwrap_or(0.0);
+        let rise = impulse - previous;
+        let threshold = if previous > 0.0 {
+            (lighter * SLAP_SPEED).max(previous)
+        } else {
+            lighter * STRIKE_SPEED
+        };
+        // The approach speed during the step, before the solver's impulse: the relative
+        // normal velocity after the step plus what the impulse took off it. The surfaces
+        // touch `gap / approach` into the step (positions move at that speed under
+        // rapier's semi-implicit Euler).
+        let inverse = |rb: Option<&rapier3d::prelude::RigidBody>| {
+            rb.filter(|rb| rb.is_dynamic())
+                .map_or(0.0, |rb| 1.0 / rb.mass().max(1e-9))
+        };
+        let approach =
+            (surface(ra) - surface(rb)).dot(normal) + impulse * (inverse(ra) + inverse(rb));
+        let frac = if approach > 0.0 && gap.is_finite() {
+            (gap.max(0.0) / (approach * clock.dt)).clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        let strike = if lighter.is_finite() && rise > threshold {
+            rise
+        } else {
+            0.0
+        };
+        now.insert(key, impulse);
+        let sample = ContactSample {
+            step: clock.step,
+            frac,
+            a: key.0,
+            b: key.1,
+            point,
+            normal,
+            impulse,
+            strike,
+            slip,
+            travel,
+        };
+        if strike > 0.0 {
+            strikes.push(sample);
+        } else if slip.max(travel) > MIN_TRAVEL {
+            continuous.push(sample);
+        }
+    }
+    log.state.previous_impulse = now;
+    // Loudest first; the pair breaks ties, so the cut is the same on every run.
+    continuous.sort_by(|x, y| {
+        let loud = |s: &ContactSample| s.impulse * s.slip.max(s.travel);
+        loud(y)
+            .total_cmp(&loud(x))
+            .then((x.a, x.b).cmp(&(y.a, y.b)))
+    });
+    continuous.truncate(MAX_CONTINUOUS_PER_STEP);
+    strikes.extend(continuous);
+    strikes.sort_by_key(|s| (s.a, s.b));
+    log.state.sound.extend(strikes);
 }
 
 impl ContactLogState {

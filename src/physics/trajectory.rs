@@ -18,6 +18,9 @@ pub struct Trajectory {
     pub frames: Vec<FrameState>,
     /// Contacts that started during the clip, in step order.
     pub collisions: Vec<Collision>,
+    /// Per-step contact samples for the sound stage, in step order, then entity pair
+    /// order (empty unless simulated with [`crate::physics::simulate_with_sound`]).
+    pub sound: Vec<ContactSample>,
 }
 
 /// Static facts about one entity.
@@ -93,4 +96,37 @@ pub struct Collision {
     pub normal: Vec3,
     /// Total normal impulse over the first frame interval of the contact, N·s.
     pub impulse: f32,
+}
+
+/// One physics step of one touching pair, as the sound stage hears it: a strike (the
+/// pair's normal impulse rose sharply) and/or a continuous contact that slides or rolls.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ContactSample {
+    /// Physics step in which it was measured.
+    pub step: u64,
+    /// When in that step the surfaces touch, as a fraction of the step in `[0, 1]`: the
+    /// gap at the step's start over the approach speed (0 for a contact already
+    /// touching). The strike sounds at `(step + frac) / physics_hz`.
+    #[serde(default)]
+    pub frac: f32,
+    /// First entity index (`a < b`).
+    pub a: usize,
+    /// Second entity index.
+    pub b: usize,
+    /// Impulse-weighted contact point, world space, m.
+    pub point: Vec3,
+    /// Contact normal, from `a` to `b`.
+    pub normal: Vec3,
+    /// Normal impulse of this step, N·s (its force is `impulse · physics_hz`).
+    pub impulse: f32,
+    /// The rise of the normal impulse over the previous step, N·s, when it is a strike
+    /// (a new contact: above the lighter body's mass × 5 cm/s; a persisting one: above
+    /// its mass × 25 cm/s and at least doubling); 0 otherwise. A new contact's first step
+    /// rises from 0.
+    pub strike: f32,
+    /// Relative tangential speed of the two surfaces at the point (sliding), m/s.
+    pub slip: f32,
+    /// Tangential speed of either body's center of mass over the other's surface at the
+    /// point (rolling or sliding travel), m/s.
+    pub travel: f32,
 }

@@ -108,6 +108,15 @@ pub enum PipelineError {
         #[source]
         source: Box<PipelineError>,
     },
+    /// The clip is too long for audio.
+    #[error(transparent)]
+    Audio(#[from] crate::audio::AudioError),
+    /// The sound's encoder failed after everything else was written.
+    #[error(
+        "the Opus audio encoder failed ({0}); video.mp4 and preview.mp4 were written \
+         without sound, and audio.wav holds the track"
+    )]
+    AudioEncoder(String),
     /// A failure of the program itself, not of its input or the system.
     #[error("{0}")]
     Internal(String),
@@ -123,6 +132,7 @@ impl PipelineError {
             | Self::Camera(_)
             | Self::BadOption(_)
             | Self::Conflict(_)
+            | Self::Audio(_)
             | Self::Replay { .. } => true,
             Self::Neural(e) => e.is_bad_input(),
             Self::Reference(e) => matches!(e, ReferenceError::Options(_)),
@@ -132,6 +142,7 @@ impl PipelineError {
             | Self::Raster(_)
             | Self::BundledStyles(_)
             | Self::DatasetScene { .. }
+            | Self::AudioEncoder(_)
             | Self::Internal(_) => false,
         }
     }

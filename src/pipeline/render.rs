@@ -53,6 +53,9 @@ pub struct RenderOptions {
     /// Finish the frames with the neural pass into `rgb/` and `video.mp4` (native layout
     /// only; `None`: the preview is the last picture, as with `--no-finish`).
     pub finish: Option<FinishOptions>,
+    /// Synthesize the sound from the contacts into `audio.wav` and the MP4s (native
+    /// layout only).
+    pub audio: bool,
 }
 
 impl Default for RenderOptions {
@@ -66,6 +69,7 @@ impl Default for RenderOptions {
             contact_sheet: false,
             reference: None,
             finish: None,
+            audio: true,
         }
     }
 }
@@ -105,6 +109,8 @@ pub struct StageTimes {
     pub write: Duration,
     /// Neural finishing, its grade and `rgb/` files.
     pub finish: Duration,
+    /// Synthesizing the sound and writing `audio.wav`.
+    pub audio: Duration,
     /// `metadata.json`, `events.json`, the plot and the videos.
     pub clip: Duration,
     /// The path-traced reference.
@@ -121,6 +127,7 @@ impl std::fmt::Display for StageTimes {
             ("look", self.look),
             ("write", self.write),
             ("finish", self.finish),
+            ("audio", self.audio),
             ("clip", self.clip),
             ("reference", self.reference),
         ];
@@ -200,8 +207,20 @@ pub(super) fn render_scene(
         Some(f) => Some(Finisher::load(f, scene.style.as_deref(), scene.seed)?),
         None => None,
     };
+    let audio = opts.audio && opts.layout == Layout::Native;
+    if audio {
+        let seconds = scene.frame_count as f32 / scene.fps as f32;
+        let limit = crate::scene::sound::MAX_AUDIO_SECONDS;
+        if seconds > limit {
+            return Err(crate::audio::AudioError::TooLong { seconds, limit }.into());
+        }
+    }
     stages.load = lap.lap();
-    let traj = physics::simulate(scene, progress)?;
+    let traj = if audio {
+        physics::simulate_with_sound(scene, progress)?
+    } else {
+        physics::simulate(scene, progress)?
+    };
     stages.simulate = lap.lap();
     let plan = camera::plan(scene, &traj)?;
     stages.camera = lap.lap();
@@ -258,8 +277,25 @@ pub(super) fn render_scene(
             (times.raster, times.look, write, finish);
         lap.lap();
     }
+    let sound = if audio {
+        let track = crate::audio::synthesize(scene, &traj, &plan.frames)?;
+        write_audio(out, scene, &track, opts.plot)?;
+        Some(track)
+    } else {
+        remove_stale_audio(out)?;
+        None
+    };
+    stages.audio = lap.lap();
     write_clip_files(
-        out, scene, &traj, &plan, &manifest, opts, &layers, finishing,
+        out,
+        scene,
+        &traj,
+        &plan,
+        &manifest,
+        opts,
+        &layers,
+        finishing,
+        sound.as_ref(),
     )?;
     stages.clip = lap.lap();
     if metered.is_none() && opts.reference.is_some() && look.meters() {
@@ -576,7 +612,7 @@ impl Manifest {
 /// or an earlier one; 4:2:0 video needs at least 2 × 2 pixels).
 #[expect(
     clippy::too_many_arguments,
-    reason = "the clip's data and the job's options, all needed"
+    reason = "the clip's data, its sound and the job's options, all needed"
 )]
 fn write_clip_files(
     out: &Path,
@@ -587,9 +623,13 @@ fn write_clip_files(
     opts: &RenderOptions,
     layers: &[BufferLayer],
     finishing: bool,
+    sound: Option<&crate::audio::AudioTrack>,
 ) -> Result<(), PipelineError> {
     let n = scene.frame_count as usize;
     let mut meta = output::metadata_file(scene, traj);
+    if let Some(track) = sound {
+        output::add_audio_info(&mut meta, scene, track);
+    }
     let stats: Vec<Option<output::FrameStats>> =
         (0..n).map(|k| manifest.frames.get(&k).cloned()).collect();
     output::add_render_info(&mut meta, scene, plan, &stats);
@@ -602,9 +642,23 @@ fn write_clip_files(
         )?;
     }
     let (w, h) = scene.resolution;
+    // An encoder failure costs the MP4s their sound, never the MP4s: they are written
+    // without it and the error reported after.
+    let (packets, encoder_error) = match sound.map(crate::audio::encode::opus_packets) {
+        Some(Ok(p)) => (Some(p), None),
+        Some(Err(e)) => (None, Some(e)),
+        None => (None, None),
+    };
     let video = |name: &str, frames: Vec<PathBuf>| -> Result<(), PipelineError> {
         if w >= 2 && h >= 2 && frames.iter().all(|p| p.is_file()) {
-            output::write_mp4_from_pngs(&out.join(name), &frames, w, h, scene.fps)?;
+            output::write_mp4_from_pngs(
+                &out.join(name),
+                &frames,
+                w,
+                h,
+                scene.fps,
+                packets.as_deref(),
+            )?;
         }
         Ok(())
     };
@@ -616,6 +670,40 @@ fn write_clip_files(
     }
     if finishing {
         video("video.mp4", (0..n).map(|k| rgb_path(out, k)).collect())?;
+    }
+    match encoder_error {
+        Some(e) => Err(PipelineError::AudioEncoder(e)),
+        None => Ok(()),
+    }
+}
+
+/// `audio.wav`, and `audio.png` with `plot`.
+fn write_audio(
+    out: &Path,
+    scene: &Scene,
+    track: &crate::audio::AudioTrack,
+    plot: bool,
+) -> Result<(), PipelineError> {
+    let wav = crate::audio::encode::wav_bytes(track).map_err(PipelineError::Internal)?;
+    files::write_atomic(&out.join("audio.wav"), &wav)?;
+    if plot {
+        files::write_atomic(
+            &out.join("audio.png"),
+            &output::audio_plot_png(scene, track)?,
+        )?;
+    }
+    Ok(())
+}
+
+/// Removes an earlier run's `audio.wav` and `audio.png` from a folder rendered again
+/// without sound, so the folder never holds a track of another render.
+fn remove_stale_audio(out: &Path) -> Result<(), PipelineError> {
+    for name in ["audio.wav", "audio.png"] {
+        let path = out.join(name);
+        if path.is_file() {
+            std::fs::remove_file(&path)
+                .map_err(|source| files::FileError::Write { path, source })?;
+        }
     }
     Ok(())
 }

@@ -159,6 +159,17 @@ pub struct MatOut {
     pub roughness: f32,
     /// Metalness.
     pub metallic: f32,
+    /// The acoustic preset a sound word gave it (`None`: guessed from its name).
+    pub acoustic: Option<&'static str>,
+    /// What produced it.
+    pub comment: String,
+}
+
+/// The scene's `sound` block, when a word asked for one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SoundOut {
+    /// Master gain, dB.
+    pub gain_db: f32,
     /// What produced it.
     pub comment: String,
 }
@@ -216,6 +227,8 @@ pub struct Draft {
     pub rig: String,
     /// Why that rig.
     pub rig_note: String,
+    /// The sound block, if any sound word asked for one.
+    pub sound: Option<SoundOut>,
     /// Style name.
     pub style: Option<String>,
     /// Why that style.

@@ -153,14 +153,17 @@ pub fn emit(d: &Draft) -> String {
         let _ = writeln!(o, "        // {}", comment(&m.comment));
         let _ = writeln!(
             o,
-            "        {}: (color: {}, density: {}, friction: {}, restitution: {}, roughness: {}, metallic: {}),",
+            "        {}: (color: {}, density: {}, friction: {}, restitution: {}, roughness: {}, metallic: {}{}),",
             quote(&m.name),
             quote(&m.color),
             num(m.density),
             num(m.friction),
             num(m.restitution),
             num(m.roughness),
-            num(m.metallic)
+            num(m.metallic),
+            m.acoustic
+                .map(|p| format!(", sound: (preset: {})", quote(p)))
+                .unwrap_or_default()
         );
     }
     o.push_str("    },\n    entities: [\n");
@@ -243,6 +246,10 @@ pub fn emit(d: &Draft) -> String {
     }
     let _ = writeln!(o, "    // lights: {}", comment(&d.rig_note));
     let _ = writeln!(o, "    lights: [Rig({})],", quote(&d.rig));
+    if let Some(s) = &d.sound {
+        let _ = writeln!(o, "    // sound: {}", comment(&s.comment));
+        let _ = writeln!(o, "    sound: (gain_db: {}),", num(s.gain_db));
+    }
     if let Some(s) = &d.style {
         let _ = writeln!(o, "    // style: {}", comment(&d.style_note));
         let _ = writeln!(o, "    style: {},", quote(s));

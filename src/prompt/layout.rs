@@ -8,7 +8,8 @@
 use glam::{Vec2, Vec3};
 
 use super::draft::{
-    BodyOut, CamOut, Draft, EntOut, JointOut, MatOut, RepeatOut, ShapeOut, TargetOut, TimedOut,
+    BodyOut, CamOut, Draft, EntOut, JointOut, MatOut, RepeatOut, ShapeOut, SoundOut, TargetOut,
+    TimedOut,
 };
 use super::lexicon::{self as lex, Arrangement, MaterialDef, Noun, PhysMod, Prep, Setting, Verb};
 use super::parse::{Group, Relation, Understanding};
@@ -297,6 +298,7 @@ fn mat_out(def: &MaterialDef, name: String, comment: String) -> MatOut {
         restitution: def.restitution,
         roughness: def.roughness,
         metallic: def.metallic,
+        acoustic: None,
         comment,
     }
 }
@@ -743,6 +745,37 @@ fn settings(u: &Understanding, slow: f32) -> Settings {
     }
 }
 
+/// The sound words: the `sound` block (master gain) and the timbre every object takes,
+/// with the words. The last loudness word wins; a crashing or smashing verb is loud
+/// unless a word says otherwise.
+fn sound(u: &Understanding) -> (Option<SoundOut>, Option<(&'static str, String)>) {
+    let mut gain = None;
+    let mut timbre = None;
+    for (w, text) in &u.sound {
+        if let Some(preset) = w.timbre() {
+            timbre = Some((preset, format!("\"{text}\"")));
+        } else {
+            gain = Some((w.gain_db(), format!("\"{text}\"")));
+        }
+    }
+    if gain.is_none() {
+        let crash = u.events.iter().find_map(|e| {
+            e.words
+                .split_whitespace()
+                .find(|w| lex::LOUD_VERBS.contains(w))
+                .map(str::to_string)
+        });
+        if let Some(verb) = crash {
+            gain = Some((lex::SoundWord::Loud.gain_db(), format!("\"{verb}\"")));
+        }
+    }
+    let sound = gain.map(|(gain_db, why)| SoundOut {
+        gain_db,
+        comment: format!("{why}: master gain {gain_db:+} dB"),
+    });
+    (sound, timbre)
+}
+
 /// The look: the named style, or the handheld one when the camera is handheld; and the
 /// light rig that suits it.
 struct Look {
@@ -1049,6 +1082,16 @@ impl<'a> Layout<'a> {
             || self.specs.iter().any(|s| s.noun == Noun::Cradle);
         let physics_hz = if small { 480 } else { 240 };
         let look = look(self.u);
+        let (sound, timbre) = sound(self.u);
+        if let Some((preset, why)) = timbre {
+            for m in materials
+                .iter_mut()
+                .filter(|m| m.name != self.floor.material)
+            {
+                m.acoustic = Some(preset);
+                m.comment = format!("{}; sounds like {preset} ({why})", m.comment);
+            }
+        }
         let draft = Draft {
             name: String::new(),
             seed: 0,
@@ -1069,6 +1112,7 @@ impl<'a> Layout<'a> {
             },
             rig: look.rig,
             rig_note: look.rig_note,
+            sound,
             style: look.style,
             style_note: look.style_note,
             header: Vec::new(),

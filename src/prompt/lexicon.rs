@@ -887,7 +887,50 @@ pub enum Setting {
     Widescreen,
     /// 1:1.
     Square,
+    /// A word about the sound track.
+    Sound(SoundWord),
 }
+
+/// Words about the sound: loudness and timbre (`docs/sound.md`, "From a prompt").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SoundWord {
+    /// Master gain +6 dB.
+    Loud,
+    /// Master gain -12 dB.
+    Quiet,
+    /// Objects ring like steel.
+    Clang,
+    /// Objects thud like rubber.
+    Thud,
+    /// Objects rattle like ceramic.
+    Rattle,
+}
+
+impl SoundWord {
+    /// The master gain change, dB.
+    pub fn gain_db(self) -> f32 {
+        match self {
+            Self::Loud => 6.0,
+            Self::Quiet => -12.0,
+            _ => 0.0,
+        }
+    }
+
+    /// The acoustic preset every object (not the floor) takes.
+    pub fn timbre(self) -> Option<&'static str> {
+        match self {
+            Self::Clang => Some("steel"),
+            Self::Thud => Some("rubber"),
+            Self::Rattle => Some("ceramic"),
+            Self::Loud | Self::Quiet => None,
+        }
+    }
+}
+
+/// Verbs that also say the sound is loud ("crashes into").
+pub const LOUD_VERBS: &[&str] = &[
+    "crash", "crashes", "crashing", "smash", "smashes", "smashing",
+];
 
 /// Settings phrases.
 pub const SETTINGS: &[(&str, Setting)] = &[
@@ -932,6 +975,28 @@ pub const SETTINGS: &[(&str, Setting)] = &[
     ("2.39:1", Setting::Widescreen),
     ("square", Setting::Square),
     ("1:1", Setting::Square),
+    ("loud", Setting::Sound(SoundWord::Loud)),
+    ("loudly", Setting::Sound(SoundWord::Loud)),
+    ("noisy", Setting::Sound(SoundWord::Loud)),
+    ("noisily", Setting::Sound(SoundWord::Loud)),
+    ("quiet", Setting::Sound(SoundWord::Quiet)),
+    ("quietly", Setting::Sound(SoundWord::Quiet)),
+    ("softly", Setting::Sound(SoundWord::Quiet)),
+    ("clang", Setting::Sound(SoundWord::Clang)),
+    ("clangs", Setting::Sound(SoundWord::Clang)),
+    ("clanging", Setting::Sound(SoundWord::Clang)),
+    ("clank", Setting::Sound(SoundWord::Clang)),
+    ("clanks", Setting::Sound(SoundWord::Clang)),
+    ("with a clang", Setting::Sound(SoundWord::Clang)),
+    ("thud", Setting::Sound(SoundWord::Thud)),
+    ("thuds", Setting::Sound(SoundWord::Thud)),
+    ("thudding", Setting::Sound(SoundWord::Thud)),
+    ("with a thud", Setting::Sound(SoundWord::Thud)),
+    ("rattle", Setting::Sound(SoundWord::Rattle)),
+    ("rattles", Setting::Sound(SoundWord::Rattle)),
+    ("rattling", Setting::Sound(SoundWord::Rattle)),
+    ("with a rattle", Setting::Sound(SoundWord::Rattle)),
+    ("with a crash", Setting::Sound(SoundWord::Loud)),
 ];
 
 /// Number words (cardinals; "a dozen" and friends are phrases).

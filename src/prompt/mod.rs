@@ -333,6 +333,9 @@ fn understood(u: &Understanding) -> Vec<String> {
     if let Some((a, w)) = &u.aspect {
         out.push(format!("aspect: {a:?} <- \"{w}\"").to_lowercase());
     }
+    for (s, w) in &u.sound {
+        out.push(format!("sound: {s:?} <- \"{w}\"").to_lowercase());
+    }
     out
 }
 

@@ -136,6 +136,8 @@ pub struct Understanding {
     pub scene_mods: Vec<(PhysMod, String)>,
     /// Clip length, s, and its words.
     pub duration: Option<(f32, String)>,
+    /// Sound words, in order, with their words.
+    pub sound: Vec<(lex::SoundWord, String)>,
     /// Aspect setting and its words.
     pub aspect: Option<(Setting, String)>,
     /// The floor's material and color, with the words.
@@ -380,10 +382,26 @@ struct Parser {
 
 /// Parses a prompt. Never fails: what it cannot use lands in `ignored`.
 pub fn parse(text: &str) -> Understanding {
+    // Sound words ("loudly", "with a thud") say nothing of the scene's structure: take
+    // them out before the grammar, so "falls loudly onto" still reads "falls onto".
+    let mut sound = Vec::new();
+    let toks = tokenize(text)
+        .into_iter()
+        .filter(|t| match t.kind {
+            Kind::Setting(Setting::Sound(w)) => {
+                sound.push((w, t.text.clone()));
+                false
+            }
+            _ => true,
+        })
+        .collect();
     let mut p = Parser {
-        toks: tokenize(text),
+        toks,
         pos: 0,
-        u: Understanding::default(),
+        u: Understanding {
+            sound,
+            ..Understanding::default()
+        },
         subject: Vec::new(),
         last: None,
         in_vp: false,

@@ -790,3 +790,53 @@ fn a_prompt_asking_for_too_many_objects_is_refused_before_layout() {
     // At the limit the count passes.
     assert_eq!(object_count(&parse("200 dominoes")), MAX_OBJECTS);
 }
+
+#[test]
+fn sound_words_set_the_gain_and_the_objects_timbre_without_breaking_the_sentence() {
+    let p = "a wooden ball falls loudly onto a table with a clang";
+    let u = parse(p);
+    let words: Vec<lexicon::SoundWord> = u.sound.iter().map(|(w, _)| *w).collect();
+    assert_eq!(
+        words,
+        [lexicon::SoundWord::Loud, lexicon::SoundWord::Clang],
+        "{u:?}"
+    );
+    // "loudly" and "with a clang" do not cut the sentence: the ball still falls onto
+    // the table.
+    assert_eq!(u.events.len(), 1, "{u:?}");
+    assert!(u.ignored.is_empty(), "{:?}", u.ignored);
+    let g = make(p, 1);
+    let (s, _) = crate::style::parse_str(&g.ron, "t", ".".as_ref(), None).unwrap();
+    assert_eq!(s.sound.gain_db, 6.0, "{}", g.ron);
+    // Every object sounds like steel; the floor keeps its own (concrete).
+    for e in &s.entities {
+        let m = &s.materials[e.material];
+        let want = if e.name == "floor" {
+            "concrete"
+        } else {
+            "steel"
+        };
+        assert_eq!(m.acoustic.preset, want, "{} in {}", e.name, g.ron);
+    }
+    // Quiet and thud: -12 dB, rubber; a crash with no loudness word is loud.
+    let (q, _) = crate::style::parse_str(
+        &make("a steel ball falls quietly on a table, thud", 1).ron,
+        "t",
+        ".".as_ref(),
+        None,
+    )
+    .unwrap();
+    assert_eq!(q.sound.gain_db, -12.0);
+    assert!(q.materials.iter().any(|m| m.acoustic.preset == "rubber"));
+    let crash = make("a ball crashes into ten dominoes", 1).ron;
+    assert!(crash.contains("sound: (gain_db: 6.0)"), "{crash}");
+    // A loudness word beats the verb.
+    let hushed = make("a ball crashes into ten dominoes, quiet", 1).ron;
+    assert!(hushed.contains("sound: (gain_db: -12.0)"), "{hushed}");
+    // Without sound words the scene has no sound block and the presets are guessed.
+    assert!(
+        !make("a ball rolls into ten dominoes", 1)
+            .ron
+            .contains("sound:")
+    );
+}

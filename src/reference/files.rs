@@ -201,6 +201,7 @@ pub fn render_to_dir(
             h,
             scene.fps,
             frames.into_iter(),
+            None,
         )?;
     }
     Ok(ReferenceReport {

@@ -71,6 +71,10 @@ pub struct SceneFile {
     /// environment and fog join the scene's; the scene wins every clash.
     #[serde(default)]
     pub set: Option<String>,
+    /// The clip's sound: master gain, room, listener, voices (default: everything
+    /// automatic, see `docs/sound.md`).
+    #[serde(default)]
+    pub sound: Option<super::sound::SoundFile>,
     /// Whether `environment` came from the set (its default world, which a style's
     /// time of day may change) rather than from the scene. Not part of the format.
     #[serde(skip)]
@@ -281,6 +285,10 @@ pub struct MaterialFile {
     /// Repeats of the maps per UV unit, both > 0 (default `(1, 1)`).
     #[serde(default = "default_uv_scale")]
     pub uv_scale: (f32, f32),
+    /// How it sounds: an acoustic preset and/or elastic and damping constants (default:
+    /// a preset guessed from the name, metalness, transmission and density).
+    #[serde(default)]
+    pub sound: Option<super::sound::AcousticFile>,
 }
 
 fn default_uv_scale() -> (f32, f32) {
@@ -308,6 +316,7 @@ impl Default for MaterialFile {
             emissive_map: None,
             occlusion_map: None,
             uv_scale: default_uv_scale(),
+            sound: None,
         }
     }
 }
@@ -441,6 +450,10 @@ pub struct EntityFile {
     /// Child entities, placed relative to this one.
     #[serde(default)]
     pub children: Option<Vec<EntityFile>>,
+    /// Its sound: gain, silence, or modes given by hand (default: from shape and
+    /// material).
+    #[serde(default)]
+    pub sound: Option<super::sound::EntitySoundFile>,
 }
 
 /// A shape. Axis-symmetric shapes stand along local +Y, centered on the entity's origin.

@@ -19,6 +19,7 @@ pub mod file;
 mod mesh;
 mod model;
 mod set;
+pub mod sound;
 mod validate;
 
 use std::path::Path;

@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use super::ShapeError;
 pub use super::file::{Ease, Framing, Move, Pattern};
+pub use super::sound::{Acoustic, EntitySound, ModeSpec, Room, SoundSettings};
 use crate::math::Pose;
 pub use crate::texture::MaterialMaps;
 pub use crate::world::{Environment, Fog};
@@ -57,6 +58,8 @@ pub struct Scene {
     /// applies its camera, lights and lens to the file before validation; its grade
     /// becomes the [`crate::style::Look`]).
     pub style: Option<String>,
+    /// The clip's sound settings.
+    pub sound: SoundSettings,
     /// Where the scene came from.
     pub source: SceneSource,
 }
@@ -124,6 +127,8 @@ pub struct Material {
     /// Image maps (none by default).
     #[serde(skip)]
     pub maps: MaterialMaps,
+    /// How it sounds.
+    pub acoustic: Acoustic,
 }
 
 /// One node of the scene graph.
@@ -150,6 +155,8 @@ pub struct Entity {
     pub body: Option<usize>,
     /// Pose relative to its body's pose (identity for the body's own entity).
     pub offset: Pose,
+    /// Its sound settings.
+    pub sound: EntitySound,
 }
 
 /// A shape in the entity's local frame.

@@ -557,6 +557,7 @@ fn entity(depth: u32) -> BoxedStrategy<EntityFile> {
                 quat: None,
                 repeat,
                 children: None,
+                sound: None,
             },
         );
     if depth == 0 {
@@ -635,6 +636,7 @@ fn scene_file() -> impl Strategy<Value = SceneFile> {
                 fog: None,
                 set: None,
                 world_from_set: false,
+                sound: None,
             }
         })
 }
@@ -1157,4 +1159,55 @@ mod mesh_files {
             "{e}"
         );
     }
+}
+
+#[test]
+fn sound_settings_out_of_physical_range_are_refused_with_the_field_named() {
+    let p = problems(
+        r#"Scene(version: 1, name: "t", duration: 1.0,
+        materials: {"m": (sound: (preset: "tin", poisson: 0.7, young_modulus: -1)),
+                    "n": (sound: (beta: 1.0))},
+        entities: [(name: "a", shape: Sphere(radius: 0.1), material: "m",
+                    sound: (gain: -2, modes: [(5.0, 0.5, 1.0)])),
+                   (name: "b", shape: Sphere(radius: 0.1), material: "n")],
+        sound: (gain_db: 40, voices: 0, room: Custom(rt60: 50, wet: 2), room_tone_db: 0,
+                listener: (at: (0, 1, 0), look_at: (0, 1, 0))))"#,
+    );
+    let all = p.join("\n");
+    for needle in [
+        "materials[\"m\"]: sound.preset: unknown acoustic preset \"tin\"; expected one of steel, wood",
+        "materials[\"m\"]: sound.young_modulus must be in [100000, 1000000000000] Pa, got -1",
+        "materials[\"m\"]: sound.poisson must be in [0, 0.499], got 0.7",
+        "materials[\"n\"]: sound.beta must be in [0, 0.01] s, got 1",
+        "\"a\": sound.gain must be in [0, 100], got -2",
+        "\"a\": sound.modes[0]: frequency must be in [20, 20000] Hz, got 5",
+        "sound.gain_db: must be in [-60, 24] dB, got 40",
+        "sound.voices: must be in 1..=1024, got 0",
+        "sound.room.rt60: must be in [0.05, 10] s, got 50",
+        "sound.room.wet: must be in [0, 1], got 2",
+        "sound.room_tone_db: must be in [-90, -20] dBFS, got 0",
+        "sound.listener: look_at must differ from at",
+    ] {
+        assert!(all.contains(needle), "missing {needle:?} in:\n{all}");
+    }
+}
+
+#[test]
+fn acoustic_presets_are_guessed_from_the_material_and_set_the_room() {
+    let s = ok(r#"Scene(version: 1, name: "t", duration: 1.0, set: "room",
+        materials: {"brushed steel": (), "oak": (density: 700), "thing": (metallic: 1.0),
+                    "pane": (transmission: 1.0), "x": (density: 1200),
+                    "custom": (sound: (preset: "rubber", alpha: 10))},
+        entities: [(name: "a", shape: Sphere(radius: 0.1))])"#);
+    let preset = |name: &str| {
+        let m = s.materials.iter().find(|m| m.name == name).unwrap();
+        (m.acoustic.preset, m.acoustic.alpha)
+    };
+    assert_eq!(preset("brushed steel").0, "steel");
+    assert_eq!(preset("oak").0, "wood");
+    assert_eq!(preset("thing").0, "steel");
+    assert_eq!(preset("pane").0, "glass");
+    assert_eq!(preset("x").0, "plastic");
+    assert_eq!(preset("custom"), ("rubber", 10.0));
+    assert_eq!(s.sound.room.name, "room");
 }

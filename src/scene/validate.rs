@@ -129,6 +129,11 @@ pub(crate) fn validate(file: &SceneFile, origin: &Origin) -> Result<Scene, Vec<P
 
     let frame_count = check_header(&mut cx, file);
     let mut materials = check_materials(&mut cx, &file.materials);
+    let sound = super::sound::check_settings(
+        file.sound.as_ref(),
+        file.set.as_deref(),
+        &mut |field, message| cx.problem(field, message),
+    );
     check_prefabs(&mut cx, file);
 
     for (i, e) in file.entities.iter().enumerate() {
@@ -201,6 +206,7 @@ pub(crate) fn validate(file: &SceneFile, origin: &Origin) -> Result<Scene, Vec<P
         environment,
         fog,
         style: file.style.clone(),
+        sound,
         source: SceneSource {
             path: origin.path.map(Path::to_path_buf),
             text: origin.text.to_string(),
@@ -424,6 +430,12 @@ fn build_material(cx: &mut Ctx, at: &str, name: &str, m: &MaterialFile) -> Mater
         ior: m.ior,
         emission,
         maps: check_maps(cx, &at, m),
+        acoustic: super::sound::check_acoustic(
+            m.sound.as_ref(),
+            super::sound::guess_preset(name, m.metallic, m.transmission, m.density),
+            &at,
+            &mut |field, message| cx.problem(field, message),
+        ),
     }
 }
 
@@ -741,6 +753,7 @@ fn merge(base: &EntityFile, over: &EntityFile) -> EntityFile {
         quat: over.quat.or(base.quat),
         repeat: over.repeat.clone(),
         children: over.children.clone().or_else(|| base.children.clone()),
+        sound: over.sound.clone().or_else(|| base.sound.clone()),
     }
 }
 
@@ -1461,6 +1474,10 @@ fn add_entity(
         );
     }
 
+    let sound = super::sound::check_entity(e.sound.as_ref(), label, &mut |field, message| {
+        cx.problem(field, message);
+    });
+
     if cx.raised > problems_before {
         // Keep checking the rest of the scene, but do not build on a broken entity.
         cx.broken.insert(full_name.to_string());
@@ -1529,6 +1546,7 @@ fn add_entity(
         mass: e.mass,
         body,
         offset,
+        sound,
     });
     Some(idx)
 }
