@@ -6,7 +6,7 @@ use glam::{Quat, Vec3};
 /// Head radius for the interaural delay, m.
 const HEAD_RADIUS: f32 = 0.0875;
 /// Speed of sound in air at 20 °C, m/s.
-const SPEED_OF_SOUND: f32 = 343.0;
+pub(crate) const SPEED_OF_SOUND: f32 = 343.0;
 /// Distances below this count as this (no blow-up at the lens), m.
 const MIN_DISTANCE: f32 = 0.3;
 

@@ -333,7 +333,8 @@ pub(super) fn track_sound(physics: Res<Physics>, clock: Res<Clock>, mut log: Res
         let center =
             |rb: Option<&rapier3d::prelude::RigidBody>| rb.map_or(Vec3::ZERO, |rb| rb.linvel());
         let tangential = |v: Vec3| (v - normal * v.dot(normal)).length();
-        let slip = tangential(surface(ra) - surface(rb));
+        let relative = surface(ra) - surface(rb);
+        let slip = tangential(relative);
         let travel = tangential(center(ra) - surface(rb)).max(tangential(center(rb) - surface(ra)));
         let lighter = [ra, rb]
             .into_iter()
@@ -356,8 +357,7 @@ pub(super) fn track_sound(physics: Res<Physics>, clock: Res<Clock>, mut log: Res
             rb.filter(|rb| rb.is_dynamic())
                 .map_or(0.0, |rb| 1.0 / rb.mass().max(1e-9))
         };
-        let approach =
-            (surface(ra) - surface(rb)).dot(normal) + impulse * (inverse(ra) + inverse(rb));
+        let approach = relative.dot(normal) + impulse * (inverse(ra) + inverse(rb));
         let frac = if approach > 0.0 && gap.is_finite() {
             (gap.max(0.0) / (approach * clock.dt)).clamp(0.0, 1.0)
         } else {

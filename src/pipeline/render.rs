@@ -209,11 +209,7 @@ pub(super) fn render_scene(
     };
     let audio = opts.audio && opts.layout == Layout::Native;
     if audio {
-        let seconds = scene.frame_count as f32 / scene.fps as f32;
-        let limit = crate::scene::sound::MAX_AUDIO_SECONDS;
-        if seconds > limit {
-            return Err(crate::audio::AudioError::TooLong { seconds, limit }.into());
-        }
+        crate::audio::check_length(scene)?;
     }
     stages.load = lap.lap();
     let traj = if audio {
