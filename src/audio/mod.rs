@@ -135,19 +135,6 @@ struct Bank {
     ears: Option<space::Ears>,
 }
 
-/// One entity's strike landing in a block.
-struct Hit {
-    entity: usize,
-    /// Sample in the block.
-    at: usize,
-    /// Excitation per mode.
-    amps: Vec<f32>,
-    /// The click's peak (0 for fixed bodies).
-    click: f32,
-    /// The click's width, samples (the contact time, at least 2).
-    width: f32,
-}
-
 /// What a strike or contact needs to know of each entity.
 #[derive(Clone, Copy)]
 struct Body {
@@ -223,7 +210,7 @@ pub fn synthesize(
         let len = BLOCK.min(n - start);
         // Excitations landing in this block: strikes at their sample, continuous noise
         // over their step.
-        let mut hits: Vec<Hit> = Vec::new();
+        let mut hits: Vec<(usize, usize, Vec<f32>, f32, f32)> = Vec::new();
         while cursor < samples.len() && sample_of(&samples[cursor]) < start + len {
             let s = samples[cursor];
             cursor += 1;
@@ -250,13 +237,8 @@ pub fn synthesize(
                         // half-sine force over the contact, band-limited to the rate
                         // (at least 2 samples wide).
                         let tau_eff = tau.max(2.0 / RATE as f32);
-                        hits.push(Hit {
-                            entity: e,
-                            at,
-                            amps,
-                            click: s.strike * bank.click / (tau_eff * tau_eff),
-                            width: (tau * RATE as f32).max(2.0),
-                        });
+                        let click = s.strike * bank.click / (tau_eff * tau_eff);
+                        hits.push((e, at, amps, click, tau));
                     }
                 }
             } else {
@@ -274,11 +256,8 @@ pub fn synthesize(
                 continue;
             };
             let has_force = !force[e].is_empty();
-            // This bank's strikes in this block, in sample order (stable: strikes on the
-            // same sample add in the order they came).
-            let mut mine: Vec<&Hit> = hits.iter().filter(|h| h.entity == e).collect();
-            mine.sort_by_key(|h| h.at);
-            if !bank.active && !has_force && mine.is_empty() {
+            let hit_here = hits.iter().any(|h| h.0 == e);
+            if !bank.active && !has_force && !hit_here {
                 continue;
             }
             mono[..len].fill(0.0);
@@ -287,15 +266,20 @@ pub fn synthesize(
                 let (pr, pi) = bank.poles[i];
                 let (mut zr, mut zi) = bank.state[i];
                 let g = bank.drive[i];
-                if zr.abs() + zi.abs() < SILENT && mine.is_empty() && !has_force {
+                let kicks: Vec<(usize, f32)> = hits
+                    .iter()
+                    .filter(|h| h.0 == e)
+                    .map(|h| (h.1, h.2[i]))
+                    .collect();
+                if zr.abs() + zi.abs() < SILENT && kicks.is_empty() && !has_force {
                     bank.state[i] = (0.0, 0.0);
                     continue;
                 }
-                let mut next = 0;
                 for (k, out) in mono[..len].iter_mut().enumerate() {
-                    while let Some(h) = mine.get(next).filter(|h| h.at == k) {
-                        zr += h.amps[i];
-                        next += 1;
+                    for &(at, amp) in &kicks {
+                        if at == k {
+                            zr += amp;
+                        }
                     }
                     if has_force {
                         zr += g * force[e][k];
@@ -309,13 +293,15 @@ pub fn synthesize(
                 loud = loud.max(zr.abs() + zi.abs());
                 bank.state[i] = (zr, zi);
             }
-            // The click of the sudden acceleration: half a cycle of cos over the contact.
-            for h in mine.iter().filter(|h| h.click != 0.0) {
-                for k in 0..h.width.ceil() as usize {
-                    let idx = h.at + k;
+            // The click of the sudden acceleration: one cycle of cos over the contact.
+            for h in hits.iter().filter(|h| h.0 == e && h.3 != 0.0) {
+                let width = (h.4 * RATE as f32).max(2.0);
+                let count = width.ceil() as usize;
+                for k in 0..count {
+                    let idx = h.1 + k;
                     if idx < len {
-                        let phase = PI * (k as f32 + 0.5) / h.width;
-                        mono[idx] += h.click * phase.cos();
+                        let phase = std::f32::consts::PI * (k as f32 + 0.5) / width;
+                        mono[idx] += h.3 * phase.cos();
                     }
                 }
             }
@@ -417,7 +403,7 @@ fn finish(scene: &Scene, left: &mut [f32], right: &mut [f32], stats: &mut AudioS
         let level = 10f32.powf(db / 20.0);
         for (ch, out) in [left.iter_mut(), right.iter_mut()].into_iter().enumerate() {
             let mut rng = Noise::new(scene.seed, &format!("sound/room-tone/{ch}"));
-            let a = (-2.0 * PI * 150.0 / RATE as f32).exp();
+            let a = (-2.0 * std::f32::consts::PI * 150.0 / RATE as f32).exp();
             let mut y = 0.0f32;
             // RMS of the filtered unit-variance noise: sqrt((1 - a) / (1 + a)).
             let scale = level / ((1.0 - a) / (1.0 + a)).sqrt();
@@ -573,7 +559,7 @@ fn hertz(a: &Body, b: &Body, impulse: f32) -> f32 {
 /// The spectrum of a half-sine force pulse of duration τ at `x = ω τ`, relative to its
 /// value at 0: `|cos(x/2)| / |1 - (x/π)²|` (π/4 at `x = π`).
 fn pulse(x: f32) -> f32 {
-    let d = 1.0 - (x / PI).powi(2);
+    let d = 1.0 - (x / std::f32::consts::PI).powi(2);
     if d.abs() < 1e-4 {
         std::f32::consts::FRAC_PI_4
     } else {
@@ -608,7 +594,7 @@ fn continuous(
         normal_force * roughness * speed.sqrt() * if rolling { 0.3 } else { 1.0 } / RATE as f32;
     let cutoff =
         (speed / ROUGHNESS_WAVELENGTH * if rolling { 0.5 } else { 1.0 }).clamp(100.0, 8000.0);
-    let a = (-2.0 * PI * cutoff / RATE as f32).exp();
+    let a = (-2.0 * std::f32::consts::PI * cutoff / RATE as f32).exp();
     let source = noise
         .entry((s.a, s.b))
         .or_insert_with(|| Noise::new(scene.seed, &format!("sound/contact/{}/{}", s.a, s.b)));
