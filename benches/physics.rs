@@ -1,6 +1,9 @@
 //! The physics and scene stages on the reference cube drops (`benches/cubes_100.ron`,
 //! `benches/cubes_1000.ron`): 480 physics steps on one thread, the simulation built
-//! outside the timing; and parsing plus validating each scene file (expanding its `Grid`).
+//! outside the timing; parsing plus validating each scene file (expanding its `Grid`);
+//! and cloth: 240 steps (1 s) of the bundled flag (925 vertices in the wind) and of a
+//! 4 225-vertex sheet falling onto a ball (`benches/cloth_4k.ron`); throughput in
+//! vertex-steps.
 //!
 //! `cargo bench --bench physics`; `scripts/bench-record.sh` records the figures in
 //! `docs/benchmarks.md`.
@@ -75,5 +78,41 @@ fn scene(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, physics, scene);
+/// The cloth cases: (name, scene file, vertices).
+const CLOTHS: [(&str, &str, u64); 2] = [
+    ("flag_925", "scenes/flag_wind.ron", 925),
+    ("sheet_4225", "benches/cloth_4k.ron", 4225),
+];
+
+/// Physics steps per timed cloth run (one second at 240 Hz).
+const CLOTH_STEPS: u64 = 240;
+
+fn cloth(c: &mut Criterion) {
+    let mut group = c.benchmark_group("cloth");
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(20));
+    for (name, file, vertices) in CLOTHS {
+        let scene = load_scene(file);
+        let counted: usize = scene.cloths.iter().map(|c| c.vertex_count()).sum();
+        assert_eq!(counted as u64, vertices, "{file}: vertex count");
+        group.throughput(Throughput::Elements(vertices * CLOTH_STEPS));
+        group.bench_function(format!("{name}_240_steps"), |b| {
+            b.iter_batched(
+                || or_die(Simulation::new(&scene), "building the simulation"),
+                |mut sim| {
+                    for _ in 0..CLOTH_STEPS {
+                        sim.step();
+                    }
+                    black_box(&sim);
+                    sim
+                },
+                BatchSize::PerIteration,
+            );
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, physics, scene, cloth);
 criterion_main!(benches);

@@ -15,6 +15,8 @@
 #        render scenes/movi_a.ron --buffers preview,depth,flow,segmentation --no-finish
 #                                                                (process/movi_a_4_buffers_no_finish)
 #        simulate benches/cubes_1000.ron                         (process/simulate_cubes_1000)
+#        simulate scenes/flag_wind.ron, benches/cloth_4k.ron     (process/simulate_flag_wind,
+#                                                                 process/simulate_cloth_4k)
 #        render scenes/movi_a.ron --buffers preview --no-finish --reference --spp 16
 #                                                                (process/movi_a_reference_16spp)
 #   4. with --fresh-clone, clones the committed HEAD into a temporary folder and times
@@ -114,12 +116,16 @@ describe() {
     process/movi_a_all_finish) echo 'whole process: `render scenes/movi_a.ron`, all buffers, finished' ;;
     process/movi_a_4_buffers_no_finish) echo 'whole process: `render scenes/movi_a.ron --buffers preview,depth,flow,segmentation --no-finish`' ;;
     process/simulate_cubes_1000) echo 'whole process: `simulate benches/cubes_1000.ron`' ;;
+    process/simulate_flag_wind) echo 'whole process: `simulate scenes/flag_wind.ron` (925 cloth vertices, 720 steps at 240 Hz, 17 substeps each)' ;;
+    process/simulate_cloth_4k) echo 'whole process: `simulate benches/cloth_4k.ron` (4 225 cloth vertices falling onto a ball, 240 steps)' ;;
     process/movi_a_reference_16spp) echo 'whole process: `render scenes/movi_a.ron --buffers preview --no-finish --reference --spp 16`' ;;
     process/fresh_clone_ci_run) echo "a fresh clone's \`bash .ci/run\` (build and every test)" ;;
     physics/cubes_*_480_steps)
       m=${key#physics/cubes_}
       echo "480 physics steps, ${m%_480_steps} cubes, one thread"
       ;;
+    cloth/flag_925_240_steps) echo '240 physics steps (1 s) of scenes/flag_wind.ron: a 925-vertex flag in gusty wind, one thread' ;;
+    cloth/sheet_4225_240_steps) echo '240 physics steps (1 s) of benches/cloth_4k.ron: a 4 225-vertex sheet falling onto a ball, self-collision on, one thread' ;;
     scene/parse_validate_cubes_*) echo "parse and validate benches/cubes_${key#scene/parse_validate_cubes_}.ron" ;;
     raster/all_buffers_*) echo "every raster buffer of one ${key#raster/all_buffers_} MOVi-A frame" ;;
     raster/world_all_buffers_*) echo "every raster buffer of one ${key#raster/world_all_buffers_} MOVi-A frame in a world (scenes/movi_a_world.ron: sky, mapped floor, patterns)" ;;
@@ -197,6 +203,8 @@ process/movi_a_all_finish|render scenes/movi_a.ron -o OUT -q
 process/movi_a_4_buffers_no_finish|render scenes/movi_a.ron -o OUT --buffers preview,depth,flow,segmentation --no-finish -q
 process/simulate_cubes_1000|simulate benches/cubes_1000.ron -o OUT -q
 process/movi_a_reference_16spp|render scenes/movi_a.ron -o OUT --buffers preview --no-finish --reference --spp 16 -q
+process/simulate_flag_wind|simulate scenes/flag_wind.ron -o OUT -q
+process/simulate_cloth_4k|simulate benches/cloth_4k.ron -o OUT -q
 EOF
   fi
   if ((fresh)); then

@@ -36,6 +36,35 @@ pub struct MetadataFile {
     /// The sound, when it was synthesized.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audio: Option<AudioInfo>,
+    /// One per cloth, in scene order (absent when the scene has none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cloths: Vec<ClothTrack>,
+}
+
+/// One sheet of cloth over the clip (its entity is also in `objects`, with `body` and
+/// `shape` `"cloth"`).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ClothTrack {
+    /// Name.
+    pub name: String,
+    /// Instance id.
+    pub id: u32,
+    /// Fabric preset the mechanics start from.
+    pub fabric: String,
+    /// Quads across and down.
+    pub resolution: [u32; 2],
+    /// Vertices.
+    pub vertices: usize,
+    /// Pinned vertices.
+    pub pinned: usize,
+    /// Mass, kg.
+    pub mass: f32,
+    /// Mean vertex position per frame, m.
+    pub centers: Vec<[f32; 3]>,
+    /// World-space box `[min, max]` per frame, m.
+    pub bounds: Vec<[[f32; 3]; 2]>,
+    /// Mean and largest strain of the grid edges per frame (`|length / rest − 1|`).
+    pub strain: Vec<[f32; 2]>,
 }
 
 /// The clip's sound (`audio.wav`, and the Opus track of the MP4s).
@@ -286,7 +315,50 @@ pub fn metadata_file(scene: &Scene, traj: &Trajectory) -> MetadataFile {
         objects,
         frames,
         audio: None,
+        cloths: cloth_tracks(scene, traj),
     }
+}
+
+fn cloth_tracks(scene: &Scene, traj: &Trajectory) -> Vec<ClothTrack> {
+    scene
+        .cloths
+        .iter()
+        .enumerate()
+        .map(|(ci, c)| {
+            let n = c.vertex_count();
+            let mut centers = Vec::new();
+            let mut bounds = Vec::new();
+            let mut strain = Vec::new();
+            for f in &traj.frames {
+                let x = f.cloth_positions(ci);
+                let sum: glam::Vec3 = x.iter().copied().sum();
+                centers.push((sum / x.len().max(1) as f32).to_array());
+                let lo = x
+                    .iter()
+                    .copied()
+                    .fold(glam::Vec3::splat(f32::MAX), glam::Vec3::min);
+                let hi = x
+                    .iter()
+                    .copied()
+                    .fold(glam::Vec3::splat(f32::MIN), glam::Vec3::max);
+                bounds.push([lo.to_array(), hi.to_array()]);
+                let (mean, max) = crate::physics::cloth::strain(c, x);
+                strain.push([mean, max]);
+            }
+            ClothTrack {
+                name: c.name.clone(),
+                id: scene.entities[c.entity].id,
+                fabric: c.fabric.name.to_string(),
+                resolution: [c.resolution.0, c.resolution.1],
+                vertices: n,
+                pinned: c.pins.len(),
+                mass: traj.objects.get(c.entity).map_or(0.0, |o| o.mass),
+                centers,
+                bounds,
+                strain,
+            }
+        })
+        .collect()
 }
 
 /// Adds the camera and per-frame pixel statistics of a render (`stats[k]` is `None` for

@@ -3,8 +3,13 @@
 use rapier3d::prelude::RigidBody;
 
 /// Hashes bodies in the given order: translation, rotation (x, y, z, w), linear and
-/// angular velocity, each `f32` as its little-endian bits. Returns 32 hex digits.
-pub fn state_hash<'a>(bodies: impl Iterator<Item = &'a RigidBody>) -> String {
+/// angular velocity, each `f32` as its little-endian bits; then every cloth's vertex
+/// positions and velocities the same way (nothing when there are no cloths, so scenes
+/// without cloth hash as before). Returns 32 hex digits.
+pub fn state_hash<'a>(
+    bodies: impl Iterator<Item = &'a RigidBody>,
+    cloths: impl Iterator<Item = &'a super::cloth::ClothState>,
+) -> String {
     let mut h = blake3::Hasher::new();
     for rb in bodies {
         let t = rb.translation();
@@ -15,6 +20,13 @@ pub fn state_hash<'a>(bodies: impl Iterator<Item = &'a RigidBody>) -> String {
             t.x, t.y, t.z, r.x, r.y, r.z, r.w, v.x, v.y, v.z, w.x, w.y, w.z,
         ] {
             h.update(&x.to_bits().to_le_bytes());
+        }
+    }
+    for c in cloths {
+        for p in c.x.iter().chain(&c.v) {
+            for x in [p.x, p.y, p.z] {
+                h.update(&x.to_bits().to_le_bytes());
+            }
         }
     }
     let bytes = h.finalize();

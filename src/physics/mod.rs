@@ -12,6 +12,7 @@
 //! are world space; contact events are ordered by step, then by entity index pair.
 
 mod build;
+pub mod cloth;
 mod hash;
 mod systems;
 mod trajectory;
@@ -28,7 +29,7 @@ pub use trajectory::{Collision, ContactSample, Energy, FrameState, ObjectInfo, T
 use crate::math::Pose;
 use crate::progress::Progress;
 use crate::scene::{BodyKind, Scene};
-use systems::{BodyRef, Clock, ContactLog, Kinematic, Physics, ScheduledActions};
+use systems::{BodyRef, Clock, Cloths, ContactLog, Kinematic, Physics, ScheduledActions};
 
 /// Why a simulation could not run.
 #[derive(Debug, thiserror::Error)]
@@ -69,6 +70,8 @@ struct Snapshot {
     step: u64,
     physics: PhysicsWorld,
     contacts: systems::ContactLogState,
+    #[serde(default)]
+    cloths: Vec<cloth::ClothState>,
 }
 
 #[derive(Serialize)]
@@ -77,6 +80,7 @@ struct SnapshotRef<'a> {
     step: u64,
     physics: &'a PhysicsWorld,
     contacts: &'a systems::ContactLogState,
+    cloths: Vec<&'a cloth::ClothState>,
 }
 
 impl Simulation {
@@ -92,6 +96,7 @@ impl Simulation {
             handles,
             0,
             systems::ContactLogState::default(),
+            None,
         ))
     }
 
@@ -101,6 +106,7 @@ impl Simulation {
         handles: Vec<RigidBodyHandle>,
         step: u64,
         contacts: systems::ContactLogState,
+        cloth_states: Option<Vec<cloth::ClothState>>,
     ) -> Self {
         let mut world = World::new();
         for (index, (body, handle)) in scene.bodies.iter().zip(&handles).enumerate() {
@@ -113,12 +119,32 @@ impl Simulation {
                 _ => world.spawn(r),
             };
         }
+        // Cloths first: their surface colliders join the world (or are found in it).
+        let mut physics = physics;
+        let mut states = cloth_states.map(Vec::into_iter);
+        let sims: Vec<cloth::ClothSim> = scene
+            .cloths
+            .iter()
+            .map(|c| {
+                let attach = c
+                    .attach
+                    .and_then(|e| scene.entities[e].body)
+                    .map(|b| handles[b]);
+                let state = states.as_mut().and_then(Iterator::next);
+                cloth::ClothSim::new(c, attach, &mut physics, state)
+            })
+            .collect();
         let mut colliders = vec![None; scene.entities.len()];
         for (h, c) in physics.colliders.iter() {
             if let Some(slot) = colliders.get_mut(c.user_data as usize) {
                 *slot = Some(h);
             }
         }
+        world.insert_resource(Cloths {
+            sims,
+            wind: scene.wind,
+            seed: scene.seed,
+        });
         world.insert_resource(Physics {
             world: physics,
             handles,
@@ -141,6 +167,7 @@ impl Simulation {
                 systems::drive_kinematic,
                 systems::apply_actions,
                 systems::step_physics,
+                systems::step_cloth,
                 systems::track_contacts,
                 systems::track_sound,
                 systems::advance_clock,
@@ -169,10 +196,15 @@ impl Simulation {
         &self.world.resource::<Physics>().world
     }
 
-    /// Hash of every body's state now (see [`FrameState::state_hash`]).
+    /// Hash of every body's and cloth vertex's state now (see
+    /// [`FrameState::state_hash`]).
     pub fn state_hash(&self) -> String {
         let p = self.world.resource::<Physics>();
-        hash::state_hash(p.handles.iter().filter_map(|h| p.world.bodies.get(*h)))
+        let cloths = &self.world.resource::<Cloths>().sims;
+        hash::state_hash(
+            p.handles.iter().filter_map(|h| p.world.bodies.get(*h)),
+            cloths.iter().map(|c| &c.state),
+        )
     }
 
     /// Samples the current state as a frame.
@@ -217,7 +249,15 @@ impl Simulation {
             momentum += rb.linvel() * rb.mass();
         }
         energy.total = energy.kinetic + energy.potential;
+        let cloth = self
+            .world
+            .resource::<Cloths>()
+            .sims
+            .iter()
+            .map(|c| c.state.x.clone())
+            .collect();
         FrameState {
+            cloth,
             time: clock.step as f64 / f64::from(scene.physics_hz),
             poses,
             linvel,
@@ -263,6 +303,13 @@ impl Simulation {
             step: self.step_index(),
             physics: &self.world.resource::<Physics>().world,
             contacts: &self.world.resource::<ContactLog>().state,
+            cloths: self
+                .world
+                .resource::<Cloths>()
+                .sims
+                .iter()
+                .map(|c| &c.state)
+                .collect(),
         };
         ron::to_string(&snap).map_err(|e| PhysicsError::Snapshot(e.to_string()))
     }
@@ -302,6 +349,7 @@ impl Simulation {
             handles,
             snapshot.step,
             snapshot.contacts,
+            (!snapshot.cloths.is_empty()).then_some(snapshot.cloths),
         ))
     }
 
@@ -374,6 +422,7 @@ fn run(scene: &Scene, progress: &dyn Progress, sound: bool) -> Result<Trajectory
 
 fn object_infos(scene: &Scene, sim: &Simulation) -> Vec<ObjectInfo> {
     let p = sim.world.resource::<Physics>();
+    let cloths = &sim.world.resource::<Cloths>().sims;
     let mut own_mass = vec![0.0f32; scene.entities.len()];
     for (_, collider) in p.world.colliders.iter() {
         if let Some(m) = own_mass.get_mut(collider.user_data as usize) {
@@ -386,6 +435,19 @@ fn object_infos(scene: &Scene, sim: &Simulation) -> Vec<ObjectInfo> {
         .enumerate()
         .map(|(i, e)| {
             let material = &scene.materials[e.material];
+            if let Some((c, sim)) = scene.cloths.iter().zip(cloths).find(|(c, _)| c.entity == i) {
+                return ObjectInfo {
+                    name: e.name.clone(),
+                    id: e.id,
+                    body: "cloth",
+                    shape: "cloth",
+                    material: material.name.clone(),
+                    mass: sim.total_mass(),
+                    body_mass: sim.total_mass(),
+                    friction: c.fabric.friction,
+                    restitution: 0.0,
+                };
+            }
             let body = e.body.map(|b| &scene.bodies[b]);
             let body_mass = e
                 .body
@@ -407,5 +469,7 @@ fn object_infos(scene: &Scene, sim: &Simulation) -> Vec<ObjectInfo> {
         .collect()
 }
 
+#[cfg(test)]
+mod cloth_tests;
 #[cfg(test)]
 mod tests;

@@ -176,11 +176,21 @@ pub(super) fn apply_actions(
 }
 
 /// One rapier step; remembers which contacts started.
-pub(super) fn step_physics(mut physics: ResMut<Physics>, mut log: ResMut<ContactLog>) {
+pub(super) fn step_physics(
+    mut physics: ResMut<Physics>,
+    mut log: ResMut<ContactLog>,
+    cloths: Res<Cloths>,
+) {
     let collector = StartCollector(Mutex::new(Vec::new()));
+    let surfaces: Vec<ColliderHandle> = cloths
+        .sims
+        .iter()
+        .filter_map(|s| s.state.collider)
+        .collect();
+    let hooks = super::cloth::Surfaces(&surfaces);
     physics
         .world
-        .step_with_events(&() as &dyn PhysicsHooks, &collector);
+        .step_with_events(&hooks as &dyn PhysicsHooks, &collector);
     let pairs = collector.0.into_inner().unwrap_or_default();
     let colliders = &physics.world.colliders;
     log.started.clear();
@@ -447,4 +457,34 @@ impl ContactLogState {
 /// Counts the step.
 pub(super) fn advance_clock(mut clock: ResMut<Clock>) {
     clock.step += 1;
+}
+
+/// The cloths being simulated, with the wind and the seed its gusts derive from.
+#[derive(Resource, Default)]
+pub(super) struct Cloths {
+    pub sims: Vec<super::cloth::ClothSim>,
+    pub wind: Option<crate::scene::Wind>,
+    pub seed: u64,
+}
+
+/// Steps every cloth after rapier's step (see [`super::cloth`]); its impulses on dynamic
+/// bodies act in the next rapier step.
+pub(super) fn step_cloth(
+    mut physics: ResMut<Physics>,
+    clock: Res<Clock>,
+    mut cloths: ResMut<Cloths>,
+) {
+    let cloths = &mut *cloths;
+    if cloths.sims.is_empty() {
+        return;
+    }
+    let t = (clock.step + 1) as f32 / clock.hz as f32;
+    super::cloth::step_cloths(
+        &mut cloths.sims,
+        &mut physics.world,
+        clock.dt,
+        t,
+        cloths.wind.as_ref(),
+        cloths.seed,
+    );
 }

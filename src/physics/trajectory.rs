@@ -61,9 +61,19 @@ pub struct FrameState {
     pub energy: Energy,
     /// Total linear momentum of the dynamic bodies, kg·m/s.
     pub momentum: Vec3,
-    /// BLAKE3 of the exact bit patterns of every body's pose and velocity, in body order
-    /// (first 16 bytes, hex).
+    /// BLAKE3 of the exact bit patterns of every body's pose and velocity, in body order,
+    /// then every cloth vertex's position and velocity (first 16 bytes, hex).
     pub state_hash: String,
+    /// Every cloth's vertex positions, world space, m (in `Scene::cloths` order; vertex
+    /// `(i, j)` at `j * (nx + 1) + i`).
+    pub cloth: Vec<Vec<Vec3>>,
+}
+
+impl FrameState {
+    /// Cloth `ci`'s vertex positions (empty for a cloth the frame does not hold).
+    pub fn cloth_positions(&self, ci: usize) -> &[Vec3] {
+        self.cloth.get(ci).map_or(&[], Vec::as_slice)
+    }
 }
 
 /// Mechanical energy of the dynamic bodies, J.

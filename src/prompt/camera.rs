@@ -24,7 +24,13 @@ pub struct Framing {
 }
 
 /// The region the objects occupy over the clip: center and radius of a bounding sphere.
-fn extent(scene: &Scene, traj: &Trajectory, only: &[usize], frames: usize) -> (Vec3, f32) {
+fn extent(
+    scene: &Scene,
+    traj: &Trajectory,
+    only: &[usize],
+    with_cloth: bool,
+    frames: usize,
+) -> (Vec3, f32) {
     let mut lo = Vec3::splat(f32::INFINITY);
     let mut hi = Vec3::splat(f32::NEG_INFINITY);
     let n = frames.min(traj.frames.len());
@@ -41,6 +47,18 @@ fn extent(scene: &Scene, traj: &Trajectory, only: &[usize], frames: usize) -> (V
                 .min(2.0);
             lo = lo.min(pose.translation - Vec3::splat(r));
             hi = hi.max(pose.translation + Vec3::splat(r));
+        }
+    }
+    // Sheets of cloth have no shape: their vertices, when every object is framed.
+    if with_cloth {
+        for (k, f) in traj.frames.iter().enumerate().take(n) {
+            if k % 2 == 1 && k + 1 != n {
+                continue;
+            }
+            for p in f.cloth.iter().flatten() {
+                lo = lo.min(*p);
+                hi = hi.max(*p);
+            }
         }
     }
     if !lo.is_finite() || !hi.is_finite() {
@@ -87,14 +105,21 @@ pub fn frame(
             .unwrap_or_default()
     };
     let mut notes = Vec::new();
-    let all = visible_entities(scene);
+    // What carries a sheet (a flag's pole, the hand pulling a tablecloth) is framed
+    // through the sheet's own vertices.
+    let carriers: Vec<usize> = scene.cloths.iter().filter_map(|c| c.attach).collect();
+    let all: Vec<usize> = visible_entities(scene)
+        .into_iter()
+        .filter(|i| !carriers.contains(i))
+        .collect();
     let subj = subject.and_then(|s| scene.entity_index(s));
     let close = has(CameraWord::CloseUp) || has(CameraWord::Tracking);
     let must_see: Vec<usize> = match (close, subj) {
         (true, Some(s)) => vec![s],
         _ => all.clone(),
     };
-    let (center, radius) = extent(scene, traj, &must_see, frames);
+    let with_cloth = must_see.len() == all.len();
+    let (center, radius) = extent(scene, traj, &must_see, with_cloth, frames);
     let mut fov = 40.0f32;
     let mut comment = Vec::new();
     if has(CameraWord::Wide) {

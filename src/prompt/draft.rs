@@ -68,6 +68,8 @@ pub enum BodyOut {
     },
     /// No body of its own: part of its parent's.
     Part,
+    /// Follows three keys `(t, at)` (a hand that pulls a tablecloth).
+    Kinematic([(f32, Vec3); 3]),
 }
 
 /// Copies of an entity.
@@ -174,6 +176,44 @@ pub struct SoundOut {
     pub comment: String,
 }
 
+/// A sheet of cloth (`cloths:`; see `docs/cloth.md`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClothOut {
+    /// Name.
+    pub name: String,
+    /// What produced it.
+    pub comment: String,
+    /// The fabric preset (`"cotton"`, `"silk"`, `"denim"`, `"rubber-sheet"`).
+    pub material: &'static str,
+    /// Width and height, m.
+    pub size: (f32, f32),
+    /// Quads across and down.
+    pub resolution: (u32, u32),
+    /// Center at t = 0, m.
+    pub at: Vec3,
+    /// Rotation, degrees (`(-90, 0, 0)` lays it flat, face up).
+    pub rotate_deg: Vec3,
+    /// Pinned edges, as written (`"Left"`, `"Top"`).
+    pub pin: Vec<&'static str>,
+    /// The entity carrying the pins.
+    pub attach: Option<String>,
+    /// sRGB hex instead of the fabric's color.
+    pub color: Option<String>,
+}
+
+/// The wind (`wind:`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct WindOut {
+    /// Mean velocity, m/s.
+    pub velocity: Vec3,
+    /// Gusts, a fraction of the mean.
+    pub gust: f32,
+    /// Typical time between gusts, s.
+    pub gust_period: f32,
+    /// What produced it.
+    pub comment: String,
+}
+
 /// A look-at target.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TargetOut {
@@ -221,6 +261,10 @@ pub struct Draft {
     pub joints: Vec<JointOut>,
     /// Timed impulses.
     pub events: Vec<TimedOut>,
+    /// Sheets of cloth.
+    pub cloths: Vec<ClothOut>,
+    /// The wind, if a word asked for one.
+    pub wind: Option<WindOut>,
     /// Camera.
     pub camera: CamOut,
     /// Light rig name.

@@ -6,7 +6,7 @@ use std::fmt::Write;
 
 use glam::Vec3;
 
-use super::draft::{BodyOut, Draft, EntOut, RepeatOut, ShapeOut, TargetOut};
+use super::draft::{BodyOut, ClothOut, Draft, EntOut, RepeatOut, ShapeOut, TargetOut};
 
 /// A float with at most 4 decimals, trailing zeros trimmed, never `-0.0`.
 pub fn num(x: f32) -> String {
@@ -92,6 +92,13 @@ fn entity(out: &mut String, e: &EntOut, indent: &str) {
             fields.push(format!("body: Dynamic({})", parts.join(", ")));
         }
         BodyOut::Part => {}
+        BodyOut::Kinematic(keys) => {
+            let keys: Vec<String> = keys
+                .iter()
+                .map(|(t, at)| format!("(t: {}, at: {})", num(*t), v3(*at)))
+                .collect();
+            fields.push(format!("body: Kinematic(keys: [{}])", keys.join(", ")));
+        }
     }
     if let Some(r) = e.repeat {
         fields.push(match r {
@@ -113,6 +120,30 @@ fn entity(out: &mut String, e: &EntOut, indent: &str) {
         }
         let _ = writeln!(out, "{indent} ]),");
     }
+}
+
+fn cloth(out: &mut String, c: &ClothOut) {
+    let _ = writeln!(out, "        // {}", comment(&c.comment));
+    let mut fields = vec![
+        format!("name: {}", quote(&c.name)),
+        format!("material: {}", quote(c.material)),
+        format!("size: ({}, {})", num(c.size.0), num(c.size.1)),
+        format!("resolution: ({}, {})", c.resolution.0, c.resolution.1),
+        format!("at: {}", v3(c.at)),
+    ];
+    if c.rotate_deg != Vec3::ZERO {
+        fields.push(format!("rotate_deg: {}", v3(c.rotate_deg)));
+    }
+    if !c.pin.is_empty() {
+        fields.push(format!("pin: [{}]", c.pin.join(", ")));
+    }
+    if let Some(a) = &c.attach {
+        fields.push(format!("attach: {}", quote(a)));
+    }
+    if let Some(color) = &c.color {
+        fields.push(format!("color: {}", quote(color)));
+    }
+    let _ = writeln!(out, "        ({}),", fields.join(", "));
 }
 
 /// Writes the draft as a RON scene.
@@ -217,6 +248,23 @@ pub fn emit(d: &Draft) -> String {
             }
         }
         o.push_str("    ],\n");
+    }
+    if !d.cloths.is_empty() {
+        o.push_str("    cloths: [\n");
+        for c in &d.cloths {
+            cloth(&mut o, c);
+        }
+        o.push_str("    ],\n");
+    }
+    if let Some(w) = &d.wind {
+        let _ = writeln!(o, "    // wind: {}", comment(&w.comment));
+        let _ = writeln!(
+            o,
+            "    wind: (velocity: {}, gust: {}, gust_period: {}),",
+            v3(w.velocity),
+            num(w.gust),
+            num(w.gust_period)
+        );
     }
     let c = &d.camera;
     let _ = writeln!(o, "    // camera: {}", comment(&c.comment));

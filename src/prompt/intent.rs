@@ -3,9 +3,9 @@
 
 use glam::Vec3;
 
-use super::layout::{Check, Expect};
+use super::layout::{Check, ClothTest, Edge, Expect};
 use crate::physics::Trajectory;
-use crate::scene::Scene;
+use crate::scene::{Cloth, Scene};
 
 /// The outcome of one check.
 #[derive(Debug, Clone, PartialEq)]
@@ -181,6 +181,12 @@ fn check(e: &Expect, scene: &Scene, traj: &Trajectory) -> CheckResult {
                 .fold(0.0, f32::max);
             (w > 3.0, format!("top spin rate {w:.1} rad/s"))
         }
+        Check::Cloth { name, test } => {
+            let Some(ci) = scene.cloths.iter().position(|c| &c.name == name) else {
+                return missing(e, name);
+            };
+            cloth(&scene.cloths[ci], ci, test, traj)
+        }
         Check::RestsOn {
             items,
             top,
@@ -234,5 +240,153 @@ fn missing(e: &Expect, name: &str) -> CheckResult {
         passed: false,
         detail: format!("no entity \"{name}\" in the scene"),
         time: None,
+    }
+}
+
+/// The vertex indices of an edge.
+fn edge_vertices(c: &Cloth, edge: Edge) -> Vec<usize> {
+    let (nx, ny) = c.resolution;
+    let idx: Vec<u32> = match edge {
+        Edge::Top => (0..=nx).map(|i| c.index(i, 0)).collect(),
+        Edge::Bottom => (0..=nx).map(|i| c.index(i, ny)).collect(),
+        Edge::Right => (0..=ny).map(|j| c.index(nx, j)).collect(),
+    };
+    idx.into_iter().map(|k| k as usize).collect()
+}
+
+/// The mean of an edge's vertices.
+fn edge_mean(c: &Cloth, x: &[Vec3], edge: Edge) -> Vec3 {
+    let idx = edge_vertices(c, edge);
+    let sum = idx
+        .iter()
+        .filter_map(|&k| x.get(k))
+        .fold(Vec3::ZERO, |s, p| s + *p);
+    sum / idx.len().max(1) as f32
+}
+
+fn mean(x: &[Vec3]) -> Vec3 {
+    x.iter().fold(Vec3::ZERO, |s, p| s + *p) / x.len().max(1) as f32
+}
+
+/// A cloth check on sheet `ci`'s simulated vertices.
+fn cloth(c: &Cloth, ci: usize, test: &ClothTest, traj: &Trajectory) -> (bool, String) {
+    let frames: Vec<(f32, &[Vec3])> = traj
+        .frames
+        .iter()
+        .filter_map(|f| f.cloth.get(ci).map(|x| (f.time as f32, x.as_slice())))
+        .filter(|(_, x)| !x.is_empty())
+        .collect();
+    let (Some(&(_, first)), Some(&(_, last))) = (frames.first(), frames.last()) else {
+        return (false, "the simulation kept no vertices of it".into());
+    };
+    let (nx, ny) = c.resolution;
+    let at =
+        |x: &[Vec3], i: u32, j: u32| x.get(c.index(i, j) as usize).copied().unwrap_or(Vec3::NAN);
+    match *test {
+        ClothTest::EdgeMoves { edge, from, min } => {
+            let later: Vec<&[Vec3]> = frames
+                .iter()
+                .filter(|(t, _)| *t >= from - 1e-4)
+                .map(|(_, x)| *x)
+                .collect();
+            let idx = edge_vertices(c, edge);
+            let moved = match later.first() {
+                Some(x0) => {
+                    idx.iter()
+                        .map(|&k| {
+                            let p0 = x0.get(k).copied().unwrap_or(Vec3::ZERO);
+                            later
+                                .iter()
+                                .filter_map(|x| x.get(k))
+                                .map(|p| p.distance(p0))
+                                .fold(0.0, f32::max)
+                        })
+                        .sum::<f32>()
+                        / idx.len().max(1) as f32
+                }
+                None => 0.0,
+            };
+            (
+                moved > min,
+                format!(
+                    "its {} edge's vertices moved {moved:.2} m on average after t = {from:.1} s (needed {min:.2} m)",
+                    edge.word()
+                ),
+            )
+        }
+        ClothTest::Draped { top } => {
+            let center = at(last, nx / 2, ny / 2);
+            let corners = [(0, 0), (nx, 0), (0, ny), (nx, ny)].map(|(i, j)| at(last, i, j).y);
+            let low = corners.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+            (
+                center.y > top - 0.01 && low < top - 0.02,
+                format!(
+                    "center ends at y = {:.3} m, corners at most {low:.2} m (top at {top:.2} m)",
+                    center.y
+                ),
+            )
+        }
+        ClothTest::OffTop { top, min, max } => {
+            let on = last
+                .iter()
+                .filter(|p| {
+                    p.x >= min.x
+                        && p.x <= max.x
+                        && p.z >= min.y
+                        && p.z <= max.y
+                        && p.y > top - 0.02
+                        && p.y < top + 0.05
+                })
+                .count();
+            (
+                (on as f32) < 0.1 * last.len() as f32,
+                format!("{on} of {} vertices end on the top", last.len()),
+            )
+        }
+        ClothTest::OnTop { top, min, max } => {
+            let p = at(last, nx / 2, ny / 2);
+            let inside = p.x >= min.x && p.x <= max.x && p.z >= min.y && p.z <= max.y;
+            (
+                inside && p.y > top - 0.005 && p.y < top + 0.03,
+                format!(
+                    "center ends at ({:.2}, {:.3}, {:.2}) (top at {top:.2} m)",
+                    p.x, p.y, p.z
+                ),
+            )
+        }
+        ClothTest::Below { y } => {
+            let high = last.iter().map(|p| p.y).fold(f32::NEG_INFINITY, f32::max);
+            (
+                high < y,
+                format!("highest vertex ends at y = {high:.2} m (needed below {y:.2} m)"),
+            )
+        }
+        ClothTest::Folded { fraction } => {
+            let (lo, hi) = last.iter().fold(
+                (Vec3::splat(f32::INFINITY), Vec3::splat(f32::NEG_INFINITY)),
+                |(l, h), p| (l.min(*p), h.max(*p)),
+            );
+            let cover = (hi.x - lo.x) * (hi.z - lo.z);
+            let area = c.size.x * c.size.y;
+            (
+                cover < fraction * area,
+                format!(
+                    "covers {cover:.2} m² of its {area:.2} m² (needed under {:.0} %)",
+                    fraction * 100.0
+                ),
+            )
+        }
+        ClothTest::Moved { min } => {
+            let d = mean(last).distance(mean(first));
+            (d > min, format!("moved {d:.2} m (needed {min:.2} m)"))
+        }
+        ClothTest::Hangs { top, drop } => {
+            let t = edge_mean(c, last, Edge::Top).y;
+            let b = edge_mean(c, last, Edge::Bottom).y;
+            (
+                (t - top).abs() < 0.02 && b < top - drop,
+                format!("top edge ends at y = {t:.2} m, bottom edge at {b:.2} m"),
+            )
+        }
     }
 }

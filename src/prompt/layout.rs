@@ -8,12 +8,16 @@
 use glam::{Vec2, Vec3};
 
 use super::draft::{
-    BodyOut, CamOut, Draft, EntOut, JointOut, MatOut, RepeatOut, ShapeOut, SoundOut, TargetOut,
-    TimedOut,
+    BodyOut, CamOut, ClothOut, Draft, EntOut, JointOut, MatOut, RepeatOut, ShapeOut, SoundOut,
+    TargetOut, TimedOut, WindOut,
 };
 use super::lexicon::{self as lex, Arrangement, MaterialDef, Noun, PhysMod, Prep, Setting, Verb};
 use super::parse::{Group, Relation, Understanding};
 use crate::rng::SeededRng;
+
+mod cloth;
+
+pub use cloth::{ClothTest, Edge};
 
 /// Standard gravity, m/s².
 pub const G: f32 = 9.81;
@@ -98,6 +102,13 @@ pub enum Check {
     Spun {
         /// Entities.
         items: Vec<String>,
+    },
+    /// What a sheet of cloth must do, read from its simulated vertices.
+    Cloth {
+        /// The cloth's name.
+        name: String,
+        /// The test.
+        test: ClothTest,
     },
     /// At the end the items rest on a surface at height `top` within the rectangle.
     RestsOn {
@@ -286,6 +297,15 @@ fn typical(noun: Noun) -> (ShapeOut, Option<f32>, &'static str) {
         ),
         Noun::Pyramid => (ShapeOut::Box(Vec3::splat(0.1)), None, "10 cm cubes"),
         Noun::Floor => (ShapeOut::Box(Vec3::ONE), None, ""),
+        Noun::Plate => (
+            ShapeOut::Cylinder(0.12, 0.02),
+            Some(0.5),
+            "24 cm across, 2 cm high, 0.5 kg",
+        ),
+        // Cloth: the box a sheet takes before it is placed (see `cloth::proxy`).
+        Noun::Sheet | Noun::Flag | Noun::Curtain | Noun::Tablecloth => {
+            (cloth::proxy(noun, 1.0), None, "")
+        }
     }
 }
 
@@ -484,6 +504,14 @@ struct Layout<'a> {
     /// Groups an event has already positioned.
     positioned_by_event: Vec<bool>,
     subject: Option<String>,
+    /// What each cloth group does (`None` for a solid group).
+    roles: Vec<Option<cloth::Role>>,
+    /// The sheets of cloth as written.
+    cloths: Vec<ClothOut>,
+    /// The wind.
+    wind: Option<WindOut>,
+    /// Names of the parts the cloths added (poles, rods, hands).
+    parts: Vec<String>,
 }
 
 /// One event being laid out: its actor and what its verb refers to.
@@ -512,15 +540,23 @@ struct Event<'w> {
 /// arrangement), supports and targets placed before what rests on or moves toward them,
 /// overlapping groups pushed apart, each event laid out by its verb, a second
 /// separation that leaves the actors where their events put them, the cradles' strings,
-/// the checks that static relations hold, and the scene settings.
+/// the checks that static relations hold, the sheets of cloth (their parts, checks and
+/// the wind; `cloth`), and the scene settings.
 pub fn layout(u: &Understanding, seed: u64, attempt: u32) -> Plan {
+    // A tablecloth implies its table, and what it is pulled from under stands on that.
+    let implied = cloth::imply(u);
+    let u = implied.as_ref().map_or(u, |(v, _)| v);
     let mut l = Layout::new(u, Tuning::attempt(seed, attempt));
+    if let Some((_, notes)) = &implied {
+        l.defaults.extend(notes.iter().cloned());
+    }
     l.place_all();
     l.separate(false);
     l.act_all();
     l.separate(true);
     l.cradles();
     l.relation_checks();
+    l.cloths();
     l.fast_or_small_use_ccd();
     let entities = l.entities();
     l.into_plan(entities)
@@ -574,6 +610,11 @@ fn group_specs(
     let mut specs = Vec::new();
     let mut used: Vec<String> = vec!["floor".into()];
     for grp in &u.groups {
+        if grp.noun.is_cloth() {
+            let base = unique_name(&mut used, grp.noun.name());
+            specs.push(cloth::spec(grp, base, defaults));
+            continue;
+        }
         let (mut shape, mut mass, size_note) = typical(grp.noun);
         let mdef = grp
             .material
@@ -592,7 +633,7 @@ fn group_specs(
             && mass.is_some()
             && !matches!(
                 grp.noun,
-                Noun::Bottle | Noun::Glass | Noun::Can | Noun::Cone
+                Noun::Bottle | Noun::Glass | Noun::Can | Noun::Cone | Noun::Plate
             )
         {
             // A named material sets the mass through its density (a steel bowling ball).
@@ -612,13 +653,7 @@ fn group_specs(
             mods.push(PhysMod::Icy);
         }
         let material = mats.add(mdef, grp.color, &mods, format!("\"{}\"", grp.words));
-        let mut base = grp.noun.name().to_string();
-        let mut k = 2;
-        while used.contains(&base) {
-            base = format!("{}_{k}", grp.noun.name());
-            k += 1;
-        }
-        used.push(base.clone());
+        let base = unique_name(&mut used, grp.noun.name());
         let mut arrangement = grp.arrangement;
         if grp.count > 1 && arrangement.is_none() {
             arrangement = Some(match grp.noun {
@@ -954,7 +989,7 @@ impl<'a> Layout<'a> {
         let bodies = specs
             .iter()
             .map(|s| {
-                if s.noun.is_structure() {
+                if s.noun.is_structure() || s.noun.is_cloth() {
                     BodyOut::Fixed
                 } else {
                     BodyOut::Dynamic {
@@ -986,6 +1021,10 @@ impl<'a> Layout<'a> {
             floor,
             positioned_by_event: vec![false; n],
             subject: None,
+            roles: cloth::roles(u),
+            cloths: Vec::new(),
+            wind: None,
+            parts: Vec::new(),
         }
     }
 
@@ -1001,6 +1040,10 @@ impl<'a> Layout<'a> {
     fn act_all(&mut self) {
         let u = self.u;
         for ev in &u.events {
+            // A sheet of cloth acts in the cloth phase (`cloths`).
+            if u.groups[ev.actor].noun.is_cloth() {
+                continue;
+            }
             // "rolls down" with no noun: down whatever ramp or stairs it stands on.
             let path = match ev.path {
                 Some((Prep::Down, usize::MAX)) => u.groups[ev.actor]
@@ -1078,6 +1121,7 @@ impl<'a> Layout<'a> {
         let small = self
             .specs
             .iter()
+            .filter(|s| !s.noun.is_cloth())
             .any(|s| s.shape.half().min_element() < 0.012)
             || self.specs.iter().any(|s| s.noun == Noun::Cradle);
         let physics_hz = if small { 480 } else { 240 };
@@ -1105,6 +1149,8 @@ impl<'a> Layout<'a> {
             entities,
             joints: self.joints,
             events: self.events,
+            cloths: self.cloths,
+            wind: self.wind,
             camera: CamOut {
                 fov_deg: 40.0,
                 keys: vec![(0.0, Vec3::new(0.0, 1.5, 4.0), TargetOut::Point(Vec3::ZERO))],
@@ -1252,6 +1298,10 @@ impl Layout<'_> {
         if self.placed[i].is_some() || depth > 8 {
             return;
         }
+        if self.specs[i].noun.is_cloth() {
+            self.place_cloth(i, depth);
+            return;
+        }
         // A target of an event, or a relation's anchor, goes first.
         if let Some(rel) = self.group(i).relation.clone() {
             self.place_by_relation(i, &rel, depth);
@@ -1268,7 +1318,11 @@ impl Layout<'_> {
         {
             self.place(t, depth + 1);
         }
-        // On the floor, to the right of everything placed so far.
+        self.place_on_floor(i);
+    }
+
+    /// Places group `i` on the floor, to the right of everything placed so far.
+    fn place_on_floor(&mut self, i: usize) {
         let size = self.size_of(i);
         let off = self.center_offset(i);
         let right = self
@@ -1435,6 +1489,10 @@ impl Layout<'_> {
                     if related(i, j) || related(j, i) {
                         continue;
                     }
+                    // A sheet lies on, over or under things by design.
+                    if self.lies_on_things(i) || self.lies_on_things(j) {
+                        continue;
+                    }
                     let overlap = a.min.x < b.max.x - 1e-4
                         && b.min.x < a.max.x - 1e-4
                         && a.min.y < b.max.y - 1e-4
@@ -1551,6 +1609,14 @@ impl Layout<'_> {
         }
         match verb {
             Verb::Rest | Verb::Swing => {}
+            // Cloth verbs said of a solid object: waving is not laid out, draping and
+            // folding fall onto the target, pulling slides it.
+            Verb::Wave => self.warnings.push(format!(
+                "\"{words}\": only a flag, a curtain or a sheet waves; the {} stays where it is",
+                ev.noun.name()
+            )),
+            Verb::Drape | Verb::Fold => self.fall(&ev),
+            Verb::Pull => self.travel(&ev, Verb::Slide),
             Verb::Spin => self.spin(&ev),
             Verb::Topple => self.topple(&ev),
             Verb::Fall => self.fall(&ev),
@@ -2035,10 +2101,19 @@ impl Layout<'_> {
     }
 
     fn contact_check(&mut self, a: usize, t: usize, words: &str) {
+        // Touching a sheet of cloth is not a rigid contact: what it lies on is.
+        let b = if self.specs[t].noun.is_cloth() {
+            match self.cloth_support_names(t) {
+                Some(b) => b,
+                None => return,
+            }
+        } else {
+            self.all_names(t)
+        };
         self.expects.push(Expect {
             check: Check::Contact {
                 a: self.all_names(a),
-                b: self.all_names(t),
+                b,
             },
             what: format!(
                 "the {} reaches the {}",
@@ -2205,7 +2280,19 @@ impl Layout<'_> {
             if moving || machine || !matches!(rel.prep, Prep::On | Prep::Onto | Prep::TopOf) {
                 continue;
             }
-            let r = rel.to;
+            // Cloth has checks of its own; what stands on a sheet lying on a top must stay
+            // on that top (with the sheet or after it is pulled away).
+            if self.specs[i].noun.is_cloth() {
+                continue;
+            }
+            let r = if self.specs[rel.to].noun.is_cloth() {
+                match self.flat_support(rel.to) {
+                    Some(s) => s,
+                    None => continue,
+                }
+            } else {
+                rel.to
+            };
             if matches!(self.specs[r].noun, Noun::Ramp | Noun::Stairs) {
                 continue;
             }
@@ -2258,6 +2345,10 @@ impl Layout<'_> {
     /// The entities of group `i` as written.
     fn entities_of(&self, i: usize) -> Vec<EntOut> {
         let spec = &self.specs[i];
+        // A sheet of cloth is written in `cloths:` (its pole or rod in `extra`).
+        if spec.noun.is_cloth() {
+            return Vec::new();
+        }
         let Some(p) = &self.placed[i] else {
             return Vec::new();
         };
@@ -2525,4 +2616,16 @@ fn structure_bounds(spec: &Spec, origin: Vec3, items: &[Item]) -> (Vec3, Vec3) {
         }
         _ => bounds(items),
     }
+}
+
+/// `name`, or `name_2`, `name_3`, … if taken; recorded in `used`.
+fn unique_name(used: &mut Vec<String>, name: &str) -> String {
+    let mut base = name.to_string();
+    let mut k = 2;
+    while used.contains(&base) {
+        base = format!("{name}_{k}");
+        k += 1;
+    }
+    used.push(base.clone());
+    base
 }

@@ -268,6 +268,16 @@ pub enum Noun {
     Pyramid,
     /// The floor / ground.
     Floor,
+    /// A dinner plate, 24 cm across (known in a prompt with a cloth word).
+    Plate,
+    /// A sheet of cloth, 1 m square (a cloth, a blanket, a towel).
+    Sheet,
+    /// A flag on a pole, 1.2 × 0.8 m.
+    Flag,
+    /// A curtain hanging from a rod, 1.2 × 1.8 m.
+    Curtain,
+    /// A tablecloth, the table's top and 25 cm over every edge.
+    Tablecloth,
 }
 
 impl Noun {
@@ -303,6 +313,11 @@ impl Noun {
             Noun::Tower => "tower",
             Noun::Pyramid => "pyramid",
             Noun::Floor => "floor",
+            Noun::Plate => "plate",
+            Noun::Sheet => "sheet",
+            Noun::Flag => "flag",
+            Noun::Curtain => "curtain",
+            Noun::Tablecloth => "tablecloth",
         }
     }
 
@@ -320,6 +335,8 @@ impl Noun {
             Noun::Pillar | Noun::Stairs | Noun::Pyramid => "stone",
             Noun::Pendulum | Noun::Cradle => "steel",
             Noun::Floor => "concrete",
+            Noun::Plate => "ceramic",
+            Noun::Sheet | Noun::Flag | Noun::Curtain | Noun::Tablecloth => "cotton",
         }
     }
 
@@ -328,6 +345,14 @@ impl Noun {
         matches!(
             self,
             Noun::Ball | Noun::Marble | Noun::BowlingBall | Noun::TennisBall | Noun::Basketball
+        )
+    }
+
+    /// A sheet of cloth (simulated as cloth, written in `cloths:`, not as an entity).
+    pub fn is_cloth(self) -> bool {
+        matches!(
+            self,
+            Noun::Sheet | Noun::Flag | Noun::Curtain | Noun::Tablecloth
         )
     }
 
@@ -630,6 +655,14 @@ pub enum Verb {
     Spin,
     /// Stays where it is ("sits", "stands", "rests").
     Rest,
+    /// Waves, flutters in the wind (a flag, a curtain).
+    Wave,
+    /// Drapes over something (a sheet falls onto it and hangs around it).
+    Drape,
+    /// Folds: over something, as a drape, or onto itself on the floor.
+    Fold,
+    /// Is pulled away (a tablecloth from under the dishes).
+    Pull,
 }
 
 impl Verb {
@@ -647,6 +680,10 @@ impl Verb {
             Verb::Swing => "swings",
             Verb::Spin => "spins",
             Verb::Rest => "rests",
+            Verb::Wave => "waves",
+            Verb::Drape => "drapes",
+            Verb::Fold => "folds",
+            Verb::Pull => "is pulled",
         }
     }
 }
@@ -889,6 +926,8 @@ pub enum Setting {
     Square,
     /// A word about the sound track.
     Sound(SoundWord),
+    /// A wind blowing on the cloths.
+    Wind(WindWord),
 }
 
 /// Words about the sound: loudness and timbre (`docs/sound.md`, "From a prompt").
@@ -923,6 +962,28 @@ impl SoundWord {
             Self::Thud => Some("rubber"),
             Self::Rattle => Some("ceramic"),
             Self::Loud | Self::Quiet => None,
+        }
+    }
+}
+
+/// How hard the wind blows (`docs/cloth.md`, `wind:`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WindWord {
+    /// A gentle breeze, 3 m/s.
+    Gentle,
+    /// A wind, a breeze, 6 m/s.
+    Normal,
+    /// A strong wind, a gale, 10 m/s.
+    Strong,
+}
+
+impl WindWord {
+    /// The mean wind speed, m/s.
+    pub fn speed(self) -> f32 {
+        match self {
+            Self::Gentle => 3.0,
+            Self::Normal => 6.0,
+            Self::Strong => 10.0,
         }
     }
 }
@@ -1118,3 +1179,191 @@ pub const FILLER: &[&str] = &[
 
 /// The words for seconds after a number ("for 6 seconds").
 pub const SECOND_WORDS: &[&str] = &["seconds", "second", "secs", "sec", "s"];
+
+// ---------------------------------------------------------------- cloth words
+
+// The words below are known only in a prompt that names a cloth or a wind
+// ([`CLOTH_NOUNS`] but the plate, [`WIND_WORDS`]): every one of them was an unknown word
+// before cloth came, so a prompt without a cloth word reads, lays out and writes exactly
+// as it did (the corpus's scenes keep their bytes). "cloth" itself was a material word
+// (felt) and still is before another noun ("a cloth ball").
+
+/// Nouns of cloth (and of the dishes a tablecloth is pulled from under), singular and
+/// plural spellings.
+pub const CLOTH_NOUNS: &[(&[&str], &[&str], Noun)] = &[
+    (
+        &["tablecloth", "table cloth", "table-cloth"],
+        &["tablecloths", "table cloths"],
+        Noun::Tablecloth,
+    ),
+    (
+        &[
+            "sheet",
+            "cloth",
+            "bedsheet",
+            "bed sheet",
+            "blanket",
+            "towel",
+        ],
+        &["sheets", "cloths", "bedsheets", "blankets", "towels"],
+        Noun::Sheet,
+    ),
+    (&["flag", "banner"], &["flags", "banners"], Noun::Flag),
+    (&["curtain"], &["curtains"], Noun::Curtain),
+    (
+        &["plate", "dish", "dinner plate", "saucer"],
+        &["plates", "dishes", "dinner plates", "saucers"],
+        Noun::Plate,
+    ),
+];
+
+/// Fabric words: a material for a cloth (its `material:`, the fabric preset named by
+/// [`fabric_of`]) and, on a solid object, a textile-like material.
+pub const FABRIC_MATERIALS: &[(&[&str], MaterialDef)] = &[
+    (
+        &["cotton", "linen"],
+        mat("cotton", "#e9e4d8", 1500.0, 0.5, 0.1, 0.9, 0.0),
+    ),
+    (
+        &["silk", "silken", "satin"],
+        mat("silk", "#b23a48", 1300.0, 0.25, 0.1, 0.35, 0.0),
+    ),
+    (
+        &["denim", "canvas"],
+        mat("denim", "#3b5680", 1500.0, 0.6, 0.1, 0.85, 0.0),
+    ),
+];
+
+/// Looks a fabric word up.
+pub fn fabric_material(word: &str) -> Option<MaterialDef> {
+    FABRIC_MATERIALS
+        .iter()
+        .find(|(words, _)| words.contains(&word))
+        .map(|(_, m)| *m)
+}
+
+/// The cloth's fabric preset (`docs/cloth.md`) for a material word: cotton, silk, denim,
+/// rubber (a rubber sheet); `None` for a material that is no fabric.
+pub fn fabric_of(material: &str) -> Option<&'static str> {
+    match material {
+        "cotton" | "felt" => Some("cotton"),
+        "silk" => Some("silk"),
+        "denim" => Some("denim"),
+        "rubber" => Some("rubber-sheet"),
+        _ => None,
+    }
+}
+
+/// Verbs of cloth.
+pub const CLOTH_VERBS: &[(&str, Verb)] = &[
+    ("waves", Verb::Wave),
+    ("wave", Verb::Wave),
+    ("waving", Verb::Wave),
+    ("waved", Verb::Wave),
+    ("flutters", Verb::Wave),
+    ("flutter", Verb::Wave),
+    ("fluttering", Verb::Wave),
+    ("flaps", Verb::Wave),
+    ("flap", Verb::Wave),
+    ("flapping", Verb::Wave),
+    ("billows", Verb::Wave),
+    ("billow", Verb::Wave),
+    ("billowing", Verb::Wave),
+    ("ripples", Verb::Wave),
+    ("rippling", Verb::Wave),
+    ("blows", Verb::Wave),
+    ("blowing", Verb::Wave),
+    ("drapes", Verb::Drape),
+    ("drape", Verb::Drape),
+    ("draping", Verb::Drape),
+    ("draped", Verb::Drape),
+    ("is draped", Verb::Drape),
+    ("covers", Verb::Drape),
+    ("cover", Verb::Drape),
+    ("covering", Verb::Drape),
+    ("settles", Verb::Drape),
+    ("folds", Verb::Fold),
+    ("fold", Verb::Fold),
+    ("folding", Verb::Fold),
+    ("folded", Verb::Fold),
+    ("crumples", Verb::Fold),
+    ("crumpling", Verb::Fold),
+    ("is pulled", Verb::Pull),
+    ("pulled", Verb::Pull),
+    ("pulls", Verb::Pull),
+    ("is yanked", Verb::Pull),
+    ("yanked", Verb::Pull),
+    ("is whipped", Verb::Pull),
+    ("whipped", Verb::Pull),
+    ("is whisked", Verb::Pull),
+    ("whisked", Verb::Pull),
+    ("is jerked", Verb::Pull),
+    ("hangs", Verb::Rest),
+    ("hang", Verb::Rest),
+    ("hanging", Verb::Rest),
+];
+
+/// Prepositions of cloth ("pulled from under the dishes").
+pub const CLOTH_PREPS: &[(&str, Prep)] = &[
+    ("from under", Prep::Under),
+    ("out from under", Prep::Under),
+    ("from underneath", Prep::Under),
+    ("out from underneath", Prep::Under),
+    ("from beneath", Prep::Under),
+];
+
+/// What a flag or a curtain comes with anyway ("a flag on a pole", "a curtain hangs
+/// from a rod"): understood, not an object of its own.
+pub const CLOTH_FILLER: &[&str] = &[
+    "on a pole",
+    "on the pole",
+    "on its pole",
+    "on a flagpole",
+    "on the flagpole",
+    "on a flag pole",
+    "on a mast",
+    "from a pole",
+    "from a rod",
+    "from the rod",
+    "from its rod",
+    "from a curtain rod",
+    "on a rod",
+    "on a curtain rod",
+    "from a line",
+    "on a line",
+    "on a clothesline",
+    "from a clothesline",
+];
+
+/// Wind phrases. A determiner or a preposition just before one ("in a strong wind") is
+/// part of it.
+pub const WIND_WORDS: &[(&str, WindWord)] = &[
+    ("wind", WindWord::Normal),
+    ("winds", WindWord::Normal),
+    ("windy", WindWord::Normal),
+    ("windy day", WindWord::Normal),
+    ("breeze", WindWord::Normal),
+    ("breezy", WindWord::Normal),
+    ("breezy day", WindWord::Normal),
+    ("gusty", WindWord::Normal),
+    ("gusty wind", WindWord::Normal),
+    ("gust of wind", WindWord::Normal),
+    ("the wind blows", WindWord::Normal),
+    ("wind blows", WindWord::Normal),
+    ("strong wind", WindWord::Strong),
+    ("strong winds", WindWord::Strong),
+    ("strong breeze", WindWord::Strong),
+    ("high wind", WindWord::Strong),
+    ("high winds", WindWord::Strong),
+    ("heavy wind", WindWord::Strong),
+    ("gale", WindWord::Strong),
+    ("stiff breeze", WindWord::Strong),
+    ("gentle breeze", WindWord::Gentle),
+    ("gentle wind", WindWord::Gentle),
+    ("light breeze", WindWord::Gentle),
+    ("light wind", WindWord::Gentle),
+    ("soft breeze", WindWord::Gentle),
+    ("slight breeze", WindWord::Gentle),
+    ("faint breeze", WindWord::Gentle),
+    ("mild breeze", WindWord::Gentle),
+];

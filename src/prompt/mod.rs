@@ -12,7 +12,10 @@
 //!    groups with counts, materials, colors, sizes, arrangements and spatial relations;
 //!    events with actor, verb, target and path; camera, style and physics settings).
 //! 2. layout: groups placed without interpenetration, resting on their supports; actions
-//!    get initial velocities, impulses, ramps or pivots; each event adds checks.
+//!    get initial velocities, impulses, ramps or pivots; each event adds checks. A sheet
+//!    of cloth (a flag, a curtain, a tablecloth, a sheet) is written in `cloths:` with the
+//!    parts that carry it and a `wind:`, and checked from its simulated vertices; the cloth
+//!    words are known only in a prompt with one, so the others keep their bytes.
 //! 3. intent check: the scene is written, validated by [`crate::scene`], simulated by
 //!    [`crate::physics`]; the checks read the trajectory and the collision events. A
 //!    failed check re-lays the scene with seeded stronger pushes and tighter spacing, up to
@@ -335,6 +338,9 @@ fn understood(u: &Understanding) -> Vec<String> {
     }
     for (s, w) in &u.sound {
         out.push(format!("sound: {s:?} <- \"{w}\"").to_lowercase());
+    }
+    if let Some((wind, w)) = &u.wind {
+        out.push(format!("wind: {} m/s <- \"{w}\"", emit::num(wind.speed())));
     }
     out
 }

@@ -138,6 +138,8 @@ pub struct Understanding {
     pub duration: Option<(f32, String)>,
     /// Sound words, in order, with their words.
     pub sound: Vec<(lex::SoundWord, String)>,
+    /// The wind (the last wind phrase wins), with its words.
+    pub wind: Option<(lex::WindWord, String)>,
     /// Aspect setting and its words.
     pub aspect: Option<(Setting, String)>,
     /// The floor's material and color, with the words.
@@ -196,7 +198,12 @@ pub(super) fn words(text: &str) -> Vec<String> {
 
 const MAX_PHRASE: usize = 5;
 
-fn phrase_kind(p: &str) -> Option<Kind> {
+/// The kind of a phrase; `cloth`: the cloth words are known too (see
+/// [`lex::CLOTH_NOUNS`]).
+fn phrase_kind(p: &str, cloth: bool) -> Option<Kind> {
+    if cloth && let Some(k) = cloth_phrase_kind(p) {
+        return Some(k);
+    }
     if let Some((_, s)) = lex::SETTINGS.iter().find(|(w, _)| *w == p) {
         return Some(Kind::Setting(*s));
     }
@@ -216,15 +223,8 @@ fn phrase_kind(p: &str) -> Option<Kind> {
     if let Some((_, v)) = lex::VERBS.iter().find(|(w, _)| *w == p) {
         return Some(Kind::Verb(*v));
     }
-    for (sing, plur, noun) in lex::NOUNS {
-        let plural = plur.contains(&p);
-        if sing.contains(&p) || plural {
-            return Some(Kind::Noun {
-                noun: *noun,
-                plural,
-                mat: lex::material(p),
-            });
-        }
+    if let Some(k) = noun_kind(lex::NOUNS, p) {
+        return Some(k);
     }
     if let Some((_, a)) = lex::ARRANGEMENT_NOUNS.iter().find(|(w, _)| *w == p) {
         return Some(Kind::ArrNoun(*a));
@@ -277,8 +277,61 @@ fn phrase_kind(p: &str) -> Option<Kind> {
     None
 }
 
-/// Words -> tokens, longest phrase first; unknown hyphenated words are split.
+/// The noun `p` names in a table of (singulars, plurals, noun), with its material word.
+fn noun_kind(table: &[(&[&str], &[&str], Noun)], p: &str) -> Option<Kind> {
+    let (_, plur, noun) = table
+        .iter()
+        .find(|(sing, plur, _)| sing.contains(&p) || plur.contains(&p))?;
+    Some(Kind::Noun {
+        noun: *noun,
+        plural: plur.contains(&p),
+        mat: lex::material(p),
+    })
+}
+
+/// The cloth words' kinds (wind phrases, cloth verbs, nouns, prepositions, fabrics),
+/// matched before the others in a prompt with a cloth word.
+fn cloth_phrase_kind(p: &str) -> Option<Kind> {
+    if let Some((_, w)) = lex::WIND_WORDS.iter().find(|(w, _)| *w == p) {
+        return Some(Kind::Setting(Setting::Wind(*w)));
+    }
+    if let Some((_, v)) = lex::CLOTH_VERBS.iter().find(|(w, _)| *w == p) {
+        return Some(Kind::Verb(*v));
+    }
+    if let Some(k) = noun_kind(lex::CLOTH_NOUNS, p) {
+        return Some(k);
+    }
+    if let Some((_, pr)) = lex::CLOTH_PREPS.iter().find(|(w, _)| *w == p) {
+        return Some(Kind::Prep(*pr));
+    }
+    if lex::CLOTH_FILLER.contains(&p) {
+        return Some(Kind::Filler);
+    }
+    lex::fabric_material(p).map(Kind::Material)
+}
+
+/// Whether a token says the prompt is about cloth: a cloth noun or a wind.
+fn is_cloth_word(t: &Token) -> bool {
+    match &t.kind {
+        Kind::Noun { noun, .. } => noun.is_cloth(),
+        Kind::Setting(Setting::Wind(_)) => true,
+        _ => false,
+    }
+}
+
+/// Words -> tokens, longest phrase first; unknown hyphenated words are split. The cloth
+/// words are known only when one of them names a cloth or a wind: without one, the
+/// tokens are exactly those of the lexicon before cloth.
 fn tokenize(text: &str) -> Vec<Token> {
+    let toks = tokenize_with(text, true);
+    if toks.iter().any(is_cloth_word) {
+        toks
+    } else {
+        tokenize_with(text, false)
+    }
+}
+
+fn tokenize_with(text: &str, cloth: bool) -> Vec<Token> {
     let mut ws = words(text);
     let mut out = Vec::new();
     let mut i = 0;
@@ -286,7 +339,7 @@ fn tokenize(text: &str) -> Vec<Token> {
         let mut matched = None;
         for n in (1..=MAX_PHRASE.min(ws.len() - i)).rev() {
             let p = ws[i..i + n].join(" ");
-            if let Some(k) = phrase_kind(&p) {
+            if let Some(k) = phrase_kind(&p, cloth) {
                 matched = Some((k, p, n));
                 break;
             }
@@ -382,24 +435,55 @@ struct Parser {
 
 /// Parses a prompt. Never fails: what it cannot use lands in `ignored`.
 pub fn parse(text: &str) -> Understanding {
+    parse_tokens(tokenize(text))
+}
+
+/// [`parse`] with the cloth words unknown, as before cloth came (for the test that a
+/// prompt without a cloth word reads as it did).
+#[cfg(test)]
+pub(super) fn parse_without_cloth_words(text: &str) -> Understanding {
+    parse_tokens(tokenize_with(text, false))
+}
+
+fn parse_tokens(tokens: Vec<Token>) -> Understanding {
     // Sound words ("loudly", "with a thud") say nothing of the scene's structure: take
     // them out before the grammar, so "falls loudly onto" still reads "falls onto".
     let mut sound = Vec::new();
-    let toks = tokenize(text)
-        .into_iter()
-        .filter(|t| match t.kind {
-            Kind::Setting(Setting::Sound(w)) => {
-                sound.push((w, t.text.clone()));
-                false
+    let mut wind = None;
+    let mut toks: Vec<Token> = Vec::new();
+    for t in tokens {
+        match t.kind {
+            Kind::Setting(Setting::Sound(w)) => sound.push((w, t.text.clone())),
+            // The wind, like sound, is no part of the sentence's structure: "waves in a
+            // strong wind" reads "waves", the "in a" going with the wind.
+            Kind::Setting(Setting::Wind(w)) => {
+                let mut words = vec![t.text.clone()];
+                while let Some(prev) = toks.last()
+                    && matches!(prev.kind, Kind::Det)
+                {
+                    words.insert(0, prev.text.clone());
+                    toks.pop();
+                }
+                if let Some(prev) = toks.last()
+                    && matches!(
+                        prev.kind,
+                        Kind::Prep(Prep::In | Prep::With | Prep::On | Prep::Into | Prep::Under)
+                    )
+                {
+                    words.insert(0, prev.text.clone());
+                    toks.pop();
+                }
+                wind = Some((w, words.join(" ")));
             }
-            _ => true,
-        })
-        .collect();
+            _ => toks.push(t),
+        }
+    }
     let mut p = Parser {
         toks,
         pos: 0,
         u: Understanding {
             sound,
+            wind,
             ..Understanding::default()
         },
         subject: Vec::new(),
@@ -512,6 +596,8 @@ impl Parser {
             Kind::Setting(Setting::SlowMotion) => self.u.slow_motion = Some(t.text),
             Kind::Setting(Setting::Gravity(g, name)) => self.u.gravity = Some((g, name, t.text)),
             Kind::Setting(Setting::Mod(m)) => self.u.scene_mods.push((m, t.text)),
+            Kind::Setting(Setting::Wind(w)) => self.u.wind = Some((w, t.text)),
+            Kind::Setting(Setting::Sound(w)) => self.u.sound.push((w, t.text)),
             Kind::Setting(s) => self.u.aspect = Some((s, t.text)),
             Kind::Duration(d) => self.u.duration = Some((d, t.text)),
             // A lone physics adjective ("bouncy", "icy") not before a noun: scene-wide.
@@ -682,6 +768,16 @@ impl Parser {
                 Some(Kind::ArrPhrase(a)) => {
                     arrangement = Some(a);
                     self.pos += 1;
+                }
+                // "a sheet of silk".
+                Some(Kind::Prep(Prep::Of))
+                    if head.is_some_and(|h| h.0.is_cloth())
+                        && matches!(self.peek_at(1), Some(Kind::Material(_))) =>
+                {
+                    if let Some(Kind::Material(m)) = self.peek_at(1) {
+                        material = Some(*m);
+                    }
+                    self.pos += 2;
                 }
                 Some(k @ (Kind::ArrNoun(_) | Kind::Noun { .. }))
                     if self.arrangement_of(&k).is_some()
@@ -903,6 +999,21 @@ impl Parser {
                     break;
                 };
                 match prep {
+                    // Cloth: "drapes over a ball", "folds onto the table", "is pulled
+                    // from under the cups", "is pulled off the table".
+                    Prep::Onto | Prep::On | Prep::Above | Prep::Across | Prep::Into
+                        if matches!(verb, Verb::Drape | Verb::Fold) =>
+                    {
+                        if target.is_none() {
+                            target = Some(obj);
+                        }
+                        path = Some((Prep::Onto, obj));
+                    }
+                    Prep::Under | Prep::Off | Prep::From | Prep::Across
+                        if verb == Verb::Pull && path.is_none() =>
+                    {
+                        path = Some((prep, obj));
+                    }
                     Prep::Into | Prep::At | Prep::With if target.is_none() => target = Some(obj),
                     Prep::Onto | Prep::On
                         if matches!(verb, Verb::Fall | Verb::Bounce | Verb::Throw) =>

@@ -840,3 +840,367 @@ fn sound_words_set_the_gain_and_the_objects_timbre_without_breaking_the_sentence
             .contains("sound:")
     );
 }
+
+// ---------------------------------------------------------------- cloth
+
+/// The scene, its simulation and the generated text, checked to validate.
+fn cloth_scene(p: &str) -> (Generated, Scene, Trajectory) {
+    let g = make(p, 1);
+    let (scene, _) = crate::style::parse_str(&g.ron, p, ".".as_ref(), None).unwrap();
+    let traj = crate::physics::simulate(&scene, &crate::progress::Silent).unwrap();
+    assert!(
+        g.explain.intent_ok() && !g.explain.checks.is_empty(),
+        "{p}: {:?}\n{}",
+        g.explain.checks,
+        g.ron
+    );
+    (g, scene, traj)
+}
+
+#[test]
+fn cloth_words_read_as_sheets_verbs_fabrics_and_a_wind() {
+    use super::lexicon::WindWord;
+    let u = parse("a red flag waves in the wind");
+    assert_eq!(u.groups.len(), 1, "{u:?}");
+    assert_eq!(
+        (u.groups[0].noun, u.groups[0].color.map(|c| c.0)),
+        (Noun::Flag, Some("red"))
+    );
+    assert_eq!(
+        u.events.iter().map(|e| e.verb).collect::<Vec<_>>(),
+        [Verb::Wave]
+    );
+    assert_eq!(
+        u.wind.as_ref().map(|w| (w.0, w.1.as_str())),
+        Some((WindWord::Normal, "in the wind"))
+    );
+    assert!(u.ignored.is_empty(), "{:?}", u.ignored);
+    for (p, w) in [
+        ("a flag in a strong wind", WindWord::Strong),
+        ("a curtain billows in a gentle breeze", WindWord::Gentle),
+        ("a flag on a windy day", WindWord::Normal),
+    ] {
+        let u = parse(p);
+        assert_eq!(u.wind.as_ref().map(|w| w.0), Some(w), "{p}");
+        assert!(u.ignored.is_empty(), "{p}: {:?}", u.ignored);
+    }
+    // Drape over: the target; a fabric word is the material.
+    let u = parse("a silk cloth drapes over a ball");
+    assert_eq!(
+        u.groups
+            .iter()
+            .map(|g| (g.noun, g.material.map(|m| m.name)))
+            .collect::<Vec<_>>(),
+        [(Noun::Sheet, Some("silk")), (Noun::Ball, None)]
+    );
+    assert_eq!(
+        (u.events[0].verb, u.events[0].target),
+        (Verb::Drape, Some(1))
+    );
+    // Pulled from under the dishes: a path under the plates.
+    let u = parse("a tablecloth is pulled from under the dishes");
+    assert_eq!(
+        u.groups.iter().map(|g| g.noun).collect::<Vec<_>>(),
+        [Noun::Tablecloth, Noun::Plate]
+    );
+    assert_eq!(
+        (u.events[0].verb, u.events[0].path),
+        (Verb::Pull, Some((Prep::Under, 1)))
+    );
+    assert!(u.ignored.is_empty(), "{:?}", u.ignored);
+    // "cloth" before another noun is still a material (felt).
+    let u = parse("a cloth ball rolls");
+    assert_eq!(
+        (u.groups[0].noun, u.groups[0].material.map(|m| m.name)),
+        (Noun::Ball, Some("felt"))
+    );
+}
+
+/// The cloth-only words (fabrics, plates, the cloth verbs) are unknown in a prompt with
+/// no cloth word: every such prompt, the corpus's among them, reads as it did before
+/// cloth, so its layout and its bytes are the same.
+#[test]
+fn a_prompt_without_cloth_words_reads_exactly_as_before() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/prompts/corpus.ron");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut prompts: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.split("prompt: \"").nth(1))
+        .filter_map(|r| r.split('"').next())
+        .collect();
+    assert!(prompts.len() >= 100);
+    let extra = [
+        "a silk ball is pulled across a table",
+        "three plates on a table",
+        "a ball drapes over a box and waves",
+        "a cube folds, flutters and hangs from a shelf",
+        "a denim cube falls from under a table",
+    ];
+    prompts.extend(extra);
+    // The corpus's cloth prompts (at its end) name a cloth; every other prompt names none.
+    let cloth_word = |w: &String| {
+        lexicon::CLOTH_NOUNS
+            .iter()
+            .filter(|(_, _, n)| n.is_cloth())
+            .any(|(s, p, _)| s.contains(&w.as_str()) || p.contains(&w.as_str()))
+            || lexicon::WIND_WORDS.iter().any(|(x, _)| *x == w)
+    };
+    let mut checked = 0;
+    for p in prompts {
+        if parse::words(p).iter().any(cloth_word) {
+            continue;
+        }
+        checked += 1;
+        let u = parse(p);
+        assert_eq!(u, parse::parse_without_cloth_words(p), "{p}");
+        assert!(u.wind.is_none() && !u.groups.iter().any(|g| g.noun.is_cloth()));
+        let plan = layout::layout(&u, 1, 0);
+        assert!(
+            plan.draft.cloths.is_empty() && plan.draft.wind.is_none(),
+            "{p}"
+        );
+    }
+    assert!(checked >= 138 + extra.len(), "{checked}");
+    // The cloth-only words stay unused there, as before.
+    let u = parse("a silk ball is pulled across a table");
+    assert!(
+        u.ignored.iter().any(|w| w == "silk") && u.ignored.iter().any(|w| w == "pulled"),
+        "{:?}",
+        u.ignored
+    );
+    assert_eq!(
+        parse("three plates on a table").groups.len(),
+        1,
+        "plates are known only with a cloth"
+    );
+}
+
+#[test]
+fn a_flag_waves_on_its_pole_in_the_wind_and_the_wind_words_set_its_speed() {
+    let (g, scene, traj) = cloth_scene("a red flag waves in the wind for 2 seconds");
+    for needle in [
+        "(name: \"pole\", shape: Cylinder(radius: 0.025, height: 3.0)",
+        "body: Fixed",
+        "(name: \"flag\", material: \"cotton\", size: (1.2, 0.8)",
+        "pin: [Left], attach: \"pole\", color: \"#c0392b\"",
+        "wind: (velocity: (6.0, 0.0, 1.0), gust: 0.4, gust_period: 1.5)",
+        "[ok] the flag's free edge flutters",
+    ] {
+        assert!(g.ron.contains(needle), "missing {needle:?} in\n{}", g.ron);
+    }
+    // The flag's left edge is on the pole's surface, its top 10 cm under the pole's top.
+    let pole = scene.entity_index("pole").unwrap();
+    let p = traj.frames[0].poses[pole].translation;
+    let c = &scene.cloths[0];
+    let x0 = &traj.frames[0].cloth[0];
+    let left = x0[c.index(0, 0) as usize];
+    assert!(
+        (left.x - (p.x + 0.03)).abs() < 1e-3 && (left.y - 2.9).abs() < 1e-3,
+        "{left} {p}"
+    );
+    assert_eq!(c.pins.len(), c.resolution.1 as usize + 1);
+    assert_eq!(c.attach, Some(pole));
+    // Strong and gentle: the speed only; no wind word and no waving: no wind at all.
+    for (p, v) in [
+        ("a flag waves in a strong wind", Some(10.0)),
+        ("a flag flutters in a gentle breeze", Some(3.0)),
+        ("a flag waves", Some(6.0)),
+        ("a flag", None),
+    ] {
+        let plan = layout::layout(&parse(p), 1, 0);
+        let wind = plan.draft.wind.as_ref().map(|w| w.velocity.x);
+        assert_eq!(wind, v, "{p}");
+        assert_eq!(plan.expects.len(), usize::from(v.is_some()), "{p}");
+    }
+}
+
+#[test]
+fn a_sheet_drapes_over_a_ball_and_a_silk_cloth_falls_onto_a_box() {
+    for (p, object, fabric) in [
+        ("a sheet drapes over a ball", "ball", "cotton"),
+        ("a silk cloth falls onto a box", "box", "silk"),
+    ] {
+        let (g, scene, traj) = cloth_scene(p);
+        assert!(
+            g.ron
+                .contains(&format!("(name: \"sheet\", material: \"{fabric}\""))
+                && g.ron.contains("rotate_deg: (-90.0, 0.0, 0.0)"),
+            "{}",
+            g.ron
+        );
+        // The object is fixed; the sheet starts flat above its top and ends draped on it.
+        let o = scene.entity_index(object).unwrap();
+        let b = scene.entities[o].body.unwrap();
+        assert!(
+            matches!(scene.bodies[b].kind, crate::scene::BodyKind::Fixed),
+            "{p}"
+        );
+        let top = traj.frames[0].poses[o].translation.y + half_height(&scene, o);
+        let c = &scene.cloths[0];
+        let (x0, x1) = (
+            &traj.frames[0].cloth[0],
+            &traj.frames[traj.frames.len() - 1].cloth[0],
+        );
+        let center = c.index(c.resolution.0 / 2, c.resolution.1 / 2) as usize;
+        assert!(x0.iter().all(|v| v.y > top + 0.1), "{p}: starts above");
+        assert!(
+            x1[center].y > top - 0.01,
+            "{p}: center ends at {}",
+            x1[center]
+        );
+        let corner = x1[c.index(0, 0) as usize];
+        assert!(corner.y < top - 0.05, "{p}: corner ends at {corner}");
+    }
+}
+
+#[test]
+fn a_tablecloth_lies_flat_on_its_table() {
+    // On a table: flat, 6 mm above the top, 25 cm over every edge.
+    let (g, scene, _) = cloth_scene("a tablecloth on a table for 1 second");
+    assert!(
+        g.ron
+            .contains("(name: \"tablecloth\", material: \"cotton\", size: (1.7, 1.2)")
+            && g.ron
+                .contains("at: (0.0, 0.756, 0.0), rotate_deg: (-90.0, 0.0, 0.0)"),
+        "{}",
+        g.ron
+    );
+    assert!(g.ron.contains("[ok] the tablecloth lies on the table"));
+    assert!(scene.cloths[0].pins.is_empty());
+}
+
+#[test]
+fn a_tablecloth_is_pulled_from_under_the_cups_and_they_stay_on_the_table() {
+    // The hand holds its left edge, waits, then pulls it away; the cups stand on it, on
+    // the table the tablecloth implies, and stay on the table.
+    let (g, scene, traj) = cloth_scene("a tablecloth is pulled from under the cups for 2 seconds");
+    for needle in [
+        "pin: [Left], attach: \"hand\"",
+        "body: Kinematic(keys: [(t: 0.0, at: ",
+        "[ok] the tablecloth comes off the table",
+        "[ok] the glass stays on the table",
+    ] {
+        assert!(g.ron.contains(needle), "missing {needle:?} in\n{}", g.ron);
+    }
+    assert!(
+        g.explain
+            .defaults
+            .iter()
+            .any(|d| d.contains("on a table (none named)")),
+        "{:?}",
+        g.explain.defaults
+    );
+    assert_eq!(members(&scene, "glass").len(), 3);
+    let table = scene.entity_index("table").unwrap();
+    let top = traj.frames[0].poses[table].translation.y + half_height(&scene, table);
+    let last = &traj.frames[traj.frames.len() - 1];
+    for i in members(&scene, "glass") {
+        // They start on the cloth (1 cm up) and end on the table, upright, where they were.
+        let (p0, p) = (
+            traj.frames[0].poses[i].translation,
+            last.poses[i].translation,
+        );
+        assert!(
+            (p0.y - half_height(&scene, i) - top - 0.011).abs() < 1e-3,
+            "{p0}"
+        );
+        assert!((p.y - half_height(&scene, i) - top).abs() < 0.005, "{p}");
+        assert!(p.distance(p0) < 0.05, "{p0} -> {p}");
+    }
+    assert!(
+        last.cloth[0].iter().all(|v| v.x < -0.6),
+        "the cloth left the table"
+    );
+}
+
+#[test]
+fn a_curtain_hangs_from_its_rod_and_the_wind_blows_partly_through_it() {
+    let (g, scene, traj) = cloth_scene("a curtain for 1 second");
+    assert!(
+        g.ron
+            .contains("(name: \"curtain\", material: \"cotton\", size: (1.2, 1.8)")
+            && g.ron.contains("pin: [Top], attach: \"rod\""),
+        "{}",
+        g.ron
+    );
+    assert!(!g.ron.contains("wind:"));
+    let c = &scene.cloths[0];
+    assert_eq!(c.pins.len(), c.resolution.0 as usize + 1);
+    // It hangs: its top row stays where it was pinned.
+    let (x0, x1) = (
+        &traj.frames[0].cloth[0],
+        &traj.frames[traj.frames.len() - 1].cloth[0],
+    );
+    for i in 0..=c.resolution.0 {
+        let k = c.index(i, 0) as usize;
+        assert!(x0[k].distance(x1[k]) < 1e-4);
+    }
+    // In the wind it billows: the wind blows across it and partly through it, toward
+    // the camera.
+    let plan = layout::layout(&parse("a curtain billows in the breeze"), 1, 0);
+    let w = plan.draft.wind.unwrap();
+    assert!(
+        (w.velocity.length() - 6.0).abs() < 0.1 && w.velocity.z > 2.0,
+        "{:?}",
+        w.velocity
+    );
+    assert!(matches!(
+        plan.expects[0].check,
+        layout::Check::Cloth {
+            test: layout::ClothTest::EdgeMoves { .. },
+            ..
+        }
+    ));
+}
+
+/// The lexicon's words and, as often, the cloth words.
+fn cloth_words() -> Vec<&'static str> {
+    let mut cloth = Vec::new();
+    for (s, p, _) in lexicon::CLOTH_NOUNS {
+        cloth.extend(s.iter().take(1));
+        cloth.extend(p.iter().take(1));
+    }
+    cloth.extend(lexicon::CLOTH_VERBS.iter().step_by(2).map(|v| v.0));
+    cloth.extend(lexicon::CLOTH_PREPS.iter().map(|v| v.0));
+    cloth.extend(lexicon::WIND_WORDS.iter().step_by(3).map(|v| v.0));
+    cloth.extend([
+        "silk",
+        "denim",
+        "rubber",
+        "red",
+        "on a pole",
+        "table",
+        "cups",
+        "a",
+    ]);
+    let mut w = lexicon_words();
+    while cloth.len() < w.len() {
+        cloth.extend_from_within(..);
+    }
+    w.extend(cloth);
+    w
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+    /// Any mix of cloth words and the others lays out into a scene that validates (the
+    /// parts' names, pins, attachments, kinematic keys, the wind), without simulating it.
+    #[test]
+    fn any_sequence_with_cloth_words_lays_out_a_valid_scene(
+        picks in proptest::collection::vec(0usize..1000, 1..10),
+        seed in 0u64..4,
+        attempt in 0u32..MAX_ATTEMPTS,
+    ) {
+        let words = cloth_words();
+        let text: Vec<&str> = picks.iter().map(|i| words[i % words.len()]).collect();
+        let u = parse(&text.join(" "));
+        if !u.groups.is_empty() && object_count(&u) <= MAX_OBJECTS {
+            let mut plan = layout::layout(&u, seed, attempt);
+            plan.draft.name = scene_name(&u);
+            let ron = emit::emit(&plan.draft);
+            if let Err(e) = crate::style::parse_str(&ron, "t", ".".as_ref(), None) {
+                prop_assert!(false, "{:?}: {e}\n{ron}", text);
+            }
+        }
+    }
+}

@@ -87,6 +87,8 @@ struct GpuMesh {
 struct Draw {
     entity: usize,
     mesh: usize,
+    /// The cloth it draws (its mesh's vertices are rewritten every frame).
+    cloth: Option<usize>,
     pattern_kind: u32,
     pattern: [f32; 4],
     maps: u32,
@@ -446,6 +448,28 @@ impl Gpu {
     }
 }
 
+impl GpuMesh {
+    /// Uploads a mesh; `extra` usages for its vertex buffer (`COPY_DST` for a mesh
+    /// rewritten every frame).
+    fn upload(device: &wgpu::Device, tm: &TriMesh, extra: wgpu::BufferUsages) -> Self {
+        let vertices = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: Some("vertices"),
+            contents: bytemuck::cast_slice(&tm.vertices),
+            usage: wgpu::BufferUsages::VERTEX | extra,
+        });
+        let indices = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: Some("indices"),
+            contents: bytemuck::cast_slice(&tm.indices),
+            usage: wgpu::BufferUsages::INDEX,
+        });
+        Self {
+            vertices,
+            indices,
+            count: tm.indices.len() as u32,
+        }
+    }
+}
+
 impl Geometry {
     /// Tessellates and uploads one mesh per distinct shape; one draw per shaped entity.
     fn upload(device: &wgpu::Device, scene: &Scene) -> Self {
@@ -464,21 +488,7 @@ impl Geometry {
                 Some(m) => *m,
                 None => {
                     let tm: TriMesh = tessellate(shape);
-                    let vertices = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                        label: Some("vertices"),
-                        contents: bytemuck::cast_slice(&tm.vertices),
-                        usage: wgpu::BufferUsages::VERTEX,
-                    });
-                    let indices = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                        label: Some("indices"),
-                        contents: bytemuck::cast_slice(&tm.indices),
-                        usage: wgpu::BufferUsages::INDEX,
-                    });
-                    meshes.push(GpuMesh {
-                        vertices,
-                        indices,
-                        count: tm.indices.len() as u32,
-                    });
+                    meshes.push(GpuMesh::upload(device, &tm, wgpu::BufferUsages::empty()));
                     keys.insert(key, meshes.len() - 1);
                     meshes.len() - 1
                 }
@@ -488,6 +498,24 @@ impl Geometry {
             draws.push(Draw {
                 entity: i,
                 mesh,
+                cloth: None,
+                pattern_kind: crate::texture::pattern::kind(m.pattern),
+                pattern: offset.extend(m.pattern_scale).to_array(),
+                maps: map_bits(&m.maps),
+            });
+        }
+        // Cloths: a vertex buffer each, rewritten every frame; the indices stay.
+        for (ci, cloth) in scene.cloths.iter().enumerate() {
+            let flat = cloth.initial_positions();
+            let tm = super::mesh::cloth_mesh(cloth, &flat, &flat, &flat);
+            meshes.push(GpuMesh::upload(device, &tm, wgpu::BufferUsages::COPY_DST));
+            let e = &scene.entities[cloth.entity];
+            let m = &scene.materials[e.material];
+            let offset = crate::texture::pattern::offset(scene.seed, &e.name);
+            draws.push(Draw {
+                entity: cloth.entity,
+                mesh: meshes.len() - 1,
+                cloth: Some(ci),
                 pattern_kind: crate::texture::pattern::kind(m.pattern),
                 pattern: offset.extend(m.pattern_scale).to_array(),
                 maps: map_bits(&m.maps),
@@ -700,7 +728,8 @@ impl Pipelines {
             array_stride: std::mem::size_of::<Vertex>() as u64,
             step_mode: wgpu::VertexStepMode::Vertex,
             attributes: &wgpu::vertex_attr_array![
-                0 => Float32x3, 1 => Float32x3, 2 => Float32x2, 3 => Float32x4
+                0 => Float32x3, 1 => Float32x3, 2 => Float32x2, 3 => Float32x4,
+                4 => Float32x3, 5 => Float32x3
             ],
         };
         let primitive = wgpu::PrimitiveState {
@@ -1142,6 +1171,23 @@ impl Renderer {
             fog_color: self.world.fog_color,
         };
         let queue = &self.gpu.queue;
+        for d in &self.geometry.draws {
+            let Some(ci) = d.cloth else { continue };
+            let (Some(cloth), Some(now)) = (scene.cloths.get(ci), fk.cloth.get(ci)) else {
+                continue;
+            };
+            let tm = super::mesh::cloth_mesh(
+                cloth,
+                fp.cloth_positions(ci),
+                now,
+                fnx.cloth_positions(ci),
+            );
+            queue.write_buffer(
+                &self.geometry.meshes[d.mesh].vertices,
+                0,
+                bytemuck::cast_slice(&tm.vertices),
+            );
+        }
         queue.write_buffer(&self.bindings.frame_buf, 0, bytemuck::bytes_of(&frame));
         if !instances.is_empty() {
             queue.write_buffer(
@@ -1170,6 +1216,12 @@ impl Renderer {
                 let p = fk.poses[d.entity].translation;
                 lo = lo.min(p - Vec3::splat(r));
                 hi = hi.max(p + Vec3::splat(r));
+            }
+        }
+        for c in &fk.cloth {
+            for p in c {
+                lo = lo.min(*p);
+                hi = hi.max(*p);
             }
         }
         if lo.x > hi.x {

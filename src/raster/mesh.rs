@@ -40,6 +40,12 @@ pub struct Vertex {
     /// magnitude the UV density, UV units per meter (see the
     /// module docs).
     pub tangent: [f32; 4],
+    /// Where this vertex was one frame earlier, relative to `position`, in the same
+    /// frame (zero for rigid meshes, whose motion is the instance's; a cloth's own
+    /// motion), m.
+    pub motion_prev: [f32; 3],
+    /// Where it will be one frame later, relative to `position`, m.
+    pub motion_next: [f32; 3],
 }
 
 /// An indexed triangle list (counter-clockwise seen from outside).
@@ -62,6 +68,8 @@ impl TriMesh {
             normal: n.normalize_or_zero().to_array(),
             uv: uv.to_array(),
             tangent: [1.0, 0.0, 0.0, 1.0],
+            motion_prev: [0.0; 3],
+            motion_next: [0.0; 3],
         });
         self.vertices.len() as u32 - 1
     }
@@ -348,6 +356,60 @@ fn flat(shape: &Shape, vertices: &[Vec3], indices: &[[u32; 3]], uvs: &[[f32; 2]]
 fn hull(shape: &Shape, mesh: &Mesh) -> TriMesh {
     let (points, tris) = rapier3d::parry::transformation::convex_hull(&mesh.vertices);
     flat(shape, &points, &tris, &[])
+}
+
+/// A cloth's surface at one frame, in the sheet's own frame (`cloth.pose`, so the
+/// instance transform places it and patterns stay on the fabric): positions of frame `k`,
+/// area-weighted vertex normals (facing the sheet's front, local +Z at rest), the grid's
+/// texture coordinates and tangents, and the motion to frames `k - 1` and `k + 1` (world
+/// positions as the physics stage samples them). Both sides are drawn (the renderers
+/// face the normal toward the viewer).
+pub fn cloth_mesh(
+    cloth: &crate::scene::Cloth,
+    prev: &[Vec3],
+    now: &[Vec3],
+    next: &[Vec3],
+) -> TriMesh {
+    let inv = cloth.pose.inverse();
+    let local = |p: &Vec3| inv.transform_point(*p);
+    let (w, h) = cloth.grid();
+    let indices: Vec<u32> = cloth.triangles().into_iter().flatten().collect();
+    let mut normals = vec![Vec3::ZERO; now.len()];
+    let pos: Vec<Vec3> = now.iter().map(local).collect();
+    for t in indices.chunks_exact(3) {
+        let [a, b, c] = [t[0], t[1], t[2]].map(|i| i as usize);
+        let (Some(pa), Some(pb), Some(pc)) = (pos.get(a), pos.get(b), pos.get(c)) else {
+            continue;
+        };
+        // Area-weighted: the cross product's length is twice the area.
+        let n = (*pb - *pa).cross(*pc - *pa);
+        for i in [a, b, c] {
+            normals[i] += n;
+        }
+    }
+    let mut mesh = TriMesh {
+        vertices: Vec::with_capacity(now.len()),
+        indices,
+    };
+    for j in 0..h {
+        for i in 0..w {
+            let k = cloth.index(i, j) as usize;
+            let (Some(p), Some(n)) = (pos.get(k), normals.get(k)) else {
+                continue;
+            };
+            let motion = |other: &[Vec3]| other.get(k).map_or(Vec3::ZERO, |q| local(q) - *p);
+            mesh.vertices.push(Vertex {
+                position: p.to_array(),
+                normal: n.normalize_or(Vec3::Z).to_array(),
+                uv: cloth.uv(i, j).to_array(),
+                tangent: [1.0, 0.0, 0.0, 1.0],
+                motion_prev: motion(prev).to_array(),
+                motion_next: motion(next).to_array(),
+            });
+        }
+    }
+    mesh.compute_tangents();
+    mesh
 }
 
 #[cfg(test)]

@@ -36,7 +36,7 @@ mod pattern_test;
 mod upload;
 
 pub use gpu::{Renderer, Wanted};
-pub use mesh::{TriMesh, Vertex, tessellate};
+pub use mesh::{TriMesh, Vertex, cloth_mesh, tessellate};
 
 /// Why rendering failed.
 #[derive(Debug, thiserror::Error)]

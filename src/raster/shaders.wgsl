@@ -89,6 +89,10 @@ struct VertexIn {
     @location(1) normal: vec3<f32>,
     @location(2) uv: vec2<f32>,
     @location(3) tangent: vec4<f32>,
+    // A deforming mesh's (cloth's) own motion: where the vertex was at t - 1 and will be
+    // at t + 1, relative to `position` (zero for rigid meshes).
+    @location(4) motion_prev: vec3<f32>,
+    @location(5) motion_next: vec3<f32>,
 };
 
 struct VertexOut {
@@ -114,8 +118,8 @@ fn vs_main(v: VertexIn, @builtin(instance_index) i: u32) -> VertexOut {
     out.world_pos = world.xyz;
     // Rigid transforms only: the rotation part maps normals.
     out.world_normal = (inst.model * vec4<f32>(v.normal, 0.0)).xyz;
-    out.clip_prev = frame.view_proj_prev * (inst.model_prev * p);
-    out.clip_next = frame.view_proj_next * (inst.model_next * p);
+    out.clip_prev = frame.view_proj_prev * (inst.model_prev * vec4<f32>(v.position + v.motion_prev, 1.0));
+    out.clip_next = frame.view_proj_next * (inst.model_next * vec4<f32>(v.position + v.motion_next, 1.0));
     out.view_depth = -(frame.view * world).z;
     out.instance = i;
     out.uv = v.uv;

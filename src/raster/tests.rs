@@ -112,20 +112,23 @@ fn check_reprojection(
             if (f64::from(other.depth[other.index(xi, yi)]) - z).abs() > 0.02 * z {
                 continue;
             }
-            let flow = if forward {
-                fb.flow_fwd[fb.index(x, y)]
-            } else {
-                fb.flow_bwd[fb.index(x, y)]
-            };
-            let expected = (u - (f64::from(x) + 0.5), v - (f64::from(y) + 0.5));
-            let err = ((f64::from(flow[0]) - expected.0).powi(2)
-                + (f64::from(flow[1]) - expected.1).powi(2))
-            .sqrt();
-            worst = worst.max(err);
+            worst = worst.max(flow_error(fb, x, y, forward, (u, v)));
             checked += 1;
         }
     }
     (checked, worst)
+}
+
+/// How far pixel `(x, y)`'s forward (or backward) flow lands from `to`, the point its
+/// surface projects to at the other frame, in pixels.
+fn flow_error(fb: &FrameBuffers, x: u32, y: u32, forward: bool, (u, v): (f64, f64)) -> f64 {
+    let flow = if forward {
+        fb.flow_fwd[fb.index(x, y)]
+    } else {
+        fb.flow_bwd[fb.index(x, y)]
+    };
+    let expected = (u - (f64::from(x) + 0.5), v - (f64::from(y) + 0.5));
+    ((f64::from(flow[0]) - expected.0).powi(2) + (f64::from(flow[1]) - expected.1).powi(2)).sqrt()
 }
 
 fn reprojection_holds(text: &str) {
@@ -496,4 +499,87 @@ fn wanted_buffers_are_the_same_bits_as_a_full_render_and_the_rest_stay_empty() {
     assert_eq!(lit.albedo, all.albedo);
     assert!(lit.depth.is_empty() && lit.segmentation.is_empty());
     assert_eq!(all.linear.len(), (s.resolution.0 * s.resolution.1) as usize);
+}
+
+/// A sheet pinned at its top corners, swinging in a breeze, seen from the front.
+const CLOTH: &str = r#"Scene(version: 1, name: "cloth", duration: 0.75, fps: 8, physics_hz: 240,
+    resolution: (160, 120),
+    entities: [(name: "floor", shape: Ground)],
+    cloths: [(name: "sheet", material: "denim", size: (1.2, 1.0), resolution: (12, 10),
+              at: (0, 1.2, 0), pin: [TopLeft, TopRight], velocity: (0, 0, -1.0))],
+    wind: (velocity: (0, 0, 3)),
+    camera: (fov_deg: 50, at: (0.4, 1.2, 2.6), look_at: (0, 0.8, 0)))"#;
+
+/// The flow of a deforming cloth agrees with depth + K + the motion of the triangle
+/// under each pixel: the surface point at barycentric `(b₀, b₁, b₂)` of a triangle at
+/// frame `k` is at `Σ bᵢ xᵢ` of its vertices at `k ± 1`. Its depth and segmentation are
+/// where the simulated vertices say.
+#[test]
+fn cloth_flow_matches_the_motion_of_its_vertices() {
+    use rapier3d::parry::query::{Ray, RayCast};
+    use rapier3d::parry::shape::TriMesh as ParryMesh;
+    let s = scene(CLOTH);
+    let (traj, cams, fbs) = render_all(&s);
+    let c = &s.cloths[0];
+    let tris = c.triangles();
+    let id = s.entities[c.entity].id;
+    let mut checked = 0usize;
+    let mut worst = 0.0f64;
+    let mut worst_depth = 0.0f64;
+    for k in 0..fbs.len() {
+        let fb = &fbs[k];
+        let x = &traj.frames[k].cloth[0];
+        let mesh = ParryMesh::new(x.clone(), tris.clone()).expect("cloth mesh");
+        for y in 0..fb.height {
+            for px in 0..fb.width {
+                if !interior(fb, px, y) || fb.segmentation[fb.index(px, y)] != id {
+                    continue;
+                }
+                let (dir, dpm) = cams[k].ray(f64::from(px) + 0.5, f64::from(y) + 0.5);
+                let ray = Ray::new(cams[k].pose.translation, dir);
+                let Some(hit) = mesh.cast_local_ray_and_get_normal(&ray, f32::MAX, false) else {
+                    panic!("frame {k} pixel ({px}, {y}) shows the cloth but no ray hits it");
+                };
+                let depth = f64::from(hit.time_of_impact * dpm);
+                worst_depth = worst_depth.max((depth - f64::from(fb.depth[fb.index(px, y)])).abs());
+                let p = ray.point_at(hit.time_of_impact);
+                let tri = tris[hit.subshape as usize % tris.len()].map(|i| i as usize);
+                let [a, b, cc] = tri.map(|i| x[i]);
+                // Barycentrics of p in (a, b, c).
+                let (v0, v1, v2) = (b - a, cc - a, p - a);
+                let (d00, d01, d11) = (v0.dot(v0), v0.dot(v1), v1.dot(v1));
+                let (d20, d21) = (v2.dot(v0), v2.dot(v1));
+                let den = d00 * d11 - d01 * d01;
+                let bv = (d11 * d20 - d01 * d21) / den;
+                let bw = (d00 * d21 - d01 * d20) / den;
+                let bu = 1.0 - bv - bw;
+                for (to, forward) in [
+                    ((k + 1).min(fbs.len() - 1), true),
+                    (k.saturating_sub(1), false),
+                ] {
+                    let xo = &traj.frames[to].cloth[0];
+                    let q = xo[tri[0]] * bu + xo[tri[1]] * bv + xo[tri[2]] * bw;
+                    let (u, v, _) = cams[to].project(q);
+                    worst = worst.max(flow_error(fb, px, y, forward, (u, v)));
+                    checked += 1;
+                }
+            }
+        }
+    }
+    eprintln!(
+        "cloth: flow checked at {checked} pixels, worst {worst:.4} px, depth worst {worst_depth:.5} m"
+    );
+    assert!(checked > 2000, "only {checked} cloth pixels checked");
+    assert!(
+        worst < 0.05,
+        "cloth flow disagrees with its vertices' motion by {worst} px"
+    );
+    assert!(worst_depth < 2e-3, "cloth depth off by {worst_depth} m");
+    // It moved: some pixel's flow is at least a pixel.
+    let moving = fbs[2]
+        .flow_fwd
+        .iter()
+        .zip(&fbs[2].segmentation)
+        .any(|(f, s)| *s == id && (f[0].abs() + f[1].abs()) > 1.0);
+    assert!(moving, "the cloth did not move on screen");
 }

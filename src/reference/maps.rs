@@ -5,7 +5,8 @@
 //!   [`crate::texture::uv`], the ones the raster tessellates with); triangle meshes by
 //!   barycentric interpolation of the file's `Mesh.uvs` over the triangle the ray hit,
 //!   falling back to [`Shape::uv`] when the mesh has none (and for convex hulls, whose
-//!   faces are not the file's triangles). Then × the material's `uv_scale`.
+//!   faces are not the file's triangles); cloths by barycentric interpolation of their
+//!   grid's UVs over the triangle hit. Then × the material's `uv_scale`.
 //! - Tangent frame: `T = ∂p/∂u`, `B = −∂p/∂v` (toward the image's top: glTF's tangent
 //!   space has +Y up and `v` growing downward), both Gram-Schmidt orthogonalized against
 //!   the geometric normal. For a triangle they come from its positions and UVs (the
@@ -62,9 +63,30 @@ fn mesh_frame(mesh: &Mesh, tri: u32, p: Vec3) -> Option<UvFrame> {
     let idx = mesh.indices.get(tri as usize)?;
     let v = |i: u32| mesh.vertices.get(i as usize).copied();
     let t = |i: u32| mesh.uvs.get(i as usize).map(|u| Vec2::from(*u));
-    let (p0, p1, p2) = (v(idx[0])?, v(idx[1])?, v(idx[2])?);
-    let (t0, t1, t2) = (t(idx[0])?, t(idx[1])?, t(idx[2])?);
-    // Barycentric coordinates of p in the triangle's plane.
+    triangle_frame(
+        [v(idx[0])?, v(idx[1])?, v(idx[2])?],
+        [t(idx[0])?, t(idx[1])?, t(idx[2])?],
+        p,
+    )
+}
+
+/// Texture coordinates and derivatives at point `p` in the plane of the triangle with
+/// corners `[p0, p1, p2]` and texture coordinates `[t0, t1, t2]`; `None` for a degenerate
+/// triangle.
+pub(super) fn triangle_frame(
+    [p0, p1, p2]: [Vec3; 3],
+    [t0, t1, t2]: [Vec2; 3],
+    p: Vec3,
+) -> Option<UvFrame> {
+    let [b0, b1, b2] = barycentric([p0, p1, p2], p)?;
+    let uv = t0 * b0 + t1 * b1 + t2 * b2;
+    let (dpdu, dpdv) = solve(p1 - p0, p2 - p0, t1 - t0, t2 - t0);
+    Some(UvFrame { uv, dpdu, dpdv })
+}
+
+/// Barycentric coordinates of `p` projected into the plane of the triangle
+/// `[p0, p1, p2]`; `None` for a degenerate triangle.
+pub(super) fn barycentric([p0, p1, p2]: [Vec3; 3], p: Vec3) -> Option<[f32; 3]> {
     let (e1, e2, ep) = (p1 - p0, p2 - p0, p - p0);
     let (d11, d12, d22) = (e1.dot(e1), e1.dot(e2), e2.dot(e2));
     let (dp1, dp2) = (ep.dot(e1), ep.dot(e2));
@@ -74,9 +96,7 @@ fn mesh_frame(mesh: &Mesh, tri: u32, p: Vec3) -> Option<UvFrame> {
     }
     let b1 = (d22 * dp1 - d12 * dp2) / den;
     let b2 = (d11 * dp2 - d12 * dp1) / den;
-    let uv = t0 * (1.0 - b1 - b2) + t1 * b1 + t2 * b2;
-    let (dpdu, dpdv) = solve(e1, e2, t1 - t0, t2 - t0);
-    Some(UvFrame { uv, dpdu, dpdv })
+    Some([1.0 - b1 - b2, b1, b2])
 }
 
 /// Texture coordinates and derivatives of `shape` at object-space point `p` with

@@ -24,6 +24,13 @@
 //!   object-space patterns, glTF image maps (base color, metallic-roughness, emissive,
 //!   tangent-space normals; occlusion is left to the transport); emissive surfaces add
 //!   their radiance where paths hit them.
+//! - Cloth: each sheet is traced at every frame as the raster draws it: the frame's
+//!   simulated vertices as a triangle mesh in the sheet's own frame (patterns stay on the
+//!   fabric), hit from either side, shaded with the raster's interpolated vertex normals
+//!   turned toward the viewer and the grid's texture coordinates; thin and opaque (no
+//!   transmission). A frame's sheets are built once and shared by every sample and
+//!   thread. Motion blur moves their pose but not their shape: every sample of frame `k`
+//!   sees frame `k`'s vertices (no deformation blur).
 //! - Camera: a thin lens (aperture as an f-number, focus distance, default the distance
 //!   to the look-at target) and a shutter angle: each sample takes a time in the
 //!   shutter interval centered on the frame and interpolates every object's and the
@@ -44,7 +51,7 @@ mod world;
 use std::f32::consts::PI;
 use std::ops::Range;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
+use std::sync::{Arc, Mutex, PoisonError, mpsc};
 
 use glam::Vec3;
 
@@ -60,7 +67,7 @@ use crate::scene::{LookAt, Scene};
 use crate::world::World;
 use envlight::EnvSampler;
 use material::{Bsdf, fresnel_dielectric, reflect, refract, surface};
-use world::{Object, intersect, offset};
+use world::{Geometry, Hit, Object, cloth_objects, intersect, offset};
 
 /// Why the reference render failed.
 #[derive(Debug, thiserror::Error)]
@@ -309,6 +316,8 @@ fn power_heuristic(a: f32, b: f32) -> f32 {
 /// Everything fixed for one frame.
 struct FrameSetup {
     k: usize,
+    /// The frame's objects: the rigid ones, then its cloths.
+    objects: Arc<[Object]>,
     cams: [CameraFrame; 3],
     emitters: Vec<Emitter>,
     /// Lens radius (m) and focus distance along −Z (m).
@@ -317,13 +326,30 @@ struct FrameSetup {
     shutter: f32,
 }
 
+/// The objects of one frame and their poses at one sample's time (one pose per object).
+#[derive(Clone, Copy)]
+struct Posed<'s> {
+    objects: &'s [Object],
+    poses: &'s [Pose],
+}
+
+impl Posed<'_> {
+    /// The nearest hit of the ray `o + t d` (unit `d`) closer than `t_max`.
+    fn intersect(&self, o: Vec3, d: Vec3, t_max: f32) -> Option<Hit> {
+        intersect(self.objects, self.poses, o, d, t_max)
+    }
+}
+
 /// The path tracer over one simulated clip.
 pub struct Tracer<'a> {
     scene: &'a Scene,
     traj: &'a Trajectory,
     cams: &'a [CameraFrame],
     opts: ReferenceOptions,
-    objects: Vec<Object>,
+    /// The rigid objects (entities with shapes), the same at every frame.
+    objects: Arc<[Object]>,
+    /// The last frame whose objects were built (with its cloths), shared by its samples.
+    frame_objects: Mutex<Option<(usize, Arc<[Object]>)>>,
     key: u64,
     /// `cut_before[k]`: the camera jumps between frames `k - 1` and `k` (a new shot), so
     /// the shutter must not blend across it.
@@ -342,6 +368,7 @@ impl std::fmt::Debug for Tracer<'_> {
         f.debug_struct("Tracer")
             .field("scene", &self.scene.name)
             .field("objects", &self.objects.len())
+            .field("cloths", &self.scene.cloths.len())
             .field("opts", &self.opts)
             .finish()
     }
@@ -380,7 +407,8 @@ impl<'a> Tracer<'a> {
             traj,
             cams,
             opts,
-            objects: world::objects(scene)?,
+            objects: world::objects(scene)?.into(),
+            frame_objects: Mutex::new(None),
             key: SeededRng::new(scene.seed, "reference-samples").next_u64(),
             cut_before: vec![false; cams.len()],
             env_light: EnvSampler::new(&baked.env),
@@ -446,7 +474,30 @@ impl<'a> Tracer<'a> {
             .max(1e-3)
     }
 
-    fn setup(&self, k: usize) -> FrameSetup {
+    /// The objects at frame `k`: the rigid ones, then one per cloth with its surface at
+    /// frame `k` (built once per frame and kept until another frame is asked for).
+    fn objects_at(&self, k: usize) -> Result<Arc<[Object]>, ReferenceError> {
+        if self.scene.cloths.is_empty() {
+            return Ok(Arc::clone(&self.objects));
+        }
+        // A panic elsewhere cannot leave the cache half written: it is replaced whole.
+        let mut cache = self
+            .frame_objects
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some((f, objects)) = cache.as_ref()
+            && *f == k
+        {
+            return Ok(Arc::clone(objects));
+        }
+        let mut all = self.objects.to_vec();
+        all.extend(cloth_objects(self.scene, &self.traj.frames[k])?);
+        let all: Arc<[Object]> = all.into();
+        *cache = Some((k, Arc::clone(&all)));
+        Ok(all)
+    }
+
+    fn setup(&self, k: usize) -> Result<FrameSetup, ReferenceError> {
         let last = self.traj.frames.len() - 1;
         let cut = |f: usize| self.cut_before.get(f).copied().unwrap_or(false);
         let prev = if cut(k) { k } else { k.saturating_sub(1) };
@@ -471,17 +522,18 @@ impl<'a> Tracer<'a> {
             .lens
             .focus_distance
             .unwrap_or_else(|| self.target_distance(k));
-        FrameSetup {
+        Ok(FrameSetup {
             k,
+            objects: self.objects_at(k)?,
             cams: [self.cams[prev], cam, self.cams[next]],
             emitters: Emitter::from_lights(&lights),
             lens: (lens_radius, focus),
             shutter: self.opts.shutter_deg / 360.0,
-        }
+        })
     }
 
-    /// Poses of every object at `tau` frame intervals from frame `k` (`|tau| <= 1/2`).
-    fn poses_at(&self, k: usize, tau: f32, out: &mut Vec<Pose>) {
+    /// Poses of `objects` at `tau` frame intervals from frame `k` (`|tau| <= 1/2`).
+    fn poses_at(&self, objects: &[Object], k: usize, tau: f32, out: &mut Vec<Pose>) {
         let last = self.traj.frames.len() - 1;
         let fk = &self.traj.frames[k];
         let other = if tau >= 0.0 {
@@ -490,7 +542,7 @@ impl<'a> Tracer<'a> {
             &self.traj.frames[k.saturating_sub(1)]
         };
         out.clear();
-        out.extend(self.objects.iter().map(|o| {
+        out.extend(objects.iter().map(|o| {
             let p = fk.poses[o.entity];
             if tau == 0.0 {
                 p
@@ -504,29 +556,29 @@ impl<'a> Tracer<'a> {
     /// raster's conventions (background `+inf` and 0; nothing beyond the far plane).
     ///
     /// # Errors
-    /// [`ReferenceError::Options`] for a frame outside the clip.
+    /// [`ReferenceError::Options`] for a frame outside the clip; [`ReferenceError::Shape`]
+    /// for a cloth whose vertices at frame `k` cannot be traced.
     pub fn truth(&self, k: usize) -> Result<(Vec<f32>, Vec<u32>), ReferenceError> {
         self.check_frame(k)?;
         let cam = &self.cams[k];
+        let objects = self.objects_at(k)?;
         let mut poses = Vec::new();
-        self.poses_at(k, 0.0, &mut poses);
+        self.poses_at(&objects, k, 0.0, &mut poses);
+        let at = Posed {
+            objects: &objects,
+            poses: &poses,
+        };
         let n = cam.width as usize * cam.height as usize;
         let (mut depth, mut seg) = (vec![f32::INFINITY; n], vec![0u32; n]);
         for y in 0..cam.height {
             for x in 0..cam.width {
                 let (dir, dpm) = cam.ray(f64::from(x) + 0.5, f64::from(y) + 0.5);
-                if let Some(h) = intersect(
-                    &self.objects,
-                    &poses,
-                    cam.pose.translation,
-                    dir,
-                    f32::INFINITY,
-                ) {
+                if let Some(h) = at.intersect(cam.pose.translation, dir, f32::INFINITY) {
                     let z = h.t * dpm;
                     if z <= cam.far {
                         let i = y as usize * cam.width as usize + x as usize;
                         depth[i] = z;
-                        seg[i] = self.objects[h.object].id;
+                        seg[i] = objects[h.object].id;
                     }
                 }
             }
@@ -537,7 +589,8 @@ impl<'a> Tracer<'a> {
     /// Traces frame `k` with the configured samples per pixel.
     ///
     /// # Errors
-    /// [`ReferenceError::Options`] for a frame outside the clip.
+    /// [`ReferenceError::Options`] for a frame outside the clip; [`ReferenceError::Shape`]
+    /// for a cloth whose vertices at frame `k` cannot be traced.
     pub fn render(
         &self,
         k: usize,
@@ -562,7 +615,8 @@ impl<'a> Tracer<'a> {
     ///
     /// # Errors
     /// [`ReferenceError::Options`] for a frame outside the clip or an accumulator of
-    /// another size.
+    /// another size; [`ReferenceError::Shape`] for a cloth whose vertices at frame `k`
+    /// cannot be traced.
     pub fn refine(
         &self,
         k: usize,
@@ -579,7 +633,7 @@ impl<'a> Tracer<'a> {
             )));
         }
         let samples = acc.samples..acc.samples.saturating_add(more);
-        let fr = self.setup(k);
+        let fr = self.setup(k)?;
         let (tx, ty) = (w.div_ceil(TILE), h.div_ceil(TILE));
         let tiles = (tx * ty) as usize;
         let threads = match self.opts.threads {
@@ -680,8 +734,8 @@ impl<'a> Tracer<'a> {
             0.0
         };
         // Without a shutter every sample of the frame shares the frame's poses.
-        if fr.shutter > 0.0 || poses.len() != self.objects.len() {
-            self.poses_at(fr.k, tau, poses);
+        if fr.shutter > 0.0 || poses.len() != fr.objects.len() {
+            self.poses_at(&fr.objects, fr.k, tau, poses);
         }
         let cam = if tau > 0.0 {
             CameraFrame {
@@ -706,7 +760,11 @@ impl<'a> Tracer<'a> {
             origin += cam.pose.rotation * Vec3::new(r * phi.cos(), r * phi.sin(), 0.0);
             dir = (focus_point - origin).normalize_or(dir);
         }
-        self.radiance(fr, poses, origin, dir, rng)
+        let at = Posed {
+            objects: &fr.objects,
+            poses,
+        };
+        self.radiance(fr, &at, origin, dir, rng)
     }
 
     /// Fog transmittance `e^{−τ}` from `o` along unit `w` over `t` m (`+inf` allowed).
@@ -723,15 +781,16 @@ impl<'a> Tracer<'a> {
 
     /// Transmittance from `p` along unit `wi` for `dist` m: 0 behind an opaque surface;
     /// a transmissive one passes `transmission · color · (1 − F)` per crossing, unbent
-    /// (shadows of glass without caustics).
-    fn visibility(&self, poses: &[Pose], mut p: Vec3, wi: Vec3, mut dist: f32) -> Vec3 {
+    /// (shadows of glass without caustics). Cloth is opaque.
+    fn visibility(&self, at: &Posed<'_>, mut p: Vec3, wi: Vec3, mut dist: f32) -> Vec3 {
         let mut t = Vec3::ONE;
         for _ in 0..8 {
-            let Some(h) = intersect(&self.objects, poses, p, wi, dist) else {
+            let Some(h) = at.intersect(p, wi, dist) else {
                 return t;
             };
-            let m = &self.scene.materials[self.objects[h.object].material];
-            if m.transmission <= 0.0 {
+            let obj = &at.objects[h.object];
+            let m = &self.scene.materials[obj.material];
+            if m.transmission <= 0.0 || matches!(obj.geometry, Geometry::Sheet(_)) {
                 return Vec3::ZERO;
             }
             let f = fresnel_dielectric(h.normal.dot(wi).abs(), m.ior);
@@ -753,7 +812,7 @@ impl<'a> Tracer<'a> {
         bsdf: &Bsdf,
         wo: Vec3,
         p: Vec3,
-        poses: &[Pose],
+        at: &Posed<'_>,
         rng: &mut SampleRng,
     ) -> Vec3 {
         let (wi, dist, le, mis_pdf) = match *e {
@@ -815,7 +874,7 @@ impl<'a> Tracer<'a> {
             return Vec3::ZERO;
         }
         let w = mis_pdf.map_or(1.0, |pl| power_heuristic(pl, pdf_bsdf));
-        f * le * w * self.visibility(poses, p, wi, dist) * self.fog_transmittance(p, wi, dist)
+        f * le * w * self.visibility(at, p, wi, dist) * self.fog_transmittance(p, wi, dist)
     }
 
     /// The nearest rect light hit by the ray before `t_max`: its radiance, the
@@ -861,7 +920,7 @@ impl<'a> Tracer<'a> {
     fn radiance(
         &self,
         fr: &FrameSetup,
-        poses: &[Pose],
+        at: &Posed<'_>,
         mut o: Vec3,
         mut d: Vec3,
         rng: &mut SampleRng,
@@ -871,7 +930,7 @@ impl<'a> Tracer<'a> {
         let (mut prev_pdf, mut prev_delta) = (0.0f32, true);
         let mut inside: Option<usize> = None;
         for depth in 0..=self.opts.max_bounces {
-            let hit = intersect(&self.objects, poses, o, d, f32::INFINITY);
+            let hit = at.intersect(o, d, f32::INFINITY);
             let rect = Self::hit_rect(fr, o, d, hit.map_or(f32::INFINITY, |h| h.t));
             if inside.is_none() {
                 // The fog on this segment: in-scattered color, then the rest attenuated.
@@ -901,23 +960,54 @@ impl<'a> Tracer<'a> {
                 l += beta * self.world.env.lookup(d) * w;
                 break;
             };
-            let obj = &self.objects[h.object];
+            let obj = &at.objects[h.object];
             let material = &self.scene.materials[obj.material];
             let mut s = surface(material, h.local, obj.pattern_offset);
             let p = o + d * h.t;
             let flip = h.normal.dot(d) > 0.0;
             let n = if flip { -h.normal } else { h.normal };
             let mut shading = n;
-            if material.maps.any()
-                && let Some(shape) = &self.scene.entities[obj.entity].shape
-            {
-                let frame = maps::uv_frame(shape, h.local, h.local_normal, h.part);
-                if let Some(ns) = maps::apply(&material.maps, &frame, h.local_normal, &mut s) {
-                    let ns = (poses[h.object].rotation * ns).normalize_or(h.normal);
+            let sheet = match &obj.geometry {
+                Geometry::Sheet(sheet) => Some(sheet),
+                _ => None,
+            };
+            // The object-space normal maps perturb: the geometric one, or a cloth's
+            // interpolated vertex normal on the geometric normal's side (the raster's
+            // `front_facing` flip).
+            let mut local_n = h.local_normal;
+            if let Some(sheet) = sheet {
+                s.transmission = 0.0;
+                if let Some(ns) = sheet.normal(h.part, h.local) {
+                    local_n = if ns.dot(h.local_normal) < 0.0 {
+                        -ns
+                    } else {
+                        ns
+                    };
+                    let ns = (at.poses[h.object].rotation * local_n).normalize_or(h.normal);
                     let ns = if flip { -ns } else { ns };
+                    // Where it still faces away (grazing), the geometric normal shades.
                     if ns.dot(-d) > 0.0 {
                         shading = ns;
                     }
+                }
+            }
+            let uv_frame = if !material.maps.any() {
+                None
+            } else if let Some(sheet) = sheet {
+                sheet.uv_frame(h.part, h.local)
+            } else {
+                self.scene.entities[obj.entity]
+                    .shape
+                    .as_ref()
+                    .map(|shape| maps::uv_frame(shape, h.local, h.local_normal, h.part))
+            };
+            if let Some(frame) = uv_frame
+                && let Some(ns) = maps::apply(&material.maps, &frame, local_n, &mut s)
+            {
+                let ns = (at.poses[h.object].rotation * ns).normalize_or(h.normal);
+                let ns = if flip { -ns } else { ns };
+                if ns.dot(-d) > 0.0 {
+                    shading = ns;
                 }
             }
             l += beta * s.emission;
@@ -944,13 +1034,13 @@ impl<'a> Tracer<'a> {
                 let bsdf = Bsdf::new(&s, shading, wo);
                 let po = offset(p, n);
                 for e in &fr.emitters {
-                    l += beta * self.direct(e, &bsdf, wo, po, poses, rng);
+                    l += beta * self.direct(e, &bsdf, wo, po, at, rng);
                 }
                 if self.env_nee && self.env_light.is_some() {
                     // Drawn only when the environment lights: a black world keeps the
                     // random streams (and images) of the tracer before worlds.
                     let (u0, u1) = (rng.f32(), rng.f32());
-                    l += beta * self.direct_env(&bsdf, wo, n, po, poses, u0, u1);
+                    l += beta * self.direct_env(&bsdf, wo, n, po, at, u0, u1);
                 }
                 let u = [rng.f32(), rng.f32(), rng.f32()];
                 let Some(smp) = bsdf.sample(wo, u) else { break };
@@ -987,7 +1077,7 @@ impl<'a> Tracer<'a> {
         wo: Vec3,
         n: Vec3,
         po: Vec3,
-        poses: &[Pose],
+        at: &Posed<'_>,
         u0: f32,
         u1: f32,
     ) -> Vec3 {
@@ -1006,7 +1096,7 @@ impl<'a> Tracer<'a> {
         }
         let le = self.world.env.lookup(es.wi);
         let w = power_heuristic(es.pdf, pdf_bsdf);
-        let tr = self.visibility(poses, po, es.wi, f32::INFINITY)
+        let tr = self.visibility(at, po, es.wi, f32::INFINITY)
             * self.fog_transmittance(po, es.wi, f32::INFINITY);
         f * le * tr * (w / es.pdf)
     }

@@ -1,17 +1,72 @@
 //! The scene as the tracer sees it: every shaped entity with its exact parry shape
 //! (primitives analytically, OBJ / glTF meshes from the same loaded meshes the physics
 //! and the raster use), posed per sample, and ray queries against them.
+//!
+//! Cloths deform, so their geometry belongs to one frame: [`cloth_objects`] builds, from
+//! a trajectory frame's vertex positions, one [`Sheet`] per cloth in the sheet's own
+//! frame (`Cloth::pose`, through the raster's [`cloth_mesh`], so positions, normals and
+//! texture coordinates are the ones the raster draws), appended after the rigid objects.
 
-use glam::{Quat, Vec3};
-use rapier3d::parry::query::Ray;
-use rapier3d::parry::shape::SharedShape;
+use std::sync::Arc;
+
+use glam::{Quat, Vec2, Vec3};
+use rapier3d::parry::query::{Ray, RayCast};
+use rapier3d::parry::shape::{SharedShape, TriMesh};
 
 use super::ReferenceError;
+use super::maps::{UvFrame, barycentric, triangle_frame};
 use crate::math::Pose;
+use crate::physics::FrameState;
+use crate::raster::cloth_mesh;
 use crate::scene::GROUND_HALF_SIZE;
 use crate::scene::{Scene, Shape};
 
+/// A cloth's surface at one frame, in the sheet's own frame: thin, two-sided, opaque.
+pub(super) struct Sheet {
+    /// The triangles (the grid's, in [`crate::scene::Cloth::triangles`] order), cast on
+    /// from either side.
+    pub mesh: TriMesh,
+    /// Unit vertex normals (area-weighted, the raster's), toward the sheet's front.
+    pub normals: Vec<Vec3>,
+    /// Vertex texture coordinates (the grid's).
+    pub uvs: Vec<Vec2>,
+}
+
+impl Sheet {
+    /// Vertex indices and barycentric weights of point `p` (on or near triangle `tri`).
+    fn barycentric(&self, tri: u32, p: Vec3) -> Option<([usize; 3], [f32; 3])> {
+        let idx = self.mesh.indices().get(tri as usize)?.map(|i| i as usize);
+        let v = self.mesh.vertices();
+        let corners = [*v.get(idx[0])?, *v.get(idx[1])?, *v.get(idx[2])?];
+        Some((idx, barycentric(corners, p)?))
+    }
+
+    /// The smooth shading normal at `p` on triangle `tri`: the vertex normals
+    /// interpolated barycentrically (sheet frame, unit; either side).
+    pub fn normal(&self, tri: u32, p: Vec3) -> Option<Vec3> {
+        let (idx, b) = self.barycentric(tri, p)?;
+        let mut n = Vec3::ZERO;
+        for (i, w) in idx.iter().zip(b) {
+            n += *self.normals.get(*i)? * w;
+        }
+        n.try_normalize()
+    }
+
+    /// Texture coordinates and derivatives at `p` on triangle `tri`.
+    pub fn uv_frame(&self, tri: u32, p: Vec3) -> Option<UvFrame> {
+        let idx = self.mesh.indices().get(tri as usize)?;
+        let v = |i: u32| self.mesh.vertices().get(i as usize).copied();
+        let t = |i: u32| self.uvs.get(i as usize).copied();
+        triangle_frame(
+            [v(idx[0])?, v(idx[1])?, v(idx[2])?],
+            [t(idx[0])?, t(idx[1])?, t(idx[2])?],
+            p,
+        )
+    }
+}
+
 /// How an object is intersected.
+#[derive(Clone)]
 pub(super) enum Geometry {
     /// The local XZ plane, bounded like the raster's ground square.
     Ground,
@@ -26,9 +81,12 @@ pub(super) enum Geometry {
     },
     /// An exact parry shape.
     Shape(SharedShape),
+    /// A cloth at one frame.
+    Sheet(Arc<Sheet>),
 }
 
-/// One shaped entity.
+/// One shaped entity (or a cloth at one frame).
+#[derive(Clone)]
 pub(super) struct Object {
     /// Entity index.
     pub entity: usize,
@@ -96,6 +154,67 @@ pub(super) fn objects(scene: &Scene) -> Result<Vec<Object>, ReferenceError> {
     Ok(out)
 }
 
+/// One object per cloth of the scene (in `scene.cloths` order) with its surface at the
+/// trajectory frame `state`.
+///
+/// # Errors
+/// [`ReferenceError::Shape`] naming the cloth when the frame lacks its vertices, holds
+/// the wrong number or non-finite ones.
+pub(super) fn cloth_objects(
+    scene: &Scene,
+    state: &FrameState,
+) -> Result<Vec<Object>, ReferenceError> {
+    let mut out = Vec::with_capacity(scene.cloths.len());
+    for (ci, cloth) in scene.cloths.iter().enumerate() {
+        let bad = |message: String| ReferenceError::Shape {
+            entity: cloth.name.clone(),
+            message,
+        };
+        let e = scene
+            .entities
+            .get(cloth.entity)
+            .ok_or_else(|| bad(format!("entity {} does not exist", cloth.entity)))?;
+        let now = state.cloth.get(ci).ok_or_else(|| {
+            bad(format!(
+                "the trajectory has no vertices for it at t = {} s",
+                state.time
+            ))
+        })?;
+        if now.len() != cloth.vertex_count() {
+            return Err(bad(format!(
+                "expected {} vertices at t = {} s, found {}",
+                cloth.vertex_count(),
+                state.time,
+                now.len()
+            )));
+        }
+        if !now.iter().all(|p| p.is_finite()) {
+            return Err(bad(format!(
+                "a vertex position is not finite at t = {} s",
+                state.time
+            )));
+        }
+        // The raster's vertices exactly: the sheet's own frame, its normals and UVs.
+        let tm = cloth_mesh(cloth, &[], now, &[]);
+        let vertices: Vec<Vec3> = tm.vertices.iter().map(|v| Vec3::from(v.position)).collect();
+        let normals = tm.vertices.iter().map(|v| Vec3::from(v.normal)).collect();
+        let uvs = tm.vertices.iter().map(|v| Vec2::from(v.uv)).collect();
+        let radius =
+            vertices.iter().map(|v| v.length()).fold(0.0f32, f32::max) * (1.0 + 1e-5) + 1e-6;
+        let mesh =
+            TriMesh::new(vertices, cloth.triangles()).map_err(|err| bad(format!("{err:?}")))?;
+        out.push(Object {
+            entity: cloth.entity,
+            id: e.id,
+            material: e.material,
+            geometry: Geometry::Sheet(Arc::new(Sheet { mesh, normals, uvs })),
+            radius,
+            pattern_offset: crate::texture::pattern::offset(scene.seed, &e.name),
+        });
+    }
+    Ok(out)
+}
+
 /// Does the ray `origin + t dir` (unit `dir`) pass within `radius` of `center` before
 /// `t_max`?
 fn near_sphere(origin: Vec3, dir: Vec3, center: Vec3, radius: f32, t_max: f32) -> bool {
@@ -146,6 +265,11 @@ pub(super) fn intersect(
                 half_height,
             } => cylinder_hit(lo, ld, radius, half_height, t_best),
             Geometry::Shape(s) => s
+                .cast_local_ray_and_get_normal(&Ray::new(lo, ld), t_best, false)
+                .filter(|h| h.time_of_impact > 0.0)
+                .map(|h| (h.time_of_impact, h.normal, h.subshape)),
+            Geometry::Sheet(s) => s
+                .mesh
                 .cast_local_ray_and_get_normal(&Ray::new(lo, ld), t_best, false)
                 .filter(|h| h.time_of_impact > 0.0)
                 .map(|h| (h.time_of_impact, h.normal, h.subshape)),

@@ -75,6 +75,12 @@ pub struct SceneFile {
     /// automatic, see `docs/sound.md`).
     #[serde(default)]
     pub sound: Option<super::sound::SoundFile>,
+    /// Sheets of cloth (see `docs/cloth.md`).
+    #[serde(default)]
+    pub cloths: Vec<super::cloth::ClothFile>,
+    /// A wind blowing on the cloths (default none).
+    #[serde(default)]
+    pub wind: Option<super::cloth::WindFile>,
     /// Whether `environment` came from the set (its default world, which a style's
     /// time of day may change) rather than from the scene. Not part of the format.
     #[serde(skip)]

@@ -10,6 +10,7 @@ use rapier3d::parry::shape::SharedShape;
 use serde::Serialize;
 
 use super::ShapeError;
+pub use super::cloth::{Cloth, FABRICS, Fabric, MAX_CLOTH_VERTICES, Wind};
 pub use super::file::{Ease, Framing, Move, Pattern};
 pub use super::sound::{Acoustic, EntitySound, ModeSpec, Room, SoundSettings};
 use crate::math::Pose;
@@ -60,6 +61,10 @@ pub struct Scene {
     pub style: Option<String>,
     /// The clip's sound settings.
     pub sound: SoundSettings,
+    /// Sheets of cloth, each standing on an entity of its own (no shape, no body).
+    pub cloths: Vec<Cloth>,
+    /// The wind on the cloths.
+    pub wind: Option<Wind>,
     /// Where the scene came from.
     pub source: SceneSource,
 }

@@ -602,6 +602,8 @@ fn scene_file() -> impl Strategy<Value = SceneFile> {
                 gravity: [0.0, -9.81, 0.0],
                 resolution: (64, 64),
                 materials: Default::default(),
+                cloths: Vec::new(),
+                wind: None,
                 prefabs,
                 entities,
                 joints: joints

@@ -15,9 +15,9 @@ use super::file::{
 };
 use super::mesh;
 use super::model::{
-    Action, ActionKind, Body, BodyKind, Camera, CameraKey, Entity, Environment, Fog, Joint,
-    JointKind, KinematicPath, Light, LookAt, Material, MaterialMaps, Mesh, Motor, Move, Scene,
-    SceneSource, Shape, Shot,
+    Action, ActionKind, Body, BodyKind, Camera, CameraKey, Cloth, Entity, Environment, Fog, Joint,
+    JointKind, KinematicPath, Light, LookAt, MAX_CLOTH_VERTICES, Material, MaterialMaps, Mesh,
+    Motor, Move, Scene, SceneSource, Shape, Shot,
 };
 use super::set::PlacedSet;
 use crate::math::{Pose, quat_from_euler_deg, srgb8_to_linear};
@@ -154,6 +154,10 @@ pub(crate) fn validate(file: &SceneFile, origin: &Origin) -> Result<Scene, Vec<P
         );
     }
 
+    let cloths = check_cloths(&mut cx, file);
+    let wind = file.wind.as_ref().and_then(|w| {
+        super::cloth::check_wind(w, &mut |field, message| cx.problem(field, message))
+    });
     let joints = check_joints(&mut cx, file);
     let actions = check_events(&mut cx, file);
     let camera = check_camera(&mut cx, &file.camera);
@@ -207,6 +211,8 @@ pub(crate) fn validate(file: &SceneFile, origin: &Origin) -> Result<Scene, Vec<P
         fog,
         style: file.style.clone(),
         sound,
+        cloths,
+        wind,
         source: SceneSource {
             path: origin.path.map(Path::to_path_buf),
             text: origin.text.to_string(),
@@ -1713,6 +1719,169 @@ fn body_of(cx: &mut Ctx, at: &str, field: &str, name: &str) -> Option<usize> {
             }
         },
     }
+}
+
+/// Checks `cloths:`; each sheet becomes an entity of its own (no shape, no body) placed
+/// after every other entity, so it has a name, a segmentation id and a material.
+fn check_cloths(cx: &mut Ctx, f: &SceneFile) -> Vec<Cloth> {
+    use super::cloth::{FABRICS, check_numbers, fabric_look, find_fabric, pin_indices};
+    let mut out = Vec::new();
+    let mut total = 0usize;
+    for (i, c) in f.cloths.iter().enumerate() {
+        let at = format!("cloths[{i}] \"{}\"", c.name);
+        if c.name.trim().is_empty() {
+            cx.problem(
+                &format!("cloths[{i}]"),
+                "every cloth needs a non-empty `name`",
+            );
+            continue;
+        }
+        if cx.entities.iter().any(|e| e.name == c.name) || cx.broken.contains(&c.name) {
+            cx.problem(
+                &at,
+                format!("name \"{}\" is used by an entity or another cloth", c.name),
+            );
+            continue;
+        }
+        let preset = find_fabric(&c.material);
+        let scene_material = cx.materials.get(&c.material).copied();
+        if preset.is_none() && scene_material.is_none() {
+            let names: Vec<&str> = cx
+                .materials
+                .keys()
+                .map(String::as_str)
+                .chain(FABRICS.iter().map(|f| f.name))
+                .collect();
+            let hint = did_you_mean(&c.material, names.iter().copied());
+            cx.problem(
+                &format!("{at}: material"),
+                format!(
+                    "unknown material \"{}\": name a fabric (cotton, silk, denim, rubber-sheet) or a key of `materials`{hint}",
+                    c.material
+                ),
+            );
+            continue;
+        }
+        let fabric = preset.unwrap_or(FABRICS[0]);
+        let Some((fabric, resolution)) = check_numbers(c, fabric, &at, &mut |field, message| {
+            cx.problem(field, message)
+        }) else {
+            continue;
+        };
+        let attach = match &c.attach {
+            None => None,
+            Some(name) => {
+                let Some(b) = body_of(cx, &format!("{at}: attach"), "attach", name) else {
+                    continue;
+                };
+                Some(cx.bodies[b].entity)
+            }
+        };
+        if attach.is_some() && c.pin.is_empty() {
+            cx.problem(
+                &format!("{at}: attach"),
+                "attach carries the pinned vertices, but `pin` names none",
+            );
+            continue;
+        }
+        let count = (resolution.0 as usize + 1) * (resolution.1 as usize + 1);
+        total += count;
+        if total > MAX_CLOTH_VERTICES {
+            cx.problem(
+                &at,
+                format!(
+                    "the cloths have {total} vertices, over the limit of {MAX_CLOTH_VERTICES}; lower `resolution`"
+                ),
+            );
+            break;
+        }
+        // The look: the scene's material of that name, else the fabric's own; a `color`
+        // makes a copy in that color.
+        let mut material = match scene_material {
+            Some(m) => m,
+            None => {
+                let name = c.material.clone();
+                match cx.materials.get(&name) {
+                    Some(m) => *m,
+                    None => {
+                        let (color, roughness) = fabric_look(&name);
+                        let file = MaterialFile {
+                            color: Color::Hex(color.into()),
+                            roughness,
+                            density: 1000.0 * fabric.areal_density / fabric.thickness.max(1e-4),
+                            friction: fabric.friction,
+                            ..MaterialFile::default()
+                        };
+                        let m = build_material(cx, &at, &name, &file);
+                        let index = cx.file_materials + cx.mesh_materials.len();
+                        cx.mesh_materials.push(m);
+                        cx.materials.insert(name, index);
+                        index
+                    }
+                }
+            }
+        };
+        if let Some(color) = &c.color {
+            match resolve_color(color) {
+                Ok(rgb) => {
+                    let base = if material < cx.file_materials {
+                        None
+                    } else {
+                        cx.mesh_materials.get(material - cx.file_materials).cloned()
+                    };
+                    let mut m = match base {
+                        Some(m) => m,
+                        None => {
+                            let (color, roughness) = fabric_look(fabric.name);
+                            let file = MaterialFile {
+                                color: Color::Hex(color.into()),
+                                roughness,
+                                friction: fabric.friction,
+                                ..MaterialFile::default()
+                            };
+                            build_material(cx, &at, &c.material, &file)
+                        }
+                    };
+                    m.color = rgb;
+                    m.name = format!("{} ({})", c.material, c.name);
+                    material = cx.file_materials + cx.mesh_materials.len();
+                    cx.mesh_materials.push(m);
+                }
+                Err(e) => {
+                    cx.problem(&format!("{at}: color"), e);
+                    continue;
+                }
+            }
+        }
+        let pose = Pose::new(Vec3::from(c.at), quat_from_euler_deg(c.rotate_deg));
+        let entity = cx.entities.len();
+        cx.entities.push(Entity {
+            name: c.name.clone(),
+            id: entity as u32 + 1,
+            parent: None,
+            local: pose,
+            world: pose,
+            shape: None,
+            material,
+            mass: None,
+            body: None,
+            offset: Pose::IDENTITY,
+            sound: Default::default(),
+        });
+        out.push(Cloth {
+            name: c.name.clone(),
+            entity,
+            size: glam::Vec2::from(c.size),
+            resolution,
+            pose,
+            pins: pin_indices(&c.pin, resolution),
+            attach,
+            velocity: Vec3::from(c.velocity),
+            fabric,
+            self_collision: c.self_collision,
+        });
+    }
+    out
 }
 
 fn check_joints(cx: &mut Ctx, f: &SceneFile) -> Vec<Joint> {
