@@ -26,6 +26,22 @@ const DROPS: [(usize, &str); 2] = [
     (1000, "benches/cubes_1000.ron"),
 ];
 
+/// Times `n` physics steps of a fresh simulation of `scene` (built outside the timing,
+/// dropped after it).
+fn steps(b: &mut criterion::Bencher<'_>, scene: &cinegraph::scene::Scene, n: u64) {
+    b.iter_batched(
+        || or_die(Simulation::new(scene), "building the simulation"),
+        |mut sim| {
+            for _ in 0..n {
+                sim.step();
+            }
+            black_box(&sim);
+            sim
+        },
+        BatchSize::PerIteration,
+    );
+}
+
 fn physics(c: &mut Criterion) {
     let mut group = c.benchmark_group("physics");
     group
@@ -39,19 +55,7 @@ fn physics(c: &mut Criterion) {
             "{file}: expected {n} cubes and the ground"
         );
         group.throughput(Throughput::Elements(STEPS));
-        group.bench_function(format!("cubes_{n}_480_steps"), |b| {
-            b.iter_batched(
-                || or_die(Simulation::new(&scene), "building the simulation"),
-                |mut sim| {
-                    for _ in 0..STEPS {
-                        sim.step();
-                    }
-                    black_box(&sim);
-                    sim // dropped after the timing
-                },
-                BatchSize::PerIteration,
-            );
-        });
+        group.bench_function(format!("cubes_{n}_480_steps"), |b| steps(b, &scene, STEPS));
     }
     group.finish();
 }
@@ -98,17 +102,7 @@ fn cloth(c: &mut Criterion) {
         assert_eq!(counted as u64, vertices, "{file}: vertex count");
         group.throughput(Throughput::Elements(vertices * CLOTH_STEPS));
         group.bench_function(format!("{name}_240_steps"), |b| {
-            b.iter_batched(
-                || or_die(Simulation::new(&scene), "building the simulation"),
-                |mut sim| {
-                    for _ in 0..CLOTH_STEPS {
-                        sim.step();
-                    }
-                    black_box(&sim);
-                    sim
-                },
-                BatchSize::PerIteration,
-            );
+            steps(b, &scene, CLOTH_STEPS)
         });
     }
     group.finish();

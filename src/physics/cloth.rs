@@ -355,6 +355,9 @@ pub fn strain(cloth: &Cloth, x: &[Vec3]) -> (f32, f32) {
 
 /// Every interior edge of the triangle list as a hinge.
 fn hinges(triangles: &[[u32; 3]], x: &[Vec3], bend: f32) -> Vec<Hinge> {
+    if bend <= 0.0 {
+        return Vec::new();
+    }
     let mut edges: BTreeMap<(u32, u32), Vec<(usize, u32)>> = BTreeMap::new();
     for (t, tri) in triangles.iter().enumerate() {
         for k in 0..3 {
@@ -374,9 +377,6 @@ fn hinges(triangles: &[[u32; 3]], x: &[Vec3], bend: f32) -> Vec<Hinge> {
         let [(t1, o1), (t2, o2)] = sides.as_slice() else {
             continue;
         };
-        if bend <= 0.0 {
-            continue;
-        }
         // Orient the edge as triangle t1 runs it, so the angle's sign is consistent.
         let tri = triangles[*t1];
         let k = tri.iter().position(|v| *v == *o1).unwrap_or(0);
@@ -445,15 +445,15 @@ pub(crate) fn step_cloths(
             .zip(&sim.state.pins)
             .map(|(a, b)| (*a - *b).length() / dt)
             .fold(0.0f32, f32::max);
-        let obstacles = nearby(sim, world, dt, &surfaces, pin_speed);
+        let speed = sim
+            .state
+            .v
+            .iter()
+            .map(|v| v.length())
+            .fold(0.0f32, f32::max);
+        let obstacles = nearby(sim, world, dt, &surfaces, speed.max(pin_speed));
         if sim.self_collision {
             // Candidates once a step: what can close the gap within it.
-            let speed = sim
-                .state
-                .v
-                .iter()
-                .map(|v| v.length())
-                .fold(0.0f32, f32::max);
             let reach = sim.min_gap + 2.0 * (speed + 1.0) * dt;
             sim.pairs = candidate_pairs(sim, reach);
         }
@@ -483,20 +483,15 @@ pub(crate) fn step_cloths(
     }
 }
 
-/// The colliders whose boxes come near the sheet this step.
+/// The colliders whose boxes come near the sheet this step; `speed` is the fastest a
+/// vertex or pin moves.
 fn nearby(
     sim: &ClothSim,
     world: &PhysicsWorld,
     dt: f32,
     surfaces: &[ColliderHandle],
-    pin_speed: f32,
+    speed: f32,
 ) -> Vec<Obstacle> {
-    let speed = sim
-        .state
-        .v
-        .iter()
-        .map(|v| v.length())
-        .fold(pin_speed, f32::max);
     // What a vertex can travel in a step (with room for speeding up), plus the thickness.
     let reach = (speed + 1.0) * dt * 2.0 + sim.fabric.thickness * 2.0 + 0.01;
     let (lo, hi) = sim.bounds(reach);
