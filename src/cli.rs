@@ -49,6 +49,10 @@ pub enum Command {
         /// Also write energy.png (energy and momentum over time).
         #[arg(long)]
         plot: bool,
+        /// Also write fluids.bin: every liquid's particle positions and velocities at
+        /// every frame (see docs/fluids.md).
+        #[arg(long)]
+        fluid_particles: bool,
     },
     /// Simulate and render every frame's buffers: preview, albedo, depth, normals,
     /// forward/backward flow with occlusion masks, segmentation; plus metadata.json
@@ -572,9 +576,14 @@ pub fn run(args: Args) -> Result<Outcome> {
     let (quiet, verbose) = (args.quiet, args.verbose > 0);
     match args.command {
         Command::Check { scenes } => check(&scenes),
-        Command::Simulate { scene, out, plot } => {
+        Command::Simulate {
+            scene,
+            out,
+            plot,
+            fluid_particles,
+        } => {
             let bar = Bar::new(quiet);
-            let report = pipeline::simulate_to_dir(&scene, &out, plot, &bar)
+            let report = pipeline::simulate_to_dir(&scene, &out, plot, fluid_particles, &bar)
                 .with_context(|| format!("simulating {}", scene.display()))?;
             if !quiet {
                 let mut out = std::io::stdout().lock();

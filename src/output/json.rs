@@ -39,6 +39,35 @@ pub struct MetadataFile {
     /// One per cloth, in scene order (absent when the scene has none).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cloths: Vec<ClothTrack>,
+    /// One per liquid, in scene order (absent when the scene has none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fluids: Vec<FluidTrack>,
+}
+
+/// One liquid over the clip (its entity is also in `objects`, with `body` and `shape`
+/// `"fluid"`). Volume is particles × the lattice cell `(2r)³`.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct FluidTrack {
+    /// Name.
+    pub name: String,
+    /// Instance id.
+    pub id: u32,
+    /// Liquid preset.
+    pub liquid: String,
+    /// Rest density, kg/m³.
+    pub density: f32,
+    /// Kinematic viscosity, m²/s.
+    pub viscosity: f32,
+    /// Particle radius, m.
+    pub particle_radius: f32,
+    /// Particles per frame.
+    pub particles: Vec<usize>,
+    /// Volume per frame, m³.
+    pub volume: Vec<f32>,
+    /// Center of mass per frame, m (the particles' mean; `null` before an emitter runs).
+    pub center_of_mass: Vec<Option<[f32; 3]>>,
+    /// World-space box `[min, max]` per frame, m (`null` when empty).
+    pub bounds: Vec<Option<[[f32; 3]; 2]>>,
 }
 
 /// One sheet of cloth over the clip (its entity is also in `objects`, with `body` and
@@ -316,7 +345,49 @@ pub fn metadata_file(scene: &Scene, traj: &Trajectory) -> MetadataFile {
         frames,
         audio: None,
         cloths: cloth_tracks(scene, traj),
+        fluids: fluid_tracks(scene, traj),
     }
+}
+
+fn fluid_tracks(scene: &Scene, traj: &Trajectory) -> Vec<FluidTrack> {
+    scene
+        .fluids
+        .iter()
+        .enumerate()
+        .map(|(fi, fl)| {
+            let cell = (2.0 * fl.particle_radius).powi(3);
+            let mut track = FluidTrack {
+                name: fl.name.clone(),
+                id: scene.entities[fl.entity].id,
+                liquid: fl.liquid.name.to_string(),
+                density: fl.liquid.density,
+                viscosity: fl.liquid.viscosity,
+                particle_radius: fl.particle_radius,
+                particles: Vec::new(),
+                volume: Vec::new(),
+                center_of_mass: Vec::new(),
+                bounds: Vec::new(),
+            };
+            for f in &traj.frames {
+                let x = f.fluid(fi).map_or(&[][..], |ff| ff.positions.as_slice());
+                track.particles.push(x.len());
+                track.volume.push(x.len() as f32 * cell);
+                if x.is_empty() {
+                    track.center_of_mass.push(None);
+                    track.bounds.push(None);
+                    continue;
+                }
+                let sum: glam::DVec3 = x.iter().map(|p| p.as_dvec3()).sum();
+                track
+                    .center_of_mass
+                    .push(Some((sum / x.len() as f64).as_vec3().to_array()));
+                let lo = x.iter().copied().fold(glam::Vec3::MAX, glam::Vec3::min);
+                let hi = x.iter().copied().fold(glam::Vec3::MIN, glam::Vec3::max);
+                track.bounds.push(Some([lo.to_array(), hi.to_array()]));
+            }
+            track
+        })
+        .collect()
 }
 
 fn cloth_tracks(scene: &Scene, traj: &Trajectory) -> Vec<ClothTrack> {

@@ -15,7 +15,7 @@
 //!   `forward_flow[t]` is the displacement from `t` to `t + 1`, `backward_flow[t]` the
 //!   displacement from `t - 1` to `t` (the negative of cinegraph's native backward flow).
 //! - `segmentation_00000.png`: 8-bit palette PNG, re-indexed as Kubric does: the visible
-//!   foreground objects (every shape but `Ground`, and every cloth), sorted by total visible pixels
+//!   foreground objects (every shape but `Ground`, every cloth and every liquid), sorted by total visible pixels
 //!   descending (ties in scene order), get ids 1, 2, …; everything else is 0.
 //! - `normal_00000.png`: 16-bit RGB, the world-space unit normal in Kubric's Z-up world,
 //!   `(n + 1) · 65535 / 2` (Kubric's `process_normal`); background `(0, 0, 0)` → 32767.
@@ -88,7 +88,8 @@ pub fn kubric_instances(scene: &Scene, frames: &[FrameBuffers]) -> Vec<usize> {
         .iter()
         .enumerate()
         .filter(|(i, e)| {
-            let cloth = scene.cloths.iter().any(|c| c.entity == *i);
+            let cloth = scene.cloths.iter().any(|c| c.entity == *i)
+                || scene.fluids.iter().any(|f| f.entity == *i);
             (cloth || matches!(&e.shape, Some(s) if !matches!(s, Shape::Ground)))
                 && totals[*i + 1] > 0
         })

@@ -69,3 +69,40 @@ pub fn write_simulation(
     put("replay.json", &|p| write_json(p, &replay_file(scene, traj)))?;
     Ok(written)
 }
+
+/// Writes `fluids.bin`, every liquid's particles at every frame, little-endian: the
+/// magic `CGFLUID1`, `u32` frames, `u32` fluids, one `f32` particle radius per fluid;
+/// then per frame, per fluid: `u32` particle count `n`, `n × 3` `f32` positions (m) and
+/// `n × 3` `f32` velocities (m/s). Written whole or not at all.
+///
+/// # Errors
+/// [`FileError`] if the file cannot be written.
+pub fn write_fluid_particles(
+    dir: &Path,
+    scene: &Scene,
+    traj: &Trajectory,
+) -> Result<PathBuf, FileError> {
+    let mut b = Vec::new();
+    b.extend_from_slice(b"CGFLUID1");
+    b.extend_from_slice(&(traj.frames.len() as u32).to_le_bytes());
+    b.extend_from_slice(&(scene.fluids.len() as u32).to_le_bytes());
+    for f in &scene.fluids {
+        b.extend_from_slice(&f.particle_radius.to_le_bytes());
+    }
+    for frame in &traj.frames {
+        for fi in 0..scene.fluids.len() {
+            let (x, v) = frame.fluid(fi).map_or((&[][..], &[][..]), |f| {
+                (f.positions.as_slice(), f.velocities.as_slice())
+            });
+            b.extend_from_slice(&(x.len() as u32).to_le_bytes());
+            for p in x.iter().chain(v) {
+                for c in p.to_array() {
+                    b.extend_from_slice(&c.to_le_bytes());
+                }
+            }
+        }
+    }
+    let path = dir.join("fluids.bin");
+    crate::files::write_atomic(&path, &b)?;
+    Ok(path)
+}

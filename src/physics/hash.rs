@@ -9,6 +9,7 @@ use rapier3d::prelude::RigidBody;
 pub fn state_hash<'a>(
     bodies: impl Iterator<Item = &'a RigidBody>,
     cloths: impl Iterator<Item = &'a super::cloth::ClothState>,
+    fluids: &[super::fluid::FluidState],
 ) -> String {
     let mut h = blake3::Hasher::new();
     for rb in bodies {
@@ -28,6 +29,14 @@ pub fn state_hash<'a>(
                 h.update(&x.to_bits().to_le_bytes());
             }
         }
+    }
+    for f in fluids {
+        for p in f.x.iter().chain(&f.v) {
+            for x in [p.x, p.y, p.z] {
+                h.update(&x.to_bits().to_le_bytes());
+            }
+        }
+        h.update(&f.emitted.to_bits().to_le_bytes());
     }
     let bytes = h.finalize();
     bytes.to_hex()[..32].to_string()

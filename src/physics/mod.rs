@@ -13,6 +13,7 @@
 
 mod build;
 pub mod cloth;
+pub mod fluid;
 mod hash;
 mod systems;
 mod trajectory;
@@ -24,12 +25,14 @@ use rapier3d::prelude::{PhysicsWorld, RigidBodyHandle};
 use serde::{Deserialize, Serialize};
 
 pub(crate) use build::to_rapier;
-pub use trajectory::{Collision, ContactSample, Energy, FrameState, ObjectInfo, Trajectory};
+pub use trajectory::{
+    Collision, ContactSample, Energy, FluidFrame, FrameState, ObjectInfo, Trajectory,
+};
 
 use crate::math::Pose;
 use crate::progress::Progress;
 use crate::scene::{BodyKind, Scene};
-use systems::{BodyRef, Clock, Cloths, ContactLog, Kinematic, Physics, ScheduledActions};
+use systems::{BodyRef, Clock, Cloths, ContactLog, Fluids, Kinematic, Physics, ScheduledActions};
 
 /// Why a simulation could not run.
 #[derive(Debug, thiserror::Error)]
@@ -72,6 +75,8 @@ struct Snapshot {
     contacts: systems::ContactLogState,
     #[serde(default)]
     cloths: Vec<cloth::ClothState>,
+    #[serde(default)]
+    fluids: Vec<fluid::FluidState>,
 }
 
 #[derive(Serialize)]
@@ -81,6 +86,7 @@ struct SnapshotRef<'a> {
     physics: &'a PhysicsWorld,
     contacts: &'a systems::ContactLogState,
     cloths: Vec<&'a cloth::ClothState>,
+    fluids: &'a [fluid::FluidState],
 }
 
 impl Simulation {
@@ -97,6 +103,7 @@ impl Simulation {
             0,
             systems::ContactLogState::default(),
             None,
+            None,
         ))
     }
 
@@ -107,6 +114,7 @@ impl Simulation {
         step: u64,
         contacts: systems::ContactLogState,
         cloth_states: Option<Vec<cloth::ClothState>>,
+        fluid_states: Option<Vec<fluid::FluidState>>,
     ) -> Self {
         let mut world = World::new();
         for (index, (body, handle)) in scene.bodies.iter().zip(&handles).enumerate() {
@@ -140,6 +148,7 @@ impl Simulation {
                 *slot = Some(h);
             }
         }
+        world.insert_resource(Fluids(fluid::FluidSim::new(scene, &physics, fluid_states)));
         world.insert_resource(Cloths {
             sims,
             wind: scene.wind,
@@ -168,6 +177,7 @@ impl Simulation {
                 systems::apply_actions,
                 systems::step_physics,
                 systems::step_cloth,
+                systems::step_fluids,
                 systems::track_contacts,
                 systems::track_sound,
                 systems::advance_clock,
@@ -201,9 +211,11 @@ impl Simulation {
     pub fn state_hash(&self) -> String {
         let p = self.world.resource::<Physics>();
         let cloths = &self.world.resource::<Cloths>().sims;
+        let fluids = &self.world.resource::<Fluids>().0.states;
         hash::state_hash(
             p.handles.iter().filter_map(|h| p.world.bodies.get(*h)),
             cloths.iter().map(|c| &c.state),
+            fluids,
         )
     }
 
@@ -256,8 +268,19 @@ impl Simulation {
             .iter()
             .map(|c| c.state.x.clone())
             .collect();
+        let sim = &self.world.resource::<Fluids>().0;
+        let fluids = sim
+            .states
+            .iter()
+            .map(|s| FluidFrame {
+                positions: s.x.clone(),
+                velocities: s.v.clone(),
+                radius: sim.radius(),
+            })
+            .collect();
         FrameState {
             cloth,
+            fluids,
             time: clock.step as f64 / f64::from(scene.physics_hz),
             poses,
             linvel,
@@ -310,6 +333,7 @@ impl Simulation {
                 .iter()
                 .map(|c| &c.state)
                 .collect(),
+            fluids: &self.world.resource::<Fluids>().0.states,
         };
         ron::to_string(&snap).map_err(|e| PhysicsError::Snapshot(e.to_string()))
     }
@@ -350,6 +374,7 @@ impl Simulation {
             snapshot.step,
             snapshot.contacts,
             (!snapshot.cloths.is_empty()).then_some(snapshot.cloths),
+            (!snapshot.fluids.is_empty()).then_some(snapshot.fluids),
         ))
     }
 
@@ -448,6 +473,27 @@ fn object_infos(scene: &Scene, sim: &Simulation) -> Vec<ObjectInfo> {
                     restitution: 0.0,
                 };
             }
+            if let Some(fl) = scene.fluids.iter().find(|f| f.entity == i) {
+                let sim = &sim.world.resource::<Fluids>().0;
+                let n: usize = scene
+                    .fluids
+                    .iter()
+                    .position(|f| f.entity == i)
+                    .and_then(|fi| sim.states.get(fi))
+                    .map_or(0, |s| s.x.len());
+                let mass = n as f32 * sim.particle_volume() * fl.liquid.density;
+                return ObjectInfo {
+                    name: e.name.clone(),
+                    id: e.id,
+                    body: "fluid",
+                    shape: "fluid",
+                    material: material.name.clone(),
+                    mass,
+                    body_mass: mass,
+                    friction: 0.0,
+                    restitution: 0.0,
+                };
+            }
             let body = e.body.map(|b| &scene.bodies[b]);
             let body_mass = e
                 .body
@@ -471,5 +517,7 @@ fn object_infos(scene: &Scene, sim: &Simulation) -> Vec<ObjectInfo> {
 
 #[cfg(test)]
 mod cloth_tests;
+#[cfg(test)]
+mod fluid_tests;
 #[cfg(test)]
 mod tests;

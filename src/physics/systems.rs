@@ -488,3 +488,21 @@ pub(super) fn step_cloth(
         cloths.seed,
     );
 }
+
+/// The liquids being simulated.
+#[derive(Resource)]
+pub(super) struct Fluids(pub super::fluid::FluidSim);
+
+/// Steps the liquids after rapier's step and the cloth's (see [`super::fluid`]); their
+/// impulses on dynamic bodies act in the next rapier step.
+pub(super) fn step_fluids(
+    mut physics: ResMut<Physics>,
+    clock: Res<Clock>,
+    mut fluids: ResMut<Fluids>,
+) {
+    if fluids.0.is_empty() {
+        return;
+    }
+    let t = (clock.step + 1) as f32 / clock.hz as f32;
+    fluids.0.step(&mut physics.world, clock.dt, t);
+}

@@ -67,12 +67,30 @@ pub struct FrameState {
     /// Every cloth's vertex positions, world space, m (in `Scene::cloths` order; vertex
     /// `(i, j)` at `j * (nx + 1) + i`).
     pub cloth: Vec<Vec<Vec3>>,
+    /// Every fluid's particles (in `Scene::fluids` order).
+    pub fluids: Vec<FluidFrame>,
+}
+
+/// One fluid's particles at a frame, world space.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FluidFrame {
+    /// Particle centers, m.
+    pub positions: Vec<Vec3>,
+    /// Particle velocities, m/s.
+    pub velocities: Vec<Vec3>,
+    /// The particle radius, m (the lattice spacing is twice it).
+    pub radius: f32,
 }
 
 impl FrameState {
     /// Cloth `ci`'s vertex positions (empty for a cloth the frame does not hold).
     pub fn cloth_positions(&self, ci: usize) -> &[Vec3] {
         self.cloth.get(ci).map_or(&[], Vec::as_slice)
+    }
+
+    /// Fluid `fi`'s particles (`None` for a fluid the frame does not hold).
+    pub fn fluid(&self, fi: usize) -> Option<&FluidFrame> {
+        self.fluids.get(fi)
     }
 }
 

@@ -36,11 +36,15 @@ pub fn simulate_to_dir(
     scene_path: &Path,
     out: &Path,
     plot: bool,
+    fluid_particles: bool,
     progress: &dyn Progress,
 ) -> Result<SimulateReport, PipelineError> {
     let (scene, _) = style::load(scene_path, None)?;
     let traj = physics::simulate(&scene, progress)?;
-    let files = output::write_simulation(out, &scene, &traj, plot)?;
+    let mut files = output::write_simulation(out, &scene, &traj, plot)?;
+    if fluid_particles {
+        files.push(output::write_fluid_particles(out, &scene, &traj)?);
+    }
     Ok(SimulateReport {
         frames: traj.frames.len(),
         collisions: traj.collisions.len(),

@@ -49,13 +49,18 @@ fn extent(
             hi = hi.max(pose.translation + Vec3::splat(r));
         }
     }
-    // Sheets of cloth have no shape: their vertices, when every object is framed.
+    // Sheets of cloth and liquids have no shape: their vertices and particles, when
+    // every object is framed.
     if with_cloth {
         for (k, f) in traj.frames.iter().enumerate().take(n) {
             if k % 2 == 1 && k + 1 != n {
                 continue;
             }
             for p in f.cloth.iter().flatten() {
+                lo = lo.min(*p);
+                hi = hi.max(*p);
+            }
+            for p in f.fluids.iter().flat_map(|x| &x.positions) {
                 lo = lo.min(*p);
                 hi = hi.max(*p);
             }

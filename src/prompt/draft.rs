@@ -16,6 +16,9 @@ pub enum ShapeOut {
     Cone(f32, f32),
     /// The infinite floor plane.
     Ground,
+    /// No shape: a node whose children make its body (a hollow glass: a bottom and a
+    /// ring of walls).
+    Empty,
 }
 
 impl ShapeOut {
@@ -25,7 +28,7 @@ impl ShapeOut {
             ShapeOut::Sphere(r) => Vec3::splat(r),
             ShapeOut::Box(s) => s * 0.5,
             ShapeOut::Cylinder(r, h) | ShapeOut::Cone(r, h) => Vec3::new(r, h * 0.5, r),
-            ShapeOut::Ground => Vec3::ZERO,
+            ShapeOut::Ground | ShapeOut::Empty => Vec3::ZERO,
         }
     }
 
@@ -36,7 +39,7 @@ impl ShapeOut {
             ShapeOut::Box(s) => s.x * s.y * s.z,
             ShapeOut::Cylinder(r, h) => std::f32::consts::PI * r * r * h,
             ShapeOut::Cone(r, h) => std::f32::consts::PI * r * r * h / 3.0,
-            ShapeOut::Ground => 0.0,
+            ShapeOut::Ground | ShapeOut::Empty => 0.0,
         }
     }
 
@@ -48,6 +51,7 @@ impl ShapeOut {
             ShapeOut::Cylinder(r, h) => ShapeOut::Cylinder(r * s, h * s),
             ShapeOut::Cone(r, h) => ShapeOut::Cone(r * s, h * s),
             ShapeOut::Ground => ShapeOut::Ground,
+            ShapeOut::Empty => ShapeOut::Empty,
         }
     }
 }
@@ -70,6 +74,9 @@ pub enum BodyOut {
     Part,
     /// Follows three keys `(t, at)` (a hand that pulls a tablecloth).
     Kinematic([(f32, Vec3); 3]),
+    /// Follows five keys `(t, at, turn)`, the turn about +z in degrees (a tank shaken
+    /// from side to side, a bucket swung to throw its water out).
+    Shaken([(f32, Vec3, f32); 5]),
 }
 
 /// Copies of an entity.
@@ -79,6 +86,8 @@ pub enum RepeatOut {
     Line(u32, Vec3),
     /// `count` copies on a circle of `radius`.
     Ring(u32, f32),
+    /// `count` copies on a circle of `radius`, each turned to face out (a glass's walls).
+    RingOut(u32, f32),
     /// `count` copies stacked.
     Stack(u32),
 }
@@ -201,6 +210,49 @@ pub struct ClothOut {
     pub color: Option<String>,
 }
 
+/// Where a liquid's particles start (`fill:` of `fluids:`, see `docs/fluids.md`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum FillOut {
+    /// A box of liquid: center and full size, m.
+    Box(Vec3, Vec3),
+    /// The cavity of this container entity, to this fraction of its height.
+    Inside(String, f32),
+    /// A nozzle.
+    Emitter {
+        /// Center of its opening, m.
+        at: Vec3,
+        /// Outflow direction.
+        direction: Vec3,
+        /// Radius, m.
+        radius: f32,
+        /// Flow, l/s.
+        rate: f32,
+        /// Start and end, s.
+        from: f32,
+        /// s.
+        until: f32,
+    },
+}
+
+/// A liquid (`fluids:`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FluidOut {
+    /// Name.
+    pub name: String,
+    /// What produced it.
+    pub comment: String,
+    /// The preset: `"water"`, `"oil"`, `"honey"`, `"milk"`, `"juice"`.
+    pub material: &'static str,
+    /// Where it starts.
+    pub fill: FillOut,
+    /// Particle radius, m (one for every liquid of the scene).
+    pub particle_radius: f32,
+    /// Initial velocity of its particles, m/s (a launched container's).
+    pub velocity: Vec3,
+    /// sRGB hex instead of the preset's color.
+    pub color: Option<String>,
+}
+
 /// The wind (`wind:`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct WindOut {
@@ -265,6 +317,8 @@ pub struct Draft {
     pub cloths: Vec<ClothOut>,
     /// The wind, if a word asked for one.
     pub wind: Option<WindOut>,
+    /// Liquids.
+    pub fluids: Vec<FluidOut>,
     /// Camera.
     pub camera: CamOut,
     /// Light rig name.

@@ -6,7 +6,9 @@ use std::fmt::Write;
 
 use glam::Vec3;
 
-use super::draft::{BodyOut, ClothOut, Draft, EntOut, RepeatOut, ShapeOut, TargetOut};
+use super::draft::{
+    BodyOut, ClothOut, Draft, EntOut, FillOut, FluidOut, RepeatOut, ShapeOut, TargetOut,
+};
 
 /// A float with at most 4 decimals, trailing zeros trimmed, never `-0.0`.
 pub fn num(x: f32) -> String {
@@ -48,6 +50,7 @@ fn shape(s: &ShapeOut) -> String {
         ShapeOut::Cylinder(r, h) => format!("Cylinder(radius: {}, height: {})", num(r), num(h)),
         ShapeOut::Cone(r, h) => format!("Cone(radius: {}, height: {})", num(r), num(h)),
         ShapeOut::Ground => "Ground".to_string(),
+        ShapeOut::Empty => String::new(),
     }
 }
 
@@ -60,11 +63,11 @@ fn target(t: &TargetOut) -> String {
 
 fn entity(out: &mut String, e: &EntOut, indent: &str) {
     let _ = writeln!(out, "{indent}// {}", comment(&e.comment));
-    let mut fields = vec![
-        format!("name: {}", quote(&e.name)),
-        format!("shape: {}", shape(&e.shape)),
-        format!("material: {}", quote(&e.material)),
-    ];
+    let mut fields = vec![format!("name: {}", quote(&e.name))];
+    if e.shape != ShapeOut::Empty {
+        fields.push(format!("shape: {}", shape(&e.shape)));
+    }
+    fields.push(format!("material: {}", quote(&e.material)));
     if let Some(m) = e.mass {
         fields.push(format!("mass: {}", num(m)));
     }
@@ -99,12 +102,36 @@ fn entity(out: &mut String, e: &EntOut, indent: &str) {
                 .collect();
             fields.push(format!("body: Kinematic(keys: [{}])", keys.join(", ")));
         }
+        BodyOut::Shaken(keys) => {
+            let keys: Vec<String> = keys
+                .iter()
+                .map(|(t, at, turn)| {
+                    if *turn == 0.0 {
+                        format!("(t: {}, at: {})", num(*t), v3(*at))
+                    } else {
+                        format!(
+                            "(t: {}, at: {}, rotate_deg: {})",
+                            num(*t),
+                            v3(*at),
+                            v3(Vec3::new(0.0, 0.0, *turn))
+                        )
+                    }
+                })
+                .collect();
+            fields.push(format!("body: Kinematic(keys: [{}])", keys.join(", ")));
+        }
     }
     if let Some(r) = e.repeat {
         fields.push(match r {
             RepeatOut::Line(n, step) => format!("repeat: Line(count: {n}, step: {})", v3(step)),
             RepeatOut::Ring(n, radius) => {
                 format!("repeat: Ring(count: {n}, radius: {})", num(radius))
+            }
+            RepeatOut::RingOut(n, radius) => {
+                format!(
+                    "repeat: Ring(count: {n}, radius: {}, face_out: true)",
+                    num(radius)
+                )
             }
             RepeatOut::Stack(n) => format!("repeat: Stack(count: {n})"),
         });
@@ -141,6 +168,45 @@ fn cloth(out: &mut String, c: &ClothOut) {
         fields.push(format!("attach: {}", quote(a)));
     }
     if let Some(color) = &c.color {
+        fields.push(format!("color: {}", quote(color)));
+    }
+    let _ = writeln!(out, "        ({}),", fields.join(", "));
+}
+
+fn fluid(out: &mut String, f: &FluidOut) {
+    let _ = writeln!(out, "        // {}", comment(&f.comment));
+    let fill = match &f.fill {
+        FillOut::Box(c, size) => format!("Box(center: {}, size: {})", v3(*c), v3(*size)),
+        FillOut::Inside(entity, level) => {
+            format!("Inside(entity: {}, level: {})", quote(entity), num(*level))
+        }
+        FillOut::Emitter {
+            at,
+            direction,
+            radius,
+            rate,
+            from,
+            until,
+        } => format!(
+            "Emitter(at: {}, direction: {}, radius: {}, rate_l_per_s: {}, from: {}, until: {})",
+            v3(*at),
+            v3(*direction),
+            num(*radius),
+            num(*rate),
+            num(*from),
+            num(*until)
+        ),
+    };
+    let mut fields = vec![
+        format!("name: {}", quote(&f.name)),
+        format!("material: {}", quote(f.material)),
+        format!("fill: {fill}"),
+        format!("particle_radius: {}", num(f.particle_radius)),
+    ];
+    if f.velocity != Vec3::ZERO {
+        fields.push(format!("velocity: {}", v3(f.velocity)));
+    }
+    if let Some(color) = &f.color {
         fields.push(format!("color: {}", quote(color)));
     }
     let _ = writeln!(out, "        ({}),", fields.join(", "));
@@ -265,6 +331,13 @@ pub fn emit(d: &Draft) -> String {
             num(w.gust),
             num(w.gust_period)
         );
+    }
+    if !d.fluids.is_empty() {
+        o.push_str("    fluids: [\n");
+        for f in &d.fluids {
+            fluid(&mut o, f);
+        }
+        o.push_str("    ],\n");
     }
     let c = &d.camera;
     let _ = writeln!(o, "    // camera: {}", comment(&c.comment));

@@ -3,7 +3,7 @@
 
 use glam::Vec3;
 
-use super::layout::{Check, ClothTest, Edge, Expect};
+use super::layout::{Check, ClothTest, Edge, Expect, FluidTest};
 use crate::physics::Trajectory;
 use crate::scene::{Cloth, Scene};
 
@@ -186,6 +186,12 @@ fn check(e: &Expect, scene: &Scene, traj: &Trajectory) -> CheckResult {
                 return missing(e, name);
             };
             cloth(&scene.cloths[ci], ci, test, traj)
+        }
+        Check::Fluid { name, test } => {
+            let Some(fi) = scene.fluids.iter().position(|f| &f.name == name) else {
+                return missing(e, name);
+            };
+            fluid(scene, fi, test, traj)
         }
         Check::RestsOn {
             items,
@@ -386,6 +392,189 @@ fn cloth(c: &Cloth, ci: usize, test: &ClothTest, traj: &Trajectory) -> (bool, St
             (
                 (t - top).abs() < 0.02 && b < top - drop,
                 format!("top edge ends at y = {t:.2} m, bottom edge at {b:.2} m"),
+            )
+        }
+    }
+}
+
+/// The `p`-quantile (0 to 1) of some numbers (`NaN` for none).
+fn quantile(mut xs: Vec<f32>, p: f32) -> f32 {
+    if xs.is_empty() {
+        return f32::NAN;
+    }
+    xs.sort_by(f32::total_cmp);
+    let k = ((xs.len() - 1) as f32 * p).round() as usize;
+    xs[k.min(xs.len() - 1)]
+}
+
+/// A liquid check on fluid `fi`'s simulated particles.
+fn fluid(scene: &Scene, fi: usize, test: &FluidTest, traj: &Trajectory) -> (bool, String) {
+    let frames: Vec<&[Vec3]> = traj
+        .frames
+        .iter()
+        .map(|f| f.fluid(fi).map_or(&[][..], |x| x.positions.as_slice()))
+        .collect();
+    let Some(&last) = frames.last() else {
+        return (false, "the clip has no frames".into());
+    };
+    // Particles in a container's own frame (about its entity's origin) at frame `k`.
+    let local = |vessel: &str, k: usize, x: &[Vec3]| -> Option<Vec<Vec3>> {
+        let i = scene.entity_index(vessel)?;
+        let pose = traj.frames.get(k)?.poses.get(i)?;
+        let inv = pose.rotation.inverse();
+        Some(x.iter().map(|p| inv * (*p - pose.translation)).collect())
+    };
+    let within = |p: &Vec3, lo: Vec3, hi: Vec3| {
+        p.x >= lo.x && p.x <= hi.x && p.y >= lo.y && p.y <= hi.y && p.z >= lo.z && p.z <= hi.z
+    };
+    let n = last.len();
+    let end = frames.len() - 1;
+    match test {
+        FluidTest::Inside {
+            vessel,
+            lo,
+            hi,
+            fraction,
+        }
+        | FluidTest::Outside {
+            vessel,
+            lo,
+            hi,
+            fraction,
+        } => {
+            let Some(x) = local(vessel, end, last) else {
+                return (false, format!("no container \"{vessel}\" in the scene"));
+            };
+            let inside = x.iter().filter(|p| within(p, *lo, *hi)).count();
+            let (count, word) = match test {
+                FluidTest::Inside { .. } => (inside, "in"),
+                _ => (n - inside, "out of"),
+            };
+            (
+                n > 0 && count as f32 >= fraction * n as f32,
+                format!(
+                    "{count} of {n} particles end {word} the {vessel} (needed {:.0} %)",
+                    fraction * 100.0
+                ),
+            )
+        }
+        FluidTest::Overflows {
+            vessel,
+            lo,
+            hi,
+            full,
+            fraction,
+        } => {
+            let Some(x) = local(vessel, end, last) else {
+                return (false, format!("no container \"{vessel}\" in the scene"));
+            };
+            let inside = x.iter().filter(|p| within(p, *lo, *hi)).count();
+            let out = n - inside;
+            (
+                inside >= *full && out as f32 >= fraction * n as f32,
+                format!(
+                    "{inside} particles end in the {vessel} (a full one holds about {full}), {out} of {n} ran over (needed {:.0} %)",
+                    fraction * 100.0
+                ),
+            )
+        }
+        FluidTest::Spreads { min } => {
+            let first = frames
+                .iter()
+                .find(|x| !x.is_empty())
+                .copied()
+                .unwrap_or(&[]);
+            let width = |x: &[Vec3]| {
+                let xs: Vec<f32> = x.iter().map(|p| p.x).collect();
+                let zs: Vec<f32> = x.iter().map(|p| p.z).collect();
+                (quantile(xs.clone(), 0.95) - quantile(xs, 0.05))
+                    .max(quantile(zs.clone(), 0.95) - quantile(zs, 0.05))
+            };
+            let (w0, w1) = (width(first), width(last));
+            (
+                n > 0 && w1 >= *min,
+                format!("spread from {w0:.2} m to {w1:.2} m across (needed {min:.2} m)"),
+            )
+        }
+        FluidTest::Sloshes {
+            vessel,
+            lo,
+            hi,
+            min,
+        } => {
+            let quarter = 0.25 * (hi.x - lo.x);
+            let mut best = 0.0f32;
+            let mut when = 0.0;
+            for (k, x) in frames.iter().enumerate() {
+                let Some(x) = local(vessel, k, x) else {
+                    return (false, format!("no container \"{vessel}\" in the scene"));
+                };
+                let side = |left: bool| {
+                    let ys: Vec<f32> = x
+                        .iter()
+                        .filter(|p| within(p, *lo, *hi))
+                        .filter(|p| {
+                            if left {
+                                p.x < lo.x + quarter
+                            } else {
+                                p.x > hi.x - quarter
+                            }
+                        })
+                        .map(|p| p.y)
+                        .collect();
+                    quantile(ys, 0.9)
+                };
+                let d = (side(true) - side(false)).abs();
+                if d.is_finite() && d > best {
+                    best = d;
+                    when = traj.frames[k].time;
+                }
+            }
+            (
+                best >= *min,
+                format!(
+                    "its surface tilts {best:.3} m from one wall to the other at t = {when:.2} s (needed {min:.3} m)"
+                ),
+            )
+        }
+        FluidTest::Floats { item, half, floor } => {
+            let Some(i) = scene.entity_index(item) else {
+                return (false, format!("no entity \"{item}\" in the scene"));
+            };
+            let Some(f) = traj.frames.last() else {
+                return (false, "the clip has no frames".into());
+            };
+            let c = f.poses[i].translation;
+            // The surface: the highest particles away from the floater, plus a radius.
+            let r = traj.frames[end].fluid(fi).map_or(0.0, |x| x.radius);
+            let reach = 1.5 * half.max(0.05);
+            let ys: Vec<f32> = last
+                .iter()
+                .filter(|p| (p.x - c.x).abs() > reach || (p.z - c.z).abs() > reach)
+                .map(|p| p.y)
+                .collect();
+            let ys = if ys.is_empty() {
+                last.iter().map(|p| p.y).collect()
+            } else {
+                ys
+            };
+            let surface = quantile(ys, 0.9) + r;
+            let (bottom, top) = (c.y - half, c.y + half);
+            (
+                bottom > floor + 0.01 && top > surface - 0.01,
+                format!(
+                    "it ends from y = {bottom:.3} to {top:.3} m, the surface at {surface:.3} m, the floor at {floor:.3} m"
+                ),
+            )
+        }
+        FluidTest::Falls { y, count, fraction } => {
+            let below = last.iter().filter(|p| p.y < *y).count();
+            (
+                n >= *count && below as f32 >= fraction * n as f32,
+                format!(
+                    "{below} of {n} particles end below y = {y:.2} m (needed {count} or more, {:.0} % below)",
+                    fraction * 100.0
+                ),
             )
         }
     }

@@ -8,16 +8,18 @@
 use glam::{Vec2, Vec3};
 
 use super::draft::{
-    BodyOut, CamOut, ClothOut, Draft, EntOut, JointOut, MatOut, RepeatOut, ShapeOut, SoundOut,
-    TargetOut, TimedOut, WindOut,
+    BodyOut, CamOut, ClothOut, Draft, EntOut, FluidOut, JointOut, MatOut, RepeatOut, ShapeOut,
+    SoundOut, TargetOut, TimedOut, WindOut,
 };
 use super::lexicon::{self as lex, Arrangement, MaterialDef, Noun, PhysMod, Prep, Setting, Verb};
 use super::parse::{Group, Relation, Understanding};
 use crate::rng::SeededRng;
 
 mod cloth;
+mod fluid;
 
 pub use cloth::{ClothTest, Edge};
+pub use fluid::FluidTest;
 
 /// Standard gravity, m/s².
 pub const G: f32 = 9.81;
@@ -109,6 +111,13 @@ pub enum Check {
         name: String,
         /// The test.
         test: ClothTest,
+    },
+    /// What a liquid must do, read from its simulated particles.
+    Fluid {
+        /// The liquid's name.
+        name: String,
+        /// The test.
+        test: FluidTest,
     },
     /// At the end the items rest on a surface at height `top` within the rectangle.
     RestsOn {
@@ -305,6 +314,10 @@ fn typical(noun: Noun) -> (ShapeOut, Option<f32>, &'static str) {
         // Cloth: the box a sheet takes before it is placed (see `cloth::proxy`).
         Noun::Sheet | Noun::Flag | Noun::Curtain | Noun::Tablecloth => {
             (cloth::proxy(noun, 1.0), None, "")
+        }
+        // Liquids, their containers, a spoon, a stone (see `fluid::typical`).
+        Noun::Liquid | Noun::Bowl | Noun::Bucket | Noun::Tank | Noun::Spoon | Noun::Stone => {
+            fluid::typical(noun)
         }
     }
 }
@@ -512,6 +525,13 @@ struct Layout<'a> {
     wind: Option<WindOut>,
     /// Names of the parts the cloths added (poles, rods, hands).
     parts: Vec<String>,
+    /// What each liquid group does (`None` for the others; all `None` in a prompt with no
+    /// liquid).
+    fluid_roles: Vec<Option<fluid::Role>>,
+    /// The liquids as written.
+    fluids: Vec<FluidOut>,
+    /// A liquid is named: containers are written hollow.
+    hollow: bool,
 }
 
 /// One event being laid out: its actor and what its verb refers to.
@@ -546,8 +566,14 @@ pub fn layout(u: &Understanding, seed: u64, attempt: u32) -> Plan {
     // A tablecloth implies its table, and what it is pulled from under stands on that.
     let implied = cloth::imply(u);
     let u = implied.as_ref().map_or(u, |(v, _)| v);
+    // A liquid implies its container.
+    let wet = fluid::imply(u);
+    let u = wet.as_ref().map_or(u, |(v, _)| v);
     let mut l = Layout::new(u, Tuning::attempt(seed, attempt));
     if let Some((_, notes)) = &implied {
+        l.defaults.extend(notes.iter().cloned());
+    }
+    if let Some((_, notes)) = &wet {
         l.defaults.extend(notes.iter().cloned());
     }
     l.place_all();
@@ -557,6 +583,7 @@ pub fn layout(u: &Understanding, seed: u64, attempt: u32) -> Plan {
     l.cradles();
     l.relation_checks();
     l.cloths();
+    l.fluids();
     l.fast_or_small_use_ccd();
     let entities = l.entities();
     l.into_plan(entities)
@@ -613,6 +640,12 @@ fn group_specs(
         if grp.noun.is_cloth() {
             let base = unique_name(&mut used, grp.noun.name());
             specs.push(cloth::spec(grp, base, defaults));
+            continue;
+        }
+        if grp.noun.is_liquid() {
+            let name = grp.material.map_or("water", |m| m.name);
+            let base = unique_name(&mut used, name);
+            specs.push(fluid::spec(grp, base));
             continue;
         }
         let (mut shape, mut mass, size_note) = typical(grp.noun);
@@ -710,7 +743,12 @@ fn tilt_ramps(u: &Understanding, specs: &mut [Spec]) {
 /// The entity names a written entity expands to (`repeat` copies, children).
 fn expanded_names(e: &EntOut, out: &mut Vec<String>) {
     let n = match e.repeat {
-        Some(RepeatOut::Line(n, _) | RepeatOut::Ring(n, _) | RepeatOut::Stack(n)) => Some(n),
+        Some(
+            RepeatOut::Line(n, _)
+            | RepeatOut::Ring(n, _)
+            | RepeatOut::RingOut(n, _)
+            | RepeatOut::Stack(n),
+        ) => Some(n),
         None => None,
     };
     match n {
@@ -984,12 +1022,16 @@ impl<'a> Layout<'a> {
             bouncy,
         };
         let floor = floor(u, &mut mats, &mut defaults, icy);
-        let specs = group_specs(u, &mut mats, &mut defaults, icy);
+        let mut specs = group_specs(u, &mut mats, &mut defaults, icy);
+        let hollow = u.groups.iter().any(|g| g.noun.is_liquid());
+        if hollow {
+            fluid::fit_containers(u, &mut specs, &mut defaults);
+        }
         let n = specs.len();
         let bodies = specs
             .iter()
             .map(|s| {
-                if s.noun.is_structure() || s.noun.is_cloth() {
+                if s.noun.is_structure() || s.noun.is_cloth() || s.noun.is_liquid() {
                     BodyOut::Fixed
                 } else {
                     BodyOut::Dynamic {
@@ -1025,6 +1067,9 @@ impl<'a> Layout<'a> {
             cloths: Vec::new(),
             wind: None,
             parts: Vec::new(),
+            fluid_roles: fluid::roles(u),
+            fluids: Vec::new(),
+            hollow,
         }
     }
 
@@ -1040,9 +1085,20 @@ impl<'a> Layout<'a> {
     fn act_all(&mut self) {
         let u = self.u;
         for ev in &u.events {
-            // A sheet of cloth acts in the cloth phase (`cloths`).
+            // A sheet of cloth acts in the cloth phase (`cloths`), a liquid and what floats
+            // in it in the liquid phase (`fluids`); a liquid said to spill tips its
+            // container over.
             if u.groups[ev.actor].noun.is_cloth() {
                 continue;
+            }
+            if self.hollow {
+                if let Some(c) = fluid::tipped_by_its_liquid(u, ev) {
+                    self.act(c, ev.verb, None, ev.path, &ev.words);
+                    continue;
+                }
+                if fluid::owns(u, ev) {
+                    continue;
+                }
             }
             // "rolls down" with no noun: down whatever ramp or stairs it stands on.
             let path = match ev.path {
@@ -1121,7 +1177,7 @@ impl<'a> Layout<'a> {
         let small = self
             .specs
             .iter()
-            .filter(|s| !s.noun.is_cloth())
+            .filter(|s| !s.noun.is_cloth() && !s.noun.is_liquid())
             .any(|s| s.shape.half().min_element() < 0.012)
             || self.specs.iter().any(|s| s.noun == Noun::Cradle);
         let physics_hz = if small { 480 } else { 240 };
@@ -1151,6 +1207,7 @@ impl<'a> Layout<'a> {
             events: self.events,
             cloths: self.cloths,
             wind: self.wind,
+            fluids: self.fluids,
             camera: CamOut {
                 fov_deg: 40.0,
                 keys: vec![(0.0, Vec3::new(0.0, 1.5, 4.0), TargetOut::Point(Vec3::ZERO))],
@@ -1300,6 +1357,10 @@ impl Layout<'_> {
         }
         if self.specs[i].noun.is_cloth() {
             self.place_cloth(i, depth);
+            return;
+        }
+        // A liquid is written in `fluids:` where its role says (`fluids`).
+        if self.is_liquid_group(i) {
             return;
         }
         // A target of an event, or a relation's anchor, goes first.
@@ -1617,6 +1678,25 @@ impl Layout<'_> {
             )),
             Verb::Drape | Verb::Fold => self.fall(&ev),
             Verb::Pull => self.travel(&ev, Verb::Slide),
+            // A container that spills or splashes tips over (once, if it is knocked over
+            // too); the other liquid verbs are the liquid phase's (`fluids`).
+            Verb::Spill => {
+                let knocked = self
+                    .u
+                    .events
+                    .iter()
+                    .any(|e| e.actor == a && matches!(e.verb, Verb::Topple | Verb::KnockOver));
+                if !knocked {
+                    self.topple(&ev);
+                }
+            }
+            Verb::Splash
+            | Verb::Pour
+            | Verb::Fill
+            | Verb::Slosh
+            | Verb::Float
+            | Verb::Sink
+            | Verb::Drip => {}
             Verb::Spin => self.spin(&ev),
             Verb::Topple => self.topple(&ev),
             Verb::Fall => self.fall(&ev),
@@ -2281,8 +2361,12 @@ impl Layout<'_> {
                 continue;
             }
             // Cloth has checks of its own; what stands on a sheet lying on a top must stay
-            // on that top (with the sheet or after it is pulled away).
+            // on that top (with the sheet or after it is pulled away). So do liquids and
+            // what floats in them.
             if self.specs[i].noun.is_cloth() {
+                continue;
+            }
+            if self.hollow && (self.is_liquid_group(i) || self.in_liquid(i)) {
                 continue;
             }
             let r = if self.specs[rel.to].noun.is_cloth() {
@@ -2345,9 +2429,15 @@ impl Layout<'_> {
     /// The entities of group `i` as written.
     fn entities_of(&self, i: usize) -> Vec<EntOut> {
         let spec = &self.specs[i];
-        // A sheet of cloth is written in `cloths:` (its pole or rod in `extra`).
-        if spec.noun.is_cloth() {
+        // A sheet of cloth is written in `cloths:` (its pole or rod in `extra`), a liquid
+        // in `fluids:`; a container holding one is hollow.
+        if spec.noun.is_cloth() || spec.noun.is_liquid() {
             return Vec::new();
+        }
+        if self.hollow
+            && let Some(out) = self.hollow_entities(i)
+        {
+            return out;
         }
         let Some(p) = &self.placed[i] else {
             return Vec::new();

@@ -278,6 +278,20 @@ pub enum Noun {
     Curtain,
     /// A tablecloth, the table's top and 25 cm over every edge.
     Tablecloth,
+    /// A body of liquid (its preset in the group's material: water, oil, honey, milk,
+    /// juice); known, like the four containers and the stone below, only in a prompt
+    /// that names a liquid.
+    Liquid,
+    /// A bowl, 18 cm across and 7 cm deep.
+    Bowl,
+    /// A bucket, 26 cm across and 28 cm deep.
+    Bucket,
+    /// A tank (an aquarium), 50 × 30 × 30 cm, walls of glass.
+    Tank,
+    /// A spoon, 18 cm long (what honey drips from).
+    Spoon,
+    /// A stone, 8 × 6 × 7 cm.
+    Stone,
 }
 
 impl Noun {
@@ -318,6 +332,12 @@ impl Noun {
             Noun::Flag => "flag",
             Noun::Curtain => "curtain",
             Noun::Tablecloth => "tablecloth",
+            Noun::Liquid => "liquid",
+            Noun::Bowl => "bowl",
+            Noun::Bucket => "bucket",
+            Noun::Tank => "tank",
+            Noun::Spoon => "spoon",
+            Noun::Stone => "stone",
         }
     }
 
@@ -337,6 +357,12 @@ impl Noun {
             Noun::Floor => "concrete",
             Noun::Plate => "ceramic",
             Noun::Sheet | Noun::Flag | Noun::Curtain | Noun::Tablecloth => "cotton",
+            Noun::Liquid => "water",
+            Noun::Bowl => "ceramic",
+            Noun::Bucket => "plastic",
+            Noun::Tank => "glass",
+            Noun::Spoon => "steel",
+            Noun::Stone => "stone",
         }
     }
 
@@ -353,6 +379,20 @@ impl Noun {
         matches!(
             self,
             Noun::Sheet | Noun::Flag | Noun::Curtain | Noun::Tablecloth
+        )
+    }
+
+    /// A body of liquid (written in `fluids:`, not as an entity).
+    pub fn is_liquid(self) -> bool {
+        self == Noun::Liquid
+    }
+
+    /// Something that holds a liquid: written hollow (a bottom and a ring or four walls)
+    /// in a prompt with a liquid.
+    pub fn is_container(self) -> bool {
+        matches!(
+            self,
+            Noun::Glass | Noun::Bottle | Noun::Bowl | Noun::Bucket | Noun::Tank
         )
     }
 
@@ -663,6 +703,22 @@ pub enum Verb {
     Fold,
     /// Is pulled away (a tablecloth from under the dishes).
     Pull,
+    /// Pours into something (a liquid from a spout).
+    Pour,
+    /// Fills (a container with a liquid: poured in).
+    Fill,
+    /// Spills (a container tips over and its liquid runs out).
+    Spill,
+    /// Splashes (a block of liquid lands; a container's liquid is thrown out).
+    Splash,
+    /// Sloshes (a container's liquid, the container shaken).
+    Slosh,
+    /// Floats on a liquid.
+    Float,
+    /// Sinks in a liquid.
+    Sink,
+    /// Drips (a thin, slow stream).
+    Drip,
 }
 
 impl Verb {
@@ -684,7 +740,30 @@ impl Verb {
             Verb::Drape => "drapes",
             Verb::Fold => "folds",
             Verb::Pull => "is pulled",
+            Verb::Pour => "pours",
+            Verb::Fill => "fills",
+            Verb::Spill => "spills",
+            Verb::Splash => "splashes",
+            Verb::Slosh => "sloshes",
+            Verb::Float => "floats",
+            Verb::Sink => "sinks",
+            Verb::Drip => "drips",
         }
+    }
+
+    /// A verb of liquids (read only in a prompt that names one).
+    pub fn is_fluid(self) -> bool {
+        matches!(
+            self,
+            Verb::Pour
+                | Verb::Fill
+                | Verb::Spill
+                | Verb::Splash
+                | Verb::Slosh
+                | Verb::Float
+                | Verb::Sink
+                | Verb::Drip
+        )
     }
 }
 
@@ -928,6 +1007,8 @@ pub enum Setting {
     Sound(SoundWord),
     /// A wind blowing on the cloths.
     Wind(WindWord),
+    /// A pour goes on until the container overflows.
+    Overflow,
 }
 
 /// Words about the sound: loudness and timbre (`docs/sound.md`, "From a prompt").
@@ -1366,4 +1447,138 @@ pub const WIND_WORDS: &[(&str, WindWord)] = &[
     ("slight breeze", WindWord::Gentle),
     ("faint breeze", WindWord::Gentle),
     ("mild breeze", WindWord::Gentle),
+];
+
+// ---------------------------------------------------------------- liquid words
+
+// The words below are known only in a prompt that names a liquid ([`LIQUIDS`]): every
+// one of them was an unknown word before liquids came (or, for "stone" and "rock", a
+// material word), so a prompt without a liquid reads, lays out and writes exactly as it
+// did. The liquid presets are the scene format's (`docs/fluids.md`).
+
+/// Liquid words and their preset, as a material (the density is the preset's, kg/m³;
+/// the color the raster's base color).
+pub const LIQUIDS: &[(&[&str], MaterialDef)] = &[
+    (
+        &["water", "clear water"],
+        mat("water", "#cfe3ee", 998.0, 0.0, 0.0, 0.02, 0.0),
+    ),
+    (
+        &["oil", "olive oil", "cooking oil"],
+        mat("oil", "#c9a233", 911.0, 0.0, 0.0, 0.03, 0.0),
+    ),
+    (
+        &["honey", "syrup", "maple syrup"],
+        mat("honey", "#cf8516", 1420.0, 0.0, 0.0, 0.04, 0.0),
+    ),
+    (
+        &["milk"],
+        mat("milk", "#f3f0e8", 1030.0, 0.0, 0.0, 0.25, 0.0),
+    ),
+    (
+        &["juice", "orange juice", "apple juice", "lemonade"],
+        mat("juice", "#f29a1f", 1045.0, 0.0, 0.0, 0.2, 0.0),
+    ),
+];
+
+/// Looks a liquid word up.
+pub fn liquid(word: &str) -> Option<MaterialDef> {
+    LIQUIDS
+        .iter()
+        .find(|(words, _)| words.contains(&word))
+        .map(|(_, m)| *m)
+}
+
+/// Nouns of a prompt with a liquid: containers, the spoon honey drips from, a stone.
+pub const FLUID_NOUNS: &[(&[&str], &[&str], Noun)] = &[
+    (&["bowl", "basin"], &["bowls", "basins"], Noun::Bowl),
+    (&["bucket", "pail"], &["buckets", "pails"], Noun::Bucket),
+    (
+        &["tank", "aquarium", "fish tank", "tub"],
+        &["tanks", "aquariums", "tubs"],
+        Noun::Tank,
+    ),
+    (&["spoon", "ladle"], &["spoons", "ladles"], Noun::Spoon),
+    (
+        &["stone", "rock", "pebble"],
+        &["stones", "rocks", "pebbles"],
+        Noun::Stone,
+    ),
+];
+
+/// Verbs of liquids (and the passive "is knocked over", which tips a glass over rather
+/// than sending it off).
+pub const FLUID_VERBS: &[(&str, Verb)] = &[
+    ("pours", Verb::Pour),
+    ("pour", Verb::Pour),
+    ("pouring", Verb::Pour),
+    ("poured", Verb::Pour),
+    ("is poured", Verb::Pour),
+    ("being poured", Verb::Pour),
+    ("flows", Verb::Pour),
+    ("fills", Verb::Fill),
+    ("fill", Verb::Fill),
+    ("filling", Verb::Fill),
+    ("is filled", Verb::Fill),
+    ("is filled with", Verb::Fill),
+    ("gets filled with", Verb::Fill),
+    ("being filled with", Verb::Fill),
+    ("is filled up with", Verb::Fill),
+    ("fills up", Verb::Fill),
+    ("spills", Verb::Spill),
+    ("spill", Verb::Spill),
+    ("spilling", Verb::Spill),
+    ("spilled", Verb::Spill),
+    ("spilt", Verb::Spill),
+    ("spills out", Verb::Spill),
+    ("splashes", Verb::Splash),
+    ("splash", Verb::Splash),
+    ("splashing", Verb::Splash),
+    ("splashed", Verb::Splash),
+    ("sloshes", Verb::Slosh),
+    ("slosh", Verb::Slosh),
+    ("sloshing", Verb::Slosh),
+    ("sloshes around", Verb::Slosh),
+    ("sloshed", Verb::Slosh),
+    ("swirls", Verb::Slosh),
+    ("floats", Verb::Float),
+    ("float", Verb::Float),
+    ("floating", Verb::Float),
+    ("bobs", Verb::Float),
+    ("sinks", Verb::Sink),
+    ("sink", Verb::Sink),
+    ("sinking", Verb::Sink),
+    ("sank", Verb::Sink),
+    ("sinks to the bottom of", Verb::Sink),
+    ("drips", Verb::Drip),
+    ("drip", Verb::Drip),
+    ("dripping", Verb::Drip),
+    ("dribbles", Verb::Drip),
+    ("trickles", Verb::Drip),
+    ("oozes", Verb::Drip),
+    ("is knocked over", Verb::Topple),
+    ("gets knocked over", Verb::Topple),
+    ("is knocked down", Verb::Topple),
+    ("is tipped over", Verb::Topple),
+    ("is pushed over", Verb::Topple),
+];
+
+/// Prepositions of liquids: what a noun holds ("a glass full of water") reads as "of";
+/// "out of" as "from".
+pub const FLUID_PREPS: &[(&str, Prep)] = &[
+    ("full of", Prep::Of),
+    ("filled with", Prep::Of),
+    ("out of", Prep::From),
+];
+
+/// Phrases saying a pour goes on until the container overflows.
+pub const OVERFLOW_WORDS: &[&str] = &[
+    "until it overflows",
+    "till it overflows",
+    "until it spills over",
+    "until it runs over",
+    "until it is full",
+    "to the brim",
+    "overflows",
+    "overflowing",
 ];

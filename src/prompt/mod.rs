@@ -353,7 +353,11 @@ fn object_count(u: &Understanding) -> u64 {
 fn scene_name(u: &Understanding) -> String {
     let mut parts: Vec<&str> = Vec::new();
     for g in &u.groups {
-        let n = g.noun.name();
+        // A liquid by its preset ("glass_water").
+        let n = match (g.noun, g.material) {
+            (lexicon::Noun::Liquid, Some(m)) => m.name,
+            _ => g.noun.name(),
+        };
         if !parts.contains(&n) && parts.len() < 4 {
             parts.push(n);
         }

@@ -144,6 +144,8 @@ pub struct Understanding {
     pub aspect: Option<(Setting, String)>,
     /// The floor's material and color, with the words.
     pub floor: Option<FloorSetting>,
+    /// "until it overflows", as written: a pour goes on past the container's brim.
+    pub overflow: Option<String>,
     /// Words the grammar could not use.
     pub ignored: Vec<String>,
 }
@@ -199,9 +201,12 @@ pub(super) fn words(text: &str) -> Vec<String> {
 const MAX_PHRASE: usize = 5;
 
 /// The kind of a phrase; `cloth`: the cloth words are known too (see
-/// [`lex::CLOTH_NOUNS`]).
-fn phrase_kind(p: &str, cloth: bool) -> Option<Kind> {
+/// [`lex::CLOTH_NOUNS`]); `fluid`: the liquid words (see [`lex::LIQUIDS`]).
+fn phrase_kind(p: &str, cloth: bool, fluid: bool) -> Option<Kind> {
     if cloth && let Some(k) = cloth_phrase_kind(p) {
+        return Some(k);
+    }
+    if fluid && let Some(k) = fluid_phrase_kind(p) {
         return Some(k);
     }
     if let Some((_, s)) = lex::SETTINGS.iter().find(|(w, _)| *w == p) {
@@ -310,6 +315,42 @@ fn cloth_phrase_kind(p: &str) -> Option<Kind> {
     lex::fabric_material(p).map(Kind::Material)
 }
 
+/// The liquid words' kinds (liquids, containers, verbs, "full of", "until it
+/// overflows"), matched before the others in a prompt with a liquid.
+fn fluid_phrase_kind(p: &str) -> Option<Kind> {
+    if let Some(m) = lex::liquid(p) {
+        return Some(Kind::Noun {
+            noun: Noun::Liquid,
+            plural: false,
+            mat: Some(m),
+        });
+    }
+    if lex::OVERFLOW_WORDS.contains(&p) {
+        return Some(Kind::Setting(Setting::Overflow));
+    }
+    if let Some((_, v)) = lex::FLUID_VERBS.iter().find(|(w, _)| *w == p) {
+        return Some(Kind::Verb(*v));
+    }
+    if let Some(k) = noun_kind(lex::FLUID_NOUNS, p) {
+        return Some(k);
+    }
+    lex::FLUID_PREPS
+        .iter()
+        .find(|(w, _)| *w == p)
+        .map(|(_, pr)| Kind::Prep(*pr))
+}
+
+/// Whether a token names a liquid (the liquid words are known only then).
+fn is_liquid_word(t: &Token) -> bool {
+    matches!(
+        t.kind,
+        Kind::Noun {
+            noun: Noun::Liquid,
+            ..
+        }
+    )
+}
+
 /// Whether a token says the prompt is about cloth: a cloth noun or a wind.
 fn is_cloth_word(t: &Token) -> bool {
     match &t.kind {
@@ -320,18 +361,21 @@ fn is_cloth_word(t: &Token) -> bool {
 }
 
 /// Words -> tokens, longest phrase first; unknown hyphenated words are split. The cloth
-/// words are known only when one of them names a cloth or a wind: without one, the
-/// tokens are exactly those of the lexicon before cloth.
+/// words are known only when one of them names a cloth or a wind, the liquid words only
+/// when one names a liquid: without either, the tokens are exactly those of the lexicon
+/// before cloth and liquids.
 fn tokenize(text: &str) -> Vec<Token> {
-    let toks = tokenize_with(text, true);
-    if toks.iter().any(is_cloth_word) {
+    let toks = tokenize_with(text, true, true);
+    let cloth = toks.iter().any(is_cloth_word);
+    let fluid = toks.iter().any(is_liquid_word);
+    if cloth && fluid {
         toks
     } else {
-        tokenize_with(text, false)
+        tokenize_with(text, cloth, fluid)
     }
 }
 
-fn tokenize_with(text: &str, cloth: bool) -> Vec<Token> {
+fn tokenize_with(text: &str, cloth: bool, fluid: bool) -> Vec<Token> {
     let mut ws = words(text);
     let mut out = Vec::new();
     let mut i = 0;
@@ -339,7 +383,7 @@ fn tokenize_with(text: &str, cloth: bool) -> Vec<Token> {
         let mut matched = None;
         for n in (1..=MAX_PHRASE.min(ws.len() - i)).rev() {
             let p = ws[i..i + n].join(" ");
-            if let Some(k) = phrase_kind(&p, cloth) {
+            if let Some(k) = phrase_kind(&p, cloth, fluid) {
                 matched = Some((k, p, n));
                 break;
             }
@@ -442,7 +486,17 @@ pub fn parse(text: &str) -> Understanding {
 /// prompt without a cloth word reads as it did).
 #[cfg(test)]
 pub(super) fn parse_without_cloth_words(text: &str) -> Understanding {
-    parse_tokens(tokenize_with(text, false))
+    let fluid = tokenize_with(text, false, true).iter().any(is_liquid_word);
+    parse_tokens(tokenize_with(text, false, fluid))
+}
+
+/// [`parse`] with the liquid words unknown, as before liquids came (for the test that a
+/// prompt without a liquid reads as it did).
+#[cfg(test)]
+pub(super) fn parse_without_fluid_words(text: &str) -> Understanding {
+    let toks = tokenize_with(text, true, false);
+    let cloth = toks.iter().any(is_cloth_word);
+    parse_tokens(tokenize_with(text, cloth, false))
 }
 
 fn parse_tokens(tokens: Vec<Token>) -> Understanding {
@@ -450,10 +504,13 @@ fn parse_tokens(tokens: Vec<Token>) -> Understanding {
     // them out before the grammar, so "falls loudly onto" still reads "falls onto".
     let mut sound = Vec::new();
     let mut wind = None;
+    let mut overflow = None;
     let mut toks: Vec<Token> = Vec::new();
     for t in tokens {
         match t.kind {
             Kind::Setting(Setting::Sound(w)) => sound.push((w, t.text.clone())),
+            // "until it overflows" says how long a pour goes on, not who does what.
+            Kind::Setting(Setting::Overflow) => overflow = Some(t.text.clone()),
             // The wind, like sound, is no part of the sentence's structure: "waves in a
             // strong wind" reads "waves", the "in a" going with the wind.
             Kind::Setting(Setting::Wind(w)) => {
@@ -484,6 +541,7 @@ fn parse_tokens(tokens: Vec<Token>) -> Understanding {
         u: Understanding {
             sound,
             wind,
+            overflow,
             ..Understanding::default()
         },
         subject: Vec::new(),
@@ -598,6 +656,7 @@ impl Parser {
             Kind::Setting(Setting::Mod(m)) => self.u.scene_mods.push((m, t.text)),
             Kind::Setting(Setting::Wind(w)) => self.u.wind = Some((w, t.text)),
             Kind::Setting(Setting::Sound(w)) => self.u.sound.push((w, t.text)),
+            Kind::Setting(Setting::Overflow) => self.u.overflow = Some(t.text),
             Kind::Setting(s) => self.u.aspect = Some((s, t.text)),
             Kind::Duration(d) => self.u.duration = Some((d, t.text)),
             // A lone physics adjective ("bouncy", "icy") not before a noun: scene-wide.
@@ -666,6 +725,11 @@ impl Parser {
         let mut mods = Vec::new();
         let mut arrangement = None;
         let mut head: Option<(Noun, bool)> = None;
+        // The preset of a liquid head ("water"), and what a container holds ("a glass of
+        // water": the liquid, its color, the words).
+        let mut liquid: Option<MaterialDef> = None;
+        let mut contents: Option<(MaterialDef, Option<(&'static str, &'static str)>, String)> =
+            None;
         while let Some(k) = self.peek().cloned() {
             match k {
                 Kind::Det => {
@@ -730,8 +794,10 @@ impl Parser {
                     self.pos += 2;
                 }
                 Kind::Noun { noun, plural, mat } => {
-                    // A material-noun before another noun is a material ("glass bottle").
+                    // A material-noun before another noun is a material ("glass bottle");
+                    // a liquid is one ("water" in "a water tank" is the tank's water).
                     if let Some(m) = mat
+                        && noun != Noun::Liquid
                         && matches!(
                             self.peek_at(1),
                             Some(Kind::Noun { .. } | Kind::Material(_) | Kind::Color(..))
@@ -740,6 +806,9 @@ impl Parser {
                         material = Some(m);
                         self.pos += 1;
                         continue;
+                    }
+                    if noun == Noun::Liquid {
+                        liquid = mat;
                     }
                     head = Some((noun, plural));
                     self.pos += 1;
@@ -768,6 +837,36 @@ impl Parser {
                 Some(Kind::ArrPhrase(a)) => {
                     arrangement = Some(a);
                     self.pos += 1;
+                }
+                // "a glass of water", "a bucket full of milk", "a bowl of warm honey".
+                Some(Kind::Prep(Prep::Of))
+                    if head.is_some_and(|h| h.0.is_container()) && self.liquid_after_of() =>
+                {
+                    let of = self.pos;
+                    let mut tint = None;
+                    self.pos += 1;
+                    loop {
+                        match self.peek().cloned() {
+                            Some(Kind::Noun {
+                                noun: Noun::Liquid,
+                                mat: Some(m),
+                                ..
+                            }) => {
+                                self.pos += 1;
+                                contents = Some((m, tint, self.text(of, self.pos)));
+                                break;
+                            }
+                            Some(Kind::Color(w, h)) => {
+                                tint = Some((w, h));
+                                self.pos += 1;
+                            }
+                            Some(Kind::Unknown) => {
+                                self.u.ignored.push(self.toks[self.pos].text.clone());
+                                self.pos += 1;
+                            }
+                            _ => break,
+                        }
+                    }
                 }
                 // "a sheet of silk".
                 Some(Kind::Prep(Prep::Of))
@@ -822,12 +921,18 @@ impl Parser {
             self.u.floor = Some((material.or(m), color.or(c), w));
             return Some(vec![]);
         }
-        // Reference back: "the ball" after "a steel ball".
+        // Reference back: "the ball" after "a steel ball", "the water" after "a glass of
+        // water" (the same liquid).
         if definite
             && count.is_none()
             && material.is_none()
             && color.is_none()
-            && let Some(i) = self.u.groups.iter().rposition(|g| g.noun == noun)
+            && contents.is_none()
+            && let Some(i) = self
+                .u
+                .groups
+                .iter()
+                .rposition(|g| g.noun == noun && (liquid.is_none() || g.material == liquid))
         {
             if arrangement.is_some() && self.u.groups[i].arrangement.is_none() {
                 self.u.groups[i].arrangement = arrangement;
@@ -853,7 +958,7 @@ impl Parser {
             count: count.unwrap_or(default_count).max(1),
             counted: count.is_some(),
             plural,
-            material,
+            material: liquid.or(material),
             color,
             scale,
             mods,
@@ -863,11 +968,49 @@ impl Parser {
         };
         self.u.groups.push(g);
         let i = self.u.groups.len() - 1;
+        // What it holds: a liquid group in it, right after it.
+        if let Some((m, tint, words)) = contents {
+            self.u.groups.push(Group {
+                noun: Noun::Liquid,
+                count: 1,
+                counted: false,
+                plural: false,
+                material: Some(m),
+                color: tint,
+                scale: 1.0,
+                mods: Vec::new(),
+                arrangement: None,
+                relation: Some(Relation {
+                    prep: Prep::In,
+                    to: i,
+                    and: None,
+                    words: words.clone(),
+                }),
+                words,
+            });
+        }
         self.last = Some(i);
         if attach_pp {
             self.relation_for(vec![i]);
         }
         Some(vec![i])
+    }
+
+    /// Whether a liquid follows the "of" here, past colors and unknown words ("a glass of
+    /// cold water").
+    fn liquid_after_of(&self) -> bool {
+        let mut k = 1;
+        while matches!(self.peek_at(k), Some(Kind::Color(..) | Kind::Unknown)) {
+            k += 1;
+        }
+        matches!(
+            self.peek_at(k),
+            Some(Kind::Noun {
+                noun: Noun::Liquid,
+                mat: Some(_),
+                ..
+            })
+        )
     }
 
     fn arrangement_of(&self, k: &Kind) -> Option<Arrangement> {
@@ -999,6 +1142,27 @@ impl Parser {
                     break;
                 };
                 match prep {
+                    // Liquids: "is poured into a glass", "floats in water", "splashes onto
+                    // the table", "is filled with milk": the first object is the target, a
+                    // second ("pour honey into a bowl") the path.
+                    Prep::Onto
+                    | Prep::On
+                    | Prep::Into
+                    | Prep::In
+                    | Prep::At
+                    | Prep::With
+                    | Prep::TopOf
+                    | Prep::BottomOf
+                        if verb.is_fluid() =>
+                    {
+                        if target.is_none() {
+                            target = Some(obj);
+                        } else if path.is_none() {
+                            path = Some((prep, obj));
+                        } else {
+                            self.u.ignored.push(self.text(pstart, self.pos));
+                        }
+                    }
                     // Cloth: "drapes over a ball", "folds onto the table", "is pulled
                     // from under the cups", "is pulled off the table".
                     Prep::Onto | Prep::On | Prep::Above | Prep::Across | Prep::Into
@@ -1062,7 +1226,10 @@ impl Parser {
                 }
             }
             let words = self.text(start, self.pos);
-            let subjects = self.subject.clone();
+            let mut subjects = self.subject.clone();
+            if verb.is_fluid() {
+                (subjects, target, path) = self.fluid_event(verb, subjects, target, path);
+            }
             if subjects.is_empty() {
                 self.u.ignored.push(words);
             } else {
@@ -1100,6 +1267,42 @@ impl Parser {
 }
 
 impl Parser {
+    /// Who does a liquid verb, to what: a pour or a fill is the liquid's, into the vessel
+    /// named with it, whichever way round the sentence puts them ("water is poured into a
+    /// glass", "pour honey into a bowl", "a glass is filled with milk"); with no subject
+    /// ("splash water onto the floor"), the liquid object acts.
+    fn fluid_event(
+        &self,
+        verb: Verb,
+        subjects: Vec<usize>,
+        target: Option<usize>,
+        path: Option<(Prep, usize)>,
+    ) -> (Vec<usize>, Option<usize>, Option<(Prep, usize)>) {
+        let is_liquid = |g: usize| self.u.groups.get(g).is_some_and(|g| g.noun.is_liquid());
+        let path_obj = path.map(|(_, o)| o);
+        match verb {
+            Verb::Pour | Verb::Fill => {
+                let named: Vec<usize> = subjects
+                    .iter()
+                    .copied()
+                    .chain(target)
+                    .chain(path_obj)
+                    .collect();
+                let liquid = named.iter().copied().find(|&g| is_liquid(g));
+                let vessel = named.iter().copied().find(|&g| !is_liquid(g));
+                match liquid {
+                    Some(l) => (vec![l], vessel, None),
+                    None => (subjects, target, path),
+                }
+            }
+            _ if subjects.is_empty() => match target {
+                Some(t) if is_liquid(t) => (vec![t], path_obj, None),
+                _ => (subjects, target, path),
+            },
+            _ => (subjects, target, path),
+        }
+    }
+
     /// Whether following relations from `from` reaches `to` (a relation back would make
     /// a cycle: "a on b" and "b on a").
     fn leads_to(&self, from: usize, to: usize) -> bool {

@@ -455,6 +455,12 @@ struct Case {
     #[serde(default)]
     moving_camera: Option<bool>,
     #[serde(default)]
+    liquids: Vec<(String, String)>,
+    #[serde(default)]
+    liquid_in: Vec<(String, String)>,
+    #[serde(default)]
+    liquid_out: Vec<(String, String)>,
+    #[serde(default)]
     error: bool,
 }
 
@@ -479,11 +485,60 @@ fn members(scene: &Scene, group: &str) -> Vec<usize> {
         .collect()
 }
 
+/// Half an entity's height; for one with no shape (a hollow glass), from its origin down
+/// to the lowest of its children.
 fn half_height(scene: &Scene, i: usize) -> f32 {
-    scene.entities[i]
-        .shape
-        .as_ref()
-        .map_or(0.0, |s| s.height() * 0.5)
+    match &scene.entities[i].shape {
+        Some(s) => s.height() * 0.5,
+        None => scene
+            .entities
+            .iter()
+            .filter(|c| c.parent == Some(i))
+            .filter_map(|c| {
+                let h = c.shape.as_ref()?.height() * 0.5;
+                Some(scene.entities[i].world.translation.y - (c.world.translation.y - h))
+            })
+            .fold(0.0, f32::max),
+    }
+}
+
+/// The fraction of liquid `name`'s particles that end inside container `vessel`: within
+/// the world box its children's shapes span at the end.
+fn liquid_inside(scene: &Scene, traj: &Trajectory, name: &str, vessel: &str) -> Option<f32> {
+    let fi = scene.fluids.iter().position(|f| f.name == name)?;
+    let v = scene.entity_index(vessel)?;
+    let last = traj.frames.last()?;
+    let (mut lo, mut hi) = (glam::Vec3::splat(f32::MAX), glam::Vec3::splat(f32::MIN));
+    for (c, e) in scene.entities.iter().enumerate() {
+        if e.parent != Some(v) {
+            continue;
+        }
+        let h = match e.shape.as_ref()? {
+            Shape::Box { half_extents } => *half_extents,
+            Shape::Cylinder {
+                radius,
+                half_height,
+            } => glam::Vec3::new(*radius, *half_height, *radius),
+            s => glam::Vec3::splat(s.bounding_radius()),
+        };
+        let pose = last.poses[c];
+        for k in 0..8 {
+            let corner = glam::Vec3::new(
+                if k & 1 == 0 { -h.x } else { h.x },
+                if k & 2 == 0 { -h.y } else { h.y },
+                if k & 4 == 0 { -h.z } else { h.z },
+            );
+            let p = pose.translation + pose.rotation * corner;
+            lo = lo.min(p);
+            hi = hi.max(p);
+        }
+    }
+    let x = &last.fluid(fi)?.positions;
+    let inside = x
+        .iter()
+        .filter(|p| p.cmpge(lo).all() && p.cmple(hi).all())
+        .count();
+    Some(inside as f32 / x.len().max(1) as f32)
 }
 
 /// Dynamic expectations, checked with this test's own geometry.
@@ -557,6 +612,18 @@ fn dynamic_failures(c: &Case, scene: &Scene, traj: &Trajectory) -> Vec<String> {
             out.push(format!("down: {g} did not end 20 cm lower"));
         }
     }
+    for (l, v) in &c.liquid_in {
+        match liquid_inside(scene, traj, l, v) {
+            Some(f) if f >= 0.6 => {}
+            f => out.push(format!("liquid_in: {f:?} of the {l} ends in the {v}")),
+        }
+    }
+    for (l, v) in &c.liquid_out {
+        match liquid_inside(scene, traj, l, v) {
+            Some(f) if f <= 0.7 => {}
+            f => out.push(format!("liquid_out: {f:?} of the {l} ends in the {v}")),
+        }
+    }
     out
 }
 
@@ -610,6 +677,16 @@ fn static_failures(c: &Case, scene: &Scene) -> Vec<String> {
         && (scene.duration - d).abs() > 1e-4
     {
         out.push(format!("duration {}, expected {d}", scene.duration));
+    }
+    for (name, preset) in &c.liquids {
+        match scene.fluids.iter().find(|f| &f.name == name) {
+            Some(f) if f.liquid.name == preset => {}
+            Some(f) => out.push(format!(
+                "liquid {name}: {}, expected {preset}",
+                f.liquid.name
+            )),
+            None => out.push(format!("no liquid {name}")),
+        }
     }
     if let Some(m) = c.moving_camera {
         let moves = scene
@@ -681,8 +758,12 @@ fn corpus() {
         if !s.is_empty() {
             static_bad.insert(c.prompt.clone(), s);
         }
-        let has_dynamic =
-            !(c.on.is_empty() && c.touch.is_empty() && c.fall.is_empty() && c.down.is_empty());
+        let has_dynamic = !(c.on.is_empty()
+            && c.touch.is_empty()
+            && c.fall.is_empty()
+            && c.down.is_empty()
+            && c.liquid_in.is_empty()
+            && c.liquid_out.is_empty());
         if has_dynamic {
             dyn_cases += 1;
             let d = dynamic_failures(c, &scene, &traj);
@@ -1200,6 +1281,455 @@ proptest! {
             let ron = emit::emit(&plan.draft);
             if let Err(e) = crate::style::parse_str(&ron, "t", ".".as_ref(), None) {
                 prop_assert!(false, "{:?}: {e}\n{ron}", text);
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------- liquids
+
+#[test]
+fn liquid_words_read_as_liquids_containers_and_verbs() {
+    let nouns = |u: &Understanding| u.groups.iter().map(|g| g.noun).collect::<Vec<_>>();
+    // What a container holds: a liquid group in it, right after it.
+    let u = parse("a glass of water");
+    assert_eq!(nouns(&u), [Noun::Glass, Noun::Liquid], "{u:?}");
+    assert_eq!(u.groups[1].material.map(|m| m.name), Some("water"));
+    assert_eq!(
+        u.groups[1].relation.as_ref().map(|r| (r.prep, r.to)),
+        Some((Prep::In, 0))
+    );
+    assert!(u.ignored.is_empty(), "{:?}", u.ignored);
+    // Still on the table, the glass (not its milk).
+    let u = parse("a glass of milk on a table");
+    assert_eq!(nouns(&u), [Noun::Glass, Noun::Liquid, Noun::Table]);
+    assert_eq!(
+        u.groups[0].relation.as_ref().map(|r| (r.prep, r.to)),
+        Some((Prep::On, 2))
+    );
+    // A pour is the liquid's, into the vessel, whichever way the sentence says it.
+    for p in [
+        "water is poured into a glass",
+        "pour water into a glass",
+        "a glass is filled with water",
+    ] {
+        let u = parse(p);
+        let w = u.groups.iter().position(|g| g.noun.is_liquid()).unwrap();
+        let c = u.groups.iter().position(|g| g.noun == Noun::Glass).unwrap();
+        assert_eq!(u.events.len(), 1, "{p}: {u:?}");
+        let e = &u.events[0];
+        assert!(matches!(e.verb, Verb::Pour | Verb::Fill), "{p}");
+        assert_eq!((e.actor, e.target), (w, Some(c)), "{p}");
+        assert!(u.ignored.is_empty(), "{p}: {:?}", u.ignored);
+    }
+    let u = parse("pour honey into a bowl until it overflows");
+    assert_eq!(u.overflow.as_deref(), Some("until it overflows"));
+    assert_eq!(nouns(&u), [Noun::Liquid, Noun::Bowl]);
+    assert_eq!(u.groups[0].material.map(|m| m.name), Some("honey"));
+    // Knocked over (tipped, not sent off) and spills across the table.
+    let u = parse("a glass of water is knocked over and spills across the table");
+    assert_eq!(
+        u.events
+            .iter()
+            .map(|e| (e.actor, e.verb, e.path))
+            .collect::<Vec<_>>(),
+        [
+            (0, Verb::Topple, None),
+            (0, Verb::Spill, Some((Prep::Across, 2)))
+        ]
+    );
+    // Floating, sinking, dripping, sloshing, splashing.
+    for (p, verb, actor, target) in [
+        (
+            "a wooden block floats in water",
+            Verb::Float,
+            Noun::Block,
+            Some(Noun::Liquid),
+        ),
+        (
+            "a stone sinks in water",
+            Verb::Sink,
+            Noun::Stone,
+            Some(Noun::Liquid),
+        ),
+        (
+            "water sloshes in a tank",
+            Verb::Slosh,
+            Noun::Liquid,
+            Some(Noun::Tank),
+        ),
+        (
+            "water splashes onto the floor",
+            Verb::Splash,
+            Noun::Liquid,
+            None,
+        ),
+        ("honey drips from a spoon", Verb::Drip, Noun::Liquid, None),
+        (
+            "a bucket of water splashes",
+            Verb::Splash,
+            Noun::Bucket,
+            None,
+        ),
+    ] {
+        let u = parse(p);
+        assert!(u.ignored.is_empty(), "{p}: {:?}", u.ignored);
+        let e = &u.events[0];
+        assert_eq!(
+            (
+                e.verb,
+                u.groups[e.actor].noun,
+                e.target.map(|t| u.groups[t].noun)
+            ),
+            (verb, actor, target),
+            "{p}"
+        );
+    }
+    let u = parse("honey drips from a spoon");
+    assert_eq!(u.events[0].path, Some((Prep::From, 1)));
+    assert_eq!(parse("a stone sinks in water").groups[0].material, None);
+    // "the water" refers back to the water, not to another liquid.
+    let u = parse("a glass of milk and a bowl of water, then the water sloshes");
+    assert_eq!(u.groups.len(), 4, "{u:?}");
+    assert_eq!(u.events[0].actor, 3);
+}
+
+/// The liquid-only words (containers, liquid verbs, "full of", "until it overflows") are
+/// unknown in a prompt that names no liquid: every such prompt, the corpus's among them,
+/// reads as it did before liquids, so its layout and its bytes are the same.
+#[test]
+fn a_prompt_without_liquid_words_reads_exactly_as_before() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/prompts/corpus.ron");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut prompts: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.split("prompt: \"").nth(1))
+        .filter_map(|r| r.split('"').next())
+        .collect();
+    let extra = [
+        "a glass is knocked over",
+        "a cube sinks",
+        "a ball floats in zero gravity",
+        "a stone block falls into a tank",
+        "a bowl and a spoon on a table",
+        "pour a ball into a cup until it overflows",
+        "a bottle full of marbles spills",
+        "a flag waves in the wind and drips",
+    ];
+    prompts.extend(extra);
+    let liquid_word = |w: &String| lexicon::liquid(w).is_some();
+    let mut checked = 0;
+    for p in prompts {
+        let u = parse(p);
+        if u.groups.iter().any(|g| g.noun.is_liquid()) {
+            assert!(parse::words(p).iter().any(liquid_word), "{p}");
+            continue;
+        }
+        checked += 1;
+        assert_eq!(u, parse::parse_without_fluid_words(p), "{p}");
+        assert!(u.overflow.is_none(), "{p}");
+        let plan = layout::layout(&u, 1, 0);
+        assert!(plan.draft.fluids.is_empty(), "{p}");
+        let ron = emit::emit(&plan.draft);
+        assert!(!ron.contains("fluids:") && !ron.contains("face_out"), "{p}");
+    }
+    assert!(checked >= 140 + extra.len(), "{checked}");
+    // The liquid-only words stay unused there, as before.
+    let u = parse("a cube sinks");
+    assert_eq!(u.ignored, ["sinks"]);
+    assert_eq!(parse("a bowl and a spoon on a table").groups.len(), 1);
+}
+
+/// The scene a liquid prompt lays out, validated (not simulated).
+fn fluid_layout(p: &str) -> (String, Scene, layout::Plan) {
+    let mut plan = layout::layout(&parse(p), 1, 0);
+    plan.draft.name = "t".into();
+    let ron = emit::emit(&plan.draft);
+    let scene = match crate::style::parse_str(&ron, p, ".".as_ref(), None) {
+        Ok((s, _)) => s,
+        Err(e) => panic!("{p}: {e}\n{ron}"),
+    };
+    (ron, scene, plan)
+}
+
+fn fluid_tests(plan: &layout::Plan) -> Vec<&layout::FluidTest> {
+    plan.expects
+        .iter()
+        .filter_map(|e| match &e.check {
+            layout::Check::Fluid { test, .. } => Some(test),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_glass_of_water_is_a_hollow_glass_filled_with_particles() {
+    use crate::scene::Fill;
+    for (p, liquid) in [
+        ("a glass of water", "water"),
+        ("a glass of milk on a table", "milk"),
+    ] {
+        let (ron, scene, plan) = fluid_layout(p);
+        // The glass: a shapeless body at its center; a bottom and twelve walls in a ring.
+        let g = scene.entity_index("glass").unwrap();
+        assert!(scene.entities[g].shape.is_none(), "{ron}");
+        let walls = (0..12)
+            .filter(|k| scene.entity_index(&format!("glass_wall[{k}]")).is_some())
+            .count();
+        assert_eq!(walls, 12, "{ron}");
+        assert!(ron.contains("face_out: true"), "{ron}");
+        let f = &scene.fluids[0];
+        assert_eq!((f.name.as_str(), f.liquid.name), (liquid, liquid));
+        let Fill::Particles(x) = &f.fill else {
+            panic!("{p}: an Inside fill starts with particles")
+        };
+        // At least six particles across the glass's 6.2 cm inside; a few hundred in all.
+        assert!(
+            2.0 * f.particle_radius * 6.0 <= 0.07 - 2.0 * 0.004 + 1e-4,
+            "{ron}"
+        );
+        assert!(
+            (100..=2000).contains(&x.len()),
+            "{p}: {} particles",
+            x.len()
+        );
+        let top = scene.entities[g].world.translation.y + 0.06;
+        assert!(x.iter().all(|q| q.y < top), "{p}: below the brim");
+        assert!(
+            matches!(
+                fluid_tests(&plan)[..],
+                [layout::FluidTest::Inside { fraction, .. }] if *fraction >= 0.9
+            ),
+            "{p}"
+        );
+    }
+    // On the table: its bottom on the top.
+    let (_, scene, _) = fluid_layout("a glass of milk on a table");
+    let g = scene.entity_index("glass").unwrap();
+    assert!((scene.entities[g].world.translation.y - (0.75 + 0.06)).abs() < 1e-3);
+}
+
+#[test]
+#[ignore = "not met yet: the knocked-over glass does not tip with the liquid coupling as it is (docs/fluids.md#checks)"]
+fn a_knocked_over_glass_spills_and_a_poured_one_fills() {
+    use crate::scene::Fill;
+    // Knocked over: filled, on the table it spills across, tipped at 0.2 s.
+    let (ron, scene, plan) =
+        fluid_layout("a glass of water is knocked over and spills across the table");
+    let g = scene.entity_index("glass").unwrap();
+    assert!(scene.entities[g].world.translation.y > 0.75, "{ron}");
+    assert!(matches!(scene.fluids[0].fill, Fill::Particles(_)));
+    assert!(ron.contains("target: \"glass\", action: Impulse"), "{ron}");
+    assert!(
+        matches!(fluid_tests(&plan)[..], [layout::FluidTest::Outside { .. }]),
+        "{ron}"
+    );
+    // Poured: a nozzle above the glass aimed down; it pours less than the glass holds,
+    // or (until it overflows) more.
+    for (p, over) in [
+        ("water is poured into a glass", false),
+        ("pour honey into a bowl until it overflows", true),
+        ("a bowl is filled with milk", false),
+    ] {
+        let (ron, scene, plan) = fluid_layout(p);
+        let f = &scene.fluids[0];
+        let Fill::Emitter(e) = &f.fill else {
+            panic!("{p}: an emitter\n{ron}")
+        };
+        let c = scene
+            .entities
+            .iter()
+            .position(|x| x.name == "glass" || x.name == "bowl")
+            .unwrap();
+        let (cx, cy) = (scene.entities[c].world.translation, e.at);
+        assert!(e.direction.y < -0.99, "{p}");
+        assert!(
+            (cx.x - cy.x).abs() < 1e-3 && (cx.z - cy.z).abs() < 1e-3,
+            "{p}"
+        );
+        let (r_in, h) = if scene.entities[c].name == "glass" {
+            (0.035 - 0.004, 0.12)
+        } else {
+            (0.09 - 0.006, 0.07)
+        };
+        assert!(cy.y > cx.y + 0.5 * h, "{p}: above the brim");
+        let holds = std::f32::consts::PI * r_in * r_in * (h - 0.01);
+        let poured =
+            e.total_particles(f.particle_radius) as f32 * (2.0 * f.particle_radius).powi(3);
+        assert_eq!(
+            poured > holds,
+            over,
+            "{p}: pours {poured} m³, holds {holds} m³"
+        );
+        assert!(
+            poured > 0.5 * holds,
+            "{p}: pours {poured} m³, holds {holds} m³"
+        );
+        assert!(scene.entity_index("spout").is_some(), "{p}");
+        let t = fluid_tests(&plan);
+        assert!(
+            matches!(
+                (t[..].first(), over),
+                (Some(layout::FluidTest::Overflows { .. }), true)
+                    | (Some(layout::FluidTest::Inside { .. }), false)
+            ),
+            "{p}: {t:?}"
+        );
+    }
+}
+
+#[test]
+fn splashes_sloshes_floaters_sinkers_and_drips_lay_out_as_the_words_say() {
+    use crate::scene::{BodyKind, Fill};
+    // A block of water let go half a meter up.
+    let (ron, scene, plan) = fluid_layout("water splashes onto the floor");
+    let Fill::Particles(x) = &scene.fluids[0].fill else {
+        panic!("{ron}")
+    };
+    assert!(x.iter().all(|q| q.y > 0.5), "{ron}");
+    assert!(matches!(
+        fluid_tests(&plan)[..],
+        [layout::FluidTest::Spreads { .. }]
+    ));
+    // A bucket of water splashes: the bucket, filled, is swung over and throws it out.
+    let (ron, scene, plan) = fluid_layout("a bucket of water splashes");
+    assert!(scene.entity_index("bucket").is_some(), "{ron}");
+    assert!(ron.contains("rotate_deg: (0.0, 0.0, -130.0)"), "{ron}");
+    assert!(matches!(
+        fluid_tests(&plan)[..],
+        [layout::FluidTest::Outside { .. }]
+    ));
+    // Sloshes: the tank is shaken on five keys.
+    let (ron, scene, plan) = fluid_layout("water sloshes in a tank");
+    let t = scene.entity_index("tank").unwrap();
+    let b = scene.entities[t].body.unwrap();
+    assert!(
+        matches!(scene.bodies[b].kind, BodyKind::Kinematic(_)),
+        "{ron}"
+    );
+    assert!(ron.contains("body: Kinematic(keys: [(t: 0.0"), "{ron}");
+    assert!(matches!(
+        fluid_tests(&plan)[..],
+        [layout::FluidTest::Sloshes { .. }]
+    ));
+    // Floats and sinks: dropped into a fixed tank, 3 cm above the surface; lighter and
+    // denser than water.
+    for (p, item, floats) in [
+        ("a wooden block floats in water", "block", true),
+        ("a stone sinks in water", "stone", false),
+        ("a rubber ball floats in a tank of water", "ball", true),
+    ] {
+        let (ron, scene, plan) = fluid_layout(p);
+        let t = scene.entity_index("tank").unwrap();
+        let b = scene.entities[t].body.unwrap();
+        assert!(matches!(scene.bodies[b].kind, BodyKind::Fixed), "{p}");
+        let i = scene.entity_index(item).unwrap();
+        let e = &scene.entities[i];
+        let vol = match e.shape {
+            Some(Shape::Box { half_extents: h }) => 8.0 * h.x * h.y * h.z,
+            Some(Shape::Sphere { radius: r }) => 4.0 / 3.0 * std::f32::consts::PI * r * r * r,
+            _ => panic!("{p}: {:?}", e.shape),
+        };
+        let rho = e
+            .mass
+            .map_or(scene.materials[e.material].density, |m| m / vol);
+        assert_eq!(rho < 998.0, floats, "{p}: density {rho}\n{ron}");
+        let Fill::Particles(x) = &scene.fluids[0].fill else {
+            panic!("{ron}")
+        };
+        let surface = x.iter().map(|q| q.y).fold(f32::MIN, f32::max);
+        let bottom = scene.entities[i].world.translation.y - half_height(&scene, i);
+        assert!(
+            bottom > surface && bottom < surface + 0.06,
+            "{p}: {bottom} over {surface}"
+        );
+        let tank_x = scene.entities[t].world.translation.x;
+        assert!(
+            (scene.entities[i].world.translation.x - tank_x).abs() < 1e-3,
+            "{p}"
+        );
+        let floats_check = fluid_tests(&plan)
+            .iter()
+            .any(|t| matches!(t, layout::FluidTest::Floats { .. }));
+        assert_eq!(floats_check, floats, "{p}");
+    }
+    // Drips: a thin, slow nozzle under a spoon held still.
+    let (ron, scene, plan) = fluid_layout("honey drips from a spoon");
+    let s = scene.entity_index("spoon").unwrap();
+    let b = scene.entities[s].body.unwrap();
+    assert!(matches!(scene.bodies[b].kind, BodyKind::Fixed), "{ron}");
+    let f = &scene.fluids[0];
+    let Fill::Emitter(e) = &f.fill else {
+        panic!("{ron}")
+    };
+    assert!(
+        e.radius <= 0.01 && e.speed(f.particle_radius) < 0.3 && e.rate < 5e-5,
+        "{ron}"
+    );
+    assert!(e.at.y < scene.entities[s].world.translation.y, "{ron}");
+    assert!(matches!(
+        fluid_tests(&plan)[..],
+        [layout::FluidTest::Falls { .. }]
+    ));
+}
+
+/// The liquid words and, as often, the others.
+fn liquid_words() -> Vec<&'static str> {
+    let mut wet: Vec<&'static str> = Vec::new();
+    for (s, _) in lexicon::LIQUIDS {
+        wet.extend(s.iter().take(1));
+    }
+    for (s, p, _) in lexicon::FLUID_NOUNS {
+        wet.extend(s.iter().take(1));
+        wet.extend(p.iter().take(1));
+    }
+    wet.extend(lexicon::FLUID_VERBS.iter().step_by(2).map(|v| v.0));
+    wet.extend(lexicon::FLUID_PREPS.iter().map(|v| v.0));
+    wet.extend([
+        "until it overflows",
+        "glass",
+        "of",
+        "table",
+        "a",
+        "tiny",
+        "huge",
+        "wooden block",
+        "into",
+        "knocked over",
+        "ten",
+    ]);
+    let mut w = lexicon_words();
+    while wet.len() < w.len() {
+        wet.extend_from_within(..);
+    }
+    w.extend(wet);
+    w
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+    /// Any mix of liquid words and the others lays out into a scene that validates (the
+    /// hollow containers, the fills, the nozzles, one particle radius, the particle
+    /// limit), without simulating it.
+    #[test]
+    fn any_sequence_with_liquid_words_lays_out_a_valid_scene(
+        picks in proptest::collection::vec(0usize..1000, 1..10),
+        seed in 0u64..4,
+        attempt in 0u32..MAX_ATTEMPTS,
+    ) {
+        let words = liquid_words();
+        let text: Vec<&str> = picks.iter().map(|i| words[i % words.len()]).collect();
+        let u = parse(&text.join(" "));
+        if !u.groups.is_empty() && object_count(&u) <= MAX_OBJECTS {
+            let mut plan = layout::layout(&u, seed, attempt);
+            plan.draft.name = scene_name(&u);
+            let ron = emit::emit(&plan.draft);
+            match crate::style::parse_str(&ron, "t", ".".as_ref(), None) {
+                Ok((scene, _)) => {
+                    let n: usize = scene.fluids.iter().map(|f| f.max_particles()).sum();
+                    prop_assert!(n <= 20_000, "{:?}: {n} particles", text);
+                }
+                Err(e) => prop_assert!(false, "{:?}: {e}\n{ron}", text),
             }
         }
     }

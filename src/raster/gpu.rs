@@ -5,8 +5,15 @@
 //! lights) lights every surface through image-based lighting ([`super::ibl`]) and is the
 //! background of the lit pass; the sky's sun and the scene's lights add directly. The
 //! ground-truth pass reads neither materials nor the world.
+//!
+//! Deforming geometry: a cloth keeps one vertex buffer whose contents are rewritten every
+//! frame; a liquid's surface ([`super::fluid_mesh`]) changes its vertex and triangle
+//! counts from frame to frame, so each frame uploads it anew (world space, drawn with
+//! identity instance matrices whatever its entity's pose). Liquids are drawn opaque,
+//! like every transmissive material here: transmission is the reference tracer's.
 
 use std::collections::BTreeMap;
+use std::sync::{Mutex, PoisonError};
 
 use bytemuck::{Pod, Zeroable};
 use glam::{Mat4, Vec3, Vec4};
@@ -75,6 +82,7 @@ struct GpuInstance {
     pattern: [f32; 4],
 }
 
+#[derive(Clone)]
 struct GpuMesh {
     vertices: wgpu::Buffer,
     indices: wgpu::Buffer,
@@ -86,9 +94,12 @@ struct GpuMesh {
 /// and which maps its material has (bits in the order of the shader's `MAPS`).
 struct Draw {
     entity: usize,
+    /// Index into [`Geometry::meshes`], or for a liquid into [`Geometry::fluids`].
     mesh: usize,
     /// The cloth it draws (its mesh's vertices are rewritten every frame).
     cloth: Option<usize>,
+    /// The fluid it draws (its mesh is built and uploaded every frame).
+    fluid: Option<usize>,
     pattern_kind: u32,
     pattern: [f32; 4],
     maps: u32,
@@ -223,6 +234,9 @@ pub(super) struct Gpu {
 /// The scene's meshes on the device, one per distinct shape, and what to draw.
 struct Geometry {
     meshes: Vec<GpuMesh>,
+    /// Each fluid's surface at the frame being rendered (`None`: no particles), in
+    /// `scene.fluids` order.
+    fluids: Mutex<Vec<Option<GpuMesh>>>,
     draws: Vec<Draw>,
 }
 
@@ -499,6 +513,7 @@ impl Geometry {
                 entity: i,
                 mesh,
                 cloth: None,
+                fluid: None,
                 pattern_kind: crate::texture::pattern::kind(m.pattern),
                 pattern: offset.extend(m.pattern_scale).to_array(),
                 maps: map_bits(&m.maps),
@@ -516,12 +531,32 @@ impl Geometry {
                 entity: cloth.entity,
                 mesh: meshes.len() - 1,
                 cloth: Some(ci),
+                fluid: None,
                 pattern_kind: crate::texture::pattern::kind(m.pattern),
                 pattern: offset.extend(m.pattern_scale).to_array(),
                 maps: map_bits(&m.maps),
             });
         }
-        Self { meshes, draws }
+        // Liquids: a mesh each, uploaded every frame by `upload_frame`.
+        for (fi, fluid) in scene.fluids.iter().enumerate() {
+            let e = &scene.entities[fluid.entity];
+            let m = &scene.materials[e.material];
+            let offset = crate::texture::pattern::offset(scene.seed, &e.name);
+            draws.push(Draw {
+                entity: fluid.entity,
+                mesh: fi,
+                cloth: None,
+                fluid: Some(fi),
+                pattern_kind: crate::texture::pattern::kind(m.pattern),
+                pattern: offset.extend(m.pattern_scale).to_array(),
+                maps: map_bits(&m.maps),
+            });
+        }
+        Self {
+            meshes,
+            fluids: Mutex::new(vec![None; scene.fluids.len()]),
+            draws,
+        }
     }
 }
 
@@ -1077,8 +1112,12 @@ impl Renderer {
         let (prev, next) = (k.saturating_sub(1), (k + 1).min(last));
         let (fp, fk, fnx) = (&traj.frames[prev], &traj.frames[k], &traj.frames[next]);
         let cam = &cams[k];
-        let model = |f: &crate::physics::FrameState, e: usize| {
-            let p = f.poses[e];
+        let model = |f: &crate::physics::FrameState, d: &Draw| {
+            if d.fluid.is_some() {
+                // A liquid's surface is built in world space.
+                return mat(Mat4::IDENTITY);
+            }
+            let p = f.poses[d.entity];
             mat(Mat4::from_rotation_translation(p.rotation, p.translation))
         };
         let instances: Vec<GpuInstance> = self
@@ -1089,9 +1128,9 @@ impl Renderer {
                 let e = &scene.entities[d.entity];
                 let m = &scene.materials[e.material];
                 GpuInstance {
-                    model: model(fk, d.entity),
-                    model_prev: model(fp, d.entity),
-                    model_next: model(fnx, d.entity),
+                    model: model(fk, d),
+                    model_prev: model(fp, d),
+                    model_next: model(fnx, d),
                     base_color: [m.color[0], m.color[1], m.color[2], 1.0],
                     params: [m.roughness, m.metallic, 0.0, 0.0],
                     id: [e.id, e.material as u32, d.pattern_kind, 0],
@@ -1188,6 +1227,7 @@ impl Renderer {
                 bytemuck::cast_slice(&tm.vertices),
             );
         }
+        self.upload_fluids(scene, traj, k);
         queue.write_buffer(&self.bindings.frame_buf, 0, bytemuck::bytes_of(&frame));
         if !instances.is_empty() {
             queue.write_buffer(
@@ -1197,6 +1237,37 @@ impl Renderer {
             );
         }
         lights.sun.is_some()
+    }
+
+    /// Builds every liquid's surface at frame `k` and uploads it: vertices carried by
+    /// their velocity one frame interval back and ahead (not back at the clip's first
+    /// frame, not ahead at its last, as every flow there).
+    fn upload_fluids(&self, scene: &Scene, traj: &Trajectory, k: usize) {
+        if scene.fluids.is_empty() {
+            return;
+        }
+        let last = traj.frames.len().saturating_sub(1);
+        let dt = 1.0 / traj.fps.max(1) as f32;
+        let back = if k > 0 { dt } else { 0.0 };
+        let ahead = if k < last { dt } else { 0.0 };
+        let mut slots = self
+            .geometry
+            .fluids
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        for (fi, slot) in slots.iter_mut().enumerate() {
+            let surface = traj.frames[k]
+                .fluid(fi)
+                .map(super::fluid_mesh::fluid_surface)
+                .unwrap_or_default();
+            *slot = (!surface.is_empty()).then(|| {
+                GpuMesh::upload(
+                    &self.gpu.device,
+                    &surface.mesh(back, ahead),
+                    wgpu::BufferUsages::empty(),
+                )
+            });
+        }
     }
 
     /// The center and radius of an orthographic light frustum around everything finite
@@ -1218,10 +1289,14 @@ impl Renderer {
                 hi = hi.max(p + Vec3::splat(r));
             }
         }
-        for c in &fk.cloth {
-            for p in c {
-                lo = lo.min(*p);
-                hi = hi.max(*p);
+        let fluids = fk.fluids.iter().flat_map(|f| {
+            let r = Vec3::splat(f.radius);
+            f.positions.iter().flat_map(move |p| [*p - r, *p + r])
+        });
+        for p in fk.cloth.iter().flatten().copied().chain(fluids) {
+            if p.is_finite() {
+                lo = lo.min(p);
+                hi = hi.max(p);
             }
         }
         if lo.x > hi.x {
@@ -1233,13 +1308,26 @@ impl Renderer {
         (center, radius)
     }
 
-    /// Draws every instance whose entity passes `keep`.
+    /// Draws every instance whose entity passes `keep` (a liquid without particles at
+    /// this frame draws nothing).
     fn draw(&self, pass: &mut wgpu::RenderPass<'_>, keep: impl Fn(&Draw) -> bool) {
+        let fluids = self
+            .geometry
+            .fluids
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         for (i, d) in self.geometry.draws.iter().enumerate() {
             if !keep(d) {
                 continue;
             }
-            let m = &self.geometry.meshes[d.mesh];
+            let m = if d.fluid.is_some() {
+                match fluids.get(d.mesh) {
+                    Some(Some(m)) => m,
+                    _ => continue,
+                }
+            } else {
+                &self.geometry.meshes[d.mesh]
+            };
             pass.set_vertex_buffer(0, m.vertices.slice(..));
             pass.set_index_buffer(m.indices.slice(..), wgpu::IndexFormat::Uint32);
             pass.draw_indexed(0..m.count, 0, i as u32..i as u32 + 1);

@@ -41,8 +41,8 @@ pub struct Vertex {
     /// module docs).
     pub tangent: [f32; 4],
     /// Where this vertex was one frame earlier, relative to `position`, in the same
-    /// frame (zero for rigid meshes, whose motion is the instance's; a cloth's own
-    /// motion), m.
+    /// frame (zero for rigid meshes, whose motion is the instance's; a cloth's or a
+    /// liquid's own motion), m.
     pub motion_prev: [f32; 3],
     /// Where it will be one frame later, relative to `position`, m.
     pub motion_next: [f32; 3],

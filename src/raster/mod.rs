@@ -21,13 +21,22 @@
 //!   it is at `t + 1`; `flow_bwd`: to where it was at `t - 1`. Exact, from the rigid poses
 //!   of every object and the camera, not estimated. The last frame's forward flow and the
 //!   first frame's backward flow are computed against the same frame (zero for static
-//!   content);
+//!   content). A cloth's flow follows its simulated vertices; a liquid's is the motion
+//!   of its reconstructed surface's points carried by the particle velocity interpolated
+//!   there (`± v / fps`), not a correspondence between two frames' surfaces where their
+//!   topology changes (see `docs/fluid-rendering.md`);
 //! - `segmentation`: the entity's instance id (1-based, stable for the clip), 0 for the
 //!   background.
 //!
 //! The ground-truth buffers (depth, normal, flow, segmentation) are not anti-aliased:
 //! each pixel describes the one surface under its center.
+//!
+//! Liquids ([`crate::scene::Fluid`]) are drawn as the surface [`fluid_surface`]
+//! reconstructs from the frame's particles, with their entity's material and id, opaque:
+//! the raster draws every transmissive material opaque (transmission, with a liquid's
+//! Beer–Lambert absorption, is the reference tracer's).
 
+mod fluid_mesh;
 mod gpu;
 pub mod ibl;
 mod mesh;
@@ -35,6 +44,7 @@ mod mesh;
 mod pattern_test;
 mod upload;
 
+pub use fluid_mesh::{FluidSurface, fluid_mesh, fluid_surface};
 pub use gpu::{Renderer, Wanted};
 pub use mesh::{TriMesh, Vertex, cloth_mesh, tessellate};
 
@@ -90,5 +100,7 @@ impl FrameBuffers {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+pub(crate) mod tests_fluid;
 #[cfg(test)]
 mod tests_world;

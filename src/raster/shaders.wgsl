@@ -89,8 +89,8 @@ struct VertexIn {
     @location(1) normal: vec3<f32>,
     @location(2) uv: vec2<f32>,
     @location(3) tangent: vec4<f32>,
-    // A deforming mesh's (cloth's) own motion: where the vertex was at t - 1 and will be
-    // at t + 1, relative to `position` (zero for rigid meshes).
+    // A deforming mesh's (cloth's, liquid's) own motion: where the vertex was at t - 1
+    // and will be at t + 1, relative to `position` (zero for rigid meshes).
     @location(4) motion_prev: vec3<f32>,
     @location(5) motion_next: vec3<f32>,
 };

@@ -53,14 +53,14 @@ const MOVING_OBJECTS: &str = r#"Scene(version: 1, name: "obj", duration: 1.0, fp
     ],
     camera: (fov_deg: 55, at: (0, 2, 5), look_at: (0, 0.3, 0)))"#;
 
-fn pixel_world(cam: &CameraFrame, fb: &FrameBuffers, x: u32, y: u32) -> Vec3 {
+pub(super) fn pixel_world(cam: &CameraFrame, fb: &FrameBuffers, x: u32, y: u32) -> Vec3 {
     let d = fb.depth[fb.index(x, y)];
     let (dir, depth_per_meter) = cam.ray(f64::from(x) + 0.5, f64::from(y) + 0.5);
     cam.pose.translation + dir * (d / depth_per_meter)
 }
 
 /// Interior pixels: the pixel and its 8 neighbours show the same object.
-fn interior(fb: &FrameBuffers, x: u32, y: u32) -> bool {
+pub(super) fn interior(fb: &FrameBuffers, x: u32, y: u32) -> bool {
     let id = fb.segmentation[fb.index(x, y)];
     if id == 0 || x == 0 || y == 0 || x + 1 >= fb.width || y + 1 >= fb.height {
         return false;
@@ -121,7 +121,13 @@ fn check_reprojection(
 
 /// How far pixel `(x, y)`'s forward (or backward) flow lands from `to`, the point its
 /// surface projects to at the other frame, in pixels.
-fn flow_error(fb: &FrameBuffers, x: u32, y: u32, forward: bool, (u, v): (f64, f64)) -> f64 {
+pub(super) fn flow_error(
+    fb: &FrameBuffers,
+    x: u32,
+    y: u32,
+    forward: bool,
+    (u, v): (f64, f64),
+) -> f64 {
     let flow = if forward {
         fb.flow_fwd[fb.index(x, y)]
     } else {

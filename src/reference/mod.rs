@@ -31,6 +31,15 @@
 //!   transmission). A frame's sheets are built once and shared by every sample and
 //!   thread. Motion blur moves their pose but not their shape: every sample of frame `k`
 //!   sees frame `k`'s vertices (no deformation blur).
+//! - Liquids: each fluid is traced at every frame as the closed surface the raster draws
+//!   ([`crate::raster::fluid_surface`] of the frame's particles), shaded with its
+//!   interpolated outward normals. A clear liquid (its material's `transmission`) is a
+//!   smooth dielectric of the liquid's index of refraction that absorbs along the
+//!   distance travelled inside it, `exp(−σ d)` per channel with σ the liquid's
+//!   `absorption` (Beer–Lambert), instead of the base-color tint per crossing glass has;
+//!   shadow rays pass its surface unbent with `(1 − F)` per crossing and the same
+//!   absorption over the stretch inside. Milk and juice (no transmission) are opaque with
+//!   their color. As for cloth, motion blur does not deform the surface.
 //! - Camera: a thin lens (aperture as an f-number, focus distance, default the distance
 //!   to the look-at target) and a shutter angle: each sample takes a time in the
 //!   shutter interval centered on the frame and interpolates every object's and the
@@ -67,7 +76,7 @@ use crate::scene::{LookAt, Scene};
 use crate::world::World;
 use envlight::EnvSampler;
 use material::{Bsdf, fresnel_dielectric, reflect, refract, surface};
-use world::{Geometry, Hit, Object, cloth_objects, intersect, offset};
+use world::{Geometry, Hit, Object, beer_lambert, cloth_objects, fluid_objects, intersect, offset};
 
 /// Why the reference render failed.
 #[derive(Debug, thiserror::Error)]
@@ -316,7 +325,7 @@ fn power_heuristic(a: f32, b: f32) -> f32 {
 /// Everything fixed for one frame.
 struct FrameSetup {
     k: usize,
-    /// The frame's objects: the rigid ones, then its cloths.
+    /// The frame's objects: the rigid ones, then its cloths, then its liquids.
     objects: Arc<[Object]>,
     cams: [CameraFrame; 3],
     emitters: Vec<Emitter>,
@@ -369,6 +378,7 @@ impl std::fmt::Debug for Tracer<'_> {
             .field("scene", &self.scene.name)
             .field("objects", &self.objects.len())
             .field("cloths", &self.scene.cloths.len())
+            .field("fluids", &self.scene.fluids.len())
             .field("opts", &self.opts)
             .finish()
     }
@@ -475,9 +485,10 @@ impl<'a> Tracer<'a> {
     }
 
     /// The objects at frame `k`: the rigid ones, then one per cloth with its surface at
-    /// frame `k` (built once per frame and kept until another frame is asked for).
+    /// frame `k`, then one per liquid with particles at frame `k` (built once per frame
+    /// and kept until another frame is asked for).
     fn objects_at(&self, k: usize) -> Result<Arc<[Object]>, ReferenceError> {
-        if self.scene.cloths.is_empty() {
+        if self.scene.cloths.is_empty() && self.scene.fluids.is_empty() {
             return Ok(Arc::clone(&self.objects));
         }
         // A panic elsewhere cannot leave the cache half written: it is replaced whole.
@@ -492,6 +503,7 @@ impl<'a> Tracer<'a> {
         }
         let mut all = self.objects.to_vec();
         all.extend(cloth_objects(self.scene, &self.traj.frames[k])?);
+        all.extend(fluid_objects(self.scene, &self.traj.frames[k])?);
         let all: Arc<[Object]> = all.into();
         *cache = Some((k, Arc::clone(&all)));
         Ok(all)
@@ -543,6 +555,10 @@ impl<'a> Tracer<'a> {
         };
         out.clear();
         out.extend(objects.iter().map(|o| {
+            if matches!(o.geometry, Geometry::Liquid(_)) {
+                // Built in world space.
+                return Pose::IDENTITY;
+            }
             let p = fk.poses[o.entity];
             if tau == 0.0 {
                 p
@@ -781,11 +797,19 @@ impl<'a> Tracer<'a> {
 
     /// Transmittance from `p` along unit `wi` for `dist` m: 0 behind an opaque surface;
     /// a transmissive one passes `transmission · color · (1 − F)` per crossing, unbent
-    /// (shadows of glass without caustics). Cloth is opaque.
+    /// (shadows of glass without caustics). Cloth is opaque. A clear liquid passes
+    /// `transmission · (1 − F)` per crossing and absorbs `exp(−σ d)` over the `d` m the
+    /// ray runs inside it (from where it entered, or from `p` when `p` is inside).
     fn visibility(&self, at: &Posed<'_>, mut p: Vec3, wi: Vec3, mut dist: f32) -> Vec3 {
         let mut t = Vec3::ONE;
+        // Distance run so far, and where it entered the liquid it is in, with its σ.
+        let mut run = 0.0f32;
+        let mut liquid: Option<(f32, Vec3)> = None;
         for _ in 0..8 {
             let Some(h) = at.intersect(p, wi, dist) else {
+                if let Some((from, sigma)) = liquid {
+                    t *= beer_lambert(sigma, run + dist - from);
+                }
                 return t;
             };
             let obj = &at.objects[h.object];
@@ -794,10 +818,25 @@ impl<'a> Tracer<'a> {
                 return Vec3::ZERO;
             }
             let f = fresnel_dielectric(h.normal.dot(wi).abs(), m.ior);
-            t *= Vec3::from(m.color) * m.transmission * (1.0 - f);
+            if let Geometry::Liquid(l) = &obj.geometry {
+                t *= m.transmission * (1.0 - f);
+                let local = at.poses[h.object].rotation.conjugate() * wi;
+                if l.exits(h.part, local) {
+                    // Inside since it entered, or since `p` when it never entered.
+                    let from = liquid.map_or(0.0, |(f, _)| f);
+                    t *= beer_lambert(l.absorption, run + h.t - from);
+                    liquid = None;
+                } else {
+                    liquid = Some((run + h.t, l.absorption));
+                }
+            } else {
+                t *= Vec3::from(m.color) * m.transmission * (1.0 - f);
+            }
             let q = p + wi * h.t;
             p = offset(q, wi);
-            dist -= h.t + (p - q).length();
+            let step = h.t + (p - q).length();
+            run += step;
+            dist -= step;
             if dist <= 0.0 {
                 return t;
             }
@@ -929,12 +968,17 @@ impl<'a> Tracer<'a> {
         let mut beta = Vec3::ONE;
         let (mut prev_pdf, mut prev_delta) = (0.0f32, true);
         let mut inside: Option<usize> = None;
+        // The absorption of the liquid the path runs in.
+        let mut medium: Option<Vec3> = None;
         for depth in 0..=self.opts.max_bounces {
             let hit = at.intersect(o, d, f32::INFINITY);
             let rect = Self::hit_rect(fr, o, d, hit.map_or(f32::INFINITY, |h| h.t));
-            if inside.is_none() {
+            let end = rect.map_or(hit.map_or(f32::INFINITY, |h| h.t), |r| r.2);
+            if let Some(sigma) = medium {
+                // Beer–Lambert over this stretch inside the liquid.
+                beta *= beer_lambert(sigma, end);
+            } else if inside.is_none() {
                 // The fog on this segment: in-scattered color, then the rest attenuated.
-                let end = rect.map_or(hit.map_or(f32::INFINITY, |h| h.t), |r| r.2);
                 let tr = self.fog_transmittance(o, d, end);
                 if tr < 1.0 {
                     l += beta * self.world.fog_color * (1.0 - tr);
@@ -967,16 +1011,20 @@ impl<'a> Tracer<'a> {
             let flip = h.normal.dot(d) > 0.0;
             let n = if flip { -h.normal } else { h.normal };
             let mut shading = n;
-            let sheet = match &obj.geometry {
-                Geometry::Sheet(sheet) => Some(sheet),
-                _ => None,
+            let (sheet, liquid) = match &obj.geometry {
+                Geometry::Sheet(sheet) => (Some(&**sheet), None),
+                Geometry::Liquid(l) => (Some(&l.surface), Some(&**l)),
+                _ => (None, None),
             };
-            // The object-space normal maps perturb: the geometric one, or a cloth's
-            // interpolated vertex normal on the geometric normal's side (the raster's
-            // `front_facing` flip).
+            // The object-space normal maps perturb: the geometric one, or a cloth's or a
+            // liquid's interpolated vertex normal on the geometric normal's side (the
+            // raster's `front_facing` flip).
             let mut local_n = h.local_normal;
             if let Some(sheet) = sheet {
-                s.transmission = 0.0;
+                if liquid.is_none() {
+                    // Cloth is thin and open: never a dielectric interface.
+                    s.transmission = 0.0;
+                }
                 if let Some(ns) = sheet.normal(h.part, h.local) {
                     local_n = if ns.dot(h.local_normal) < 0.0 {
                         -ns
@@ -1012,7 +1060,36 @@ impl<'a> Tracer<'a> {
             }
             l += beta * s.emission;
             let wo = -d;
-            if s.transmission > 0.0 && rng.f32() < s.transmission {
+            if let Some(liq) = liquid
+                && s.transmission > 0.0
+                && rng.f32() < s.transmission
+            {
+                // A liquid's surface: a smooth dielectric interface on the interpolated
+                // normal (the facet's where that would send the ray to the wrong side),
+                // absorbing inside instead of tinting per crossing.
+                let entering = !liq.exits(h.part, at.poses[h.object].rotation.conjugate() * d);
+                let eta = if entering { s.ior } else { 1.0 / s.ior };
+                let interface = |m: Vec3| {
+                    let f = fresnel_dielectric(wo.dot(m), eta);
+                    (f, refract(wo, m, eta), reflect(wo, m))
+                };
+                let (mut f, mut t, mut r) = interface(shading);
+                if t.is_some_and(|t| t.dot(n) >= 0.0) || r.dot(n) <= 0.0 {
+                    (f, t, r) = interface(n);
+                }
+                match t.filter(|_| rng.f32() >= f) {
+                    Some(t) => {
+                        d = t;
+                        o = offset(p, -n);
+                        medium = entering.then_some(liq.absorption);
+                    }
+                    None => {
+                        d = r;
+                        o = offset(p, n);
+                    }
+                }
+                prev_delta = true;
+            } else if s.transmission > 0.0 && rng.f32() < s.transmission {
                 // A smooth dielectric interface: reflect with probability F, else refract.
                 let entering = inside != Some(h.object);
                 let eta = if entering { s.ior } else { 1.0 / s.ior };
@@ -1104,3 +1181,5 @@ impl<'a> Tracer<'a> {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_fluid;

@@ -6,6 +6,11 @@
 //! a trajectory frame's vertex positions, one [`Sheet`] per cloth in the sheet's own
 //! frame (`Cloth::pose`, through the raster's [`cloth_mesh`], so positions, normals and
 //! texture coordinates are the ones the raster draws), appended after the rigid objects.
+//!
+//! Liquids too: [`fluid_objects`] builds, from a frame's particles, one closed
+//! [`Liquid`] surface per fluid through the raster's [`fluid_surface`] (the same
+//! triangles, the same outward normals), in world space (its entity's pose is not used:
+//! a liquid is traced at the identity pose), appended after the cloths.
 
 use std::sync::Arc;
 
@@ -17,18 +22,19 @@ use super::ReferenceError;
 use super::maps::{UvFrame, barycentric, triangle_frame};
 use crate::math::Pose;
 use crate::physics::FrameState;
-use crate::raster::cloth_mesh;
+use crate::raster::{cloth_mesh, fluid_surface};
 use crate::scene::GROUND_HALF_SIZE;
 use crate::scene::{Scene, Shape};
 
-/// A cloth's surface at one frame, in the sheet's own frame: thin, two-sided, opaque.
+/// A triangle surface with smooth vertex normals: a cloth's at one frame, in the sheet's
+/// own frame (thin, two-sided, opaque), or the closed surface of a [`Liquid`].
 pub(super) struct Sheet {
-    /// The triangles (the grid's, in [`crate::scene::Cloth::triangles`] order), cast on
-    /// from either side.
+    /// The triangles (a cloth's grid's, in [`crate::scene::Cloth::triangles`] order),
+    /// cast on from either side.
     pub mesh: TriMesh,
-    /// Unit vertex normals (area-weighted, the raster's), toward the sheet's front.
+    /// Unit vertex normals (the raster's): toward a sheet's front, out of a liquid.
     pub normals: Vec<Vec3>,
-    /// Vertex texture coordinates (the grid's).
+    /// Vertex texture coordinates (a cloth grid's; none for a liquid).
     pub uvs: Vec<Vec2>,
 }
 
@@ -52,6 +58,15 @@ impl Sheet {
         n.try_normalize()
     }
 
+    /// The unit normal of triangle `tri` by its winding (counter-clockwise seen from its
+    /// front: outward on a liquid's closed surface).
+    pub fn face_normal(&self, tri: u32) -> Option<Vec3> {
+        let idx = self.mesh.indices().get(tri as usize)?;
+        let v = |i: u32| self.mesh.vertices().get(i as usize).copied();
+        let (a, b, c) = (v(idx[0])?, v(idx[1])?, v(idx[2])?);
+        (b - a).cross(c - a).try_normalize()
+    }
+
     /// Texture coordinates and derivatives at `p` on triangle `tri`.
     pub fn uv_frame(&self, tri: u32, p: Vec3) -> Option<UvFrame> {
         let idx = self.mesh.indices().get(tri as usize)?;
@@ -63,6 +78,32 @@ impl Sheet {
             p,
         )
     }
+}
+
+/// A liquid's surface at one frame: closed, smooth-shaded, a dielectric interface when
+/// its material transmits, with Beer–Lambert absorption inside.
+pub(super) struct Liquid {
+    /// The triangles and outward vertex normals (no texture coordinates).
+    pub surface: Sheet,
+    /// Absorption coefficient, per metre of liquid crossed, linear RGB.
+    pub absorption: Vec3,
+}
+
+impl Liquid {
+    /// Whether a ray along `dir` (the object's frame) leaves the liquid through
+    /// triangle `tri`.
+    pub fn exits(&self, tri: u32, dir: Vec3) -> bool {
+        self.surface
+            .face_normal(tri)
+            .is_some_and(|n| n.dot(dir) > 0.0)
+    }
+}
+
+/// Beer–Lambert transmittance `exp(−σ d)` per channel over `d` m (`d` may be infinite;
+/// a channel that does not absorb passes whole).
+pub(super) fn beer_lambert(sigma: Vec3, d: f32) -> Vec3 {
+    let t = |s: f32| if s > 0.0 { (-s * d).exp() } else { 1.0 };
+    Vec3::new(t(sigma.x), t(sigma.y), t(sigma.z))
 }
 
 /// How an object is intersected.
@@ -83,6 +124,8 @@ pub(super) enum Geometry {
     Shape(SharedShape),
     /// A cloth at one frame.
     Sheet(Arc<Sheet>),
+    /// A liquid at one frame.
+    Liquid(Arc<Liquid>),
 }
 
 /// One shaped entity (or a cloth at one frame).
@@ -215,6 +258,62 @@ pub(super) fn cloth_objects(
     Ok(out)
 }
 
+/// One object per fluid of the scene that has particles at the trajectory frame `state`
+/// (in `scene.fluids` order), its surface in world space.
+///
+/// # Errors
+/// [`ReferenceError::Shape`] naming the fluid when parry refuses its surface.
+pub(super) fn fluid_objects(
+    scene: &Scene,
+    state: &FrameState,
+) -> Result<Vec<Object>, ReferenceError> {
+    let mut out = Vec::with_capacity(scene.fluids.len());
+    for (fi, fluid) in scene.fluids.iter().enumerate() {
+        let Some(e) = scene.entities.get(fluid.entity) else {
+            continue;
+        };
+        let Some(frame) = state.fluid(fi) else {
+            continue;
+        };
+        let s = fluid_surface(frame);
+        if s.is_empty() {
+            continue;
+        }
+        let radius = s
+            .positions
+            .iter()
+            .map(|v| v.length())
+            .fold(0.0f32, f32::max)
+            * (1.0 + 1e-5)
+            + 1e-6;
+        let triangles = s
+            .indices
+            .chunks_exact(3)
+            .map(|t| [t[0], t[1], t[2]])
+            .collect();
+        let mesh = TriMesh::new(s.positions, triangles).map_err(|err| ReferenceError::Shape {
+            entity: fluid.name.clone(),
+            message: format!("its surface at t = {} s: {err:?}", state.time),
+        })?;
+        out.push(Object {
+            entity: fluid.entity,
+            id: e.id,
+            material: e.material,
+            geometry: Geometry::Liquid(Arc::new(Liquid {
+                surface: Sheet {
+                    mesh,
+                    normals: s.normals,
+                    uvs: Vec::new(),
+                },
+                absorption: Vec3::from(fluid.liquid.absorption),
+            })),
+            radius,
+            pattern_offset: crate::texture::pattern::offset(scene.seed, &e.name),
+        });
+    }
+    Ok(out)
+}
+
 /// Does the ray `origin + t dir` (unit `dir`) pass within `radius` of `center` before
 /// `t_max`?
 fn near_sphere(origin: Vec3, dir: Vec3, center: Vec3, radius: f32, t_max: f32) -> bool {
@@ -269,6 +368,12 @@ pub(super) fn intersect(
                 .filter(|h| h.time_of_impact > 0.0)
                 .map(|h| (h.time_of_impact, h.normal, h.subshape)),
             Geometry::Sheet(s) => s
+                .mesh
+                .cast_local_ray_and_get_normal(&Ray::new(lo, ld), t_best, false)
+                .filter(|h| h.time_of_impact > 0.0)
+                .map(|h| (h.time_of_impact, h.normal, h.subshape)),
+            Geometry::Liquid(l) => l
+                .surface
                 .mesh
                 .cast_local_ray_and_get_normal(&Ray::new(lo, ld), t_best, false)
                 .filter(|h| h.time_of_impact > 0.0)

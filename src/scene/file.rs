@@ -81,6 +81,9 @@ pub struct SceneFile {
     /// A wind blowing on the cloths (default none).
     #[serde(default)]
     pub wind: Option<super::cloth::WindFile>,
+    /// Liquids simulated as particles (see `docs/fluids.md`).
+    #[serde(default)]
+    pub fluids: Vec<super::fluid::FluidFile>,
     /// Whether `environment` came from the set (its default world, which a style's
     /// time of day may change) rather than from the scene. Not part of the format.
     #[serde(skip)]

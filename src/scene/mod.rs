@@ -17,6 +17,7 @@
 pub mod cloth;
 mod error;
 pub mod file;
+pub mod fluid;
 mod mesh;
 mod model;
 mod set;

@@ -12,6 +12,7 @@ use serde::Serialize;
 use super::ShapeError;
 pub use super::cloth::{Cloth, FABRICS, Fabric, MAX_CLOTH_VERTICES, Wind};
 pub use super::file::{Ease, Framing, Move, Pattern};
+pub use super::fluid::{Emitter, Fill, Fluid, LIQUIDS, Liquid, MAX_FLUID_PARTICLES};
 pub use super::sound::{Acoustic, EntitySound, ModeSpec, Room, SoundSettings};
 use crate::math::Pose;
 pub use crate::texture::MaterialMaps;
@@ -65,6 +66,8 @@ pub struct Scene {
     pub cloths: Vec<Cloth>,
     /// The wind on the cloths.
     pub wind: Option<Wind>,
+    /// Liquids, each standing on an entity of its own (no shape, no body).
+    pub fluids: Vec<Fluid>,
     /// Where the scene came from.
     pub source: SceneSource,
 }

@@ -604,6 +604,7 @@ fn scene_file() -> impl Strategy<Value = SceneFile> {
                 materials: Default::default(),
                 cloths: Vec::new(),
                 wind: None,
+                fluids: Vec::new(),
                 prefabs,
                 entities,
                 joints: joints

@@ -158,6 +158,7 @@ pub(crate) fn validate(file: &SceneFile, origin: &Origin) -> Result<Scene, Vec<P
     let wind = file.wind.as_ref().and_then(|w| {
         super::cloth::check_wind(w, &mut |field, message| cx.problem(field, message))
     });
+    let fluids = check_fluids(&mut cx, file);
     let joints = check_joints(&mut cx, file);
     let actions = check_events(&mut cx, file);
     let camera = check_camera(&mut cx, &file.camera);
@@ -213,6 +214,7 @@ pub(crate) fn validate(file: &SceneFile, origin: &Origin) -> Result<Scene, Vec<P
         sound,
         cloths,
         wind,
+        fluids,
         source: SceneSource {
             path: origin.path.map(Path::to_path_buf),
             text: origin.text.to_string(),
@@ -2505,6 +2507,381 @@ fn check_lights(cx: &mut Ctx, lights: &[LightFile]) -> Vec<Light> {
             }
         };
         out.push(light);
+    }
+    out
+}
+
+/// The support points of an entity's shape in world space (corners of boxes, mesh
+/// vertices, rings of round shapes): what a container's cavity hull is built from.
+fn hull_points(e: &Entity, out: &mut Vec<Vec3>) {
+    use std::f32::consts::TAU;
+    let Some(shape) = &e.shape else { return };
+    let mut local = Vec::new();
+    match shape {
+        Shape::Ground => return,
+        Shape::ConvexHull(m) | Shape::TriMesh(m) => local.extend(m.vertices.iter().copied()),
+        Shape::Cylinder {
+            radius,
+            half_height,
+        }
+        | Shape::Cone {
+            radius,
+            half_height,
+        }
+        | Shape::Capsule {
+            radius,
+            half_height,
+        } => {
+            for k in 0..32 {
+                let a = TAU * k as f32 / 32.0;
+                for y in [-half_height, *half_height] {
+                    local.push(Vec3::new(radius * a.cos(), y, radius * a.sin()));
+                }
+            }
+        }
+        other => {
+            if let Some((lo, hi)) = other.local_bounds() {
+                for i in 0..8 {
+                    local.push(Vec3::new(
+                        if i & 1 == 0 { lo.x } else { hi.x },
+                        if i & 2 == 0 { lo.y } else { hi.y },
+                        if i & 4 == 0 { lo.z } else { hi.z },
+                    ));
+                }
+            }
+        }
+    }
+    out.extend(local.into_iter().map(|p| e.world.transform_point(p)));
+}
+
+/// Checks `fluids:`; each liquid becomes an entity of its own (no shape, no body) placed
+/// after every other entity, so it has a name, a segmentation id and a material.
+fn check_fluids(cx: &mut Ctx, f: &SceneFile) -> Vec<super::fluid::Fluid> {
+    use super::fluid::{
+        DEFAULT_PARTICLE_RADIUS, Emitter, Fill, FillFile, Fluid, LIQUIDS, MAX_FLUID_PARTICLES,
+        apply_overrides, find_liquid, lattice, lattice_count,
+    };
+    use rapier3d::parry::shape::SharedShape;
+    let mut out = Vec::new();
+    let mut total = 0usize;
+    let mut radius_of_first: Option<(f32, String)> = None;
+    // The solids the liquid may not start inside: every entity with a shape.
+    let solids: Vec<(usize, SharedShape)> = cx
+        .entities
+        .iter()
+        .enumerate()
+        .filter_map(|(i, e)| Some((i, e.shape.as_ref()?.to_parry().ok()?)))
+        .collect();
+    for (i, fl) in f.fluids.iter().enumerate() {
+        let at = format!("fluids[{i}] \"{}\"", fl.name);
+        if fl.name.trim().is_empty() {
+            cx.problem(
+                &format!("fluids[{i}]"),
+                "every fluid needs a non-empty `name`",
+            );
+            continue;
+        }
+        if cx.entities.iter().any(|e| e.name == fl.name) || cx.broken.contains(&fl.name) {
+            cx.problem(
+                &at,
+                format!(
+                    "name \"{}\" is used by an entity, a cloth or another fluid",
+                    fl.name
+                ),
+            );
+            continue;
+        }
+        let Some(preset) = find_liquid(&fl.material) else {
+            let hint = did_you_mean(&fl.material, LIQUIDS.iter().map(|l| l.name));
+            cx.problem(
+                &format!("{at}: material"),
+                format!(
+                    "unknown liquid \"{}\": name one of water, oil, honey, milk, juice{hint}",
+                    fl.material
+                ),
+            );
+            continue;
+        };
+        let Some(liquid) = apply_overrides(preset, fl.liquid.as_ref(), &at, &mut |field, m| {
+            cx.problem(field, m)
+        }) else {
+            continue;
+        };
+        let r = fl.particle_radius.unwrap_or(DEFAULT_PARTICLE_RADIUS);
+        if !(r.is_finite() && (0.001..=0.1).contains(&r)) {
+            cx.problem(
+                &format!("{at}: particle_radius"),
+                format!("particle_radius must be in [0.001, 0.1] m, found {r}"),
+            );
+            continue;
+        }
+        match &radius_of_first {
+            Some((r0, name)) if (*r0 - r).abs() > 0.0 => {
+                cx.problem(
+                    &format!("{at}: particle_radius"),
+                    format!(
+                        "every fluid of a scene shares one particle radius (salva's world has one): \"{name}\" uses {r0} m, this one {r} m"
+                    ),
+                );
+                continue;
+            }
+            None => radius_of_first = Some((r, fl.name.clone())),
+            _ => {}
+        }
+        let fill_at = format!("{at}: fill");
+        let fill = match &fl.fill {
+            FillFile::Box { center, size } => {
+                let (c, s) = (Vec3::from(*center), Vec3::from(*size));
+                if !(c.is_finite() && s.is_finite() && s.min_element() > 0.0) {
+                    cx.problem(
+                        &fill_at,
+                        format!("Box size must be positive and finite, found {s:?}"),
+                    );
+                    continue;
+                }
+                let n = lattice_count(c - s * 0.5, c + s * 0.5, r);
+                if n == 0 {
+                    cx.problem(
+                        &fill_at,
+                        format!(
+                            "the box holds no particles: each side must be at least 2 × particle_radius = {} m",
+                            2.0 * r
+                        ),
+                    );
+                    continue;
+                }
+                if total as u64 + n > MAX_FLUID_PARTICLES as u64 {
+                    cx.problem(
+                        &fill_at,
+                        format!(
+                            "the fluids would have {} particles, over the limit of {MAX_FLUID_PARTICLES}; raise particle_radius or shrink the fill",
+                            total as u64 + n
+                        ),
+                    );
+                    break;
+                }
+                Fill::Particles(lattice(c - s * 0.5, c + s * 0.5, r))
+            }
+            FillFile::Inside { entity, level } => {
+                if !(*level > 0.0 && *level <= 1.0) {
+                    cx.problem(
+                        &format!("{fill_at}: level"),
+                        format!("level must be in (0, 1], found {level}"),
+                    );
+                    continue;
+                }
+                let Some(ci) = cx.entities.iter().position(|e| &e.name == entity) else {
+                    if !cx.broken.contains(entity) {
+                        let hint =
+                            did_you_mean(entity, cx.entities.iter().map(|e| e.name.as_str()));
+                        cx.problem(
+                            &fill_at,
+                            format!("Inside: unknown entity \"{entity}\"{hint}"),
+                        );
+                    }
+                    continue;
+                };
+                // The container and every entity below it.
+                let mut parts = vec![ci];
+                let mut k = 0;
+                while k < parts.len() {
+                    let p = parts[k];
+                    parts.extend(
+                        (0..cx.entities.len()).filter(|&j| cx.entities[j].parent == Some(p)),
+                    );
+                    k += 1;
+                }
+                let mut pts = Vec::new();
+                for &p in &parts {
+                    hull_points(&cx.entities[p], &mut pts);
+                }
+                let hull = (pts.len() >= 4)
+                    .then(|| SharedShape::convex_hull(&pts))
+                    .flatten();
+                let Some(hull) = hull else {
+                    cx.problem(
+                        &fill_at,
+                        format!("Inside: entity \"{entity}\" has no shape to hold a liquid"),
+                    );
+                    continue;
+                };
+                let (lo, hi) = pts.iter().fold((Vec3::MAX, Vec3::MIN), |(lo, hi), p| {
+                    (lo.min(*p), hi.max(*p))
+                });
+                let top = lo.y + (hi.y - lo.y) * level;
+                let id = rapier3d::math::Pose::IDENTITY;
+                let candidates = lattice_count(lo, Vec3::new(hi.x, top, hi.z), r);
+                if total as u64 + candidates > 4 * MAX_FLUID_PARTICLES as u64 {
+                    cx.problem(&fill_at, format!("Inside: \"{entity}\" would hold over {MAX_FLUID_PARTICLES} particles; raise particle_radius"));
+                    break;
+                }
+                let pts: Vec<Vec3> = lattice(lo, Vec3::new(hi.x, top, hi.z), r)
+                    .into_iter()
+                    .filter(|p| hull.contains_point(&id, *p))
+                    .filter(|p| {
+                        parts.iter().all(|&q| {
+                            let e = &cx.entities[q];
+                            let Some(s) = solids.iter().find(|(j, _)| *j == q).map(|(_, s)| s)
+                            else {
+                                return true;
+                            };
+                            s.distance_to_point(
+                                &super::super::physics::to_rapier(e.world),
+                                *p,
+                                true,
+                            ) >= r
+                        })
+                    })
+                    .collect();
+                if pts.is_empty() {
+                    cx.problem(
+                        &fill_at,
+                        format!(
+                            "Inside: the cavity of \"{entity}\" holds no particles of radius {r} m below level {level} (is it hollow? a solid shape has no cavity)"
+                        ),
+                    );
+                    continue;
+                }
+                if total + pts.len() > MAX_FLUID_PARTICLES {
+                    cx.problem(&fill_at, format!("the fluids would have {} particles, over the limit of {MAX_FLUID_PARTICLES}; raise particle_radius", total + pts.len()));
+                    break;
+                }
+                Fill::Particles(pts)
+            }
+            FillFile::Emitter {
+                at: nozzle,
+                direction,
+                radius,
+                rate_l_per_s,
+                from,
+                until,
+            } => {
+                let dir = Vec3::from(*direction);
+                let until = until.unwrap_or(f.duration);
+                let ok_dir = dir.is_finite() && dir.length() > 1e-6;
+                if !ok_dir {
+                    cx.problem(
+                        &format!("{fill_at}: direction"),
+                        "direction must be a non-zero vector",
+                    );
+                }
+                if !(radius.is_finite() && *radius >= r && *radius <= 1.0) {
+                    cx.problem(
+                        &format!("{fill_at}: radius"),
+                        format!(
+                            "nozzle radius must be in [particle_radius = {r}, 1] m, found {radius}"
+                        ),
+                    );
+                }
+                if !(rate_l_per_s.is_finite() && *rate_l_per_s > 0.0 && *rate_l_per_s <= 1000.0) {
+                    cx.problem(
+                        &format!("{fill_at}: rate_l_per_s"),
+                        format!("rate must be in (0, 1000] l/s, found {rate_l_per_s}"),
+                    );
+                }
+                if !(from.is_finite() && until.is_finite() && *from >= 0.0 && until > *from) {
+                    cx.problem(
+                        &format!("{fill_at}: until"),
+                        format!(
+                            "the emitter must run for some time: from {from} s until {until} s"
+                        ),
+                    );
+                }
+                if !Vec3::from(*nozzle).is_finite() {
+                    cx.problem(&format!("{fill_at}: at"), "at must be finite");
+                }
+                if cx.problems.iter().any(|p| p.at.starts_with(&fill_at)) {
+                    continue;
+                }
+                let e = Emitter {
+                    at: Vec3::from(*nozzle),
+                    direction: dir.normalize(),
+                    radius: *radius,
+                    rate: rate_l_per_s * 1e-3,
+                    from: *from,
+                    until,
+                };
+                let n = e.total_particles(r);
+                if total + n > MAX_FLUID_PARTICLES {
+                    cx.problem(
+                        &fill_at,
+                        format!(
+                            "the emitter would add {n} particles ({} in all), over the limit of {MAX_FLUID_PARTICLES}; lower rate_l_per_s, shorten it or raise particle_radius",
+                            total + n
+                        ),
+                    );
+                    break;
+                }
+                Fill::Emitter(e)
+            }
+        };
+        // A liquid may not start inside a solid.
+        if let Fill::Particles(pts) = &fill {
+            let inside = solids.iter().find_map(|(j, s)| {
+                let pose = super::super::physics::to_rapier(cx.entities[*j].world);
+                pts.iter()
+                    .find(|p| s.contains_point(&pose, **p))
+                    .map(|p| (*j, *p))
+            });
+            if let Some((j, p)) = inside {
+                cx.problem(
+                    &fill_at,
+                    format!(
+                        "the liquid starts inside the solid \"{}\" (a particle at ({:.3}, {:.3}, {:.3})); move or shrink the fill",
+                        cx.entities[j].name, p.x, p.y, p.z
+                    ),
+                );
+                continue;
+            }
+        }
+        let fluid = Fluid {
+            name: fl.name.clone(),
+            entity: 0,
+            liquid,
+            particle_radius: r,
+            fill,
+            velocity: Vec3::from(fl.velocity),
+        };
+        total += fluid.max_particles();
+        // The look: a material of the liquid's own, or a copy in `color`.
+        let color = match &fl.color {
+            Some(c) => match resolve_color(c) {
+                Ok(rgb) => Color::Linear(rgb),
+                Err(e) => {
+                    cx.problem(&format!("{at}: color"), e);
+                    continue;
+                }
+            },
+            None => Color::Hex(liquid.color.into()),
+        };
+        let file = MaterialFile {
+            color,
+            roughness: liquid.roughness,
+            density: liquid.density,
+            friction: 0.0,
+            transmission: if liquid.clear { 1.0 } else { 0.0 },
+            ior: liquid.ior,
+            ..MaterialFile::default()
+        };
+        let name = format!("{} ({})", liquid.name, fl.name);
+        let m = build_material(cx, &at, &name, &file);
+        let material = cx.file_materials + cx.mesh_materials.len();
+        cx.mesh_materials.push(m);
+        let entity = cx.entities.len();
+        cx.entities.push(Entity {
+            name: fl.name.clone(),
+            id: entity as u32 + 1,
+            parent: None,
+            local: Pose::IDENTITY,
+            world: Pose::IDENTITY,
+            shape: None,
+            material,
+            mass: None,
+            body: None,
+            offset: Pose::IDENTITY,
+            sound: Default::default(),
+        });
+        out.push(Fluid { entity, ..fluid });
     }
     out
 }

@@ -600,7 +600,7 @@ impl Layout<'_> {
     }
 
     /// The clip's length, s (as the settings will write it).
-    fn clip(&self) -> f32 {
+    pub(super) fn clip(&self) -> f32 {
         self.u
             .duration
             .as_ref()
@@ -608,7 +608,7 @@ impl Layout<'_> {
     }
 
     /// A name for a part a sheet adds, unique in the scene.
-    fn part(&mut self, name: &str) -> String {
+    pub(super) fn part(&mut self, name: &str) -> String {
         let mut out = name.to_string();
         let mut k = 2;
         while self.parts.contains(&out) || self.specs.iter().any(|s| s.base == out) {
