@@ -17,6 +17,8 @@
 #        simulate benches/cubes_1000.ron                         (process/simulate_cubes_1000)
 #        simulate scenes/flag_wind.ron, benches/cloth_4k.ron     (process/simulate_flag_wind,
 #                                                                 process/simulate_cloth_4k)
+#        simulate benches/dam_break_{50k,200k}.ron              (process/simulate_dam_break_50k,
+#                                                                 process/simulate_dam_break_200k)
 #        render scenes/movi_a.ron --buffers preview --no-finish --reference --spp 16
 #                                                                (process/movi_a_reference_16spp)
 #   4. with --fresh-clone, clones the committed HEAD into a temporary folder and times
@@ -118,6 +120,8 @@ describe() {
     process/simulate_cubes_1000) echo 'whole process: `simulate benches/cubes_1000.ron`' ;;
     process/simulate_flag_wind) echo 'whole process: `simulate scenes/flag_wind.ron` (925 cloth vertices, 720 steps at 240 Hz, 17 substeps each)' ;;
     process/simulate_cloth_4k) echo 'whole process: `simulate benches/cloth_4k.ron` (4 225 cloth vertices falling onto a ball, 240 steps)' ;;
+    process/simulate_dam_break_50k) echo 'whole process: `simulate benches/dam_break_50k.ron` (51 200 water particles, dam break, 60 steps at 240 Hz)' ;;
+    process/simulate_dam_break_200k) echo 'whole process: `simulate benches/dam_break_200k.ron` (204 800 water particles, dam break, 60 steps at 240 Hz)' ;;
     process/movi_a_reference_16spp) echo 'whole process: `render scenes/movi_a.ron --buffers preview --no-finish --reference --spp 16`' ;;
     process/fresh_clone_ci_run) echo "a fresh clone's \`bash .ci/run\` (build and every test)" ;;
     physics/cubes_*_480_steps)
@@ -205,6 +209,8 @@ process/simulate_cubes_1000|simulate benches/cubes_1000.ron -o OUT -q
 process/movi_a_reference_16spp|render scenes/movi_a.ron -o OUT --buffers preview --no-finish --reference --spp 16 -q
 process/simulate_flag_wind|simulate scenes/flag_wind.ron -o OUT -q
 process/simulate_cloth_4k|simulate benches/cloth_4k.ron -o OUT -q
+process/simulate_dam_break_50k|simulate benches/dam_break_50k.ron -o OUT -q
+process/simulate_dam_break_200k|simulate benches/dam_break_200k.ron -o OUT -q
 EOF
   fi
   if ((fresh)); then

@@ -15,6 +15,7 @@
 //! | [`reference`](mod@reference) | [`scene::Scene`] + [`physics::Trajectory`] + [`camera::CameraFrame`]s | path-traced [`reference::ReferenceFrame`]s |
 //! | [`prompt`] | one English sentence | RON scene text (validated, simulated, intent-checked) |
 //! | [`batch`] | a plan file (`plans/*.ron`) | each item's scene text, drawn from the plan and its index; shards; cluster job files |
+//! | [`character`] | body parameters, a path, a glTF skin | skeletons, poses, skinned meshes, walk cycles (not yet wired into scenes) |
 //!
 //! Only [`pipeline`] chains them. [`files`] holds the file helpers they share (atomic
 //! writes, JSON, PNG, EXR). Conventions shared by every stage: meters, kilograms,
@@ -29,6 +30,7 @@
 pub mod audio;
 pub mod batch;
 pub mod camera;
+pub mod character;
 pub mod files;
 pub mod math;
 pub mod neural;

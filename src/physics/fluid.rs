@@ -15,13 +15,24 @@
 //!   which made a resting column settle 20 % lower than the liquid poured in): with the
 //!   cubic spline of support `4r` the kernel sum over the lattice is `1 / (2r)³`, so a
 //!   filled lattice starts at rest density.
-//! - **Time step**: each physics step is cut into `n` fluid substeps of at most 1/960 s
-//!   (longer ones left a resting column 38 % short of its hydrostatic load, these 12 %) and
-//!   so that no particle moves more than 0.4 of a particle diameter per substep (the CFL
-//!   condition); `n` is at
-//!   most [`MAX_SUBSTEPS`], past which the step is taken anyway and a warning says to raise
-//!   `physics_hz`. A particle that leaves the world (non-finite, or [`KILL_DEPTH`] below
-//!   everything) is removed and counted, never carried as a NaN.
+//! - **Time step**: each physics step is cut into `n` fluid substeps of at most 1/480 s
+//!   and so that no particle moves more than 0.4 of a particle diameter per substep (the
+//!   CFL condition); `n` is at most [`MAX_SUBSTEPS`], past which the step is taken anyway
+//!   and a warning says to raise `physics_hz`. (Measured on the checks below: 1/960 s
+//!   changed nothing beyond 1 %; 1/240 s left the sloshing density 1.7 % off and the dam
+//!   break's front 10.1 % ahead.) A particle that leaves the world (non-finite, or
+//!   [`KILL_DEPTH`] below everything) is removed and counted, never carried as a NaN.
+//! - **salva's first substep**: its timestep manager starts at dt = 0 and learns the
+//!   substep length only at the end of a substep, after the divergence solve has
+//!   weighted the forces it puts on the walls by 1 / dt. The liquid world being built
+//!   afresh every step, every step's first substep lost those forces: a resting column
+//!   pressed its floor with 86 % of its weight, and a pine block sank. Each world now
+//!   takes one empty substep first (no particles: no time, no solver state).
+//! - **A settled start**: a lattice filled up to a wall is over the rest density there
+//!   (a wall thinner than the sample inset has its samples on its mid-plane, nearer than
+//!   a layer would be); corrected in the first substep, that launched a resting column
+//!   upward at 0.6 m/s. The starting particles first take 24 substeps without gravity,
+//!   their velocities zeroed before each, and start from where the walls left them.
 //! - **Walls**: after each substep a particle found inside a collider is moved out to
 //!   its surface and loses its inward velocity, so a thin glass wall does not leak.
 //! - **Determinism**: salva runs single-threaded here; its neighbour grid's iteration
@@ -37,7 +48,8 @@
 //!   liquid's kinematic viscosity, `ν = α c h / (2 (d + 2))` with the smoothing length
 //!   `h` half the kernel support (Monaghan 2005, "Smoothed particle hydrodynamics", Rep.
 //!   Prog. Phys. 68, §5.2), plus a light XSPH velocity smoothing (Monaghan 1989) that
-//!   keeps thin liquids from jittering.
+//!   keeps thin liquids from jittering, and the same smoothing toward the walls' velocity
+//!   as wall friction ([`WALL_FRICTION`]).
 
 use glam::Vec3;
 use rapier3d::prelude::{ColliderHandle, PhysicsWorld};
@@ -48,7 +60,7 @@ use salva3d::kernel::CubicSplineKernel;
 use salva3d::math::Vector;
 use salva3d::object::interaction_groups::InteractionGroups;
 use salva3d::object::{Boundary, BoundaryHandle, BoundarySet, Fluid as SalvaFluid};
-use salva3d::solver::{ArtificialViscosity, DFSPHSolver, XSPHViscosity};
+use salva3d::solver::{Akinci2013SurfaceTension, ArtificialViscosity, DFSPHSolver, XSPHViscosity};
 use serde::{Deserialize, Serialize};
 
 use crate::scene::{Fill, Scene, Shape};
@@ -58,13 +70,34 @@ pub const MAX_SUBSTEPS: u32 = 32;
 /// A particle this far below the lowest thing in the scene has left it, m.
 pub const KILL_DEPTH: f32 = 20.0;
 /// Fluid substeps are at most this long, 1/s.
-const MIN_SUBSTEP_HZ: f32 = 960.0;
+const MIN_SUBSTEP_HZ: f32 = 480.0;
 /// Courant number: the largest fraction of a particle diameter one substep may move.
 const CFL: f32 = 0.4;
 /// The speed of sound the artificial viscosity is scaled by (salva's default), m/s.
 const SPEED_OF_SOUND: f32 = 10.0;
 /// XSPH smoothing for every liquid.
 const XSPH: f32 = 0.02;
+/// Wall friction: XSPH smoothing of a particle's velocity toward the velocity of the
+/// walls it touches (each substep), a stand-in for the no-slip wall the particles are too
+/// coarse to resolve. Without it a spill slid across a table as on ice and on off its
+/// edge, and a dam break's front ran 10 % ahead of Martin and Moyce's at the end of their
+/// data; 0.07 is the one value calibrated here (against that dam break, see
+/// `fluid_tests.rs`); it leaves a resting column's pressure and a floating block as they
+/// were.
+const WALL_FRICTION: f32 = 0.07;
+/// Substeps of 1/480 s that settle the starting particles against the walls.
+const SETTLE_SUBSTEPS: u32 = 24;
+/// How deep under a wall's surface its boundary samples lie, in lattice spacings.
+///
+/// salva weighs each sample by its Akinci volume `1 / Σ W` over its neighbouring samples
+/// (Akinci et al. 2012): on a flat grid of spacing `s` with the cubic spline of support
+/// `2s` that sum is 0.7006 / s³, so a sample stands for 1.43 s³ of liquid. A first layer
+/// of liquid half a spacing off the wall then finds itself 6.4 % over the rest density
+/// with the samples half a spacing under the surface (where a continued lattice would
+/// have its next layer); sunk to 0.598 spacings, the grid adds exactly what the missing
+/// layer would (Σ W over the grid at 1.098 s off it is 0.7006 × 0.1497, the missing
+/// layer's share), and a resting liquid's first layer sits half a spacing off the wall.
+const BOUNDARY_INSET: f32 = 0.598;
 
 /// One fluid's particles, restorable bit-for-bit (part of snapshots and the state hash).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -122,6 +155,7 @@ impl FluidSim {
     /// that has a shape.
     pub fn new(scene: &Scene, world: &PhysicsWorld, restored: Option<Vec<FluidState>>) -> Self {
         let radius = scene.fluids.first().map_or(0.01, |f| f.particle_radius);
+        let settle = restored.is_none();
         let states = restored.unwrap_or_else(|| {
             scene
                 .fluids
@@ -163,7 +197,7 @@ impl FluidSim {
                 floor = floor.min(e.at.y);
             }
         }
-        Self {
+        let mut sim = Self {
             states,
             specs: scene.fluids.clone(),
             walls: walls.into_iter().map(|(_, w)| w).collect(),
@@ -173,7 +207,93 @@ impl FluidSim {
             last_substeps: 0,
             last_impulses: Default::default(),
             last_samples: Vec::new(),
+        };
+        if settle {
+            sim.settle(world);
         }
+        sim
+    }
+
+    /// Lets the starting particles find their places against the walls before t = 0.
+    ///
+    /// A lattice filled up to a wall is denser there than the rest density: the walls'
+    /// Akinci volumes (salva computes them from the samples' own spacing) count for more
+    /// than the liquid they stand in for, and a wall thinner than the sample inset has
+    /// its samples on its mid-plane, nearer still. Left as it is, the pressure solve
+    /// corrects that in one substep and launches a resting column upward at 0.6 m/s.
+    /// Here the liquid takes [`SETTLE_SUBSTEPS`] substeps without gravity, its velocities
+    /// zeroed before each: it moves only as far as the walls push it, and starts at rest.
+    fn settle(&mut self, world: &PhysicsWorld) {
+        if self.states.iter().all(|s| s.x.is_empty()) {
+            return;
+        }
+        let h = 1.0 / MIN_SUBSTEP_HZ;
+        let (mut liquid, handles) = self.liquid_world(h, Vec3::ZERO);
+        {
+            let mut coupling = Coupling::new(self, world, &mut liquid);
+            coupling.settling = true;
+            for _ in 0..SETTLE_SUBSTEPS {
+                liquid.step_with_coupling(h, &Vector::zeros(), &mut coupling);
+            }
+        }
+        for (state, handle) in self.states.iter_mut().zip(handles) {
+            if let Some(f) = liquid.fluids().get(handle) {
+                for (x, p) in state.x.iter_mut().zip(&f.positions) {
+                    *x = Vec3::new(p.x, p.y, p.z);
+                }
+            }
+        }
+    }
+
+    /// A salva world holding every liquid's particles, that has taken one empty substep
+    /// of length `h`.
+    ///
+    /// salva's timestep manager starts at dt = 0 and only learns the substep length at
+    /// the end of a substep, after that substep's divergence solve has weighted the forces
+    /// it puts on the walls by 1 / dt = 0: every first substep's divergence forces went
+    /// unrecorded (a resting column of 4 substeps a step pressed the floor with 86 % of
+    /// its weight). The empty substep teaches it `h`; with no particles it takes no time
+    /// and keeps no solver state.
+    fn liquid_world(&self, h: f32, g: Vec3) -> (LiquidWorld, Vec<salva3d::object::FluidHandle>) {
+        let mut liquid = LiquidWorld::new(
+            DFSPHSolver::<CubicSplineKernel, CubicSplineKernel>::new(),
+            self.radius,
+            2.0,
+            1.0,
+        );
+        liquid.step(h, &Vector::new(g.x, g.y, g.z));
+        let cell = (2.0 * self.radius).powi(3);
+        let kernel = 4.0 * self.radius;
+        let mut handles = Vec::with_capacity(self.specs.len());
+        for (spec, state) in self.specs.iter().zip(&self.states) {
+            let pts = state.x.iter().map(|p| Vector::new(p.x, p.y, p.z)).collect();
+            let mut f = SalvaFluid::new(
+                pts,
+                self.radius,
+                spec.liquid.density,
+                InteractionGroups::default(),
+            );
+            f.volumes.iter_mut().for_each(|v| *v = cell);
+            for (dst, v) in f.velocities.iter_mut().zip(&state.v) {
+                *dst = Vector::new(v.x, v.y, v.z);
+            }
+            let coefficient = 20.0 * spec.liquid.viscosity / (SPEED_OF_SOUND * kernel);
+            if coefficient > 1e-4 {
+                f.nonpressure_forces
+                    .push(Box::new(ArtificialViscosity::new(coefficient, 0.0)));
+            }
+            f.nonpressure_forces
+                .push(Box::new(XSPHViscosity::new(XSPH, WALL_FRICTION)));
+            if spec.liquid.cohesion > 0.0 {
+                f.nonpressure_forces
+                    .push(Box::new(Akinci2013SurfaceTension::new(
+                        spec.liquid.cohesion,
+                        0.0,
+                    )));
+            }
+            handles.push(liquid.add_fluid(f));
+        }
+        (liquid, handles)
     }
 
     /// Whether there is any liquid to step.
@@ -234,38 +354,9 @@ impl FluidSim {
         };
         self.last_substeps = n;
 
-        let mut liquid = LiquidWorld::new(
-            DFSPHSolver::<CubicSplineKernel, CubicSplineKernel>::new(),
-            self.radius,
-            2.0,
-            1.0,
-        );
-        let cell = (2.0 * self.radius).powi(3);
-        let kernel = 4.0 * self.radius;
-        let mut handles = Vec::with_capacity(self.specs.len());
-        for (spec, state) in self.specs.iter().zip(&self.states) {
-            let pts = state.x.iter().map(|p| Vector::new(p.x, p.y, p.z)).collect();
-            let mut f = SalvaFluid::new(
-                pts,
-                self.radius,
-                spec.liquid.density,
-                InteractionGroups::default(),
-            );
-            f.volumes.iter_mut().for_each(|v| *v = cell);
-            for (dst, v) in f.velocities.iter_mut().zip(&state.v) {
-                *dst = Vector::new(v.x, v.y, v.z);
-            }
-            let coefficient = 20.0 * spec.liquid.viscosity / (SPEED_OF_SOUND * kernel);
-            if coefficient > 1e-4 {
-                f.nonpressure_forces
-                    .push(Box::new(ArtificialViscosity::new(coefficient, 0.0)));
-            }
-            f.nonpressure_forces
-                .push(Box::new(XSPHViscosity::new(XSPH, 0.0)));
-            handles.push(liquid.add_fluid(f));
-        }
         let h = dt / n as f32;
         let g = world.gravity;
+        let (mut liquid, handles) = self.liquid_world(h, g);
         let (pushes, starts) = {
             let mut coupling = Coupling::new(self, world, &mut liquid);
             for _ in 0..n {
@@ -366,9 +457,9 @@ impl FluidSim {
 /// samples on its mid-plane, under the surface the liquid stands on, hence the grids.
 fn surface_samples(shape: &dyn rapier3d::parry::shape::Shape, s: f32) -> Vec<Vec3> {
     use rapier3d::parry::shape::ShapeType;
-    // Half a spacing inside the surface: where the first layer of a lattice continued
-    // into the solid would be (the liquid's first layer is half a spacing outside).
-    let inset = 0.5 * s;
+    // Under the surface by [`BOUNDARY_INSET`]: the grid then stands in for the missing
+    // layer of liquid exactly (the liquid's first layer is half a spacing outside).
+    let inset = BOUNDARY_INSET * s;
     let steps = |len: f32| ((len / s).ceil() as u32).max(1);
     let mut out = Vec::new();
     match shape.shape_type() {
@@ -426,12 +517,12 @@ fn surface_samples(shape: &dyn rapier3d::parry::shape::Shape, s: f32) -> Vec<Vec
 }
 
 /// Boundary samples of a box of half extents `half`, in its frame: each face on a grid of
-/// about `s` spacing spanning it (edges included), half a spacing under the surface (where
-/// a lattice continued into the solid would have its first layer), only the points inside
+/// about `s` spacing spanning it (edges included), [`BOUNDARY_INSET`] spacings under the
+/// surface (on the mid-plane of a box thinner than twice that), only the points inside
 /// `[lo, hi]`. Edge points shared by two faces come twice; the Akinci volumes account for
 /// the local sample density.
 fn cuboid_samples(half: Vec3, s: f32, lo: Vec3, hi: Vec3) -> Vec<Vec3> {
-    let e = (half - Vec3::splat(0.5 * s)).max(Vec3::ZERO);
+    let e = (half - Vec3::splat(BOUNDARY_INSET * s)).max(Vec3::ZERO);
     let mut out = Vec::new();
     for axis in 0..3 {
         let (u, v) = ((axis + 1) % 3, (axis + 2) % 3);
@@ -475,6 +566,18 @@ fn cuboid_samples(half: Vec3, s: f32, lo: Vec3, hi: Vec3) -> Vec<Vec3> {
     out
 }
 
+/// The cell of side `c` a point is in.
+fn cell_of(p: Vec3, c: f32) -> (i32, i32, i32) {
+    let k = (p / c).floor().as_ivec3();
+    (k.x, k.y, k.z)
+}
+
+/// The box of cell `k` of side `c`.
+fn cell_box(k: (i32, i32, i32), c: f32) -> (Vec3, Vec3) {
+    let lo = Vec3::new(k.0 as f32, k.1 as f32, k.2 as f32) * c;
+    (lo, lo + Vec3::splat(c))
+}
+
 /// Particles sampled on one wall this step.
 struct Coupled {
     handle: ColliderHandle,
@@ -494,6 +597,8 @@ struct Coupling<'a> {
     starts: Vec<Vec<Vec3>>,
     world: &'a PhysicsWorld,
     radius: f32,
+    /// Settling before t = 0: every particle starts each substep at rest.
+    settling: bool,
 }
 
 impl<'a> Coupling<'a> {
@@ -506,6 +611,17 @@ impl<'a> Coupling<'a> {
             hi = hi.max(*p);
         }
         let (lo, hi) = (lo - Vec3::splat(reach), hi + Vec3::splat(reach));
+        // Walls are sampled only in the cells (of the kernel's reach) next to a particle:
+        // a spill spread across a room is a thin film on a few of its cells, not the
+        // room's floor.
+        let cell = reach;
+        let mut near = std::collections::BTreeSet::new();
+        for p in sim.states.iter().flat_map(|s| &s.x) {
+            let (i, j, k) = cell_of(*p, cell);
+            for d in 0..27 {
+                near.insert((i + d % 3 - 1, j + d / 3 % 3 - 1, k + d / 9 - 1));
+            }
+        }
         let mut walls = Vec::new();
         for w in &sim.walls {
             let Some(c) = world.colliders.get(w.handle) else {
@@ -521,71 +637,90 @@ impl<'a> Coupling<'a> {
                 || ab.maxs.x < lo.x
                 || ab.maxs.y < lo.y
                 || ab.maxs.z < lo.z;
+            if apart && !matches!(w.samples, Samples::Ground) {
+                continue;
+            }
+            // The cells near the liquid this wall's box reaches.
+            let boxes: Vec<(Vec3, Vec3)> = near
+                .iter()
+                .map(|k| cell_box(*k, cell))
+                .filter(|(a, b)| {
+                    matches!(w.samples, Samples::Ground)
+                        || (a.cmple(ab.maxs).all() && b.cmpge(ab.mins).all())
+                })
+                .collect();
             match &w.samples {
-                _ if apart && !matches!(w.samples, Samples::Ground) => continue,
                 Samples::Points(samples) => {
                     for p in samples {
                         let q = pose * *p;
-                        if q.cmpge(lo).all() && q.cmple(hi).all() {
+                        if near.contains(&cell_of(q, cell)) {
                             positions.push(q);
                         }
                     }
                 }
                 Samples::Cuboid(half) => {
-                    // The liquid's box in the collider's frame.
+                    // Each cell's box in the collider's frame; a face grid point found from
+                    // two cells is the same point, kept once.
                     let inv = pose.inverse();
-                    let (mut llo, mut lhi) = (Vec3::MAX, Vec3::MIN);
-                    for i in 0..8 {
-                        let q = inv
-                            * Vec3::new(
-                                if i & 1 == 0 { lo.x } else { hi.x },
-                                if i & 2 == 0 { lo.y } else { hi.y },
-                                if i & 4 == 0 { lo.z } else { hi.z },
-                            );
-                        llo = llo.min(q);
-                        lhi = lhi.max(q);
-                    }
-                    for p in cuboid_samples(*half, 2.0 * r, llo, lhi) {
-                        positions.push(pose * p);
-                    }
-                }
-                Samples::Ground => {
-                    // A plane through the pose's origin facing its +Y: a world-aligned
-                    // lattice of spacing 2r in its own axes, under the liquid's box.
-                    let n = pose.rotation * Vec3::Y;
-                    let (u, v) = (pose.rotation * Vec3::X, pose.rotation * Vec3::Z);
-                    let o = pose.translation;
-                    let s = 2.0 * r;
-                    let corners = (0..8).map(|i| {
-                        Vec3::new(
-                            if i & 1 == 0 { lo.x } else { hi.x },
-                            if i & 2 == 0 { lo.y } else { hi.y },
-                            if i & 4 == 0 { lo.z } else { hi.z },
-                        )
-                    });
-                    let (mut a0, mut a1, mut b0, mut b1) = (f32::MAX, f32::MIN, f32::MAX, f32::MIN);
-                    let mut near = false;
-                    for q in corners {
-                        let d = q - o;
-                        near |= d.dot(n) < reach;
-                        a0 = a0.min(d.dot(u));
-                        a1 = a1.max(d.dot(u));
-                        b0 = b0.min(d.dot(v));
-                        b1 = b1.max(d.dot(v));
-                    }
-                    if !near {
-                        continue;
-                    }
-                    let (i0, i1) = ((a0 / s).floor() as i64, (a1 / s).ceil() as i64);
-                    let (j0, j1) = ((b0 / s).floor() as i64, (b1 / s).ceil() as i64);
-                    if (i1 - i0 + 1) * (j1 - j0 + 1) > 4_000_000 {
-                        continue;
-                    }
-                    for i in i0..=i1 {
-                        for j in j0..=j1 {
-                            positions.push(o + u * (i as f32 * s) + v * (j as f32 * s));
+                    let mut found = std::collections::BTreeMap::new();
+                    for (blo, bhi) in &boxes {
+                        let (mut llo, mut lhi) = (Vec3::MAX, Vec3::MIN);
+                        for i in 0..8 {
+                            let q = inv
+                                * Vec3::new(
+                                    if i & 1 == 0 { blo.x } else { bhi.x },
+                                    if i & 2 == 0 { blo.y } else { bhi.y },
+                                    if i & 4 == 0 { blo.z } else { bhi.z },
+                                );
+                            llo = llo.min(q);
+                            lhi = lhi.max(q);
+                        }
+                        for p in cuboid_samples(*half, 2.0 * r, llo, lhi) {
+                            let key = (p / (0.25 * r)).round().as_ivec3();
+                            found.entry((key.x, key.y, key.z)).or_insert(p);
                         }
                     }
+                    positions.extend(found.into_values().map(|p| pose * p));
+                }
+                Samples::Ground => {
+                    // A plane through the pose's origin facing its +Y: a lattice of
+                    // spacing 2r in its own axes, under each cell near it.
+                    let n = pose.rotation * Vec3::Y;
+                    let (u, v) = (pose.rotation * Vec3::X, pose.rotation * Vec3::Z);
+                    let o = pose.translation - n * (BOUNDARY_INSET * 2.0 * r);
+                    let s = 2.0 * r;
+                    let mut found = std::collections::BTreeSet::new();
+                    for (blo, bhi) in &boxes {
+                        let (mut a0, mut a1, mut b0, mut b1) =
+                            (f32::MAX, f32::MIN, f32::MAX, f32::MIN);
+                        let mut close = false;
+                        for i in 0..8 {
+                            let q = Vec3::new(
+                                if i & 1 == 0 { blo.x } else { bhi.x },
+                                if i & 2 == 0 { blo.y } else { bhi.y },
+                                if i & 4 == 0 { blo.z } else { bhi.z },
+                            );
+                            let d = q - o;
+                            close |= d.dot(n) < reach;
+                            a0 = a0.min(d.dot(u));
+                            a1 = a1.max(d.dot(u));
+                            b0 = b0.min(d.dot(v));
+                            b1 = b1.max(d.dot(v));
+                        }
+                        if !close {
+                            continue;
+                        }
+                        for i in (a0 / s).floor() as i64..=(a1 / s).ceil() as i64 {
+                            for j in (b0 / s).floor() as i64..=(b1 / s).ceil() as i64 {
+                                found.insert((i, j));
+                            }
+                        }
+                    }
+                    positions.extend(
+                        found
+                            .into_iter()
+                            .map(|(i, j)| o + u * (i as f32 * s) + v * (j as f32 * s)),
+                    );
                 }
             }
             if positions.is_empty() {
@@ -626,6 +761,7 @@ impl<'a> Coupling<'a> {
             starts: Vec::new(),
             world,
             radius: r,
+            settling: false,
         }
     }
 
@@ -656,6 +792,11 @@ impl CouplingManager for Coupling<'_> {
         for w in &self.walls {
             if let Some(b) = boundaries.get_mut(w.boundary) {
                 b.clear_forces(true);
+            }
+        }
+        if self.settling {
+            for f in fluids.iter_mut() {
+                f.velocities.iter_mut().for_each(|v| *v = Vector::zeros());
             }
         }
         // Watertight walls: a particle inside a solid goes back to its surface.

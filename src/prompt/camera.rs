@@ -60,9 +60,12 @@ fn extent(
                 lo = lo.min(*p);
                 hi = hi.max(*p);
             }
-            for p in f.fluids.iter().flat_map(|x| &x.positions) {
-                lo = lo.min(*p);
-                hi = hi.max(*p);
+            // A liquid by the 2nd to 98th percentile of its particles on each axis: the
+            // few a splash throws far do not stretch the frame.
+            for x in f.fluids.iter().filter(|x| !x.positions.is_empty()) {
+                let (plo, phi) = spread(&x.positions, 0.02);
+                lo = lo.min(plo);
+                hi = hi.max(phi);
             }
         }
     }
@@ -73,6 +76,18 @@ fn extent(
     let lo = lo.max(Vec3::new(-8.0, -0.5, -8.0));
     let hi = hi.min(Vec3::new(8.0, 6.0, 8.0));
     ((lo + hi) * 0.5, ((hi - lo) * 0.5).length().max(0.15))
+}
+
+/// The `q` and `1 − q` quantiles of some points on each axis.
+fn spread(points: &[Vec3], q: f32) -> (Vec3, Vec3) {
+    let axis = |k: usize| {
+        let mut v: Vec<f32> = points.iter().map(|p| p[k]).collect();
+        v.sort_by(f32::total_cmp);
+        let at = |f: f32| v[((v.len() - 1) as f32 * f).round() as usize];
+        (at(q), at(1.0 - q))
+    };
+    let (x, y, z) = (axis(0), axis(1), axis(2));
+    (Vec3::new(x.0, y.0, z.0), Vec3::new(x.1, y.1, z.1))
 }
 
 /// Entities worth framing: every shaped, non-floor entity.

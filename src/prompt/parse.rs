@@ -19,6 +19,10 @@ use super::lexicon::{
     self as lex, Arrangement, CameraWord, MaterialDef, Noun, PhysMod, Prep, Setting, Verb,
 };
 
+/// What a container holds ("a glass of water"): the liquid's preset, its color (name and
+/// hex) if one was said, and the words.
+type Contents = (MaterialDef, Option<(&'static str, &'static str)>, String);
+
 /// What kind of token a word or phrase is.
 #[derive(Debug, Clone, PartialEq)]
 enum Kind {
@@ -728,8 +732,7 @@ impl Parser {
         // The preset of a liquid head ("water"), and what a container holds ("a glass of
         // water": the liquid, its color, the words).
         let mut liquid: Option<MaterialDef> = None;
-        let mut contents: Option<(MaterialDef, Option<(&'static str, &'static str)>, String)> =
-            None;
+        let mut contents: Option<Contents> = None;
         while let Some(k) = self.peek().cloned() {
             match k {
                 Kind::Det => {

@@ -1510,7 +1510,6 @@ fn a_glass_of_water_is_a_hollow_glass_filled_with_particles() {
 }
 
 #[test]
-#[ignore = "not met yet: the knocked-over glass does not tip with the liquid coupling as it is (docs/fluids.md#checks)"]
 fn a_knocked_over_glass_spills_and_a_poured_one_fills() {
     use crate::scene::Fill;
     // Knocked over: filled, on the table it spills across, tipped at 0.2 s.

@@ -99,9 +99,13 @@ pub struct LiquidFile {
     /// Kinematic viscosity, m²/s (water 1e-6).
     #[serde(default)]
     pub viscosity: Option<f32>,
-    /// Surface tension, N/m (Akinci et al. 2013 cohesion; 0 turns it off).
+    /// Surface tension, N/m: only 0 is accepted (the solver applies none yet).
     #[serde(default)]
     pub surface_tension: Option<f32>,
+    /// Cohesion, salva's Akinci 2013 surface-tension coefficient in `[0, 10]`: a look
+    /// constant (particles pull together, a spill beads into a puddle), not N/m.
+    #[serde(default)]
+    pub cohesion: Option<f32>,
     /// Index of refraction, in `[1, 3]`.
     #[serde(default)]
     pub ior: Option<f32>,
@@ -121,6 +125,8 @@ pub struct Liquid {
     pub viscosity: f32,
     /// Surface tension, N/m.
     pub surface_tension: f32,
+    /// Cohesion (Akinci et al. 2013's coefficient as salva applies it; 0 turns it off).
+    pub cohesion: f32,
     /// Index of refraction.
     pub ior: f32,
     /// Absorption per metre, linear RGB (the reference tracer's Beer–Lambert tint).
@@ -147,6 +153,7 @@ pub const LIQUIDS: [Liquid; 5] = [
         density: 998.0,
         viscosity: 1.0e-6,
         surface_tension: 0.0,
+        cohesion: 0.0,
         ior: 1.333,
         absorption: [0.45, 0.07, 0.02],
         color: "#cfe3ee",
@@ -158,6 +165,7 @@ pub const LIQUIDS: [Liquid; 5] = [
         density: 911.0,
         viscosity: 8.9e-5,
         surface_tension: 0.0,
+        cohesion: 0.0,
         ior: 1.47,
         absorption: [1.5, 5.0, 45.0],
         color: "#c9a233",
@@ -169,6 +177,7 @@ pub const LIQUIDS: [Liquid; 5] = [
         density: 1420.0,
         viscosity: 7.0e-3,
         surface_tension: 0.0,
+        cohesion: 0.0,
         ior: 1.49,
         absorption: [4.0, 18.0, 90.0],
         color: "#cf8516",
@@ -180,6 +189,7 @@ pub const LIQUIDS: [Liquid; 5] = [
         density: 1030.0,
         viscosity: 2.0e-6,
         surface_tension: 0.0,
+        cohesion: 0.0,
         ior: 1.35,
         absorption: [0.0, 0.0, 0.0],
         color: "#f3f0e8",
@@ -191,6 +201,7 @@ pub const LIQUIDS: [Liquid; 5] = [
         density: 1045.0,
         viscosity: 2.0e-6,
         surface_tension: 0.0,
+        cohesion: 0.0,
         ior: 1.35,
         absorption: [0.0, 0.0, 0.0],
         color: "#f29a1f",
@@ -353,14 +364,19 @@ pub(crate) fn apply_overrides(
     };
     take(o.density, "density", 100.0, 20000.0, &mut liquid.density);
     take(o.viscosity, "viscosity", 0.0, 0.1, &mut liquid.viscosity);
-    take(
-        o.surface_tension,
-        "surface_tension",
-        0.0,
-        1.0,
-        &mut liquid.surface_tension,
-    );
     take(o.ior, "ior", 1.0, 3.0, &mut liquid.ior);
+    take(o.cohesion, "cohesion", 0.0, 10.0, &mut liquid.cohesion);
+    // Read so a file that writes 0 stays valid; anything else would be silently ignored,
+    // since the solver applies no surface tension yet (docs/fluids.md#the-solver).
+    if let Some(v) = o.surface_tension
+        && v != 0.0
+    {
+        problem(
+            &format!("{at}: liquid.surface_tension"),
+            format!("surface tension is not simulated yet: leave it out or write 0 (found {v})"),
+        );
+        ok = false;
+    }
     if let Some(a) = o.absorption {
         if a.iter()
             .all(|v| v.is_finite() && (0.0..=10000.0).contains(v))

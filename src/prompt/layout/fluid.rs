@@ -385,7 +385,7 @@ pub(super) fn imply(u: &Understanding) -> Option<(Understanding, Vec<String>)> {
                 .find(|&e| verbs.contains(&v.events[e].verb))
         };
         if let Some(e) = verb_of(&v, &[Verb::Pour, Verb::Fill]) {
-            if v.events[e].target.is_none() {
+            if v.events[e].target.is_none_or(|t| t >= n) {
                 notes.push(format!(
                     "\"{}\": into a glass (nothing named to pour into)",
                     v.events[e].words
@@ -512,8 +512,21 @@ fn role(u: &Understanding, l: usize) -> Option<Role> {
         .map(|e| e.words.clone());
     let shaken = c.and(of_container(&[Verb::Slosh])).map(|e| e.words.clone());
     let mut floaters = Vec::new();
+    // What can float: a loose solid (not a structure, a machine, a sheet, a container).
+    let loose = |i: usize| {
+        u.groups.get(i).is_some_and(|g| {
+            !(g.noun.is_liquid()
+                || g.noun.is_container()
+                || g.noun.is_structure()
+                || g.noun.is_cloth()
+                || matches!(
+                    g.noun,
+                    Noun::Pendulum | Noun::Cradle | Noun::Seesaw | Noun::Spoon
+                ))
+        })
+    };
     for e in &u.events {
-        if is_liquid(u, e.actor) || is_container(u, e.actor) {
+        if !loose(e.actor) {
             continue;
         }
         let float = matches!(e.verb, Verb::Float | Verb::Sink);
@@ -531,7 +544,7 @@ fn role(u: &Understanding, l: usize) -> Option<Role> {
     }
     // Solids said to be in it, or in its container ("a block in a tank of water").
     for (i, gi) in u.groups.iter().enumerate() {
-        if gi.noun.is_liquid() || gi.noun.is_container() || gi.noun.is_structure() {
+        if !loose(i) {
             continue;
         }
         let Some(r) = &gi.relation else { continue };
@@ -541,29 +554,31 @@ fn role(u: &Understanding, l: usize) -> Option<Role> {
         }
     }
     let words = |e: Option<&Event>| e.map_or_else(|| g.words.clone(), |e| e.words.clone());
+    // A group named by an event (not the floor, which the parser marks `usize::MAX`).
+    let valid = |i: Option<usize>| i.filter(|&i| i < u.groups.len());
     let kind;
     let mut said = None;
     if let Some(e) = find(&[Verb::Pour, Verb::Fill]) {
-        kind = Kind::Pour(e.target);
+        kind = Kind::Pour(valid(e.target));
         said = Some(e);
     } else if let Some(e) = find(&[Verb::Drip]) {
-        let from = e
-            .path
-            .filter(|(p, _)| matches!(p, Prep::From | Prep::Off))
-            .map(|(_, s)| s)
-            .filter(|&s| !is_liquid(u, s));
+        let from = valid(
+            e.path
+                .filter(|(p, _)| matches!(p, Prep::From | Prep::Off))
+                .map(|(_, s)| s),
+        )
+        .filter(|&s| !is_liquid(u, s));
         kind = Kind::Drip {
             from,
-            onto: e.target.filter(|&t| !is_liquid(u, t)),
+            onto: valid(e.target).filter(|&t| !is_liquid(u, t)),
         };
         said = Some(e);
     } else if let Some(c) = c {
         kind = Kind::Inside(c);
     } else if let Some(e) = find(&[Verb::Splash, Verb::Spill]) {
-        let onto = e
-            .target
-            .or(e.path.map(|(_, t)| t))
-            .filter(|&t| t != usize::MAX && !is_liquid(u, t));
+        let onto = valid(e.target)
+            .or(valid(e.path.map(|(_, t)| t)))
+            .filter(|&t| !is_liquid(u, t));
         kind = Kind::Splash(onto);
         said = Some(e);
     } else {
@@ -799,8 +814,15 @@ impl Layout<'_> {
                         (Some(_), Some(a)) => format!("{} in a {}, each ", spec.count, a.word()),
                         _ => String::new(),
                     };
+                    // A stack of copies is a line up by the height: `Stack` needs a shape.
+                    let repeat = match pr.repeat {
+                        Some(RepeatOut::Stack(n)) => {
+                            Some(RepeatOut::Line(n, Vec3::new(0.0, v.size.y, 0.0)))
+                        }
+                        r => r,
+                    };
                     EntOut {
-                        repeat: pr.repeat,
+                        repeat,
                         ..self.vessel_entity(
                             &pr.name,
                             format!(
@@ -956,6 +978,25 @@ impl Layout<'_> {
                     };
                     let level = Vessel::level(self.specs[c].noun);
                     let cname = self.specs[c].noun.name();
+                    // Something else stands in it (a ramp "in the bowl"): the liquid
+                    // would start inside that.
+                    if let Some(o) = self.in_the_way(c, &role) {
+                        self.warnings.push(format!(
+                            "\"{}\": the {cname} is left empty: the {} is in it",
+                            g.words,
+                            self.specs[o].noun.name()
+                        ));
+                        continue;
+                    }
+                    // Particles sized for a bigger liquid elsewhere may not fit in it.
+                    if v.inner_width() < 6.0 * r || level * v.size.y - BOTTOM < 4.0 * r {
+                        self.warnings.push(format!(
+                            "\"{}\": the {cname} is left empty: the scene's liquid particles ({} mm, one size for every liquid) are too big for it",
+                            g.words,
+                            num(r * 1000.0)
+                        ));
+                        continue;
+                    }
                     if let Some(w) = &role.thrown {
                         self.throw_out(c, v, w);
                     } else if let Some(w) = &role.shaken {
@@ -968,7 +1009,7 @@ impl Layout<'_> {
                         let name = if k == 0 {
                             base.clone()
                         } else {
-                            format!("{base}_{}", k + 1)
+                            format!("{base}_in_{}_{}", self.specs[c].base, k + 1)
                         };
                         let comment = format!(
                             "\"{}\": {} filling the {cname} to {:.0} %, particles of {} mm ({} across it)",
@@ -1124,9 +1165,18 @@ impl Layout<'_> {
         ));
     }
 
-    /// A group of containers moved on keys is laid out as one (the keys are the first
-    /// copy's).
+    /// A container moved on keys takes no pushes; a group of them is laid out as one
+    /// (the keys are the first copy's).
     fn just_one(&mut self, c: usize, words: &str) {
+        // Moved on keys, it takes no pushes, and the checks of a pushed one go.
+        let names = self.all_names(c);
+        self.events.retain(|e| !names.contains(&e.target));
+        self.expects.retain(|e| match &e.check {
+            Check::Fallen { items, .. } | Check::Moved { items, .. } => {
+                !items.iter().any(|i| names.contains(i))
+            }
+            _ => true,
+        });
         if self.specs[c].count <= 1 {
             return;
         }
@@ -1297,20 +1347,10 @@ impl Layout<'_> {
         };
         let at = Vec3::new(x, top, z);
         let (from, t) = (0.2 * slow, (1.5 * slow).min(clip - 1.0 * slow).max(0.3));
-        // The nozzle lets out whole discs of lattice points: the rate that gives the
-        // volume asked for with the disc it really has.
-        let layer = crate::scene::Emitter {
-            at,
-            direction: Vec3::NEG_Y,
-            radius: nozzle,
-            rate: 1.0,
-            from: 0.0,
-            until: 1.0,
-        }
-        .layer(r)
-        .len() as f32;
+        // The nozzle lets out the rate asked for, to the particle (its speed is the
+        // rate over the area its disc of lattice points covers).
         let s = 2.0 * r;
-        let rate = volume / t * (std::f32::consts::PI * nozzle * nozzle) / (layer * s * s);
+        let rate = volume / t;
         let what = into.map_or("floor".to_string(), |c| self.specs[c].noun.name().into());
         let spout = self.spout(
             "spout",
@@ -1450,7 +1490,19 @@ impl Layout<'_> {
         };
         let nozzle = 2.0 * r;
         let speed = 0.15 / slow.sqrt();
-        let rate = speed * std::f32::consts::PI * nozzle * nozzle;
+        // The outflow speed is the rate over the area the nozzle's disc of lattice
+        // points covers, a cell (2r)² each.
+        let cells = crate::scene::Emitter {
+            at,
+            direction: Vec3::NEG_Y,
+            radius: nozzle,
+            rate: 1.0,
+            from: 0.0,
+            until: 1.0,
+        }
+        .layer(r)
+        .len() as f32;
+        let rate = speed * cells * 4.0 * r * r;
         let (t0, t1) = (0.2 * slow, (clip - 0.6 * slow).max(0.2 * slow + 0.3));
         self.fluids.push(out(
             base.to_string(),
@@ -1481,6 +1533,41 @@ impl Layout<'_> {
             format!("the {liquid} drips from the {source}"),
             &role.words,
         );
+    }
+
+    /// A group (not a floater of `role`, not a sheet) whose box reaches into the cavity
+    /// of container `c`.
+    fn in_the_way(&self, c: usize, role: &Role) -> Option<usize> {
+        let (lo, hi) = self.bounds_of(c);
+        let (lo, hi) = (lo + Vec3::new(0.0, BOTTOM, 0.0), hi);
+        (0..self.specs.len()).find(|&j| {
+            let Some(p) = &self.placed[j] else {
+                return false;
+            };
+            // A ramp is written where its low end meets the floor, tilted, not where its
+            // box was placed.
+            let (pmin, pmax) = if self.specs[j].noun == Noun::Ramp {
+                let r = self.ramp_of(j);
+                let (cos, sin) = (r.angle.cos(), r.angle.sin());
+                let e = Vec3::new(
+                    r.half.x * cos + r.half.y * sin,
+                    r.half.x * sin + r.half.y * cos,
+                    r.half.z,
+                );
+                (r.center - e, r.center + e)
+            } else {
+                (p.min, p.max)
+            };
+            j != c
+                && !self.specs[j].noun.is_cloth()
+                && !role.floaters.iter().any(|(f, _, _)| *f == j)
+                && pmin.x < hi.x - 1e-3
+                && lo.x < pmax.x - 1e-3
+                && pmin.y < hi.y - 1e-3
+                && lo.y < pmax.y - 1e-3
+                && pmin.z < hi.z - 1e-3
+                && lo.z < pmax.z - 1e-3
+        })
     }
 
     /// Whether group `i` is a liquid (never placed, never an entity).

@@ -1,0 +1,33 @@
+//! Characters: the pure-CPU core of people in scenes (issue 17).
+//!
+//! - [`skeleton`]: the standard humanoid skeleton, its rest pose from [`BodyParams`]
+//!   (height, build), forward kinematics, joint limits and per-bone capsules;
+//! - [`mannequin`]: the bundled procedural skinned body mesh, with a face UV rectangle;
+//! - [`skin`]: linear blend skinning with a validated [`Skin`];
+//! - [`gltf_skin`]: user characters and their clips from glTF 2.0 skins;
+//! - [`gait`]: procedural walking and running along a path, with two-bone leg IK;
+//! - [`ragdoll`]: the physical ragdoll (rapier bodies, limited joints) and the rule for
+//!   switching to it.
+//!
+//! Conventions: meters, seconds, radians; right-handed, +Y up; a character faces +Z at
+//! rest (its left is +X). Everything here is a pure function of its inputs, except the
+//! ragdoll, which inserts bodies into the caller's rapier world (deterministically).
+//!
+//! Status: not yet wired into scenes, physics or rendering.
+
+pub mod gait;
+pub mod gltf_skin;
+pub mod mannequin;
+pub mod ragdoll;
+pub mod skeleton;
+pub mod skin;
+
+pub use gait::{Gait, GaitError, GaitParams, two_bone_ik};
+pub use gltf_skin::{GltfCharacter, GltfError};
+pub use mannequin::{FACE_UV_RECT, Mannequin};
+pub use ragdoll::{FallTrigger, Ragdoll, RagdollError, RagdollParams};
+pub use skeleton::{BodyParams, Joint, Pose, Side, Skeleton, SkeletonError};
+pub use skin::{Skin, SkinError};
+
+#[cfg(test)]
+mod tests;
