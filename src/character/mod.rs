@@ -7,7 +7,8 @@
 //! - [`gltf_skin`]: user characters and their clips from glTF 2.0 skins;
 //! - [`gait`]: procedural walking and running along a path, with two-bone leg IK;
 //! - [`ragdoll`]: the physical ragdoll (rapier bodies, limited joints) and the rule for
-//!   switching to it.
+//!   switching to it;
+//! - [`cameo`]: a consented face photo, checked and warped into the head's face texture.
 //!
 //! Conventions: meters, seconds, radians; right-handed, +Y up; a character faces +Z at
 //! rest (its left is +X). Everything here is a pure function of its inputs, except the
@@ -15,6 +16,7 @@
 //!
 //! Status: not yet wired into scenes, physics or rendering.
 
+pub mod cameo;
 pub mod gait;
 pub mod gltf_skin;
 pub mod mannequin;
@@ -22,6 +24,7 @@ pub mod ragdoll;
 pub mod skeleton;
 pub mod skin;
 
+pub use cameo::{CameoError, CameoParams, Consent, FaceTexture};
 pub use gait::{Gait, GaitError, GaitParams, two_bone_ik};
 pub use gltf_skin::{GltfCharacter, GltfError};
 pub use mannequin::{FACE_UV_RECT, Mannequin};

@@ -2,6 +2,7 @@
 //! (`cargo test -- --nocapture`) are the ones quoted in `docs/characters.md`.
 
 mod body;
+mod cameo;
 mod gltf;
 mod ragdoll;
 mod skinning;
