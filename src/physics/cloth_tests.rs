@@ -8,14 +8,14 @@ use super::{Simulation, simulate};
 use crate::progress::Silent;
 use crate::scene::{Scene, parse_str};
 
-fn scene(text: &str) -> Scene {
+pub(super) fn scene(text: &str) -> Scene {
     match parse_str(text, "test", ".".as_ref()) {
         Ok(s) => s,
         Err(e) => panic!("test scene invalid:\n{e}"),
     }
 }
 
-fn error_of(text: &str) -> String {
+pub(super) fn error_of(text: &str) -> String {
     match parse_str(text, "test", ".".as_ref()) {
         Ok(_) => panic!("scene should be refused:\n{text}"),
         Err(e) => e.to_string(),

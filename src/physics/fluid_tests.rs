@@ -4,24 +4,11 @@
 
 use glam::Vec3;
 
+use super::cloth_tests::{error_of, scene};
 use super::systems::Fluids;
 use super::{Simulation, simulate};
 use crate::progress::Silent;
-use crate::scene::{Scene, parse_str};
-
-fn scene(text: &str) -> Scene {
-    match parse_str(text, "test", ".".as_ref()) {
-        Ok(s) => s,
-        Err(e) => panic!("test scene invalid:\n{e}"),
-    }
-}
-
-fn error_of(text: &str) -> String {
-    match parse_str(text, "test", ".".as_ref()) {
-        Ok(_) => panic!("scene should be refused:\n{text}"),
-        Err(e) => e.to_string(),
-    }
-}
+use crate::scene::Scene;
 
 /// A square tank of inner side `w` m with fixed walls 0.4 m high, on a heavy dynamic
 /// floor plate resting on the ground, plus `extra` entities and the `fluids` text.

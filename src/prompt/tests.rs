@@ -1262,6 +1262,30 @@ fn cloth_words() -> Vec<&'static str> {
     w
 }
 
+/// Lays out the sentence that `picks` choose from `words` (each pick modulo the list),
+/// as the prompt would, and validates the written scene. `None` when the words name
+/// nothing to lay out or too many objects; otherwise the words and the scene, or the
+/// validation error followed by the RON.
+fn lay_out_picks(
+    words: &[&'static str],
+    picks: &[usize],
+    seed: u64,
+    attempt: u32,
+) -> Option<(Vec<&'static str>, Result<crate::scene::Scene, String>)> {
+    let text: Vec<&'static str> = picks.iter().map(|i| words[i % words.len()]).collect();
+    let u = parse(&text.join(" "));
+    if u.groups.is_empty() || object_count(&u) > MAX_OBJECTS {
+        return None;
+    }
+    let mut plan = layout::layout(&u, seed, attempt);
+    plan.draft.name = scene_name(&u);
+    let ron = emit::emit(&plan.draft);
+    let scene = crate::style::parse_str(&ron, "t", ".".as_ref(), None)
+        .map(|(scene, _)| scene)
+        .map_err(|e| format!("{e}\n{ron}"));
+    Some((text, scene))
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
     /// Any mix of cloth words and the others lays out into a scene that validates (the
@@ -1272,16 +1296,8 @@ proptest! {
         seed in 0u64..4,
         attempt in 0u32..MAX_ATTEMPTS,
     ) {
-        let words = cloth_words();
-        let text: Vec<&str> = picks.iter().map(|i| words[i % words.len()]).collect();
-        let u = parse(&text.join(" "));
-        if !u.groups.is_empty() && object_count(&u) <= MAX_OBJECTS {
-            let mut plan = layout::layout(&u, seed, attempt);
-            plan.draft.name = scene_name(&u);
-            let ron = emit::emit(&plan.draft);
-            if let Err(e) = crate::style::parse_str(&ron, "t", ".".as_ref(), None) {
-                prop_assert!(false, "{:?}: {e}\n{ron}", text);
-            }
+        if let Some((text, Err(e))) = lay_out_picks(&cloth_words(), &picks, seed, attempt) {
+            prop_assert!(false, "{text:?}: {e}");
         }
     }
 }
@@ -1716,20 +1732,13 @@ proptest! {
         seed in 0u64..4,
         attempt in 0u32..MAX_ATTEMPTS,
     ) {
-        let words = liquid_words();
-        let text: Vec<&str> = picks.iter().map(|i| words[i % words.len()]).collect();
-        let u = parse(&text.join(" "));
-        if !u.groups.is_empty() && object_count(&u) <= MAX_OBJECTS {
-            let mut plan = layout::layout(&u, seed, attempt);
-            plan.draft.name = scene_name(&u);
-            let ron = emit::emit(&plan.draft);
-            match crate::style::parse_str(&ron, "t", ".".as_ref(), None) {
-                Ok((scene, _)) => {
-                    let n: usize = scene.fluids.iter().map(|f| f.max_particles()).sum();
-                    prop_assert!(n <= 20_000, "{:?}: {n} particles", text);
-                }
-                Err(e) => prop_assert!(false, "{:?}: {e}\n{ron}", text),
+        match lay_out_picks(&liquid_words(), &picks, seed, attempt) {
+            Some((text, Ok(scene))) => {
+                let n: usize = scene.fluids.iter().map(|f| f.max_particles()).sum();
+                prop_assert!(n <= 20_000, "{:?}: {n} particles", text);
             }
+            Some((text, Err(e))) => prop_assert!(false, "{text:?}: {e}"),
+            None => {}
         }
     }
 }
