@@ -19,6 +19,9 @@
 #                                                                 process/simulate_cloth_4k)
 #        simulate benches/dam_break_{50k,200k}.ron              (process/simulate_dam_break_50k,
 #                                                                 process/simulate_dam_break_200k)
+#        simulate, render --no-finish scenes/people/walk_and_push.ron
+#                                                                (process/simulate_walk_and_push,
+#                                                                 process/walk_and_push_all_no_finish)
 #        render scenes/movi_a.ron --buffers preview --no-finish --reference --spp 16
 #                                                                (process/movi_a_reference_16spp)
 #   4. with --fresh-clone, clones the committed HEAD into a temporary folder and times
@@ -122,6 +125,8 @@ describe() {
     process/simulate_cloth_4k) echo 'whole process: `simulate benches/cloth_4k.ron` (4 225 cloth vertices falling onto a ball, 240 steps)' ;;
     process/simulate_dam_break_50k) echo 'whole process: `simulate benches/dam_break_50k.ron` (51 200 water particles, dam break, 60 steps at 240 Hz)' ;;
     process/simulate_dam_break_200k) echo 'whole process: `simulate benches/dam_break_200k.ron` (204 800 water particles, dam break, 60 steps at 240 Hz)' ;;
+    process/simulate_walk_and_push) echo 'whole process: `simulate scenes/people/walk_and_push.ron` (a walking, pushing character: 19 kinematic capsules, 960 steps at 240 Hz, 32 solver iterations)' ;;
+    process/walk_and_push_all_no_finish) echo 'whole process: `render scenes/people/walk_and_push.ron --no-finish`, all buffers (96 frames at 640 × 360, the skinned mannequin every frame, with sound)' ;;
     process/movi_a_reference_16spp) echo 'whole process: `render scenes/movi_a.ron --buffers preview --no-finish --reference --spp 16`' ;;
     process/fresh_clone_ci_run) echo "a fresh clone's \`bash .ci/run\` (build and every test)" ;;
     physics/cubes_*_480_steps)
@@ -211,6 +216,8 @@ process/simulate_flag_wind|simulate scenes/flag_wind.ron -o OUT -q
 process/simulate_cloth_4k|simulate benches/cloth_4k.ron -o OUT -q
 process/simulate_dam_break_50k|simulate benches/dam_break_50k.ron -o OUT -q
 process/simulate_dam_break_200k|simulate benches/dam_break_200k.ron -o OUT -q
+process/simulate_walk_and_push|simulate scenes/people/walk_and_push.ron -o OUT -q
+process/walk_and_push_all_no_finish|render scenes/people/walk_and_push.ron -o OUT --no-finish -q
 EOF
   fi
   if ((fresh)); then

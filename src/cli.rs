@@ -120,6 +120,11 @@ pub struct RenderArgs {
     /// segmentation rows under the preview when those layers are rendered.
     #[arg(long)]
     contact_sheet: bool,
+    /// Also write provenance.json: synthetic, tool and version, the scene's hash, the
+    /// inputs' hashes and every output file's hash (always written when the scene
+    /// carries a cameo).
+    #[arg(long)]
+    provenance: bool,
     /// Also path-trace physically based reference frames into reference/ (linear
     /// EXR + sRGB PNG), reference.mp4 and reference.json.
     #[arg(long)]
@@ -654,6 +659,7 @@ impl RenderArgs {
             layout,
             style: self.style,
             contact_sheet: self.contact_sheet,
+            provenance: self.provenance,
             reference: self
                 .reference
                 .then_some(cinegraph::reference::ReferenceOptions {

@@ -2210,3 +2210,75 @@ fn an_audio_encoder_failure_keeps_the_video_and_the_wav() {
     assert!(mp4.windows(4).any(|w| w == b"avc1"));
     assert!(out_dir.join("audio.wav").is_file());
 }
+
+/// A scene with a cameo renders with `provenance.json` beside its files: synthetic, the
+/// consent record's id, the photo's hash, and every other file's BLAKE3, which match the
+/// files. The same scene for a user the record does not name is refused before anything
+/// is written (exit 2, the field named, no output folder).
+#[test]
+fn a_cameo_render_carries_provenance_and_a_refused_cameo_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes/people");
+    std::fs::create_dir(dir.path().join("cameo")).unwrap();
+    for f in ["face.png", "face.consent.ron"] {
+        std::fs::copy(root.join("cameo").join(f), dir.path().join("cameo").join(f)).unwrap();
+    }
+    let written = std::fs::read_to_string(root.join("cameo_wave.ron"))
+        .unwrap()
+        .replace("duration: 3.5", "duration: 0.25")
+        .replace("(1.9, Wave)", "(0.1, Wave)")
+        .replace("resolution: (640, 360)", "resolution: (96, 64)");
+    let scene = dir.path().join("cameo.ron");
+    std::fs::write(&scene, &written).unwrap();
+    let out = dir.path().join("out");
+    let r = run(&[
+        "render",
+        scene.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--no-finish",
+        "--no-audio",
+    ]);
+    assert!(r.status.success(), "{}", text_of(&r));
+    let p = json(&out.join("provenance.json"));
+    assert_eq!(p["synthetic"], true);
+    assert_eq!(p["cameos"][0]["consent_id"], "c-example-0001");
+    let photo = blake3::hash(&std::fs::read(dir.path().join("cameo/face.png")).unwrap());
+    assert!(
+        p["inputs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["blake3"] == photo.to_hex().as_str())
+    );
+    let outputs = p["outputs"].as_array().unwrap();
+    assert!(outputs.len() > 10, "{} outputs", outputs.len());
+    for o in outputs {
+        let (path, hash) = (o[0].as_str().unwrap(), o[1].as_str().unwrap());
+        let bytes = std::fs::read(out.join(path)).unwrap();
+        assert_eq!(blake3::hash(&bytes).to_hex().as_str(), hash, "{path}");
+    }
+    assert!(outputs.iter().any(|o| o[0] == "preview.mp4"));
+    // Another user: refused, nothing written.
+    std::fs::write(
+        &scene,
+        written.replace("user: \"example-user\"", "user: \"someone-else\""),
+    )
+    .unwrap();
+    let refused = dir.path().join("refused");
+    let r = run(&[
+        "render",
+        scene.to_str().unwrap(),
+        "--out",
+        refused.to_str().unwrap(),
+        "--no-finish",
+    ]);
+    assert_eq!(r.status.code(), Some(2), "{}", text_of(&r));
+    let err = text(&r.stderr);
+    assert!(err.contains("cameo") && err.contains("granted_to"), "{err}");
+    assert!(!refused.exists(), "a refused cameo left an output folder");
+}
+
+fn text_of(o: &Output) -> String {
+    format!("{}{}", text(&o.stdout), text(&o.stderr))
+}

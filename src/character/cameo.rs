@@ -163,6 +163,36 @@ impl Date {
     }
 }
 
+impl Date {
+    /// Today's date in UTC from the system clock (the day a consent's expiry is checked
+    /// against). Civil date from days since 1970-01-01 by H. Hinnant's algorithm
+    /// ("chrono-Compatible Low-Level Date Algorithms", `civil_from_days`).
+    pub fn today() -> Date {
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        Date::from_days((secs / 86_400) as i64)
+    }
+
+    /// The date `days` after 1970-01-01.
+    pub fn from_days(days: i64) -> Date {
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z - era * 146_097;
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
+        let year = yoe + era * 400 + i64::from(month <= 2);
+        Date {
+            year: year.clamp(0, 9999) as u16,
+            month,
+            day,
+        }
+    }
+}
+
 impl std::fmt::Display for Date {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
@@ -784,6 +814,7 @@ pub fn cameo(
         )
     })?;
     let photo = Photo::decode(photo_bytes, photo_shown)?;
+    photo.check_landmarks(&landmarks, &consent.file)?;
     face_texture(&photo, &landmarks, params, &consent.file)
 }
 

@@ -17,9 +17,11 @@
 //! Status: not yet wired into scenes, physics or rendering.
 
 pub mod cameo;
+pub mod dress;
 pub mod gait;
 pub mod gltf_skin;
 pub mod mannequin;
+pub mod perform;
 pub mod ragdoll;
 pub mod skeleton;
 pub mod skin;
@@ -28,6 +30,7 @@ pub use cameo::{CameoError, CameoParams, Consent, FaceTexture};
 pub use gait::{Gait, GaitError, GaitParams, two_bone_ik};
 pub use gltf_skin::{GltfCharacter, GltfError};
 pub use mannequin::{FACE_UV_RECT, Mannequin};
+pub use perform::{Move, Performance};
 pub use ragdoll::{FallTrigger, Ragdoll, RagdollError, RagdollParams};
 pub use skeleton::{BodyParams, Joint, Pose, Side, Skeleton, SkeletonError};
 pub use skin::{Skin, SkinError};

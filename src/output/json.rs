@@ -42,6 +42,41 @@ pub struct MetadataFile {
     /// One per liquid, in scene order (absent when the scene has none).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fluids: Vec<FluidTrack>,
+    /// One per character, in scene order (absent when the scene has none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub characters: Vec<CharacterTrack>,
+}
+
+/// One character over the clip (its entity is also in `objects`, with `body`
+/// `"character"` and `shape` `"mannequin"`): its skeleton's keypoints every frame.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct CharacterTrack {
+    /// Name.
+    pub name: String,
+    /// Instance id (its pixels in the segmentation).
+    pub id: u32,
+    /// Standing height, m.
+    pub height: f32,
+    /// Build factor.
+    pub build: f32,
+    /// The joints, in the order of every keypoint list (pelvis first; a joint is where
+    /// its bone starts: `left_knee` is the knee's center).
+    pub joints: Vec<String>,
+    /// Each joint's parent's index in `joints` (`null` for the pelvis): the skeleton's
+    /// edges for drawing.
+    pub parents: Vec<Option<usize>>,
+    /// World position of every joint per frame, m.
+    pub keypoints_3d: Vec<Vec<[f32; 3]>>,
+    /// Pixel position `[u, v]` (OpenCV: from the top-left corner) and depth along the
+    /// camera's axis (m) of every joint per frame, when the clip was rendered. A joint
+    /// behind the camera has a negative depth; occlusion is not marked (compare the
+    /// depth with `depth/`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub keypoints_2d: Vec<Vec<[f64; 3]>>,
+    /// Timed actions: `[time, name]` (`"push"`, `"wave"`, `"fall"`).
+    pub actions: Vec<(f32, String)>,
+    /// When it became a ragdoll and why (`"told"`, `"hit"`, `"off balance"`), if it did.
+    pub fell: Option<(f32, String)>,
 }
 
 /// One liquid over the clip (its entity is also in `objects`, with `body` and `shape`
@@ -346,7 +381,50 @@ pub fn metadata_file(scene: &Scene, traj: &Trajectory) -> MetadataFile {
         audio: None,
         cloths: cloth_tracks(scene, traj),
         fluids: fluid_tracks(scene, traj),
+        characters: character_tracks(scene, traj),
     }
+}
+
+fn character_tracks(scene: &Scene, traj: &Trajectory) -> Vec<CharacterTrack> {
+    use crate::character::Joint;
+    scene
+        .characters
+        .iter()
+        .enumerate()
+        .map(|(ci, c)| CharacterTrack {
+            name: c.name.clone(),
+            id: scene.entities[c.entity].id,
+            height: c.body.height,
+            build: c.body.build,
+            joints: Joint::ALL.iter().map(|j| j.name().to_string()).collect(),
+            parents: Joint::ALL
+                .iter()
+                .map(|j| j.parent().map(Joint::index))
+                .collect(),
+            keypoints_3d: traj
+                .frames
+                .iter()
+                .map(|f| {
+                    f.character_joints(ci)
+                        .iter()
+                        .map(|p| p.translation.to_array())
+                        .collect()
+                })
+                .collect(),
+            keypoints_2d: Vec::new(),
+            actions: c
+                .actions
+                .iter()
+                .map(|(t, a)| (*t, a.name().to_string()))
+                .collect(),
+            fell: traj
+                .frames
+                .last()
+                .and_then(|f| f.characters.get(ci))
+                .and_then(|c| c.fall.as_ref())
+                .map(|f| (f.time, f.cause.to_string())),
+        })
+        .collect()
 }
 
 fn fluid_tracks(scene: &Scene, traj: &Trajectory) -> Vec<FluidTrack> {
@@ -462,6 +540,22 @@ pub fn add_render_info(
             cuts: (0..cams.len()).filter(|&k| plan.cut_before(k)).collect(),
             style: scene.style.clone(),
         });
+    }
+    for track in &mut meta.characters {
+        track.keypoints_2d = track
+            .keypoints_3d
+            .iter()
+            .zip(cams)
+            .map(|(joints, cam)| {
+                joints
+                    .iter()
+                    .map(|p| {
+                        let (u, v, z) = cam.project(glam::Vec3::from(*p));
+                        [u, v, z]
+                    })
+                    .collect()
+            })
+            .collect();
     }
     for (i, obj) in meta.objects.iter_mut().enumerate() {
         obj.visible_pixels = Some(stats.iter().map(|s| s.as_ref().map(|s| s[i].0)).collect());

@@ -16,6 +16,7 @@ mod frames;
 mod json;
 mod kubric;
 mod plot;
+pub mod provenance;
 mod sheet;
 mod video;
 

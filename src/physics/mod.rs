@@ -12,6 +12,7 @@
 //! are world space; contact events are ordered by step, then by entity index pair.
 
 mod build;
+pub mod character;
 pub mod cloth;
 pub mod fluid;
 mod hash;
@@ -26,13 +27,16 @@ use serde::{Deserialize, Serialize};
 
 pub(crate) use build::to_rapier;
 pub use trajectory::{
-    Collision, ContactSample, Energy, FluidFrame, FrameState, ObjectInfo, Trajectory,
+    CharacterFrame, Collision, ContactSample, Energy, FluidFrame, FrameState, ObjectInfo,
+    Trajectory,
 };
 
 use crate::math::Pose;
 use crate::progress::Progress;
 use crate::scene::{BodyKind, Scene};
-use systems::{BodyRef, Clock, Cloths, ContactLog, Fluids, Kinematic, Physics, ScheduledActions};
+use systems::{
+    BodyRef, Characters, Clock, Cloths, ContactLog, Fluids, Kinematic, Physics, ScheduledActions,
+};
 
 /// Why a simulation could not run.
 #[derive(Debug, thiserror::Error)]
@@ -149,6 +153,17 @@ impl Simulation {
             }
         }
         world.insert_resource(Fluids(fluid::FluidSim::new(scene, &physics, fluid_states)));
+        // Characters last: their capsules join after every scene collider (the liquids
+        // above sample only scene shapes).
+        if !scene.characters.is_empty() {
+            crate::character::ragdoll::tune_solver(&mut physics.integration_parameters);
+        }
+        let characters = scene
+            .characters
+            .iter()
+            .map(|c| character::CharacterSim::new(scene, c, &mut physics, &handles))
+            .collect();
+        world.insert_resource(Characters(characters));
         world.insert_resource(Cloths {
             sims,
             wind: scene.wind,
@@ -174,10 +189,12 @@ impl Simulation {
         schedule.add_systems(
             (
                 systems::drive_kinematic,
+                systems::drive_characters,
                 systems::apply_actions,
                 systems::step_physics,
                 systems::step_cloth,
                 systems::step_fluids,
+                systems::watch_characters,
                 systems::track_contacts,
                 systems::track_sound,
                 systems::advance_clock,
@@ -212,8 +229,18 @@ impl Simulation {
         let p = self.world.resource::<Physics>();
         let cloths = &self.world.resource::<Cloths>().sims;
         let fluids = &self.world.resource::<Fluids>().0.states;
+        let people: Vec<RigidBodyHandle> = self
+            .world
+            .resource::<Characters>()
+            .0
+            .iter()
+            .flat_map(character::CharacterSim::bodies)
+            .collect();
         hash::state_hash(
-            p.handles.iter().filter_map(|h| p.world.bodies.get(*h)),
+            p.handles
+                .iter()
+                .chain(&people)
+                .filter_map(|h| p.world.bodies.get(*h)),
             cloths.iter().map(|c| &c.state),
             fluids,
         )
@@ -278,9 +305,29 @@ impl Simulation {
                 radius: sim.radius(),
             })
             .collect();
+        let t = clock.step as f32 * clock.dt;
+        let characters = self
+            .world
+            .resource::<Characters>()
+            .0
+            .iter()
+            .map(|c| CharacterFrame {
+                joints: c
+                    .joints(&p.world, t)
+                    .iter()
+                    .map(|g| {
+                        let (s, r, tr) = g.to_scale_rotation_translation();
+                        debug_assert!((s - glam::Vec3::ONE).abs().max_element() < 1e-3);
+                        Pose::new(tr, r)
+                    })
+                    .collect(),
+                fall: c.fell.clone(),
+            })
+            .collect();
         FrameState {
             cloth,
             fluids,
+            characters,
             time: clock.step as f64 / f64::from(scene.physics_hz),
             poses,
             linvel,
@@ -321,6 +368,7 @@ impl Simulation {
     /// # Errors
     /// [`PhysicsError::Snapshot`] if serialization fails.
     pub fn snapshot(&self, scene: &Scene) -> Result<String, PhysicsError> {
+        refuse_characters(scene)?;
         let snap = SnapshotRef {
             scene_hash: &scene.source.hash,
             step: self.step_index(),
@@ -344,6 +392,7 @@ impl Simulation {
     /// [`PhysicsError::Snapshot`] if the text is not a snapshot,
     /// [`PhysicsError::SnapshotMismatch`] if it belongs to another scene.
     pub fn restore(scene: &Scene, text: &str) -> Result<Self, PhysicsError> {
+        refuse_characters(scene)?;
         let snapshot: Snapshot = ron::Options::default()
             .with_recursion_limit(4096)
             .from_str(text)
@@ -381,6 +430,17 @@ impl Simulation {
     /// Frames already passed.
     pub fn frame_index(&self) -> u64 {
         self.step_index() / u64::from(self.substeps.max(1))
+    }
+}
+
+/// Snapshots do not yet hold a character's state (its push points, whether it fell).
+fn refuse_characters(scene: &Scene) -> Result<(), PhysicsError> {
+    match scene.characters.first() {
+        Some(c) => Err(PhysicsError::Snapshot(format!(
+            "scenes with characters (\"{}\") cannot be snapshotted or restored yet; simulate from the start",
+            c.name
+        ))),
+        None => Ok(()),
     }
 }
 
@@ -473,6 +533,23 @@ fn object_infos(scene: &Scene, sim: &Simulation) -> Vec<ObjectInfo> {
                     restitution: 0.0,
                 };
             }
+            if let Some(c) = scene.characters.iter().find(|c| c.entity == i) {
+                let params = crate::character::RagdollParams::limp();
+                let mass: f32 = crate::character::ragdoll::segment_masses(&c.skeleton, &params)
+                    .iter()
+                    .sum();
+                return ObjectInfo {
+                    name: e.name.clone(),
+                    id: e.id,
+                    body: "character",
+                    shape: "mannequin",
+                    material: material.name.clone(),
+                    mass,
+                    body_mass: mass,
+                    friction: params.friction,
+                    restitution: 0.0,
+                };
+            }
             if let Some(fl) = scene.fluids.iter().find(|f| f.entity == i) {
                 let sim = &sim.world.resource::<Fluids>().0;
                 let n: usize = scene
@@ -515,6 +592,8 @@ fn object_infos(scene: &Scene, sim: &Simulation) -> Vec<ObjectInfo> {
         .collect()
 }
 
+#[cfg(test)]
+mod character_tests;
 #[cfg(test)]
 mod cloth_tests;
 #[cfg(test)]

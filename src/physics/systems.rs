@@ -226,12 +226,37 @@ pub(super) fn track_contacts(
     }
     let collider_of = |e: usize| physics.colliders.get(e).copied().flatten();
     let mut finished = Vec::new();
+    let entity_of = |c: ColliderHandle| {
+        physics
+            .world
+            .colliders
+            .get(c)
+            .map_or(usize::MAX, |c| c.user_data as usize)
+    };
     for (&(a, b), p) in log.state.pending.iter_mut() {
-        if let (Some(ca), Some(cb)) = (collider_of(a), collider_of(b))
-            && let Some(pair) = physics.world.narrow_phase.contact_pair(ca, cb)
-        {
+        // An entity of many colliders (a character's capsules) is found through the
+        // other's pairs.
+        let pairs: Vec<&ContactPair> = match (collider_of(a), collider_of(b)) {
+            (Some(ca), Some(cb)) if entity_of(ca) == a && entity_of(cb) == b => physics
+                .world
+                .narrow_phase
+                .contact_pair(ca, cb)
+                .into_iter()
+                .collect(),
+            (Some(c), _) | (_, Some(c)) => physics
+                .world
+                .narrow_phase
+                .contact_pairs_with(c)
+                .filter(|pair| {
+                    let (e1, e2) = (entity_of(pair.collider1), entity_of(pair.collider2));
+                    (e1.min(e2), e1.max(e2)) == (a, b)
+                })
+                .collect(),
+            (None, None) => Vec::new(),
+        };
+        for pair in pairs {
             // The pair's collider1 may be either entity: orient normals from a to b.
-            let flip = pair.collider1 != ca;
+            let flip = entity_of(pair.collider1) != a;
             let pos1 = physics
                 .world
                 .colliders
@@ -505,4 +530,34 @@ pub(super) fn step_fluids(
     }
     let t = (clock.step + 1) as f32 / clock.hz as f32;
     fluids.0.step(&mut physics.world, clock.dt, t);
+}
+
+/// The characters being simulated (scene order).
+#[derive(Resource, Default)]
+pub(super) struct Characters(pub Vec<super::character::CharacterSim>);
+
+/// Moves every animated character's capsules to its pose at the end of this step (or
+/// fells it, when its `Fall` comes).
+pub(super) fn drive_characters(
+    clock: Res<Clock>,
+    mut physics: ResMut<Physics>,
+    mut people: ResMut<Characters>,
+) {
+    let now = clock.step as f32 * clock.dt;
+    let next = (clock.step + 1) as f32 * clock.dt;
+    for c in &mut people.0 {
+        c.drive(&mut physics.world, now, next, clock.dt);
+    }
+}
+
+/// After the step: a character hit hard enough becomes a ragdoll.
+pub(super) fn watch_characters(
+    clock: Res<Clock>,
+    mut physics: ResMut<Physics>,
+    mut people: ResMut<Characters>,
+) {
+    let t = (clock.step + 1) as f32 * clock.dt;
+    for c in &mut people.0 {
+        c.watch(&mut physics.world, t, clock.dt);
+    }
 }

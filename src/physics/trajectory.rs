@@ -69,6 +69,17 @@ pub struct FrameState {
     pub cloth: Vec<Vec<Vec3>>,
     /// Every fluid's particles (in `Scene::fluids` order).
     pub fluids: Vec<FluidFrame>,
+    /// Every character's skeleton (in `Scene::characters` order).
+    pub characters: Vec<CharacterFrame>,
+}
+
+/// One character at a frame.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CharacterFrame {
+    /// Every joint's world transform, in [`crate::character::Joint::ALL`] order.
+    pub joints: Vec<Pose>,
+    /// Whether and how it has fallen (it is a ragdoll from then on).
+    pub fall: Option<super::character::Fall>,
 }
 
 /// One fluid's particles at a frame, world space.
@@ -86,6 +97,11 @@ impl FrameState {
     /// Cloth `ci`'s vertex positions (empty for a cloth the frame does not hold).
     pub fn cloth_positions(&self, ci: usize) -> &[Vec3] {
         self.cloth.get(ci).map_or(&[], Vec::as_slice)
+    }
+
+    /// Character `ci`'s joint transforms (empty for a character the frame does not hold).
+    pub fn character_joints(&self, ci: usize) -> &[Pose] {
+        self.characters.get(ci).map_or(&[], |c| c.joints.as_slice())
     }
 
     /// Fluid `fi`'s particles (`None` for a fluid the frame does not hold).

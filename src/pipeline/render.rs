@@ -48,6 +48,8 @@ pub struct RenderOptions {
     pub style: Option<String>,
     /// Also write `contact_sheet.png`.
     pub contact_sheet: bool,
+    /// Also write `provenance.json` (always written for a scene with a cameo).
+    pub provenance: bool,
     /// Also path-trace the reference frames (native layout only).
     pub reference: Option<ReferenceOptions>,
     /// Finish the frames with the neural pass into `rgb/` and `video.mp4` (native layout
@@ -67,6 +69,7 @@ impl Default for RenderOptions {
             plot: false,
             style: None,
             contact_sheet: false,
+            provenance: false,
             reference: None,
             finish: None,
             audio: true,
@@ -223,6 +226,7 @@ pub(super) fn render_scene(
     create_dir(out)?;
     if opts.layout == Layout::Kubric {
         let mut report = render_kubric(out, scene, &look, &traj, &plan, range, progress)?;
+        write_provenance(out, scene, opts)?;
         report.stages = StageTimes {
             load: stages.load,
             simulate: stages.simulate,
@@ -313,6 +317,7 @@ pub(super) fn render_scene(
         output::write_png_rgb(&out.join("contact_sheet.png"), &sheet)?;
     }
     write_replay(out, scene, &traj)?;
+    write_provenance(out, scene, opts)?;
     stages.reference = lap.lap();
     Ok(RenderReport {
         rendered: todo.len(),
@@ -733,6 +738,15 @@ fn trace_reference(
         &r,
         progress,
     )?)
+}
+
+/// `provenance.json`, last (it hashes every other file), when asked or required.
+fn write_provenance(out: &Path, scene: &Scene, opts: &RenderOptions) -> Result<(), PipelineError> {
+    use output::provenance::{PROVENANCE_FILE, provenance, required};
+    if opts.provenance || required(scene) {
+        files::write_json(&out.join(PROVENANCE_FILE), &provenance(scene, out)?)?;
+    }
+    Ok(())
 }
 
 fn write_replay(out: &Path, scene: &Scene, traj: &Trajectory) -> Result<(), PipelineError> {

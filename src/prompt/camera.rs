@@ -8,7 +8,7 @@ use glam::Vec3;
 use super::draft::{CamOut, TargetOut};
 use super::lexicon::CameraWord;
 use crate::camera::CameraFrame;
-use crate::physics::Trajectory;
+use crate::physics::{FrameState, Trajectory};
 use crate::rng::SeededRng;
 use crate::scene::{Scene, Shape};
 
@@ -21,6 +21,41 @@ pub struct Framing {
     pub must_see: Vec<usize>,
     /// Notes for `--explain` (defaults chosen).
     pub notes: Vec<String>,
+}
+
+/// The character entity `i` stands for, if it is one (its index in `scene.characters`).
+fn character_of(scene: &Scene, i: usize) -> Option<usize> {
+    scene.characters.iter().position(|c| c.entity == i)
+}
+
+/// Where entity `i` is in frame `f`: a character's pelvis (its entity does not move with
+/// it), any other entity's origin.
+fn position(scene: &Scene, f: &FrameState, i: usize) -> Option<Vec3> {
+    match character_of(scene, i) {
+        Some(ci) => f.character_joints(ci).first().map(|p| p.translation),
+        None => f.poses.get(i).map(|p| p.translation),
+    }
+}
+
+/// The radius about [`position`] that holds entity `i`: a character's is 55 % of its
+/// height (head and feet from the pelvis).
+fn reach(scene: &Scene, i: usize) -> f32 {
+    match character_of(scene, i) {
+        Some(ci) => 0.55 * scene.characters[ci].skeleton.height(),
+        None => scene.entities[i]
+            .shape
+            .as_ref()
+            .map_or(0.0, Shape::bounding_radius),
+    }
+}
+
+/// What the camera looks at to follow entity `i` at `p`: the entity by name, or for a
+/// character the point (its entity stays where it started).
+fn follow(scene: &Scene, i: usize, p: Vec3) -> TargetOut {
+    match character_of(scene, i) {
+        Some(_) => TargetOut::Point(p),
+        None => TargetOut::Entity(scene.entities[i].name.clone()),
+    }
 }
 
 /// The region the objects occupy over the clip: center and radius of a bounding sphere.
@@ -39,14 +74,12 @@ fn extent(
             continue;
         }
         for &i in only {
-            let Some(pose) = f.poses.get(i) else { continue };
-            let r = scene.entities[i]
-                .shape
-                .as_ref()
-                .map_or(0.0, Shape::bounding_radius)
-                .min(2.0);
-            lo = lo.min(pose.translation - Vec3::splat(r));
-            hi = hi.max(pose.translation + Vec3::splat(r));
+            let Some(p) = position(scene, f, i) else {
+                continue;
+            };
+            let r = reach(scene, i).min(2.0);
+            lo = lo.min(p - Vec3::splat(r));
+            hi = hi.max(p + Vec3::splat(r));
         }
     }
     // Sheets of cloth and liquids have no shape: their vertices and particles, when
@@ -90,17 +123,18 @@ fn spread(points: &[Vec3], q: f32) -> (Vec3, Vec3) {
     (Vec3::new(x.0, y.0, z.0), Vec3::new(x.1, y.1, z.1))
 }
 
-/// Entities worth framing: every shaped, non-floor entity.
+/// Entities worth framing: every shaped, non-floor entity, and every character.
 pub fn visible_entities(scene: &Scene) -> Vec<usize> {
     scene
         .entities
         .iter()
         .enumerate()
-        .filter(|(_, e)| {
-            e.shape
+        .filter(|(i, e)| {
+            (e.shape
                 .as_ref()
                 .is_some_and(|s| !matches!(s, Shape::Ground))
-                && e.name != "floor"
+                && e.name != "floor")
+                || character_of(scene, *i).is_some()
         })
         .map(|(i, _)| i)
         .collect()
@@ -189,9 +223,7 @@ pub fn frame(
     let half = 0.5 * fov_y.min(fov_x);
     let dist = radius / half.sin() * 1.08 * widen;
     let dist = if has(CameraWord::CloseUp) && !has(CameraWord::Tracking) {
-        let r = subj
-            .and_then(|s| scene.entities[s].shape.as_ref())
-            .map_or(0.1, Shape::bounding_radius);
+        let r = subj.map_or(0.1, |s| reach(scene, s));
         (dist).min((4.0 * r).max(0.25) / half.sin()).max(0.2)
     } else {
         dist
@@ -204,10 +236,7 @@ pub fn frame(
         && let Some(s) = subj
     {
         // Keys every quarter second following the subject's simulated path.
-        let r = scene.entities[s]
-            .shape
-            .as_ref()
-            .map_or(0.1, Shape::bounding_radius);
+        let r = reach(scene, s);
         let d = (8.0 * r).clamp(0.6, 3.0) * widen;
         keys = Vec::new();
         let n = (dur / 0.25).ceil().max(1.0) as usize;
@@ -218,13 +247,10 @@ pub fn frame(
             let p = traj
                 .frames
                 .get(frame)
-                .map_or(center, |f| f.poses[s].translation);
+                .and_then(|f| position(scene, f, s))
+                .unwrap_or(center);
             let p = p.clamp(Vec3::splat(-8.0), Vec3::splat(8.0));
-            keys.push((
-                t,
-                lift(p + dir * d),
-                TargetOut::Entity(scene.entities[s].name.clone()),
-            ));
+            keys.push((t, lift(p + dir * d), follow(scene, s, p)));
             if t >= dur {
                 break;
             }
@@ -252,7 +278,7 @@ pub fn frame(
         ));
     } else if has(CameraWord::DollyIn) || has(CameraWord::DollyOut) {
         let target = match subj {
-            Some(s) if has(CameraWord::CloseUp) => {
+            Some(s) if has(CameraWord::CloseUp) && character_of(scene, s).is_none() => {
                 TargetOut::Entity(scene.entities[s].name.clone())
             }
             _ => look(center),
@@ -277,18 +303,18 @@ pub fn frame(
             super::emit::num(dist * b)
         ));
     } else {
+        let first = |s: usize| {
+            traj.frames
+                .first()
+                .and_then(|f| position(scene, f, s))
+                .unwrap_or(center)
+        };
         let target = match (has(CameraWord::CloseUp), subj) {
-            (true, Some(s)) => TargetOut::Entity(scene.entities[s].name.clone()),
+            (true, Some(s)) => follow(scene, s, first(s)),
             _ => look(center),
         };
-        let at = match (&target, subj) {
-            (TargetOut::Entity(_), Some(s)) => {
-                let p = traj
-                    .frames
-                    .first()
-                    .map_or(center, |f| f.poses[s].translation);
-                lift(p + dir * dist)
-            }
+        let at = match subj {
+            Some(s) if has(CameraWord::CloseUp) => lift(first(s) + dir * dist),
             _ => lift(center + dir * dist),
         };
         keys = vec![(0.0, at, target)];
@@ -366,7 +392,9 @@ pub fn in_view(
             continue;
         };
         for &i in must_see {
-            let p = f.poses[i].translation;
+            let Some(p) = position(scene, f, i) else {
+                continue;
+            };
             // Objects that fell out of the world (below the floor) are not the camera's fault.
             if p.y < -1.0 {
                 continue;

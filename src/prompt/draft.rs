@@ -253,6 +253,44 @@ pub struct FluidOut {
     pub color: Option<String>,
 }
 
+/// A character's timed action (`actions:`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum ActOut {
+    /// Shove this entity with the right hand.
+    Push(String),
+    /// Wave the right hand for two seconds.
+    Wave,
+    /// Go limp and fall.
+    Fall,
+}
+
+/// A person (`characters:`; see `docs/characters.md`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CharOut {
+    /// Name (unique among entities).
+    pub name: String,
+    /// What produced it.
+    pub comment: String,
+    /// Standing height, m.
+    pub height: f32,
+    /// Girth factor, 0.8 to 1.2.
+    pub build: f32,
+    /// Colors said of its clothes: (body field, sRGB hex), in the body's field order.
+    pub colors: Vec<(&'static str, String)>,
+    /// The ground point between its feet at the start, m.
+    pub at: Vec3,
+    /// Heading while it stands without a path, degrees about +Y (0 faces +Z).
+    pub facing_deg: f32,
+    /// Points walked through after `at`, m (empty: it stands).
+    pub path: Vec<Vec3>,
+    /// Runs rather than walks.
+    pub run: bool,
+    /// When it sets off, s.
+    pub start: f32,
+    /// Timed actions, s.
+    pub actions: Vec<(f32, ActOut)>,
+}
+
 /// The wind (`wind:`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct WindOut {
@@ -319,6 +357,8 @@ pub struct Draft {
     pub wind: Option<WindOut>,
     /// Liquids.
     pub fluids: Vec<FluidOut>,
+    /// People.
+    pub characters: Vec<CharOut>,
     /// Camera.
     pub camera: CamOut,
     /// Light rig name.

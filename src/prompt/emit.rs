@@ -7,7 +7,8 @@ use std::fmt::Write;
 use glam::Vec3;
 
 use super::draft::{
-    BodyOut, ClothOut, Draft, EntOut, FillOut, FluidOut, RepeatOut, ShapeOut, TargetOut,
+    ActOut, BodyOut, CharOut, ClothOut, Draft, EntOut, FillOut, FluidOut, RepeatOut, ShapeOut,
+    TargetOut,
 };
 
 /// A float with at most 4 decimals, trailing zeros trimmed, never `-0.0`.
@@ -212,6 +213,50 @@ fn fluid(out: &mut String, f: &FluidOut) {
     let _ = writeln!(out, "        ({}),", fields.join(", "));
 }
 
+fn character(out: &mut String, c: &CharOut) {
+    let _ = writeln!(out, "        // {}", comment(&c.comment));
+    let mut body = vec![format!("height: {}", num(c.height))];
+    if c.build != 1.0 {
+        body.push(format!("build: {}", num(c.build)));
+    }
+    for (field, hex) in &c.colors {
+        body.push(format!("{field}: {}", quote(hex)));
+    }
+    let mut fields = vec![
+        format!("name: {}", quote(&c.name)),
+        format!("body: ({})", body.join(", ")),
+        format!("at: {}", v3(c.at)),
+    ];
+    if c.path.is_empty() {
+        fields.push(format!("facing_deg: {}", num(c.facing_deg)));
+    } else {
+        let points: Vec<String> = c.path.iter().map(|p| v3(*p)).collect();
+        fields.push(format!("path: [{}]", points.join(", ")));
+        if c.run {
+            fields.push("gait: Run".into());
+        }
+        if c.start != 0.0 {
+            fields.push(format!("start: {}", num(c.start)));
+        }
+    }
+    if !c.actions.is_empty() {
+        let actions: Vec<String> = c
+            .actions
+            .iter()
+            .map(|(t, a)| {
+                let a = match a {
+                    ActOut::Push(target) => format!("Push({})", quote(target)),
+                    ActOut::Wave => "Wave".into(),
+                    ActOut::Fall => "Fall".into(),
+                };
+                format!("({}, {a})", num(*t))
+            })
+            .collect();
+        fields.push(format!("actions: [{}]", actions.join(", ")));
+    }
+    let _ = writeln!(out, "        ({}),", fields.join(", "));
+}
+
 /// Writes the draft as a RON scene.
 pub fn emit(d: &Draft) -> String {
     let mut o = String::new();
@@ -336,6 +381,13 @@ pub fn emit(d: &Draft) -> String {
         o.push_str("    fluids: [\n");
         for f in &d.fluids {
             fluid(&mut o, f);
+        }
+        o.push_str("    ],\n");
+    }
+    if !d.characters.is_empty() {
+        o.push_str("    characters: [\n");
+        for c in &d.characters {
+            character(&mut o, c);
         }
         o.push_str("    ],\n");
     }

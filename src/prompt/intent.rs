@@ -3,7 +3,8 @@
 
 use glam::Vec3;
 
-use super::layout::{Check, ClothTest, Edge, Expect, FluidTest};
+use super::layout::{Check, ClothTest, Edge, Expect, FluidTest, PersonTest};
+use crate::character::Joint;
 use crate::physics::Trajectory;
 use crate::scene::{Cloth, Scene};
 
@@ -192,6 +193,14 @@ fn check(e: &Expect, scene: &Scene, traj: &Trajectory) -> CheckResult {
                 return missing(e, name);
             };
             fluid(scene, fi, test, traj)
+        }
+        Check::Person { name, test } => {
+            let Some(ci) = scene.characters.iter().position(|c| &c.name == name) else {
+                return missing(e, name);
+            };
+            let (passed, detail, when) = person(scene, ci, test, traj);
+            time = when;
+            (passed, detail)
         }
         Check::RestsOn {
             items,
@@ -576,6 +585,150 @@ fn fluid(scene: &Scene, fi: usize, test: &FluidTest, traj: &Trajectory) -> (bool
                     fraction * 100.0
                 ),
             )
+        }
+    }
+}
+
+/// A character check on character `ci`'s simulated skeleton and contacts: whether it
+/// passed, what was seen, and when the contact it asks for happened.
+fn person(
+    scene: &Scene,
+    ci: usize,
+    test: &PersonTest,
+    traj: &Trajectory,
+) -> (bool, String, Option<f32>) {
+    let c = &scene.characters[ci];
+    let joint = |k: usize, j: Joint| {
+        traj.frames
+            .get(k)
+            .and_then(|f| f.character_joints(ci).get(j.index()))
+            .map(|p| p.translation)
+    };
+    let n = traj.frames.len();
+    let flat = |p: Vec3| glam::Vec2::new(p.x, p.z);
+    match test {
+        PersonTest::Walks {
+            min,
+            speed,
+            near,
+            reach,
+        } => {
+            let (Some(p0), Some(p1)) = (joint(0, Joint::Pelvis), joint(n - 1, Joint::Pelvis))
+            else {
+                return (false, "the simulation kept no skeleton of it".into(), None);
+            };
+            let moved = flat(p1).distance(flat(p0));
+            // The top speed over half a second.
+            let window = ((0.5 * traj.fps as f32).round() as usize).max(1);
+            let top = (0..n.saturating_sub(window))
+                .filter_map(|k| {
+                    let a = joint(k, Joint::Pelvis)?;
+                    let b = joint(k + window, Joint::Pelvis)?;
+                    let dt = (traj.frames[k + window].time - traj.frames[k].time) as f32;
+                    Some(flat(b).distance(flat(a)) / dt.max(1e-3))
+                })
+                .fold(0.0, f32::max);
+            let mut ok = moved >= *min && top >= *speed;
+            let mut detail = format!(
+                "its pelvis moved {moved:.2} m (needed {min:.2} m) at up to {top:.2} m/s (needed {speed:.1} m/s)"
+            );
+            if let Some((lo, hi)) = near {
+                let to = |p: glam::Vec2| p.distance(p.clamp(*lo, *hi));
+                let (d0, d1) = (to(flat(p0)), to(flat(p1)));
+                ok &= d1 <= *reach && d1 < d0;
+                detail.push_str(&format!(
+                    ", from {d0:.2} m to {d1:.2} m of it (needed within {reach:.2} m)"
+                ));
+            }
+            (ok, detail, None)
+        }
+        PersonTest::Pushes {
+            target,
+            from,
+            until,
+        } => {
+            let Some(t) = scene.entity_index(target) else {
+                return (false, format!("no entity \"{target}\" in the scene"), None);
+            };
+            let me = c.entity;
+            let pair = (me.min(t), me.max(t));
+            let touches: Vec<f32> = traj
+                .collisions
+                .iter()
+                .filter(|k| (k.a, k.b) == pair)
+                .map(|k| k.time as f32)
+                .collect();
+            match touches
+                .iter()
+                .find(|&&x| x >= *from - 1e-3 && x <= *until + 1e-3)
+            {
+                Some(&x) => (
+                    true,
+                    format!(
+                        "{} touches {target} at t = {x:.2} s (the push runs {from:.2} to {until:.2} s)",
+                        c.name
+                    ),
+                    Some(x),
+                ),
+                None => (
+                    false,
+                    match touches.first() {
+                        Some(x) => format!(
+                            "{} touches {target} only at t = {x:.2} s, outside the push ({from:.2} to {until:.2} s)",
+                            c.name
+                        ),
+                        None => format!("no contact between {} and {target}", c.name),
+                    },
+                    None,
+                ),
+            }
+        }
+        PersonTest::Waves { from, until } => {
+            let mut best = f32::NEG_INFINITY;
+            for (k, f) in traj.frames.iter().enumerate() {
+                let t = f.time as f32;
+                if t < *from || t > *until {
+                    continue;
+                }
+                if let (Some(w), Some(s)) =
+                    (joint(k, Joint::RightWrist), joint(k, Joint::RightShoulder))
+                {
+                    best = best.max(w.y - s.y);
+                }
+            }
+            (
+                best > 0.1,
+                format!(
+                    "its right wrist rises to {best:.2} m above its shoulder between {from:.1} and {until:.1} s (needed 0.10 m)"
+                ),
+                None,
+            )
+        }
+        PersonTest::Falls { height } => {
+            let fell = traj
+                .frames
+                .last()
+                .and_then(|f| f.characters.get(ci))
+                .and_then(|c| c.fall.clone());
+            let head = joint(n - 1, Joint::Head).map_or(f32::NAN, |p| p.y);
+            let low = head < 0.5 * height;
+            match fell {
+                Some(f) => (
+                    low,
+                    format!(
+                        "fell ({}) at t = {:.2} s; its head ends at y = {head:.2} m (needed below {:.2} m)",
+                        f.cause,
+                        f.time,
+                        0.5 * height
+                    ),
+                    None,
+                ),
+                None => (
+                    false,
+                    format!("it never fell; its head ends at y = {head:.2} m"),
+                    None,
+                ),
+            }
         }
     }
 }

@@ -8,8 +8,8 @@
 use glam::{Vec2, Vec3};
 
 use super::draft::{
-    BodyOut, CamOut, ClothOut, Draft, EntOut, FluidOut, JointOut, MatOut, RepeatOut, ShapeOut,
-    SoundOut, TargetOut, TimedOut, WindOut,
+    BodyOut, CamOut, CharOut, ClothOut, Draft, EntOut, FluidOut, JointOut, MatOut, RepeatOut,
+    ShapeOut, SoundOut, TargetOut, TimedOut, WindOut,
 };
 use super::lexicon::{self as lex, Arrangement, MaterialDef, Noun, PhysMod, Prep, Setting, Verb};
 use super::parse::{Group, Relation, Understanding};
@@ -17,9 +17,11 @@ use crate::rng::SeededRng;
 
 mod cloth;
 mod fluid;
+mod people;
 
 pub use cloth::{ClothTest, Edge};
 pub use fluid::FluidTest;
+pub use people::PersonTest;
 
 /// Standard gravity, m/s².
 pub const G: f32 = 9.81;
@@ -118,6 +120,13 @@ pub enum Check {
         name: String,
         /// The test.
         test: FluidTest,
+    },
+    /// What a character must do, read from its simulated skeleton and contacts.
+    Person {
+        /// The character's name.
+        name: String,
+        /// The test.
+        test: PersonTest,
     },
     /// At the end the items rest on a surface at height `top` within the rectangle.
     RestsOn {
@@ -319,6 +328,12 @@ fn typical(noun: Noun) -> (ShapeOut, Option<f32>, &'static str) {
         Noun::Liquid | Noun::Bowl | Noun::Bucket | Noun::Tank | Noun::Spoon | Noun::Stone => {
             fluid::typical(noun)
         }
+        // People: the box a character takes before it is laid out (see `people::spec`).
+        Noun::Man | Noun::Woman | Noun::Child | Noun::Person => (
+            ShapeOut::Box(Vec3::new(0.45, noun.height().unwrap_or(1.72), 0.3)),
+            None,
+            "",
+        ),
     }
 }
 
@@ -532,6 +547,14 @@ struct Layout<'a> {
     fluids: Vec<FluidOut>,
     /// A liquid is named: containers are written hollow.
     hollow: bool,
+    /// The verbs said of each person group, in order (empty for the others).
+    deeds: Vec<Vec<people::Deed>>,
+    /// The characters as written.
+    characters: Vec<CharOut>,
+    /// The shortest clip the characters' timelines fit in, s.
+    min_duration: f32,
+    /// Person groups given a lane to walk across the view in, in order.
+    lanes: Vec<usize>,
 }
 
 /// One event being laid out: its actor and what its verb refers to.
@@ -558,10 +581,11 @@ struct Event<'w> {
 ///
 /// The phases, in order: the floor and each group's spec (size, material, count,
 /// arrangement), supports and targets placed before what rests on or moves toward them,
-/// overlapping groups pushed apart, each event laid out by its verb, a second
-/// separation that leaves the actors where their events put them, the cradles' strings,
-/// the checks that static relations hold, the sheets of cloth (their parts, checks and
-/// the wind; `cloth`), and the scene settings.
+/// overlapping groups pushed apart, each event laid out by its verb, the people (their
+/// walks, pushes, waves and falls, what they push moved where the push sends it;
+/// `people`), a second separation that leaves the actors where their events put them,
+/// the cradles' strings, the checks that static relations hold, the sheets of cloth
+/// (their parts, checks and the wind; `cloth`), and the scene settings.
 pub fn layout(u: &Understanding, seed: u64, attempt: u32) -> Plan {
     // A tablecloth implies its table, and what it is pulled from under stands on that.
     let implied = cloth::imply(u);
@@ -569,16 +593,17 @@ pub fn layout(u: &Understanding, seed: u64, attempt: u32) -> Plan {
     // A liquid implies its container.
     let wet = fluid::imply(u);
     let u = wet.as_ref().map_or(u, |(v, _)| v);
+    // What a person pushes off a table stands on it.
+    let pushed = people::imply(u);
+    let u = pushed.as_ref().map_or(u, |(v, _)| v);
     let mut l = Layout::new(u, Tuning::attempt(seed, attempt));
-    if let Some((_, notes)) = &implied {
-        l.defaults.extend(notes.iter().cloned());
-    }
-    if let Some((_, notes)) = &wet {
+    for (_, notes) in [&implied, &wet, &pushed].into_iter().flatten() {
         l.defaults.extend(notes.iter().cloned());
     }
     l.place_all();
     l.separate(false);
     l.act_all();
+    l.people();
     l.separate(true);
     l.cradles();
     l.relation_checks();
@@ -646,6 +671,13 @@ fn group_specs(
             let name = grp.material.map_or("water", |m| m.name);
             let base = unique_name(&mut used, name);
             specs.push(fluid::spec(grp, base));
+            continue;
+        }
+        if grp.noun.is_person() {
+            let base = unique_name(&mut used, grp.noun.name());
+            // The copies' names are taken too.
+            used.extend(people::names(&base, grp.count).into_iter().skip(1));
+            specs.push(people::spec(grp, base, defaults));
             continue;
         }
         let (mut shape, mut mass, size_note) = typical(grp.noun);
@@ -1031,7 +1063,11 @@ impl<'a> Layout<'a> {
         let bodies = specs
             .iter()
             .map(|s| {
-                if s.noun.is_structure() || s.noun.is_cloth() || s.noun.is_liquid() {
+                if s.noun.is_structure()
+                    || s.noun.is_cloth()
+                    || s.noun.is_liquid()
+                    || s.noun.is_person()
+                {
                     BodyOut::Fixed
                 } else {
                     BodyOut::Dynamic {
@@ -1070,6 +1106,10 @@ impl<'a> Layout<'a> {
             fluid_roles: fluid::roles(u),
             fluids: Vec::new(),
             hollow,
+            deeds: vec![Vec::new(); n],
+            characters: Vec::new(),
+            min_duration: 0.0,
+            lanes: Vec::new(),
         }
     }
 
@@ -1183,6 +1223,27 @@ impl<'a> Layout<'a> {
         let physics_hz = if small { 480 } else { 240 };
         let look = look(self.u);
         let (sound, timbre) = sound(self.u);
+        // The characters' timelines set the clip's length unless the prompt did; what a
+        // shorter clip cannot hold is dropped, and said.
+        let mut warnings = self.warnings;
+        let mut characters = self.characters;
+        let duration = if self.u.duration.is_none() {
+            settings.duration.max(self.min_duration)
+        } else {
+            settings.duration
+        };
+        for c in &mut characters {
+            let before = c.actions.len();
+            c.actions.retain(|(t, _)| *t <= duration);
+            if c.actions.len() < before {
+                warnings.push(format!(
+                    "the {} s clip is too short for all that the {} does; {} of its actions are left out",
+                    super::emit::num(duration),
+                    c.name,
+                    before - c.actions.len()
+                ));
+            }
+        }
         if let Some((preset, why)) = timbre {
             for m in materials
                 .iter_mut()
@@ -1195,7 +1256,7 @@ impl<'a> Layout<'a> {
         let draft = Draft {
             name: String::new(),
             seed: 0,
-            duration: settings.duration,
+            duration,
             fps: 24,
             physics_hz,
             gravity: self.g,
@@ -1208,6 +1269,7 @@ impl<'a> Layout<'a> {
             cloths: self.cloths,
             wind: self.wind,
             fluids: self.fluids,
+            characters,
             camera: CamOut {
                 fov_deg: 40.0,
                 keys: vec![(0.0, Vec3::new(0.0, 1.5, 4.0), TargetOut::Point(Vec3::ZERO))],
@@ -1224,7 +1286,7 @@ impl<'a> Layout<'a> {
             draft,
             expects: self.expects,
             defaults: self.defaults,
-            warnings: self.warnings,
+            warnings,
             subject: self.subject,
         }
     }
@@ -1628,6 +1690,11 @@ impl Layout<'_> {
         path: Option<(Prep, usize)>,
         words: &str,
     ) {
+        // A person's verbs make its timeline in the people phase.
+        if self.is_person_group(a) {
+            self.deed(a, verb, target, path, words);
+            return;
+        }
         if self.specs[a].noun.is_structure() && !matches!(verb, Verb::Rest) {
             self.warnings.push(format!(
                 "\"{words}\": the {} is fixed in place and cannot {}",
@@ -1703,6 +1770,13 @@ impl Layout<'_> {
             Verb::Bounce => self.bounce(&ev),
             Verb::Throw => self.throw(&ev),
             Verb::Roll | Verb::Slide | Verb::Hit | Verb::KnockOver => self.travel(&ev, verb),
+            // Said of an object: pushing is hitting, walking and running are sliding.
+            Verb::Push => self.travel(&ev, Verb::Hit),
+            Verb::Walk | Verb::Run => self.travel(&ev, Verb::Slide),
+            Verb::Cannot(what) => self.warnings.push(format!(
+                "\"{words}\": the {} cannot {what}; it stays where it is",
+                ev.noun.name()
+            )),
         }
     }
 
@@ -2369,6 +2443,10 @@ impl Layout<'_> {
             if self.hollow && (self.is_liquid_group(i) || self.in_liquid(i)) {
                 continue;
             }
+            // A character stands on its own feet; nothing rests on one.
+            if self.is_person_group(i) || self.is_person_group(rel.to) {
+                continue;
+            }
             let r = if self.specs[rel.to].noun.is_cloth() {
                 match self.flat_support(rel.to) {
                     Some(s) => s,
@@ -2430,8 +2508,8 @@ impl Layout<'_> {
     fn entities_of(&self, i: usize) -> Vec<EntOut> {
         let spec = &self.specs[i];
         // A sheet of cloth is written in `cloths:` (its pole or rod in `extra`), a liquid
-        // in `fluids:`; a container holding one is hollow.
-        if spec.noun.is_cloth() || spec.noun.is_liquid() {
+        // in `fluids:`, a person in `characters:`; a container holding a liquid is hollow.
+        if spec.noun.is_cloth() || spec.noun.is_liquid() || spec.noun.is_person() {
             return Vec::new();
         }
         if self.hollow

@@ -292,6 +292,15 @@ pub enum Noun {
     Spoon,
     /// A stone, 8 × 6 × 7 cm.
     Stone,
+    /// A man, 1.78 m tall (a character, written in `characters:`; the person words are
+    /// known only in a prompt that names a person).
+    Man,
+    /// A woman, 1.65 m tall.
+    Woman,
+    /// A child, 1.2 m tall.
+    Child,
+    /// A person, 1.72 m tall.
+    Person,
 }
 
 impl Noun {
@@ -338,6 +347,10 @@ impl Noun {
             Noun::Tank => "tank",
             Noun::Spoon => "spoon",
             Noun::Stone => "stone",
+            Noun::Man => "man",
+            Noun::Woman => "woman",
+            Noun::Child => "child",
+            Noun::Person => "person",
         }
     }
 
@@ -363,6 +376,8 @@ impl Noun {
             Noun::Tank => "glass",
             Noun::Spoon => "steel",
             Noun::Stone => "stone",
+            // A character has no material: its clothes are colors on its body.
+            Noun::Man | Noun::Woman | Noun::Child | Noun::Person => "cotton",
         }
     }
 
@@ -394,6 +409,23 @@ impl Noun {
             self,
             Noun::Glass | Noun::Bottle | Noun::Bowl | Noun::Bucket | Noun::Tank
         )
+    }
+
+    /// A person (written in `characters:`, not as an entity).
+    pub fn is_person(self) -> bool {
+        matches!(self, Noun::Man | Noun::Woman | Noun::Child | Noun::Person)
+    }
+
+    /// A person's standing height, m (`None` for the other nouns): adult averages, a
+    /// child of about seven.
+    pub fn height(self) -> Option<f32> {
+        match self {
+            Noun::Man => Some(1.78),
+            Noun::Woman => Some(1.65),
+            Noun::Child => Some(1.2),
+            Noun::Person => Some(1.72),
+            _ => None,
+        }
     }
 
     /// Fixed structures that other things rest on or move along.
@@ -719,6 +751,15 @@ pub enum Verb {
     Sink,
     /// Drips (a thin, slow stream).
     Drip,
+    /// Walks (a person).
+    Walk,
+    /// Runs (a person).
+    Run,
+    /// Pushes something (a person's hand shoves it; said of an object, a hit).
+    Push,
+    /// Something a person does that the simulation cannot show yet: its base form
+    /// ("jump"). A prompt that asks a person for one is refused.
+    Cannot(&'static str),
 }
 
 impl Verb {
@@ -748,7 +789,61 @@ impl Verb {
             Verb::Float => "floats",
             Verb::Sink => "sinks",
             Verb::Drip => "drips",
+            Verb::Walk => "walks",
+            Verb::Run => "runs",
+            Verb::Push => "pushes",
+            Verb::Cannot(base) => base,
         }
+    }
+
+    /// Its base form in messages ("characters cannot roll yet").
+    pub fn base(self) -> &'static str {
+        match self {
+            Verb::Roll => "roll",
+            Verb::Slide => "slide",
+            Verb::Fall => "fall",
+            Verb::Bounce => "bounce",
+            Verb::Throw => "be thrown",
+            Verb::Hit => "hit",
+            Verb::KnockOver => "knock over",
+            Verb::Topple => "topple",
+            Verb::Swing => "swing",
+            Verb::Spin => "spin",
+            Verb::Rest => "rest",
+            Verb::Wave => "wave",
+            Verb::Drape => "drape",
+            Verb::Fold => "fold",
+            Verb::Pull => "pull",
+            Verb::Pour => "pour",
+            Verb::Fill => "fill",
+            Verb::Spill => "spill",
+            Verb::Splash => "splash",
+            Verb::Slosh => "slosh",
+            Verb::Float => "float",
+            Verb::Sink => "sink",
+            Verb::Drip => "drip",
+            Verb::Walk => "walk",
+            Verb::Run => "run",
+            Verb::Push => "push",
+            Verb::Cannot(base) => base,
+        }
+    }
+
+    /// What a person can do: walk, run, push (a hit or a knock-over said of a person is
+    /// a push), wave, fall (or fall over), stand still.
+    pub fn a_person_can(self) -> bool {
+        matches!(
+            self,
+            Verb::Walk
+                | Verb::Run
+                | Verb::Push
+                | Verb::Hit
+                | Verb::KnockOver
+                | Verb::Wave
+                | Verb::Fall
+                | Verb::Topple
+                | Verb::Rest
+        )
     }
 
     /// A verb of liquids (read only in a prompt that names one).
@@ -1009,6 +1104,8 @@ pub enum Setting {
     Wind(WindWord),
     /// A pour goes on until the container overflows.
     Overflow,
+    /// Rain, snow or fog: weather the simulation does not have yet.
+    Weather,
 }
 
 /// Words about the sound: loudness and timbre (`docs/sound.md`, "From a prompt").
@@ -1581,4 +1678,235 @@ pub const OVERFLOW_WORDS: &[&str] = &[
     "to the brim",
     "overflows",
     "overflowing",
+];
+
+// ---------------------------------------------------------------- person words
+
+// The words below are known only in a prompt that names a person ([`PERSON_NOUNS`]):
+// every one of them was an unknown word before people came (or, for "pushes", "waves",
+// "sits", a verb read the same way or an object's), so a prompt without a person reads,
+// lays out and writes exactly as it did. A person is a character (`characters:`, see
+// `docs/characters.md`): the bundled mannequin at the noun's height, dressed in the
+// colors said of its clothes.
+
+/// Nouns of people, singular and plural spellings.
+pub const PERSON_NOUNS: &[(&[&str], &[&str], Noun)] = &[
+    (
+        &["man", "guy", "gentleman", "father", "dad", "businessman"],
+        &["men", "guys", "gentlemen", "businessmen"],
+        Noun::Man,
+    ),
+    (
+        &["woman", "lady", "mother", "mom", "mum", "businesswoman"],
+        &["women", "ladies", "businesswomen"],
+        Noun::Woman,
+    ),
+    (
+        &["child", "kid", "boy", "girl", "little boy", "little girl"],
+        &["children", "kids", "boys", "girls"],
+        Noun::Child,
+    ),
+    (
+        &[
+            "person",
+            "someone",
+            "somebody",
+            "pedestrian",
+            "stranger",
+            "figure",
+            "character",
+            "adult",
+        ],
+        &[
+            "people",
+            "persons",
+            "pedestrians",
+            "strangers",
+            "figures",
+            "adults",
+        ],
+        Noun::Person,
+    ),
+];
+
+/// Verbs of people: the five a character can do (and standing still), and those it
+/// cannot yet, each with its base form (a prompt that asks a person for one is
+/// refused, naming it).
+pub const PERSON_VERBS: &[(&str, Verb)] = &[
+    ("walks", Verb::Walk),
+    ("walk", Verb::Walk),
+    ("walking", Verb::Walk),
+    ("walked", Verb::Walk),
+    ("strolls", Verb::Walk),
+    ("strolling", Verb::Walk),
+    ("wanders", Verb::Walk),
+    ("wandering", Verb::Walk),
+    ("paces", Verb::Walk),
+    ("marches", Verb::Walk),
+    ("heads", Verb::Walk),
+    ("goes", Verb::Walk),
+    ("comes", Verb::Walk),
+    ("approaches", Verb::Walk),
+    ("crosses", Verb::Walk),
+    ("runs", Verb::Run),
+    ("running", Verb::Run),
+    ("ran", Verb::Run),
+    ("jogs", Verb::Run),
+    ("jogging", Verb::Run),
+    ("sprints", Verb::Run),
+    ("sprinting", Verb::Run),
+    ("dashes", Verb::Run),
+    ("rushes", Verb::Run),
+    ("hurries", Verb::Run),
+    ("races", Verb::Run),
+    ("pushes", Verb::Push),
+    ("push", Verb::Push),
+    ("pushing", Verb::Push),
+    ("pushed", Verb::Push),
+    ("shoves", Verb::Push),
+    ("shove", Verb::Push),
+    ("shoving", Verb::Push),
+    ("nudges", Verb::Push),
+    ("waves", Verb::Wave),
+    ("wave", Verb::Wave),
+    ("waving", Verb::Wave),
+    ("waved", Verb::Wave),
+    ("waves hello", Verb::Wave),
+    ("waves goodbye", Verb::Wave),
+    ("falls down", Verb::Fall),
+    ("trips", Verb::Fall),
+    ("trips over", Verb::Fall),
+    ("stumbles", Verb::Fall),
+    ("faints", Verb::Fall),
+    ("passes out", Verb::Fall),
+    ("jumps", Verb::Cannot("jump")),
+    ("jump", Verb::Cannot("jump")),
+    ("jumping", Verb::Cannot("jump")),
+    ("jumped", Verb::Cannot("jump")),
+    ("leaps", Verb::Cannot("jump")),
+    ("hops", Verb::Cannot("jump")),
+    ("kicks", Verb::Cannot("kick")),
+    ("kick", Verb::Cannot("kick")),
+    ("kicking", Verb::Cannot("kick")),
+    ("kicked", Verb::Cannot("kick")),
+    ("throws", Verb::Cannot("throw")),
+    ("throw", Verb::Cannot("throw")),
+    ("throwing", Verb::Cannot("throw")),
+    ("threw", Verb::Cannot("throw")),
+    ("tosses", Verb::Cannot("throw")),
+    ("hurls", Verb::Cannot("throw")),
+    ("sits", Verb::Cannot("sit")),
+    ("sit", Verb::Cannot("sit")),
+    ("sitting", Verb::Cannot("sit")),
+    ("sits down", Verb::Cannot("sit")),
+    ("sat", Verb::Cannot("sit")),
+    ("picks up", Verb::Cannot("pick up")),
+    ("pick up", Verb::Cannot("pick up")),
+    ("picking up", Verb::Cannot("pick up")),
+    ("picked up", Verb::Cannot("pick up")),
+    ("picks", Verb::Cannot("pick up")),
+    ("lifts", Verb::Cannot("lift")),
+    ("grabs", Verb::Cannot("grab")),
+    ("catches", Verb::Cannot("catch")),
+    ("holds", Verb::Cannot("hold")),
+    ("carries", Verb::Cannot("carry")),
+    ("climbs", Verb::Cannot("climb")),
+    ("dances", Verb::Cannot("dance")),
+    ("swims", Verb::Cannot("swim")),
+    ("crawls", Verb::Cannot("crawl")),
+    ("kneels", Verb::Cannot("kneel")),
+    ("lies down", Verb::Cannot("lie down")),
+    ("dives", Verb::Cannot("dive")),
+    ("punches", Verb::Cannot("punch")),
+    ("hugs", Verb::Cannot("hug")),
+    ("opens", Verb::Cannot("open")),
+    ("drinks", Verb::Cannot("drink")),
+    ("eats", Verb::Cannot("eat")),
+    ("rides", Verb::Cannot("ride")),
+    ("drives", Verb::Cannot("drive")),
+    ("skates", Verb::Cannot("skate")),
+    ("turns around", Verb::Cannot("turn around")),
+];
+
+/// What a color said of a person's clothes colors: the body fields of a character.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Garment {
+    /// `body.shirt`: the trunk and upper arms (a coat, a jacket, a shirt, a dress).
+    Shirt,
+    /// `body.trousers`: the pelvis and legs (trousers, jeans, a skirt).
+    Trousers,
+    /// `body.shoes`.
+    Shoes,
+    /// `body.hair`.
+    Hair,
+}
+
+impl Garment {
+    /// The body field it colors.
+    pub fn field(self) -> &'static str {
+        match self {
+            Garment::Shirt => "shirt",
+            Garment::Trousers => "trousers",
+            Garment::Shoes => "shoes",
+            Garment::Hair => "hair",
+        }
+    }
+}
+
+/// Clothes (and hair): the body field a color said of them sets.
+pub const GARMENTS: &[(&str, Garment)] = &[
+    ("coat", Garment::Shirt),
+    ("raincoat", Garment::Shirt),
+    ("overcoat", Garment::Shirt),
+    ("trench coat", Garment::Shirt),
+    ("jacket", Garment::Shirt),
+    ("shirt", Garment::Shirt),
+    ("t-shirt", Garment::Shirt),
+    ("t shirt", Garment::Shirt),
+    ("tshirt", Garment::Shirt),
+    ("blouse", Garment::Shirt),
+    ("sweater", Garment::Shirt),
+    ("jumper", Garment::Shirt),
+    ("hoodie", Garment::Shirt),
+    ("cardigan", Garment::Shirt),
+    ("dress", Garment::Shirt),
+    ("suit", Garment::Shirt),
+    ("vest", Garment::Shirt),
+    ("uniform", Garment::Shirt),
+    ("trousers", Garment::Trousers),
+    ("pants", Garment::Trousers),
+    ("jeans", Garment::Trousers),
+    ("shorts", Garment::Trousers),
+    ("skirt", Garment::Trousers),
+    ("slacks", Garment::Trousers),
+    ("leggings", Garment::Trousers),
+    ("shoes", Garment::Shoes),
+    ("boots", Garment::Shoes),
+    ("sneakers", Garment::Shoes),
+    ("trainers", Garment::Shoes),
+    ("hair", Garment::Hair),
+];
+
+/// Words that put clothes on the person before them ("a man wearing a blue shirt");
+/// "in" and "with" do too ("a woman in a red coat", "a boy with red hair").
+pub const WEARING_WORDS: &[&str] = &["wearing", "dressed in", "who wears", "wears", "clad in"];
+
+/// Weather the simulation does not have yet: understood, warned about, not simulated.
+/// A determiner or a preposition just before one ("through the rain") is part of it.
+pub const WEATHER_WORDS: &[&str] = &[
+    "rain",
+    "heavy rain",
+    "pouring rain",
+    "rainy day",
+    "raining",
+    "rainy",
+    "drizzle",
+    "snow",
+    "snowing",
+    "snowy",
+    "fog",
+    "foggy",
+    "mist",
+    "storm",
+    "thunderstorm",
 ];

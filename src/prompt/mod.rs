@@ -15,7 +15,12 @@
 //!    get initial velocities, impulses, ramps or pivots; each event adds checks. A sheet
 //!    of cloth (a flag, a curtain, a tablecloth, a sheet) is written in `cloths:` with the
 //!    parts that carry it and a `wind:`, and checked from its simulated vertices; the cloth
-//!    words are known only in a prompt with one, so the others keep their bytes.
+//!    words are known only in a prompt with one, so the others keep their bytes. A person
+//!    (a man, a woman, a child) is written in `characters:` with its walk or run and its
+//!    timed actions (push, wave, fall), and checked from its simulated skeleton and
+//!    contacts; the person words too are known only in a prompt with one. A prompt that
+//!    asks a person for what a character cannot do yet (jump, kick, throw, sit, …) is
+//!    refused, naming the verb.
 //! 3. intent check: the scene is written, validated by [`crate::scene`], simulated by
 //!    [`crate::physics`]; the checks read the trajectory and the collision events. A
 //!    failed check re-lays the scene with seeded stronger pushes and tighter spacing, up to
@@ -103,6 +108,14 @@ pub enum PromptError {
         /// The words it could not use.
         ignored: Vec<String>,
     },
+    /// The prompt asks a person for something characters cannot do yet.
+    #[error("\"{words}\": characters cannot {verb} yet; they can walk, run, push, wave and fall")]
+    CannotDo {
+        /// The verb's base form ("jump").
+        verb: &'static str,
+        /// The prompt's words.
+        words: String,
+    },
     /// The generated scene did not validate (a bug in the generator, reported, not hidden).
     #[error("the generated scene is invalid (a bug in the prompt generator): {0}")]
     Generated(#[from] SceneError),
@@ -124,7 +137,8 @@ impl PromptError {
         match self {
             PromptError::TooLong { .. }
             | PromptError::TooManyObjects { .. }
-            | PromptError::NothingUsable { .. } => true,
+            | PromptError::NothingUsable { .. }
+            | PromptError::CannotDo { .. } => true,
             PromptError::Generated(_)
             | PromptError::Physics(_)
             | PromptError::Camera(_)
@@ -278,6 +292,9 @@ fn understood(u: &Understanding) -> Vec<String> {
         for m in &g.mods {
             parts.push(format!("{m:?}").to_lowercase());
         }
+        for (garment, (color, _)) in &g.outfit {
+            parts.push(format!("{} {color}", garment.field()));
+        }
         if let Some(a) = g.arrangement {
             parts.push(format!("in a {}", a.word()));
         }
@@ -342,6 +359,9 @@ fn understood(u: &Understanding) -> Vec<String> {
     if let Some((wind, w)) = &u.wind {
         out.push(format!("wind: {} m/s <- \"{w}\"", emit::num(wind.speed())));
     }
+    if let Some(w) = &u.weather {
+        out.push(format!("weather (not simulated) <- \"{w}\""));
+    }
     out
 }
 
@@ -375,7 +395,8 @@ fn scene_name(u: &Understanding) -> String {
 /// [`PromptError::TooLong`] and [`PromptError::TooManyObjects`] before any layout or
 /// simulation when the prompt exceeds [`MAX_PROMPT_CHARS`] or [`MAX_OBJECTS`];
 /// [`PromptError::NothingUsable`] when the prompt names no object (with example prompts
-/// in the message); [`PromptError::Generated`] if the generated text fails validation
+/// in the message); [`PromptError::CannotDo`] when it asks a person for something a
+/// character cannot do yet (jump, kick, throw, sit, pick up, …); [`PromptError::Generated`] if the generated text fails validation
 /// (a generator bug); [`PromptError::Physics`] if the simulation cannot be built.
 ///
 /// ```
@@ -402,6 +423,15 @@ pub fn generate(prompt: &str, opts: &PromptOptions) -> Result<Generated, PromptE
         return Err(PromptError::TooManyObjects {
             found,
             limit: MAX_OBJECTS,
+        });
+    }
+    // What a person is asked to do must be something a character can do.
+    if let Some(e) = u.events.iter().find(|e| {
+        u.groups.get(e.actor).is_some_and(|g| g.noun.is_person()) && !e.verb.a_person_can()
+    }) {
+        return Err(PromptError::CannotDo {
+            verb: e.verb.base(),
+            words: e.words.clone(),
         });
     }
     if u.groups.is_empty() {

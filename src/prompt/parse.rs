@@ -16,7 +16,7 @@
 //! mentioned. Words the grammar cannot place are reported, not dropped silently.
 
 use super::lexicon::{
-    self as lex, Arrangement, CameraWord, MaterialDef, Noun, PhysMod, Prep, Setting, Verb,
+    self as lex, Arrangement, CameraWord, Garment, MaterialDef, Noun, PhysMod, Prep, Setting, Verb,
 };
 
 /// What a container holds ("a glass of water"): the liquid's preset, its color (name and
@@ -50,6 +50,10 @@ enum Kind {
     Camera(CameraWord),
     Style(&'static str),
     Setting(Setting),
+    /// Clothes or hair a color is said of (known only in a prompt with a person).
+    Garment(Garment),
+    /// "wearing", "dressed in": clothes follow.
+    Wearing,
     Unknown,
 }
 
@@ -82,6 +86,9 @@ pub struct Group {
     pub arrangement: Option<Arrangement>,
     /// Where it is, relative to another group.
     pub relation: Option<Relation>,
+    /// A person's clothes: the colors said of them ("in a red coat", "wearing blue
+    /// jeans"), in order (empty for an object).
+    pub outfit: Vec<(Garment, (&'static str, &'static str))>,
     /// The words that produced it.
     pub words: String,
 }
@@ -150,6 +157,8 @@ pub struct Understanding {
     pub floor: Option<FloorSetting>,
     /// "until it overflows", as written: a pour goes on past the container's brim.
     pub overflow: Option<String>,
+    /// Rain, snow or fog, as written (there is no weather in the simulation yet).
+    pub weather: Option<String>,
     /// Words the grammar could not use.
     pub ignored: Vec<String>,
 }
@@ -204,9 +213,36 @@ pub(super) fn words(text: &str) -> Vec<String> {
 
 const MAX_PHRASE: usize = 5;
 
-/// The kind of a phrase; `cloth`: the cloth words are known too (see
-/// [`lex::CLOTH_NOUNS`]); `fluid`: the liquid words (see [`lex::LIQUIDS`]).
-fn phrase_kind(p: &str, cloth: bool, fluid: bool) -> Option<Kind> {
+/// Which word lists beyond the lexicon's first ones a prompt knows: each is known only
+/// in a prompt that names one of its nouns.
+#[derive(Debug, Clone, Copy)]
+struct Known {
+    /// The cloth words (see [`lex::CLOTH_NOUNS`]).
+    cloth: bool,
+    /// The liquid words (see [`lex::LIQUIDS`]).
+    fluid: bool,
+    /// The person words (see [`lex::PERSON_NOUNS`]).
+    people: bool,
+}
+
+impl Known {
+    const ALL: Known = Known {
+        cloth: true,
+        fluid: true,
+        people: true,
+    };
+}
+
+/// The kind of a phrase with the word lists `known`.
+fn phrase_kind(p: &str, known: Known) -> Option<Kind> {
+    let Known {
+        cloth,
+        fluid,
+        people,
+    } = known;
+    if people && let Some(k) = person_phrase_kind(p) {
+        return Some(k);
+    }
     if cloth && let Some(k) = cloth_phrase_kind(p) {
         return Some(k);
     }
@@ -344,6 +380,31 @@ fn fluid_phrase_kind(p: &str) -> Option<Kind> {
         .map(|(_, pr)| Kind::Prep(*pr))
 }
 
+/// The person words' kinds (people, their verbs, clothes, weather), matched before the
+/// others in a prompt with a person.
+fn person_phrase_kind(p: &str) -> Option<Kind> {
+    if let Some(k) = noun_kind(lex::PERSON_NOUNS, p) {
+        return Some(k);
+    }
+    if let Some((_, v)) = lex::PERSON_VERBS.iter().find(|(w, _)| *w == p) {
+        return Some(Kind::Verb(*v));
+    }
+    if let Some((_, g)) = lex::GARMENTS.iter().find(|(w, _)| *w == p) {
+        return Some(Kind::Garment(*g));
+    }
+    if lex::WEARING_WORDS.contains(&p) {
+        return Some(Kind::Wearing);
+    }
+    lex::WEATHER_WORDS
+        .contains(&p)
+        .then_some(Kind::Setting(Setting::Weather))
+}
+
+/// Whether a token names a person (the person words are known only then).
+fn is_person_word(t: &Token) -> bool {
+    matches!(&t.kind, Kind::Noun { noun, .. } if noun.is_person())
+}
+
 /// Whether a token names a liquid (the liquid words are known only then).
 fn is_liquid_word(t: &Token) -> bool {
     matches!(
@@ -366,20 +427,23 @@ fn is_cloth_word(t: &Token) -> bool {
 
 /// Words -> tokens, longest phrase first; unknown hyphenated words are split. The cloth
 /// words are known only when one of them names a cloth or a wind, the liquid words only
-/// when one names a liquid: without either, the tokens are exactly those of the lexicon
-/// before cloth and liquids.
+/// when one names a liquid, the person words only when one names a person: without
+/// any, the tokens are exactly those of the lexicon before cloth, liquids and people.
 fn tokenize(text: &str) -> Vec<Token> {
-    let toks = tokenize_with(text, true, true);
-    let cloth = toks.iter().any(is_cloth_word);
-    let fluid = toks.iter().any(is_liquid_word);
-    if cloth && fluid {
+    let toks = tokenize_with(text, Known::ALL);
+    let known = Known {
+        cloth: toks.iter().any(is_cloth_word),
+        fluid: toks.iter().any(is_liquid_word),
+        people: toks.iter().any(is_person_word),
+    };
+    if known.cloth && known.fluid && known.people {
         toks
     } else {
-        tokenize_with(text, cloth, fluid)
+        tokenize_with(text, known)
     }
 }
 
-fn tokenize_with(text: &str, cloth: bool, fluid: bool) -> Vec<Token> {
+fn tokenize_with(text: &str, known: Known) -> Vec<Token> {
     let mut ws = words(text);
     let mut out = Vec::new();
     let mut i = 0;
@@ -387,7 +451,7 @@ fn tokenize_with(text: &str, cloth: bool, fluid: bool) -> Vec<Token> {
         let mut matched = None;
         for n in (1..=MAX_PHRASE.min(ws.len() - i)).rev() {
             let p = ws[i..i + n].join(" ");
-            if let Some(k) = phrase_kind(&p, cloth, fluid) {
+            if let Some(k) = phrase_kind(&p, known) {
                 matched = Some((k, p, n));
                 break;
             }
@@ -486,21 +550,41 @@ pub fn parse(text: &str) -> Understanding {
     parse_tokens(tokenize(text))
 }
 
+/// [`parse`] with one word list never known (for the tests that a prompt without
+/// its nouns reads as it did before the list came).
+#[cfg(test)]
+fn parse_without(text: &str, off: fn(&mut Known)) -> Understanding {
+    let mut all = Known::ALL;
+    off(&mut all);
+    let toks = tokenize_with(text, all);
+    let mut known = Known {
+        cloth: toks.iter().any(is_cloth_word),
+        fluid: toks.iter().any(is_liquid_word),
+        people: toks.iter().any(is_person_word),
+    };
+    off(&mut known);
+    parse_tokens(tokenize_with(text, known))
+}
+
 /// [`parse`] with the cloth words unknown, as before cloth came (for the test that a
 /// prompt without a cloth word reads as it did).
 #[cfg(test)]
 pub(super) fn parse_without_cloth_words(text: &str) -> Understanding {
-    let fluid = tokenize_with(text, false, true).iter().any(is_liquid_word);
-    parse_tokens(tokenize_with(text, false, fluid))
+    parse_without(text, |k| k.cloth = false)
 }
 
 /// [`parse`] with the liquid words unknown, as before liquids came (for the test that a
 /// prompt without a liquid reads as it did).
 #[cfg(test)]
 pub(super) fn parse_without_fluid_words(text: &str) -> Understanding {
-    let toks = tokenize_with(text, true, false);
-    let cloth = toks.iter().any(is_cloth_word);
-    parse_tokens(tokenize_with(text, cloth, false))
+    parse_without(text, |k| k.fluid = false)
+}
+
+/// [`parse`] with the person words unknown, as before people came (for the test that a
+/// prompt without a person reads as it did).
+#[cfg(test)]
+pub(super) fn parse_without_person_words(text: &str) -> Understanding {
+    parse_without(text, |k| k.people = false)
 }
 
 fn parse_tokens(tokens: Vec<Token>) -> Understanding {
@@ -509,6 +593,7 @@ fn parse_tokens(tokens: Vec<Token>) -> Understanding {
     let mut sound = Vec::new();
     let mut wind = None;
     let mut overflow = None;
+    let mut weather = None;
     let mut toks: Vec<Token> = Vec::new();
     for t in tokens {
         match t.kind {
@@ -518,23 +603,11 @@ fn parse_tokens(tokens: Vec<Token>) -> Understanding {
             // The wind, like sound, is no part of the sentence's structure: "waves in a
             // strong wind" reads "waves", the "in a" going with the wind.
             Kind::Setting(Setting::Wind(w)) => {
-                let mut words = vec![t.text.clone()];
-                while let Some(prev) = toks.last()
-                    && matches!(prev.kind, Kind::Det)
-                {
-                    words.insert(0, prev.text.clone());
-                    toks.pop();
-                }
-                if let Some(prev) = toks.last()
-                    && matches!(
-                        prev.kind,
-                        Kind::Prep(Prep::In | Prep::With | Prep::On | Prep::Into | Prep::Under)
-                    )
-                {
-                    words.insert(0, prev.text.clone());
-                    toks.pop();
-                }
-                wind = Some((w, words.join(" ")));
+                wind = Some((w, taken_with_its_preposition(&mut toks, &t.text, false)));
+            }
+            // The weather likewise ("walks through the rain" reads "walks").
+            Kind::Setting(Setting::Weather) => {
+                weather = Some(taken_with_its_preposition(&mut toks, &t.text, true));
             }
             _ => toks.push(t),
         }
@@ -546,6 +619,7 @@ fn parse_tokens(tokens: Vec<Token>) -> Understanding {
             sound,
             wind,
             overflow,
+            weather,
             ..Understanding::default()
         },
         subject: Vec::new(),
@@ -555,6 +629,29 @@ fn parse_tokens(tokens: Vec<Token>) -> Understanding {
     };
     p.sentence();
     p.u
+}
+
+/// A setting's words with the determiners and the preposition just before it, taken off
+/// the end of `toks` ("through the" of "through the rain"; "across" only with
+/// `across`: the wind keeps it for the sentence).
+fn taken_with_its_preposition(toks: &mut Vec<Token>, text: &str, across: bool) -> String {
+    let mut words = vec![text.to_string()];
+    while let Some(prev) = toks.last()
+        && matches!(prev.kind, Kind::Det)
+    {
+        words.insert(0, prev.text.clone());
+        toks.pop();
+    }
+    if let Some(prev) = toks.last()
+        && (matches!(
+            prev.kind,
+            Kind::Prep(Prep::In | Prep::With | Prep::On | Prep::Into | Prep::Under)
+        ) || (across && matches!(prev.kind, Kind::Prep(Prep::Across))))
+    {
+        words.insert(0, prev.text.clone());
+        toks.pop();
+    }
+    words.join(" ")
 }
 
 impl Parser {
@@ -589,6 +686,27 @@ impl Parser {
                     | Kind::Pronoun
             )
         )
+    }
+
+    /// Whether a clause about a person starts `k` tokens on: a noun phrase naming a
+    /// person, then a verb ("… on a table and a man waves": the man is no second thing
+    /// the glass sits on).
+    fn person_clause_at(&self, k: usize) -> bool {
+        let mut k = k;
+        while matches!(
+            self.peek_at(k),
+            Some(Kind::Det | Kind::Num(_) | Kind::Color(..) | Kind::Size(_) | Kind::Mod(_))
+        ) {
+            k += 1;
+        }
+        if !matches!(self.peek_at(k), Some(Kind::Noun { noun, .. }) if noun.is_person()) {
+            return false;
+        }
+        k += 1;
+        while matches!(self.peek_at(k), Some(Kind::Filler)) {
+            k += 1;
+        }
+        matches!(self.peek_at(k), Some(Kind::Verb(_)))
     }
 
     /// Skips filler; true if a verb comes next.
@@ -661,6 +779,7 @@ impl Parser {
             Kind::Setting(Setting::Wind(w)) => self.u.wind = Some((w, t.text)),
             Kind::Setting(Setting::Sound(w)) => self.u.sound.push((w, t.text)),
             Kind::Setting(Setting::Overflow) => self.u.overflow = Some(t.text),
+            Kind::Setting(Setting::Weather) => self.u.weather = Some(t.text),
             Kind::Setting(s) => self.u.aspect = Some((s, t.text)),
             Kind::Duration(d) => self.u.duration = Some((d, t.text)),
             // A lone physics adjective ("bouncy", "icy") not before a noun: scene-wide.
@@ -692,6 +811,7 @@ impl Parser {
             if (comma || and)
                 && self.starts_np(1)
                 && !matches!(self.peek_at(1), Some(Kind::Pronoun))
+                && !(self.nest > 0 && self.person_clause_at(1))
             {
                 all_and &= and;
                 self.pos += 1;
@@ -733,6 +853,8 @@ impl Parser {
         // water": the liquid, its color, the words).
         let mut liquid: Option<MaterialDef> = None;
         let mut contents: Option<Contents> = None;
+        // A person's clothes ("in a red coat").
+        let mut outfit = Vec::new();
         while let Some(k) = self.peek().cloned() {
             match k {
                 Kind::Det => {
@@ -837,6 +959,13 @@ impl Parser {
         // After the head: "in a row", "stacked", a compound like "domino run" or "brick wall".
         loop {
             match self.peek().cloned() {
+                // "a woman in a red coat", "a man wearing blue jeans", "a boy with red hair".
+                Some(Kind::Wearing | Kind::Prep(Prep::In | Prep::With))
+                    if head.is_some_and(|h| h.0.is_person()) && self.clothes_at(1) =>
+                {
+                    self.pos += 1;
+                    self.clothes(&mut outfit);
+                }
                 Some(Kind::ArrPhrase(a)) => {
                     arrangement = Some(a);
                     self.pos += 1;
@@ -940,6 +1069,7 @@ impl Parser {
             if arrangement.is_some() && self.u.groups[i].arrangement.is_none() {
                 self.u.groups[i].arrangement = arrangement;
             }
+            self.u.groups[i].outfit.extend(outfit);
             self.last = Some(i);
             if attach_pp {
                 self.relation_for(vec![i]);
@@ -967,6 +1097,7 @@ impl Parser {
             mods,
             arrangement,
             relation: None,
+            outfit,
             words,
         };
         self.u.groups.push(g);
@@ -989,6 +1120,7 @@ impl Parser {
                     and: None,
                     words: words.clone(),
                 }),
+                outfit: Vec::new(),
                 words,
             });
         }
@@ -997,6 +1129,62 @@ impl Parser {
             self.relation_for(vec![i]);
         }
         Some(vec![i])
+    }
+
+    /// Whether clothes start `k` tokens on: determiners, then colors and a garment, or
+    /// colors alone ("in red").
+    fn clothes_at(&self, k: usize) -> bool {
+        let mut k = k;
+        while matches!(self.peek_at(k), Some(Kind::Det)) {
+            k += 1;
+        }
+        let mut colors = 0;
+        while matches!(self.peek_at(k), Some(Kind::Color(..))) {
+            colors += 1;
+            k += 1;
+        }
+        matches!(self.peek_at(k), Some(Kind::Garment(_)))
+            || (colors > 0 && !matches!(self.peek_at(k), Some(Kind::Noun { .. })))
+    }
+
+    /// Reads clothes and their colors into `outfit`: "a red coat", "red", "a red coat and
+    /// blue jeans". A color with no garment is the shirt's; a garment with no color is
+    /// understood and changes nothing.
+    fn clothes(&mut self, outfit: &mut Vec<(Garment, (&'static str, &'static str))>) {
+        loop {
+            while matches!(self.peek(), Some(Kind::Det)) {
+                self.pos += 1;
+            }
+            let mut color = None;
+            while let Some(Kind::Color(w, h)) = self.peek().cloned() {
+                color = Some((w, h));
+                self.pos += 1;
+            }
+            let garment = match self.peek() {
+                Some(Kind::Garment(g)) => {
+                    let g = *g;
+                    self.pos += 1;
+                    g
+                }
+                _ => Garment::Shirt,
+            };
+            if let Some(c) = color {
+                outfit.push((garment, c));
+            }
+            let and = self.toks.get(self.pos).is_some_and(|t| t.text == "and");
+            if and && self.clothes_at(1) && {
+                // Only clothes go on: "and blue jeans", not "and a woman".
+                let mut k = 1;
+                while matches!(self.peek_at(k), Some(Kind::Det | Kind::Color(..))) {
+                    k += 1;
+                }
+                matches!(self.peek_at(k), Some(Kind::Garment(_)))
+            } {
+                self.pos += 1;
+                continue;
+            }
+            return;
+        }
     }
 
     /// Whether a liquid follows the "of" here, past colors and unknown words ("a glass of
@@ -1240,6 +1428,12 @@ impl Parser {
                     if Some(actor) == target {
                         continue;
                     }
+                    // What a person cannot do yet, said of an object: "sits" is "rests",
+                    // as it was before people came.
+                    let verb = match verb {
+                        Verb::Cannot("sit") if !self.u.groups[actor].noun.is_person() => Verb::Rest,
+                        v => v,
+                    };
                     self.u.events.push(Event {
                         actor,
                         verb,
@@ -1282,6 +1476,13 @@ impl Parser {
         path: Option<(Prep, usize)>,
     ) -> (Vec<usize>, Option<usize>, Option<(Prep, usize)>) {
         let is_liquid = |g: usize| self.u.groups.get(g).is_some_and(|g| g.noun.is_liquid());
+        // A person who pours does it (and is refused: people cannot pour yet).
+        if subjects
+            .iter()
+            .any(|&g| self.u.groups.get(g).is_some_and(|g| g.noun.is_person()))
+        {
+            return (subjects, target, path);
+        }
         let path_obj = path.map(|(_, o)| o);
         match verb {
             Verb::Pour | Verb::Fill => {

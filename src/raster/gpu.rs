@@ -100,6 +100,8 @@ struct Draw {
     cloth: Option<usize>,
     /// The fluid it draws (its mesh is built and uploaded every frame).
     fluid: Option<usize>,
+    /// The character it draws (its mesh's vertices are rewritten every frame).
+    character: Option<usize>,
     pattern_kind: u32,
     pattern: [f32; 4],
     maps: u32,
@@ -238,6 +240,8 @@ struct Geometry {
     /// `scene.fluids` order.
     fluids: Mutex<Vec<Option<GpuMesh>>>,
     draws: Vec<Draw>,
+    /// Each character's skinned mannequin, in `scene.characters` order.
+    people: Vec<super::mesh::CharacterMesh>,
 }
 
 /// Per-frame uniforms, per-entity instances and the shadow map, bound to every pass.
@@ -514,6 +518,7 @@ impl Geometry {
                 mesh,
                 cloth: None,
                 fluid: None,
+                character: None,
                 pattern_kind: crate::texture::pattern::kind(m.pattern),
                 pattern: offset.extend(m.pattern_scale).to_array(),
                 maps: map_bits(&m.maps),
@@ -532,8 +537,33 @@ impl Geometry {
                 mesh: meshes.len() - 1,
                 cloth: Some(ci),
                 fluid: None,
+                character: None,
                 pattern_kind: crate::texture::pattern::kind(m.pattern),
                 pattern: offset.extend(m.pattern_scale).to_array(),
+                maps: map_bits(&m.maps),
+            });
+        }
+        // Characters: a skinned body each, rewritten every frame; the indices stay.
+        let mut people = Vec::new();
+        for (ci, c) in scene.characters.iter().enumerate() {
+            let body = super::mesh::CharacterMesh::new(&c.skeleton);
+            let rest = c.skeleton.globals(&c.skeleton.rest_pose()).map(|g| {
+                let (_, r, t) = g.to_scale_rotation_translation();
+                crate::math::Pose::new(t, r)
+            });
+            let tm = body.mesh(&rest, &rest, &rest);
+            meshes.push(GpuMesh::upload(device, &tm, wgpu::BufferUsages::COPY_DST));
+            people.push(body);
+            let e = &scene.entities[c.entity];
+            let m = &scene.materials[e.material];
+            draws.push(Draw {
+                entity: c.entity,
+                mesh: meshes.len() - 1,
+                cloth: None,
+                fluid: None,
+                character: Some(ci),
+                pattern_kind: 0,
+                pattern: [0.0; 4],
                 maps: map_bits(&m.maps),
             });
         }
@@ -547,6 +577,7 @@ impl Geometry {
                 mesh: fi,
                 cloth: None,
                 fluid: Some(fi),
+                character: None,
                 pattern_kind: crate::texture::pattern::kind(m.pattern),
                 pattern: offset.extend(m.pattern_scale).to_array(),
                 maps: map_bits(&m.maps),
@@ -556,6 +587,7 @@ impl Geometry {
             meshes,
             fluids: Mutex::new(vec![None; scene.fluids.len()]),
             draws,
+            people,
         }
     }
 }
@@ -1227,6 +1259,26 @@ impl Renderer {
                 bytemuck::cast_slice(&tm.vertices),
             );
         }
+        for d in &self.geometry.draws {
+            let Some(ci) = d.character else { continue };
+            let Some(body) = self.geometry.people.get(ci) else {
+                continue;
+            };
+            let tm = body.mesh(
+                fp.character_joints(ci),
+                fk.character_joints(ci),
+                fnx.character_joints(ci),
+            );
+            if tm.vertices.len() * std::mem::size_of::<Vertex>()
+                == self.geometry.meshes[d.mesh].vertices.size() as usize
+            {
+                queue.write_buffer(
+                    &self.geometry.meshes[d.mesh].vertices,
+                    0,
+                    bytemuck::cast_slice(&tm.vertices),
+                );
+            }
+        }
         self.upload_fluids(scene, traj, k);
         queue.write_buffer(&self.bindings.frame_buf, 0, bytemuck::bytes_of(&frame));
         if !instances.is_empty() {
@@ -1293,7 +1345,24 @@ impl Renderer {
             let r = Vec3::splat(f.radius);
             f.positions.iter().flat_map(move |p| [*p - r, *p + r])
         });
-        for p in fk.cloth.iter().flatten().copied().chain(fluids) {
+        let people = fk
+            .characters
+            .iter()
+            .flat_map(|c| c.joints.iter())
+            .flat_map(|j| {
+                [
+                    j.translation - Vec3::splat(0.3),
+                    j.translation + Vec3::splat(0.3),
+                ]
+            });
+        for p in fk
+            .cloth
+            .iter()
+            .flatten()
+            .copied()
+            .chain(fluids)
+            .chain(people)
+        {
             if p.is_finite() {
                 lo = lo.min(p);
                 hi = hi.max(p);

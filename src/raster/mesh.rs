@@ -412,6 +412,78 @@ pub fn cloth_mesh(
     mesh
 }
 
+/// A character's skinned body, bind pose and skin, built once per character.
+#[derive(Debug, Clone)]
+pub struct CharacterMesh {
+    /// The mannequin (UVs, triangles, parts).
+    pub mannequin: crate::character::Mannequin,
+    skin: Option<crate::character::Skin>,
+}
+
+impl CharacterMesh {
+    /// The bundled mannequin for a skeleton.
+    pub fn new(skeleton: &crate::character::Skeleton) -> Self {
+        let mannequin = crate::character::Mannequin::new(skeleton);
+        let skin = mannequin.skin(skeleton).ok();
+        Self { mannequin, skin }
+    }
+
+    /// Skinned world positions and normals for joint transforms (`None` if the skin or
+    /// the joints do not fit: a frame without this character).
+    pub fn deform(&self, joints: &[crate::math::Pose]) -> Option<(Vec<Vec3>, Vec<Vec3>)> {
+        let globals: Vec<glam::Mat4> = joints
+            .iter()
+            .map(|p| glam::Mat4::from_rotation_translation(p.rotation, p.translation))
+            .collect();
+        let d = self.skin.as_ref()?.deform(&globals).ok()?;
+        Some((d.positions, d.normals))
+    }
+
+    /// The surface at frame `k` in world space from the joints of frames `k - 1`, `k`,
+    /// `k + 1`: skinned positions and normals, the atlas UVs, and the exact motion of
+    /// every vertex to its skinned position one frame back and ahead. Empty when `now`
+    /// does not fit the skin.
+    pub fn mesh(
+        &self,
+        prev: &[crate::math::Pose],
+        now: &[crate::math::Pose],
+        next: &[crate::math::Pose],
+    ) -> TriMesh {
+        let Some((pos, normals)) = self.deform(now) else {
+            return TriMesh::default();
+        };
+        let other = |joints| self.deform(joints).map(|(p, _)| p);
+        let (before, after) = (other(prev), other(next));
+        let motion = |o: &Option<Vec<Vec3>>, k: usize, p: Vec3| {
+            o.as_ref()
+                .and_then(|o| o.get(k))
+                .map_or(Vec3::ZERO, |q| *q - p)
+        };
+        let mut mesh = TriMesh {
+            vertices: Vec::with_capacity(pos.len()),
+            indices: self.mannequin.indices.clone(),
+        };
+        for (k, (p, n)) in pos.iter().zip(&normals).enumerate() {
+            mesh.vertices.push(Vertex {
+                position: p.to_array(),
+                normal: n.normalize_or(Vec3::Y).to_array(),
+                uv: self
+                    .mannequin
+                    .uvs
+                    .get(k)
+                    .copied()
+                    .unwrap_or_default()
+                    .to_array(),
+                tangent: [1.0, 0.0, 0.0, 1.0],
+                motion_prev: motion(&before, k, *p).to_array(),
+                motion_next: motion(&after, k, *p).to_array(),
+            });
+        }
+        mesh.compute_tangents();
+        mesh
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -101,6 +101,8 @@ impl FrameBuffers {
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_character;
+#[cfg(test)]
 pub(crate) mod tests_fluid;
 #[cfg(test)]
 mod tests_world;

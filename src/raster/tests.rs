@@ -121,6 +121,17 @@ fn check_reprojection(
 
 /// How far pixel `(x, y)`'s forward (or backward) flow lands from `to`, the point its
 /// surface projects to at the other frame, in pixels.
+/// Barycentric coordinates of `p` (on the triangle's plane) in the triangle `[a, b, c]`.
+pub(super) fn barycentric(p: glam::Vec3, [a, b, c]: [glam::Vec3; 3]) -> [f32; 3] {
+    let (v0, v1, v2) = (b - a, c - a, p - a);
+    let (d00, d01, d11) = (v0.dot(v0), v0.dot(v1), v1.dot(v1));
+    let (d20, d21) = (v2.dot(v0), v2.dot(v1));
+    let den = d00 * d11 - d01 * d01;
+    let bv = (d11 * d20 - d01 * d21) / den;
+    let bw = (d00 * d21 - d01 * d20) / den;
+    [1.0 - bv - bw, bv, bw]
+}
+
 pub(super) fn flow_error(
     fb: &FrameBuffers,
     x: u32,
@@ -550,15 +561,7 @@ fn cloth_flow_matches_the_motion_of_its_vertices() {
                 worst_depth = worst_depth.max((depth - f64::from(fb.depth[fb.index(px, y)])).abs());
                 let p = ray.point_at(hit.time_of_impact);
                 let tri = tris[hit.subshape as usize % tris.len()].map(|i| i as usize);
-                let [a, b, cc] = tri.map(|i| x[i]);
-                // Barycentrics of p in (a, b, c).
-                let (v0, v1, v2) = (b - a, cc - a, p - a);
-                let (d00, d01, d11) = (v0.dot(v0), v0.dot(v1), v1.dot(v1));
-                let (d20, d21) = (v2.dot(v0), v2.dot(v1));
-                let den = d00 * d11 - d01 * d01;
-                let bv = (d11 * d20 - d01 * d21) / den;
-                let bw = (d00 * d21 - d01 * d20) / den;
-                let bu = 1.0 - bv - bw;
+                let [bu, bv, bw] = barycentric(p, tri.map(|i| x[i]));
                 for (to, forward) in [
                     ((k + 1).min(fbs.len() - 1), true),
                     (k.saturating_sub(1), false),

@@ -20,6 +20,7 @@ pub(crate) fn hand_trajectory(s: &Scene, fps: u32, fluids: Vec<Vec<FluidFrame>>)
         .into_iter()
         .enumerate()
         .map(|(k, fluids)| FrameState {
+            characters: Vec::new(),
             time: k as f64 / f64::from(fps),
             poses: s.entities.iter().map(|e| e.world).collect(),
             linvel: vec![Vec3::ZERO; n],

@@ -84,6 +84,9 @@ pub struct SceneFile {
     /// Liquids simulated as particles (see `docs/fluids.md`).
     #[serde(default)]
     pub fluids: Vec<super::fluid::FluidFile>,
+    /// People (see `docs/characters.md`).
+    #[serde(default)]
+    pub characters: Vec<super::character::CharacterFile>,
     /// Whether `environment` came from the set (its default world, which a style's
     /// time of day may change) rather than from the scene. Not part of the format.
     #[serde(skip)]

@@ -14,6 +14,7 @@
 //! compound body; a root entity with a shape and no `body` is `Dynamic()` (`Fixed` for
 //! `Ground` and `TriMesh`); a root without a shape is a plain transform node.
 
+pub mod character;
 pub mod cloth;
 mod error;
 pub mod file;

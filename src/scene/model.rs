@@ -10,6 +10,7 @@ use rapier3d::parry::shape::SharedShape;
 use serde::Serialize;
 
 use super::ShapeError;
+pub use super::character::{Act, Character, Outfit};
 pub use super::cloth::{Cloth, FABRICS, Fabric, MAX_CLOTH_VERTICES, Wind};
 pub use super::file::{Ease, Framing, Move, Pattern};
 pub use super::fluid::{Emitter, Fill, Fluid, LIQUIDS, Liquid, MAX_FLUID_PARTICLES};
@@ -68,6 +69,8 @@ pub struct Scene {
     pub wind: Option<Wind>,
     /// Liquids, each standing on an entity of its own (no shape, no body).
     pub fluids: Vec<Fluid>,
+    /// People, each standing on an entity of its own (no shape, no body).
+    pub characters: Vec<Character>,
     /// Where the scene came from.
     pub source: SceneSource,
 }

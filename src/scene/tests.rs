@@ -605,6 +605,7 @@ fn scene_file() -> impl Strategy<Value = SceneFile> {
                 cloths: Vec::new(),
                 wind: None,
                 fluids: Vec::new(),
+                characters: Vec::new(),
                 prefabs,
                 entities,
                 joints: joints

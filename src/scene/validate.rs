@@ -159,6 +159,7 @@ pub(crate) fn validate(file: &SceneFile, origin: &Origin) -> Result<Scene, Vec<P
         super::cloth::check_wind(w, &mut |field, message| cx.problem(field, message))
     });
     let fluids = check_fluids(&mut cx, file);
+    let characters = check_characters(&mut cx, file);
     let joints = check_joints(&mut cx, file);
     let actions = check_events(&mut cx, file);
     let camera = check_camera(&mut cx, &file.camera);
@@ -215,6 +216,7 @@ pub(crate) fn validate(file: &SceneFile, origin: &Origin) -> Result<Scene, Vec<P
         cloths,
         wind,
         fluids,
+        characters,
         source: SceneSource {
             path: origin.path.map(Path::to_path_buf),
             text: origin.text.to_string(),
@@ -2573,24 +2575,9 @@ fn check_fluids(cx: &mut Ctx, f: &SceneFile) -> Vec<super::fluid::Fluid> {
         .filter_map(|(i, e)| Some((i, e.shape.as_ref()?.to_parry().ok()?)))
         .collect();
     for (i, fl) in f.fluids.iter().enumerate() {
-        let at = format!("fluids[{i}] \"{}\"", fl.name);
-        if fl.name.trim().is_empty() {
-            cx.problem(
-                &format!("fluids[{i}]"),
-                "every fluid needs a non-empty `name`",
-            );
+        let Some(at) = own_name(cx, "fluids", i, &fl.name, "fluid") else {
             continue;
-        }
-        if cx.entities.iter().any(|e| e.name == fl.name) || cx.broken.contains(&fl.name) {
-            cx.problem(
-                &at,
-                format!(
-                    "name \"{}\" is used by an entity, a cloth or another fluid",
-                    fl.name
-                ),
-            );
-            continue;
-        }
+        };
         let Some(preset) = find_liquid(&fl.material) else {
             let hint = did_you_mean(&fl.material, LIQUIDS.iter().map(|l| l.name));
             cx.problem(
@@ -2865,23 +2852,330 @@ fn check_fluids(cx: &mut Ctx, f: &SceneFile) -> Vec<super::fluid::Fluid> {
         };
         let name = format!("{} ({})", liquid.name, fl.name);
         let m = build_material(cx, &at, &name, &file);
-        let material = cx.file_materials + cx.mesh_materials.len();
-        cx.mesh_materials.push(m);
-        let entity = cx.entities.len();
-        cx.entities.push(Entity {
-            name: fl.name.clone(),
-            id: entity as u32 + 1,
-            parent: None,
-            local: Pose::IDENTITY,
-            world: Pose::IDENTITY,
-            shape: None,
-            material,
-            mass: None,
-            body: None,
-            offset: Pose::IDENTITY,
-            sound: Default::default(),
-        });
+        let entity = own_entity(cx, &fl.name, m);
         out.push(Fluid { entity, ..fluid });
     }
     out
+}
+
+/// The label of item `i` of `list` (`fluids[0] "water"`) if its name is non-empty and
+/// unused by any entity so far; otherwise reports the problem and gives `None`.
+fn own_name(cx: &mut Ctx, list: &str, i: usize, name: &str, kind: &str) -> Option<String> {
+    if name.trim().is_empty() {
+        cx.problem(
+            &format!("{list}[{i}]"),
+            format!("every {kind} needs a non-empty `name`"),
+        );
+        return None;
+    }
+    let at = format!("{list}[{i}] \"{name}\"");
+    if cx.entities.iter().any(|e| e.name == name) || cx.broken.contains(name) {
+        cx.problem(
+            &at,
+            format!("name \"{name}\" is used by an entity, a cloth, a fluid or a character"),
+        );
+        return None;
+    }
+    Some(at)
+}
+
+/// Adds an entity of its own (no shape, no body, at the origin) for a liquid or a
+/// character, with its material; returns its index.
+fn own_entity(cx: &mut Ctx, name: &str, m: Material) -> usize {
+    let material = cx.file_materials + cx.mesh_materials.len();
+    cx.mesh_materials.push(m);
+    let entity = cx.entities.len();
+    cx.entities.push(Entity {
+        name: name.to_string(),
+        id: entity as u32 + 1,
+        parent: None,
+        local: Pose::IDENTITY,
+        world: Pose::IDENTITY,
+        shape: None,
+        material,
+        mass: None,
+        body: None,
+        offset: Pose::IDENTITY,
+        sound: Default::default(),
+    });
+    entity
+}
+
+/// Checks `characters:`; each character becomes an entity of its own (no shape, no
+/// body) with a material of its own: its outfit painted on the mannequin's atlas.
+fn check_characters(cx: &mut Ctx, f: &SceneFile) -> Vec<super::character::Character> {
+    use super::character::{
+        Act, ActFile, Character, DEFAULT_OUTFIT, GaitKind, Outfit, check_body, plan,
+    };
+    use crate::character::{GaitParams, Skeleton, dress};
+    let mut out: Vec<Character> = Vec::new();
+    let duration = f.duration;
+    let verb = |a: &ActFile| match a {
+        ActFile::Kick(_) => "Kick",
+        _ => "Push",
+    };
+    for (i, c) in f.characters.iter().enumerate() {
+        let Some(at) = own_name(cx, "characters", i, &c.name, "character") else {
+            continue;
+        };
+        let before = cx.problems.len();
+        let body = check_body(&at, &c.body, &mut |field, message| {
+            cx.problem(field, message)
+        });
+        let written = [
+            ("skin_tone", &c.body.skin_tone),
+            ("hair", &c.body.hair),
+            ("shirt", &c.body.shirt),
+            ("trousers", &c.body.trousers),
+            ("shoes", &c.body.shoes),
+        ];
+        let mut colors = [[0.0f32; 3]; 5];
+        for (k, (field, color)) in written.into_iter().enumerate() {
+            let fallback = Color::Hex(DEFAULT_OUTFIT[k].into());
+            match resolve_color(color.as_ref().unwrap_or(&fallback)) {
+                Ok(rgb) => colors[k] = rgb,
+                Err(e) => cx.problem(&format!("{at}: body.{field}"), e),
+            }
+        }
+        if !finite3(c.at) {
+            cx.problem(
+                &format!("{at}: at"),
+                format!("must be finite, got {}", fmt3(c.at)),
+            );
+        }
+        if !c.facing_deg.is_finite() {
+            cx.problem(&format!("{at}: facing_deg"), "must be finite");
+        }
+        for (k, p) in c.path.iter().enumerate() {
+            if !finite3(*p) {
+                cx.problem(
+                    &format!("{at}: path[{k}]"),
+                    format!("must be finite, got {}", fmt3(*p)),
+                );
+            }
+        }
+        if !(c.start >= 0.0 && c.start.is_finite()) {
+            cx.problem(
+                &format!("{at}: start"),
+                format!("must be >= 0 s, got {}", c.start),
+            );
+        }
+        let mut params = match c.gait {
+            GaitKind::Walk => GaitParams::walk(),
+            GaitKind::Run => GaitParams::run(),
+        };
+        if let Some(v) = c.speed {
+            if !(0.1..=8.0).contains(&v) {
+                cx.problem(
+                    &format!("{at}: speed"),
+                    format!("must be in [0.1, 8] m/s, got {v}"),
+                );
+            }
+            params.speed = v;
+        }
+        params.ground_height = c.at[1];
+        let mut actions = Vec::new();
+        for (k, (t, act)) in c.actions.iter().enumerate() {
+            let field = format!("{at}: actions[{k}]");
+            if !(*t >= 0.0 && *t <= duration) {
+                cx.problem(
+                    &field,
+                    format!("time must be within the clip, [0, {duration}] s, got {t}"),
+                );
+            }
+            let act = match act {
+                ActFile::Wave => Act::Wave,
+                ActFile::Fall => Act::Fall,
+                ActFile::Push(name) | ActFile::Kick(name) => match cx
+                    .entities
+                    .iter()
+                    .position(|e| &e.name == name)
+                {
+                    Some(e)
+                        if cx.entities[e].shape.is_some()
+                            && cx.entities[e].body.is_some_and(|b| {
+                                matches!(cx.bodies[b].kind, BodyKind::Dynamic { .. })
+                            }) =>
+                    {
+                        if matches!(act, ActFile::Kick(_)) {
+                            Act::Kick(e)
+                        } else {
+                            Act::Push(e)
+                        }
+                    }
+                    Some(_) => {
+                        cx.problem(
+                            &field,
+                            format!("{}(\"{name}\"): only an entity with a shape on a dynamic body can be {}", verb(act), if matches!(act, ActFile::Kick(_)) { "kicked" } else { "pushed" }),
+                        );
+                        continue;
+                    }
+                    None => {
+                        if !cx.broken.contains(name) {
+                            let hint =
+                                did_you_mean(name, cx.entities.iter().map(|e| e.name.as_str()));
+                            cx.problem(
+                                &field,
+                                format!("{}(\"{name}\"): no entity has that name{hint}", verb(act)),
+                            );
+                        }
+                        continue;
+                    }
+                },
+            };
+            actions.push((*t, act));
+        }
+        if actions.iter().filter(|(_, a)| *a == Act::Fall).count() > 1 {
+            cx.problem(&format!("{at}: actions"), "a character can fall only once");
+        }
+        if cx.problems.len() > before {
+            continue;
+        }
+        actions.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let skeleton = match Skeleton::new(body) {
+            Ok(s) => s,
+            Err(e) => {
+                cx.problem(&format!("{at}: body"), e.to_string());
+                continue;
+            }
+        };
+        let gait = match plan(&skeleton, Vec3::from(c.at), &c.path, &params) {
+            Ok(g) => g,
+            Err(e) => {
+                cx.problem(&format!("{at}: path"), e);
+                continue;
+            }
+        };
+        let [skin, hair, shirt, trousers, shoes] = colors;
+        let outfit = Outfit {
+            skin,
+            hair,
+            shirt,
+            trousers,
+            shoes,
+        };
+        let mut texels = dress::atlas(&dress::Colors {
+            skin,
+            hair,
+            shirt,
+            trousers,
+            shoes,
+        });
+        let cameo = match &c.cameo {
+            None => None,
+            Some(file) => match check_cameo(cx, file, skin) {
+                Ok((face, used)) => {
+                    dress::paint_face(&mut texels, &face);
+                    Some(used)
+                }
+                Err(e) => {
+                    cx.problem(&format!("{at}: cameo"), e);
+                    continue;
+                }
+            },
+        };
+        let texture = crate::texture::Texture {
+            name: format!("{} (outfit)", c.name),
+            color_space: ColorSpace::Srgb,
+            mips: crate::texture::mip_chain(
+                crate::texture::Mip {
+                    width: dress::ATLAS_SIZE,
+                    height: dress::ATLAS_SIZE,
+                    texels,
+                },
+                ColorSpace::Srgb,
+            ),
+        };
+        let file = MaterialFile {
+            color: Color::Linear([1.0; 3]),
+            roughness: 0.7,
+            density: 985.0,
+            friction: 0.8,
+            ..MaterialFile::default()
+        };
+        let mut m = build_material(cx, &at, &format!("outfit ({})", c.name), &file);
+        m.maps.base_color = Some(Arc::new(texture));
+        let entity = own_entity(cx, &c.name, m);
+        out.push(Character {
+            name: c.name.clone(),
+            entity,
+            body,
+            skeleton,
+            outfit,
+            at: Vec3::from(c.at),
+            facing: c.facing_deg.to_radians(),
+            gait,
+            start: c.start,
+            actions,
+            cameo,
+        });
+    }
+    out
+}
+
+/// Checks a cameo's consent for this use today and makes its face texture; the photo
+/// and record join the scene's hash. Refuses with the file and field that fail.
+fn check_cameo(
+    cx: &mut Ctx,
+    file: &super::character::CameoFile,
+    skin: [f32; 3],
+) -> Result<(crate::character::FaceTexture, super::character::CameoUse), String> {
+    use crate::character::cameo::{self, CameoParams, Consent, Date, MAX_PHOTO_BYTES};
+    let base = cx.origin.base_dir;
+    let read = |path: &str, what: &str, limit: u64| -> Result<Vec<u8>, String> {
+        let f = mesh::resolve_inside(base, base, path, what)?;
+        let len = std::fs::metadata(&f)
+            .map_err(|e| format!("cannot read {what} \"{path}\": {e}"))?
+            .len();
+        if len > limit {
+            return Err(format!(
+                "{what} \"{path}\" is {len} bytes, more than the limit of {limit}"
+            ));
+        }
+        std::fs::read(&f).map_err(|e| format!("cannot read {what} \"{path}\": {e}"))
+    };
+    let consent_bytes = read(&file.consent, "consent", cameo::MAX_CONSENT_BYTES)?;
+    let text = String::from_utf8(consent_bytes.clone())
+        .map_err(|_| format!("consent \"{}\" is not UTF-8 text", file.consent))?;
+    let consent = Consent::from_ron(&text, &file.consent).map_err(|e| e.to_string())?;
+    let photo = read(&file.photo, "photo", MAX_PHOTO_BYTES as u64)?;
+    let skin_srgb = skin.map(crate::math::linear_to_srgb8);
+    let face = cameo::cameo(
+        &consent,
+        &photo,
+        &file.photo,
+        &file.subject,
+        &file.user,
+        Date::today(),
+        &CameoParams {
+            skin_srgb,
+            ..CameoParams::default()
+        },
+    )
+    .map_err(|e| e.to_string())?;
+    let span = crate::character::FACE_UV_RECT.max - crate::character::FACE_UV_RECT.min;
+    let eyes_uv = [0, 1].map(|i| {
+        let l = consent.landmarks.unwrap_or_default()[i];
+        let t = face
+            .photo_to_texel
+            .apply(glam::DVec2::new(f64::from(l[0]), f64::from(l[1])));
+        crate::character::FACE_UV_RECT.min
+            + glam::Vec2::new(t.x as f32, t.y as f32) / cameo::TEXTURE_SIZE as f32 * span
+    });
+    let photo_hash = blake3::hash(&photo);
+    let consent_hash = blake3::hash(&consent_bytes);
+    cx.other_files.insert(file.photo.clone(), photo_hash);
+    cx.other_files.insert(file.consent.clone(), consent_hash);
+    Ok((
+        face,
+        super::character::CameoUse {
+            consent_id: consent.id.clone(),
+            subject: file.subject.clone(),
+            user: file.user.clone(),
+            photo: (file.photo.clone(), photo_hash.to_hex().to_string()),
+            consent: (file.consent.clone(), consent_hash.to_hex().to_string()),
+            expires: consent.expires.clone(),
+            eyes_uv,
+        },
+    ))
 }

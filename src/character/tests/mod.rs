@@ -4,6 +4,7 @@
 mod body;
 mod cameo;
 mod gltf;
+mod perform;
 mod ragdoll;
 mod skinning;
 mod walk;

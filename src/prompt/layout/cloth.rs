@@ -397,6 +397,7 @@ pub(super) fn imply(u: &Understanding) -> Option<(Understanding, Vec<String>)> {
                     mods: Vec::new(),
                     arrangement: None,
                     relation: None,
+                    outfit: Vec::new(),
                     words: format!("the table under {}", v.groups[i].words),
                 });
                 v.groups.len() - 1

@@ -353,6 +353,7 @@ fn group(noun: Noun, words: String) -> Group {
         mods: Vec::new(),
         arrangement: None,
         relation: None,
+        outfit: Vec::new(),
         words,
     }
 }
@@ -516,6 +517,7 @@ fn role(u: &Understanding, l: usize) -> Option<Role> {
     let loose = |i: usize| {
         u.groups.get(i).is_some_and(|g| {
             !(g.noun.is_liquid()
+                || g.noun.is_person()
                 || g.noun.is_container()
                 || g.noun.is_structure()
                 || g.noun.is_cloth()
@@ -606,6 +608,9 @@ fn role(u: &Understanding, l: usize) -> Option<Role> {
 pub(super) fn owns(u: &Understanding, e: &Event) -> bool {
     if is_liquid(u, e.actor) {
         return true;
+    }
+    if u.groups.get(e.actor).is_some_and(|g| g.noun.is_person()) {
+        return false;
     }
     match e.verb {
         Verb::Spill => !is_container(u, e.actor),

@@ -1,0 +1,304 @@
+//! Characters in the raster: the skinned mannequin is drawn with its character's id
+//! where its skinned triangles are, and its flow is the exact motion of its skinned
+//! vertices (the previous and next frames' skinning of the same triangle point).
+
+use rapier3d::parry::query::{Ray, RayCast};
+use rapier3d::parry::shape::TriMesh as ParryMesh;
+
+use super::mesh::CharacterMesh;
+use super::tests::{barycentric, flow_error, interior, render_all, scene};
+
+/// A character walking across the view, seen from the side at 96 × 64: at every interior
+/// character pixel the depth is the skinned mesh's within 2 mm, and the forward and
+/// backward flow land where the same surface point (same triangle, same barycentrics)
+/// is one frame later and earlier, within 0.05 px. Its keypoints project inside the
+/// picture and the pelvis's onto the character.
+#[test]
+fn a_walking_character_is_drawn_where_its_skin_is_and_flows_with_it() {
+    let s = scene(
+        r#"Scene(version: 1, name: "walker", duration: 0.5, fps: 8, resolution: (96, 64),
+           entities: [(name: "floor", shape: Ground)],
+           characters: [(name: "w", at: (-1.0, 0, 0), path: [(1.0, 0, 0)], start: 0.0)],
+           camera: (fov_deg: 50, at: (0.0, 1.0, 3.2), look_at: (0.0, 0.9, 0.0)))"#,
+    );
+    let (traj, cams, fbs) = render_all(&s);
+    let c = &s.characters[0];
+    let id = s.entities[c.entity].id;
+    let body = CharacterMesh::new(&c.skeleton);
+    let tris: Vec<[u32; 3]> = body
+        .mannequin
+        .indices
+        .chunks_exact(3)
+        .map(|t| [t[0], t[1], t[2]])
+        .collect();
+    let skinned = |k: usize| body.deform(traj.frames[k].character_joints(0)).unwrap().0;
+    let (mut checked, mut worst, mut worst_depth, mut pixels) = (0usize, 0.0f64, 0.0f64, 0);
+    for k in 0..fbs.len() {
+        let fb = &fbs[k];
+        let x = skinned(k);
+        let mesh = ParryMesh::new(x.clone(), tris.clone()).expect("skinned mesh");
+        let (xp, xn) = (
+            skinned(k.saturating_sub(1)),
+            skinned((k + 1).min(fbs.len() - 1)),
+        );
+        for y in 0..fb.height {
+            for px in 0..fb.width {
+                if fb.segmentation[fb.index(px, y)] == id {
+                    pixels += 1;
+                }
+                if !interior(fb, px, y) || fb.segmentation[fb.index(px, y)] != id {
+                    continue;
+                }
+                let (dir, dpm) = cams[k].ray(f64::from(px) + 0.5, f64::from(y) + 0.5);
+                let ray = Ray::new(cams[k].pose.translation, dir);
+                let Some(hit) = mesh.cast_local_ray_and_get_normal(&ray, f32::MAX, false) else {
+                    panic!("frame {k} pixel ({px}, {y}) shows the character but no ray hits it");
+                };
+                let depth = f64::from(hit.time_of_impact * dpm);
+                worst_depth = worst_depth.max((depth - f64::from(fb.depth[fb.index(px, y)])).abs());
+                let p = ray.point_at(hit.time_of_impact);
+                let tri = tris[hit.subshape as usize % tris.len()].map(|i| i as usize);
+                let [bu, bv, bw] = barycentric(p, tri.map(|i| x[i]));
+                for (xo, to, forward) in [
+                    (&xn, (k + 1).min(fbs.len() - 1), true),
+                    (&xp, k.saturating_sub(1), false),
+                ] {
+                    let q = xo[tri[0]] * bu + xo[tri[1]] * bv + xo[tri[2]] * bw;
+                    let (u, v, _) = cams[to].project(q);
+                    worst = worst.max(flow_error(fb, px, y, forward, (u, v)));
+                    checked += 1;
+                }
+            }
+        }
+        // The pelvis's keypoint lands on the character.
+        let pelvis = traj.frames[k].character_joints(0)[0].translation;
+        let (u, v, z) = cams[k].project(pelvis);
+        assert!(
+            z > 0.0 && u >= 0.0 && v >= 0.0 && u < 96.0 && v < 64.0,
+            "pelvis off screen at {k}"
+        );
+        assert_eq!(
+            fb.segmentation[fb.index(u as u32, v as u32)],
+            id,
+            "frame {k}: the pelvis keypoint is not on the character"
+        );
+    }
+    eprintln!(
+        "character: {pixels} pixels, flow checked at {checked}, worst {worst:.2e} px, depth worst {worst_depth:.2e} m"
+    );
+    assert!(checked > 300, "only {checked} character pixels checked");
+    assert!(
+        worst < 0.05,
+        "character flow disagrees with its skin's motion by {worst} px"
+    );
+    assert!(worst_depth < 2e-3, "character depth off by {worst_depth} m");
+}
+
+/// A cameo fixture in a temporary folder: a 200 × 240 photo of skin with two blue eye
+/// dots (radius 7 px) at the first two landmarks and darker nose and mouth marks, and a
+/// consent record for it (`expires`, `subject`, `granted_to` as given; the photo's hash
+/// unless `hash` overrides it).
+pub(super) struct Fixture {
+    pub dir: tempfile::TempDir,
+}
+
+pub(super) const LANDMARKS: [[f32; 2]; 5] = [
+    [70.5, 100.5],
+    [130.5, 100.5],
+    [100.5, 140.5],
+    [78.5, 175.5],
+    [122.5, 175.5],
+];
+
+impl Fixture {
+    pub fn new(expires: &str, subject: &str, granted_to: &str, hash: Option<&str>) -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        let mut img = image::RgbImage::from_pixel(200, 240, image::Rgb([206, 150, 118]));
+        for (x, y, p) in img.enumerate_pixels_mut() {
+            let (fx, fy) = (x as f32 + 0.5, y as f32 + 0.5);
+            let near = |l: [f32; 2], r: f32| (fx - l[0]).powi(2) + (fy - l[1]).powi(2) <= r * r;
+            if near(LANDMARKS[0], 7.0) || near(LANDMARKS[1], 7.0) {
+                *p = image::Rgb([20, 40, 235]);
+            } else if near(LANDMARKS[2], 4.0)
+                || (fy - 175.5).abs() < 2.0 && (78.5..=122.5).contains(&fx)
+            {
+                *p = image::Rgb([150, 90, 80]);
+            }
+        }
+        let photo = dir.path().join("face.png");
+        img.save(&photo).unwrap();
+        let bytes = std::fs::read(&photo).unwrap();
+        let actual = blake3::hash(&bytes).to_hex().to_string();
+        let l = LANDMARKS.map(|[x, y]| format!("({x}, {y})")).join(", ");
+        let record = format!(
+            r#"(id: "c-test-1", subject: "{subject}", granted_to: "{granted_to}", scope: ["cameo"],
+               expires: "{expires}", photo_blake3: "{}", landmarks: ({l}))"#,
+            hash.unwrap_or(&actual)
+        );
+        std::fs::write(dir.path().join("face.consent.ron"), record).unwrap();
+        Fixture { dir }
+    }
+
+    pub fn valid() -> Fixture {
+        Fixture::new("2099-12-31", "Test Subject", "tester", None)
+    }
+
+    /// A scene of one character with this cameo, framed on its face.
+    pub fn scene_text(&self, character: &str, camera: &str) -> String {
+        format!(
+            r#"Scene(version: 1, name: "cameo", duration: 0.5, fps: 8, resolution: (160, 160),
+               entities: [(name: "floor", shape: Ground)],
+               characters: [(name: "p", {character}
+                             cameo: (subject: "Test Subject", user: "tester", photo: "face.png", consent: "face.consent.ron"))],
+               camera: {camera})"#
+        )
+    }
+
+    pub fn parse(&self, text: &str) -> Result<crate::scene::Scene, crate::scene::SceneError> {
+        crate::scene::parse_str(text, "test", self.dir.path())
+    }
+}
+
+/// The inserted photo's eyes (blue dots) in the rendered albedo land within 1.5 px of
+/// the projection of the 3D eye landmarks (the photo's eye landmarks taken through the
+/// alignment into the head's UV atlas, onto the head mesh, carried by the head joint;
+/// the fixture's face is not a similar copy of the canonical one, so they sit about
+/// 2 px from the canonical eye points), in a frontal close-up of a standing character and in
+/// every frame of one walking toward the camera and turning its head with its walk.
+#[test]
+fn a_cameo_s_eyes_land_on_the_projected_eye_landmarks() {
+    use crate::character::Joint;
+    use crate::character::mannequin::head_point_at_uv;
+    let fx = Fixture::valid();
+    for (character, camera) in [
+        (
+            "",
+            "(fov_deg: 26, at: (0.0, 1.64, 0.62), look_at: (0.0, 1.64, 0.0))",
+        ),
+        (
+            "at: (0.2, 0, -0.9), path: [(0.0, 0, -0.1)],",
+            "(fov_deg: 16, at: (0.0, 1.62, 0.9), look_at: (0.08, 1.6, -0.6))",
+        ),
+    ] {
+        let s = fx
+            .parse(&fx.scene_text(character, camera))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let (traj, cams, fbs) = render_all(&s);
+        let skeleton = &s.characters[0].skeleton;
+        let rest_head = skeleton.globals(&skeleton.rest_pose())[Joint::Head.index()];
+        let mut worst = 0.0f64;
+        for (k, fb) in fbs.iter().enumerate() {
+            let head = traj.frames[k].character_joints(0)[Joint::Head.index()];
+            let carry = glam::Affine3A::from_rotation_translation(head.rotation, head.translation)
+                * rest_head.inverse();
+            let eyes = s.characters[0].cameo.as_ref().unwrap().eyes_uv;
+            let expected = [0, 1].map(|i| {
+                let uv = eyes[i];
+                let (u, v, _) =
+                    cams[k].project(carry.transform_point3(head_point_at_uv(skeleton, uv)));
+                (u, v)
+            });
+            let split = 0.5 * (expected[0].0 + expected[1].0);
+            if std::env::var("CAMEO_DEBUG").is_ok() {
+                let img =
+                    image::RgbaImage::from_raw(fb.width, fb.height, fb.albedo.clone()).unwrap();
+                img.save(format!("/tmp/cameo_{}_{k}.png", fbs.len()))
+                    .unwrap();
+                eprintln!("frame {k}: expected {expected:?}");
+            }
+            // Blue pixels of the albedo, each side of the split, weighted by blueness.
+            let mut sums = [[0.0f64; 3]; 2];
+            for y in 0..fb.height {
+                for x in 0..fb.width {
+                    let i = 4 * fb.index(x, y);
+                    let [r, g, b] = [0, 1, 2].map(|c| f64::from(fb.albedo[i + c]));
+                    // The eye dots are (20, 40, 235); the default shirt is blue too, but far
+                    // less saturated (b − max(r, g) = 55).
+                    let w = (b - r.max(g) - 120.0).max(0.0);
+                    if w > 0.0 {
+                        let side = usize::from(f64::from(x) + 0.5 > split);
+                        sums[side][0] += w * (f64::from(x) + 0.5);
+                        sums[side][1] += w * (f64::from(y) + 0.5);
+                        sums[side][2] += w;
+                    }
+                }
+            }
+            for (side, e) in expected.iter().enumerate() {
+                let [sx, sy, sw] = sums[side];
+                assert!(sw > 0.0, "frame {k}: no blue eye on side {side}");
+                let d = (sx / sw - e.0).hypot(sy / sw - e.1);
+                worst = worst.max(d);
+            }
+        }
+        eprintln!(
+            "cameo ({} frames): worst eye distance {worst:.3} px",
+            fbs.len()
+        );
+        assert!(worst < 1.5, "an eye is {worst} px from its landmark");
+    }
+}
+
+/// A cameo is refused, naming the field, when its record is expired, for another
+/// subject or another user, for another photo; when the photo is not an image; when
+/// the landmarks lie outside the photo; and no scene comes out.
+#[test]
+fn a_cameo_without_matching_consent_is_refused() {
+    let text = |f: &Fixture| f.scene_text("", "(at: (0, 1.6, 1), look_at: (0, 1.6, 0))");
+    let cases: Vec<(Fixture, &str)> = vec![
+        (
+            Fixture::new("2020-01-31", "Test Subject", "tester", None),
+            "expires: consent expired on 2020-01-31",
+        ),
+        (
+            Fixture::new("2099-12-31", "Someone Else", "tester", None),
+            "subject: the record is for \"Someone Else\"",
+        ),
+        (
+            Fixture::new("2099-12-31", "Test Subject", "another user", None),
+            "granted_to: granted to \"another user\"",
+        ),
+        (
+            Fixture::new(
+                "2099-12-31",
+                "Test Subject",
+                "tester",
+                Some(&"ab".repeat(32)),
+            ),
+            "photo_blake3: the photo's BLAKE3 hash is",
+        ),
+    ];
+    for (f, want) in &cases {
+        let e = f.parse(&text(f)).expect_err("refused").to_string();
+        assert!(
+            e.contains("characters[0] \"p\": cameo") && e.contains(want),
+            "expected {want:?} in:\n{e}"
+        );
+    }
+    // A photo that is not an image (its hash matches the record: the decode refuses it).
+    let f = Fixture::valid();
+    let bogus = b"not an image at all";
+    std::fs::write(f.dir.path().join("face.png"), bogus).unwrap();
+    let record = std::fs::read_to_string(f.dir.path().join("face.consent.ron")).unwrap();
+    let fixed = record.replace(
+        &record[record.find("photo_blake3: \"").unwrap() + 15..][..64],
+        blake3::hash(bogus).to_hex().as_str(),
+    );
+    std::fs::write(f.dir.path().join("face.consent.ron"), fixed).unwrap();
+    let e = f.parse(&text(&f)).expect_err("refused").to_string();
+    assert!(e.contains("face.png: photo: not an image"), "{e}");
+    // Landmarks outside the photo.
+    let f = Fixture::valid();
+    let record = std::fs::read_to_string(f.dir.path().join("face.consent.ron")).unwrap();
+    std::fs::write(
+        f.dir.path().join("face.consent.ron"),
+        record.replace("(130.5, 100.5)", "(330.5, 100.5)"),
+    )
+    .unwrap();
+    let e = f.parse(&text(&f)).expect_err("refused").to_string();
+    assert!(e.contains("landmarks[1]"), "{e}");
+    // Missing files name the path.
+    let f = Fixture::valid();
+    std::fs::remove_file(f.dir.path().join("face.consent.ron")).unwrap();
+    let e = f.parse(&text(&f)).expect_err("refused").to_string();
+    assert!(e.contains("face.consent.ron"), "{e}");
+}
