@@ -617,6 +617,27 @@ pub fn run(args: Args) -> Result<Outcome> {
 }
 
 /// `cinegraph check`.
+/// `, 2 characters (cameo: consent c-1 until 2099-12-31)` for a scene with people;
+/// empty without.
+fn people(s: &cinegraph::scene::Scene) -> String {
+    let n = s.characters.len();
+    if n == 0 {
+        return String::new();
+    }
+    let cameos: Vec<String> = s
+        .characters
+        .iter()
+        .filter_map(|c| c.cameo.as_ref())
+        .map(|u| format!("consent {} until {}", u.consent_id, u.expires))
+        .collect();
+    let plural = if n == 1 { "" } else { "s" };
+    if cameos.is_empty() {
+        format!(", {n} character{plural}")
+    } else {
+        format!(", {n} character{plural} (cameo: {})", cameos.join("; "))
+    }
+}
+
 fn check(scenes: &[PathBuf]) -> Result<Outcome> {
     let mut out = std::io::stdout().lock();
     let mut failed = 0;
@@ -625,7 +646,7 @@ fn check(scenes: &[PathBuf]) -> Result<Outcome> {
         match style::load(path, None).map(|(s, _)| s) {
             Ok(s) => writeln!(
                 out,
-                "ok: {} \"{}\": {} entities, {} bodies, {} joints, {} frames at {} fps ({} physics steps)",
+                "ok: {} \"{}\": {} entities, {} bodies, {} joints, {} frames at {} fps ({} physics steps){}",
                 path.display(),
                 s.name,
                 s.entities.len(),
@@ -633,7 +654,8 @@ fn check(scenes: &[PathBuf]) -> Result<Outcome> {
                 s.joints.len(),
                 s.frame_count,
                 s.fps,
-                s.total_steps()
+                s.total_steps(),
+                people(&s)
             )?,
             Err(e) => {
                 failed += 1;

@@ -2230,6 +2230,13 @@ fn a_cameo_render_carries_provenance_and_a_refused_cameo_writes_nothing() {
         .replace("resolution: (640, 360)", "resolution: (96, 64)");
     let scene = dir.path().join("cameo.ron");
     std::fs::write(&scene, &written).unwrap();
+    let checked = run(&["check", scene.to_str().unwrap()]);
+    assert!(
+        text(&checked.stdout)
+            .contains("1 character (cameo: consent c-example-0001 until 2099-12-31)"),
+        "{}",
+        text_of(&checked)
+    );
     let out = dir.path().join("out");
     let r = run(&[
         "render",
