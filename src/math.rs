@@ -39,6 +39,16 @@ impl Pose {
         }
     }
 
+    /// The rotation and translation of a rigid transform (a joint's world transform);
+    /// any scale is dropped.
+    pub fn from_rigid(g: &glam::Affine3A) -> Self {
+        let (_, rotation, translation) = g.to_scale_rotation_translation();
+        Self {
+            translation,
+            rotation,
+        }
+    }
+
     /// Maps a point from this pose's local frame to its parent frame.
     pub fn transform_point(&self, p: Vec3) -> Vec3 {
         self.rotation * p + self.translation

@@ -32,6 +32,7 @@ use image::RgbaImage;
 use serde::Deserialize;
 
 use super::mannequin::FACE_UV_RECT;
+use crate::math::{linear_to_srgb8, srgb8_to_linear};
 
 /// Side of the face texture, texels (it covers [`FACE_UV_RECT`]).
 pub const TEXTURE_SIZE: u32 = 512;
@@ -775,7 +776,7 @@ pub fn face_texture(
         let m = mask[k];
         let rgb: [u8; 3] = std::array::from_fn(|ch| {
             let f = (face[k][ch] * gain[ch]).min(1.0);
-            srgb_encode_u8(skin[ch] + (f - skin[ch]) * m)
+            linear_to_srgb8(skin[ch] + (f - skin[ch]) * m)
         });
         *px = image::Rgba([rgb[0], rgb[1], rgb[2], 255]);
     }
@@ -821,25 +822,7 @@ pub fn cameo(
 /// Smallest value taken before a logarithm (linear light).
 const LOG_FLOOR: f32 = 1e-4;
 
-/// sRGB (IEC 61966-2-1) to linear, for each 8-bit code.
+/// sRGB (IEC 61966-2-1) to linear, for each 8-bit code ([`srgb8_to_linear`] once each).
 fn srgb_decode_lut() -> [f32; 256] {
-    std::array::from_fn(|i| {
-        let c = i as f32 / 255.0;
-        if c <= 0.04045 {
-            c / 12.92
-        } else {
-            ((c + 0.055) / 1.055).powf(2.4)
-        }
-    })
-}
-
-/// Linear to 8-bit sRGB, rounded to nearest.
-fn srgb_encode_u8(linear: f32) -> u8 {
-    let c = linear.clamp(0.0, 1.0);
-    let e = if c <= 0.003_130_8 {
-        12.92 * c
-    } else {
-        1.055 * c.powf(1.0 / 2.4) - 0.055
-    };
-    (e * 255.0).round().clamp(0.0, 255.0) as u8
+    std::array::from_fn(|i| srgb8_to_linear(i as u8))
 }

@@ -44,6 +44,15 @@ fn covering(joint: Joint, c: &Colors) -> [f32; 3] {
     }
 }
 
+/// The UV of the center of atlas texel `k` (row-major from the top).
+fn texel_uv(k: usize) -> Vec2 {
+    let n = ATLAS_SIZE as usize;
+    Vec2::new(
+        ((k % n) as f32 + 0.5) / n as f32,
+        ((k / n) as f32 + 0.5) / n as f32,
+    )
+}
+
 /// The atlas, row-major from the top, sRGB-encoded RGBA8, `ATLAS_SIZE` square.
 pub fn atlas(colors: &Colors) -> Vec<[u8; 4]> {
     let n = ATLAS_SIZE as usize;
@@ -62,10 +71,7 @@ pub fn atlas(colors: &Colors) -> Vec<[u8; 4]> {
     let eyes = [rect(CANONICAL_FACE[0]), rect(CANONICAL_FACE[1])];
     let eye_dark = colors.hair.map(|x| x * 0.3);
     for (k, t) in out.iter_mut().enumerate() {
-        let uv = Vec2::new(
-            ((k % n) as f32 + 0.5) / n as f32,
-            ((k / n) as f32 + 0.5) / n as f32,
-        );
+        let uv = texel_uv(k);
         let rgb = if uv.y < 0.5 {
             // Head: θ = 2π v from the crown, longitude from the face 2π (u − ½).
             let back = (uv.x - 0.5).abs() > 1.0 / 6.0;
@@ -104,14 +110,10 @@ pub fn atlas(colors: &Colors) -> Vec<[u8; 4]> {
 /// Writes a cameo's face texture over the atlas's face rectangle (nearest texel of the
 /// face texture for each atlas texel whose center lies in the rectangle).
 pub fn paint_face(atlas: &mut [[u8; 4]], face: &FaceTexture) {
-    let n = ATLAS_SIZE as usize;
     let size = TEXTURE_SIZE as f32;
     let span = FACE_UV_RECT.max - FACE_UV_RECT.min;
     for (k, t) in atlas.iter_mut().enumerate() {
-        let uv = Vec2::new(
-            ((k % n) as f32 + 0.5) / n as f32,
-            ((k / n) as f32 + 0.5) / n as f32,
-        );
+        let uv = texel_uv(k);
         let f = (uv - FACE_UV_RECT.min) / span;
         if !(0.0..1.0).contains(&f.x) || !(0.0..1.0).contains(&f.y) {
             continue;

@@ -114,12 +114,13 @@ impl CharacterSim {
         let mut fall_at = None;
         for &(t, act) in &c.actions {
             match act {
-                Act::Push(e) => {
-                    moves.push((t, Move::Push));
-                    targets.push(scene.entities[e].body.and_then(|b| handles.get(b)).copied());
-                }
-                Act::Kick(e) => {
-                    moves.push((t, Move::Kick));
+                Act::Push(e) | Act::Kick(e) => {
+                    let m = if matches!(act, Act::Kick(_)) {
+                        Move::Kick
+                    } else {
+                        Move::Push
+                    };
+                    moves.push((t, m));
                     targets.push(scene.entities[e].body.and_then(|b| handles.get(b)).copied());
                 }
                 Act::Wave => {

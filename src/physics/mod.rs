@@ -312,15 +312,7 @@ impl Simulation {
             .0
             .iter()
             .map(|c| CharacterFrame {
-                joints: c
-                    .joints(&p.world, t)
-                    .iter()
-                    .map(|g| {
-                        let (s, r, tr) = g.to_scale_rotation_translation();
-                        debug_assert!((s - glam::Vec3::ONE).abs().max_element() < 1e-3);
-                        Pose::new(tr, r)
-                    })
-                    .collect(),
+                joints: c.joints(&p.world, t).iter().map(Pose::from_rigid).collect(),
                 fall: c.fell.clone(),
             })
             .collect();

@@ -547,10 +547,10 @@ impl Geometry {
         let mut people = Vec::new();
         for (ci, c) in scene.characters.iter().enumerate() {
             let body = super::mesh::CharacterMesh::new(&c.skeleton);
-            let rest = c.skeleton.globals(&c.skeleton.rest_pose()).map(|g| {
-                let (_, r, t) = g.to_scale_rotation_translation();
-                crate::math::Pose::new(t, r)
-            });
+            let rest = c
+                .skeleton
+                .globals(&c.skeleton.rest_pose())
+                .map(|g| crate::math::Pose::from_rigid(&g));
             let tm = body.mesh(&rest, &rest, &rest);
             meshes.push(GpuMesh::upload(device, &tm, wgpu::BufferUsages::COPY_DST));
             people.push(body);

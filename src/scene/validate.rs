@@ -2910,10 +2910,6 @@ fn check_characters(cx: &mut Ctx, f: &SceneFile) -> Vec<super::character::Charac
     use crate::character::{GaitParams, Skeleton, dress};
     let mut out: Vec<Character> = Vec::new();
     let duration = f.duration;
-    let verb = |a: &ActFile| match a {
-        ActFile::Kick(_) => "Kick",
-        _ => "Push",
-    };
     for (i, c) in f.characters.iter().enumerate() {
         let Some(at) = own_name(cx, "characters", i, &c.name, "character") else {
             continue;
@@ -2983,47 +2979,47 @@ fn check_characters(cx: &mut Ctx, f: &SceneFile) -> Vec<super::character::Charac
                     format!("time must be within the clip, [0, {duration}] s, got {t}"),
                 );
             }
-            let act = match act {
-                ActFile::Wave => Act::Wave,
-                ActFile::Fall => Act::Fall,
-                ActFile::Push(name) | ActFile::Kick(name) => match cx
-                    .entities
-                    .iter()
-                    .position(|e| &e.name == name)
-                {
-                    Some(e)
-                        if cx.entities[e].shape.is_some()
-                            && cx.entities[e].body.is_some_and(|b| {
-                                matches!(cx.bodies[b].kind, BodyKind::Dynamic { .. })
-                            }) =>
-                    {
-                        if matches!(act, ActFile::Kick(_)) {
-                            Act::Kick(e)
-                        } else {
-                            Act::Push(e)
-                        }
-                    }
-                    Some(_) => {
-                        cx.problem(
-                            &field,
-                            format!("{}(\"{name}\"): only an entity with a shape on a dynamic body can be {}", verb(act), if matches!(act, ActFile::Kick(_)) { "kicked" } else { "pushed" }),
-                        );
-                        continue;
-                    }
-                    None => {
-                        if !cx.broken.contains(name) {
-                            let hint =
-                                did_you_mean(name, cx.entities.iter().map(|e| e.name.as_str()));
-                            cx.problem(
-                                &field,
-                                format!("{}(\"{name}\"): no entity has that name{hint}", verb(act)),
-                            );
-                        }
-                        continue;
-                    }
-                },
+            let (name, kick) = match act {
+                ActFile::Wave => {
+                    actions.push((*t, Act::Wave));
+                    continue;
+                }
+                ActFile::Fall => {
+                    actions.push((*t, Act::Fall));
+                    continue;
+                }
+                ActFile::Push(name) => (name, false),
+                ActFile::Kick(name) => (name, true),
             };
-            actions.push((*t, act));
+            let (verb, done) = if kick {
+                ("Kick", "kicked")
+            } else {
+                ("Push", "pushed")
+            };
+            match cx.entities.iter().position(|e| &e.name == name) {
+                Some(e)
+                    if cx.entities[e].shape.is_some()
+                        && cx.entities[e].body.is_some_and(|b| {
+                            matches!(cx.bodies[b].kind, BodyKind::Dynamic { .. })
+                        }) =>
+                {
+                    actions.push((*t, if kick { Act::Kick(e) } else { Act::Push(e) }));
+                }
+                Some(_) => cx.problem(
+                    &field,
+                    format!(
+                        "{verb}(\"{name}\"): only an entity with a shape on a dynamic body can be {done}"
+                    ),
+                ),
+                None if cx.broken.contains(name) => {}
+                None => {
+                    let hint = did_you_mean(name, cx.entities.iter().map(|e| e.name.as_str()));
+                    cx.problem(
+                        &field,
+                        format!("{verb}(\"{name}\"): no entity has that name{hint}"),
+                    );
+                }
+            }
         }
         if actions.iter().filter(|(_, a)| *a == Act::Fall).count() > 1 {
             cx.problem(&format!("{at}: actions"), "a character can fall only once");

@@ -9,6 +9,7 @@ use crate::character::cameo::{
     TEXTURE_SIZE, cameo, canonical_texels, canonical_uvs, face_texture, mask_at,
 };
 use crate::character::mannequin::FACE_UV_RECT;
+use crate::math::{linear_to_srgb8 as enc, srgb8_to_linear as lin};
 
 /// Texel → photo pixel map of the synthetic photo: scale, rotation (8°) and offset.
 fn texel_to_photo() -> Similarity {
@@ -41,27 +42,8 @@ const FACE: [u8; 3] = [120, 78, 60];
 const EYE: [u8; 3] = [0, 0, 255];
 const MARK: [u8; 3] = [40, 20, 20];
 
-fn lin(c: u8) -> f32 {
-    let c = f32::from(c) / 255.0;
-    if c <= 0.04045 {
-        c / 12.92
-    } else {
-        ((c + 0.055) / 1.055).powf(2.4)
-    }
-}
-
 fn lin3(c: [u8; 3]) -> [f32; 3] {
     c.map(lin)
-}
-
-fn enc(l: f32) -> u8 {
-    let c = l.clamp(0.0, 1.0);
-    let e = if c <= 0.003_130_8 {
-        12.92 * c
-    } else {
-        1.055 * c.powf(1.0 / 2.4) - 0.055
-    };
-    (e * 255.0).round() as u8
 }
 
 /// A 256 × 256 face: a face-colored ellipse on a background, blue eye dots (radius 3 px)
