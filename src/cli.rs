@@ -125,6 +125,15 @@ pub struct RenderArgs {
     /// carries a cameo).
     #[arg(long)]
     provenance: bool,
+    /// With provenance, sign the C2PA content credentials embedded in every PNG and MP4
+    /// with this PEM certificate chain (signing certificate first; ES256). Without it
+    /// the bundled test signer, which nobody trusts, signs. Needs a build with
+    /// `--features c2pa`.
+    #[arg(long, requires = "c2pa_key", value_name = "PEM")]
+    c2pa_cert: Option<PathBuf>,
+    /// The private key of --c2pa-cert (PKCS#8 PEM, EC P-256).
+    #[arg(long, requires = "c2pa_cert", value_name = "PEM")]
+    c2pa_key: Option<PathBuf>,
     /// Also path-trace physically based reference frames into reference/ (linear
     /// EXR + sRGB PNG), reference.mp4 and reference.json.
     #[arg(long)]
@@ -682,6 +691,7 @@ impl RenderArgs {
             style: self.style,
             contact_sheet: self.contact_sheet,
             provenance: self.provenance,
+            signer: self.c2pa_cert.clone().zip(self.c2pa_key.clone()),
             reference: self
                 .reference
                 .then_some(cinegraph::reference::ReferenceOptions {

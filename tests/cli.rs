@@ -2218,18 +2218,7 @@ fn an_audio_encoder_failure_keeps_the_video_and_the_wav() {
 #[test]
 fn a_cameo_render_carries_provenance_and_a_refused_cameo_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes/people");
-    std::fs::create_dir(dir.path().join("cameo")).unwrap();
-    for f in ["face.png", "face.consent.ron"] {
-        std::fs::copy(root.join("cameo").join(f), dir.path().join("cameo").join(f)).unwrap();
-    }
-    let written = std::fs::read_to_string(root.join("cameo_wave.ron"))
-        .unwrap()
-        .replace("duration: 3.5", "duration: 0.25")
-        .replace("(1.9, Wave)", "(0.1, Wave)")
-        .replace("resolution: (640, 360)", "resolution: (96, 64)");
-    let scene = dir.path().join("cameo.ron");
-    std::fs::write(&scene, &written).unwrap();
+    let (scene, written) = small_cameo_scene(dir.path());
     let checked = run(&["check", scene.to_str().unwrap()]);
     assert!(
         text(&checked.stdout)
@@ -2284,6 +2273,178 @@ fn a_cameo_render_carries_provenance_and_a_refused_cameo_writes_nothing() {
     let err = text(&r.stderr);
     assert!(err.contains("cameo") && err.contains("granted_to"), "{err}");
     assert!(!refused.exists(), "a refused cameo left an output folder");
+}
+
+/// The bundled cameo scene cut to 0.25 s at 96 × 64, with its photo and consent record,
+/// in `dir`: the scene's path and text.
+fn small_cameo_scene(dir: &Path) -> (PathBuf, String) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes/people");
+    std::fs::create_dir(dir.join("cameo")).unwrap();
+    for f in ["face.png", "face.consent.ron"] {
+        std::fs::copy(root.join("cameo").join(f), dir.join("cameo").join(f)).unwrap();
+    }
+    let written = std::fs::read_to_string(root.join("cameo_wave.ron"))
+        .unwrap()
+        .replace("duration: 3.5", "duration: 0.25")
+        .replace("(1.9, Wave)", "(0.1, Wave)")
+        .replace("resolution: (640, 360)", "resolution: (96, 64)");
+    let scene = dir.join("cameo.ron");
+    std::fs::write(&scene, &written).unwrap();
+    (scene, written)
+}
+
+/// With the `c2pa` feature, a cameo render's pictures carry C2PA content credentials:
+/// the c2pa crate's Reader reads a manifest back from the MP4 and from a PNG that names
+/// the consent id and says "composite synthetic", signed by the chain given (here the
+/// bundled test chain, passed as files); changing one byte of a signed PNG's pixels
+/// makes its manifest invalid; provenance.json lists what was signed and hashes the
+/// signed bytes. A signer that is not a certificate is refused before anything is
+/// written.
+#[cfg(feature = "c2pa")]
+#[test]
+fn a_cameo_render_carries_c2pa_content_credentials() {
+    use cinegraph::output::credentials::read;
+    let dir = tempfile::tempdir().unwrap();
+    let (scene, _) = small_cameo_scene(dir.path());
+    let keys = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/output/credentials");
+    let (cert, key) = (
+        keys.join("test_signer_chain.pem"),
+        keys.join("test_signer.key"),
+    );
+    let out = dir.path().join("out");
+    let r = run(&[
+        "render",
+        scene.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--no-finish",
+        "--c2pa-cert",
+        cert.to_str().unwrap(),
+        "--c2pa-key",
+        key.to_str().unwrap(),
+    ]);
+    assert!(r.status.success(), "{}", text_of(&r));
+    let p = json(&out.join("provenance.json"));
+    let embedded: Vec<&str> = p["content_credentials"]["embedded"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|v| v.as_str())
+        .collect();
+    assert!(embedded.contains(&"preview.mp4"), "{embedded:?}");
+    assert!(embedded.contains(&"preview/00000.png"), "{embedded:?}");
+    for o in p["outputs"].as_array().unwrap() {
+        let (path, hash) = (o[0].as_str().unwrap(), o[1].as_str().unwrap());
+        let bytes = std::fs::read(out.join(path)).unwrap();
+        assert_eq!(blake3::hash(&bytes).to_hex().as_str(), hash, "{path}");
+    }
+    for file in ["preview.mp4", "preview/00000.png"] {
+        let back = read(&out.join(file)).unwrap_or_else(|e| panic!("{e}"));
+        println!(
+            "{file}: {} signed by {:?}, {:?}",
+            back.state, back.issuer, back.source_type
+        );
+        assert_eq!(back.provenance["cameos"][0]["consent_id"], "c-example-0001");
+        assert_eq!(back.provenance["synthetic"], true);
+        assert_eq!(
+            back.source_type.as_deref(),
+            Some("http://cv.iptc.org/newscodes/digitalsourcetype/compositeSynthetic")
+        );
+        assert!(
+            back.issuer
+                .as_deref()
+                .is_some_and(|i| i.contains("cinegraph")),
+            "{:?}",
+            back.issuer
+        );
+        assert_ne!(back.state, "Invalid", "{file}");
+    }
+    // One byte of pixels changed (inside the PNG's first IDAT chunk): no longer valid.
+    let png = out.join("preview/00000.png");
+    let mut bytes = std::fs::read(&png).unwrap();
+    let idat = bytes.windows(4).position(|w| w == b"IDAT").unwrap() + 12;
+    bytes[idat] ^= 0x55;
+    let tampered = dir.path().join("tampered.png");
+    std::fs::write(&tampered, &bytes).unwrap();
+    let back = read(&tampered).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        back.state, "Invalid",
+        "a changed pixel kept a valid manifest"
+    );
+    // A signer that is not a certificate chain: refused, nothing written.
+    let refused = dir.path().join("refused");
+    let photo = dir.path().join("cameo/face.png");
+    let r = run(&[
+        "render",
+        scene.to_str().unwrap(),
+        "--out",
+        refused.to_str().unwrap(),
+        "--no-finish",
+        "--c2pa-cert",
+        photo.to_str().unwrap(),
+        "--c2pa-key",
+        key.to_str().unwrap(),
+    ]);
+    assert_eq!(r.status.code(), Some(2), "{}", text_of(&r));
+    assert!(
+        text(&r.stderr).contains("not a usable C2PA signer"),
+        "{}",
+        text_of(&r)
+    );
+    assert!(!refused.exists(), "a refused signer left an output folder");
+}
+
+/// Without the `c2pa` feature, asking for a C2PA signer is refused before anything is
+/// written, naming the feature; provenance.json says nothing was embedded.
+#[cfg(not(feature = "c2pa"))]
+#[test]
+fn a_c2pa_signer_without_the_feature_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let scene = dir.path().join("s.ron");
+    std::fs::write(
+        &scene,
+        r#"Scene(version: 1, name: "s", duration: 0.1, fps: 10, resolution: (32, 32),
+           entities: [(name: "floor", shape: Ground)])"#,
+    )
+    .unwrap();
+    let refused = dir.path().join("refused");
+    let r = run(&[
+        "render",
+        scene.to_str().unwrap(),
+        "--out",
+        refused.to_str().unwrap(),
+        "--no-finish",
+        "--provenance",
+        "--c2pa-cert",
+        "chain.pem",
+        "--c2pa-key",
+        "key.pem",
+    ]);
+    assert_eq!(r.status.code(), Some(2), "{}", text_of(&r));
+    assert!(
+        text(&r.stderr).contains("--features c2pa"),
+        "{}",
+        text_of(&r)
+    );
+    assert!(!refused.exists());
+    let out = dir.path().join("out");
+    let r = run(&[
+        "render",
+        scene.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--no-finish",
+        "--provenance",
+    ]);
+    assert!(r.status.success(), "{}", text_of(&r));
+    let p = json(&out.join("provenance.json"));
+    assert_eq!(p["content_credentials"]["embedded"], serde_json::json!([]));
+    assert!(
+        p["content_credentials"]["note"]
+            .as_str()
+            .unwrap()
+            .contains("without the `c2pa` feature")
+    );
 }
 
 fn text_of(o: &Output) -> String {

@@ -73,8 +73,13 @@ pub struct CharacterTrack {
     /// depth with `depth/`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub keypoints_2d: Vec<Vec<[f64; 3]>>,
-    /// Timed actions: `[time, name]` (`"push"`, `"wave"`, `"fall"`).
+    /// Timed actions: `[time, name]` (`"push"`, `"kick"`, `"wave"`, `"pick up"`,
+    /// `"throw"`, `"sit"`, `"jump"`, `"fall"`).
     pub actions: Vec<(f32, String)>,
+    /// Per frame, the name of the object in its right hand (`null` when empty); absent
+    /// when it never held anything.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub holding: Vec<Option<String>>,
     /// When it became a ragdoll and why (`"told"`, `"hit"`, `"off balance"`), if it did.
     pub fell: Option<(f32, String)>,
 }
@@ -417,6 +422,23 @@ fn character_tracks(scene: &Scene, traj: &Trajectory) -> Vec<CharacterTrack> {
                 .iter()
                 .map(|(t, a)| (*t, a.name().to_string()))
                 .collect(),
+            holding: {
+                let per_frame: Vec<Option<String>> = traj
+                    .frames
+                    .iter()
+                    .map(|f| {
+                        f.characters
+                            .get(ci)
+                            .and_then(|c| c.holding)
+                            .map(|e| scene.entities[e].name.clone())
+                    })
+                    .collect();
+                if per_frame.iter().any(Option::is_some) {
+                    per_frame
+                } else {
+                    Vec::new()
+                }
+            },
             fell: traj
                 .frames
                 .last()

@@ -16,6 +16,8 @@ mod frames;
 mod json;
 mod kubric;
 mod plot;
+#[cfg(feature = "c2pa")]
+pub mod credentials;
 pub mod provenance;
 mod sheet;
 mod video;

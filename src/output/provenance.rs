@@ -39,6 +39,20 @@ pub struct ProvenanceFile {
     pub cameos: Vec<CameoRecord>,
     /// Every other file of the folder: path relative to it (`/`-separated), BLAKE3.
     pub outputs: Vec<(String, String)>,
+    /// C2PA content credentials embedded in the folder's pictures.
+    #[serde(default)]
+    pub content_credentials: ContentCredentials,
+}
+
+/// What was signed into the pictures themselves.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ContentCredentials {
+    /// The PNGs and MP4s carrying a C2PA manifest (paths relative to the folder).
+    pub embedded: Vec<String>,
+    /// Who signed them (the certificate's subject, or the chain's path).
+    pub signer: Option<String>,
+    /// A sentence for people: the test signer is untrusted; or why nothing is embedded.
+    pub note: String,
 }
 
 /// One input file.
@@ -77,6 +91,15 @@ pub fn required(scene: &Scene) -> bool {
 /// # Errors
 /// [`FileError::Read`] if a file in it cannot be read.
 pub fn provenance(scene: &Scene, out: &Path) -> Result<ProvenanceFile, FileError> {
+    let mut p = record(scene);
+    hash_tree(out, out, &mut p.outputs)?;
+    p.outputs.sort();
+    Ok(p)
+}
+
+/// The provenance of a render of `scene` without its outputs (what the content
+/// credentials carry: the files' own hashes are the manifests' business).
+pub fn record(scene: &Scene) -> ProvenanceFile {
     let mut inputs = vec![Input {
         role: "scene".into(),
         path: scene
@@ -109,10 +132,7 @@ pub fn provenance(scene: &Scene, out: &Path) -> Result<ProvenanceFile, FileError
             expires: u.expires.clone(),
         });
     }
-    let mut outputs = Vec::new();
-    hash_tree(out, out, &mut outputs)?;
-    outputs.sort();
-    Ok(ProvenanceFile {
+    ProvenanceFile {
         format: "cinegraph/provenance/1".into(),
         synthetic: true,
         statement: if cameos.is_empty() {
@@ -125,8 +145,9 @@ pub fn provenance(scene: &Scene, out: &Path) -> Result<ProvenanceFile, FileError
         scene: (scene.name.clone(), scene.source.hash.clone()),
         inputs,
         cameos,
-        outputs,
-    })
+        outputs: Vec::new(),
+        content_credentials: ContentCredentials::default(),
+    }
 }
 
 /// Every file under `dir` except the provenance file and temporaries, hashed.

@@ -15,10 +15,17 @@
 //! support polygon. The pushing arm's own contacts during a push, and the kicking
 //! leg's during a kick, do not count. The
 //! ragdoll starts with the animation's joint velocities plus the hit's `J / m`.
+//!
+//! A **pick-up** takes hold of its object at the grasp if the object's top is still
+//! within [`GRASP_RANGE`] of where it was when the reach began: the object turns
+//! kinematic and rides rigidly with the right wrist. A **throw** lets go at its release
+//! time: the object turns dynamic again with the velocity its grip had over the last
+//! step (the hand's, at the grip point), and flies. A **sit** rests the pelvis on the
+//! top of its seat's box at the time the sit starts.
 
 use glam::{Affine3A, Quat, Vec3};
 use rapier3d::prelude::{
-    ColliderBuilder, ColliderHandle, PhysicsWorld, RigidBodyBuilder, RigidBodyHandle,
+    ColliderBuilder, ColliderHandle, PhysicsWorld, RigidBodyBuilder, RigidBodyHandle, RigidBodyType,
 };
 
 use crate::character::ragdoll::{
@@ -39,15 +46,38 @@ pub struct Fall {
     pub impulse: f32,
 }
 
+/// How far an object's top may have moved since a pick-up's reach began for the hand
+/// still to take hold of it, m.
+pub const GRASP_RANGE: f32 = 0.1;
+
+/// What the right hand holds.
+#[derive(Debug, Clone, Copy)]
+struct Held {
+    /// The object's entity.
+    entity: usize,
+    body: RigidBodyHandle,
+    /// The body's pose in the right wrist's frame.
+    grip: Affine3A,
+}
+
 /// One character being simulated.
 pub(super) struct CharacterSim {
     /// Its entity.
     pub entity: usize,
     perf: Performance,
-    /// Per move: the rapier body it pushes (pushes only).
+    /// Per move: the entity it acts on (push, kick, pick-up, throw, sit).
+    subjects: Vec<Option<usize>>,
+    /// Per move: the rapier body of that entity, when it has one.
     targets: Vec<Option<RigidBodyHandle>>,
-    /// Per move: where it pushes, fixed when the push starts.
+    /// Per move: where it acts, fixed when the move starts (a push's or kick's point, a
+    /// pick-up's object top, a sit's hips point).
     points: Vec<Option<Vec3>>,
+    /// Per move: whether its start has been handled (a sit that found no seat stays
+    /// unplaced).
+    started: Vec<bool>,
+    /// Per move: whether its hand event (grasp, release) has happened.
+    handled: Vec<bool>,
+    held: Option<Held>,
     fall_at: Option<f32>,
     /// The kinematic capsules while animated (joint order).
     parts: Vec<(RigidBodyHandle, ColliderHandle)>,
@@ -110,33 +140,45 @@ impl CharacterSim {
     ) -> Self {
         let skeleton = c.skeleton.clone();
         let mut moves = Vec::new();
-        let mut targets = Vec::new();
+        let mut subjects = Vec::new();
         let mut fall_at = None;
         for &(t, act) in &c.actions {
-            match act {
-                Act::Push(e) | Act::Kick(e) => {
-                    let m = if matches!(act, Act::Kick(_)) {
-                        Move::Kick
-                    } else {
-                        Move::Push
-                    };
-                    moves.push((t, m));
-                    targets.push(scene.entities[e].body.and_then(|b| handles.get(b)).copied());
+            let (m, subject) = match act {
+                Act::Push(e) => (Move::Push, Some(e)),
+                Act::Kick(e) => (Move::Kick, Some(e)),
+                Act::PickUp(e) => (Move::PickUp, Some(e)),
+                Act::Throw(e) => (Move::Throw, Some(e)),
+                Act::Sit(e) => (Move::Sit, Some(e)),
+                Act::Wave => (Move::Wave, None),
+                Act::Jump => (Move::Jump, None),
+                Act::Fall => {
+                    fall_at = Some(t);
+                    continue;
                 }
-                Act::Wave => {
-                    moves.push((t, Move::Wave));
-                    targets.push(None);
-                }
-                Act::Fall => fall_at = Some(t),
-            }
+            };
+            moves.push((t, m));
+            subjects.push(subject);
         }
-        let perf = Performance::new(skeleton, c.gait.clone(), c.at, c.facing, c.start, moves);
+        let targets = subjects
+            .iter()
+            .map(|e| {
+                e.and_then(|e| scene.entities[e].body)
+                    .and_then(|b| handles.get(b))
+                    .copied()
+            })
+            .collect::<Vec<_>>();
+        let perf = Performance::new(skeleton, c.gait.clone(), c.at, c.facing, c.start, moves)
+            .with_gravity(-scene.gravity.y);
         let points = vec![None; targets.len()];
         let masses = segment_masses(perf.skeleton(), &RagdollParams::limp());
         let globals = perf.skeleton().globals(&perf.pose_at(0.0, &points));
         let parts = insert_parts(world, perf.skeleton(), &globals, &masses, c.entity);
         Self {
             entity: c.entity,
+            started: vec![false; targets.len()],
+            handled: vec![false; targets.len()],
+            held: None,
+            subjects,
             targets,
             points,
             fall_at,
@@ -183,15 +225,22 @@ impl CharacterSim {
             self.fall(world, t_now, dt, Vec3::ZERO, "told");
             return;
         }
-        for (i, (t0, _)) in self.perf.moves().iter().enumerate() {
-            if *t0 <= t_next
-                && self.points[i].is_none()
-                && let Some(rb) = self.targets[i].and_then(|h| world.bodies.get(h))
-            {
-                self.points[i] = Some(rb.center_of_mass());
+        for i in 0..self.started.len() {
+            let (t0, m) = self.perf.moves()[i];
+            if t0 <= t_next && !self.started[i] {
+                self.started[i] = true;
+                self.points[i] = self.start_point(world, i, m, t0);
             }
         }
+        let now = self.perf.skeleton().globals(&self.pose_at(t_now));
         let globals = self.perf.skeleton().globals(&self.pose_at(t_next));
+        self.hand_events(world, t_next, &now, &globals, dt);
+        if let Some(held) = self.held
+            && let Some(rb) = world.bodies.get_mut(held.body)
+        {
+            let (rotation, translation) = rigid(&(globals[Joint::RightWrist.index()] * held.grip));
+            rb.set_next_kinematic_position(rapier3d::math::Pose::from_parts(translation, rotation));
+        }
         for ((body, _), g) in self.parts.iter().zip(&globals) {
             if let Some(rb) = world.bodies.get_mut(*body) {
                 let (rotation, translation) = rigid(g);
@@ -203,13 +252,114 @@ impl CharacterSim {
         }
     }
 
+    /// The point move `i` (of kind `m`, starting at `t0`) acts on, read from the world
+    /// as it starts: a push's or kick's target's center of mass, a pick-up's target's
+    /// top (above its center of mass), a sit's hips point on its seat's box.
+    fn start_point(&self, world: &PhysicsWorld, i: usize, m: Move, t0: f32) -> Option<Vec3> {
+        match m {
+            Move::Push | Move::Kick => self.targets[i]
+                .and_then(|h| world.bodies.get(h))
+                .map(|rb| rb.center_of_mass()),
+            Move::PickUp => {
+                let com = world.bodies.get(self.targets[i]?)?.center_of_mass();
+                let (_, max) = entity_box(world, self.subjects[i]?)?;
+                Some(Vec3::new(com.x, max.y, com.z))
+            }
+            Move::Sit => {
+                let (min, max) = entity_box(world, self.subjects[i]?)?;
+                match self.perf.sit_point(t0, min, max) {
+                    Ok(p) => Some(p),
+                    Err(e) => {
+                        tracing::warn!("a character cannot sit at {t0} s: {e}");
+                        None
+                    }
+                }
+            }
+            Move::Wave | Move::Throw | Move::Jump => None,
+        }
+    }
+
+    /// Takes hold at a pick-up's grasp and lets go at a throw's release, for the step
+    /// from the joints `now` to `next`.
+    fn hand_events(
+        &mut self,
+        world: &mut PhysicsWorld,
+        t_next: f32,
+        now: &[Affine3A; JOINT_COUNT],
+        next: &[Affine3A; JOINT_COUNT],
+        dt: f32,
+    ) {
+        let wrist = Joint::RightWrist.index();
+        for i in 0..self.handled.len() {
+            let (t0, m) = self.perf.moves()[i];
+            let Some(at) = m.hand_event() else { continue };
+            if self.handled[i] || t0 + at > t_next {
+                continue;
+            }
+            self.handled[i] = true;
+            match m {
+                Move::PickUp => {
+                    let (Some(body), Some(entity), Some(top)) =
+                        (self.targets[i], self.subjects[i], self.points[i])
+                    else {
+                        continue;
+                    };
+                    let still = entity_box(world, entity).is_some_and(|(_, max)| {
+                        world.bodies.get(body).is_some_and(|rb| {
+                            let c = rb.center_of_mass();
+                            Vec3::new(c.x, max.y, c.z).distance(top) <= GRASP_RANGE
+                        })
+                    });
+                    if !still || self.held.is_some() {
+                        tracing::warn!("the hand missed the object it reached for at {t0} s");
+                        continue;
+                    }
+                    let Some(rb) = world.bodies.get_mut(body) else {
+                        continue;
+                    };
+                    let pose = rb.position();
+                    let object =
+                        Affine3A::from_rotation_translation(pose.rotation, pose.translation);
+                    rb.set_body_type(RigidBodyType::KinematicPositionBased, true);
+                    self.held = Some(Held {
+                        entity,
+                        body,
+                        grip: next[wrist].inverse() * object,
+                    });
+                }
+                Move::Throw => {
+                    let Some(held) = self.held.take() else {
+                        continue;
+                    };
+                    let (from, to) = (now[wrist] * held.grip, next[wrist] * held.grip);
+                    let (r0, p0) = rigid(&from);
+                    let (r1, p1) = rigid(&to);
+                    let Some(rb) = world.bodies.get_mut(held.body) else {
+                        continue;
+                    };
+                    rb.set_body_type(RigidBodyType::Dynamic, true);
+                    rb.set_linvel((p1 - p0) / dt, true);
+                    rb.set_angvel((r1 * r0.inverse()).to_scaled_axis() / dt, true);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// The entity the right hand holds now.
+    pub fn holding(&self) -> Option<usize> {
+        self.held.map(|h| h.entity)
+    }
+
     /// After a step ending at `t`: the impulse dynamic bodies put on it decides whether
     /// it falls.
     pub fn watch(&mut self, world: &mut PhysicsWorld, t: f32, dt: f32) {
         if self.ragdoll.is_some() {
             return;
         }
-        let pushing = self.doing(Move::Push, t);
+        let pushing = [Move::Push, Move::PickUp, Move::Throw]
+            .iter()
+            .any(|m| self.doing(*m, t));
         let kicking = self.doing(Move::Kick, t);
         let mut impulse = Vec3::ZERO;
         for (k, (_, collider)) in self.parts.iter().enumerate() {
@@ -255,7 +405,7 @@ impl CharacterSim {
             self.fall(world, t, dt, impulse, "hit");
             return;
         }
-        if self.perf.walking(t) {
+        if self.perf.walking(t) || !self.perf.on_feet(t) {
             return;
         }
         let skeleton = self.perf.skeleton();
@@ -279,7 +429,7 @@ impl CharacterSim {
         self.perf
             .moves()
             .iter()
-            .any(|(t0, m)| *m == kind && t >= *t0 && t < *t0 + m.duration())
+            .any(|(t0, m)| *m == kind && t >= *t0 && t < *t0 + self.perf.duration(*m))
     }
 
     /// Replaces the kinematic capsules with a limp ragdoll in the pose at `t`, moving as
@@ -317,6 +467,14 @@ impl CharacterSim {
                 col.user_data = self.entity as u128;
             }
         }
+        // A falling hand lets go of what it held.
+        if let Some(held) = self.held.take()
+            && let Some(rb) = world.bodies.get_mut(held.body)
+        {
+            let v = rb.linvel();
+            rb.set_body_type(RigidBodyType::Dynamic, true);
+            rb.set_linvel(v, true);
+        }
         self.ragdoll = Some(ragdoll);
         self.fell = Some(Fall {
             time: t,
@@ -324,4 +482,17 @@ impl CharacterSim {
             impulse: impulse.length(),
         });
     }
+}
+
+/// The world box of every collider of entity `e`, or `None` when it has none.
+fn entity_box(world: &PhysicsWorld, e: usize) -> Option<(Vec3, Vec3)> {
+    world
+        .colliders
+        .iter()
+        .filter(|(_, c)| c.user_data == e as u128)
+        .map(|(_, c)| c.compute_aabb())
+        .fold(None, |acc: Option<(Vec3, Vec3)>, b| {
+            let (lo, hi) = (b.mins, b.maxs);
+            Some(acc.map_or((lo, hi), |(a, z)| (a.min(lo), z.max(hi))))
+        })
 }

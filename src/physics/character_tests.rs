@@ -268,3 +268,268 @@ fn a_kick_sends_the_ball_forward_and_the_kicker_stays_up() {
     assert!(v.z > 2.0 * v.x.abs(), "the ball went sideways: {v}");
     assert!(last.characters[0].fall.is_none(), "the kicker fell");
 }
+
+/// A standing character picks up a ball lying in front of its right foot and throws it
+/// (frames at every physics step): the ball rides rigidly in the hand between the
+/// grasp and the release, leaves with the velocity of the grip point (the recorded wrist
+/// poses carried through the grip taken at the grasp, differenced over the release
+/// step), forward and up, and flies ballistically.
+#[test]
+fn a_picked_up_ball_is_carried_and_thrown_with_the_hands_velocity() {
+    use crate::character::perform::{Move, PICK_REACH_TIME};
+    let s = scene(
+        r#"Scene(version: 1, name: "throw", duration: 2.6, fps: 240, physics_hz: 240,
+           materials: {"ball": (density: 160, friction: 0.6)},
+           entities: [(name: "floor", shape: Ground),
+                      (name: "ball", shape: Sphere(radius: 0.06), material: "ball", at: (-0.12, 0.06, 0.42))],
+           characters: [(name: "p", actions: [(0.1, PickUp("ball")), (1.6, Throw("ball"))])])"#,
+    );
+    let traj = simulate(&s, &Silent).unwrap();
+    let ball = object(&traj, "ball");
+    let dt = 1.0 / 240.0;
+    let at = |t: f32| &traj.frames[(t / dt).round() as usize];
+    let wrist = |f: &FrameState| f.character_joints(0)[Joint::RightWrist.index()];
+    let grasp = 0.1 + PICK_REACH_TIME;
+    let release = 1.6 + Move::Throw.hand_event().unwrap();
+    // Held from just after the grasp to just before the release, and not outside.
+    assert_eq!(at(grasp - 0.05).characters[0].holding, None);
+    assert_eq!(at(grasp + 0.02).characters[0].holding, Some(ball));
+    assert_eq!(at(release - 0.02).characters[0].holding, Some(ball));
+    assert_eq!(at(release + 0.02).characters[0].holding, None);
+    // Rigid grip: the ball's pose in the wrist's frame stays what it was at the grasp.
+    let first = at(grasp + 0.01);
+    let grip = wrist(first).inverse() * first.poses[ball];
+    let mut slip = 0.0f32;
+    for f in traj
+        .frames
+        .iter()
+        .filter(|f| f.time as f32 > grasp + 0.01 && (f.time as f32) < release - 0.01)
+    {
+        let expected = wrist(f) * grip;
+        slip = slip.max(expected.translation.distance(f.poses[ball].translation));
+    }
+    // The grip point's velocity over the release step, from the recorded joints.
+    let k = (release / dt).ceil() as usize;
+    let (a, b) = (&traj.frames[k - 1], &traj.frames[k]);
+    let hand_v = ((wrist(b) * grip).translation - (wrist(a) * grip).translation) / dt;
+    let ball_v = traj.frames[k + 1].linvel[ball];
+    let lift = traj.frames[k].poses[ball].translation;
+    // Ballistic afterwards: 0.2 s after leaving, where free flight puts it.
+    let f = &traj.frames[k + 48];
+    let tau = (f.time - traj.frames[k].time) as f32;
+    let flight = lift + ball_v * tau + 0.5 * Vec3::new(0.0, -9.81, 0.0) * tau * tau;
+    let off = f.poses[ball].translation.distance(flight);
+    let elevation = ball_v
+        .y
+        .atan2(Vec3::new(ball_v.x, 0.0, ball_v.z).length())
+        .to_degrees();
+    println!(
+        "grip slip {slip:.5} m; hand {hand_v} ({:.2} m/s), ball {ball_v} ({:.2} m/s), \
+         {elevation:.1}° up; 0.2 s later {off:.4} m from free flight",
+        hand_v.length(),
+        ball_v.length()
+    );
+    assert!(slip < 0.002, "the ball slipped {slip} m in the hand");
+    let mismatch = (ball_v - hand_v).length() / hand_v.length();
+    assert!(mismatch < 0.05, "ball {ball_v} vs hand {hand_v}");
+    assert!(ball_v.length() > 3.0, "a feeble throw: {ball_v}");
+    assert!(
+        ball_v.z > 3.0 * ball_v.x.abs(),
+        "not thrown forward: {ball_v}"
+    );
+    assert!((5.0..45.0).contains(&elevation), "launched {elevation}° up");
+    assert!(off < 0.02, "{off} m off free flight");
+    assert!(traj.frames.last().unwrap().characters[0].fall.is_none());
+}
+
+/// A character facing a bench turns on the spot and sits on it: its hips come to rest a
+/// thigh radius above the top, over the bench, facing away from it, its feet where they
+/// were, and it stays seated and upright.
+#[test]
+fn a_character_turns_and_sits_on_a_bench() {
+    let s = scene(
+        r#"Scene(version: 1, name: "sit", duration: 2.4, fps: 24, physics_hz: 240,
+           entities: [(name: "floor", shape: Ground),
+                      (name: "bench", shape: Box(size: (0.8, 0.45, 0.4)), at: (0.0, 0.225, 0.0), body: Fixed)],
+           characters: [(name: "p", at: (0.0, 0.0, 0.55), facing_deg: 180,
+                         actions: [(0.2, Sit("bench"))])])"#,
+    );
+    let traj = simulate(&s, &Silent).unwrap();
+    let c = &s.characters[0];
+    let radius = c.skeleton.capsules()[Joint::LeftHip.index()].radius;
+    let (first, last) = (&traj.frames[0], traj.frames.last().unwrap());
+    let feet =
+        |f: &FrameState| 0.5 * (joint(f, 0, Joint::LeftAnkle) + joint(f, 0, Joint::RightAnkle));
+    let hips = 0.5 * (joint(last, 0, Joint::LeftHip) + joint(last, 0, Joint::RightHip));
+    let facing = last.character_joints(0)[Joint::Pelvis.index()]
+        .rotation
+        .mul_vec3(Vec3::Z);
+    let trunk = (joint(last, 0, Joint::Neck) - joint(last, 0, Joint::Pelvis)).normalize();
+    let moved = feet(last).distance(feet(first));
+    println!(
+        "hips at {hips} (top 0.45 + r {radius:.3}); facing {facing}; feet moved {moved:.3} m; trunk {trunk}"
+    );
+    assert!(
+        (hips.y - (0.45 + radius)).abs() < 0.01,
+        "hips at {}",
+        hips.y
+    );
+    assert!(
+        hips.z.abs() < 0.2 && hips.x.abs() < 0.4,
+        "hips not over the bench: {hips}"
+    );
+    assert!(facing.z > 0.95, "not facing away from the bench: {facing}");
+    assert!(moved < 0.02, "the feet moved {moved} m");
+    assert!(trunk.y > 0.95, "not sitting upright: {trunk}");
+    assert!(last.characters[0].fall.is_none());
+}
+
+/// A jump in place leaves the ground for the time ballistics gives its take-off speed
+/// under the scene's gravity (2·√(2gh)/g for h = 0.25 m), on Earth and on Mars, rises
+/// its height and lands where it took off.
+#[test]
+fn a_jump_flies_for_the_ballistic_time_of_its_gravity() {
+    use crate::character::perform::{JUMP_RISE, jump_flight};
+    for g in [9.81f32, 3.71] {
+        let s = scene(&format!(
+            r#"Scene(version: 1, name: "jump", duration: 2.2, fps: 240, physics_hz: 240,
+               gravity: (0, -{g}, 0),
+               entities: [(name: "floor", shape: Ground)],
+               characters: [(name: "p", actions: [(0.1, Jump)])])"#
+        ));
+        let traj = simulate(&s, &Silent).unwrap();
+        let ankle = |f: &FrameState| joint(f, 0, Joint::LeftAnkle);
+        let rest = ankle(&traj.frames[0]);
+        let airborne: Vec<&FrameState> = traj
+            .frames
+            .iter()
+            .filter(|f| ankle(f).y > rest.y + 1e-4)
+            .collect();
+        let flight = airborne.len() as f32 / 240.0;
+        let top = airborne
+            .iter()
+            .map(|f| ankle(f).y - rest.y)
+            .fold(0.0, f32::max);
+        let landed = ankle(traj.frames.last().unwrap()).distance(rest);
+        let want = jump_flight(g);
+        println!(
+            "g {g}: airborne {flight:.3} s (ballistic {want:.3} s), feet up {top:.3} m, landed {landed:.4} m from the start"
+        );
+        assert!((flight - want).abs() < 2.0 / 240.0, "airborne {flight} s");
+        assert!((top - JUMP_RISE).abs() < 0.005, "rose {top} m");
+        assert!(landed < 0.005, "landed {landed} m away");
+        assert!(traj.frames.last().unwrap().characters[0].fall.is_none());
+    }
+}
+
+/// What the new actions need is checked at load, each problem named at its action.
+#[test]
+fn actions_a_body_cannot_do_are_refused_at_their_field() {
+    let base = |c: &str| {
+        format!(
+            r#"Scene(version: 1, name: "bad", duration: 6.0,
+               entities: [(name: "floor", shape: Ground),
+                          (name: "ball", shape: Sphere(radius: 0.06), at: (0, 0.06, 0.4)),
+                          (name: "far", shape: Sphere(radius: 0.06), at: (0, 0.06, 3.0)),
+                          (name: "bench", shape: Box(size: (0.8, 0.45, 0.4)), at: (0, 0.225, -0.45), body: Fixed),
+                          (name: "tower", shape: Box(size: (0.8, 1.4, 0.4)), at: (0, 0.7, -0.45), body: Fixed)],
+               characters: [{c}])"#
+        )
+    };
+    for (c, want) in [
+        (
+            r#"(name: "p", actions: [(1.0, Throw("ball"))])"#,
+            "actions[0]: Throw(\"ball\"): the right hand does not hold it then",
+        ),
+        (
+            r#"(name: "p", actions: [(1.0, PickUp("ball")), (1.2, Throw("ball"))])"#,
+            "actions[1]: Throw(\"ball\"): the hand takes hold of it at 1.80 s",
+        ),
+        (
+            r#"(name: "p", actions: [(1.0, PickUp("far"))])"#,
+            "PickUp(\"far\"): it starts 3.00 m from the feet",
+        ),
+        (
+            r#"(name: "p", actions: [(0.5, PickUp("ball")), (2.0, PickUp("far"))])"#,
+            "actions[1]: the right hand already holds \"ball\"",
+        ),
+        (
+            r#"(name: "p", path: [(0, 0, 2)], actions: [(0.5, Jump)])"#,
+            "to jump it must stand still, but it walks from 0 s",
+        ),
+        (
+            r#"(name: "p", actions: [(0.5, Sit("tower"))])"#,
+            "Sit(\"tower\"): the seat's top is 1.40 m above its feet",
+        ),
+        (
+            r#"(name: "p", at: (0, 0, 2), actions: [(0.5, Sit("bench"))])"#,
+            "Sit(\"bench\"): its hips would come down at",
+        ),
+        (
+            r#"(name: "p", actions: [(0.5, Sit("bench")), (3.0, Jump)])"#,
+            "actions[1]: it sits from 0.5 s on and cannot jump seated",
+        ),
+        (
+            r#"(name: "p", actions: [(0.5, Sit("floor"))])"#,
+            "actions[0]: Sit(\"floor\")",
+        ),
+    ] {
+        let e = error_of(&base(c));
+        assert!(e.contains(want), "{c}: expected {want:?} in:\n{e}");
+    }
+    let e = error_of(
+        r#"Scene(version: 1, name: "bad", duration: 2.0, gravity: (0, 0, 0),
+           entities: [(name: "floor", shape: Ground)],
+           characters: [(name: "p", actions: [(0.5, Jump)])])"#,
+    );
+    assert!(e.contains("Jump needs gravity pulling down"), "{e}");
+}
+
+/// The bundled playground: the child's ball is held, thrown and lands well away; the man
+/// ends seated on the bench; the woman's feet leave the ground twice and she stays up.
+#[test]
+fn the_bundled_playground_throws_sits_and_jumps() {
+    let s = load("scenes/people/playground.ron");
+    let traj = simulate(&s, &Silent).unwrap();
+    let ball = object(&traj, "ball");
+    let last = traj.frames.last().unwrap();
+    let held = traj
+        .frames
+        .iter()
+        .filter(|f| f.characters[0].holding == Some(ball))
+        .count();
+    let release = traj
+        .frames
+        .iter()
+        .rev()
+        .find(|f| f.characters[0].holding == Some(ball))
+        .map(|f| f.poses[ball].translation)
+        .expect("the child never held the ball");
+    let landed = last.poses[ball].translation;
+    let thrown = Vec3::new(landed.x - release.x, 0.0, landed.z - release.z).length();
+    let hips = 0.5 * (joint(last, 1, Joint::LeftHip) + joint(last, 1, Joint::RightHip));
+    let rest = joint(&traj.frames[0], 2, Joint::LeftAnkle).y;
+    let mut jumps = 0;
+    let mut up = false;
+    for f in &traj.frames {
+        let air = joint(f, 2, Joint::LeftAnkle).y > rest + 0.05;
+        jumps += usize::from(air && !up);
+        up = air;
+    }
+    println!(
+        "ball held {held} frames, released at {release}, ends {thrown:.2} m further at {landed}; \
+         man's hips {hips}; woman jumped {jumps} times"
+    );
+    assert!(held > 10, "held {held} frames");
+    assert!(thrown > 2.0, "the throw went {thrown} m");
+    assert!(landed.y < 0.2, "the ball did not come down: {landed}");
+    assert!(
+        (hips.y - 0.45).abs() < 0.15 && hips.z < -0.6 && hips.z > -1.0,
+        "not on the bench: {hips}"
+    );
+    assert_eq!(jumps, 2);
+    assert!(
+        last.characters.iter().all(|c| c.fall.is_none()),
+        "someone fell"
+    );
+}

@@ -314,6 +314,7 @@ impl Simulation {
             .map(|c| CharacterFrame {
                 joints: c.joints(&p.world, t).iter().map(Pose::from_rigid).collect(),
                 fall: c.fell.clone(),
+                holding: c.holding(),
             })
             .collect();
         FrameState {

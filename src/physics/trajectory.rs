@@ -80,6 +80,8 @@ pub struct CharacterFrame {
     pub joints: Vec<Pose>,
     /// Whether and how it has fallen (it is a ragdoll from then on).
     pub fall: Option<super::character::Fall>,
+    /// The entity its right hand holds (picked up and not yet thrown).
+    pub holding: Option<usize>,
 }
 
 /// One fluid's particles at a frame, world space.

@@ -81,6 +81,10 @@ pub enum PipelineError {
     /// The neural finishing pass failed (or its model could not be loaded).
     #[error(transparent)]
     Neural(#[from] NeuralError),
+    /// C2PA content credentials could not be signed or their signer is unusable.
+    #[cfg(feature = "c2pa")]
+    #[error(transparent)]
+    Credentials(#[from] crate::output::credentials::CredentialsError),
     /// The styles built into the binary failed to load (a broken build).
     #[error("bundled styles: {0}")]
     BundledStyles(#[from] StyleError),
@@ -137,6 +141,13 @@ impl PipelineError {
             Self::Neural(e) => e.is_bad_input(),
             Self::Reference(e) => matches!(e, ReferenceError::Options(_)),
             Self::Output(e) => matches!(e, FileError::Format { .. }),
+            // A signer that cannot be read or used is the user's; a failed signing is not.
+            #[cfg(feature = "c2pa")]
+            Self::Credentials(e) => !matches!(
+                e,
+                crate::output::credentials::CredentialsError::Sign { .. }
+                    | crate::output::credentials::CredentialsError::Unreadable { .. }
+            ),
             // A generated scene failing is the generator's fault, not the user's.
             Self::Physics(_)
             | Self::Raster(_)

@@ -50,6 +50,10 @@ pub struct RenderOptions {
     pub contact_sheet: bool,
     /// Also write `provenance.json` (always written for a scene with a cameo).
     pub provenance: bool,
+    /// The C2PA signer for the content credentials embedded with the provenance: a PEM
+    /// certificate chain and its private key (`None`: the bundled test signer). Needs
+    /// the `c2pa` feature.
+    pub signer: Option<(PathBuf, PathBuf)>,
     /// Also path-trace the reference frames (native layout only).
     pub reference: Option<ReferenceOptions>,
     /// Finish the frames with the neural pass into `rgb/` and `video.mp4` (native layout
@@ -70,6 +74,7 @@ impl Default for RenderOptions {
             style: None,
             contact_sheet: false,
             provenance: false,
+            signer: None,
             reference: None,
             finish: None,
             audio: true,
@@ -351,6 +356,7 @@ fn check_options(opts: &RenderOptions, scene: &Scene) -> Result<Range<usize>, Pi
     if let Some(r) = &opts.reference {
         r.check()?;
     }
+    signer(opts)?;
     if opts.layout == Layout::Kubric {
         if opts.finish.is_some() {
             return Err(PipelineError::Conflict(
@@ -740,13 +746,89 @@ fn trace_reference(
     )?)
 }
 
-/// `provenance.json`, last (it hashes every other file), when asked or required.
+/// `provenance.json`, last (it hashes every other file), when asked or required; before
+/// it, with the `c2pa` feature, the content credentials signed into every PNG and MP4.
 fn write_provenance(out: &Path, scene: &Scene, opts: &RenderOptions) -> Result<(), PipelineError> {
     use output::provenance::{PROVENANCE_FILE, provenance, required};
     if opts.provenance || required(scene) {
-        files::write_json(&out.join(PROVENANCE_FILE), &provenance(scene, out)?)?;
+        let credentials = embed_credentials(out, scene, opts)?;
+        let mut p = provenance(scene, out)?;
+        p.content_credentials = credentials;
+        files::write_json(&out.join(PROVENANCE_FILE), &p)?;
     }
     Ok(())
+}
+
+/// The signer the options ask for, checked before anything is rendered.
+#[cfg(feature = "c2pa")]
+fn signer(opts: &RenderOptions) -> Result<output::credentials::Identity, PipelineError> {
+    use output::credentials::Identity;
+    match &opts.signer {
+        None => Ok(Identity::test()),
+        Some((cert, key)) => Ok(Identity::from_files(cert, key)?),
+    }
+}
+
+/// Without the `c2pa` feature a signer cannot be used.
+#[cfg(not(feature = "c2pa"))]
+fn signer(opts: &RenderOptions) -> Result<(), PipelineError> {
+    if opts.signer.is_some() {
+        return Err(PipelineError::BadOption(
+            "--c2pa-cert/--c2pa-key: this cinegraph was built without C2PA support; \
+             rebuild it with `--features c2pa`, or drop the options (provenance.json is \
+             written either way)"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Signs C2PA content credentials into every PNG and MP4 of `out`.
+#[cfg(feature = "c2pa")]
+fn embed_credentials(
+    out: &Path,
+    scene: &Scene,
+    opts: &RenderOptions,
+) -> Result<output::provenance::ContentCredentials, PipelineError> {
+    use output::credentials::{embed, source_type};
+    let identity = signer(opts)?;
+    let record = serde_json::to_value(output::provenance::record(scene))
+        .map_err(|e| PipelineError::BadOption(e.to_string()))?;
+    let has_cameo = output::provenance::required(scene);
+    let embedded = embed(out, &record, source_type(has_cameo), &identity)?;
+    let note = if identity.test {
+        tracing::warn!(
+            "content credentials signed with the bundled TEST signer (untrusted); pass \
+             --c2pa-cert and --c2pa-key to sign as yourself"
+        );
+        "Signed with cinegraph's bundled test certificate, which nobody trusts (its key is \
+         public): the manifests show the files are intact since signing, not who signed \
+         them. Sign with your own certificate: --c2pa-cert, --c2pa-key."
+            .to_string()
+    } else {
+        format!("Signed with {}.", identity.name)
+    };
+    Ok(output::provenance::ContentCredentials {
+        embedded,
+        signer: Some(identity.name.clone()),
+        note,
+    })
+}
+
+/// Without the `c2pa` feature nothing is embedded; the record says so.
+#[cfg(not(feature = "c2pa"))]
+fn embed_credentials(
+    _out: &Path,
+    _scene: &Scene,
+    _opts: &RenderOptions,
+) -> Result<output::provenance::ContentCredentials, PipelineError> {
+    Ok(output::provenance::ContentCredentials {
+        embedded: Vec::new(),
+        signer: None,
+        note: "No C2PA content credentials: this cinegraph was built without the `c2pa` \
+               feature; this file and its hashes are the provenance."
+            .into(),
+    })
 }
 
 fn write_replay(out: &Path, scene: &Scene, traj: &Trajectory) -> Result<(), PipelineError> {

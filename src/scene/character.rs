@@ -161,6 +161,18 @@ pub enum ActFile {
     Kick(String),
     /// Go limp and fall: the character becomes a ragdoll.
     Fall,
+    /// Crouch, bend and take the named entity in the right hand (it must be standing
+    /// still, the object on a dynamic body within about 0.45 × height of its feet); it
+    /// carries it from then on.
+    PickUp(String),
+    /// Throw what the right hand holds (the named entity, picked up before), forward and
+    /// up: it leaves the hand with the hand's velocity.
+    Throw(String),
+    /// Turn on the spot and sit down on the named entity's top (standing still, about a
+    /// thigh's length from the seat's middle); it stays seated.
+    Sit(String),
+    /// Jump in place, 0.25 m up (standing still).
+    Jump,
 }
 
 /// A validated action.
@@ -174,6 +186,14 @@ pub enum Act {
     Wave,
     /// Fall.
     Fall,
+    /// Pick up an entity (its index).
+    PickUp(usize),
+    /// Throw an entity it holds (its index).
+    Throw(usize),
+    /// Sit on an entity (its index).
+    Sit(usize),
+    /// Jump in place.
+    Jump,
 }
 
 impl Act {
@@ -184,6 +204,10 @@ impl Act {
             Act::Kick(_) => "kick",
             Act::Wave => "wave",
             Act::Fall => "fall",
+            Act::PickUp(_) => "pick up",
+            Act::Throw(_) => "throw",
+            Act::Sit(_) => "sit",
+            Act::Jump => "jump",
         }
     }
 }

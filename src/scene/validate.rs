@@ -2901,6 +2901,168 @@ fn own_entity(cx: &mut Ctx, name: &str, m: Material) -> usize {
     entity
 }
 
+/// Checks what a character's actions need of its body and its timeline: the hand
+/// holds what it throws and one thing at a time; it stands still to pick up, sit or
+/// jump, and stays put once seated; its seat fits it; a jump has gravity. Problems are
+/// reported against `actions[k]` in file order; returns whether there were none.
+fn check_acts(
+    cx: &mut Ctx,
+    at: &str,
+    c: &super::character::CharacterFile,
+    skeleton: &crate::character::Skeleton,
+    gait: &Option<crate::character::Gait>,
+    actions: &[(f32, super::character::Act)],
+    gravity: [f32; 3],
+) -> bool {
+    use super::character::Act;
+    use crate::character::Performance;
+    let before = cx.problems.len();
+    let perf = Performance::new(
+        skeleton.clone(),
+        gait.clone(),
+        Vec3::from(c.at),
+        c.facing_deg.to_radians(),
+        c.start,
+        Vec::new(),
+    );
+    let (start, end) = (c.start, perf.walk_end());
+    let walks = gait.is_some();
+    // File order for the field names; time order for the hand and the seat.
+    let mut order: Vec<usize> = (0..actions.len()).collect();
+    order.sort_by(|a, b| actions[*a].0.total_cmp(&actions[*b].0));
+    let mut held: Option<(usize, f32)> = None;
+    let mut seated: Option<f32> = None;
+    for k in order {
+        let (t, act) = actions[k];
+        let field = format!("{at}: actions[{k}]");
+        let name = |e: usize| cx.entities[e].name.clone();
+        let standing = matches!(act, Act::PickUp(_) | Act::Sit(_) | Act::Jump);
+        if standing && walks && t >= start && t < end {
+            let verb = act.name();
+            cx.problem(
+                &field,
+                format!(
+                    "to {verb} it must stand still, but it walks from {start} s to {end:.2} s; \
+                     time it after the walk or before it sets off"
+                ),
+            );
+            continue;
+        }
+        if let Some(s) = seated
+            && matches!(act, Act::PickUp(_) | Act::Sit(_) | Act::Jump | Act::Kick(_))
+        {
+            let verb = act.name();
+            cx.problem(
+                &field,
+                format!("it sits from {s} s on and cannot {verb} seated (it does not stand up)"),
+            );
+            continue;
+        }
+        match act {
+            Act::PickUp(e) => {
+                if let Some((h, since)) = held {
+                    let holding = name(h);
+                    cx.problem(
+                        &field,
+                        format!(
+                            "the right hand already holds \"{holding}\" (picked up at {since} s); \
+                             throw it first"
+                        ),
+                    );
+                    continue;
+                }
+                let pose = perf.base_pose(t);
+                let g = skeleton.globals(&pose);
+                let feet = 0.5
+                    * (Vec3::from(g[crate::character::Joint::LeftAnkle.index()].translation)
+                        + Vec3::from(g[crate::character::Joint::RightAnkle.index()].translation));
+                let p = cx.entities[e].world.translation;
+                let d = Vec3::new(p.x - feet.x, 0.0, p.z - feet.z).length();
+                let reach = 0.45 * skeleton.height();
+                if d > reach {
+                    let what = name(e);
+                    cx.problem(
+                        &field,
+                        format!(
+                            "PickUp(\"{what}\"): it starts {d:.2} m from the feet at {t} s; \
+                             a {:.2} m body picks up within {reach:.2} m",
+                            skeleton.height()
+                        ),
+                    );
+                    continue;
+                }
+                held = Some((e, t));
+            }
+            Act::Throw(e) => match held {
+                Some((h, since)) if h == e => {
+                    let grasp = since + crate::character::Move::PickUp.hand_event().unwrap_or(0.0);
+                    if t < grasp {
+                        cx.problem(
+                            &field,
+                            format!(
+                                "Throw(\"{}\"): the hand takes hold of it at {grasp:.2} s (the pick-up \
+                                 at {since} s); throw after that",
+                                name(e)
+                            ),
+                        );
+                    }
+                    held = None;
+                }
+                _ => {
+                    let what = name(e);
+                    cx.problem(
+                        &field,
+                        format!(
+                            "Throw(\"{what}\"): the right hand does not hold it then; pick it up \
+                             first, e.g. (t, PickUp(\"{what}\")) before the throw"
+                        ),
+                    );
+                }
+            },
+            Act::Sit(e) => {
+                if walks && t < end {
+                    cx.problem(
+                        &field,
+                        format!(
+                            "it would sit at {t} s but walks until {end:.2} s; it sits after its walk"
+                        ),
+                    );
+                    continue;
+                }
+                let aabb = cx.entities[e].shape.as_ref().and_then(|shape| {
+                    let parry = shape.to_parry().ok()?;
+                    let w = cx.entities[e].world;
+                    let b = parry
+                        .compute_aabb(&rapier3d::math::Pose::from_parts(w.translation, w.rotation));
+                    Some((b.mins, b.maxs))
+                });
+                if let Some((min, max)) = aabb
+                    && let Err(why) = perf.sit_point(t, min, max)
+                {
+                    let seat = name(e);
+                    cx.problem(&field, format!("Sit(\"{seat}\"): {why}"));
+                    continue;
+                }
+                seated = Some(t);
+            }
+            Act::Jump => {
+                if -gravity[1] < 0.5 {
+                    cx.problem(
+                        &field,
+                        format!(
+                            "Jump needs gravity pulling down (at least 0.5 m/s²); the scene's \
+                             gravity is {}",
+                            fmt3(gravity)
+                        ),
+                    );
+                }
+            }
+            Act::Push(_) | Act::Kick(_) | Act::Wave | Act::Fall => {}
+        }
+    }
+    cx.problems.len() == before
+}
+
 /// Checks `characters:`; each character becomes an entity of its own (no shape, no
 /// body) with a material of its own: its outfit painted on the mannequin's atlas.
 fn check_characters(cx: &mut Ctx, f: &SceneFile) -> Vec<super::character::Character> {
@@ -2979,7 +3141,7 @@ fn check_characters(cx: &mut Ctx, f: &SceneFile) -> Vec<super::character::Charac
                     format!("time must be within the clip, [0, {duration}] s, got {t}"),
                 );
             }
-            let (name, kick) = match act {
+            let (verb, done, name, dynamic) = match act {
                 ActFile::Wave => {
                     actions.push((*t, Act::Wave));
                     continue;
@@ -2988,29 +3150,46 @@ fn check_characters(cx: &mut Ctx, f: &SceneFile) -> Vec<super::character::Charac
                     actions.push((*t, Act::Fall));
                     continue;
                 }
-                ActFile::Push(name) => (name, false),
-                ActFile::Kick(name) => (name, true),
-            };
-            let (verb, done) = if kick {
-                ("Kick", "kicked")
-            } else {
-                ("Push", "pushed")
+                ActFile::Jump => {
+                    actions.push((*t, Act::Jump));
+                    continue;
+                }
+                ActFile::Push(name) => ("Push", "pushed", name, true),
+                ActFile::Kick(name) => ("Kick", "kicked", name, true),
+                ActFile::PickUp(name) => ("PickUp", "picked up", name, true),
+                ActFile::Throw(name) => ("Throw", "thrown", name, true),
+                ActFile::Sit(name) => ("Sit", "sat on", name, false),
             };
             match cx.entities.iter().position(|e| &e.name == name) {
                 Some(e)
                     if cx.entities[e].shape.is_some()
-                        && cx.entities[e].body.is_some_and(|b| {
-                            matches!(cx.bodies[b].kind, BodyKind::Dynamic { .. })
-                        }) =>
+                        && (!dynamic
+                            || cx.entities[e].body.is_some_and(|b| {
+                                matches!(cx.bodies[b].kind, BodyKind::Dynamic { .. })
+                            })) =>
                 {
-                    actions.push((*t, if kick { Act::Kick(e) } else { Act::Push(e) }));
+                    actions.push((
+                        *t,
+                        match act {
+                            ActFile::Push(_) => Act::Push(e),
+                            ActFile::Kick(_) => Act::Kick(e),
+                            ActFile::PickUp(_) => Act::PickUp(e),
+                            ActFile::Throw(_) => Act::Throw(e),
+                            _ => Act::Sit(e),
+                        },
+                    ));
                 }
-                Some(_) => cx.problem(
-                    &field,
-                    format!(
-                        "{verb}(\"{name}\"): only an entity with a shape on a dynamic body can be {done}"
-                    ),
-                ),
+                Some(_) => {
+                    let what = if dynamic {
+                        "an entity with a shape on a dynamic body"
+                    } else {
+                        "an entity with a shape"
+                    };
+                    cx.problem(
+                        &field,
+                        format!("{verb}(\"{name}\"): only {what} can be {done}"),
+                    )
+                }
                 None if cx.broken.contains(name) => {}
                 None => {
                     let hint = did_you_mean(name, cx.entities.iter().map(|e| e.name.as_str()));
@@ -3042,6 +3221,9 @@ fn check_characters(cx: &mut Ctx, f: &SceneFile) -> Vec<super::character::Charac
                 continue;
             }
         };
+        if !check_acts(cx, &at, c, &skeleton, &gait, &actions, f.gravity) {
+            continue;
+        }
         let [skin, hair, shirt, trousers, shoes] = colors;
         let outfit = Outfit {
             skin,
