@@ -12,12 +12,12 @@
 //! Every file is written atomically (temporary file in the same folder, then rename):
 //! a crash or a full disk never leaves a half-written file under the final name.
 
+#[cfg(feature = "c2pa")]
+pub mod credentials;
 mod frames;
 mod json;
 mod kubric;
 mod plot;
-#[cfg(feature = "c2pa")]
-pub mod credentials;
 pub mod provenance;
 mod sheet;
 mod video;
