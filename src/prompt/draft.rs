@@ -258,6 +258,16 @@ pub struct FluidOut {
 pub enum ActOut {
     /// Shove this entity with the right hand.
     Push(String),
+    /// Kick this entity with the right foot.
+    Kick(String),
+    /// Pick this entity up in the right hand.
+    PickUp(String),
+    /// Throw this entity (held since a pick-up).
+    Throw(String),
+    /// Turn and sit down on this entity.
+    Sit(String),
+    /// Jump in place.
+    Jump,
     /// Wave the right hand for two seconds.
     Wave,
     /// Go limp and fall.

@@ -246,6 +246,11 @@ fn character(out: &mut String, c: &CharOut) {
             .map(|(t, a)| {
                 let a = match a {
                     ActOut::Push(target) => format!("Push({})", quote(target)),
+                    ActOut::Kick(target) => format!("Kick({})", quote(target)),
+                    ActOut::PickUp(target) => format!("PickUp({})", quote(target)),
+                    ActOut::Throw(target) => format!("Throw({})", quote(target)),
+                    ActOut::Sit(seat) => format!("Sit({})", quote(seat)),
+                    ActOut::Jump => "Jump".into(),
                     ActOut::Wave => "Wave".into(),
                     ActOut::Fall => "Fall".into(),
                 };

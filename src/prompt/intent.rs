@@ -3,7 +3,7 @@
 
 use glam::Vec3;
 
-use super::layout::{Check, ClothTest, Edge, Expect, FluidTest, PersonTest};
+use super::layout::{Check, ClothTest, Edge, Expect, FluidTest, PersonTest, SAT};
 use crate::character::Joint;
 use crate::physics::Trajectory;
 use crate::scene::{Cloth, Scene};
@@ -650,14 +650,7 @@ fn person(
             let Some(t) = scene.entity_index(target) else {
                 return (false, format!("no entity \"{target}\" in the scene"), None);
             };
-            let me = c.entity;
-            let pair = (me.min(t), me.max(t));
-            let touches: Vec<f32> = traj
-                .collisions
-                .iter()
-                .filter(|k| (k.a, k.b) == pair)
-                .map(|k| k.time as f32)
-                .collect();
+            let touches: Vec<f32> = touches(traj, c.entity, t).collect();
             match touches
                 .iter()
                 .find(|&&x| x >= *from - 1e-3 && x <= *until + 1e-3)
@@ -704,6 +697,152 @@ fn person(
                 None,
             )
         }
+        PersonTest::Jumps { from, until, min } => {
+            let feet = |k: usize| {
+                let l = joint(k, Joint::LeftAnkle)?;
+                let r = joint(k, Joint::RightAnkle)?;
+                Some(l.y.min(r.y))
+            };
+            let within = |f: &crate::physics::FrameState| {
+                let t = f.time as f32;
+                t >= *from && t <= *until
+            };
+            let Some(k0) = traj.frames.iter().position(within) else {
+                return (
+                    false,
+                    format!("no frame between {from:.2} and {until:.2} s"),
+                    None,
+                );
+            };
+            let Some(rest) = feet(k0) else {
+                return (false, "the simulation kept no skeleton of it".into(), None);
+            };
+            let mut best = (f32::NEG_INFINITY, *from);
+            for (k, f) in traj.frames.iter().enumerate().skip(k0) {
+                if !within(f) {
+                    break;
+                }
+                if let Some(y) = feet(k)
+                    && y - rest > best.0
+                {
+                    best = (y - rest, f.time as f32);
+                }
+            }
+            (
+                best.0 >= *min,
+                format!(
+                    "its feet rise {:.2} m off the ground at t = {:.2} s (the jump runs {from:.2} to {until:.2} s; needed {min:.2} m)",
+                    best.0, best.1
+                ),
+                None,
+            )
+        }
+        PersonTest::Kicks {
+            target,
+            from,
+            until,
+            min,
+        } => {
+            let Some(t) = scene.entity_index(target) else {
+                return (false, format!("no entity \"{target}\" in the scene"), None);
+            };
+            let touch =
+                touches(traj, c.entity, t).find(|&x| x >= *from - 1e-3 && x <= *until + 1e-3);
+            let p0 = first_pose(traj, t);
+            let moved = traj
+                .frames
+                .iter()
+                .filter_map(|f| f.poses.get(t))
+                .map(|p| flat(p.translation).distance(flat(p0)))
+                .fold(0.0, f32::max);
+            let detail = format!(
+                "{}; it goes {moved:.2} m from where it lay (needed {min:.2} m)",
+                match touch {
+                    Some(x) => format!(
+                        "{} touches {target} at t = {x:.2} s (the kick runs {from:.2} to {until:.2} s)",
+                        c.name
+                    ),
+                    None => format!(
+                        "no contact between {} and {target} while the kick runs ({from:.2} to {until:.2} s)",
+                        c.name
+                    ),
+                }
+            );
+            (touch.is_some() && moved >= *min, detail, touch)
+        }
+        PersonTest::PicksUp { target } => {
+            let Some(t) = scene.entity_index(target) else {
+                return (false, format!("no entity \"{target}\" in the scene"), None);
+            };
+            let held: Vec<f32> = held_frames(traj, ci, t)
+                .map(|k| traj.frames[k].time as f32)
+                .collect();
+            match (held.first(), held.last()) {
+                (Some(a), Some(b)) => (
+                    true,
+                    format!(
+                        "its right hand holds {target} from t = {a:.2} s to {b:.2} s ({} frames)",
+                        held.len()
+                    ),
+                    None,
+                ),
+                _ => (false, format!("its hand never holds {target}"), None),
+            }
+        }
+        PersonTest::Throws { target, min } => {
+            let Some(t) = scene.entity_index(target) else {
+                return (false, format!("no entity \"{target}\" in the scene"), None);
+            };
+            let Some(last_held) = held_frames(traj, ci, t).last() else {
+                return (false, format!("its hand never holds {target}"), None);
+            };
+            let Some(left) = traj.frames.get(last_held + 1) else {
+                return (
+                    false,
+                    format!("its hand still holds {target} at the end"),
+                    None,
+                );
+            };
+            let release = left.poses[t].translation;
+            let mut far = 0.0f32;
+            let mut reached = None;
+            for f in &traj.frames[last_held + 1..] {
+                let d = flat(f.poses[t].translation).distance(flat(release));
+                far = far.max(d);
+                if reached.is_none() && d >= *min {
+                    reached = Some(f.time as f32);
+                }
+            }
+            (
+                far >= *min,
+                format!(
+                    "its hand lets go of {target} at t = {:.2} s, {:.2} m up; it travels {far:.2} m from there (needed {min:.2} m)",
+                    left.time, release.y
+                ),
+                reached,
+            )
+        }
+        PersonTest::Sits { top, min, max } => {
+            let Some(p) = joint(n - 1, Joint::Pelvis) else {
+                return (false, "the simulation kept no skeleton of it".into(), None);
+            };
+            let radius = c.skeleton.capsules()[Joint::LeftHip.index()].radius;
+            let above = p.y - (top + radius);
+            // Printed without a sign for what rounds to nothing.
+            let shown = if above.abs() < 5e-4 { 0.0 } else { above };
+            let at = flat(p);
+            let over = at.clamp(*min, *max) == at;
+            (
+                over && (-0.01..=SAT).contains(&above),
+                format!(
+                    "its pelvis ends {shown:.3} m above the seat's top plus a thigh's radius ({top:.2} + {radius:.3} m; needed 0 to {SAT:.2} m), at ({:.2}, {:.2}), {} the top",
+                    p.x,
+                    p.z,
+                    if over { "over" } else { "not over" }
+                ),
+                None,
+            )
+        }
         PersonTest::Falls { height } => {
             let fell = traj
                 .frames
@@ -731,4 +870,28 @@ fn person(
             }
         }
     }
+}
+
+/// When contacts between entities `a` and `b` started, s.
+fn touches(traj: &Trajectory, a: usize, b: usize) -> impl Iterator<Item = f32> + '_ {
+    let pair = (a.min(b), a.max(b));
+    traj.collisions
+        .iter()
+        .filter(move |k| (k.a, k.b) == pair)
+        .map(|k| k.time as f32)
+}
+
+/// The frames at which character `ci`'s hand holds entity `e`.
+fn held_frames(traj: &Trajectory, ci: usize, e: usize) -> impl Iterator<Item = usize> + '_ {
+    traj.frames.iter().enumerate().filter_map(move |(k, f)| {
+        (f.characters.get(ci).and_then(|c| c.holding) == Some(e)).then_some(k)
+    })
+}
+
+/// Entity `e`'s position at the first frame.
+fn first_pose(traj: &Trajectory, e: usize) -> Vec3 {
+    traj.frames
+        .first()
+        .and_then(|f| f.poses.get(e))
+        .map_or(Vec3::ZERO, |p| p.translation)
 }

@@ -21,7 +21,7 @@ mod people;
 
 pub use cloth::{ClothTest, Edge};
 pub use fluid::FluidTest;
-pub use people::PersonTest;
+pub use people::{PersonTest, SAT};
 
 /// Standard gravity, m/s².
 pub const G: f32 = 9.81;
@@ -328,6 +328,16 @@ fn typical(noun: Noun) -> (ShapeOut, Option<f32>, &'static str) {
         Noun::Liquid | Noun::Bowl | Noun::Bucket | Noun::Tank | Noun::Spoon | Noun::Stone => {
             fluid::typical(noun)
         }
+        Noun::Bench => (
+            ShapeOut::Box(Vec3::new(1.2, 0.45, 0.4)),
+            None,
+            "a 1.2 × 0.4 m seat, 45 cm high, fixed",
+        ),
+        Noun::Chair => (
+            ShapeOut::Box(Vec3::splat(0.45)),
+            None,
+            "a 45 cm square seat, 45 cm high, fixed (no back yet)",
+        ),
         // People: the box a character takes before it is laid out (see `people::spec`).
         Noun::Man | Noun::Woman | Noun::Child | Noun::Person => (
             ShapeOut::Box(Vec3::new(0.45, noun.height().unwrap_or(1.72), 0.3)),
@@ -555,6 +565,8 @@ struct Layout<'a> {
     min_duration: f32,
     /// Person groups given a lane to walk across the view in, in order.
     lanes: Vec<usize>,
+    /// Groups a person already kicks, picks up, throws or sits on (no one else may).
+    claimed: Vec<bool>,
 }
 
 /// One event being laid out: its actor and what its verb refers to.
@@ -1110,6 +1122,7 @@ impl<'a> Layout<'a> {
             characters: Vec::new(),
             min_duration: 0.0,
             lanes: Vec::new(),
+            claimed: vec![false; n],
         }
     }
 
@@ -1736,7 +1749,7 @@ impl Layout<'_> {
             return;
         }
         match verb {
-            Verb::Rest | Verb::Swing => {}
+            Verb::Rest | Verb::Swing | Verb::Sit => {}
             // Cloth verbs said of a solid object: waving is not laid out, draping and
             // folding fall onto the target, pulling slides it.
             Verb::Wave => self.warnings.push(format!(
@@ -1773,6 +1786,12 @@ impl Layout<'_> {
             // Said of an object: pushing is hitting, walking and running are sliding.
             Verb::Push => self.travel(&ev, Verb::Hit),
             Verb::Walk | Verb::Run => self.travel(&ev, Verb::Slide),
+            // What people do, said of an object.
+            Verb::Jump | Verb::Kick | Verb::PickUp | Verb::Toss => self.warnings.push(format!(
+                "\"{words}\": the {} cannot {}; it stays where it is",
+                ev.noun.name(),
+                verb.base()
+            )),
             Verb::Cannot(what) => self.warnings.push(format!(
                 "\"{words}\": the {} cannot {what}; it stays where it is",
                 ev.noun.name()

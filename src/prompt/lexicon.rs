@@ -301,6 +301,11 @@ pub enum Noun {
     Child,
     /// A person, 1.72 m tall.
     Person,
+    /// A bench, a seat 1.2 × 0.4 m, 45 cm high (fixed; known, like the person words,
+    /// only in a prompt that names a person).
+    Bench,
+    /// A chair (or a stool): a seat 45 cm square, 45 cm high, fixed.
+    Chair,
 }
 
 impl Noun {
@@ -351,6 +356,8 @@ impl Noun {
             Noun::Woman => "woman",
             Noun::Child => "child",
             Noun::Person => "person",
+            Noun::Bench => "bench",
+            Noun::Chair => "chair",
         }
     }
 
@@ -362,6 +369,7 @@ impl Noun {
             Noun::BowlingBall | Noun::Pin | Noun::Cone => "plastic",
             Noun::Cube | Noun::Block | Noun::Crate | Noun::Domino | Noun::Plank => "wood",
             Noun::Ramp | Noun::Table | Noun::Shelf | Noun::Seesaw | Noun::Tower => "wood",
+            Noun::Bench | Noun::Chair => "wood",
             Noun::Box => "cardboard",
             Noun::Brick | Noun::Wall => "brick",
             Noun::Can => "aluminum",
@@ -432,8 +440,20 @@ impl Noun {
     pub fn is_structure(self) -> bool {
         matches!(
             self,
-            Noun::Ramp | Noun::Stairs | Noun::Table | Noun::Shelf | Noun::Wall | Noun::Floor
+            Noun::Ramp
+                | Noun::Stairs
+                | Noun::Table
+                | Noun::Shelf
+                | Noun::Wall
+                | Noun::Floor
+                | Noun::Bench
+                | Noun::Chair
         )
+    }
+
+    /// Something made to sit on (a bench, a chair).
+    pub fn is_seat(self) -> bool {
+        matches!(self, Noun::Bench | Noun::Chair)
     }
 }
 
@@ -757,6 +777,17 @@ pub enum Verb {
     Run,
     /// Pushes something (a person's hand shoves it; said of an object, a hit).
     Push,
+    /// Jumps in place (a person).
+    Jump,
+    /// Kicks something with the right foot (a person).
+    Kick,
+    /// Picks something up in the right hand (a person).
+    PickUp,
+    /// Throws something (a person; what it does not hold yet it picks up first). Said of
+    /// the thing thrown, [`Verb::Throw`].
+    Toss,
+    /// Sits down on a seat (a person; said of an object, it rests).
+    Sit,
     /// Something a person does that the simulation cannot show yet: its base form
     /// ("jump"). A prompt that asks a person for one is refused.
     Cannot(&'static str),
@@ -792,6 +823,11 @@ impl Verb {
             Verb::Walk => "walks",
             Verb::Run => "runs",
             Verb::Push => "pushes",
+            Verb::Jump => "jumps",
+            Verb::Kick => "kicks",
+            Verb::PickUp => "picks up",
+            Verb::Toss => "throws",
+            Verb::Sit => "sits",
             Verb::Cannot(base) => base,
         }
     }
@@ -825,12 +861,18 @@ impl Verb {
             Verb::Walk => "walk",
             Verb::Run => "run",
             Verb::Push => "push",
+            Verb::Jump => "jump",
+            Verb::Kick => "kick",
+            Verb::PickUp => "pick up",
+            Verb::Toss => "throw",
+            Verb::Sit => "sit",
             Verb::Cannot(base) => base,
         }
     }
 
-    /// What a person can do: walk, run, push (a hit or a knock-over said of a person is
-    /// a push), wave, fall (or fall over), stand still.
+    /// What a person can do ([`PERSON_CAN`]): walk, run, push (a hit or a knock-over
+    /// said of a person is a push), kick, pick up, throw, sit, jump, wave, fall (or fall
+    /// over), stand still.
     pub fn a_person_can(self) -> bool {
         matches!(
             self,
@@ -839,6 +881,11 @@ impl Verb {
                 | Verb::Push
                 | Verb::Hit
                 | Verb::KnockOver
+                | Verb::Kick
+                | Verb::PickUp
+                | Verb::Toss
+                | Verb::Sit
+                | Verb::Jump
                 | Verb::Wave
                 | Verb::Fall
                 | Verb::Topple
@@ -1689,6 +1736,9 @@ pub const OVERFLOW_WORDS: &[&str] = &[
 // `docs/characters.md`): the bundled mannequin at the noun's height, dressed in the
 // colors said of its clothes.
 
+/// What a character can do, as the refusal of what it cannot says it.
+pub const PERSON_CAN: &str = "walk, run, push, kick, pick up, throw, sit, jump, wave and fall";
+
 /// Nouns of people, singular and plural spellings.
 pub const PERSON_NOUNS: &[(&[&str], &[&str], Noun)] = &[
     (
@@ -1729,8 +1779,23 @@ pub const PERSON_NOUNS: &[(&[&str], &[&str], Noun)] = &[
     ),
 ];
 
-/// Verbs of people: the five a character can do (and standing still), and those it
-/// cannot yet, each with its base form (a prompt that asks a person for one is
+/// What people sit on (known, like the person words, only in a prompt that names a
+/// person): a bench, a chair (a seat without a back yet).
+pub const SEAT_NOUNS: &[(&[&str], &[&str], Noun)] = &[
+    (
+        &["bench", "park bench"],
+        &["benches", "park benches"],
+        Noun::Bench,
+    ),
+    (
+        &["chair", "stool", "seat"],
+        &["chairs", "stools", "seats"],
+        Noun::Chair,
+    ),
+];
+
+/// Verbs of people: what a character can do ([`PERSON_CAN`], and standing still), and
+/// those it cannot yet, each with its base form (a prompt that asks a person for one is
 /// refused, naming it).
 pub const PERSON_VERBS: &[(&str, Verb)] = &[
     ("walks", Verb::Walk),
@@ -1779,34 +1844,53 @@ pub const PERSON_VERBS: &[(&str, Verb)] = &[
     ("stumbles", Verb::Fall),
     ("faints", Verb::Fall),
     ("passes out", Verb::Fall),
-    ("jumps", Verb::Cannot("jump")),
-    ("jump", Verb::Cannot("jump")),
-    ("jumping", Verb::Cannot("jump")),
-    ("jumped", Verb::Cannot("jump")),
-    ("leaps", Verb::Cannot("jump")),
-    ("hops", Verb::Cannot("jump")),
-    ("kicks", Verb::Cannot("kick")),
-    ("kick", Verb::Cannot("kick")),
-    ("kicking", Verb::Cannot("kick")),
-    ("kicked", Verb::Cannot("kick")),
-    ("throws", Verb::Cannot("throw")),
-    ("throw", Verb::Cannot("throw")),
-    ("throwing", Verb::Cannot("throw")),
-    ("threw", Verb::Cannot("throw")),
-    ("tosses", Verb::Cannot("throw")),
-    ("hurls", Verb::Cannot("throw")),
-    ("sits", Verb::Cannot("sit")),
-    ("sit", Verb::Cannot("sit")),
-    ("sitting", Verb::Cannot("sit")),
-    ("sits down", Verb::Cannot("sit")),
-    ("sat", Verb::Cannot("sit")),
-    ("picks up", Verb::Cannot("pick up")),
-    ("pick up", Verb::Cannot("pick up")),
-    ("picking up", Verb::Cannot("pick up")),
-    ("picked up", Verb::Cannot("pick up")),
-    ("picks", Verb::Cannot("pick up")),
-    ("lifts", Verb::Cannot("lift")),
-    ("grabs", Verb::Cannot("grab")),
+    ("jumps", Verb::Jump),
+    ("jump", Verb::Jump),
+    ("jumping", Verb::Jump),
+    ("jumped", Verb::Jump),
+    ("jumps up", Verb::Jump),
+    ("leaps", Verb::Jump),
+    ("leap", Verb::Jump),
+    ("leaping", Verb::Jump),
+    ("hops", Verb::Jump),
+    ("hop", Verb::Jump),
+    ("hopping", Verb::Jump),
+    ("kicks", Verb::Kick),
+    ("kick", Verb::Kick),
+    ("kicking", Verb::Kick),
+    ("kicked", Verb::Kick),
+    ("throws", Verb::Toss),
+    ("throw", Verb::Toss),
+    ("throwing", Verb::Toss),
+    ("threw", Verb::Toss),
+    ("tosses", Verb::Toss),
+    ("toss", Verb::Toss),
+    ("tossing", Verb::Toss),
+    ("hurls", Verb::Toss),
+    ("hurl", Verb::Toss),
+    ("hurling", Verb::Toss),
+    ("flings", Verb::Toss),
+    ("sits", Verb::Sit),
+    ("sit", Verb::Sit),
+    ("sitting", Verb::Sit),
+    ("sat", Verb::Sit),
+    ("sits down", Verb::Sit),
+    ("sit down", Verb::Sit),
+    ("sitting down", Verb::Sit),
+    ("sat down", Verb::Sit),
+    ("takes a seat", Verb::Sit),
+    ("picks up", Verb::PickUp),
+    ("pick up", Verb::PickUp),
+    ("picking up", Verb::PickUp),
+    ("picked up", Verb::PickUp),
+    ("picks", Verb::PickUp),
+    ("lifts", Verb::PickUp),
+    ("lifts up", Verb::PickUp),
+    ("lift", Verb::PickUp),
+    ("lifting", Verb::PickUp),
+    ("grabs", Verb::PickUp),
+    ("grab", Verb::PickUp),
+    ("grabbing", Verb::PickUp),
     ("catches", Verb::Cannot("catch")),
     ("holds", Verb::Cannot("hold")),
     ("carries", Verb::Cannot("carry")),

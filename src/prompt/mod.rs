@@ -17,10 +17,11 @@
 //!    parts that carry it and a `wind:`, and checked from its simulated vertices; the cloth
 //!    words are known only in a prompt with one, so the others keep their bytes. A person
 //!    (a man, a woman, a child) is written in `characters:` with its walk or run and its
-//!    timed actions (push, wave, fall), and checked from its simulated skeleton and
-//!    contacts; the person words too are known only in a prompt with one. A prompt that
-//!    asks a person for what a character cannot do yet (jump, kick, throw, sit, …) is
-//!    refused, naming the verb.
+//!    timed actions (push, kick, pick up, throw, sit, jump, wave, fall), and checked from
+//!    its simulated skeleton, its hand and its contacts; the person words (and the seats,
+//!    a bench, a chair) too are known only in a prompt with one. A prompt that asks a
+//!    person for what a character cannot do yet (climb, dance, catch, …), or to kick,
+//!    pick up or throw with nothing named to do it to, is refused, naming the verb.
 //! 3. intent check: the scene is written, validated by [`crate::scene`], simulated by
 //!    [`crate::physics`]; the checks read the trajectory and the collision events. A
 //!    failed check re-lays the scene with seeded stronger pushes and tighter spacing, up to
@@ -109,10 +110,23 @@ pub enum PromptError {
         ignored: Vec<String>,
     },
     /// The prompt asks a person for something characters cannot do yet.
-    #[error("\"{words}\": characters cannot {verb} yet; they can walk, run, push, wave and fall")]
+    #[error(
+        "\"{words}\": characters cannot {verb} yet; they can {}",
+        lexicon::PERSON_CAN
+    )]
     CannotDo {
-        /// The verb's base form ("jump").
+        /// The verb's base form ("climb").
         verb: &'static str,
+        /// The prompt's words.
+        words: String,
+    },
+    /// The prompt asks a person to kick, pick up or throw and names nothing to do it to.
+    #[error("\"{words}\": nothing named to {verb}; say what, e.g. \"a child {third} the ball\"")]
+    NothingTo {
+        /// The verb's base form ("throw").
+        verb: &'static str,
+        /// Its third person ("throws").
+        third: &'static str,
         /// The prompt's words.
         words: String,
     },
@@ -138,7 +152,8 @@ impl PromptError {
             PromptError::TooLong { .. }
             | PromptError::TooManyObjects { .. }
             | PromptError::NothingUsable { .. }
-            | PromptError::CannotDo { .. } => true,
+            | PromptError::CannotDo { .. }
+            | PromptError::NothingTo { .. } => true,
             PromptError::Generated(_)
             | PromptError::Physics(_)
             | PromptError::Camera(_)
@@ -396,8 +411,10 @@ fn scene_name(u: &Understanding) -> String {
 /// simulation when the prompt exceeds [`MAX_PROMPT_CHARS`] or [`MAX_OBJECTS`];
 /// [`PromptError::NothingUsable`] when the prompt names no object (with example prompts
 /// in the message); [`PromptError::CannotDo`] when it asks a person for something a
-/// character cannot do yet (jump, kick, throw, sit, pick up, …); [`PromptError::Generated`] if the generated text fails validation
-/// (a generator bug); [`PromptError::Physics`] if the simulation cannot be built.
+/// character cannot do yet (climb, dance, catch, …); [`PromptError::NothingTo`] when it
+/// asks a person to kick, pick up or throw and names nothing to;
+/// [`PromptError::Generated`] if the generated text fails validation (a generator bug);
+/// [`PromptError::Physics`] if the simulation cannot be built.
 ///
 /// ```
 /// use cinegraph::prompt::{generate, PromptOptions};
@@ -431,6 +448,21 @@ pub fn generate(prompt: &str, opts: &PromptOptions) -> Result<Generated, PromptE
     }) {
         return Err(PromptError::CannotDo {
             verb: e.verb.base(),
+            words: e.words.clone(),
+        });
+    }
+    // What a person kicks, picks up or throws must be named.
+    if let Some(e) = u.events.iter().find(|e| {
+        u.groups.get(e.actor).is_some_and(|g| g.noun.is_person())
+            && matches!(
+                e.verb,
+                lexicon::Verb::Kick | lexicon::Verb::PickUp | lexicon::Verb::Toss
+            )
+            && e.target.is_none()
+    }) {
+        return Err(PromptError::NothingTo {
+            verb: e.verb.base(),
+            third: e.verb.word(),
             words: e.words.clone(),
         });
     }

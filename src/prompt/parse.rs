@@ -93,6 +93,27 @@ pub struct Group {
     pub words: String,
 }
 
+impl Group {
+    /// One plain object the sentence implies but does not name (the table under a
+    /// glass, the bench a character sits on): no material, color, size words or place.
+    pub fn implied(noun: Noun, words: String) -> Self {
+        Self {
+            noun,
+            count: 1,
+            counted: false,
+            plural: false,
+            material: None,
+            color: None,
+            scale: 1.0,
+            mods: Vec::new(),
+            arrangement: None,
+            relation: None,
+            outfit: Vec::new(),
+            words,
+        }
+    }
+}
+
 /// A spatial relation of one group to others.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Relation {
@@ -380,10 +401,13 @@ fn fluid_phrase_kind(p: &str) -> Option<Kind> {
         .map(|(_, pr)| Kind::Prep(*pr))
 }
 
-/// The person words' kinds (people, their verbs, clothes, weather), matched before the
-/// others in a prompt with a person.
+/// The person words' kinds (people, seats, their verbs, clothes, weather), matched
+/// before the others in a prompt with a person.
 fn person_phrase_kind(p: &str) -> Option<Kind> {
     if let Some(k) = noun_kind(lex::PERSON_NOUNS, p) {
+        return Some(k);
+    }
+    if let Some(k) = noun_kind(lex::SEAT_NOUNS, p) {
         return Some(k);
     }
     if let Some((_, v)) = lex::PERSON_VERBS.iter().find(|(w, _)| *w == p) {
@@ -543,6 +567,9 @@ struct Parser {
     in_vp: bool,
     /// Depth of prepositional phrases being parsed (commas join lists only at 0).
     nest: u32,
+    /// Parsing what a person kicks or throws: "at the cans" after it says where it goes,
+    /// not where it stands.
+    aiming: bool,
 }
 
 /// Parses a prompt. Never fails: what it cannot use lands in `ignored`.
@@ -626,6 +653,7 @@ fn parse_tokens(tokens: Vec<Token>) -> Understanding {
         last: None,
         in_vp: false,
         nest: 0,
+        aiming: false,
     };
     p.sentence();
     p.u
@@ -1231,6 +1259,9 @@ impl Parser {
             ) {
                 break;
             }
+            if self.aiming && prep == Prep::At {
+                break;
+            }
             let start = self.pos;
             self.pos += 1;
             self.nest += 1;
@@ -1291,7 +1322,9 @@ impl Parser {
             let mut path = None;
             // Direct object.
             if self.starts_np(0) && !matches!(verb, Verb::Fall | Verb::Bounce | Verb::Rest) {
+                self.aiming = matches!(verb, Verb::Kick | Verb::Toss);
                 let objs = self.np_list(true);
+                self.aiming = false;
                 target = objs.first().copied();
                 // "knocks the tower over"
                 if matches!(self.peek(), Some(Kind::Prep(Prep::Above | Prep::Down)))
@@ -1323,8 +1356,14 @@ impl Parser {
                         continue;
                     }
                     if self.u.floor.is_some() && self.pos > pstart + 1 {
-                        // "onto the floor", "across the floor": the floor is understood.
-                        if matches!(prep, Prep::Onto | Prep::Off | Prep::Down) && path.is_none() {
+                        // "onto the floor", "across the floor": the floor is understood; a
+                        // person who "sits on the floor" has it for a seat.
+                        let sits = verb == Verb::Sit
+                            && matches!(prep, Prep::On | Prep::Onto)
+                            && self.subject_is_person();
+                        if (matches!(prep, Prep::Onto | Prep::Off | Prep::Down) || sits)
+                            && path.is_none()
+                        {
                             path = Some((prep, usize::MAX));
                         }
                         continue;
@@ -1333,6 +1372,21 @@ impl Parser {
                     break;
                 };
                 match prep {
+                    // A person sits on a seat: "sits on the bench", "sits down at the table".
+                    Prep::On | Prep::Onto | Prep::In | Prep::At
+                        if verb == Verb::Sit && target.is_none() && self.subject_is_person() =>
+                    {
+                        target = Some(obj);
+                    }
+                    // What a person kicks or throws goes somewhere: "kicks the ball into
+                    // the cans", "throws a ball at the tower".
+                    Prep::At | Prep::Into | Prep::Onto
+                        if matches!(verb, Verb::Kick | Verb::Toss)
+                            && target.is_some()
+                            && path.is_none() =>
+                    {
+                        path = Some((prep, obj));
+                    }
                     // Liquids: "is poured into a glass", "floats in water", "splashes onto
                     // the table", "is filled with milk": the first object is the target, a
                     // second ("pour honey into a bowl") the path.
@@ -1428,10 +1482,9 @@ impl Parser {
                     if Some(actor) == target {
                         continue;
                     }
-                    // What a person cannot do yet, said of an object: "sits" is "rests",
-                    // as it was before people came.
+                    // "sits" said of an object is "rests", as it was before people came.
                     let verb = match verb {
-                        Verb::Cannot("sit") if !self.u.groups[actor].noun.is_person() => Verb::Rest,
+                        Verb::Sit if !self.u.groups[actor].noun.is_person() => Verb::Rest,
                         v => v,
                     };
                     self.u.events.push(Event {
@@ -1464,6 +1517,13 @@ impl Parser {
 }
 
 impl Parser {
+    /// Whether the current subject is a person.
+    fn subject_is_person(&self) -> bool {
+        self.subject
+            .iter()
+            .any(|&g| self.u.groups.get(g).is_some_and(|g| g.noun.is_person()))
+    }
+
     /// Who does a liquid verb, to what: a pour or a fill is the liquid's, into the vessel
     /// named with it, whichever way round the sentence puts them ("water is poured into a
     /// glass", "pour honey into a bowl", "a glass is filled with milk"); with no subject

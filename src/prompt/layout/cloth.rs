@@ -386,20 +386,10 @@ pub(super) fn imply(u: &Understanding) -> Option<(Understanding, Vec<String>)> {
                     "\"{}\": on a table (none named), 1.2 × 0.7 m top, 75 cm high",
                     v.groups[i].words
                 ));
-                v.groups.push(Group {
-                    noun: Noun::Table,
-                    count: 1,
-                    counted: false,
-                    plural: false,
-                    material: None,
-                    color: None,
-                    scale: 1.0,
-                    mods: Vec::new(),
-                    arrangement: None,
-                    relation: None,
-                    outfit: Vec::new(),
-                    words: format!("the table under {}", v.groups[i].words),
-                });
+                v.groups.push(Group::implied(
+                    Noun::Table,
+                    format!("the table under {}", v.groups[i].words),
+                ));
                 v.groups.len() - 1
             }
         };

@@ -341,23 +341,6 @@ fn liquid_of(u: &Understanding, t: Option<usize>, fallback: bool) -> Option<usiz
     }
 }
 
-fn group(noun: Noun, words: String) -> Group {
-    Group {
-        noun,
-        count: 1,
-        counted: false,
-        plural: false,
-        material: None,
-        color: None,
-        scale: 1.0,
-        mods: Vec::new(),
-        arrangement: None,
-        relation: None,
-        outfit: Vec::new(),
-        words,
-    }
-}
-
 /// A liquid that needs a container gets one: the one it is said to slosh in or fill,
 /// else a container named with no liquid of its own, else a glass (a tank to float or
 /// sink something in, or to slosh). A liquid poured with nothing to pour into goes into
@@ -391,7 +374,7 @@ pub(super) fn imply(u: &Understanding) -> Option<(Understanding, Vec<String>)> {
                     "\"{}\": into a glass (nothing named to pour into)",
                     v.events[e].words
                 ));
-                v.groups.push(group(
+                v.groups.push(Group::implied(
                     Noun::Glass,
                     format!("the glass {name} is poured into"),
                 ));
@@ -430,8 +413,10 @@ pub(super) fn imply(u: &Understanding) -> Option<(Understanding, Vec<String>)> {
                     Noun::Glass
                 };
                 notes.push(format!("\"{words}\": in a {} (none named)", noun.name()));
-                v.groups
-                    .push(group(noun, format!("the {} of {name}", noun.name())));
+                v.groups.push(Group::implied(
+                    noun,
+                    format!("the {} of {name}", noun.name()),
+                ));
                 v.groups.len() - 1
             }
         };

@@ -21,10 +21,11 @@
 use glam::{Quat, Vec2, Vec3};
 
 use super::{Check, Expect, Layout, Spec};
-use crate::character::{BodyParams, Gait, GaitParams, Joint, Move, Skeleton};
+use crate::character::perform::jump_duration;
+use crate::character::{BodyParams, Gait, GaitParams, Joint, Move, Performance, Skeleton};
 use crate::prompt::draft::{ActOut, BodyOut, CharOut, ShapeOut};
 use crate::prompt::emit::num;
-use crate::prompt::lexicon::{Garment, Noun, PhysMod, Prep, Verb};
+use crate::prompt::lexicon::{Garment, Noun, PERSON_CAN, PhysMod, Prep, Verb};
 use crate::prompt::parse::{Group, Relation, Understanding};
 
 /// What a character's skeleton must show (read by the intent check).
@@ -66,7 +67,55 @@ pub enum PersonTest {
         /// m.
         height: f32,
     },
+    /// Between `from` and `until` s both its ankles rise at least `min` m above where
+    /// they were at `from` (its feet leave the ground).
+    Jumps {
+        /// s.
+        from: f32,
+        /// s.
+        until: f32,
+        /// m.
+        min: f32,
+    },
+    /// A contact between it and `target` is recorded between `from` and `until` s, and
+    /// the target goes at least `min` m (horizontally) from where it lay.
+    Kicks {
+        /// The entity kicked.
+        target: String,
+        /// s.
+        from: f32,
+        /// s.
+        until: f32,
+        /// m.
+        min: f32,
+    },
+    /// Its hand holds `target` at some frame.
+    PicksUp {
+        /// The entity picked up.
+        target: String,
+    },
+    /// Its hand holds `target`, then lets go of it, and it travels at least `min` m
+    /// (horizontally) from where it left the hand.
+    Throws {
+        /// The entity thrown.
+        target: String,
+        /// m.
+        min: f32,
+    },
+    /// Its pelvis ends over the seat's top (`min`–`max` in x, z) and 0 to [`SAT`] m
+    /// above `top` plus a thigh's radius (the hips rest on the thighs on the top).
+    Sits {
+        /// The seat's top, m.
+        top: f32,
+        /// The top's rectangle in x, z.
+        min: Vec2,
+        /// The top's rectangle in x, z.
+        max: Vec2,
+    },
 }
+
+/// How far above its seat's top plus a thigh's radius a seated pelvis may end, m.
+pub const SAT: f32 = 0.1;
 
 /// The most characters a group of people makes ("a crowd" is not a thing yet).
 pub(super) const MAX_PEOPLE: u32 = 4;
@@ -88,6 +137,47 @@ const PAUSE: f32 = 0.3;
 const FALL_TIME: f32 = 2.0;
 /// Side step between copies of a group of people, m.
 const SPACING: f32 = 0.8;
+/// Where a kicked ball lies from the feet, fractions of the height: to the right (the
+/// right hip's side) and ahead (the kick's reach: 0.42 m for a 1.75 m body).
+const KICK_SIDE: f32 = 0.05;
+const KICK_AHEAD: f32 = 0.24;
+/// Where something picked up lies from the feet, fractions of the height: to the right
+/// and ahead (0.12 and 0.42 m for a 1.75 m body; within the 0.45 × height the hand
+/// reaches).
+const PICK_SIDE: f32 = 0.069;
+const PICK_AHEAD: f32 = 0.24;
+/// Something picked up whose top is above [`SHIN_CLEAR`] × the height would meet the
+/// shins as the knees come forward in the crouch: its near side lies [`PICK_CLEAR`] ×
+/// the height ahead of the feet.
+const SHIN_CLEAR: f32 = 0.1;
+const PICK_CLEAR: f32 = 0.3;
+/// The most a character picks up: across, a fraction of its height, and heavy, kg.
+const LIFT_SIZE: f32 = 0.21;
+const LIFT_MASS: f32 = 20.0;
+/// The height of a bench's or a chair's top, m (see `layout::typical`).
+const SEAT_HEIGHT: f32 = 0.45;
+/// How far from straight along +x a character walks in to sit down, toward the seat,
+/// degrees (it passes in front of the seat, not through it).
+const SIT_APPROACH: f32 = 20.0;
+/// How far past a kicked object's far side the goal it is kicked at stands, m: past
+/// where a kicked ball comes down (1.5 to 4.5 m on, rolling on from there), or, for a
+/// goal taller than [`KICK_TALL`] m, which it meets in the air, nearer.
+const KICK_GOAL: f32 = 5.0;
+const KICK_GOAL_TALL: f32 = 2.0;
+const KICK_TALL: f32 = 0.6;
+/// Where a thrown object leaves the hand, fractions of the height: ahead of the feet, to
+/// the right, up; and its speed, height/s (the right arm's reach along the drive).
+const THROW_AHEAD: f32 = 0.14;
+const THROW_SIDE: f32 = 0.18;
+const THROW_UP: f32 = 1.09;
+const THROW_SPEED: f32 = 3.33;
+/// The least gravity a jump needs (the scene format's), m/s².
+const MIN_JUMP_GRAVITY: f32 = 0.5;
+/// What the checks ask of a jump (the feet up, m), a kick (the object away, m) and a
+/// throw (the object away from where it left the hand, m).
+const JUMPED: f32 = 0.15;
+const KICKED: f32 = 0.5;
+const THROWN: f32 = 1.0;
 
 /// One verb said of a person, in the order said.
 #[derive(Debug, Clone)]
@@ -105,8 +195,10 @@ fn is_person(u: &Understanding, i: usize) -> bool {
 
 /// What a person pushes off something stands on it: a target with no place of its own,
 /// pushed "off the table", or pushed "off" by someone who walks to a table or a shelf,
-/// stands on that. `None` when no person pushes anything so; otherwise the understanding
-/// with those relations and a note for each.
+/// stands on that. A person who sits down with no seat named sits on the seat it walks
+/// to, else on the first one named, else on a bench added for it. `None` when no person
+/// does either; otherwise the understanding with those relations, seats and benches and
+/// a note for each.
 pub(super) fn imply(u: &Understanding) -> Option<(Understanding, Vec<String>)> {
     let raised = |u: &Understanding, s: usize| {
         u.groups
@@ -153,6 +245,78 @@ pub(super) fn imply(u: &Understanding) -> Option<(Understanding, Vec<String>)> {
             and: None,
             words: e.words.clone(),
         });
+    }
+    // Who sits with no seat named sits on the seat it walks to, else on the first seat
+    // named, else on a bench of its own ("sits on the floor" is left to be refused).
+    let seat = |v: &Understanding, s: usize| v.groups.get(s).is_some_and(|g| g.noun.is_seat());
+    for k in 0..v.events.len() {
+        let e = &v.events[k];
+        if !is_person(&v, e.actor) || e.verb != Verb::Sit || e.target.is_some() || e.path.is_some()
+        {
+            continue;
+        }
+        let (actor, words) = (e.actor, e.words.clone());
+        let walked_to = v
+            .events
+            .iter()
+            .filter(|w| w.actor == actor && matches!(w.verb, Verb::Walk | Verb::Run))
+            .find_map(|w| w.target.or(w.path.map(|(_, g)| g)))
+            .filter(|&s| seat(&v, s));
+        let any = (0..v.groups.len()).find(|&s| seat(&v, s));
+        let s = match walked_to.or(any) {
+            Some(s) => {
+                notes.push(format!(
+                    "\"{words}\": on the {} ({})",
+                    v.groups[s].noun.name(),
+                    if walked_to.is_some() {
+                        "where it walks to"
+                    } else {
+                        "the seat named"
+                    }
+                ));
+                s
+            }
+            None => {
+                notes.push(format!(
+                    "\"{words}\": on a bench (none named), 1.2 × 0.4 m, 45 cm high"
+                ));
+                v.groups.push(Group::implied(
+                    Noun::Bench,
+                    format!("the bench the {} sits on", v.groups[actor].noun.name()),
+                ));
+                v.groups.len() - 1
+            }
+        };
+        v.events[k].target = Some(s);
+    }
+    // A bench or a chair of no size said that is too high for who sits on it (a child's
+    // legs reach a top 0.41 m high at most) is made to its size: its top half the leg's
+    // length up.
+    for k in 0..v.events.len() {
+        let e = &v.events[k];
+        let Some(s) = e.target.filter(|&s| seat(&v, s)) else {
+            continue;
+        };
+        if !is_person(&v, e.actor) || e.verb != Verb::Sit || v.groups[s].scale != 1.0 {
+            continue;
+        }
+        let (height, build) = body(&v.groups[e.actor]);
+        let Ok(skeleton) = Skeleton::new(BodyParams { height, build }) else {
+            continue;
+        };
+        let leg = skeleton.thigh_length() + skeleton.shank_length();
+        if SEAT_HEIGHT <= 0.7 * leg {
+            continue;
+        }
+        let scale = 0.5 * leg / SEAT_HEIGHT;
+        notes.push(format!(
+            "\"{}\": sized for the {} who sits on it, {} m high (× {})",
+            v.groups[s].words,
+            v.groups[e.actor].noun.name(),
+            num((SEAT_HEIGHT * scale * 100.0).round() / 100.0),
+            num((scale * 100.0).round() / 100.0)
+        ));
+        v.groups[s].scale = (scale * 100.0).round() / 100.0;
     }
     (!notes.is_empty()).then_some((v, notes))
 }
@@ -228,14 +392,28 @@ fn right_shoulder(skeleton: &Skeleton, facing: f32) -> Vec3 {
     Quat::from_rotation_y(facing) * Vec3::new(s.x, 0.0, s.z)
 }
 
-/// Where a character goes and faces for one push.
+/// Where a character goes and faces for what it does with an object.
 struct Stance {
     /// The ground point between the feet, m.
     at: Vec3,
-    /// The way it faces.
+    /// The way it faces standing there.
     facing: Vec3,
+    /// The way it walks in, when it walks there.
+    approach: Vec3,
     /// The surface the target is pushed off (its group), if raised.
     support: Option<usize>,
+}
+
+/// What a character does with an object: the deed, the object, where it stands.
+struct Anchor {
+    /// The deed (its index).
+    deed: usize,
+    /// The object's group (the seat's, for a sit).
+    target: usize,
+    /// Where it stands.
+    stance: Stance,
+    /// A push off a support.
+    off: bool,
 }
 
 impl Layout<'_> {
@@ -265,23 +443,251 @@ impl Layout<'_> {
         });
     }
 
-    /// Why group `t` cannot be pushed (`None`: it can): only a loose solid on a dynamic
-    /// body can.
-    fn unpushable(&self, t: usize) -> Option<&'static str> {
+    /// Why group `t` cannot be pushed, kicked, picked up or thrown (`verb`) by a body
+    /// `height` m tall (`None`: it can): only a loose solid on a dynamic body can; what is
+    /// kicked, picked up or thrown lies on the floor, and what is picked up or thrown is at
+    /// most [`LIFT_SIZE`] × the height across (the hand reaches 0.45 × the height from
+    /// the feet, and the object lies clear of the shins) and [`LIFT_MASS`] heavy.
+    fn unmovable(&self, t: usize, verb: Verb, height: f32) -> Option<String> {
         let noun = self.specs[t].noun;
+        let (base, done) = match verb {
+            Verb::Kick => ("kick", "kicked"),
+            Verb::PickUp => ("pick up", "picked up"),
+            Verb::Toss => ("throw", "thrown"),
+            _ => ("push", "pushed"),
+        };
         if noun.is_person() {
-            Some("a character cannot push another one yet")
+            return Some(format!("a character cannot {base} another one yet"));
         } else if noun.is_cloth() || noun.is_liquid() {
-            Some("only a solid object can be pushed")
+            return Some(format!("only a solid object can be {done}"));
         } else if noun.is_structure() || matches!(noun, Noun::Cradle | Noun::Pendulum) {
-            Some("it is fixed in place")
+            return Some("it is fixed in place".into());
         } else if self.hollow && noun.is_container() {
-            Some("a container of liquid cannot be pushed yet")
+            return Some(format!("a container of liquid cannot be {done} yet"));
         } else if !matches!(self.bodies[t], BodyOut::Dynamic { .. }) {
-            Some("it does not move")
+            return Some("it does not move".into());
+        }
+        if is_push(verb) {
+            return None;
+        }
+        let (tmin, tmax) = self.bounds_of(t);
+        if tmin.y > 0.05 {
+            return Some(format!(
+                "it is {} m up; a character {} only what lies on the floor, for now",
+                num(tmin.y),
+                verb.word()
+            ));
+        }
+        if verb == Verb::Kick {
+            return None;
+        }
+        let across = (tmax - tmin).max_element();
+        let mass = self.mass_of(t);
+        if across > LIFT_SIZE * height {
+            Some(format!(
+                "it is {} m across; a {} m body picks up what is at most {} m across",
+                num(across),
+                num(height),
+                num((LIFT_SIZE * height * 100.0).floor() / 100.0)
+            ))
+        } else if mass > LIFT_MASS {
+            Some(format!(
+                "it weighs {} kg; a character picks up at most {LIFT_MASS} kg",
+                num(mass.round())
+            ))
         } else {
             None
         }
+    }
+
+    /// The box of seat `s`'s top part (its first item, a box at rest), world m; `None`
+    /// for what has no such box.
+    fn seat_box(&self, s: usize) -> Option<(Vec3, Vec3)> {
+        let spec = &self.specs[s];
+        if !matches!(spec.shape, ShapeOut::Box(_))
+            || spec.rot != Vec3::ZERO
+            || matches!(spec.noun, Noun::Stairs | Noun::Ramp | Noun::Seesaw)
+        {
+            return None;
+        }
+        let item = self.placed[s].as_ref()?.items.first()?;
+        Some((item.center - item.half, item.center + item.half))
+    }
+
+    /// Why a character of this skeleton cannot sit on group `s` (`None`: it can): a seat
+    /// is a fixed box (a bench, a chair) whose top is 0.2 to 0.7 of the leg's length up.
+    fn unseatable(&self, skeleton: &Skeleton, s: usize) -> Option<String> {
+        let noun = self.specs[s].noun;
+        if noun.is_person() {
+            return Some("a character cannot sit on another one".into());
+        }
+        if !matches!(self.bodies[s], BodyOut::Fixed) || noun.is_cloth() || noun.is_liquid() {
+            return Some(
+                "it would give way; a character sits on something fixed, a bench or a chair".into(),
+            );
+        }
+        let Some((_, max)) = self.seat_box(s) else {
+            return Some("a character sits on a flat top, a bench or a chair".into());
+        };
+        let leg = skeleton.thigh_length() + skeleton.shank_length();
+        let (low, high) = (0.2 * leg, 0.7 * leg);
+        if !(low..=high).contains(&max.y) {
+            return Some(format!(
+                "its top is {} m up; a {} m body sits on a top {} to {} m high",
+                num(max.y),
+                num(skeleton.height()),
+                num((low * 100.0).round() / 100.0),
+                num((high * 100.0).round() / 100.0)
+            ));
+        }
+        None
+    }
+
+    /// Where a character of this skeleton stands, facing +x, to kick (`kick`) or pick up
+    /// group `t`, which lies on the floor: the object ahead of its right foot, or of its
+    /// right hand, as far ahead as the move reaches ([`KICK_AHEAD`], [`PICK_AHEAD`]), and
+    /// farther by as much as the object is bigger than a ball.
+    fn floor_stance(&self, skeleton: &Skeleton, t: usize, kick: bool) -> Stance {
+        let (tmin, tmax) = self.bounds_of(t);
+        let center = (tmin + tmax) * 0.5;
+        let half = (tmax - tmin) * 0.5;
+        let h = skeleton.height();
+        let facing = Vec3::X;
+        let ahead = if kick {
+            KICK_AHEAD * h + (half.x - 0.11).max(0.0)
+        } else if tmax.y > SHIN_CLEAR * h {
+            // Clear of the shins as the body crouches over it.
+            (PICK_AHEAD * h).max(PICK_CLEAR * h + half.x)
+        } else {
+            PICK_AHEAD * h + (half.x - 0.06).max(0.0)
+        };
+        let side = if kick { KICK_SIDE } else { PICK_SIDE };
+        // The body's right is -x facing +z.
+        let local = Vec3::new(-side * h, 0.0, ahead);
+        let offset = Quat::from_rotation_y(heading(facing)) * local;
+        Stance {
+            at: Vec3::new(center.x - offset.x, 0.0, center.z - offset.z),
+            facing,
+            approach: facing,
+            support: None,
+        }
+    }
+
+    /// Where a character of this skeleton stands to sit on seat `s`: its feet a thigh's
+    /// length in front of the seat's middle (toward the camera, +z), so that its hips come
+    /// down over the middle. Standing there it faces the camera; walking there it comes
+    /// along +x, [`SIT_APPROACH`] toward the seat (so it does not walk through it).
+    fn seat_stance(&self, skeleton: &Skeleton, s: usize) -> Option<Stance> {
+        let (min, max) = self.seat_box(s)?;
+        let middle = (min + max) * 0.5;
+        let at = Vec3::new(middle.x, 0.0, middle.z + skeleton.thigh_length());
+        let a = SIT_APPROACH.to_radians();
+        Some(Stance {
+            at,
+            facing: Vec3::Z,
+            approach: Vec3::new(a.cos(), 0.0, -a.sin()),
+            support: None,
+        })
+    }
+
+    /// What person group `g` does with an object, and where it stands for it: its first
+    /// deed that names a usable one (a push, a kick, a pick-up or a throw, a sit); the
+    /// deeds before it that name none, or an unusable one, are warned about and listed in
+    /// `refused`.
+    fn anchor(
+        &mut self,
+        skeleton: &Skeleton,
+        g: &Group,
+        deeds: &[Deed],
+        refused: &mut Vec<usize>,
+    ) -> Option<Anchor> {
+        for (k, d) in deeds.iter().enumerate() {
+            let v = d.verb;
+            if !(is_push(v) || matches!(v, Verb::Kick | Verb::PickUp | Verb::Toss | Verb::Sit)) {
+                continue;
+            }
+            let base = if is_push(v) { "push" } else { v.base() };
+            let Some(t) = d.target else {
+                refused.push(k);
+                self.warnings.push(if v == Verb::Sit {
+                    format!(
+                        "\"{}\": a character sits only on a seat (a bench, a chair), not on the floor; the {} stays standing",
+                        d.words,
+                        g.noun.name()
+                    )
+                } else {
+                    format!(
+                        "\"{}\": nothing named to {base}; the {} does not {base}",
+                        d.words,
+                        g.noun.name()
+                    )
+                });
+                continue;
+            };
+            let why = if self.claimed[t] {
+                Some(if v == Verb::Sit {
+                    "someone else sits on it".to_string()
+                } else {
+                    "someone else has it".to_string()
+                })
+            } else if v == Verb::Sit {
+                self.unseatable(skeleton, t)
+            } else if !is_push(v) && self.positioned_by_event[t] {
+                Some("it is already on the move".into())
+            } else {
+                self.unmovable(t, v, skeleton.height())
+            };
+            if let Some(why) = why {
+                refused.push(k);
+                let noun = if is_push(v) {
+                    self.specs[t].noun.name().to_string()
+                } else {
+                    called(self.specs[t].noun)
+                };
+                self.warnings.push(match v {
+                    Verb::Sit => format!(
+                        "\"{}\": the {} cannot sit on the {noun} ({why})",
+                        d.words,
+                        g.noun.name()
+                    ),
+                    Verb::Kick => format!("\"{}\": the {noun} cannot be kicked ({why})", d.words),
+                    Verb::PickUp | Verb::Toss => {
+                        format!("\"{}\": the {noun} cannot be picked up ({why})", d.words)
+                    }
+                    _ => format!("\"{}\": the {noun} cannot be pushed ({why})", d.words),
+                });
+                continue;
+            }
+            let off = is_push(v)
+                && (matches!(d.path, Some((Prep::Off | Prep::From, _)))
+                    || d.words.split_whitespace().any(|w| w == "off"));
+            if matches!(v, Verb::PickUp | Verb::Toss)
+                && let Some((Prep::Off | Prep::From, s)) = d.path
+            {
+                self.warnings.push(format!(
+                    "\"{}\": a character picks up only what lies on the floor, for now; the {} lies on the floor, not on the {}",
+                    d.words,
+                    called(self.specs[t].noun),
+                    called(self.specs[s].noun)
+                ));
+            }
+            if !is_push(v) {
+                self.claimed[t] = true;
+            }
+            let stance = match v {
+                Verb::Sit => self.seat_stance(skeleton, t)?,
+                Verb::Kick => self.floor_stance(skeleton, t, true),
+                Verb::PickUp | Verb::Toss => self.floor_stance(skeleton, t, false),
+                _ => self.push_stance(skeleton, t, off),
+            };
+            return Some(Anchor {
+                deed: k,
+                target: t,
+                stance,
+                off,
+            });
+        }
+        None
     }
 
     /// Where a character of this skeleton stands to push group `t`; the target is moved
@@ -318,6 +724,7 @@ impl Layout<'_> {
             return Stance {
                 at: Vec3::new(x - shoulder.x, 0.0, feet_z),
                 facing,
+                approach: facing,
                 support: Some(s),
             };
         }
@@ -339,6 +746,7 @@ impl Layout<'_> {
         Stance {
             at: Vec3::new(at.x, 0.0, at.z),
             facing,
+            approach: facing,
             support: None,
         }
     }
@@ -381,40 +789,29 @@ impl Layout<'_> {
         let (pmin, pmax) = self.bounds_of(i);
         let ground = pmin.y.max(0.0);
         let home = Vec3::new((pmin.x + pmax.x) * 0.5, ground, (pmin.z + pmax.z) * 0.5);
-        // The first push with something pushable (its deed and target), the first walk.
-        let mut push: Option<(usize, usize)> = None;
-        for (k, d) in deeds.iter().enumerate().filter(|(_, d)| is_push(d.verb)) {
-            match d.target {
-                Some(t) => match self.unpushable(t) {
-                    None => {
-                        push = Some((k, t));
-                        break;
-                    }
-                    Some(why) => self.warnings.push(format!(
-                        "\"{}\": the {} cannot be pushed ({why})",
-                        d.words,
-                        self.specs[t].noun.name()
-                    )),
-                },
-                None => self.warnings.push(format!(
-                    "\"{}\": nothing named to push; the {} does not push",
-                    d.words,
-                    g.noun.name()
-                )),
-            }
-        }
+        // What it does with an object (where it stands), the first walk.
+        let mut refused = Vec::new();
+        let anchor = self.anchor(&skeleton, &g, &deeds, &mut refused);
         let mut walk = deeds
             .iter()
             .position(|d| matches!(d.verb, Verb::Walk | Verb::Run));
         // A character stands facing along its walk until it sets off, so a walk comes
         // before a push (the push is aimed from where the walk ends, facing the target).
-        if let (Some(w), Some((p, _))) = (walk, push)
-            && w > p
+        if let (Some(w), Some(a)) = (walk, &anchor)
+            && w > a.deed
         {
-            self.warnings.push(format!(
-                "\"{}\": a character walks before it pushes, not after (yet); it stays where it pushed",
-                deeds[w].words
-            ));
+            self.warnings.push(if is_push(deeds[a.deed].verb) {
+                format!(
+                    "\"{}\": a character walks before it pushes, not after (yet); it stays where it pushed",
+                    deeds[w].words
+                )
+            } else {
+                format!(
+                    "\"{}\": a character walks before it {}, not after (yet); it stays where it is",
+                    deeds[w].words,
+                    deeds[a.deed].verb.word()
+                )
+            });
             walk = None;
         }
         let run = walk.is_some_and(|k| deeds[k].verb == Verb::Run);
@@ -423,13 +820,7 @@ impl Layout<'_> {
         } else {
             GaitParams::walk()
         };
-        let stance = push.map(|(k, t)| {
-            let d = &deeds[k];
-            let off = matches!(d.path, Some((Prep::Off | Prep::From, _)))
-                || d.words.split_whitespace().any(|w| w == "off");
-            (self.push_stance(&skeleton, t, off), off)
-        });
-        // Where the walk goes: to the push, to what it names, or across the view.
+        // Where the walk goes: to where it acts, to what it names, or across the view.
         let walk_to = walk.and_then(|k| {
             deeds[k]
                 .target
@@ -437,16 +828,19 @@ impl Layout<'_> {
                 .filter(|&t| t != i && !self.specs[t].noun.is_cloth())
         });
         let length = if run { RUN } else { WALK };
-        let (at, path, facing) = match (&walk, &stance) {
-            (Some(_), Some((s, _))) => {
-                let back = if s.support.is_some() {
+        let (at, path, facing) = match (&walk, &anchor) {
+            (Some(_), Some(a)) => {
+                let s = &a.stance;
+                let back = if deeds[a.deed].verb == Verb::Sit {
+                    length
+                } else if s.support.is_some() {
                     APPROACH_WALK
                 } else {
                     APPROACH_WALK.max(length * 0.5)
                 };
-                (s.at - s.facing * back, vec![s.at], s.facing)
+                (s.at - s.approach * back, vec![s.at], s.approach)
             }
-            (None, Some((s, _))) => (s.at, Vec::new(), s.facing),
+            (None, Some(a)) => (a.stance.at, Vec::new(), a.stance.facing),
             (Some(_), None) => match walk_to {
                 Some(t) => {
                     let (tmin, tmax) = self.bounds_of(t);
@@ -464,13 +858,13 @@ impl Layout<'_> {
             },
             (None, None) => (home, Vec::new(), Vec3::Z),
         };
-        // The walk's planned length in time.
-        let walk_time = if path.is_empty() {
-            0.0
+        // The walk as the scene will plan it.
+        let gait = if path.is_empty() {
+            None
         } else {
             let points = [at, path[path.len() - 1]];
             match Gait::new(&skeleton, &points, &params) {
-                Ok(gait) => gait.duration(),
+                Ok(gait) => Some(gait),
                 Err(e) => {
                     self.warnings.push(format!(
                         "\"{}\": the walk could not be planned ({e})",
@@ -480,6 +874,7 @@ impl Layout<'_> {
                 }
             }
         };
+        let walk_time = gait.as_ref().map_or(0.0, Gait::duration);
         // The timeline, in the order said; the character's checks go before what the
         // push asks of the target.
         let mark = self.expects.len();
@@ -496,6 +891,10 @@ impl Layout<'_> {
         let mut actions: Vec<(f32, ActOut)> = Vec::new();
         let mut checks: Vec<(PersonTest, String, String)> = Vec::new();
         let mut fallen = false;
+        // The group in its hand, and since when it sits.
+        let mut holding: Option<usize> = None;
+        let mut seated = false;
+        let who = g.noun.name();
         for (k, d) in deeds.iter().enumerate() {
             if fallen && d.verb != Verb::Rest {
                 self.warnings.push(format!(
@@ -505,13 +904,15 @@ impl Layout<'_> {
                 ));
                 continue;
             }
+            let mine_now = anchor.as_ref().filter(|a| a.deed == k).map(|a| a.target);
+            let names_of = |l: &Self, t: usize| l.all_names(t).first().cloned();
             match d.verb {
                 Verb::Walk | Verb::Run if Some(k) == walk && !path.is_empty() => {
                     start = cursor;
                     // The next move starts on a twentieth of a second.
                     cursor = ((cursor + walk_time + PAUSE) * 20.0).ceil() / 20.0;
                     let near = walk_to
-                        .or(push.map(|(_, t)| t))
+                        .or(anchor.as_ref().map(|a| a.target))
                         .map(|t| self.bounds_of(t))
                         .map(|(lo, hi)| (Vec2::new(lo.x, lo.z), Vec2::new(hi.x, hi.z)));
                     let end = path[path.len() - 1];
@@ -551,9 +952,9 @@ impl Layout<'_> {
                     d.words
                 )),
                 Verb::Walk | Verb::Run => {}
-                v if is_push(v) && push.is_some_and(|(p, _)| p == k) => {
-                    let Some((_, t)) = push else { continue };
-                    let Some(target) = self.all_names(t).first().cloned() else {
+                v if is_push(v) && mine_now.is_some() => {
+                    let Some(t) = mine_now else { continue };
+                    let Some(target) = names_of(self, t) else {
                         continue;
                     };
                     let t0 = cursor;
@@ -573,12 +974,138 @@ impl Layout<'_> {
                         d.words.clone(),
                     ));
                     self.positioned_by_event[t] = true;
-                    let off = stance
+                    let off = anchor
                         .as_ref()
-                        .and_then(|(s, off)| off.then_some(s.support).flatten());
+                        .and_then(|a| a.off.then_some(a.stance.support).flatten());
                     self.push_checks(t, &d.words, v, off);
                 }
-                v if is_push(v) => {}
+                // A push past the first, or one that could not be, is left out (warned
+                // about in `anchor`).
+                v if is_push(v)
+                    && (refused.contains(&k)
+                        || anchor.as_ref().is_none_or(|a| is_push(deeds[a.deed].verb))) => {}
+                Verb::Kick if mine_now.is_some() => {
+                    let Some(t) = mine_now else { continue };
+                    let Some(target) = names_of(self, t) else {
+                        continue;
+                    };
+                    let t0 = cursor;
+                    actions.push((t0, ActOut::Kick(target.clone())));
+                    cursor += Move::Kick.duration() + PAUSE;
+                    checks.push((
+                        PersonTest::Kicks {
+                            target,
+                            from: t0,
+                            until: t0 + Move::Kick.duration(),
+                            min: KICKED,
+                        },
+                        format!("the {who} kicks the {}", called(self.specs[t].noun)),
+                        d.words.clone(),
+                    ));
+                    self.positioned_by_event[t] = true;
+                }
+                Verb::PickUp | Verb::Toss if mine_now.is_some() => {
+                    let Some(t) = mine_now else { continue };
+                    let Some(target) = names_of(self, t) else {
+                        continue;
+                    };
+                    actions.push((cursor, ActOut::PickUp(target.clone())));
+                    cursor += Move::PickUp.duration() + PAUSE;
+                    holding = Some(t);
+                    self.positioned_by_event[t] = true;
+                    if d.verb == Verb::PickUp {
+                        checks.push((
+                            PersonTest::PicksUp { target },
+                            format!("the {who} picks up the {}", called(self.specs[t].noun)),
+                            d.words.clone(),
+                        ));
+                    } else {
+                        self.throw_held(&mut actions, &mut checks, &mut cursor, t, who, &d.words);
+                        holding = None;
+                    }
+                }
+                Verb::Toss if d.target.is_some() && d.target == holding => {
+                    if let Some(t) = holding.take() {
+                        self.throw_held(&mut actions, &mut checks, &mut cursor, t, who, &d.words);
+                    }
+                }
+                Verb::Sit if mine_now.is_some() => {
+                    let Some(s) = mine_now else { continue };
+                    let (Some(seat), Some((min, max))) = (names_of(self, s), self.seat_box(s))
+                    else {
+                        continue;
+                    };
+                    // Where its hips come down, as the scene will check it.
+                    let perf = Performance::new(
+                        skeleton.clone(),
+                        gait.clone(),
+                        at,
+                        heading(facing),
+                        start,
+                        Vec::new(),
+                    );
+                    if let Err(why) = perf.sit_point(cursor, min, max) {
+                        self.warnings.push(format!(
+                            "\"{}\": the {who} cannot sit on the {} ({why})",
+                            d.words,
+                            called(self.specs[s].noun)
+                        ));
+                        continue;
+                    }
+                    actions.push((cursor, ActOut::Sit(seat)));
+                    seated = true;
+                    cursor += Move::Sit.duration() + PAUSE;
+                    checks.push((
+                        PersonTest::Sits {
+                            top: max.y,
+                            min: Vec2::new(min.x, min.z),
+                            max: Vec2::new(max.x, max.z),
+                        },
+                        format!("the {who} sits on the {}", called(self.specs[s].noun)),
+                        d.words.clone(),
+                    ));
+                }
+                Verb::Kick | Verb::PickUp | Verb::Toss | Verb::Sit if refused.contains(&k) => {}
+                v @ (Verb::Kick | Verb::Jump) if seated => self.warnings.push(format!(
+                    "\"{}\": after sitting down the {who} stays seated; it cannot {} seated",
+                    d.words,
+                    v.base()
+                )),
+                v if is_push(v)
+                    || matches!(v, Verb::Kick | Verb::PickUp | Verb::Toss | Verb::Sit) =>
+                {
+                    let first = anchor.as_ref().map_or(String::new(), |a| {
+                        format!(
+                            " (it {} the {})",
+                            doing(deeds[a.deed].verb),
+                            called(self.specs[a.target].noun)
+                        )
+                    });
+                    self.warnings.push(format!(
+                        "\"{}\": a character does one thing with one object, for now{first}; this is left out",
+                        d.words
+                    ));
+                }
+                Verb::Jump if self.g < MIN_JUMP_GRAVITY => self.warnings.push(format!(
+                    "\"{}\": a jump needs gravity (at least {MIN_JUMP_GRAVITY} m/s²; the scene has {} m/s²); the {who} stays on the ground",
+                    d.words,
+                    num(self.g)
+                )),
+                Verb::Jump => {
+                    let t0 = cursor;
+                    let until = t0 + jump_duration(self.g);
+                    actions.push((t0, ActOut::Jump));
+                    checks.push((
+                        PersonTest::Jumps {
+                            from: t0,
+                            until,
+                            min: JUMPED,
+                        },
+                        format!("the {who} jumps"),
+                        d.words.clone(),
+                    ));
+                    cursor = ((until + PAUSE) * 20.0).ceil() / 20.0;
+                }
                 Verb::Wave => {
                     actions.push((cursor, ActOut::Wave));
                     checks.push((
@@ -603,25 +1130,30 @@ impl Layout<'_> {
                 }
                 Verb::Rest => {}
                 v => self.warnings.push(format!(
-                    "\"{}\": characters cannot {} yet; they can walk, run, push, wave and fall",
+                    "\"{}\": characters cannot {} yet; they can {PERSON_CAN}",
                     d.words,
                     v.base()
                 )),
             }
         }
+        if let Some(a) = &anchor
+            && matches!(deeds[a.deed].verb, Verb::Kick | Verb::PickUp | Verb::Toss)
+        {
+            self.aim(&skeleton, a, &deeds);
+        }
         self.positioned_by_event[i] = true;
         // Half a second to see the end, rounded up to half a second.
         self.min_duration = self.min_duration.max(((cursor + 0.5) * 2.0).ceil() * 0.5);
 
-        // The characters: the first does it all; the others walk, wave and fall beside it
-        // (only the first pushes).
+        // The characters: the first does it all; the others walk, jump, wave and fall
+        // beside it (only the first acts on an object).
         let step = Quat::from_rotation_y(heading(facing)) * Vec3::X;
         let colors = colors(&g);
         for (k, name) in names.iter().enumerate() {
             let offset = step * SPACING * k as f32;
             let acts: Vec<(f32, ActOut)> = actions
                 .iter()
-                .filter(|(_, a)| k == 0 || !matches!(a, ActOut::Push(_)))
+                .filter(|(_, a)| k == 0 || matches!(a, ActOut::Wave | ActOut::Fall | ActOut::Jump))
                 .cloned()
                 .collect();
             let mut comment = format!("\"{}\": {} m tall", g.words, num(height));
@@ -643,7 +1175,15 @@ impl Layout<'_> {
             });
             for (test, what, words) in &checks {
                 let test = match test {
-                    PersonTest::Pushes { .. } if k > 0 => continue,
+                    PersonTest::Pushes { .. }
+                    | PersonTest::Kicks { .. }
+                    | PersonTest::PicksUp { .. }
+                    | PersonTest::Throws { .. }
+                    | PersonTest::Sits { .. }
+                        if k > 0 =>
+                    {
+                        continue;
+                    }
                     PersonTest::Walks {
                         min,
                         speed,
@@ -675,6 +1215,98 @@ impl Layout<'_> {
             }
         }
         self.expects.splice(mark..mark, mine);
+    }
+
+    /// What a character kicks or throws at something ("kicks the ball into the cans",
+    /// "throws it at the tower") goes straight ahead along its heading (+x): the goal is
+    /// moved into that line ([`KICK_GOAL`] past a kicked object; where a thrown one comes
+    /// down to half the goal's height, by the throw's ballistics, [`throw_reach`]) and
+    /// checked to be hit. Only a goal with no place of its own is moved.
+    fn aim(&mut self, skeleton: &Skeleton, anchor: &Anchor, deeds: &[Deed]) {
+        let Some(d) = deeds
+            .iter()
+            .find(|d| matches!(d.verb, Verb::Kick | Verb::Toss) && d.target == Some(anchor.target))
+        else {
+            return;
+        };
+        let Some((_, goal)) = d.path.filter(|&(_, g)| g != anchor.target) else {
+            return;
+        };
+        let noun = self.specs[goal].noun;
+        if noun.is_person() || noun.is_cloth() || noun.is_liquid() {
+            self.warnings.push(format!(
+                "\"{}\": a character {} only at an object, for now; the {} is not aimed at",
+                d.words,
+                d.verb.word(),
+                noun.name()
+            ));
+            return;
+        }
+        let (gmin, gmax) = self.bounds_of(goal);
+        let (tmin, tmax) = self.bounds_of(anchor.target);
+        let facing = anchor.stance.facing;
+        let h = skeleton.height();
+        // Where the object leaves: the ball's center (a kick), or the hand (a throw).
+        let (from, reach) = if d.verb == Verb::Kick {
+            // A kick lofts what it kicks: it comes down 1.5 to 4.5 m on.
+            let goal = if gmax.y - gmin.y > KICK_TALL {
+                KICK_GOAL_TALL
+            } else {
+                KICK_GOAL
+            };
+            ((tmin + tmax) * 0.5, 0.5 * (tmax.x - tmin.x) + goal)
+        } else {
+            let right = Quat::from_rotation_y(heading(facing)) * Vec3::NEG_X;
+            let release = anchor.stance.at + facing * (THROW_AHEAD * h) + right * (THROW_SIDE * h);
+            let aim = (0.5 * (gmax.y - gmin.y)).max(0.5 * (tmax.y - tmin.y));
+            (release, throw_reach(h, self.g, aim))
+        };
+        if self.group(goal).relation.is_some() || self.positioned_by_event[goal] {
+            self.warnings.push(format!(
+                "\"{}\": the {} stays where it is placed; the {} goes straight ahead and may miss it",
+                d.words,
+                noun.name(),
+                called(self.specs[anchor.target].noun)
+            ));
+        } else {
+            let center = (gmin + gmax) * 0.5;
+            let near = from + facing * reach;
+            self.shift(
+                goal,
+                Vec3::new(
+                    near.x + (center.x - gmin.x) - center.x,
+                    0.0,
+                    near.z - center.z,
+                ),
+            );
+            self.positioned_by_event[goal] = true;
+        }
+        self.contact_check(anchor.target, goal, &d.words);
+    }
+
+    /// A throw of group `t`, held, at `cursor`: its action and its check.
+    fn throw_held(
+        &self,
+        actions: &mut Vec<(f32, ActOut)>,
+        checks: &mut Vec<(PersonTest, String, String)>,
+        cursor: &mut f32,
+        t: usize,
+        who: &str,
+        words: &str,
+    ) {
+        let Some(target) = self.all_names(t).first().cloned() else {
+            return;
+        };
+        actions.push((*cursor, ActOut::Throw(target.clone())));
+        *cursor += Move::Throw.duration() + PAUSE;
+        checks.push((
+            PersonTest::Throws {
+                target,
+                min: THROWN,
+            },
+            format!("the {who} throws the {}", called(self.specs[t].noun)),
+            words.to_string(),
+        ));
     }
 
     /// What a pushed group must do: fall off its support (`off`), fall over (knocked
@@ -744,13 +1376,44 @@ impl Layout<'_> {
         d.iter().any(|d| {
             matches!(d.verb, Verb::Walk | Verb::Run)
                 && d.target.or(d.path.map(|(_, g)| g)).is_none()
-        }) && !d.iter().any(|d| is_push(d.verb) && d.target.is_some())
+        }) && !d.iter().any(|d| {
+            (is_push(d.verb)
+                || matches!(d.verb, Verb::Kick | Verb::PickUp | Verb::Toss | Verb::Sit))
+                && d.target.is_some()
+        })
     }
+}
+
+/// How far ahead of where it leaves the hand a thrown object comes down to `y` m above
+/// the floor, for a body `height` m tall under gravity `g`: the throw's drive (the right
+/// arm's length forward and up, 17° above level, in [`Move::Throw`]'s 0.12 s drive)
+/// lets go at about 3.3 × the height m/s, [`THROW_UP`] × the height up; m.
+fn throw_reach(height: f32, g: f32, y: f32) -> f32 {
+    let speed = THROW_SPEED * height;
+    let angle = 17f32.to_radians();
+    let (vx, vy) = (speed * angle.cos(), speed * angle.sin());
+    let g = g.max(0.1);
+    let drop = (THROW_UP * height - y).max(0.0);
+    let t = (vy + (vy * vy + 2.0 * g * drop).sqrt()) / g;
+    vx * t
 }
 
 /// Whether a verb said of a person is a push.
 fn is_push(v: Verb) -> bool {
     matches!(v, Verb::Push | Verb::Hit | Verb::KnockOver)
+}
+
+/// What a noun is called in a message ("bowling ball").
+fn called(noun: Noun) -> String {
+    noun.name().replace('_', " ")
+}
+
+/// What a person does to an object, in a message ("kicks", "sits on").
+fn doing(v: Verb) -> &'static str {
+    match v {
+        Verb::Sit => "sits on",
+        v => v.word(),
+    }
 }
 
 /// The body colors the words said of its clothes (the last said of each wins), in the
