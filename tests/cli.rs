@@ -397,8 +397,9 @@ fn render_refuses_bad_options() {
     let err = text(&out.stderr);
     assert!(
         err.contains("invalid value 'flwo' for '--buffers")
-            && err
-                .contains("[possible values: preview, albedo, depth, normal, flow, segmentation]"),
+            && err.contains(
+                "[possible values: preview, albedo, depth, normal, flow, segmentation, parts]"
+            ),
         "{err}"
     );
     for (flag, value, needle) in [
@@ -2213,7 +2214,7 @@ fn an_audio_encoder_failure_keeps_the_video_and_the_wav() {
 
 /// A scene with a cameo renders with `provenance.json` beside its files: synthetic, the
 /// consent record's id, the photo's hash, and every other file's BLAKE3, which match the
-/// files. The same scene for a user the record does not name is refused before anything
+/// files; and with `parts/`, its body parts exactly where its id is. The same scene for a user the record does not name is refused before anything
 /// is written (exit 2, the field named, no output folder).
 #[test]
 fn a_cameo_render_carries_provenance_and_a_refused_cameo_writes_nothing() {
@@ -2255,6 +2256,27 @@ fn a_cameo_render_carries_provenance_and_a_refused_cameo_writes_nothing() {
         assert_eq!(blake3::hash(&bytes).to_hex().as_str(), hash, "{path}");
     }
     assert!(outputs.iter().any(|o| o[0] == "preview.mp4"));
+    // The body-parts layer: 8-bit, set exactly on the character's pixels, the head (5)
+    // among the parts of a person walking toward the camera.
+    let (parts, channels) = raw_png(&out.join("parts/00000.png"));
+    let (seg, _) = raw_png(&out.join("segmentation/00000.png"));
+    assert_eq!((channels, parts.len()), (1, seg.len()));
+    let ids: std::collections::BTreeSet<u32> = parts
+        .iter()
+        .zip(&seg)
+        .filter(|(p, _)| **p > 0)
+        .map(|(_, id)| *id)
+        .collect();
+    assert_eq!(ids.len(), 1, "parts over ids {ids:?}");
+    let person = *ids.first().unwrap();
+    assert!(
+        parts
+            .iter()
+            .zip(&seg)
+            .all(|(p, id)| (*p > 0) == (*id == person))
+    );
+    let seen: std::collections::BTreeSet<u32> = parts.iter().copied().collect();
+    assert!(seen.contains(&5) && seen.len() >= 6, "parts seen: {seen:?}");
     // Another user: refused, nothing written.
     std::fs::write(
         &scene,

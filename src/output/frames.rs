@@ -12,6 +12,7 @@
 //! | `flow_fwd/`, `flow_bwd/` | `00000.png` | 16-bit color-wheel view (hue = direction, saturation = magnitude / frame max) |
 //! | `occlusion_fwd/`, `occlusion_bwd/` | `00000.png` | 8-bit mask, 255 where the pixel's surface is not visible in the next / previous frame |
 //! | `segmentation/` | `00000.png` | 16-bit instance ids (0 = background); `00000.exr` (u32) when an id exceeds 65535 |
+//! | `parts/` | `00000.png` | 8-bit body parts of characters: 0 where none is seen, else 1 + the part's joint index (`metadata.json`'s `characters[].joints`); only for scenes with characters |
 
 use std::path::Path;
 
@@ -39,17 +40,20 @@ pub enum BufferLayer {
     Flow,
     /// `segmentation/`.
     Segmentation,
+    /// `parts/`: characters' body parts (scenes with characters only).
+    Parts,
 }
 
 impl BufferLayer {
     /// Every layer.
-    pub const ALL: [BufferLayer; 6] = [
+    pub const ALL: [BufferLayer; 7] = [
         BufferLayer::Preview,
         BufferLayer::Albedo,
         BufferLayer::Depth,
         BufferLayer::Normal,
         BufferLayer::Flow,
         BufferLayer::Segmentation,
+        BufferLayer::Parts,
     ];
 
     /// The name used by `--buffers`.
@@ -61,6 +65,7 @@ impl BufferLayer {
             BufferLayer::Normal => "normal",
             BufferLayer::Flow => "flow",
             BufferLayer::Segmentation => "segmentation",
+            BufferLayer::Parts => "parts",
         }
     }
 
@@ -88,6 +93,7 @@ impl BufferLayer {
             BufferLayer::Segmentation => {
                 vec![f("segmentation", if wide_ids { "exr" } else { "png" })]
             }
+            BufferLayer::Parts => vec![f("parts", "png")],
         }
     }
 }
@@ -316,6 +322,15 @@ fn write_layer(
                 let ids: Vec<u16> = fb.segmentation.iter().map(|&id| id as u16).collect();
                 png16(&p(0), w, h, &ids, ExtendedColorType::L16)?;
             }
+        }
+        BufferLayer::Parts => {
+            // Read with the segmentation when the scene has characters; zeros otherwise.
+            let parts = if fb.parts.len() == fb.segmentation.len() {
+                fb.parts.clone()
+            } else {
+                vec![0; fb.segmentation.len()]
+            };
+            png(&p(0), w, h, &parts, ExtendedColorType::L8)?;
         }
     }
     Ok(())

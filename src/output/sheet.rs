@@ -34,7 +34,7 @@ pub fn sample_frames(n: usize, count: usize) -> Vec<usize> {
 
 /// Builds the contact sheet of an output folder from the files on disk: `columns`
 /// sampled frames of the `n`-frame clip; a row per rendered layer among preview, depth,
-/// forward flow and segmentation.
+/// forward flow, segmentation and body parts.
 ///
 /// # Errors
 /// [`FileError::Format`] when a frame file is missing or unreadable.
@@ -50,6 +50,7 @@ pub fn contact_sheet(
         (BufferLayer::Depth, "depth", "png"),
         (BufferLayer::Flow, "flow_fwd", "png"),
         (BufferLayer::Segmentation, "segmentation", "png"),
+        (BufferLayer::Parts, "parts", "png"),
     ]
     .into_iter()
     .filter(|(l, _, _)| layers.contains(l))
@@ -66,7 +67,7 @@ pub fn contact_sheet(
                 path: path.clone(),
                 message: format!("cannot read a frame for the contact sheet: {e}"),
             })?;
-            row.push(if dir == "segmentation" {
+            row.push(if dir == "segmentation" || dir == "parts" {
                 colorize_ids(&img.to_luma16())
             } else {
                 img.to_rgb8()

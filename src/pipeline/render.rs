@@ -243,6 +243,13 @@ pub(super) fn render_scene(
     let mut layers = opts.layers.clone();
     layers.sort();
     layers.dedup();
+    if scene.characters.is_empty() && layers.contains(&BufferLayer::Parts) {
+        // Body parts come with characters; without one the layer would be all zeros.
+        if opts.layers != BufferLayer::ALL {
+            tracing::warn!("the scene has no characters: `parts/` is not written");
+        }
+        layers.retain(|l| *l != BufferLayer::Parts);
+    }
     let mut manifest = Manifest::resume(out, scene, opts, &layers)?;
     let finishing = finisher.is_some();
     let complete = |k| manifest.complete(k, out, scene, &layers, finishing);

@@ -33,6 +33,9 @@ const COLOR_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8UnormSrgb;
 /// The lit preview before the grade: linear, scene-referred light.
 const HDR_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba16Float;
 const DEPTH_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Depth32Float;
+// The segmentation target packs a character's body part into the high 8 bits of the id.
+const _: () = assert!(crate::scene::MAX_ENTITIES < 1 << 24);
+
 /// Ground-truth targets: normal, segmentation, depth, forward flow, backward flow.
 const TRUTH_FORMATS: [wgpu::TextureFormat; 5] = [
     wgpu::TextureFormat::Rgba16Float,
@@ -100,8 +103,9 @@ struct Draw {
     cloth: Option<usize>,
     /// The fluid it draws (its mesh is built and uploaded every frame).
     fluid: Option<usize>,
-    /// The character it draws (its mesh's vertices are rewritten every frame).
-    character: Option<usize>,
+    /// For a character (its mesh's vertices are rewritten every frame), the body part this draw covers: its value in the parts layer
+    /// (joint index + 1) and its run of the mesh's index buffer.
+    part: Option<(u32, std::ops::Range<u32>)>,
     pattern_kind: u32,
     pattern: [f32; 4],
     maps: u32,
@@ -240,8 +244,9 @@ struct Geometry {
     /// `scene.fluids` order.
     fluids: Mutex<Vec<Option<GpuMesh>>>,
     draws: Vec<Draw>,
-    /// Each character's skinned mannequin, in `scene.characters` order.
-    people: Vec<super::mesh::CharacterMesh>,
+    /// Each character's skinned mannequin and the index of its mesh in `meshes`, in
+    /// `scene.characters` order.
+    people: Vec<(super::mesh::CharacterMesh, usize)>,
 }
 
 /// Per-frame uniforms, per-entity instances and the shadow map, bound to every pass.
@@ -518,7 +523,7 @@ impl Geometry {
                 mesh,
                 cloth: None,
                 fluid: None,
-                character: None,
+                part: None,
                 pattern_kind: crate::texture::pattern::kind(m.pattern),
                 pattern: offset.extend(m.pattern_scale).to_array(),
                 maps: map_bits(&m.maps),
@@ -537,7 +542,7 @@ impl Geometry {
                 mesh: meshes.len() - 1,
                 cloth: Some(ci),
                 fluid: None,
-                character: None,
+                part: None,
                 pattern_kind: crate::texture::pattern::kind(m.pattern),
                 pattern: offset.extend(m.pattern_scale).to_array(),
                 maps: map_bits(&m.maps),
@@ -545,7 +550,7 @@ impl Geometry {
         }
         // Characters: a skinned body each, rewritten every frame; the indices stay.
         let mut people = Vec::new();
-        for (ci, c) in scene.characters.iter().enumerate() {
+        for c in &scene.characters {
             let body = super::mesh::CharacterMesh::new(&c.skeleton);
             let rest = c
                 .skeleton
@@ -553,19 +558,22 @@ impl Geometry {
                 .map(|g| crate::math::Pose::from_rigid(&g));
             let tm = body.mesh(&rest, &rest, &rest);
             meshes.push(GpuMesh::upload(device, &tm, wgpu::BufferUsages::COPY_DST));
-            people.push(body);
             let e = &scene.entities[c.entity];
             let m = &scene.materials[e.material];
-            draws.push(Draw {
-                entity: c.entity,
-                mesh: meshes.len() - 1,
-                cloth: None,
-                fluid: None,
-                character: Some(ci),
-                pattern_kind: 0,
-                pattern: [0.0; 4],
-                maps: map_bits(&m.maps),
-            });
+            // One draw per body part, so the truth pass can tell the parts apart.
+            for (joint, run) in body.mannequin.part_runs() {
+                draws.push(Draw {
+                    entity: c.entity,
+                    mesh: meshes.len() - 1,
+                    cloth: None,
+                    fluid: None,
+                    part: Some((joint.index() as u32 + 1, run)),
+                    pattern_kind: 0,
+                    pattern: [0.0; 4],
+                    maps: map_bits(&m.maps),
+                });
+            }
+            people.push((body, meshes.len() - 1));
         }
         // Liquids: a mesh each, uploaded every frame by `upload_frame`.
         for (fi, fluid) in scene.fluids.iter().enumerate() {
@@ -577,7 +585,7 @@ impl Geometry {
                 mesh: fi,
                 cloth: None,
                 fluid: Some(fi),
-                character: None,
+                part: None,
                 pattern_kind: crate::texture::pattern::kind(m.pattern),
                 pattern: offset.extend(m.pattern_scale).to_array(),
                 maps: map_bits(&m.maps),
@@ -1165,7 +1173,12 @@ impl Renderer {
                     model_next: model(fnx, d),
                     base_color: [m.color[0], m.color[1], m.color[2], 1.0],
                     params: [m.roughness, m.metallic, 0.0, 0.0],
-                    id: [e.id, e.material as u32, d.pattern_kind, 0],
+                    id: [
+                        e.id,
+                        e.material as u32,
+                        d.pattern_kind,
+                        d.part.as_ref().map_or(0, |p| p.0),
+                    ],
                     pattern: d.pattern,
                 }
             })
@@ -1259,21 +1272,17 @@ impl Renderer {
                 bytemuck::cast_slice(&tm.vertices),
             );
         }
-        for d in &self.geometry.draws {
-            let Some(ci) = d.character else { continue };
-            let Some(body) = self.geometry.people.get(ci) else {
-                continue;
-            };
+        for (ci, (body, mesh)) in self.geometry.people.iter().enumerate() {
             let tm = body.mesh(
                 fp.character_joints(ci),
                 fk.character_joints(ci),
                 fnx.character_joints(ci),
             );
             if tm.vertices.len() * std::mem::size_of::<Vertex>()
-                == self.geometry.meshes[d.mesh].vertices.size() as usize
+                == self.geometry.meshes[*mesh].vertices.size() as usize
             {
                 queue.write_buffer(
-                    &self.geometry.meshes[d.mesh].vertices,
+                    &self.geometry.meshes[*mesh].vertices,
                     0,
                     bytemuck::cast_slice(&tm.vertices),
                 );
@@ -1399,7 +1408,8 @@ impl Renderer {
             };
             pass.set_vertex_buffer(0, m.vertices.slice(..));
             pass.set_index_buffer(m.indices.slice(..), wgpu::IndexFormat::Uint32);
-            pass.draw_indexed(0..m.count, 0, i as u32..i as u32 + 1);
+            let indices = d.part.as_ref().map_or(0..m.count, |p| p.1.clone());
+            pass.draw_indexed(indices, 0, i as u32..i as u32 + 1);
         }
     }
 
@@ -1568,6 +1578,7 @@ impl Renderer {
             albedo: Vec::new(),
             normal: Vec::new(),
             segmentation: Vec::new(),
+            parts: Vec::new(),
             depth: Vec::new(),
             flow_fwd: Vec::new(),
             flow_bwd: Vec::new(),
@@ -1588,9 +1599,17 @@ impl Renderer {
         }
         if wanted.segmentation {
             fb.segmentation.reserve_exact(n);
+            let people = !self.geometry.people.is_empty();
+            if people {
+                fb.parts.reserve_exact(n);
+            }
             decode(Target::Segmentation)(&mut |c| {
+                // Ids in the low 24 bits, a character's body part in the high 8.
                 fb.segmentation
-                    .push(u32::from_le_bytes([c[0], c[1], c[2], c[3]]));
+                    .push(u32::from_le_bytes([c[0], c[1], c[2], 0]));
+                if people {
+                    fb.parts.push(c[3]);
+                }
             });
         }
         if wanted.depth {

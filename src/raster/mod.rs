@@ -83,6 +83,10 @@ pub struct FrameBuffers {
     pub normal: Vec<[f32; 3]>,
     /// Instance ids.
     pub segmentation: Vec<u32>,
+    /// Body parts of characters, read with `segmentation` when the scene has characters
+    /// (else empty): 0 where no character is seen, else the joint index + 1 of the part
+    /// (see [`crate::character::Joint`]); the character is the pixel's instance id.
+    pub parts: Vec<u8>,
     /// Depth along -Z, m; `+inf` for background.
     pub depth: Vec<f32>,
     /// Forward flow, pixels.

@@ -64,7 +64,8 @@ struct Instance {
     base_color: vec4<f32>,
     // roughness, metallic, unused, unused
     params: vec4<f32>,
-    // x: instance id, y: material index, z: pattern kind (0 none)
+    // x: instance id, y: material index, z: pattern kind (0 none), w: a character's body
+    // part (joint index + 1; 0 for anything else)
     id: vec4<u32>,
     // xyz: the entity's seeded pattern offset, m; w: pattern scale
     pattern: vec4<f32>,
@@ -155,7 +156,9 @@ fn fs_truth(in: VertexOut, @builtin(front_facing) front: bool) -> GroundTruth {
         n = -n;
     }
     out.normal = vec4<f32>(n, 1.0);
-    out.segmentation = instances[in.instance].id.x;
+    // The instance id in the low 24 bits; a character's body part (joint index + 1) in
+    // the high 8, split apart on readback.
+    out.segmentation = instances[in.instance].id.x | (instances[in.instance].id.w << 24u);
     out.depth = in.view_depth;
     let here = in.clip.xy;
     out.flow_fwd = to_pixels(in.clip_next) - here;

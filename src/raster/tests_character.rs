@@ -12,7 +12,8 @@ use super::tests::{barycentric, flow_error, interior, render_all, scene};
 /// character pixel the depth is the skinned mesh's within 2 mm, and the forward and
 /// backward flow land where the same surface point (same triangle, same barycentrics)
 /// is one frame later and earlier, within 0.05 px. Its keypoints project inside the
-/// picture and the pelvis's onto the character.
+/// picture and the pelvis's onto the character. The parts layer is set exactly where the
+/// character is, and names the body part a ray through the pixel's centre hits.
 #[test]
 fn a_walking_character_is_drawn_where_its_skin_is_and_flows_with_it() {
     let s = scene(
@@ -33,6 +34,8 @@ fn a_walking_character_is_drawn_where_its_skin_is_and_flows_with_it() {
         .collect();
     let skinned = |k: usize| body.deform(traj.frames[k].character_joints(0)).unwrap().0;
     let (mut checked, mut worst, mut worst_depth, mut pixels) = (0usize, 0.0f64, 0.0f64, 0);
+    let (mut parts_checked, mut parts_agree) = (0usize, 0usize);
+    let mut parts_seen = std::collections::BTreeSet::new();
     for k in 0..fbs.len() {
         let fb = &fbs[k];
         let x = skinned(k);
@@ -43,9 +46,15 @@ fn a_walking_character_is_drawn_where_its_skin_is_and_flows_with_it() {
         );
         for y in 0..fb.height {
             for px in 0..fb.width {
-                if fb.segmentation[fb.index(px, y)] == id {
+                let i = fb.index(px, y);
+                if fb.segmentation[i] == id {
                     pixels += 1;
                 }
+                assert_eq!(
+                    fb.parts[i] > 0,
+                    fb.segmentation[i] == id,
+                    "frame {k} pixel ({px}, {y}): a body part where the character is not, or none where it is"
+                );
                 if !interior(fb, px, y) || fb.segmentation[fb.index(px, y)] != id {
                     continue;
                 }
@@ -58,6 +67,11 @@ fn a_walking_character_is_drawn_where_its_skin_is_and_flows_with_it() {
                 worst_depth = worst_depth.max((depth - f64::from(fb.depth[fb.index(px, y)])).abs());
                 let p = ray.point_at(hit.time_of_impact);
                 let tri = tris[hit.subshape as usize % tris.len()].map(|i| i as usize);
+                // The parts layer names the part the ray hits.
+                let part = body.mannequin.parts[tri[0]].index() + 1;
+                parts_agree += usize::from(usize::from(fb.parts[fb.index(px, y)]) == part);
+                parts_checked += 1;
+                parts_seen.insert(part);
                 let [bu, bv, bw] = barycentric(p, tri.map(|i| x[i]));
                 for (xo, to, forward) in [
                     (&xn, (k + 1).min(fbs.len() - 1), true),
@@ -84,7 +98,17 @@ fn a_walking_character_is_drawn_where_its_skin_is_and_flows_with_it() {
         );
     }
     eprintln!(
-        "character: {pixels} pixels, flow checked at {checked}, worst {worst:.2e} px, depth worst {worst_depth:.2e} m"
+        "character: {pixels} pixels, flow checked at {checked}, worst {worst:.2e} px, depth worst {worst_depth:.2e} m, parts agree at {parts_agree} of {parts_checked} ({} parts)",
+        parts_seen.len()
+    );
+    assert!(
+        parts_seen.len() >= 8,
+        "only {} body parts seen in a side view of a walk",
+        parts_seen.len()
+    );
+    assert!(
+        parts_agree as f64 >= 0.99 * parts_checked as f64,
+        "the parts layer names the part a ray through the pixel hits at only {parts_agree} of {parts_checked} pixels"
     );
     assert!(checked > 300, "only {checked} character pixels checked");
     assert!(
