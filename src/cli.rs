@@ -626,24 +626,32 @@ pub fn run(args: Args) -> Result<Outcome> {
 }
 
 /// `cinegraph check`.
-/// `, 2 characters (cameo: consent c-1 until 2099-12-31)` for a scene with people;
+/// `, 2 characters (cameo: consent c-1 until 2099-12-31; "robot": glTF model, 1.75 m
+/// tall)` for a scene with people;
 /// empty without.
 fn people(s: &cinegraph::scene::Scene) -> String {
     let n = s.characters.len();
     if n == 0 {
         return String::new();
     }
-    let cameos: Vec<String> = s
+    let mut notes: Vec<String> = s
         .characters
         .iter()
         .filter_map(|c| c.cameo.as_ref())
-        .map(|u| format!("consent {} until {}", u.consent_id, u.expires))
+        .map(|u| format!("cameo: consent {} until {}", u.consent_id, u.expires))
         .collect();
+    notes.extend(s.characters.iter().filter(|c| c.model.is_some()).map(|c| {
+        format!(
+            "\"{}\": glTF model, {:.2} m tall",
+            c.name,
+            c.skeleton.height()
+        )
+    }));
     let plural = if n == 1 { "" } else { "s" };
-    if cameos.is_empty() {
+    if notes.is_empty() {
         format!(", {n} character{plural}")
     } else {
-        format!(", {n} character{plural} (cameo: {})", cameos.join("; "))
+        format!(", {n} character{plural} ({})", notes.join("; "))
     }
 }
 

@@ -113,8 +113,8 @@ pub struct Clip {
 /// A skinned character loaded from glTF.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GltfCharacter {
-    /// Joint names (`node N`, its node index: names need a gltf crate feature the
-    /// project leaves off), in the skin's joint order.
+    /// Joint names: each joint node's `name`, or `node N` (its node index) when it has
+    /// none; in the skin's joint order.
     pub joint_names: Vec<String>,
     /// Each joint's parent joint, if any.
     pub parents: Vec<Option<usize>>,
@@ -127,6 +127,8 @@ pub struct GltfCharacter {
     pub skin: Skin,
     /// Triangle indices into the skin's vertices.
     pub indices: Vec<u32>,
+    /// Each vertex's `TEXCOORD_0` (zeros when the primitive has none).
+    pub uvs: Vec<glam::Vec2>,
     /// Animation clips, in file order.
     pub clips: Vec<Clip>,
     /// Joints in evaluation order (every parent before its children).
@@ -177,6 +179,11 @@ impl GltfCharacter {
             out[j] = parent * self.pre[j] * local;
         }
         out
+    }
+
+    /// Joints in evaluation order: every parent before its children.
+    pub fn order(&self) -> &[usize] {
+        &self.order
     }
 
     /// The mesh deformed by a clip at time `t`.
@@ -370,6 +377,7 @@ fn build(ctx: &Ctx<'_>) -> Result<GltfCharacter, GltfError> {
         pre: hierarchy.pre,
         skin,
         indices: surface.indices,
+        uvs: surface.uvs,
         clips,
         order: hierarchy.order,
     })
@@ -439,8 +447,10 @@ fn hierarchy(ctx: &Ctx<'_>, joint_nodes: &[usize]) -> Result<Hierarchy, GltfErro
             ));
         }
         let node = &nodes[n];
-        // Node names need the gltf crate's `names` feature, which the project leaves off.
-        out.names.push(format!("node {n}"));
+        out.names.push(
+            node.name()
+                .map_or_else(|| format!("node {n}"), str::to_string),
+        );
         let (t, r, s) = node.transform().decomposed();
         out.rest.push(Trs {
             translation: Vec3::from(t),
@@ -531,6 +541,7 @@ struct Surface {
     joints: Vec<[u16; 4]>,
     weights: Vec<[f32; 4]>,
     indices: Vec<u32>,
+    uvs: Vec<glam::Vec2>,
 }
 
 fn attribute<'a>(
@@ -626,12 +637,35 @@ fn read_surface(
         }
         None => vertex_normals(&positions, &indices),
     };
+    let t_path = format!("{prim_path}.attributes.TEXCOORD_0");
+    let uvs = match prim.get(&Semantic::TexCoords(0)) {
+        Some(acc) => {
+            ctx.check(
+                &acc,
+                &t_path,
+                Dimensions::Vec2,
+                &[DataType::F32, DataType::U8, DataType::U16],
+            )?;
+            ctx.counted(
+                reader
+                    .read_tex_coords(0)
+                    .map(|r| r.into_f32().map(glam::Vec2::from).collect()),
+                &acc,
+                &t_path,
+            )?
+        }
+        None => vec![glam::Vec2::ZERO; n],
+    };
+    if uvs.len() != n {
+        return Err(ctx.err(t_path, format!("{} values for {n} vertices", uvs.len())));
+    }
     Ok(Surface {
         positions,
         normals,
         joints,
         weights,
         indices,
+        uvs,
     })
 }
 

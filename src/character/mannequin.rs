@@ -82,24 +82,6 @@ impl Mannequin {
         mesh
     }
 
-    /// The index buffer as runs of whole triangles of one body part, in order:
-    /// `(part, first index .. end)`. Each segment's triangles are contiguous, so the runs
-    /// are the segments; a renderer draws them one by one to tell the parts apart.
-    pub fn part_runs(&self) -> Vec<(Joint, std::ops::Range<u32>)> {
-        let mut runs: Vec<(Joint, std::ops::Range<u32>)> = Vec::new();
-        for (t, tri) in self.indices.chunks_exact(3).enumerate() {
-            let Some(&part) = self.parts.get(tri[0] as usize) else {
-                continue;
-            };
-            let at = 3 * t as u32;
-            match runs.last_mut() {
-                Some((p, r)) if *p == part && r.end == at => r.end = at + 3,
-                _ => runs.push((part, at..at + 3)),
-            }
-        }
-        runs
-    }
-
     /// The mesh as a [`Skin`] over the skeleton's joints; the inverse bind matrices are
     /// the inverses of the rest-pose joint transforms.
     ///

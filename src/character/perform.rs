@@ -220,6 +220,8 @@ pub struct Performance {
     moves: Vec<(f32, Move)>,
     /// Gravity's magnitude, m/s² (a jump's flight).
     gravity: f32,
+    /// A glTF clip played while standing (without a walk), from `start` on.
+    clip: Option<std::sync::Arc<super::retarget::ClipMotion>>,
 }
 
 impl Performance {
@@ -242,7 +244,18 @@ impl Performance {
             start,
             moves,
             gravity: STANDARD_GRAVITY,
+            clip: None,
         }
+    }
+
+    /// The same performance standing to a glTF clip (mapped onto the skeleton) instead
+    /// of the still stand; it loops from `start` on. A walk, if any, overrides it.
+    pub fn with_clip(
+        mut self,
+        clip: Option<std::sync::Arc<super::retarget::ClipMotion>>,
+    ) -> Performance {
+        self.clip = clip;
+        self
     }
 
     /// The same performance under gravity `g` (m/s², its magnitude): a jump's flight.
@@ -378,6 +391,19 @@ impl Performance {
     pub fn base_pose(&self, t: f32) -> Pose {
         match &self.gait {
             Some(g) => g.pose_at(t - self.start),
+            None if self.clip.is_some() => {
+                let (pelvis, rotations) = self
+                    .clip
+                    .as_ref()
+                    .map(|c| c.at(t - self.start))
+                    .unwrap_or_default();
+                // `stand` is the facing and ground point times the rest root.
+                let frame = self.stand * Affine3A::from_translation(-self.skeleton.offsets[0]);
+                Pose {
+                    root: frame * Affine3A::from_translation(pelvis),
+                    rotations,
+                }
+            }
             None => {
                 let mut rotations = [Quat::IDENTITY; JOINT_COUNT];
                 for side in [Side::Left, Side::Right] {

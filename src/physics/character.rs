@@ -168,7 +168,8 @@ impl CharacterSim {
             })
             .collect::<Vec<_>>();
         let perf = Performance::new(skeleton, c.gait.clone(), c.at, c.facing, c.start, moves)
-            .with_gravity(-scene.gravity.y);
+            .with_gravity(-scene.gravity.y)
+            .with_clip(c.model.as_ref().and_then(|m| m.clip.clone()));
         let points = vec![None; targets.len()];
         let masses = segment_masses(perf.skeleton(), &RagdollParams::limp());
         let globals = perf.skeleton().globals(&perf.pose_at(0.0, &points));

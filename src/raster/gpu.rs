@@ -551,7 +551,7 @@ impl Geometry {
         // Characters: a skinned body each, rewritten every frame; the indices stay.
         let mut people = Vec::new();
         for c in &scene.characters {
-            let body = super::mesh::CharacterMesh::new(&c.skeleton);
+            let body = super::mesh::CharacterMesh::of(c);
             let rest = c
                 .skeleton
                 .globals(&c.skeleton.rest_pose())
@@ -561,7 +561,7 @@ impl Geometry {
             let e = &scene.entities[c.entity];
             let m = &scene.materials[e.material];
             // One draw per body part, so the truth pass can tell the parts apart.
-            for (joint, run) in body.mannequin.part_runs() {
+            for (joint, run) in body.part_runs().to_vec() {
                 draws.push(Draw {
                     entity: c.entity,
                     mesh: meshes.len() - 1,

@@ -412,37 +412,118 @@ pub fn cloth_mesh(
     mesh
 }
 
-/// A character's skinned body, bind pose and skin, built once per character.
+/// A character's skinned body, built once per character: the bundled mannequin, or its
+/// glTF model bound to the same skeleton. Triangles are grouped by body part.
 #[derive(Debug, Clone)]
 pub struct CharacterMesh {
-    /// The mannequin (UVs, triangles, parts).
-    pub mannequin: crate::character::Mannequin,
-    skin: Option<crate::character::Skin>,
+    figure: Figure,
+    /// Triangles, grouped by body part in [`CharacterMesh::part_runs`] order.
+    indices: Vec<u32>,
+    uvs: Vec<glam::Vec2>,
+    /// Each vertex's body part (read by the raster's tests).
+    #[cfg_attr(not(test), allow(dead_code))]
+    parts: Vec<crate::character::Joint>,
+    runs: Vec<(crate::character::Joint, std::ops::Range<u32>)>,
+}
+
+#[derive(Debug, Clone)]
+enum Figure {
+    Mannequin(Option<crate::character::Skin>),
+    Model(std::sync::Arc<crate::character::Retarget>),
 }
 
 impl CharacterMesh {
     /// The bundled mannequin for a skeleton.
     pub fn new(skeleton: &crate::character::Skeleton) -> Self {
-        let mannequin = crate::character::Mannequin::new(skeleton);
-        let skin = mannequin.skin(skeleton).ok();
-        Self { mannequin, skin }
+        let m = crate::character::Mannequin::new(skeleton);
+        let skin = m.skin(skeleton).ok();
+        Self::grouped(Figure::Mannequin(skin), &m.indices, m.uvs, m.parts)
+    }
+
+    /// A scene character's body: its model when it has one, else the mannequin.
+    pub fn of(c: &crate::scene::Character) -> Self {
+        match &c.model {
+            Some(r) => Self::grouped(
+                Figure::Model(r.clone()),
+                r.indices(),
+                r.uvs().to_vec(),
+                r.parts.clone(),
+            ),
+            None => Self::new(&c.skeleton),
+        }
+    }
+
+    /// Sorts whole triangles by the part of their first vertex (stably, so each part
+    /// keeps its order) into one run per part.
+    fn grouped(
+        figure: Figure,
+        indices: &[u32],
+        uvs: Vec<glam::Vec2>,
+        parts: Vec<crate::character::Joint>,
+    ) -> Self {
+        let part_of = |t: &[u32]| parts.get(t[0] as usize).copied();
+        let mut tris: Vec<&[u32]> = indices
+            .chunks_exact(3)
+            .filter(|t| part_of(t).is_some())
+            .collect();
+        tris.sort_by_key(|t| part_of(t).map(crate::character::Joint::index));
+        let mut runs: Vec<(crate::character::Joint, std::ops::Range<u32>)> = Vec::new();
+        let mut sorted = Vec::with_capacity(indices.len());
+        for t in tris {
+            let Some(part) = part_of(t) else { continue };
+            let at = sorted.len() as u32;
+            match runs.last_mut() {
+                Some((p, r)) if *p == part => r.end = at + 3,
+                _ => runs.push((part, at..at + 3)),
+            }
+            sorted.extend_from_slice(t);
+        }
+        Self {
+            figure,
+            indices: sorted,
+            uvs,
+            parts,
+            runs,
+        }
+    }
+
+    /// Triangles, grouped by body part.
+    #[cfg(test)]
+    pub fn indices(&self) -> &[u32] {
+        &self.indices
+    }
+
+    /// Each vertex's body part (the joint whose segment it is on).
+    #[cfg(test)]
+    pub fn parts(&self) -> &[crate::character::Joint] {
+        &self.parts
+    }
+
+    /// The index buffer as one run per body part, in joint order.
+    pub fn part_runs(&self) -> &[(crate::character::Joint, std::ops::Range<u32>)] {
+        &self.runs
     }
 
     /// Skinned world positions and normals for joint transforms (`None` if the skin or
     /// the joints do not fit: a frame without this character).
     pub fn deform(&self, joints: &[crate::math::Pose]) -> Option<(Vec<Vec3>, Vec<Vec3>)> {
-        let globals: Vec<glam::Mat4> = joints
-            .iter()
-            .map(|p| glam::Mat4::from_rotation_translation(p.rotation, p.translation))
-            .collect();
-        let d = self.skin.as_ref()?.deform(&globals).ok()?;
-        Some((d.positions, d.normals))
+        match &self.figure {
+            Figure::Model(r) => r.deform(joints),
+            Figure::Mannequin(skin) => {
+                let globals: Vec<glam::Mat4> = joints
+                    .iter()
+                    .map(|p| glam::Mat4::from_rotation_translation(p.rotation, p.translation))
+                    .collect();
+                let d = skin.as_ref()?.deform(&globals).ok()?;
+                Some((d.positions, d.normals))
+            }
+        }
     }
 
     /// The surface at frame `k` in world space from the joints of frames `k - 1`, `k`,
-    /// `k + 1`: skinned positions and normals, the atlas UVs, and the exact motion of
-    /// every vertex to its skinned position one frame back and ahead. Empty when `now`
-    /// does not fit the skin.
+    /// `k + 1`: skinned positions and normals, the UVs, and the exact motion of every
+    /// vertex to its skinned position one frame back and ahead. Empty when `now` does
+    /// not fit the skin.
     pub fn mesh(
         &self,
         prev: &[crate::math::Pose],
@@ -461,19 +542,13 @@ impl CharacterMesh {
         };
         let mut mesh = TriMesh {
             vertices: Vec::with_capacity(pos.len()),
-            indices: self.mannequin.indices.clone(),
+            indices: self.indices.clone(),
         };
         for (k, (p, n)) in pos.iter().zip(&normals).enumerate() {
             mesh.vertices.push(Vertex {
                 position: p.to_array(),
                 normal: n.normalize_or(Vec3::Y).to_array(),
-                uv: self
-                    .mannequin
-                    .uvs
-                    .get(k)
-                    .copied()
-                    .unwrap_or_default()
-                    .to_array(),
+                uv: self.uvs.get(k).copied().unwrap_or_default().to_array(),
                 tangent: [1.0, 0.0, 0.0, 1.0],
                 motion_prev: motion(&before, k, *p).to_array(),
                 motion_next: motion(&after, k, *p).to_array(),

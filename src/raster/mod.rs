@@ -46,7 +46,7 @@ mod upload;
 
 pub use fluid_mesh::{FluidSurface, fluid_mesh, fluid_surface};
 pub use gpu::{Renderer, Wanted};
-pub use mesh::{TriMesh, Vertex, cloth_mesh, tessellate};
+pub use mesh::{CharacterMesh, TriMesh, Vertex, cloth_mesh, tessellate};
 
 /// Why rendering failed.
 #[derive(Debug, thiserror::Error)]

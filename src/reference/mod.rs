@@ -76,7 +76,10 @@ use crate::scene::{LookAt, Scene};
 use crate::world::World;
 use envlight::EnvSampler;
 use material::{Bsdf, fresnel_dielectric, reflect, refract, surface};
-use world::{Geometry, Hit, Object, beer_lambert, cloth_objects, fluid_objects, intersect, offset};
+use world::{
+    Geometry, Hit, Object, beer_lambert, character_objects, cloth_objects, fluid_objects,
+    intersect, offset,
+};
 
 /// Why the reference render failed.
 #[derive(Debug, thiserror::Error)]
@@ -488,7 +491,10 @@ impl<'a> Tracer<'a> {
     /// frame `k`, then one per liquid with particles at frame `k` (built once per frame
     /// and kept until another frame is asked for).
     fn objects_at(&self, k: usize) -> Result<Arc<[Object]>, ReferenceError> {
-        if self.scene.cloths.is_empty() && self.scene.fluids.is_empty() {
+        if self.scene.cloths.is_empty()
+            && self.scene.fluids.is_empty()
+            && self.scene.characters.is_empty()
+        {
             return Ok(Arc::clone(&self.objects));
         }
         // A panic elsewhere cannot leave the cache half written: it is replaced whole.
@@ -504,6 +510,7 @@ impl<'a> Tracer<'a> {
         let mut all = self.objects.to_vec();
         all.extend(cloth_objects(self.scene, &self.traj.frames[k])?);
         all.extend(fluid_objects(self.scene, &self.traj.frames[k])?);
+        all.extend(character_objects(self.scene, &self.traj.frames[k])?);
         let all: Arc<[Object]> = all.into();
         *cache = Some((k, Arc::clone(&all)));
         Ok(all)
@@ -555,7 +562,7 @@ impl<'a> Tracer<'a> {
         };
         out.clear();
         out.extend(objects.iter().map(|o| {
-            if matches!(o.geometry, Geometry::Liquid(_)) {
+            if matches!(o.geometry, Geometry::Liquid(_) | Geometry::Body(_)) {
                 // Built in world space.
                 return Pose::IDENTITY;
             }
@@ -814,7 +821,9 @@ impl<'a> Tracer<'a> {
             };
             let obj = &at.objects[h.object];
             let m = &self.scene.materials[obj.material];
-            if m.transmission <= 0.0 || matches!(obj.geometry, Geometry::Sheet(_)) {
+            if m.transmission <= 0.0
+                || matches!(obj.geometry, Geometry::Sheet(_) | Geometry::Body(_))
+            {
                 return Vec3::ZERO;
             }
             let f = fresnel_dielectric(h.normal.dot(wi).abs(), m.ior);
@@ -1012,7 +1021,7 @@ impl<'a> Tracer<'a> {
             let n = if flip { -h.normal } else { h.normal };
             let mut shading = n;
             let (sheet, liquid) = match &obj.geometry {
-                Geometry::Sheet(sheet) => (Some(&**sheet), None),
+                Geometry::Sheet(sheet) | Geometry::Body(sheet) => (Some(&**sheet), None),
                 Geometry::Liquid(l) => (Some(&l.surface), Some(&**l)),
                 _ => (None, None),
             };

@@ -411,6 +411,61 @@ fn depth_and_segmentation_match_the_raster_on_bundled_scenes() {
     }
 }
 
+/// Characters (the mannequin, a cameo, a glTF model) trace where the raster draws them,
+/// at the middle frame of every bundled people scene; and lit by paths, the man of
+/// walk_and_push is about as bright as the raster's lit preview makes him.
+#[test]
+fn characters_match_the_raster() {
+    let mut paths: Vec<_> = std::fs::read_dir("scenes/people")
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "ron"))
+        .collect();
+    paths.sort();
+    assert!(paths.len() >= 4);
+    for path in &paths {
+        let mut s = crate::style::load(path, None).unwrap().0;
+        assert!(!s.characters.is_empty(), "{}", path.display());
+        let (w0, h0) = s.resolution;
+        s.resolution = (96, (96 * h0 / w0).max(8));
+        assert_matches_raster(&s, s.frame_count as usize / 2, &path.display().to_string());
+    }
+    let mut s = crate::style::load("scenes/people/walk_and_push.ron".as_ref(), None)
+        .unwrap()
+        .0;
+    s.resolution = (96, 54);
+    let k = s.frame_count as usize / 2;
+    let traj = simulate(&s, &Silent).unwrap();
+    let cams = camera::track(&s, &traj).unwrap();
+    let raster = crate::raster::Renderer::new(&s)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .render(&s, &traj, &cams, k)
+        .unwrap();
+    let traced = Tracer::new(&s, &traj, &cams, opts(16))
+        .unwrap()
+        .render(k, &Silent)
+        .unwrap();
+    let id = s.entities[s.characters[0].entity].id;
+    let on: Vec<usize> = (0..raster.segmentation.len())
+        .filter(|&i| raster.segmentation[i] == id)
+        .collect();
+    let luminance = |c: [f32; 3]| 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
+    let mean = |f: &dyn Fn(usize) -> f32| on.iter().map(|&i| f(i)).sum::<f32>() / on.len() as f32;
+    let (ref_l, raster_l) = (
+        mean(&|i| luminance(traced.color[i])),
+        mean(&|i| luminance(raster.linear[i])),
+    );
+    println!(
+        "walk_and_push man: {} pixels, traced luminance {ref_l:.3}, raster {raster_l:.3}",
+        on.len()
+    );
+    assert!(on.len() > 40, "{} pixels", on.len());
+    assert!(
+        ref_l > 0.5 * raster_l && ref_l < 2.0 * raster_l,
+        "traced {ref_l} vs raster {raster_l}"
+    );
+}
+
 /// OBJ and glTF meshes (a convex hull and a triangle mesh) trace where the raster draws
 /// them.
 #[test]

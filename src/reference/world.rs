@@ -22,7 +22,7 @@ use super::ReferenceError;
 use super::maps::{UvFrame, barycentric, triangle_frame};
 use crate::math::Pose;
 use crate::physics::FrameState;
-use crate::raster::{cloth_mesh, fluid_surface};
+use crate::raster::{CharacterMesh, cloth_mesh, fluid_surface};
 use crate::scene::GROUND_HALF_SIZE;
 use crate::scene::{Scene, Shape};
 
@@ -126,6 +126,8 @@ pub(super) enum Geometry {
     Sheet(Arc<Sheet>),
     /// A liquid at one frame.
     Liquid(Arc<Liquid>),
+    /// A character's skinned body at one frame, in world space.
+    Body(Arc<Sheet>),
 }
 
 /// One shaped entity (or a cloth at one frame).
@@ -314,6 +316,54 @@ pub(super) fn fluid_objects(
     Ok(out)
 }
 
+/// One object per character of the scene with joints at the trajectory frame `state`
+/// (in `scene.characters` order): its skinned body (the mannequin or its glTF model, as
+/// the raster skins it) in world space, with its vertex normals and UVs.
+///
+/// # Errors
+/// [`ReferenceError::Shape`] naming the character when parry refuses its surface.
+pub(super) fn character_objects(
+    scene: &Scene,
+    state: &FrameState,
+) -> Result<Vec<Object>, ReferenceError> {
+    let mut out = Vec::with_capacity(scene.characters.len());
+    for (ci, c) in scene.characters.iter().enumerate() {
+        let Some(e) = scene.entities.get(c.entity) else {
+            continue;
+        };
+        let joints = state.character_joints(ci);
+        let tm = CharacterMesh::of(c).mesh(joints, joints, joints);
+        if tm.indices.is_empty() {
+            continue;
+        }
+        let positions: Vec<Vec3> = tm.vertices.iter().map(|v| Vec3::from(v.position)).collect();
+        let radius =
+            positions.iter().map(|v| v.length()).fold(0.0f32, f32::max) * (1.0 + 1e-5) + 1e-6;
+        let triangles = tm
+            .indices
+            .chunks_exact(3)
+            .map(|t| [t[0], t[1], t[2]])
+            .collect();
+        let mesh = TriMesh::new(positions, triangles).map_err(|err| ReferenceError::Shape {
+            entity: c.name.clone(),
+            message: format!("its body at t = {} s: {err:?}", state.time),
+        })?;
+        out.push(Object {
+            entity: c.entity,
+            id: e.id,
+            material: e.material,
+            geometry: Geometry::Body(Arc::new(Sheet {
+                mesh,
+                normals: tm.vertices.iter().map(|v| Vec3::from(v.normal)).collect(),
+                uvs: tm.vertices.iter().map(|v| glam::Vec2::from(v.uv)).collect(),
+            })),
+            radius,
+            pattern_offset: crate::texture::pattern::offset(scene.seed, &e.name),
+        });
+    }
+    Ok(out)
+}
+
 /// Does the ray `origin + t dir` (unit `dir`) pass within `radius` of `center` before
 /// `t_max`?
 fn near_sphere(origin: Vec3, dir: Vec3, center: Vec3, radius: f32, t_max: f32) -> bool {
@@ -368,6 +418,11 @@ pub(super) fn intersect(
                 .filter(|h| h.time_of_impact > 0.0)
                 .map(|h| (h.time_of_impact, h.normal, h.subshape)),
             Geometry::Sheet(s) => s
+                .mesh
+                .cast_local_ray_and_get_normal(&Ray::new(lo, ld), t_best, false)
+                .filter(|h| h.time_of_impact > 0.0)
+                .map(|h| (h.time_of_impact, h.normal, h.subshape)),
+            Geometry::Body(b) => b
                 .mesh
                 .cast_local_ray_and_get_normal(&Ray::new(lo, ld), t_best, false)
                 .filter(|h| h.time_of_impact > 0.0)

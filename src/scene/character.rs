@@ -49,6 +49,30 @@ pub struct CharacterFile {
     /// A consented face on the head (see `docs/characters.md#cameos`).
     #[serde(default)]
     pub cameo: Option<CameoFile>,
+    /// A glTF character to draw instead of the mannequin, moved by the same skeleton
+    /// (see `docs/characters.md#gltf-characters`).
+    #[serde(default)]
+    pub model: Option<ModelFile>,
+}
+
+/// A glTF character as written: `model: (file: "people/robot.glb")`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Model")]
+pub struct ModelFile {
+    /// The `.glb` or `.gltf` file, relative to the scene file's folder and inside it.
+    pub file: String,
+    /// Uniform scale applied to the model (default 1): its height becomes the
+    /// character's.
+    #[serde(default = "one")]
+    pub scale: f32,
+    /// Standard joint name → the model's joint name, for joints named neither the
+    /// standard way nor Mixamo's.
+    #[serde(default)]
+    pub joints: std::collections::BTreeMap<String, String>,
+    /// The index of the file's animation to play, looped from `start` on, while the
+    /// character stands (no `path`); actions lay over it.
+    #[serde(default)]
+    pub clip: Option<usize>,
 }
 
 /// A cameo as written: whose face, from which photo, under which consent record, for
@@ -253,6 +277,8 @@ pub struct Character {
     pub actions: Vec<(f32, Act)>,
     /// The consented face on its head, if any.
     pub cameo: Option<CameoUse>,
+    /// The glTF character drawn instead of the mannequin, bound to `skeleton`.
+    pub model: Option<std::sync::Arc<crate::character::Retarget>>,
 }
 
 /// Checks a body's numbers; problems go to `problem(field, message)`.

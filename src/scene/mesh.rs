@@ -322,6 +322,31 @@ fn gltf_material(
     Ok((name, out))
 }
 
+/// The material of a glTF character's skinned primitive (the first node with a skin and
+/// a mesh, its first primitive), by the same rules as a mesh's; `None` without one.
+/// `file` is relative to `base` (the scene's folder).
+pub(crate) fn skinned_material(
+    base: &Path,
+    file: &str,
+    bytes: &[u8],
+) -> Result<Option<(String, MaterialFile)>, String> {
+    let full = resolve_inside(base, base, file, "model")?;
+    let dir = full.parent().unwrap_or(base);
+    let g = gltf::Gltf::from_slice(bytes).map_err(|e| format!("not a valid glTF file: {e}"))?;
+    let Some(mesh) = g
+        .document
+        .nodes()
+        .find(|n| n.skin().is_some() && n.mesh().is_some())
+        .and_then(|n| n.mesh())
+    else {
+        return Ok(None);
+    };
+    match mesh.primitives().next().map(|p| p.material()) {
+        Some(m) if m.index().is_some() => gltf_material(&m, base, dir).map(Some),
+        _ => Ok(None),
+    }
+}
+
 fn parse_gltf(bytes: &[u8], dir: &Path, base: &Path) -> Result<Geometry, String> {
     let mut uvs: Vec<[f32; 2]> = Vec::new();
     let mut any_uv = false;

@@ -3207,6 +3207,14 @@ fn check_characters(cx: &mut Ctx, f: &SceneFile) -> Vec<super::character::Charac
             continue;
         }
         actions.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let model = match &c.model {
+            None => None,
+            Some(m) => match check_model(cx, &at, c, m) {
+                Some(r) => Some(r),
+                None => continue,
+            },
+        };
+        let body = model.as_ref().map_or(body, |r| r.0.skeleton.params);
         let skeleton = match Skeleton::new(body) {
             Ok(s) => s,
             Err(e) => {
@@ -3271,8 +3279,20 @@ fn check_characters(cx: &mut Ctx, f: &SceneFile) -> Vec<super::character::Charac
             friction: 0.8,
             ..MaterialFile::default()
         };
-        let mut m = build_material(cx, &at, &format!("outfit ({})", c.name), &file);
-        m.maps.base_color = Some(Arc::new(texture));
+        let m = match &model {
+            Some((_, Some(file))) => {
+                let mut file = file.clone();
+                file.density = 985.0;
+                file.friction = 0.8;
+                build_material(cx, &at, &format!("model ({})", c.name), &file)
+            }
+            Some((_, None)) => build_material(cx, &at, &format!("model ({})", c.name), &file),
+            None => {
+                let mut m = build_material(cx, &at, &format!("outfit ({})", c.name), &file);
+                m.maps.base_color = Some(Arc::new(texture));
+                m
+            }
+        };
         let entity = own_entity(cx, &c.name, m);
         out.push(Character {
             name: c.name.clone(),
@@ -3286,9 +3306,110 @@ fn check_characters(cx: &mut Ctx, f: &SceneFile) -> Vec<super::character::Charac
             start: c.start,
             actions,
             cameo,
+            model: model.map(|(r, _)| Arc::new(r)),
         });
     }
     out
+}
+
+/// Loads and binds a character's glTF model, with its material (if it has one); a
+/// problem names `{at}: model…` and gives `None`. The file joins the scene's hash.
+fn check_model(
+    cx: &mut Ctx,
+    at: &str,
+    c: &super::character::CharacterFile,
+    m: &super::character::ModelFile,
+) -> Option<(crate::character::Retarget, Option<MaterialFile>)> {
+    use crate::character::{GltfCharacter, Retarget};
+    let field = format!("{at}: model");
+    let mut refused = false;
+    if c.cameo.is_some() {
+        cx.problem(
+            &format!("{at}: cameo"),
+            "a cameo needs the bundled mannequin's head (its face layout); a character \
+             with a `model` cannot wear one",
+        );
+        refused = true;
+    }
+    let colors = [
+        ("skin_tone", &c.body.skin_tone),
+        ("hair", &c.body.hair),
+        ("shirt", &c.body.shirt),
+        ("trousers", &c.body.trousers),
+        ("shoes", &c.body.shoes),
+    ];
+    for (name, color) in colors {
+        if color.is_some() {
+            cx.problem(
+                &format!("{at}: body.{name}"),
+                "a model wears its own material; the body's colors dress the mannequin",
+            );
+            refused = true;
+        }
+    }
+    if c.body.height != 1.75 {
+        cx.problem(
+            &format!("{at}: body.height"),
+            format!(
+                "a model's height is its own (its rest mesh's); scale it with \
+                 `model: (scale: …)` instead of height {}",
+                c.body.height
+            ),
+        );
+        refused = true;
+    }
+    if refused {
+        return None;
+    }
+    let base = cx.origin.base_dir;
+    let full = match mesh::resolve_inside(base, base, &m.file, "model") {
+        Ok(f) => f,
+        Err(e) => {
+            cx.problem(&format!("{field}.file"), e);
+            return None;
+        }
+    };
+    let bytes = match std::fs::read(&full) {
+        Ok(b) => b,
+        Err(e) => {
+            cx.problem(
+                &format!("{field}.file"),
+                format!("cannot read \"{}\": {e}", m.file),
+            );
+            return None;
+        }
+    };
+    if m.clip.is_some() && !c.path.is_empty() {
+        cx.problem(
+            &format!("{field}.clip"),
+            "a clip plays while the character stands; this one walks a `path` (the walk is \
+             procedural): drop the path or the clip",
+        );
+        return None;
+    }
+    let loaded = GltfCharacter::load(&full).map_err(|e| e.to_string());
+    let bound = loaded
+        .and_then(|g| Retarget::new(g, &m.joints, m.scale, c.body.build))
+        .and_then(|r| match m.clip {
+            Some(i) => r.with_clip(i),
+            None => Ok(r),
+        });
+    let retarget = match bound {
+        Ok(r) => r,
+        Err(e) => {
+            cx.problem(&field, format!("\"{}\": {e}", m.file));
+            return None;
+        }
+    };
+    let material = match mesh::skinned_material(base, &m.file, &bytes) {
+        Ok(found) => found.map(|(_, f)| f),
+        Err(e) => {
+            cx.problem(&field, format!("\"{}\": {e}", m.file));
+            return None;
+        }
+    };
+    cx.other_files.insert(m.file.clone(), blake3::hash(&bytes));
+    Some((retarget, material))
 }
 
 /// Checks a cameo's consent for this use today and makes its face texture; the photo

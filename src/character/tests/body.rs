@@ -188,21 +188,6 @@ fn mannequin_is_a_valid_skin_with_parts_and_a_forward_face() {
     for j in Joint::ALL {
         assert!(m.parts.contains(&j), "{} has no vertices", j.name());
     }
-    // The part runs tile the index buffer in order, every triangle inside one part, and
-    // each part is one run (one draw per part).
-    let runs = m.part_runs();
-    assert_eq!(runs.first().map(|r| r.1.start), Some(0));
-    assert_eq!(runs.last().map(|r| r.1.end), Some(m.indices.len() as u32));
-    assert!(runs.windows(2).all(|w| w[0].1.end == w[1].1.start));
-    for (part, r) in &runs {
-        let tris = &m.indices[r.start as usize..r.end as usize];
-        assert!(
-            tris.iter().all(|&v| m.parts[v as usize] == *part),
-            "{}",
-            part.name()
-        );
-    }
-    assert_eq!(runs.len(), Joint::ALL.len(), "one run per part");
     // The rest pose reproduces the bind mesh.
     let rest = s.globals(&s.rest_pose()).map(glam::Mat4::from);
     let d = skin.deform(&rest).unwrap();

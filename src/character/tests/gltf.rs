@@ -381,3 +381,181 @@ fn glb(json: &str, bin: Option<&[u8]>) -> Vec<u8> {
     out.extend_from_slice(&chunks);
     out
 }
+
+/// How [`mannequin_glb`] writes the copy.
+pub(crate) struct CopySpec {
+    /// The joint names, standard order.
+    pub names: [String; crate::character::skeleton::JOINT_COUNT],
+    /// Rotate the arms down by this many degrees about Z (an A-pose, to be refused).
+    pub arms_down_deg: f32,
+    /// The material's base color factor (linear RGBA).
+    pub color: [f32; 4],
+    /// Add a 1 s clip: the left forearm turns 60° about −Y (LINEAR) and the hips rise
+    /// 10 cm (LINEAR).
+    pub clip: bool,
+}
+
+impl CopySpec {
+    /// Mixamo's names with the `mixamorig:` prefix.
+    pub fn mixamo() -> CopySpec {
+        CopySpec {
+            names: crate::character::retarget::MIXAMO.map(|n| format!("mixamorig:{n}")),
+            arms_down_deg: 0.0,
+            color: [0.8, 0.05, 0.05, 1.0],
+            clip: false,
+        }
+    }
+}
+
+/// A glTF copy of the bundled mannequin of a 1.75 m standard skeleton, as a `.glb`,
+/// written as exporters do: in centimetres under an `Armature` node scaled by 0.01, with
+/// an extra spine joint that weights nothing (`mixamorig:Spine1`, halfway between the
+/// lower and upper spine), UVs, and a material of `spec.color` (red by default).
+pub(crate) fn mannequin_glb(spec: &CopySpec) -> Vec<u8> {
+    use crate::character::{BodyParams, Joint, Mannequin, Skeleton};
+    let s = Skeleton::new(BodyParams {
+        height: 1.75,
+        build: 1.0,
+    })
+    .unwrap();
+    let m = Mannequin::new(&s);
+    let cm = 100.0f32;
+    let rest: Vec<Vec3> = s
+        .globals(&s.rest_pose())
+        .iter()
+        .map(|g| Vec3::from(g.translation) * cm)
+        .collect();
+    let mut w = Writer {
+        bin: Vec::new(),
+        views: Vec::new(),
+        accessors: Vec::new(),
+    };
+    let n = m.positions.len();
+    let positions: Vec<f32> = m
+        .positions
+        .iter()
+        .flat_map(|p| (*p * cm).to_array())
+        .collect();
+    let pos = w.floats(&positions, n, "VEC3");
+    let (lo, hi) = m.positions.iter().fold(
+        (Vec3::splat(f32::MAX), Vec3::splat(f32::MIN)),
+        |(lo, hi), p| (lo.min(*p * cm), hi.max(*p * cm)),
+    );
+    w.accessors[pos] = w.accessors[pos].replace(
+        '{',
+        &format!(
+            r#"{{"min":[{},{},{}],"max":[{},{},{}],"#,
+            lo.x, lo.y, lo.z, hi.x, hi.y, hi.z
+        ),
+    );
+    let normals: Vec<f32> = m.normals.iter().flat_map(|v| v.to_array()).collect();
+    let nrm = w.floats(&normals, n, "VEC3");
+    let uvs: Vec<f32> = m.uvs.iter().flat_map(|v| v.to_array()).collect();
+    let uv = w.floats(&uvs, n, "VEC2");
+    let joints: Vec<u8> = m
+        .joints
+        .iter()
+        .flat_map(|j| j.iter().flat_map(|i| i.to_le_bytes()).collect::<Vec<_>>())
+        .collect();
+    let jnt = w.add(&joints, 5123, n, "VEC4");
+    let weights: Vec<f32> = m.weights.iter().flat_map(|v| v.to_vec()).collect();
+    let wgt = w.floats(&weights, n, "VEC4");
+    let idx: Vec<u8> = m.indices.iter().flat_map(|i| i.to_le_bytes()).collect();
+    let idx = w.add(&idx, 5125, m.indices.len(), "SCALAR");
+    // Skin joints: the 19 standard ones (nodes 1..=19), then Spine1 (node 20).
+    let spine1 = 0.5 * (rest[Joint::SpineLower.index()] + rest[Joint::SpineUpper.index()]);
+    let ibm: Vec<f32> = rest
+        .iter()
+        .chain(std::iter::once(&spine1))
+        .flat_map(|p| Mat4::from_translation(-*p).to_cols_array())
+        .collect();
+    let ibm = w.floats(&ibm, 20, "MAT4");
+    let mut nodes =
+        vec![r#"{"name":"Armature","scale":[0.01,0.01,0.01],"children":[1]}"#.to_string()];
+    let arm_turn = |j: Joint| match j {
+        Joint::LeftShoulder => Some(Quat::from_rotation_z(-spec.arms_down_deg.to_radians())),
+        Joint::RightShoulder => Some(Quat::from_rotation_z(spec.arms_down_deg.to_radians())),
+        _ => None,
+    };
+    for j in Joint::ALL {
+        let mut children: Vec<usize> = Joint::ALL
+            .iter()
+            .filter(|c| c.parent() == Some(j))
+            .map(|c| 1 + c.index())
+            .collect();
+        let mut offset = rest[j.index()] - j.parent().map_or(Vec3::ZERO, |p| rest[p.index()]);
+        if j == Joint::SpineLower {
+            children = vec![20];
+        }
+        if j == Joint::SpineUpper {
+            offset = rest[j.index()] - spine1;
+        }
+        let rotation = arm_turn(j)
+            .filter(|_| spec.arms_down_deg != 0.0)
+            .map(|q| format!(r#","rotation":[{},{},{},{}]"#, q.x, q.y, q.z, q.w))
+            .unwrap_or_default();
+        nodes.push(format!(
+            r#"{{"name":"{}","translation":[{},{},{}]{rotation},"children":[{}]}}"#,
+            spec.names[j.index()],
+            offset.x,
+            offset.y,
+            offset.z,
+            children
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(",")
+        ));
+    }
+    let up = spine1 - rest[Joint::SpineLower.index()];
+    nodes.push(format!(
+        r#"{{"name":"mixamorig:Spine1","translation":[{},{},{}],"children":[{}]}}"#,
+        up.x,
+        up.y,
+        up.z,
+        1 + Joint::SpineUpper.index()
+    ));
+    nodes.push(r#"{"name":"body","mesh":0,"skin":0}"#.to_string());
+    let animations = if spec.clip {
+        let times = w.floats(&[0.0, 1.0], 2, "SCALAR");
+        let turn = Quat::from_rotation_y(-60f32.to_radians());
+        let rots = w.floats(
+            &[Quat::IDENTITY.to_array(), turn.to_array()].concat(),
+            2,
+            "VEC4",
+        );
+        let hips = rest[Joint::Pelvis.index()];
+        let lifted = hips + Vec3::Y * 10.0;
+        let moves = w.floats(&[hips.to_array(), lifted.to_array()].concat(), 2, "VEC3");
+        format!(
+            r#","animations":[{{"channels":[{{"sampler":0,"target":{{"node":{elbow},"path":"rotation"}}}},{{"sampler":1,"target":{{"node":1,"path":"translation"}}}}],
+  "samplers":[{{"input":{times},"output":{rots}}},{{"input":{times},"output":{moves}}}]}}]"#,
+            elbow = 1 + Joint::LeftElbow.index()
+        )
+    } else {
+        String::new()
+    };
+    let json = format!(
+        r#"{{"asset":{{"version":"2.0"}},"scene":0,"scenes":[{{"nodes":[0,21]}}],
+"nodes":[{nodes}],
+"materials":[{{"pbrMetallicRoughness":{{"baseColorFactor":[{r},{g},{b},{a}],"metallicFactor":0,"roughnessFactor":0.6}}}}],
+"meshes":[{{"primitives":[{{"attributes":{{"POSITION":{pos},"NORMAL":{nrm},"TEXCOORD_0":{uv},"JOINTS_0":{jnt},"WEIGHTS_0":{wgt}}},"indices":{idx},"material":0}}]}}],
+"skins":[{{"joints":[{joints}],"inverseBindMatrices":{ibm}}}]{animations},
+"buffers":[{{"byteLength":{len}}}],
+"bufferViews":[{views}],
+"accessors":[{accessors}]}}"#,
+        nodes = nodes.join(","),
+        r = spec.color[0],
+        g = spec.color[1],
+        b = spec.color[2],
+        a = spec.color[3],
+        joints = (1..=20)
+            .map(|k| k.to_string())
+            .collect::<Vec<_>>()
+            .join(","),
+        len = w.bin.len(),
+        views = w.views.join(","),
+        accessors = w.accessors.join(","),
+    );
+    glb(&json, Some(&w.bin))
+}

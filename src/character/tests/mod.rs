@@ -3,7 +3,7 @@
 
 mod body;
 mod cameo;
-mod gltf;
+pub(crate) mod gltf;
 mod perform;
 mod ragdoll;
 mod skinning;
