@@ -120,6 +120,11 @@ pub struct RenderArgs {
     /// segmentation rows under the preview when those layers are rendered.
     #[arg(long)]
     contact_sheet: bool,
+    /// Burn a visible watermark ("SYNTHETIC · cinegraph", and each cameo's consent id)
+    /// into the bottom-right corner of every picture: preview, finished and reference
+    /// frames and the MP4s made from them.
+    #[arg(long)]
+    watermark: bool,
     /// Also write provenance.json: synthetic, tool and version, the scene's hash, the
     /// inputs' hashes and every output file's hash (always written when the scene
     /// carries a cameo).
@@ -723,6 +728,7 @@ impl RenderArgs {
             ),
             frames: self.frames,
             audio: !self.no_audio,
+            watermark: self.watermark,
             ..Default::default()
         };
         if let Some(layers) = self.buffers {

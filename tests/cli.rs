@@ -2228,15 +2228,7 @@ fn a_cameo_render_carries_provenance_and_a_refused_cameo_writes_nothing() {
         text_of(&checked)
     );
     let out = dir.path().join("out");
-    let r = run(&[
-        "render",
-        scene.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--no-finish",
-        "--no-audio",
-    ]);
-    assert!(r.status.success(), "{}", text_of(&r));
+    render_quietly(&scene, &out, &[]);
     let p = json(&out.join("provenance.json"));
     assert_eq!(p["synthetic"], true);
     assert_eq!(p["cameos"][0]["consent_id"], "c-example-0001");
@@ -2297,6 +2289,21 @@ fn a_cameo_render_carries_provenance_and_a_refused_cameo_writes_nothing() {
     assert!(!refused.exists(), "a refused cameo left an output folder");
 }
 
+/// `render SCENE --out OUT --no-finish --no-audio EXTRA…`, which must succeed.
+fn render_quietly(scene: &Path, out: &Path, extra: &[&str]) {
+    let mut args = vec![
+        "render",
+        scene.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--no-finish",
+        "--no-audio",
+    ];
+    args.extend_from_slice(extra);
+    let r = run(&args);
+    assert!(r.status.success(), "{}", text_of(&r));
+}
+
 /// The bundled cameo scene cut to 0.25 s at 96 × 64, with its photo and consent record,
 /// in `dir`: the scene's path and text.
 fn small_cameo_scene(dir: &Path) -> (PathBuf, String) {
@@ -2313,6 +2320,38 @@ fn small_cameo_scene(dir: &Path) -> (PathBuf, String) {
     let scene = dir.join("cameo.ron");
     std::fs::write(&scene, &written).unwrap();
     (scene, written)
+}
+
+/// `--watermark` burns "SYNTHETIC · cinegraph · consent …" into the bottom-right corner
+/// of the pictures: the preview differs from the same render without it only in the
+/// bottom rows, and there in many pixels.
+#[test]
+fn a_watermark_marks_only_the_bottom_of_the_preview() {
+    let dir = tempfile::tempdir().unwrap();
+    let (scene, _) = small_cameo_scene(dir.path());
+    let (plain, marked) = (dir.path().join("plain"), dir.path().join("marked"));
+    let first = ["--buffers", "preview", "--frames", "0..1"];
+    render_quietly(&scene, &plain, &first);
+    render_quietly(&scene, &marked, &[&first[..], &["--watermark"]].concat());
+    let a = image::open(plain.join("preview/00000.png"))
+        .unwrap()
+        .to_rgb8();
+    let b = image::open(marked.join("preview/00000.png"))
+        .unwrap()
+        .to_rgb8();
+    let (w, h) = a.dimensions();
+    let changed: Vec<(u32, u32)> = a
+        .enumerate_pixels()
+        .filter(|(x, y, p)| b.get_pixel(*x, *y) != *p)
+        .map(|(x, y, _)| (x, y))
+        .collect();
+    let top = changed.iter().map(|c| c.1).min().unwrap_or(h);
+    println!(
+        "watermark: {} of {w} × {h} pixels changed, from row {top}",
+        changed.len()
+    );
+    assert!(changed.len() > 30, "{} pixels changed", changed.len());
+    assert!(top >= h - 12, "the watermark reaches row {top} of {h}");
 }
 
 /// With the `c2pa` feature, a cameo render's pictures carry C2PA content credentials:

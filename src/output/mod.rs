@@ -21,6 +21,7 @@ mod plot;
 pub mod provenance;
 mod sheet;
 mod video;
+pub mod watermark;
 
 use std::path::{Path, PathBuf};
 

@@ -11,7 +11,7 @@ use crate::scene::Scene;
 const SIZE: (u32, u32) = (1000, 700);
 static FONT: Once = Once::new();
 
-fn plot_err(e: impl std::fmt::Display) -> FileError {
+pub(super) fn plot_err(e: impl std::fmt::Display) -> FileError {
     FileError::Plot(e.to_string())
 }
 
@@ -30,7 +30,7 @@ fn range(values: impl Iterator<Item = f64>) -> (f64, f64) {
     (lo - pad, hi + pad)
 }
 
-fn register_font() {
+pub(super) fn register_font() {
     FONT.call_once(|| {
         let _ = plotters::style::register_font(
             "sans-serif",

@@ -62,6 +62,9 @@ pub struct RenderOptions {
     /// Synthesize the sound from the contacts into `audio.wav` and the MP4s (native
     /// layout only).
     pub audio: bool,
+    /// Burn a visible watermark (`SYNTHETIC · cinegraph`, and each cameo's consent id)
+    /// into every picture: preview, finished and reference frames and their MP4s.
+    pub watermark: bool,
 }
 
 impl Default for RenderOptions {
@@ -78,6 +81,7 @@ impl Default for RenderOptions {
             reference: None,
             finish: None,
             audio: true,
+            watermark: false,
         }
     }
 }
@@ -211,6 +215,15 @@ pub(super) fn render_scene(
     let mut stages = StageTimes::default();
     let mut lap = Lap(start);
     let range = check_options(opts, scene)?;
+    let look = look.with_watermark(opts.watermark.then(|| {
+        crate::output::watermark::Watermark::for_render(
+            scene
+                .characters
+                .iter()
+                .filter_map(|c| c.cameo.as_ref())
+                .map(|u| u.consent_id.as_str()),
+        )
+    }));
     let mut finisher = match &opts.finish {
         Some(f) => Some(Finisher::load(f, scene.style.as_deref(), scene.seed)?),
         None => None,
@@ -529,6 +542,9 @@ struct RenderKey<'a> {
     /// The style changes the pictures without changing the scene text.
     style: Option<&'a str>,
     finish: Option<FinishKey>,
+    /// A watermark changes the pictures (left out when off, so earlier keys still match).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    watermark: bool,
 }
 
 /// [`FinishOptions`] as the key holds them (the model folder as displayed text).
@@ -565,6 +581,7 @@ impl Manifest {
                 strength: f.strength,
                 guidance: f.guidance,
             }),
+            watermark: opts.watermark,
         };
         let json = serde_json::to_vec(&key)
             .map_err(|e| PipelineError::Internal(format!("render.json key: {e}")))?;

@@ -410,6 +410,46 @@ fn a_gltf_character_moves_and_is_drawn_as_the_mannequin_it_copies() {
     assert!(red > 3.0 * green, "not drawn with its red material");
 }
 
+/// A glTF character whose base-color texture is inside its GLB's buffer (as Mixamo and
+/// most exporters write them) is drawn with that texture.
+#[test]
+fn a_gltf_character_wears_the_texture_inside_its_glb() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut spec = crate::character::tests::gltf::CopySpec::mixamo();
+    spec.texture = Some([30, 200, 60]);
+    let s = gltf_scene(dir.path(), &spec, "", "").unwrap_or_else(|e| panic!("{e}"));
+    let c = &s.characters[0];
+    let m = &s.materials[s.entities[c.entity].material];
+    assert!(m.maps.base_color.is_some(), "no base color map");
+    let (_, _, fbs) = render_all(&s);
+    let id = s.entities[c.entity].id;
+    let (mut n, mut sum) = (0usize, [0.0f64; 3]);
+    // Away from its outline (the lit pass's multisampling blends edges with what is
+    // behind).
+    for fb in &fbs {
+        for y in 0..fb.height {
+            for x in 0..fb.width {
+                let i = fb.index(x, y);
+                if fb.segmentation[i] == id && interior(fb, x, y) {
+                    n += 1;
+                    for (k, v) in sum.iter_mut().enumerate() {
+                        *v += f64::from(fb.albedo[4 * i + k]);
+                    }
+                }
+            }
+        }
+    }
+    let mean = sum.map(|v| v / n.max(1) as f64);
+    eprintln!("embedded texture: {n} interior pixels, albedo mean {mean:.1?}");
+    assert!(n > 100);
+    assert!(
+        (mean[0] - 30.0).abs() < 4.0
+            && (mean[1] - 200.0).abs() < 4.0
+            && (mean[2] - 60.0).abs() < 4.0,
+        "albedo {mean:?}, the texture is (30, 200, 60)"
+    );
+}
+
 /// A glTF character that cannot be bound is refused, naming the character, the field
 /// and what is wrong: a required joint under another name (accepted once mapped in
 /// `joints`), an A-pose, a cameo on a model, a missing file, a mapping to no joint.

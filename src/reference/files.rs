@@ -144,9 +144,13 @@ pub fn render_to_dir(
         format: "cinegraph/reference/1".into(),
         // The style changes camera, lights and grade without changing the scene text.
         scene_hash: format!(
-            "{}+style:{}",
+            "{}+style:{}{}",
             scene.source.hash,
-            scene.style.as_deref().unwrap_or("none")
+            scene.style.as_deref().unwrap_or("none"),
+            look.watermark
+                .as_ref()
+                .map(|m| format!("+watermark:{}", m.text))
+                .unwrap_or_default()
         ),
         renderer: "cpu path tracer (parry3d ray casts)".into(),
         spp: opts.spp,

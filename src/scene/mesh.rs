@@ -271,21 +271,47 @@ fn parse_obj(bytes: &[u8], dir: &Path, base: &Path) -> Result<Geometry, String> 
     })
 }
 
+/// A material map whose image lives inside a glTF file's buffer: which map (its
+/// `MaterialFile` field name), the image's index, and the view's bytes.
+pub(crate) struct EmbeddedMap {
+    pub field: &'static str,
+    pub image: usize,
+    pub bytes: Vec<u8>,
+    pub mime: Option<String>,
+}
+
 fn gltf_material(
     m: &gltf::Material,
     base: &Path,
     dir: &Path,
 ) -> Result<(String, MaterialFile), String> {
-    // Named by index: the gltf crate's `names` feature is not compiled in.
+    gltf_material_with(m, base, dir, None)
+}
+
+/// [`gltf_material`]; with `embedded`, a map whose image is inside the binary buffer is
+/// listed there (field, image index) instead of refused.
+fn gltf_material_with(
+    m: &gltf::Material,
+    base: &Path,
+    dir: &Path,
+    mut embedded: Option<&mut Vec<(&'static str, usize)>>,
+) -> Result<(String, MaterialFile), String> {
+    // Named by index, as glTF materials often have no name.
     let name = format!("material{}", m.index().unwrap_or(0));
     let at = |field: &str| format!("material \"{name}\" {field}");
-    let image = |t: gltf::Texture, field: &str| match t.source().source() {
-        gltf::image::Source::Uri { uri, .. } => image_path(base, dir, uri, &at(field)),
-        gltf::image::Source::View { .. } => Err(format!(
-            "{}: images inside the binary buffer are not supported; export them as PNG or \
-             JPEG files beside the mesh",
-            at(field)
-        )),
+    let mut image = |t: gltf::Texture, field: &str, slot: &'static str| match t.source().source() {
+        gltf::image::Source::Uri { uri, .. } => image_path(base, dir, uri, &at(field)).map(Some),
+        gltf::image::Source::View { .. } => match embedded.as_deref_mut() {
+            Some(list) => {
+                list.push((slot, t.source().index()));
+                Ok(None)
+            }
+            None => Err(format!(
+                "{}: images inside the binary buffer are not supported; export them as PNG \
+                 or JPEG files beside the mesh",
+                at(field)
+            )),
+        },
     };
     let pbr = m.pbr_metallic_roughness();
     let [r, g, b, _] = pbr.base_color_factor();
@@ -295,26 +321,30 @@ fn gltf_material(
         metallic: pbr.metallic_factor(),
         ..MaterialFile::default()
     };
-    out.base_color_map = pbr
-        .base_color_texture()
-        .map(|i| image(i.texture(), "baseColorTexture"))
-        .transpose()?;
-    out.metallic_roughness_map = pbr
-        .metallic_roughness_texture()
-        .map(|i| image(i.texture(), "metallicRoughnessTexture"))
-        .transpose()?;
-    out.normal_map = m
-        .normal_texture()
-        .map(|i| image(i.texture(), "normalTexture"))
-        .transpose()?;
-    out.occlusion_map = m
-        .occlusion_texture()
-        .map(|i| image(i.texture(), "occlusionTexture"))
-        .transpose()?;
-    out.emissive_map = m
-        .emissive_texture()
-        .map(|i| image(i.texture(), "emissiveTexture"))
-        .transpose()?;
+    out.base_color_map = match pbr.base_color_texture() {
+        Some(i) => image(i.texture(), "baseColorTexture", "base_color_map")?,
+        None => None,
+    };
+    out.metallic_roughness_map = match pbr.metallic_roughness_texture() {
+        Some(i) => image(
+            i.texture(),
+            "metallicRoughnessTexture",
+            "metallic_roughness_map",
+        )?,
+        None => None,
+    };
+    out.normal_map = match m.normal_texture() {
+        Some(i) => image(i.texture(), "normalTexture", "normal_map")?,
+        None => None,
+    };
+    out.occlusion_map = match m.occlusion_texture() {
+        Some(i) => image(i.texture(), "occlusionTexture", "occlusion_map")?,
+        None => None,
+    };
+    out.emissive_map = match m.emissive_texture() {
+        Some(i) => image(i.texture(), "emissiveTexture", "emissive_map")?,
+        None => None,
+    };
     let e = m.emissive_factor();
     if e.iter().any(|c| *c > 0.0) {
         out.emission = Some(Color::Linear(e));
@@ -325,11 +355,13 @@ fn gltf_material(
 /// The material of a glTF character's skinned primitive (the first node with a skin and
 /// a mesh, its first primitive), by the same rules as a mesh's; `None` without one.
 /// `file` is relative to `base` (the scene's folder).
+/// Images inside the file's buffers (as GLB exporters write them) come back as
+/// [`EmbeddedMap`]s, their map fields left empty.
 pub(crate) fn skinned_material(
     base: &Path,
     file: &str,
     bytes: &[u8],
-) -> Result<Option<(String, MaterialFile)>, String> {
+) -> Result<Option<(MaterialFile, Vec<EmbeddedMap>)>, String> {
     let full = resolve_inside(base, base, file, "model")?;
     let dir = full.parent().unwrap_or(base);
     let g = gltf::Gltf::from_slice(bytes).map_err(|e| format!("not a valid glTF file: {e}"))?;
@@ -341,10 +373,37 @@ pub(crate) fn skinned_material(
     else {
         return Ok(None);
     };
-    match mesh.primitives().next().map(|p| p.material()) {
-        Some(m) if m.index().is_some() => gltf_material(&m, base, dir).map(Some),
-        _ => Ok(None),
+    let m = match mesh.primitives().next().map(|p| p.material()) {
+        Some(m) if m.index().is_some() => m,
+        _ => return Ok(None),
+    };
+    let mut listed = Vec::new();
+    let (_, material) = gltf_material_with(&m, base, dir, Some(&mut listed))?;
+    if listed.is_empty() {
+        return Ok(Some((material, Vec::new())));
     }
+    let buffers = gltf::import_buffers(&g.document, Some(dir), g.blob.clone())
+        .map_err(|e| format!("cannot load its buffers: {e}"))?;
+    let mut embedded = Vec::with_capacity(listed.len());
+    for (field, image) in listed {
+        let Some(img) = g.document.images().nth(image) else {
+            continue;
+        };
+        let gltf::image::Source::View { view, mime_type } = img.source() else {
+            continue;
+        };
+        let data = buffers
+            .get(view.buffer().index())
+            .and_then(|b| b.0.get(view.offset()..view.offset() + view.length()))
+            .ok_or_else(|| format!("images[{image}]: its buffer view is out of range"))?;
+        embedded.push(EmbeddedMap {
+            field,
+            image,
+            bytes: data.to_vec(),
+            mime: Some(mime_type.to_string()),
+        });
+    }
+    Ok(Some((material, embedded)))
 }
 
 fn parse_gltf(bytes: &[u8], dir: &Path, base: &Path) -> Result<Geometry, String> {

@@ -3280,11 +3280,8 @@ fn check_characters(cx: &mut Ctx, f: &SceneFile) -> Vec<super::character::Charac
             ..MaterialFile::default()
         };
         let m = match &model {
-            Some((_, Some(file))) => {
-                let mut file = file.clone();
-                file.density = 985.0;
-                file.friction = 0.8;
-                build_material(cx, &at, &format!("model ({})", c.name), &file)
+            Some((_, Some(found))) => {
+                model_material(cx, &at, &format!("model ({})", c.name), found)
             }
             Some((_, None)) => build_material(cx, &at, &format!("model ({})", c.name), &file),
             None => {
@@ -3312,6 +3309,10 @@ fn check_characters(cx: &mut Ctx, f: &SceneFile) -> Vec<super::character::Charac
     out
 }
 
+/// A glTF character's material as found in its file: the material, its maps embedded in
+/// the file's buffer, and the model's resolved path (to name those images).
+type ModelMaterial = (MaterialFile, Vec<mesh::EmbeddedMap>, std::path::PathBuf);
+
 /// Loads and binds a character's glTF model, with its material (if it has one); a
 /// problem names `{at}: model…` and gives `None`. The file joins the scene's hash.
 fn check_model(
@@ -3319,7 +3320,7 @@ fn check_model(
     at: &str,
     c: &super::character::CharacterFile,
     m: &super::character::ModelFile,
-) -> Option<(crate::character::Retarget, Option<MaterialFile>)> {
+) -> Option<(crate::character::Retarget, Option<ModelMaterial>)> {
     use crate::character::{GltfCharacter, Retarget};
     let field = format!("{at}: model");
     let mut refused = false;
@@ -3402,14 +3403,65 @@ fn check_model(
         }
     };
     let material = match mesh::skinned_material(base, &m.file, &bytes) {
-        Ok(found) => found.map(|(_, f)| f),
+        Ok(found) => found,
         Err(e) => {
             cx.problem(&field, format!("\"{}\": {e}", m.file));
             return None;
         }
     };
     cx.other_files.insert(m.file.clone(), blake3::hash(&bytes));
-    Some((retarget, material))
+    Some((
+        retarget,
+        material.map(|(file, embedded)| (file, embedded, full)),
+    ))
+}
+
+/// A glTF character's material: the file's, with the maps embedded in its buffer
+/// decoded (the rest load from their files as a mesh's do).
+fn model_material(
+    cx: &mut Ctx,
+    at: &str,
+    name: &str,
+    (file, embedded, model): &ModelMaterial,
+) -> Material {
+    let mut file = file.clone();
+    file.density = 985.0;
+    file.friction = 0.8;
+    let mut m = build_material(cx, at, name, &file);
+    for e in embedded {
+        let space = match e.field {
+            "base_color_map" | "emissive_map" => ColorSpace::Srgb,
+            _ => ColorSpace::Linear,
+        };
+        let named = e
+            .mime
+            .as_deref()
+            .and_then(image::ImageFormat::from_mime_type);
+        let mut key = model.clone().into_os_string();
+        key.push(format!("#images[{}]", e.image));
+        let shown = format!("{}#images[{}]", model.display(), e.image);
+        match crate::texture::from_bytes(
+            &e.bytes,
+            key.into(),
+            named,
+            &shown,
+            space,
+            &mut cx.textures,
+        ) {
+            Ok(t) => {
+                let slot = match e.field {
+                    "base_color_map" => &mut m.maps.base_color,
+                    "normal_map" => &mut m.maps.normal,
+                    "metallic_roughness_map" => &mut m.maps.metallic_roughness,
+                    "emissive_map" => &mut m.maps.emissive,
+                    _ => &mut m.maps.occlusion,
+                };
+                *slot = Some(t);
+            }
+            Err(err) => cx.problem(&format!("{at}: model"), err.to_string()),
+        }
+    }
+    m
 }
 
 /// Checks a cameo's consent for this use today and makes its face texture; the photo

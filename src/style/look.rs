@@ -33,6 +33,8 @@ pub struct Look {
     pub targets: Vec<Target>,
     /// What the meter exposes for.
     pub exposure: Exposure,
+    /// A visible watermark burnt into every graded picture (`render --watermark`).
+    pub watermark: Option<crate::output::watermark::Watermark>,
 }
 
 impl Look {
@@ -44,7 +46,14 @@ impl Look {
             seed,
             targets: style.map(|s| s.file.targets.clone()).unwrap_or_default(),
             exposure: style.map_or(Exposure::Fixed, |s| s.file.exposure),
+            watermark: None,
         }
+    }
+
+    /// The same look with a visible watermark on every picture it grades.
+    pub fn with_watermark(mut self, mark: Option<crate::output::watermark::Watermark>) -> Self {
+        self.watermark = mark;
+        self
     }
 
     /// Whether the meter has anything to trim: a contract with a key (per the exposure
@@ -103,8 +112,13 @@ impl Look {
     /// Frame `k` (`width × height` linear RGB, row-major) through the grade, as RGBA8
     /// sRGB (alpha 255).
     pub fn grade_frame(&self, linear: &[[f32; 3]], width: u32, height: u32, k: usize) -> Vec<u8> {
-        self.grade
-            .render_srgb8(linear, width, height, self.seed, k as u64)
+        let mut rgba = self
+            .grade
+            .render_srgb8(linear, width, height, self.seed, k as u64);
+        if let Some(mark) = &self.watermark {
+            mark.stamp_rgba(&mut rgba, width, height);
+        }
+        rgba
     }
 }
 

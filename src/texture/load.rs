@@ -146,10 +146,6 @@ pub fn load(
     if let Some(t) = budget.loaded.get(&(key_path.clone(), space)) {
         return Ok(t.clone());
     }
-    let invalid = |message: String| TextureError::Invalid {
-        shown: shown.to_string(),
-        message,
-    };
     let too_large = |message: String| TextureError::TooLarge {
         shown: shown.to_string(),
         message,
@@ -161,7 +157,45 @@ pub fn load(
         )));
     }
     let bytes = std::fs::read(&key_path).map_err(read_err)?;
-    let format = match image::guess_format(&bytes) {
+    let named = file
+        .extension()
+        .and_then(|e| e.to_str())
+        .and_then(ImageFormat::from_extension);
+    from_bytes(&bytes, key_path, named, shown, space, budget)
+}
+
+/// [`load`] for an image already in memory (one embedded in a glTF file's buffer):
+/// `key` identifies it for reuse (a path that need not exist, such as
+/// `model.glb#images[0]`), `named` is the format its name or MIME type claims, if any.
+///
+/// # Errors
+/// As [`load`], past reading the file.
+pub fn from_bytes(
+    bytes: &[u8],
+    key_path: std::path::PathBuf,
+    named: Option<ImageFormat>,
+    shown: &str,
+    space: ColorSpace,
+    budget: &mut TextureBudget,
+) -> Result<Arc<Texture>, TextureError> {
+    if let Some(t) = budget.loaded.get(&(key_path.clone(), space)) {
+        return Ok(t.clone());
+    }
+    let invalid = |message: String| TextureError::Invalid {
+        shown: shown.to_string(),
+        message,
+    };
+    let too_large = |message: String| TextureError::TooLarge {
+        shown: shown.to_string(),
+        message,
+    };
+    if bytes.len() as u64 > MAX_TEXTURE_FILE_BYTES {
+        return Err(too_large(format!(
+            "the image is {} bytes, more than the limit of {MAX_TEXTURE_FILE_BYTES}",
+            bytes.len()
+        )));
+    }
+    let format = match image::guess_format(bytes) {
         Ok(f @ (ImageFormat::Png | ImageFormat::Jpeg)) => f,
         Ok(other) => {
             return Err(invalid(format!(
@@ -176,10 +210,7 @@ pub fn load(
             ));
         }
     };
-    if let Some(named) = file
-        .extension()
-        .and_then(|e| e.to_str())
-        .and_then(ImageFormat::from_extension)
+    if let Some(named) = named
         && named != format
     {
         return Err(invalid(format!(
@@ -189,8 +220,8 @@ pub fn load(
         )));
     }
     let header = match format {
-        ImageFormat::Png => png_size(&bytes).ok_or_else(|| "no IHDR chunk first".to_string()),
-        _ => image::ImageReader::with_format(Cursor::new(&bytes), format)
+        ImageFormat::Png => png_size(bytes).ok_or_else(|| "no IHDR chunk first".to_string()),
+        _ => image::ImageReader::with_format(Cursor::new(bytes), format)
             .into_dimensions()
             .map_err(|e| e.to_string()),
     };
@@ -217,7 +248,7 @@ pub fn load(
             budget.used
         )));
     }
-    let mut reader = image::ImageReader::with_format(Cursor::new(&bytes), format);
+    let mut reader = image::ImageReader::with_format(Cursor::new(bytes), format);
     let mut limits = image::Limits::default();
     limits.max_image_width = Some(MAX_TEXTURE_SIDE);
     limits.max_image_height = Some(MAX_TEXTURE_SIDE);
@@ -239,7 +270,7 @@ pub fn load(
         mips: mip_chain(top, space),
     });
     budget.used += need;
-    budget.files.insert(key_path.clone(), blake3::hash(&bytes));
+    budget.files.insert(key_path.clone(), blake3::hash(bytes));
     budget.loaded.insert((key_path, space), texture.clone());
     Ok(texture)
 }

@@ -18,7 +18,7 @@ pub mod uv;
 
 pub use load::{
     MAX_TEXTURE_BYTES, MAX_TEXTURE_FILE_BYTES, MAX_TEXTURE_SIDE, TextureBudget, TextureError,
-    chain_bytes, load, mip_chain,
+    chain_bytes, from_bytes, load, mip_chain,
 };
 
 use std::sync::Arc;

@@ -85,7 +85,8 @@ struct Writer {
 }
 
 impl Writer {
-    fn add(&mut self, data: &[u8], component: u32, count: usize, kind: &str) -> usize {
+    /// Appends `data` (4-byte aligned) as a buffer view of its own: the view's index.
+    fn view(&mut self, data: &[u8]) -> usize {
         while !self.bin.len().is_multiple_of(4) {
             self.bin.push(0);
         }
@@ -95,6 +96,11 @@ impl Writer {
             data.len()
         ));
         self.bin.extend_from_slice(data);
+        self.views.len() - 1
+    }
+
+    fn add(&mut self, data: &[u8], component: u32, count: usize, kind: &str) -> usize {
+        self.view(data);
         self.accessors.push(format!(
             r#"{{"bufferView":{},"componentType":{component},"count":{count},"type":"{kind}"}}"#,
             self.views.len() - 1
@@ -393,6 +399,9 @@ pub(crate) struct CopySpec {
     /// Add a 1 s clip: the left forearm turns 60° about −Y (LINEAR) and the hips rise
     /// 10 cm (LINEAR).
     pub clip: bool,
+    /// A base-color texture of this one sRGB color, as an 8 × 8 PNG inside the GLB's
+    /// buffer (multiplied by a white factor), instead of the plain factor.
+    pub texture: Option<[u8; 3]>,
 }
 
 impl CopySpec {
@@ -403,6 +412,7 @@ impl CopySpec {
             arms_down_deg: 0.0,
             color: [0.8, 0.05, 0.05, 1.0],
             clip: false,
+            texture: None,
         }
     }
 }
@@ -516,6 +526,20 @@ pub(crate) fn mannequin_glb(spec: &CopySpec) -> Vec<u8> {
         1 + Joint::SpineUpper.index()
     ));
     nodes.push(r#"{"name":"body","mesh":0,"skin":0}"#.to_string());
+    let (mut color, mut images) = (spec.color, String::new());
+    let mut base_texture = String::new();
+    if let Some(rgb) = spec.texture {
+        let img = image::RgbImage::from_pixel(8, 8, image::Rgb(rgb));
+        let mut png = Vec::new();
+        img.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+            .unwrap();
+        let view = w.view(&png);
+        images = format!(
+            r#","images":[{{"bufferView":{view},"mimeType":"image/png"}}],"textures":[{{"source":0}}]"#
+        );
+        base_texture = r#","baseColorTexture":{"index":0}"#.to_string();
+        color = [1.0; 4];
+    }
     let animations = if spec.clip {
         let times = w.floats(&[0.0, 1.0], 2, "SCALAR");
         let turn = Quat::from_rotation_y(-60f32.to_radians());
@@ -538,17 +562,17 @@ pub(crate) fn mannequin_glb(spec: &CopySpec) -> Vec<u8> {
     let json = format!(
         r#"{{"asset":{{"version":"2.0"}},"scene":0,"scenes":[{{"nodes":[0,21]}}],
 "nodes":[{nodes}],
-"materials":[{{"pbrMetallicRoughness":{{"baseColorFactor":[{r},{g},{b},{a}],"metallicFactor":0,"roughnessFactor":0.6}}}}],
+"materials":[{{"pbrMetallicRoughness":{{"baseColorFactor":[{r},{g},{b},{a}]{base_texture},"metallicFactor":0,"roughnessFactor":0.6}}}}]{images},
 "meshes":[{{"primitives":[{{"attributes":{{"POSITION":{pos},"NORMAL":{nrm},"TEXCOORD_0":{uv},"JOINTS_0":{jnt},"WEIGHTS_0":{wgt}}},"indices":{idx},"material":0}}]}}],
 "skins":[{{"joints":[{joints}],"inverseBindMatrices":{ibm}}}]{animations},
 "buffers":[{{"byteLength":{len}}}],
 "bufferViews":[{views}],
 "accessors":[{accessors}]}}"#,
         nodes = nodes.join(","),
-        r = spec.color[0],
-        g = spec.color[1],
-        b = spec.color[2],
-        a = spec.color[3],
+        r = color[0],
+        g = color[1],
+        b = color[2],
+        a = color[3],
         joints = (1..=20)
             .map(|k| k.to_string())
             .collect::<Vec<_>>()
