@@ -402,6 +402,9 @@ pub(crate) struct CopySpec {
     /// A base-color texture of this one sRGB color, as an 8 × 8 PNG inside the GLB's
     /// buffer (multiplied by a white factor), instead of the plain factor.
     pub texture: Option<[u8; 3]>,
+    /// A base-color texture given as PNG bytes (the mannequin's atlas layout), inside
+    /// the GLB's buffer; wins over `texture`.
+    pub texture_png: Option<Vec<u8>>,
 }
 
 impl CopySpec {
@@ -413,6 +416,7 @@ impl CopySpec {
             color: [0.8, 0.05, 0.05, 1.0],
             clip: false,
             texture: None,
+            texture_png: None,
         }
     }
 }
@@ -528,11 +532,14 @@ pub(crate) fn mannequin_glb(spec: &CopySpec) -> Vec<u8> {
     nodes.push(r#"{"name":"body","mesh":0,"skin":0}"#.to_string());
     let (mut color, mut images) = (spec.color, String::new());
     let mut base_texture = String::new();
-    if let Some(rgb) = spec.texture {
+    let solid = spec.texture.map(|rgb| {
         let img = image::RgbImage::from_pixel(8, 8, image::Rgb(rgb));
         let mut png = Vec::new();
         img.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
             .unwrap();
+        png
+    });
+    if let Some(png) = spec.texture_png.clone().or(solid) {
         let view = w.view(&png);
         images = format!(
             r#","images":[{{"bufferView":{view},"mimeType":"image/png"}}],"textures":[{{"source":0}}]"#
