@@ -115,3 +115,59 @@ pub fn warping_error(
     }
     (n > 0).then(|| sum / n as f64)
 }
+
+/// Mottling: blotchy texture where the surface is one flat color. The RMS of the
+/// high-frequency part of the luminance residual `img − reference` (the residual minus
+/// its 3 × 3 box mean), over the pixels whose 5 × 5 neighbourhood is one object
+/// (`segmentation`) of one albedo (every channel within 0.02 of the centre's, linear).
+/// An image that is off by a smooth amount there scores near 0; one with grain or
+/// blotches on flat objects scores their amplitude; edges of objects and of textures
+/// are left out. The reference's own noise adds equally to any image compared with it.
+/// `None` when no pixel qualifies or a buffer is shorter than the frame.
+pub fn mottling(
+    img: &[[f32; 3]],
+    reference: &[[f32; 3]],
+    albedo: &[[f32; 3]],
+    segmentation: &[u32],
+    width: usize,
+    height: usize,
+) -> Option<f64> {
+    let n = width * height;
+    if [img.len(), reference.len(), albedo.len(), segmentation.len()]
+        .iter()
+        .any(|&l| l < n)
+        || width < 5
+        || height < 5
+    {
+        return None;
+    }
+    let luma = |c: [f32; 3]| 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
+    let residual: Vec<f32> = (0..n).map(|i| luma(img[i]) - luma(reference[i])).collect();
+    let flat = |x: usize, y: usize| {
+        let i = y * width + x;
+        let (id, a) = (segmentation[i], albedo[i]);
+        id != 0
+            && (y - 2..=y + 2).all(|v| {
+                (x - 2..=x + 2).all(|u| {
+                    let j = v * width + u;
+                    segmentation[j] == id && (0..3).all(|c| (albedo[j][c] - a[c]).abs() <= 0.02)
+                })
+            })
+    };
+    let (mut sum, mut count) = (0.0f64, 0usize);
+    for y in 2..height - 2 {
+        for x in 2..width - 2 {
+            if !flat(x, y) {
+                continue;
+            }
+            let mean = (y - 1..=y + 1)
+                .flat_map(|v| (x - 1..=x + 1).map(move |u| v * width + u))
+                .map(|j| f64::from(residual[j]))
+                .sum::<f64>()
+                / 9.0;
+            sum += (f64::from(residual[y * width + x]) - mean).powi(2);
+            count += 1;
+        }
+    }
+    (count > 0).then(|| (sum / count as f64).sqrt())
+}

@@ -504,6 +504,50 @@ fn metrics_behave() {
     assert!(we(&f.preview) > 1e-3);
 }
 
+/// Mottling sees grain on a flat object and nothing else: against a flat reference, an
+/// image off by a smooth ramp scores ~0, one with a ±0.02 checker on the object scores
+/// 0.02 (the checker's high-frequency amplitude, less the 1/9 of it the box mean keeps),
+/// and a difference only on the two columns along an albedo edge scores 0 (the pixels
+/// whose neighbourhood crosses the edge are left out).
+#[test]
+fn mottling_measures_grain_on_flat_objects_only() {
+    let (w, h) = (32usize, 32usize);
+    let n = w * h;
+    // One object filling the frame: albedo 0.5 left of x = 16, 0.2 right of it.
+    let albedo: Vec<[f32; 3]> = (0..n)
+        .map(|i| if i % w < 16 { [0.5; 3] } else { [0.2; 3] })
+        .collect();
+    let seg = vec![7u32; n];
+    let reference = vec![[0.5f32; 3]; n];
+    let ramp: Vec<[f32; 3]> = (0..n).map(|i| [0.5 + 0.002 * (i % w) as f32; 3]).collect();
+    let checker: Vec<[f32; 3]> = (0..n)
+        .map(|i| {
+            let s = if (i % w + i / w) % 2 == 0 {
+                0.02
+            } else {
+                -0.02
+            };
+            [0.5 + s; 3]
+        })
+        .collect();
+    let edge: Vec<[f32; 3]> = (0..n)
+        .map(|i| {
+            if (15..17).contains(&(i % w)) {
+                [0.9; 3]
+            } else {
+                [0.5; 3]
+            }
+        })
+        .collect();
+    let m = |img: &[[f32; 3]]| metrics::mottling(img, &reference, &albedo, &seg, w, h).unwrap();
+    let (smooth, grain, along_edge) = (m(&ramp), m(&checker), m(&edge));
+    println!("mottling: ramp {smooth:.2e}, checker {grain:.4}, albedo edge {along_edge:.2e}");
+    assert!(smooth < 1e-6, "{smooth}");
+    assert!((grain - 0.02 * 8.0 / 9.0).abs() < 1e-3, "{grain}");
+    assert!(along_edge < 1e-6, "{along_edge}");
+    assert!(metrics::mottling(&ramp, &reference, &albedo, &vec![0; n], w, h).is_none());
+}
+
 #[test]
 fn disocclusion_marks_pixels_without_a_source() {
     let (w, h) = (4, 1);

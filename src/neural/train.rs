@@ -590,6 +590,11 @@ pub struct EvalReport {
     pub warp_error_finished: f64,
     /// Flow warping error of the reference.
     pub warp_error_reference: f64,
+    /// Mottling of the preview against the reference ([`metrics::mottling`]), display
+    /// values.
+    pub mottling_preview: f64,
+    /// Mottling of the finished frames.
+    pub mottling_finished: f64,
     /// Milliseconds per finished frame (this machine, all its cores).
     pub ms_per_frame: f64,
     /// Milliseconds per reference frame, from the dataset's own timing.
@@ -624,7 +629,7 @@ pub fn evaluate(
         sampler_steps,
         ..Default::default()
     };
-    let (mut warp_n, mut ms) = (0usize, 0.0);
+    let (mut warp_n, mut mottle_n, mut ms) = (0usize, 0usize, 0.0);
     progress.start("eval", scenes.iter().map(|s| s.inputs.len() as u64).sum());
     for sc in &scenes {
         let mut fin = Finisher::new(&model, sampler_steps, seed, sc.style)?;
@@ -653,6 +658,14 @@ pub fn evaluate(
             r.psnr_finished += metrics::psnr(&f, &re);
             r.ssim_preview += metrics::ssim(&p, &re, w, h);
             r.ssim_finished += metrics::ssim(&f, &re, w, h);
+            let mottled = |img: &[[f32; 3]]| {
+                metrics::mottling(img, &re, &inp.albedo, &inp.segmentation, w, h)
+            };
+            if let (Some(a), Some(b)) = (mottled(&p), mottled(&f)) {
+                r.mottling_preview += a;
+                r.mottling_finished += b;
+                mottle_n += 1;
+            }
             r.frames += 1;
             if let Some([pp, pf, pr]) = &prev {
                 let we = |a: &[[f32; 3]], b: &[[f32; 3]]| {
@@ -679,6 +692,9 @@ pub fn evaluate(
     r.warp_error_preview /= wn;
     r.warp_error_finished /= wn;
     r.warp_error_reference /= wn;
+    let mn = mottle_n.max(1) as f64;
+    r.mottling_preview /= mn;
+    r.mottling_finished /= mn;
     r.ms_per_frame = ms / n;
     let held: Vec<_> = manifest
         .scenes
@@ -700,16 +716,19 @@ pub fn write_eval_table(out: &mut dyn Write, r: &EvalReport) -> std::io::Result<
         "held-out: {} scenes, {} frames at {}x{}, {} sampler steps, each image graded in its scene's style",
         r.scenes, r.frames, r.size.0, r.size.1, r.sampler_steps
     )?;
-    writeln!(out, "                 PSNR dB   SSIM    warp error")?;
     writeln!(
         out,
-        "raster preview   {:7.2}   {:.4}  {:.6}",
-        r.psnr_preview, r.ssim_preview, r.warp_error_preview
+        "                 PSNR dB   SSIM    warp error  mottling"
     )?;
     writeln!(
         out,
-        "neural finish    {:7.2}   {:.4}  {:.6}",
-        r.psnr_finished, r.ssim_finished, r.warp_error_finished
+        "raster preview   {:7.2}   {:.4}  {:.6}    {:.4}",
+        r.psnr_preview, r.ssim_preview, r.warp_error_preview, r.mottling_preview
+    )?;
+    writeln!(
+        out,
+        "neural finish    {:7.2}   {:.4}  {:.6}    {:.4}",
+        r.psnr_finished, r.ssim_finished, r.warp_error_finished, r.mottling_finished
     )?;
     writeln!(
         out,
