@@ -149,6 +149,15 @@ impl GltfCharacter {
         load_bytes(&bytes, &file, path.parent())
     }
 
+    /// [`GltfCharacter::load`] for a file's bytes already read: buffer files resolve in
+    /// `dir`; `file` names the source in errors.
+    ///
+    /// # Errors
+    /// [`GltfError`] naming `file` and the glTF path of the first problem.
+    pub fn from_bytes_in(bytes: &[u8], file: &str, dir: &Path) -> Result<GltfCharacter, GltfError> {
+        load_bytes(bytes, file, Some(dir))
+    }
+
     /// Loads from bytes (`.gltf` JSON with data-URI buffers, or `.glb`); `file` names
     /// the source in errors. External buffer files are refused.
     ///

@@ -488,9 +488,13 @@ impl CharacterMesh {
     }
 
     /// Triangles, grouped by body part.
-    #[cfg(test)]
     pub fn indices(&self) -> &[u32] {
         &self.indices
+    }
+
+    /// Each vertex's texture coordinates.
+    pub fn uvs(&self) -> &[glam::Vec2] {
+        &self.uvs
     }
 
     /// Each vertex's body part (the joint whose segment it is on).

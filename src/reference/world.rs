@@ -281,22 +281,7 @@ pub(super) fn fluid_objects(
         if s.is_empty() {
             continue;
         }
-        let radius = s
-            .positions
-            .iter()
-            .map(|v| v.length())
-            .fold(0.0f32, f32::max)
-            * (1.0 + 1e-5)
-            + 1e-6;
-        let triangles = s
-            .indices
-            .chunks_exact(3)
-            .map(|t| [t[0], t[1], t[2]])
-            .collect();
-        let mesh = TriMesh::new(s.positions, triangles).map_err(|err| ReferenceError::Shape {
-            entity: fluid.name.clone(),
-            message: format!("its surface at t = {} s: {err:?}", state.time),
-        })?;
+        let (mesh, radius) = world_mesh(s.positions, &s.indices, &fluid.name, "surface", state)?;
         out.push(Object {
             entity: fluid.entity,
             id: e.id,
@@ -331,37 +316,50 @@ pub(super) fn character_objects(
         let Some(e) = scene.entities.get(c.entity) else {
             continue;
         };
-        let joints = state.character_joints(ci);
-        let tm = CharacterMesh::of(c).mesh(joints, joints, joints);
-        if tm.indices.is_empty() {
+        let body = CharacterMesh::of(c);
+        let Some((positions, normals)) = body.deform(state.character_joints(ci)) else {
             continue;
-        }
-        let positions: Vec<Vec3> = tm.vertices.iter().map(|v| Vec3::from(v.position)).collect();
-        let radius =
-            positions.iter().map(|v| v.length()).fold(0.0f32, f32::max) * (1.0 + 1e-5) + 1e-6;
-        let triangles = tm
-            .indices
-            .chunks_exact(3)
-            .map(|t| [t[0], t[1], t[2]])
-            .collect();
-        let mesh = TriMesh::new(positions, triangles).map_err(|err| ReferenceError::Shape {
-            entity: c.name.clone(),
-            message: format!("its body at t = {} s: {err:?}", state.time),
-        })?;
+        };
+        let (mesh, radius) = world_mesh(positions, body.indices(), &c.name, "body", state)?;
         out.push(Object {
             entity: c.entity,
             id: e.id,
             material: e.material,
             geometry: Geometry::Body(Arc::new(Sheet {
                 mesh,
-                normals: tm.vertices.iter().map(|v| Vec3::from(v.normal)).collect(),
-                uvs: tm.vertices.iter().map(|v| glam::Vec2::from(v.uv)).collect(),
+                normals: normals.iter().map(|n| n.normalize_or(Vec3::Y)).collect(),
+                uvs: body.uvs().to_vec(),
             })),
             radius,
             pattern_offset: crate::texture::pattern::offset(scene.seed, &e.name),
         });
     }
     Ok(out)
+}
+
+/// A surface built in world space at the trajectory frame `state` (a liquid's, a
+/// character's) as a parry mesh, with the radius of a sphere about the origin holding
+/// it. `what` names it in the error.
+///
+/// # Errors
+/// [`ReferenceError::Shape`] naming `entity` when parry refuses the triangles.
+fn world_mesh(
+    positions: Vec<Vec3>,
+    indices: &[u32],
+    entity: &str,
+    what: &str,
+    state: &FrameState,
+) -> Result<(TriMesh, f32), ReferenceError> {
+    let radius = positions.iter().map(|v| v.length()).fold(0.0f32, f32::max) * (1.0 + 1e-5) + 1e-6;
+    let triangles = indices
+        .chunks_exact(3)
+        .map(|t| [t[0], t[1], t[2]])
+        .collect();
+    let mesh = TriMesh::new(positions, triangles).map_err(|err| ReferenceError::Shape {
+        entity: entity.to_string(),
+        message: format!("its {what} at t = {} s: {err:?}", state.time),
+    })?;
+    Ok((mesh, radius))
 }
 
 /// Does the ray `origin + t dir` (unit `dir`) pass within `radius` of `center` before

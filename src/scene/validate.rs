@@ -3240,38 +3240,17 @@ fn check_characters(cx: &mut Ctx, f: &SceneFile) -> Vec<super::character::Charac
             trousers,
             shoes,
         };
-        let mut texels = dress::atlas(&dress::Colors {
-            skin,
-            hair,
-            shirt,
-            trousers,
-            shoes,
-        });
-        let cameo = match &c.cameo {
-            None => None,
+        let (face, cameo) = match &c.cameo {
+            None => (None, None),
             Some(file) => match check_cameo(cx, file, skin) {
-                Ok((face, used)) => {
-                    dress::paint_face(&mut texels, &face);
-                    Some(used)
-                }
+                Ok((face, used)) => (Some(face), Some(used)),
                 Err(e) => {
                     cx.problem(&format!("{at}: cameo"), e);
                     continue;
                 }
             },
         };
-        let texture = crate::texture::Texture {
-            name: format!("{} (outfit)", c.name),
-            color_space: ColorSpace::Srgb,
-            mips: crate::texture::mip_chain(
-                crate::texture::Mip {
-                    width: dress::ATLAS_SIZE,
-                    height: dress::ATLAS_SIZE,
-                    texels,
-                },
-                ColorSpace::Srgb,
-            ),
-        };
+        // A body's physics, whatever it wears.
         let file = MaterialFile {
             color: Color::Linear([1.0; 3]),
             roughness: 0.7,
@@ -3281,12 +3260,34 @@ fn check_characters(cx: &mut Ctx, f: &SceneFile) -> Vec<super::character::Charac
         };
         let m = match &model {
             Some((_, Some(found))) => {
-                model_material(cx, &at, &format!("model ({})", c.name), found)
+                model_material(cx, &at, &format!("model ({})", c.name), found, &file)
             }
             Some((_, None)) => build_material(cx, &at, &format!("model ({})", c.name), &file),
             None => {
+                // The mannequin's outfit, painted only for it (a model wears its own).
+                let mut texels = dress::atlas(&dress::Colors {
+                    skin,
+                    hair,
+                    shirt,
+                    trousers,
+                    shoes,
+                });
+                if let Some(face) = &face {
+                    dress::paint_face(&mut texels, face);
+                }
                 let mut m = build_material(cx, &at, &format!("outfit ({})", c.name), &file);
-                m.maps.base_color = Some(Arc::new(texture));
+                m.maps.base_color = Some(Arc::new(crate::texture::Texture {
+                    name: format!("{} (outfit)", c.name),
+                    color_space: ColorSpace::Srgb,
+                    mips: crate::texture::mip_chain(
+                        crate::texture::Mip {
+                            width: dress::ATLAS_SIZE,
+                            height: dress::ATLAS_SIZE,
+                            texels,
+                        },
+                        ColorSpace::Srgb,
+                    ),
+                }));
                 m
             }
         };
@@ -3388,7 +3389,9 @@ fn check_model(
         );
         return None;
     }
-    let loaded = GltfCharacter::load(&full).map_err(|e| e.to_string());
+    let dir = full.parent().unwrap_or(base);
+    let loaded = GltfCharacter::from_bytes_in(&bytes, &full.display().to_string(), dir)
+        .map_err(|e| e.to_string());
     let bound = loaded
         .and_then(|g| Retarget::new(g, &m.joints, m.scale, c.body.build))
         .and_then(|r| match m.clip {
@@ -3417,16 +3420,17 @@ fn check_model(
 }
 
 /// A glTF character's material: the file's, with the maps embedded in its buffer
-/// decoded (the rest load from their files as a mesh's do).
+/// decoded (the rest load from their files as a mesh's do), and `body`'s physics.
 fn model_material(
     cx: &mut Ctx,
     at: &str,
     name: &str,
     (file, embedded, model): &ModelMaterial,
+    body: &MaterialFile,
 ) -> Material {
     let mut file = file.clone();
-    file.density = 985.0;
-    file.friction = 0.8;
+    file.density = body.density;
+    file.friction = body.friction;
     let mut m = build_material(cx, at, name, &file);
     for e in embedded {
         let space = match e.field {
