@@ -1,6 +1,6 @@
-//! The neural finishing stage's cost per frame with the weights that ship, at 256 × 256
-//! (the target size) and 640 × 360 (the bundled domino scene), one sampler step
-//! (the default) and four. Synthetic buffers: the cost does not depend on their content.
+//! The neural finishing stage's cost per frame with the weights that ship (the single-step
+//! shading network), at 256 × 256 (the target size), 512 × 512 and 640 × 360 (the
+//! bundled domino scene). Synthetic buffers: the cost does not depend on their content.
 //! Loading the model and building the finisher are outside the timing; a model that fails
 //! to load or a frame that fails to finish stops the bench.
 //!
@@ -11,7 +11,7 @@ mod common;
 
 use std::hint::black_box;
 
-use cinegraph::neural::sampler::Finisher;
+use cinegraph::neural::shading::ShadingFinisher;
 use cinegraph::neural::{FrameInputs, bundled_model};
 use common::or_die;
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -38,13 +38,10 @@ fn finish(c: &mut Criterion) {
     let model = or_die(bundled_model(), "loading the bundled finishing model");
     let mut group = c.benchmark_group("finish");
     group.sample_size(10);
-    for (w, h, steps) in [(256, 256, 1), (256, 256, 4), (640, 360, 1)] {
+    for (w, h) in [(256, 256), (512, 512), (640, 360)] {
         let inputs = frame(w, h);
-        let mut fin = or_die(
-            Finisher::new(&model, steps, 1, 0),
-            &format!("building a {steps}-step finisher"),
-        );
-        group.bench_function(format!("{w}x{h}_{steps}_step"), |b| {
+        let mut fin = or_die(ShadingFinisher::new(&model, 0), "building a finisher");
+        group.bench_function(format!("{w}x{h}"), |b| {
             b.iter(|| {
                 let out = or_die(fin.finish(black_box(&inputs)), "finishing a frame");
                 assert_eq!(out.len(), w * h, "not a {w}x{h} frame");

@@ -39,6 +39,8 @@
 #                    "none" runs no criterion bench
 #   --runs N         runs per whole-process timing [3]
 #   --no-process     skip the whole-process timings
+#   --process LIST   time only these whole-process keys (comma-separated, e.g.
+#                    process/movi_a_all_no_finish,process/movi_a_all_finish)
 #   --fresh-clone    also time a fresh clone's .ci/run
 #   --page FILE      the page to write [docs/benchmarks.md]
 #   --from-tsv FILE  measure nothing: take the figures from FILE (lines "key<TAB>seconds"),
@@ -148,8 +150,9 @@ describe() {
     finish/*_step)
       m=${key#finish/}
       steps=${m#*_}
-      echo "neural finishing, one ${m%%_*} frame, ${steps%_step} sampler step(s)"
+      echo "neural finishing (the first, latent finisher), one ${m%%_*} frame, ${steps%_step} sampler step(s)"
       ;;
+    finish/*) echo "neural finishing (the shading network), one ${key#finish/} frame" ;;
     *) echo "criterion median per iteration" ;;
   esac
 }
@@ -201,6 +204,7 @@ measure() {
   if ((process)); then
     local key r
     while IFS='|' read -r key cmd; do
+      if [[ -n "$only_process" && ",$only_process," != *",$key,"* ]]; then continue; fi
       echo "bench-record: timing $key ($runs runs): cinegraph $cmd" >&2
       # shellcheck disable=SC2086 # the command lines above are word lists on purpose
       r=$(time_process "$key" "$bin" $cmd)
@@ -292,11 +296,12 @@ render_region() {
 }
 
 main() {
-  quick=0 process=1 fresh=0 runs=3 benches=$ALL_BENCHES from_tsv='' page=''
+  quick=0 process=1 fresh=0 runs=3 benches=$ALL_BENCHES from_tsv='' page='' only_process=''
   while (($#)); do
     case "$1" in
       --quick) quick=1 ;;
       --no-process) process=0 ;;
+      --process) only_process=${2:?--process needs a list of keys}; shift ;;
       --fresh-clone) fresh=1 ;;
       --runs) runs=${2:?--runs needs a number}; shift ;;
       --benches) benches=${2:?--benches needs a list}; shift ;;

@@ -162,9 +162,9 @@ pub struct RenderArgs {
     /// the last picture. `--layout kubric` never finishes.
     #[arg(long)]
     no_finish: bool,
-    /// Neural finishing: sampler steps (cinegraph's model: 1-8, default 1, its best
-    /// estimate of the path-traced look; more move toward a sample. Published
-    /// checkpoints: DDIM steps, default 20).
+    /// Neural finishing: sampler steps. The shading network that ships (and its
+    /// checkpoints) takes one pass and no steps; latent checkpoints (`train --arch
+    /// latent`): 1-8, default 1; published checkpoints: DDIM steps, default 20.
     #[arg(long, conflicts_with = "no_finish")]
     finish_steps: Option<usize>,
     /// Neural finishing: a checkpoint folder from `cinegraph train`, or a local Stable
@@ -236,18 +236,29 @@ pub struct TrainArgs {
     /// Continue from the checkpoint in --out.
     #[arg(long)]
     resume: bool,
-    /// Train on square windows of this side cut from the frames (a multiple of 8;
-    /// 0: whole frames).
-    #[arg(long, default_value_t = 64)]
+    /// Train on square windows of this side cut from the frames (a multiple of 8, and
+    /// of 32 for the shading network at --factor 4; 0: whole frames).
+    #[arg(long, default_value_t = 128)]
     crop: usize,
     /// Stop after this many minutes (checkpointed; --resume continues).
     #[arg(long)]
     max_minutes: Option<f64>,
-    /// Feature channels of the autoencoder (ignored when resuming).
+    /// The network: `shading`, the single-step shading UNet that ships, or `latent`, the
+    /// first finisher's latent flow-matching model (ignored when resuming).
+    #[arg(long, default_value = "shading", value_parser = ["shading", "latent"])]
+    arch: String,
+    /// Shading network: channels of its first level, at a quarter of the image's side
+    /// (then 2x, 4x, 8x; ignored when resuming).
+    #[arg(long, default_value_t = 32)]
+    width: usize,
+    /// Shading network: the space-to-depth fold, 2 or 4 (ignored when resuming).
+    #[arg(long, default_value_t = 4)]
+    factor: usize,
+    /// Latent model: feature channels of the autoencoder (ignored when resuming).
     #[arg(long, default_value_t = 12)]
     ae_hidden: usize,
-    /// Feature channels of the denoiser at the latent resolution, a multiple of 8
-    /// (ignored when resuming).
+    /// Latent model: feature channels of the denoiser at the latent resolution, a
+    /// multiple of 8 (ignored when resuming).
     #[arg(long, default_value_t = 24)]
     unet_hidden: usize,
 }
@@ -261,15 +272,20 @@ pub struct EvalFinishArgs {
     /// The checkpoint folder (from `cinegraph train`).
     #[arg(long)]
     checkpoint: PathBuf,
-    /// Sampler steps (1-8; 1, as `render`'s default, is the model's best estimate).
+    /// Sampler steps (1-8, latent checkpoints; 1, as `render`'s default, is the model's
+    /// best estimate; the shading network takes exactly 1).
     #[arg(long, default_value_t = 1)]
     steps: usize,
-    /// Seed of the sampler's noise.
+    /// Seed of the sampler's noise (latent checkpoints).
     #[arg(long, default_value_t = 1)]
     seed: u64,
     /// Also write the numbers as JSON to this file.
     #[arg(long)]
     json: Option<PathBuf>,
+    /// Also write a contact sheet (PNG): a row per held-out scene, columns preview,
+    /// finish, reference, and the FLIP maps of preview and finish.
+    #[arg(long)]
+    sheet: Option<PathBuf>,
 }
 
 // `cinegraph prompt`'s arguments.
@@ -1268,16 +1284,24 @@ fn train(args: TrainArgs, quiet: bool) -> Result<Outcome> {
         resume: args.resume,
         crop: args.crop,
         max_minutes: args.max_minutes,
-        config: (
-            cinegraph::neural::AutoencoderConfig {
-                hidden: args.ae_hidden,
+        arch: if args.arch == "latent" {
+            train::Arch::Latent(
+                cinegraph::neural::AutoencoderConfig {
+                    hidden: args.ae_hidden,
+                    ..Default::default()
+                },
+                cinegraph::neural::DenoiserConfig {
+                    hidden: args.unet_hidden,
+                    ..Default::default()
+                },
+            )
+        } else {
+            train::Arch::Shading(cinegraph::neural::shading::ShadingConfig {
+                width: args.width,
+                factor: args.factor,
                 ..Default::default()
-            },
-            cinegraph::neural::DenoiserConfig {
-                hidden: args.unet_hidden,
-                ..Default::default()
-            },
-        ),
+            })
+        },
     };
     match train::train(&opts, &Bar::new(quiet)) {
         Ok(r) => {
@@ -1304,7 +1328,14 @@ fn train(args: TrainArgs, quiet: bool) -> Result<Outcome> {
 fn eval_finish(args: EvalFinishArgs, quiet: bool) -> Result<Outcome> {
     use cinegraph::neural::train;
     let bar = Bar::new(quiet);
-    match train::evaluate(&args.data, &args.checkpoint, args.steps, args.seed, &bar) {
+    match train::evaluate(
+        &args.data,
+        &args.checkpoint,
+        args.steps,
+        args.seed,
+        args.sheet.as_deref(),
+        &bar,
+    ) {
         Ok(r) => {
             train::write_eval_table(&mut std::io::stdout().lock(), &r)?;
             if let Some(path) = args.json {

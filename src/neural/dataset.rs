@@ -11,8 +11,8 @@
 //! Files: `dataset.json` (the [`Manifest`]) and `scene-NNNN.safetensors` per scene
 //! ([`scene_bytes`], [`read_scene`]), holding `[frames, H, W, C]` f32 tensors `preview`
 //! (C = 3), `disparity` (1), `normal` (3), `albedo` (3, linear), `flow_bwd` (2),
-//! `disoccluded` (1, 0 or 1), `reference` (3), a u32 `segmentation` (1) and a `[1]` u32
-//! `style`.
+//! `disoccluded` (1, 0 or 1), `reference` (3), a u32 `segmentation` (1), a `[1]` u32
+//! `style` and a u32 `objects` (the dynamic bodies' segmentation ids).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -35,7 +35,7 @@ pub fn split_name(i: usize) -> &'static str {
 /// `dataset.json`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Manifest {
-    /// `"cinegraph/dataset/2"`.
+    /// `"cinegraph/dataset/3"` (3: scenes drawn in worlds; 2: on a plain floor).
     pub format: String,
     /// The dataset's seed.
     pub seed: u64,
@@ -57,7 +57,7 @@ impl Manifest {
     /// The manifest of a dataset with no scene yet.
     pub fn new(seed: u64, size: u32, frames: usize, spp: u32, styles: Vec<String>) -> Self {
         Self {
-            format: "cinegraph/dataset/2".into(),
+            format: "cinegraph/dataset/3".into(),
             seed,
             size,
             frames,
@@ -114,6 +114,28 @@ pub struct SceneFrames {
     pub reference: Vec<Vec<[f32; 3]>>,
     /// Style index.
     pub style: u32,
+    /// The segmentation ids of the scene's dynamic bodies, sorted (the "objects" that
+    /// `eval-finish` scores apart from floors, walls and sets; empty in datasets made
+    /// before it was recorded, where every id but the background's counts).
+    pub objects: Vec<u32>,
+}
+
+impl SceneFrames {
+    /// Whether each pixel of frame `k` shows one of [`Self::objects`] (or, without the
+    /// list, anything but the background).
+    pub fn object_mask(&self, k: usize) -> Vec<bool> {
+        self.inputs[k]
+            .segmentation
+            .iter()
+            .map(|&id| {
+                if self.objects.is_empty() {
+                    id != 0
+                } else {
+                    self.objects.binary_search(&id).is_ok()
+                }
+            })
+            .collect()
+    }
 }
 
 fn stack<const C: usize>(
@@ -228,6 +250,10 @@ pub fn scene_bytes(s: &SceneFrames) -> Result<Vec<u8>, NeuralError> {
             )?,
         ),
         ("style", Tensor::from_vec(vec![s.style], 1, &Device::Cpu)?),
+        (
+            "objects",
+            Tensor::from_vec(s.objects.clone(), s.objects.len(), &Device::Cpu)?,
+        ),
     ];
     safetensors::serialize(tensors.iter().map(|(k, t)| (*k, t)), None)
         .map_err(|e| NeuralError::Internal(format!("safetensors: {e}")))
@@ -329,10 +355,16 @@ pub fn read_scene(path: &Path) -> Result<SceneFrames, NeuralError> {
         });
         reference.push(px3(ch("reference"), k));
     }
+    let mut objects = match map.get("objects") {
+        Some(t) => t.to_vec1::<u32>()?,
+        None => Vec::new(),
+    };
+    objects.sort_unstable();
     Ok(SceneFrames {
         inputs,
         reference,
         style,
+        objects,
     })
 }
 

@@ -13,6 +13,7 @@
 use std::path::PathBuf;
 
 use super::published::{self, PublishedFinisher, PublishedModel, PublishedOptions};
+use super::shading::{ShadingFinisher, ShadingModel};
 use super::{FrameFinisher, FrameInputs, Model, NeuralError, sampler, train};
 use crate::raster::FrameBuffers;
 
@@ -58,7 +59,9 @@ pub fn default_prompt(style: Option<&str>) -> String {
 
 /// A loaded finishing model with the state of the clip it finishes.
 enum Clip {
-    /// cinegraph's own (bundled or from `cinegraph train`).
+    /// cinegraph's own shading network (bundled or from `cinegraph train`).
+    Shading(ShadingFinisher<Box<ShadingModel>>),
+    /// cinegraph's own latent model (a `cinegraph train --arch latent` checkpoint).
     Own(sampler::Finisher<Box<Model>>),
     /// A published Stable Diffusion 2 depth checkpoint, and the side multiple its frames
     /// are padded to.
@@ -73,7 +76,8 @@ pub struct Finisher {
 impl std::fmt::Debug for Finisher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let kind = match &self.clip {
-            Clip::Own(_) => "own",
+            Clip::Shading(_) => "shading",
+            Clip::Own(_) => "latent",
             Clip::Published(..) => "published",
         };
         f.debug_struct("Finisher").field("model", &kind).finish()
@@ -84,7 +88,7 @@ impl Finisher {
     /// Loads the model `opts` names and readies it for one clip of a scene with `style`
     /// (a bundled name or alias, a file path, or `None`) and `seed`. A folder with
     /// `unet/config.json` is a published checkpoint, one with `config.json` and
-    /// `denoiser.safetensors` is ours; our models run on [`super::device`] (a CUDA GPU
+    /// `shading.safetensors` or `denoiser.safetensors` is ours; our models run on [`super::device`] (a CUDA GPU
     /// in a `cuda` build that finds one, else the CPU), published ones on the CPU.
     ///
     /// ```no_run
@@ -108,10 +112,15 @@ impl Finisher {
                 index,
             )?))
         };
+        let shading = |model: ShadingModel| -> Result<Clip, NeuralError> {
+            train::check_single_step(opts.steps.unwrap_or(1))?;
+            let index = model.style_index(style);
+            Ok(Clip::Shading(ShadingFinisher::new(Box::new(model), index)?))
+        };
         let clip = match &opts.model {
-            None => {
-                sampler::check_steps(opts.steps.unwrap_or(1))?;
-                own(super::bundled_model_on(&super::device())?)?
+            None => shading(super::bundled_model_on(&super::device())?)?,
+            Some(dir) if dir.join(train::SHADING_WEIGHTS).is_file() => {
+                shading(train::load_shading_on(dir, &super::device())?.0)?
             }
             Some(dir) if dir.join("unet").join("config.json").is_file() => {
                 let o = PublishedOptions {
@@ -146,6 +155,7 @@ impl Finisher {
     /// next frame `frame` of the clip (see the module docs).
     pub fn start_shot(&mut self, frame: usize) {
         match &mut self.clip {
+            Clip::Shading(f) => FrameFinisher::start_shot(f, frame),
             Clip::Own(f) => f.start_shot(frame),
             Clip::Published(f, _) => f.start_shot(frame),
         }
@@ -164,6 +174,7 @@ impl Finisher {
     ) -> Result<Vec<[f32; 3]>, NeuralError> {
         let inputs = FrameInputs::from_buffers(fb, prev_segmentation);
         match &mut self.clip {
+            Clip::Shading(f) => f.finish(&inputs),
             Clip::Own(f) => super::padded_run(&inputs, 1, |x| f.finish(x)),
             Clip::Published(f, multiple) => {
                 super::padded_run(&inputs, *multiple, |x| FrameFinisher::finish(f, x))

@@ -171,3 +171,42 @@ pub fn mottling(
     }
     (count > 0).then(|| (sum / count as f64).sqrt())
 }
+
+/// Mean ꟻLIP (Andersson et al. 2020, "ꟻLIP: A Difference Evaluator for Alternating
+/// Images"; NVIDIA's implementation through the `nv-flip` bindings, at its default 67
+/// pixels per degree) of `test` against `reference`, both 8-bit sRGB RGB: over the whole
+/// frame, and over the pixels where `mask` is set (`None` when none is).
+pub fn flip(
+    reference: &[u8],
+    test: &[u8],
+    mask: &[bool],
+    width: usize,
+    height: usize,
+) -> (f64, Option<f64>) {
+    let values = flip_map(reference, test, width, height);
+    let whole = values.iter().map(|&v| f64::from(v)).sum::<f64>() / values.len().max(1) as f64;
+    let (sum, n) = values
+        .iter()
+        .zip(mask)
+        .filter(|(_, m)| **m)
+        .fold((0.0, 0usize), |(s, n), (&v, _)| (s + f64::from(v), n + 1));
+    (whole, (n > 0).then(|| sum / n as f64))
+}
+
+/// The per-pixel ꟻLIP error map of [`flip`] (row-major, values in `[0, 1]`).
+pub fn flip_map(reference: &[u8], test: &[u8], width: usize, height: usize) -> Vec<f32> {
+    let (w, h) = (width as u32, height as u32);
+    nv_flip::flip(
+        nv_flip::FlipImageRgb8::with_data(w, h, reference),
+        nv_flip::FlipImageRgb8::with_data(w, h, test),
+        nv_flip::DEFAULT_PIXELS_PER_DEGREE,
+    )
+    .to_vec()
+}
+
+/// A ꟻLIP map as 8-bit RGB in NVIDIA's magma colors (black: no difference).
+pub fn flip_colors(map: &[f32], width: usize, height: usize) -> Vec<u8> {
+    nv_flip::FlipImageFloat::with_data(width as u32, height as u32, map)
+        .apply_color_lut(&nv_flip::magma_lut())
+        .to_vec()
+}

@@ -29,6 +29,7 @@ pub mod metrics;
 pub mod noise;
 pub mod published;
 pub mod sampler;
+pub mod shading;
 pub mod train;
 pub mod unet;
 
@@ -160,7 +161,7 @@ pub enum NeuralError {
     Data(String),
     /// `--model` names a folder that holds no model.
     #[error(
-        "--model {}: not a cinegraph checkpoint (config.json, autoencoder.safetensors, denoiser.safetensors from `cinegraph train`) nor a Stable Diffusion 2 depth folder (unet/config.json, vae/, text_encoder/, tokenizer/, scheduler/)",
+        "--model {}: not a cinegraph checkpoint (config.json with shading.safetensors, or autoencoder.safetensors and denoiser.safetensors, from `cinegraph train`) nor a Stable Diffusion 2 depth folder (unet/config.json, vae/, text_encoder/, tokenizer/, scheduler/)",
         path.display()
     )]
     NotAModel {
@@ -199,9 +200,9 @@ impl NeuralError {
 /// own initializers use an unseeded generator). Rank-1 `*.weight` (norm scales) become 1,
 /// `*.bias` 0, everything else uniform in `±1/√fan_in` (fan-in: the product of all but
 /// the first dimension), like PyTorch's default for linear and convolution layers —
-/// except the autoencoder's last layer, `decoder.conv_out.weight`, which starts at 0, so
-/// an untrained model decodes every latent to a zero residual and finishes a frame as
-/// exactly its preview (training moves away from there only where the reference differs).
+/// except the last layer of the autoencoder (`decoder.conv_out.weight`) and of the shading
+/// network (`head.out.weight`), which start at 0, so an untrained model gives a zero
+/// residual and finishes a frame as exactly its preview (training moves away from there only where the reference differs).
 ///
 /// # Errors
 /// Tensor errors from candle.
@@ -210,7 +211,8 @@ pub fn init_weights(map: &VarMap, seed: u64) -> Result<(), NeuralError> {
     for (name, var) in vars {
         let dims = var.dims().to_vec();
         let n: usize = dims.iter().product();
-        let values: Vec<f32> = if name.ends_with(".bias") || name == "decoder.conv_out.weight" {
+        let last_layer = name == "decoder.conv_out.weight" || name == "head.out.weight";
+        let values: Vec<f32> = if name.ends_with(".bias") || last_layer {
             vec![0.0; n]
         } else if dims.len() == 1 {
             vec![1.0; n]
@@ -326,7 +328,7 @@ pub fn load_weights(map: &VarMap, path: &Path) -> Result<(), NeuralError> {
 ///
 /// # Errors
 /// Weights that do not fit their configuration (a broken build).
-pub fn bundled_model() -> Result<Model, NeuralError> {
+pub fn bundled_model() -> Result<shading::ShadingModel, NeuralError> {
     bundled_model_on(&Device::Cpu)
 }
 
@@ -334,20 +336,15 @@ pub fn bundled_model() -> Result<Model, NeuralError> {
 ///
 /// # Errors
 /// As [`bundled_model`].
-pub fn bundled_model_on(device: &Device) -> Result<Model, NeuralError> {
-    let cfg: train::ModelConfig =
+pub fn bundled_model_on(device: &Device) -> Result<shading::ShadingModel, NeuralError> {
+    let cfg: train::ShadingCheckpoint =
         serde_json::from_slice(include_bytes!("../../models/finish/config.json"))
             .map_err(|e| NeuralError::Internal(format!("bundled model config: {e}")))?;
-    let model = Model::new_on(&cfg.autoencoder, &cfg.denoiser, cfg.seed, device)?;
+    let model = shading::ShadingModel::new_on(&cfg.shading, cfg.seed, device)?;
     load_weights_bytes(
-        &model.ae_vars,
-        include_bytes!("../../models/finish/autoencoder.safetensors"),
-        "models/finish/autoencoder.safetensors",
-    )?;
-    load_weights_bytes(
-        &model.unet_vars,
-        include_bytes!("../../models/finish/denoiser.safetensors"),
-        "models/finish/denoiser.safetensors",
+        &model.vars,
+        include_bytes!("../../models/finish/shading.safetensors"),
+        "models/finish/shading.safetensors",
     )?;
     Ok(model)
 }
@@ -357,7 +354,7 @@ pub fn bundled_model_on(device: &Device) -> Result<Model, NeuralError> {
 /// order of [`crate::style::bundled`] when the training data was made; a test pins the
 /// two together, so reordering the bundled styles (which would silently give every
 /// finished frame another look's embedding) fails it.
-pub const BUNDLED_MODEL_STYLES: [&str; 8] = [
+pub const BUNDLED_MODEL_STYLES: [&str; 12] = [
     "noir",
     "pastel-symmetry",
     "teal-orange",
@@ -366,13 +363,21 @@ pub const BUNDLED_MODEL_STYLES: [&str; 8] = [
     "70s-film",
     "handheld-documentary",
     "neon-night",
+    "bleach-bypass",
+    "day-for-night",
+    "music-video",
+    "anamorphic",
 ];
 
 /// The style embedding index of a scene's style for `model`: its place among the
 /// bundled styles, or `n_styles` ("no style", the mean embedding) for an unstyled scene
 /// or a style file of the user's own.
 pub fn style_index(model: &Model, style: Option<&str>) -> u32 {
-    let n = model.denoiser.config().n_styles;
+    style_index_for(model.denoiser.config().n_styles, style)
+}
+
+/// [`style_index`] for a style embedding of `n` styles (index `n`: none).
+pub fn style_index_for(n: usize, style: Option<&str>) -> u32 {
     let names: Vec<String> = crate::style::bundled()
         .map(|v| v.iter().map(|s| s.name().to_string()).collect())
         .unwrap_or_default();

@@ -4,7 +4,7 @@ use candle_nn::{AdamW, Optimizer, ParamsAdamW};
 use super::dataset::SceneFrames;
 use super::noise::{NoiseField, disocclusion, gaussian};
 use super::sampler::Finisher;
-use super::train::{ModelConfig, losses, make_batch};
+use super::train::{self, ModelConfig, losses, make_batch};
 use super::*;
 
 fn tiny() -> (AutoencoderConfig, DenoiserConfig) {
@@ -92,6 +92,7 @@ fn scene_frames() -> SceneFrames {
         inputs,
         reference,
         style: 1,
+        objects: vec![1],
     }
 }
 
@@ -389,7 +390,16 @@ fn training_pairs_carry_the_exact_flow_between_their_frames() {
     let cfg = tiny_config(3, 1e-3, 6);
     let scenes = vec![scene_frames()];
     for crop in [0, 8] {
-        let b = make_batch(&scenes, &cfg, 3, 1, crop, &Device::Cpu).unwrap();
+        let b = make_batch(
+            &scenes,
+            cfg.batch,
+            Some(cfg.latent()),
+            3,
+            1,
+            crop,
+            &Device::Cpu,
+        )
+        .unwrap();
         let (n, _, h, w) = b.cond.dims4().unwrap();
         assert_eq!(
             (n, h, w),
@@ -451,13 +461,25 @@ fn a_few_training_steps_lower_the_loss() {
     let m = tiny_model(7);
     let cfg = tiny_config(7, 1e-2, 4);
     let scenes = vec![scene_frames()];
-    let batch = make_batch(&scenes, &cfg, 7, 0, 0, &Device::Cpu).unwrap();
+    let make = || {
+        make_batch(
+            &scenes,
+            cfg.batch,
+            Some(cfg.latent()),
+            7,
+            0,
+            0,
+            &Device::Cpu,
+        )
+    };
+    let batch = make().unwrap();
     // Batches are a function of (seed, step).
-    let again = make_batch(&scenes, &cfg, 7, 0, 0, &Device::Cpu).unwrap();
-    assert_eq!(
-        batch.noise.flatten_all().unwrap().to_vec1::<f32>().unwrap(),
-        again.noise.flatten_all().unwrap().to_vec1::<f32>().unwrap()
-    );
+    let again = make().unwrap();
+    let noise = |b: &train::Batch| -> Vec<f32> {
+        let n = b.noise.as_ref().unwrap();
+        n.flatten_all().unwrap().to_vec1().unwrap()
+    };
+    assert_eq!(noise(&batch), noise(&again));
     let total = |m: &Model| -> f32 {
         losses(m, &batch)
             .unwrap()
@@ -566,7 +588,7 @@ fn bundled_style_order_is_the_shipped_models_style_table() {
     // The shipped model's style embedding index is the position in the bundled styles:
     // reordering them would give every finished frame another look's embedding. Looks
     // added after the model was trained come after its table and get the "no style"
-    // (mean) embedding.
+    // embedding.
     let names: Vec<String> = crate::style::bundled()
         .unwrap()
         .iter()
@@ -574,13 +596,14 @@ fn bundled_style_order_is_the_shipped_models_style_table() {
         .collect();
     assert_eq!(names[..BUNDLED_MODEL_STYLES.len()], BUNDLED_MODEL_STYLES);
     let model = bundled_model().unwrap();
-    assert_eq!(model.denoiser.config().n_styles, BUNDLED_MODEL_STYLES.len());
+    let n = BUNDLED_MODEL_STYLES.len();
+    assert_eq!(model.net.config().n_styles, n);
     for (i, name) in BUNDLED_MODEL_STYLES.iter().enumerate() {
-        assert_eq!(style_index(&model, Some(name)), i as u32, "{name}");
+        assert_eq!(model.style_index(Some(name)), i as u32, "{name}");
     }
-    assert_eq!(style_index(&model, None), 8);
-    for newer in &names[BUNDLED_MODEL_STYLES.len()..] {
-        assert_eq!(style_index(&model, Some(newer)), 8, "{newer}");
+    assert_eq!(model.style_index(None), n as u32);
+    for newer in &names[n..] {
+        assert_eq!(model.style_index(Some(newer)), n as u32, "{newer}");
     }
 }
 
@@ -594,4 +617,128 @@ fn neural_errors_are_bad_input_by_variant() {
     assert!(!NeuralError::Internal("lock".into()).is_bad_input());
     assert!(NeuralError::Data("--steps".into()).is_bad_input());
     assert!(NeuralError::NotAModel { path: "m".into() }.is_bad_input());
+}
+
+fn tiny_shading(seed: u64) -> shading::ShadingModel {
+    let cfg = shading::ShadingConfig {
+        cond_channels: COND_CHANNELS,
+        factor: 2,
+        width: 8,
+        head: 4,
+        n_styles: 3,
+    };
+    shading::ShadingModel::new_on(&cfg, seed, &Device::Cpu).unwrap()
+}
+
+#[test]
+fn space_to_depth_folds_each_block_into_channels_and_back() {
+    let x = Tensor::arange(0f32, 2.0 * 3.0 * 4.0 * 8.0, &Device::Cpu)
+        .unwrap()
+        .reshape((2, 3, 4, 8))
+        .unwrap();
+    let y = shading::space_to_depth(&x, 2).unwrap();
+    assert_eq!(y.dims(), [2, 12, 2, 4]);
+    let xs: Vec<f32> = x.flatten_all().unwrap().to_vec1().unwrap();
+    let ys: Vec<f32> = y.flatten_all().unwrap().to_vec1().unwrap();
+    // Channel c·4 + dy·2 + dx at (i, j) is input channel c at (2i + dy, 2j + dx).
+    for b in 0..2 {
+        for c in 0..3 {
+            for (dy, dx) in [(0, 0), (0, 1), (1, 0), (1, 1)] {
+                for (i, j) in [(0, 0), (1, 3), (1, 2)] {
+                    let yc = c * 4 + dy * 2 + dx;
+                    let got = ys[((b * 12 + yc) * 2 + i) * 4 + j];
+                    let want = xs[((b * 3 + c) * 4 + 2 * i + dy) * 8 + 2 * j + dx];
+                    assert_eq!(got, want, "b {b} c {c} d ({dy},{dx}) at ({i},{j})");
+                }
+            }
+        }
+    }
+    let back = shading::depth_to_space(&y, 2).unwrap();
+    assert_eq!(back.flatten_all().unwrap().to_vec1::<f32>().unwrap(), xs);
+}
+
+#[test]
+fn an_untrained_shading_network_finishes_a_frame_as_its_preview() {
+    let m = tiny_shading(3);
+    let mut fin = shading::ShadingFinisher::new(&m, 1).unwrap();
+    let f = frame(0);
+    let out = fin.finish(&f).unwrap();
+    assert_eq!(out.len(), f.preview.len());
+    for (o, p) in out.iter().zip(&f.preview) {
+        for c in 0..3 {
+            assert!((o[c] - p[c]).abs() < 1e-5, "{o:?} vs {p:?}");
+        }
+    }
+    // A size the network cannot divide is padded and cropped back.
+    let mut odd = frame(1);
+    let (w, h) = (13, 7);
+    let keep =
+        |v: &[[f32; 3]]| -> Vec<[f32; 3]> { (0..w * h).map(|i| v[(i / w) * 16 + i % w]).collect() };
+    odd.preview = keep(&odd.preview);
+    odd.normal = keep(&odd.normal);
+    odd.albedo = keep(&odd.albedo);
+    odd.disparity = (0..w * h)
+        .map(|i| odd.disparity[(i / w) * 16 + i % w])
+        .collect();
+    odd.segmentation = (0..w * h)
+        .map(|i| odd.segmentation[(i / w) * 16 + i % w])
+        .collect();
+    odd.flow_bwd = vec![[-1.0, 0.0]; w * h];
+    odd.disoccluded = vec![true; w * h];
+    odd.width = w;
+    odd.height = h;
+    fin.start_shot(0);
+    assert_eq!(fin.finish(&odd).unwrap().len(), w * h);
+    // A style index the network lacks is refused.
+    assert!(shading::ShadingFinisher::new(&m, 4).is_err());
+    assert!(shading::ShadingFinisher::new(&m, 3).is_ok());
+}
+
+#[test]
+fn shading_training_lowers_the_loss_and_finishing_is_deterministic() {
+    let m = tiny_shading(7);
+    let scenes = vec![scene_frames()];
+    let batch = make_batch(&scenes, 4, None, 7, 0, 0, &Device::Cpu).unwrap();
+    assert!(batch.noise.is_none());
+    let total = |m: &shading::ShadingModel| -> f32 {
+        let [p, t] = train::shading_losses(m, &batch).unwrap();
+        (p + t).unwrap().to_scalar::<f32>().unwrap()
+    };
+    let before = total(&m);
+    let mut opt = AdamW::new(
+        m.vars.all_vars(),
+        ParamsAdamW {
+            lr: 1e-2,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    for _ in 0..30 {
+        let [p, t] = train::shading_losses(&m, &batch).unwrap();
+        opt.backward_step(&(p + t).unwrap()).unwrap();
+    }
+    let after = total(&m);
+    assert!(after < 0.5 * before, "loss {before} -> {after}");
+    // Finishing is a function of the buffers, the style and the history: the same clip
+    // twice gives the same bits, and a shot started again from its first frame too.
+    let clip = |fin: &mut shading::ShadingFinisher<&shading::ShadingModel>| {
+        (0..3)
+            .map(|k| fin.finish(&frame(k)).unwrap())
+            .collect::<Vec<_>>()
+    };
+    let mut a = shading::ShadingFinisher::new(&m, 1).unwrap();
+    let first = clip(&mut a);
+    a.start_shot(0);
+    assert_eq!(clip(&mut a), first);
+    let mut b = shading::ShadingFinisher::new(&m, 1).unwrap();
+    assert_eq!(clip(&mut b), first);
+    // The trained network moves the frame toward the reference.
+    let r = &scenes[0].reference[0];
+    let err = |img: &[[f32; 3]]| metrics::mse(img, r);
+    assert!(
+        err(&first[0]) < err(&scenes[0].inputs[0].preview),
+        "{} vs {}",
+        err(&first[0]),
+        err(&scenes[0].inputs[0].preview)
+    );
 }

@@ -1,29 +1,28 @@
-//! Training (`cinegraph train`) and evaluation (`cinegraph eval-finish`).
+//! Training (`cinegraph train`) and evaluation (`cinegraph eval-finish`) of cinegraph's
+//! own finishing networks: the shading network that ships ([`Arch::Shading`]) and the
+//! first finisher's latent model ([`Arch::Latent`]).
 //!
-//! One step, on a batch of training frames drawn from `(seed, "train/batch/STEP")`:
-//! - the autoencoder reconstructs the residual image `r = log(1 + reference) −
-//!   log(1 + preview)` (mean squared error);
-//! - with `z₀ = encode(r)` held fixed (no gradient into the encoder from this term), a
-//!   time `t ~ U(0, 1)` and noise `ε` drawn from the step's seed, the denoiser predicts the
-//!   clean latent `z₀` from `z_t = (1 − t) z₀ + t ε` (the flow-matching path; mean squared
-//!   error in the latent);
-//! - that estimate, decoded (guided by the conditioning), is compared with the residual
-//!   in pixels, and its error with the pair's earlier frame's error warped along the exact
-//!   flow (temporal loss);
-//! - the losses are summed and one candle-nn AdamW step updates both networks.
+//! One step, on a batch of training frames drawn from `(seed, "train/batch/STEP")`: pairs
+//! of consecutive frames cut to the same random square window (`--crop`); for frames
+//! after the first, the conditioning's "previous finished frame" is the previous frame's
+//! reference (teacher forcing) with probability ½, and no history otherwise, so the model
+//! learns both cases. Then:
+//! - **shading**: the finished frame against the reference in linear light (the relative
+//!   squared error of Noise2Noise, unbiased for noisy references: [`shading_losses`]),
+//!   plus the temporal loss: the later frame's error in `r = log(1 + reference) −
+//!   log(1 + preview)` against the earlier frame's, warped along the exact flow;
+//! - **latent**: the autoencoder reconstructs `r`; with `z₀ = encode(r)` held fixed, a
+//!   time `t` and noise `ε` from the step's seed, the denoiser predicts `z₀` from
+//!   `z_t = (1 − t) z₀ + t ε` (a third of the pairs at `t = 1`, the one-step sampler's
+//!   point); that estimate, decoded, against `r` in pixels, and the same temporal loss;
+//! - the losses are summed and one candle-nn AdamW step updates the networks.
 //!
-//! Each batch holds pairs of consecutive frames cut to the same random square window
-//! (`--crop`), a third of them at `t = 1` (the one-step sampler's point).
-//!
-//! For frames after the first, the conditioning's "previous finished frame" is the
-//! previous frame's reference (teacher forcing) with probability ½, and no history
-//! otherwise, so the model learns both cases.
-//!
-//! A checkpoint folder holds `config.json`, `autoencoder.safetensors`,
-//! `denoiser.safetensors`, `state.json` (the step), `loss.csv` and its curve `loss.png`. Resuming continues the
-//! step count and the per-step batches and noise exactly; candle-nn's `AdamW` does not
-//! expose its moment estimates, so they restart from zero on resume (the only difference
-//! from an uninterrupted run).
+//! A checkpoint folder holds `config.json`, the weights (`shading.safetensors`, or
+//! `autoencoder.safetensors` and `denoiser.safetensors`), `state.json` (the step),
+//! `loss.csv` and its curve `loss.png`. Resuming continues the step count and the
+//! per-step batches and noise exactly (on whatever `--data` it is given: a run may go on
+//! on another dataset); candle-nn's `AdamW` does not expose its moment estimates, so they
+//! restart from zero on resume (the only difference from an uninterrupted run).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -36,9 +35,10 @@ use serde::{Deserialize, Serialize};
 use super::dataset::{SceneFrames, read_scene, split_files};
 use super::noise::gaussian;
 use super::sampler::Finisher;
+use super::shading::{ShadingConfig, ShadingFinisher, ShadingModel};
 use super::{
-    AutoencoderConfig, DenoiserConfig, Model, NeuralError, compress, load_weights, metrics,
-    save_weights,
+    AutoencoderConfig, DenoiserConfig, FrameFinisher, Model, NeuralError, compress, load_weights,
+    metrics, save_weights,
 };
 use crate::progress::Progress;
 use crate::rng::SeededRng;
@@ -56,6 +56,13 @@ pub struct ModelConfig {
     pub lr: f64,
     /// Frames per batch.
     pub batch: usize,
+}
+
+impl ModelConfig {
+    /// The latent grid's downscale factor and channels (what a batch's noise needs).
+    pub fn latent(&self) -> (usize, usize) {
+        (self.autoencoder.factor(), self.autoencoder.latent_channels)
+    }
 }
 
 /// `state.json` of a checkpoint.
@@ -91,8 +98,124 @@ pub struct TrainOptions {
     /// not done; the learning-rate schedule still runs over `steps`, so a resumed run
     /// continues it exactly.
     pub max_minutes: Option<f64>,
-    /// The networks' sizes (ignored when resuming: the checkpoint's are used).
-    pub config: (AutoencoderConfig, DenoiserConfig),
+    /// Which network and its size (ignored when resuming: the checkpoint's are used).
+    pub arch: Arch,
+}
+
+/// Which finishing network to train.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Arch {
+    /// The single-step shading UNet ([`super::shading`]), the one that ships.
+    Shading(ShadingConfig),
+    /// The latent flow-matching model (autoencoder and denoiser) of the first finisher.
+    Latent(AutoencoderConfig, DenoiserConfig),
+}
+
+/// `config.json` of a shading checkpoint (its weights: `shading.safetensors`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ShadingCheckpoint {
+    /// The network.
+    pub shading: ShadingConfig,
+    /// The training seed (also the initial weights').
+    pub seed: u64,
+    /// Learning rate.
+    pub lr: f64,
+    /// Frames per batch.
+    pub batch: usize,
+}
+
+/// The weights file of a shading checkpoint.
+pub const SHADING_WEIGHTS: &str = "shading.safetensors";
+
+/// A model of cinegraph's own, as a checkpoint folder holds it.
+#[derive(Debug)]
+pub enum OwnModel {
+    /// The shading UNet.
+    Shading(Box<ShadingModel>),
+    /// The latent flow-matching model.
+    Latent(Box<Model>),
+}
+
+impl OwnModel {
+    /// Trainable parameters.
+    pub fn parameter_count(&self) -> usize {
+        match self {
+            Self::Shading(m) => m.parameter_count(),
+            Self::Latent(m) => m.parameter_count(),
+        }
+    }
+
+    /// A finisher for one clip of a scene with style index `style`: `steps` and `seed`
+    /// drive the latent model's sampler; the shading network takes one pass and no noise,
+    /// so for it `steps` must be 1.
+    ///
+    /// # Errors
+    /// A style index the model lacks; `steps` the model cannot take.
+    pub fn finisher(
+        &self,
+        steps: usize,
+        seed: u64,
+        style: u32,
+    ) -> Result<Box<dyn FrameFinisher + '_>, NeuralError> {
+        Ok(match self {
+            Self::Shading(m) => {
+                check_single_step(steps)?;
+                Box::new(ShadingFinisher::new(&**m, style)?)
+            }
+            Self::Latent(m) => Box::new(Finisher::new(&**m, steps, seed, style)?),
+        })
+    }
+
+    /// The style index of a scene's style for this model ([`super::style_index`]).
+    pub fn style_index(&self, style: Option<&str>) -> u32 {
+        match self {
+            Self::Shading(m) => m.style_index(style),
+            Self::Latent(m) => super::style_index(m, style),
+        }
+    }
+}
+
+/// The shading network's only step count, 1, or an error that says so.
+///
+/// # Errors
+/// [`NeuralError::Data`].
+pub fn check_single_step(steps: usize) -> Result<(), NeuralError> {
+    if steps != 1 {
+        return Err(NeuralError::Data(format!(
+            "the shading finisher takes one pass and no sampler steps (got {steps} steps); --steps applies to latent checkpoints and published models"
+        )));
+    }
+    Ok(())
+}
+
+/// Loads whichever model of cinegraph's own a checkpoint folder holds (a shading network
+/// when it has `shading.safetensors`, else the latent model) onto `device`.
+///
+/// # Errors
+/// Missing files; weights that do not fit the configuration.
+pub fn load_own_on(dir: &Path, device: &Device) -> Result<(OwnModel, TrainState), NeuralError> {
+    if dir.join(SHADING_WEIGHTS).is_file() {
+        let (m, _, state) = load_shading_on(dir, device)?;
+        Ok((OwnModel::Shading(Box::new(m)), state))
+    } else {
+        let (m, _, state) = load_checkpoint_on(dir, device)?;
+        Ok((OwnModel::Latent(Box::new(m)), state))
+    }
+}
+
+/// Loads a shading checkpoint onto `device`.
+///
+/// # Errors
+/// Missing files; weights that do not fit the configuration.
+pub fn load_shading_on(
+    dir: &Path,
+    device: &Device,
+) -> Result<(ShadingModel, ShadingCheckpoint, TrainState), NeuralError> {
+    let cfg: ShadingCheckpoint = crate::files::read_json(&dir.join("config.json"))?;
+    let state: TrainState = crate::files::read_json(&dir.join("state.json"))?;
+    let model = ShadingModel::new_on(&cfg.shading, cfg.seed, device)?;
+    load_weights(&model.vars, &dir.join(SHADING_WEIGHTS))?;
+    Ok((model, cfg, state))
 }
 
 /// What `train` did.
@@ -163,8 +286,8 @@ pub struct Batch {
     pub style: Tensor,
     /// Times `[B]` (shared by the two frames of a pair).
     pub t: Tensor,
-    /// Noise `[B, latent, h, w]`.
-    pub noise: Tensor,
+    /// Noise `[B, latent, h, w]` (latent model only).
+    pub noise: Option<Tensor>,
     /// For each later frame's pixel, the index of its source pixel in the earlier frame
     /// along the exact backward flow (nearest pixel), `[P, 3, H · W]` u32.
     pub warp_index: Tensor,
@@ -187,15 +310,18 @@ fn crop_window(
     (rng.index(w - cw + 1), rng.index(h - ch + 1), cw, ch)
 }
 
-/// The batch of step `step`: pairs, crops, history dropout, times and noise all from
-/// `seed`. `crop` (a multiple of 8, or 0 for whole frames) is the side of the square
-/// window each pair is cut to. The tensors are built on the CPU and moved to `device`.
+/// The batch of step `step`: `batch` frames in pairs, crops, history dropout, times and
+/// noise all from `seed`. `crop` (a multiple of 8, or 0 for whole frames) is the side of
+/// the square window each pair is cut to. `latent` (the latent model's downscale factor
+/// and channels) asks for the flow-matching noise; the shading network needs none. The
+/// tensors are built on the CPU and moved to `device`.
 ///
 /// # Errors
 /// An empty dataset; frames of different sizes; tensor errors.
 pub fn make_batch(
     scenes: &[SceneFrames],
-    cfg: &ModelConfig,
+    batch: usize,
+    latent: Option<(usize, usize)>,
     seed: u64,
     step: usize,
     crop: usize,
@@ -215,7 +341,7 @@ pub fn make_batch(
             "training needs at least one frame".into(),
         ));
     }
-    let pairs = cfg.batch.div_ceil(2).max(1);
+    let pairs = batch.div_ceil(2).max(1);
     let mut rng = SeededRng::new(seed, &format!("train/batch/{step}"));
     let mut half: [Vec<(Tensor, Tensor, u32, f32)>; 2] = [vec![], vec![]];
     let (mut index, mut mask) = (vec![], vec![]);
@@ -286,13 +412,17 @@ pub fn make_batch(
     let cond = Tensor::cat(&all.iter().map(|x| &x.0).collect::<Vec<_>>(), 0)?;
     let residual = Tensor::cat(&all.iter().map(|x| &x.1).collect::<Vec<_>>(), 0)?;
     let (b, _, h, w) = cond.dims4()?;
-    let f = cfg.autoencoder.factor();
-    let lc = cfg.autoencoder.latent_channels;
-    let noise = gaussian(
-        seed,
-        &format!("train/noise/{step}"),
-        b * lc * (h / f) * (w / f),
-    );
+    let noise = match latent {
+        Some((f, lc)) => {
+            let v = gaussian(
+                seed,
+                &format!("train/noise/{step}"),
+                b * lc * (h / f) * (w / f),
+            );
+            Some(Tensor::from_vec(v, (b, lc, h / f, w / f), device)?)
+        }
+        None => None,
+    };
     let n = h * w;
     let dev = device;
     let index = Tensor::from_vec(index, (pairs, 1, n), dev)?.repeat((1, 3, 1))?;
@@ -301,7 +431,7 @@ pub fn make_batch(
         residual: residual.to_device(dev)?,
         style: Tensor::from_vec(all.iter().map(|x| x.2).collect::<Vec<_>>(), b, dev)?,
         t: Tensor::from_vec(all.iter().map(|x| x.3).collect::<Vec<_>>(), b, dev)?,
-        noise: Tensor::from_vec(noise, (b, lc, h / f, w / f), dev)?,
+        noise,
         warp_index: index,
         warp_mask: Tensor::from_vec(mask, (pairs, 1, n), dev)?,
     })
@@ -346,20 +476,16 @@ pub fn losses(model: &Model, batch: &Batch) -> Result<Losses, NeuralError> {
     let autoencoder = candle_nn::loss::mse(&recon, &batch.residual)?;
     let z0 = z.detach();
     let t = batch.t.unsqueeze(1)?.unsqueeze(2)?.unsqueeze(3)?;
-    let zt = (z0.broadcast_mul(&(1.0 - &t)?)? + batch.noise.broadcast_mul(&t)?)?;
+    let noise = batch.noise.as_ref().ok_or_else(|| {
+        NeuralError::Internal("a latent-model batch was made without noise".into())
+    })?;
+    let zt = (z0.broadcast_mul(&(1.0 - &t)?)? + noise.broadcast_mul(&t)?)?;
     let cond = model.denoiser.encode_cond(&batch.cond)?;
     let z0_hat = model.denoiser.forward(&zt, &batch.t, &batch.style, &cond)?;
     let flow_matching = candle_nn::loss::mse(&z0_hat, &z0)?;
     let pix = model.autoencoder.decode(&z0_hat, guide)?;
     let pixel = candle_nn::loss::mse(&pix, &batch.residual)?;
-    let (b, c, h, w) = pix.dims4()?;
-    let p = b / 2;
-    let e = (&pix - &batch.residual)?.reshape((b, c, h * w))?;
-    let (ea, eb) = (e.narrow(0, 0, p)?, e.narrow(0, p, p)?);
-    let warped = ea.contiguous()?.gather(&batch.warp_index, 2)?;
-    let d = (eb - warped)?.broadcast_mul(&batch.warp_mask)?;
-    let valid = (batch.warp_mask.sum_all()?.to_scalar::<f32>()? * c as f32).max(1.0);
-    let temporal = (d.sqr()?.sum_all()? / f64::from(valid))?;
+    let temporal = temporal_loss(&pix, batch)?;
     Ok(Losses {
         autoencoder,
         flow_matching,
@@ -368,9 +494,192 @@ pub fn losses(model: &Model, batch: &Batch) -> Result<Losses, NeuralError> {
     })
 }
 
+/// The temporal loss of [`Losses::temporal`] for the estimated residuals `pix` of a
+/// batch: the later frames' error against the earlier frames' error warped along the
+/// exact flow, over the pixels that have a source.
+///
+/// # Errors
+/// Tensor errors.
+pub fn temporal_loss(pix: &Tensor, batch: &Batch) -> Result<Tensor, NeuralError> {
+    let (b, c, h, w) = pix.dims4()?;
+    let p = b / 2;
+    let e = (pix - &batch.residual)?.reshape((b, c, h * w))?;
+    let (ea, eb) = (e.narrow(0, 0, p)?, e.narrow(0, p, p)?);
+    let warped = ea.contiguous()?.gather(&batch.warp_index, 2)?;
+    let d = (eb - warped)?.broadcast_mul(&batch.warp_mask)?;
+    let valid = (batch.warp_mask.sum_all()?.to_scalar::<f32>()? * c as f32).max(1.0);
+    Ok((d.sqr()?.sum_all()? / f64::from(valid))?)
+}
+
+/// The shading network's losses of one batch: `[pixel, temporal]` (summed, they are
+/// what is minimized).
+///
+/// `pixel` is the relative squared error in linear light, `(f − y)² / (sg(f) + 0.01)²`
+/// with `f` the finished frame, `y` the reference and `sg` no gradient through the
+/// denominator (Lehtinen et al. 2018, "Noise2Noise", their loss for Monte Carlo
+/// renderings): the references are path traced at few samples, and a loss on
+/// `log(1 + y)` would learn the mean of the log of their noise — darker than the mean
+/// wherever the samples are noisy — while this one, linear in `y`, learns the mean
+/// itself. `temporal` is [`temporal_loss`] on the residual.
+///
+/// # Errors
+/// Tensor errors.
+pub fn shading_losses(model: &ShadingModel, batch: &Batch) -> Result<[Tensor; 2], NeuralError> {
+    let pix = model.net.forward(&batch.cond, &batch.style)?;
+    let base = batch.cond.narrow(1, 0, 3)?;
+    let finished = ((&base + &pix)?.exp()? - 1.0)?.relu()?;
+    let reference = ((&base + &batch.residual)?.exp()? - 1.0)?;
+    let scale = (finished.detach() + 0.01)?.sqr()?;
+    let pixel = ((&finished - reference)?.sqr()? / scale)?.mean_all()?;
+    let temporal = temporal_loss(&pix, batch)?;
+    Ok([pixel, temporal])
+}
+
 fn load_split(dir: &Path, held_out: bool) -> Result<Vec<SceneFrames>, NeuralError> {
     let (_, files) = split_files(dir, held_out)?;
     files.iter().map(|f| read_scene(f)).collect()
+}
+
+/// The model being trained, with its checkpoint configuration.
+enum Trainee {
+    Shading(Box<ShadingModel>, ShadingCheckpoint),
+    Latent(Box<Model>, ModelConfig),
+}
+
+impl Trainee {
+    /// A fresh model for `arch`, on `device`.
+    fn new(opts: &TrainOptions, n_styles: usize, device: &Device) -> Result<Self, NeuralError> {
+        Ok(match opts.arch {
+            Arch::Shading(mut shading) => {
+                shading.n_styles = n_styles;
+                let cfg = ShadingCheckpoint {
+                    shading,
+                    seed: opts.seed,
+                    lr: opts.lr,
+                    batch: opts.batch,
+                };
+                Self::Shading(
+                    Box::new(ShadingModel::new_on(&shading, cfg.seed, device)?),
+                    cfg,
+                )
+            }
+            Arch::Latent(autoencoder, mut denoiser) => {
+                denoiser.n_styles = n_styles;
+                let cfg = ModelConfig {
+                    autoencoder,
+                    denoiser,
+                    seed: opts.seed,
+                    lr: opts.lr,
+                    batch: opts.batch,
+                };
+                let model = Model::new_on(&cfg.autoencoder, &cfg.denoiser, cfg.seed, device)?;
+                Self::Latent(Box::new(model), cfg)
+            }
+        })
+    }
+
+    /// The checkpoint in `dir`, whichever kind it is.
+    fn load(dir: &Path, device: &Device) -> Result<(Self, TrainState), NeuralError> {
+        if dir.join(SHADING_WEIGHTS).is_file() {
+            let (m, cfg, state) = load_shading_on(dir, device)?;
+            Ok((Self::Shading(Box::new(m), cfg), state))
+        } else {
+            let (m, cfg, state) = load_checkpoint_on(dir, device)?;
+            Ok((Self::Latent(Box::new(m), cfg), state))
+        }
+    }
+
+    fn vars(&self) -> Vec<candle_core::Var> {
+        match self {
+            Self::Shading(m, _) => m.vars.all_vars(),
+            Self::Latent(m, _) => {
+                let mut v = m.ae_vars.all_vars();
+                v.extend(m.unet_vars.all_vars());
+                v
+            }
+        }
+    }
+
+    /// (learning rate, seed, frames per batch) of the checkpoint.
+    fn settings(&self) -> (f64, u64, usize) {
+        match self {
+            Self::Shading(_, c) => (c.lr, c.seed, c.batch),
+            Self::Latent(_, c) => (c.lr, c.seed, c.batch),
+        }
+    }
+
+    /// `loss.csv`'s loss columns and their names on the curve, total last.
+    fn columns(&self) -> &'static [(&'static str, &'static str)] {
+        match self {
+            Self::Shading(..) => &[
+                ("pixel_loss", "pixel (relative squared error, linear light)"),
+                ("temporal_loss", "temporal (warped error)"),
+                ("total_loss", "total"),
+            ],
+            Self::Latent(..) => &[
+                ("autoencoder_loss", "autoencoder (residual reconstruction)"),
+                ("latent_loss", "latent (clean-latent estimate)"),
+                ("pixel_loss", "pixel (one-step estimate)"),
+                ("temporal_loss", "temporal (warped error)"),
+                ("total_loss", "total"),
+            ],
+        }
+    }
+
+    /// The losses of step `step`'s batch ([`Self::columns`] order) and their total.
+    fn losses(
+        &self,
+        scenes: &[SceneFrames],
+        step: usize,
+        crop: usize,
+        device: &Device,
+    ) -> Result<(Tensor, Vec<Tensor>), NeuralError> {
+        let (_, seed, batch) = self.settings();
+        match self {
+            Self::Shading(m, _) => {
+                let b = make_batch(scenes, batch, None, seed, step, crop, device)?;
+                let [pixel, temporal] = shading_losses(m, &b)?;
+                let total = (&pixel + &temporal)?;
+                Ok((total.clone(), vec![pixel, temporal, total]))
+            }
+            Self::Latent(m, cfg) => {
+                let b = make_batch(scenes, batch, Some(cfg.latent()), seed, step, crop, device)?;
+                let l = losses(m, &b)?;
+                let total = l.total()?;
+                Ok((
+                    total.clone(),
+                    vec![l.autoencoder, l.flow_matching, l.pixel, l.temporal, total],
+                ))
+            }
+        }
+    }
+
+    fn save(&self, dir: &Path, state: &TrainState) -> Result<(), NeuralError> {
+        match self {
+            Self::Shading(m, cfg) => {
+                crate::files::write_json(&dir.join("config.json"), cfg)?;
+                save_weights(&m.vars, &dir.join(SHADING_WEIGHTS))?;
+                crate::files::write_json(&dir.join("state.json"), state)?;
+                Ok(())
+            }
+            Self::Latent(m, cfg) => save_checkpoint(dir, m, cfg, state),
+        }
+    }
+
+    fn parameter_count(&self) -> usize {
+        match self {
+            Self::Shading(m, _) => m.parameter_count(),
+            Self::Latent(m, _) => m.parameter_count(),
+        }
+    }
+
+    /// The side a crop must be a multiple of.
+    fn crop_multiple(&self) -> usize {
+        match self {
+            Self::Shading(m, _) => m.net.config().multiple(),
+            Self::Latent(..) => 8,
+        }
+    }
 }
 
 /// Trains (or resumes training) into `opts.out`.
@@ -409,31 +718,47 @@ pub fn train(opts: &TrainOptions, progress: &dyn Progress) -> Result<TrainReport
     })?;
     let resuming = opts.resume && opts.out.join("state.json").is_file();
     let device = super::device();
-    let (model, cfg, mut state) = if resuming {
-        load_checkpoint_on(&opts.out, &device)?
+    let (model, mut state) = if resuming {
+        Trainee::load(&opts.out, &device)?
     } else {
-        let mut denoiser = opts.config.1;
-        denoiser.n_styles = n_styles;
-        let cfg = ModelConfig {
-            autoencoder: opts.config.0,
-            denoiser,
-            seed: opts.seed,
-            lr: opts.lr,
-            batch: opts.batch,
-        };
-        let model = Model::new_on(&cfg.autoencoder, &cfg.denoiser, cfg.seed, &device)?;
-        (model, cfg, TrainState { step: 0 })
+        (
+            Trainee::new(opts, n_styles, &device)?,
+            TrainState { step: 0 },
+        )
     };
-    let mut vars = model.ae_vars.all_vars();
-    vars.extend(model.unet_vars.all_vars());
+    let multiple = model.crop_multiple();
+    let (fw, fh) = scenes
+        .first()
+        .and_then(|s| s.inputs.first())
+        .map_or((0, 0), |f| (f.width, f.height));
+    let mut probe = SeededRng::new(0, "train/window");
+    let (_, _, cw, ch) = crop_window(&mut probe, fw, fh, opts.crop);
+    if !cw.is_multiple_of(multiple) || !ch.is_multiple_of(multiple) {
+        return Err(NeuralError::Data(format!(
+            "train: this network takes windows whose sides are multiples of {multiple}, but --crop {} on {fw}x{fh} frames gives {cw}x{ch}: choose --crop as such a multiple (at most the frame's side){}",
+            opts.crop,
+            if matches!(model, Trainee::Shading(..)) {
+                ", or a smaller --factor"
+            } else {
+                ""
+            }
+        )));
+    }
+    let (lr, _, _) = model.settings();
     let mut opt = AdamW::new(
-        vars,
+        model.vars(),
         ParamsAdamW {
-            lr: cfg.lr,
+            lr,
             weight_decay: 1e-4,
             ..Default::default()
         },
     )?;
+    let columns = model.columns();
+    let header = std::iter::once("step")
+        .chain(columns.iter().map(|c| c.0))
+        .chain(std::iter::once("seconds"))
+        .collect::<Vec<_>>()
+        .join(",");
     let log_path = opts.out.join("loss.csv");
     let mut log = if resuming && log_path.is_file() {
         // Keep the rows up to the checkpoint's step (a crash may have logged more).
@@ -449,12 +774,13 @@ pub fn train(opts: &TrainOptions, progress: &dyn Progress) -> Result<TrainReport
             .map(str::to_string)
             .collect();
         if kept.is_empty() {
-            kept.push(CSV_HEADER.into());
+            kept.push(header.clone());
         }
         kept.join("\n") + "\n"
     } else {
-        format!("{CSV_HEADER}\n")
+        format!("{header}\n")
     };
+    let labels: Vec<&str> = columns.iter().map(|c| c.1).collect();
     let start_step = state.step;
     let mut totals = Vec::new();
     let started = Instant::now();
@@ -464,47 +790,50 @@ pub fn train(opts: &TrainOptions, progress: &dyn Progress) -> Result<TrainReport
             .max_minutes
             .is_some_and(|m| started.elapsed().as_secs_f64() >= m * 60.0)
         {
-            save_checkpoint(&opts.out, &model, &cfg, &state)?;
-            write_log(&opts.out, &log)?;
+            model.save(&opts.out, &state)?;
+            write_log(&opts.out, &log, &labels)?;
             break;
         }
         let t0 = Instant::now();
-        opt.set_learning_rate(learning_rate(cfg.lr, state.step, opts.steps));
-        let batch = make_batch(&scenes, &cfg, cfg.seed, state.step, opts.crop, &device)?;
-        let l = losses(&model, &batch)?;
-        let total = l.total()?;
+        opt.set_learning_rate(learning_rate(lr, state.step, opts.steps));
+        let (total, parts) = model.losses(&scenes, state.step, opts.crop, &device)?;
         opt.backward_step(&total)?;
-        let [a, f, p, tl, all] = [
-            &l.autoencoder,
-            &l.flow_matching,
-            &l.pixel,
-            &l.temporal,
-            &total,
-        ]
-        .map(|x| x.to_scalar::<f32>().unwrap_or(f32::NAN));
+        let values: Vec<f32> = parts
+            .iter()
+            .map(|x| x.to_scalar::<f32>().unwrap_or(f32::NAN))
+            .collect();
+        let all = values.last().copied().unwrap_or(f32::NAN);
         if !all.is_finite() {
+            let named: Vec<String> = columns
+                .iter()
+                .zip(&values)
+                .map(|(c, v)| format!("{} {v}", c.0))
+                .collect();
             return Err(NeuralError::Data(format!(
-                "train: the loss diverged at step {} (autoencoder {a}, flow matching {f}, pixel {p}, temporal {tl}); lower --lr",
-                state.step
+                "train: the loss diverged at step {} ({}); lower --lr",
+                state.step,
+                named.join(", ")
             )));
         }
         totals.push(f64::from(all));
+        let row: Vec<String> = values.iter().map(|v| format!("{v:.6}")).collect();
         log.push_str(&format!(
-            "{},{a:.6},{f:.6},{p:.6},{tl:.6},{all:.6},{:.4}\n",
+            "{},{},{:.4}\n",
             state.step,
+            row.join(","),
             t0.elapsed().as_secs_f64()
         ));
         state.step += 1;
         progress.advance(1);
         if state.step % opts.checkpoint_every == 0 || state.step == opts.steps {
-            save_checkpoint(&opts.out, &model, &cfg, &state)?;
-            write_log(&opts.out, &log)?;
+            model.save(&opts.out, &state)?;
+            write_log(&opts.out, &log, &labels)?;
         }
     }
     progress.finish();
     if totals.is_empty() {
-        save_checkpoint(&opts.out, &model, &cfg, &state)?;
-        write_log(&opts.out, &log)?;
+        model.save(&opts.out, &state)?;
+        write_log(&opts.out, &log, &labels)?;
     }
     let m = totals.len().min(10);
     let mean = |s: &[f64]| {
@@ -538,32 +867,30 @@ pub fn learning_rate(lr: f64, step: usize, steps: usize) -> f64 {
     lr * (0.1 + 0.9 * 0.5 * (1.0 + (std::f64::consts::PI * x).cos()))
 }
 
-/// Writes `loss.csv` and its curve `loss.png`.
-fn write_log(dir: &Path, csv: &str) -> Result<(), NeuralError> {
+/// Writes `loss.csv` and its curve `loss.png` (`labels`: the loss columns' names on the
+/// curve, in their order between `step` and `seconds`).
+fn write_log(dir: &Path, csv: &str, labels: &[&str]) -> Result<(), NeuralError> {
     crate::files::write_atomic(&dir.join("loss.csv"), csv.as_bytes())?;
     let rows: Vec<Vec<f64>> = csv
         .lines()
         .skip(1)
         .map(|l| l.split(',').filter_map(|v| v.parse::<f64>().ok()).collect())
-        .filter(|r: &Vec<f64>| r.len() >= 6)
+        .filter(|r: &Vec<f64>| r.len() > labels.len())
         .collect();
     let series = |c: usize| rows.iter().map(|r| (r[0], r[c])).collect::<Vec<_>>();
-    let png = crate::output::loss_plot_png(
-        "cinegraph train: loss per step",
-        &[
-            ("total", series(5)),
-            ("autoencoder (residual reconstruction)", series(1)),
-            ("latent (clean-latent estimate)", series(2)),
-            ("pixel (one-step estimate)", series(3)),
-            ("temporal (warped error)", series(4)),
-        ],
-    )?;
+    // Total first (the curve's legend leads with it), then the parts.
+    let n = labels.len();
+    let mut curves = vec![(labels[n - 1], series(n))];
+    curves.extend(
+        labels[..n - 1]
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (*l, series(i + 1))),
+    );
+    let png = crate::output::loss_plot_png("cinegraph train: loss per step", &curves)?;
     crate::files::write_atomic(&dir.join("loss.png"), &png)?;
     Ok(())
 }
-
-const CSV_HEADER: &str =
-    "step,autoencoder_loss,latent_loss,pixel_loss,temporal_loss,total_loss,seconds";
 
 /// Means over the held-out frames.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -595,6 +922,14 @@ pub struct EvalReport {
     pub mottling_preview: f64,
     /// Mottling of the finished frames.
     pub mottling_finished: f64,
+    /// Mean ꟻLIP of the preview against the reference, whole frames.
+    pub flip_preview: f64,
+    /// Mean ꟻLIP of the finished frames, whole frames.
+    pub flip_finished: f64,
+    /// Mean ꟻLIP of the preview over object pixels (segmentation ≠ 0).
+    pub flip_objects_preview: f64,
+    /// Mean ꟻLIP of the finished frames over object pixels.
+    pub flip_objects_finished: f64,
     /// Milliseconds per finished frame (this machine, all its cores).
     pub ms_per_frame: f64,
     /// Milliseconds per reference frame, from the dataset's own timing.
@@ -612,9 +947,11 @@ pub fn evaluate(
     checkpoint: &Path,
     sampler_steps: usize,
     seed: u64,
+    sheet: Option<&Path>,
     progress: &dyn Progress,
 ) -> Result<EvalReport, NeuralError> {
-    let (model, _, _) = load_checkpoint_on(checkpoint, &super::device())?;
+    let (model, _) = load_own_on(checkpoint, &super::device())?;
+    let mut rows: Vec<[Vec<u8>; 5]> = Vec::new();
     let (manifest, _) = split_files(data, true)?;
     let scenes = load_split(data, true)?;
     if scenes.is_empty() {
@@ -629,10 +966,10 @@ pub fn evaluate(
         sampler_steps,
         ..Default::default()
     };
-    let (mut warp_n, mut mottle_n, mut ms) = (0usize, 0usize, 0.0);
+    let (mut warp_n, mut mottle_n, mut object_n, mut ms) = (0usize, 0usize, 0usize, 0.0);
     progress.start("eval", scenes.iter().map(|s| s.inputs.len() as u64).sum());
     for sc in &scenes {
-        let mut fin = Finisher::new(&model, sampler_steps, seed, sc.style)?;
+        let mut fin = model.finisher(sampler_steps, seed, sc.style)?;
         // Seed 0: the preview, the finished frame and the reference of a frame all get
         // the same grain field.
         let look = crate::style::Look::new(styles.get(sc.style as usize), 0);
@@ -643,17 +980,40 @@ pub fn evaluate(
             ms += t.elapsed().as_secs_f64() * 1e3;
             let (w, h) = (inp.width, inp.height);
             r.size = (w, h);
-            let graded = |px: &[[f32; 3]]| -> Vec<[f32; 3]> {
+            let srgb = |px: &[[f32; 3]]| -> Vec<u8> {
                 look.grade_frame(px, w as u32, h as u32, k)
                     .chunks_exact(4)
+                    .flat_map(|p| [p[0], p[1], p[2]])
+                    .collect()
+            };
+            let [p8, f8, re8] = [srgb(&inp.preview), srgb(&finished), srgb(&sc.reference[k])];
+            let unit = |v: &[u8]| -> Vec<[f32; 3]> {
+                v.chunks_exact(3)
                     .map(|p| [0, 1, 2].map(|c| f32::from(p[c]) / 255.0))
                     .collect()
             };
-            let [p, f, re] = [
-                graded(&inp.preview),
-                graded(&finished),
-                graded(&sc.reference[k]),
-            ];
+            let [p, f, re] = [unit(&p8), unit(&f8), unit(&re8)];
+            if sheet.is_some() && k == 1.min(sc.inputs.len() - 1) {
+                let colors =
+                    |test: &[u8]| metrics::flip_colors(&metrics::flip_map(&re8, test, w, h), w, h);
+                rows.push([
+                    p8.clone(),
+                    f8.clone(),
+                    re8.clone(),
+                    colors(&p8),
+                    colors(&f8),
+                ]);
+            }
+            let objects = sc.object_mask(k);
+            let (whole_p, obj_p) = metrics::flip(&re8, &p8, &objects, w, h);
+            let (whole_f, obj_f) = metrics::flip(&re8, &f8, &objects, w, h);
+            r.flip_preview += whole_p;
+            r.flip_finished += whole_f;
+            if let (Some(a), Some(b)) = (obj_p, obj_f) {
+                r.flip_objects_preview += a;
+                r.flip_objects_finished += b;
+                object_n += 1;
+            }
             r.psnr_preview += metrics::psnr(&p, &re);
             r.psnr_finished += metrics::psnr(&f, &re);
             r.ssim_preview += metrics::ssim(&p, &re, w, h);
@@ -695,6 +1055,11 @@ pub fn evaluate(
     let mn = mottle_n.max(1) as f64;
     r.mottling_preview /= mn;
     r.mottling_finished /= mn;
+    r.flip_preview /= n;
+    r.flip_finished /= n;
+    let on = object_n.max(1) as f64;
+    r.flip_objects_preview /= on;
+    r.flip_objects_finished /= on;
     r.ms_per_frame = ms / n;
     let held: Vec<_> = manifest
         .scenes
@@ -703,7 +1068,33 @@ pub fn evaluate(
         .collect();
     let ref_s: f64 = held.iter().map(|s| s.reference_seconds).sum();
     r.reference_ms_per_frame = ref_s * 1e3 / (held.len() * manifest.frames).max(1) as f64;
+    if let Some(path) = sheet {
+        write_sheet(path, &rows, r.size)?;
+    }
     Ok(r)
+}
+
+/// The contact sheet of `eval-finish --sheet`: a row per held-out scene (its second
+/// frame, the first with a history), columns preview, finish, reference, then the ꟻLIP
+/// maps of the preview and of the finish against the reference; 2 px gaps.
+fn write_sheet(
+    path: &Path,
+    rows: &[[Vec<u8>; 5]],
+    (w, h): (usize, usize),
+) -> Result<(), NeuralError> {
+    const GAP: usize = 2;
+    let (sw, sh) = (5 * w + 4 * GAP, rows.len() * (h + GAP));
+    let mut img = image::RgbImage::from_pixel(sw as u32, sh.max(1) as u32, image::Rgb([255; 3]));
+    for (r, row) in rows.iter().enumerate() {
+        for (c, tile) in row.iter().enumerate() {
+            for (i, px) in tile.chunks_exact(3).enumerate() {
+                let (x, y) = (c * (w + GAP) + i % w, r * (h + GAP) + i / w);
+                img.put_pixel(x as u32, y as u32, image::Rgb([px[0], px[1], px[2]]));
+            }
+        }
+    }
+    crate::output::write_png_rgb(path, &img)?;
+    Ok(())
 }
 
 /// Writes the evaluation as a small table (the CLI's output).
@@ -718,26 +1109,51 @@ pub fn write_eval_table(out: &mut dyn Write, r: &EvalReport) -> std::io::Result<
     )?;
     writeln!(
         out,
-        "                 PSNR dB   SSIM    warp error  mottling"
+        "                 PSNR dB   SSIM    FLIP    FLIP objects  warp error  mottling"
     )?;
+    for (name, psnr, ssim, flip, objects, warp, mottling) in [
+        (
+            "raster preview",
+            r.psnr_preview,
+            r.ssim_preview,
+            r.flip_preview,
+            r.flip_objects_preview,
+            r.warp_error_preview,
+            r.mottling_preview,
+        ),
+        (
+            "neural finish",
+            r.psnr_finished,
+            r.ssim_finished,
+            r.flip_finished,
+            r.flip_objects_finished,
+            r.warp_error_finished,
+            r.mottling_finished,
+        ),
+    ] {
+        writeln!(
+            out,
+            "{name:<15}  {psnr:7.2}   {ssim:.4}  {flip:.4}  {objects:.4}        {warp:.6}    {mottling:.4}"
+        )?;
+    }
     writeln!(
         out,
-        "raster preview   {:7.2}   {:.4}  {:.6}    {:.4}",
-        r.psnr_preview, r.ssim_preview, r.warp_error_preview, r.mottling_preview
-    )?;
-    writeln!(
-        out,
-        "neural finish    {:7.2}   {:.4}  {:.6}    {:.4}",
-        r.psnr_finished, r.ssim_finished, r.warp_error_finished, r.mottling_finished
-    )?;
-    writeln!(
-        out,
-        "reference                          {:.6}",
+        "reference                                                {:.6}",
         r.warp_error_reference
     )?;
+    let change = |a: f64, b: f64| 100.0 * (b - a) / a.max(1e-12);
     writeln!(
         out,
-        "finish {:.1} ms per frame; reference {:.1} ms per frame",
-        r.ms_per_frame, r.reference_ms_per_frame
+        "finish vs preview: FLIP {:+.1} % whole, {:+.1} % on objects; mottling {:+.1} %",
+        change(r.flip_preview, r.flip_finished),
+        change(r.flip_objects_preview, r.flip_objects_finished),
+        change(r.mottling_preview, r.mottling_finished)
+    )?;
+    writeln!(
+        out,
+        "finish {:.1} ms per frame; reference {:.1} ms per frame ({:.0}x the finish)",
+        r.ms_per_frame,
+        r.reference_ms_per_frame,
+        r.reference_ms_per_frame / r.ms_per_frame.max(1e-9)
     )
 }

@@ -70,7 +70,8 @@ impl Default for DenoiserConfig {
     }
 }
 
-fn conv(i: usize, o: usize, k: usize, stride: usize, vb: VarBuilder) -> Result<Conv2d> {
+/// A `k × k` convolution with `k / 2` padding (the finishing networks' one kind).
+pub(super) fn conv(i: usize, o: usize, k: usize, stride: usize, vb: VarBuilder) -> Result<Conv2d> {
     conv2d(
         i,
         o,

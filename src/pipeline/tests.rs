@@ -15,16 +15,36 @@ fn dataset_scenes_are_deterministic_and_varied() {
         threads: 1,
         held_out_only: false,
     };
-    let (a, seed_a, _) = scene_text(&opts, 0).unwrap();
-    assert_eq!(a, scene_text(&opts, 0).unwrap().0);
-    let (b, seed_b, _) = scene_text(&opts, 1).unwrap();
-    assert_ne!(a, b);
-    assert_ne!(seed_a, seed_b);
+    let a = scene_text(&opts, 0).unwrap();
+    assert_eq!(a.text, scene_text(&opts, 0).unwrap().text);
+    let b = scene_text(&opts, 1).unwrap();
+    assert_ne!(a.text, b.text);
+    assert_ne!(a.seed, b.seed);
     assert!(crate::neural::dataset::held_out(4) && !crate::neural::dataset::held_out(3));
-    // Every generated scene is valid.
-    for i in 0..12 {
-        let (text, _, _) = scene_text(&opts, i).unwrap();
-        crate::style::parse_str(&text, "t", ".".as_ref(), None).unwrap();
+    // Every generated scene is valid, with the files it names written beside it; the
+    // draws cover the worlds: every set, a sky, an HDR map, patterns, a texture, fog.
+    let assets = tempfile::tempdir().unwrap();
+    let mut all = String::new();
+    for i in 0..40 {
+        let s = scene_text(&opts, i).unwrap();
+        super::dataset::write_assets(assets.path(), &s.assets).unwrap();
+        crate::style::parse_str(&s.text, "t", assets.path(), None)
+            .unwrap_or_else(|e| panic!("scene {i}: {e}\n{}", s.text));
+        all.push_str(&s.text);
+    }
+    for needle in [
+        "set: \"studio\"",
+        "set: \"room\"",
+        "set: \"tabletop\"",
+        "set: \"outdoor\"",
+        "shape: Ground",
+        "environment: Sky",
+        "environment: Hdri",
+        "pattern: ",
+        "base_color_map",
+        "fog: ",
+    ] {
+        assert!(all.contains(needle), "no scene of 40 has {needle}");
     }
 
     let d1 = tempfile::tempdir().unwrap();
