@@ -172,20 +172,11 @@ pub fn mottling(
     (count > 0).then(|| (sum / count as f64).sqrt())
 }
 
-/// Mean ꟻLIP (Andersson et al. 2020, "ꟻLIP: A Difference Evaluator for Alternating
-/// Images"; NVIDIA's implementation through the `nv-flip` bindings, at its default 67
-/// pixels per degree) of `test` against `reference`, both 8-bit sRGB RGB: over the whole
-/// frame, and over the pixels where `mask` is set (`None` when none is).
-pub fn flip(
-    reference: &[u8],
-    test: &[u8],
-    mask: &[bool],
-    width: usize,
-    height: usize,
-) -> (f64, Option<f64>) {
-    let values = flip_map(reference, test, width, height);
-    let whole = values.iter().map(|&v| f64::from(v)).sum::<f64>() / values.len().max(1) as f64;
-    let (sum, n) = values
+/// Mean ꟻLIP of an error map from [`flip_map`]: over the whole frame, and over the
+/// pixels where `mask` is set (`None` when none is).
+pub fn flip_means(map: &[f32], mask: &[bool]) -> (f64, Option<f64>) {
+    let whole = map.iter().map(|&v| f64::from(v)).sum::<f64>() / map.len().max(1) as f64;
+    let (sum, n) = map
         .iter()
         .zip(mask)
         .filter(|(_, m)| **m)
@@ -193,7 +184,10 @@ pub fn flip(
     (whole, (n > 0).then(|| sum / n as f64))
 }
 
-/// The per-pixel ꟻLIP error map of [`flip`] (row-major, values in `[0, 1]`).
+/// The per-pixel ꟻLIP error map (Andersson et al. 2020, "ꟻLIP: A Difference Evaluator
+/// for Alternating Images"; NVIDIA's implementation through the `nv-flip` bindings, at
+/// its default 67 pixels per degree) of `test` against `reference`, both 8-bit sRGB RGB:
+/// row-major, values in `[0, 1]`.
 pub fn flip_map(reference: &[u8], test: &[u8], width: usize, height: usize) -> Vec<f32> {
     let (w, h) = (width as u32, height as u32);
     nv_flip::flip(

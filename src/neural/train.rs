@@ -194,13 +194,12 @@ pub fn check_single_step(steps: usize) -> Result<(), NeuralError> {
 /// # Errors
 /// Missing files; weights that do not fit the configuration.
 pub fn load_own_on(dir: &Path, device: &Device) -> Result<(OwnModel, TrainState), NeuralError> {
-    if dir.join(SHADING_WEIGHTS).is_file() {
-        let (m, _, state) = load_shading_on(dir, device)?;
-        Ok((OwnModel::Shading(Box::new(m)), state))
-    } else {
-        let (m, _, state) = load_checkpoint_on(dir, device)?;
-        Ok((OwnModel::Latent(Box::new(m)), state))
-    }
+    let (trainee, state) = Trainee::load(dir, device)?;
+    let model = match trainee {
+        Trainee::Shading(m, _) => OwnModel::Shading(m),
+        Trainee::Latent(m, _) => OwnModel::Latent(m),
+    };
+    Ok((model, state))
 }
 
 /// Loads a shading checkpoint onto `device`.
@@ -993,20 +992,15 @@ pub fn evaluate(
                     .collect()
             };
             let [p, f, re] = [unit(&p8), unit(&f8), unit(&re8)];
+            let maps = [&p8, &f8].map(|test| metrics::flip_map(&re8, test, w, h));
             if sheet.is_some() && k == 1.min(sc.inputs.len() - 1) {
-                let colors =
-                    |test: &[u8]| metrics::flip_colors(&metrics::flip_map(&re8, test, w, h), w, h);
-                rows.push([
-                    p8.clone(),
-                    f8.clone(),
-                    re8.clone(),
-                    colors(&p8),
-                    colors(&f8),
-                ]);
+                let [mp, mf] = &maps;
+                let colors = |map: &[f32]| metrics::flip_colors(map, w, h);
+                rows.push([p8.clone(), f8.clone(), re8.clone(), colors(mp), colors(mf)]);
             }
             let objects = sc.object_mask(k);
-            let (whole_p, obj_p) = metrics::flip(&re8, &p8, &objects, w, h);
-            let (whole_f, obj_f) = metrics::flip(&re8, &f8, &objects, w, h);
+            let [(whole_p, obj_p), (whole_f, obj_f)] =
+                maps.map(|m| metrics::flip_means(&m, &objects));
             r.flip_preview += whole_p;
             r.flip_finished += whole_f;
             if let (Some(a), Some(b)) = (obj_p, obj_f) {
