@@ -254,6 +254,22 @@ pub struct TrainArgs {
     /// Shading network: the space-to-depth fold, 2 or 4 (ignored when resuming).
     #[arg(long, default_value_t = 4)]
     factor: usize,
+    /// Shading network: the weight of the objects' pixels (the scene's dynamic bodies) in
+    /// the pixel loss, against 1 for floors, walls, sets and sky (at least 1).
+    #[arg(long, default_value_t = 4.0)]
+    object_weight: f32,
+    /// Shading network: start from this shading checkpoint's weights instead of random
+    /// ones (an unfolding head's weights are converted to the interpolating head's).
+    #[arg(long)]
+    init_from: Option<PathBuf>,
+    /// Shading network: relative errors far above this count logarithmically in the pixel
+    /// loss (a robust function against the fireflies of few-sample references); 0: off.
+    #[arg(long, default_value_t = cinegraph::neural::train::ROBUST_SCALE)]
+    robust_scale: f64,
+    /// Shading network: how the head brings features to full resolution, `bilinear` or
+    /// `unfold` (the first shipped weights'; ignored when resuming).
+    #[arg(long, default_value = "bilinear", value_parser = ["bilinear", "unfold"])]
+    head_upsample: String,
     /// Latent model: feature channels of the autoencoder (ignored when resuming).
     #[arg(long, default_value_t = 12)]
     ae_hidden: usize,
@@ -1284,6 +1300,9 @@ fn train(args: TrainArgs, quiet: bool) -> Result<Outcome> {
         resume: args.resume,
         crop: args.crop,
         max_minutes: args.max_minutes,
+        object_weight: args.object_weight,
+        init_from: args.init_from,
+        robust_scale: args.robust_scale,
         arch: if args.arch == "latent" {
             train::Arch::Latent(
                 cinegraph::neural::AutoencoderConfig {
@@ -1299,6 +1318,11 @@ fn train(args: TrainArgs, quiet: bool) -> Result<Outcome> {
             train::Arch::Shading(cinegraph::neural::shading::ShadingConfig {
                 width: args.width,
                 factor: args.factor,
+                upsample: if args.head_upsample == "unfold" {
+                    cinegraph::neural::shading::HeadUpsample::Unfold
+                } else {
+                    cinegraph::neural::shading::HeadUpsample::Bilinear
+                },
                 ..Default::default()
             })
         },

@@ -1198,6 +1198,48 @@ fn dataset_train_and_eval_finish_run_end_to_end() {
     let resumed = std::fs::read_to_string(ckpt.join("loss.csv")).unwrap();
     assert_eq!(resumed.lines().count(), 4, "{resumed}");
     assert!(resumed.starts_with(&log));
+    assert_eq!(
+        json(&ckpt.join("config.json"))["shading"]["upsample"],
+        "bilinear"
+    );
+    // A new network of the first weights' unfolding head, then one warm-started from it
+    // with the interpolating head; --init-from with a checkpoint to resume is refused.
+    let one_step = |name: &str, extra: &[&str]| -> String {
+        let out = dir.path().join(name);
+        let mut a = vec!["train", "--data", d, "-o", out.to_str().unwrap()];
+        a.extend_from_slice(&["--steps", "1", "--batch", "2", "--width", "8"]);
+        a.extend_from_slice(extra);
+        let o = run(&a);
+        assert!(o.status.success(), "{}", text(&o.stderr));
+        json(&out.join("config.json"))["shading"]["upsample"].to_string()
+    };
+    assert_eq!(
+        one_step("unfold", &["--head-upsample", "unfold"]),
+        "\"unfold\""
+    );
+    let unfold = dir.path().join("unfold");
+    let u = unfold.to_str().unwrap();
+    assert_eq!(one_step("warm", &["--init-from", u]), "\"bilinear\"");
+    let o = run(&[
+        "train",
+        "--data",
+        d,
+        "-o",
+        c,
+        "--steps",
+        "4",
+        "--batch",
+        "2",
+        "--resume",
+        "--init-from",
+        u,
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("--init-from"),
+        "{}",
+        text(&o.stderr)
+    );
     let o = run(&["eval-finish", "--data", d, "--checkpoint", c]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     let table = text(&o.stdout);

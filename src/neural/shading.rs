@@ -18,10 +18,13 @@
 //!   convolution on the way down; a residual block per level on each side and two in
 //!   the middle; on the way up a 1×1 convolution, nearest ×2 upsampling and the skip
 //!   added (not concatenated: cheaper, and as good here);
-//! - `head`: a 1×1 convolution to `head · factor²` channels unfolded to full resolution
-//!   (depth to space), concatenated with the full-resolution conditioning, and a
-//!   two-layer per-pixel MLP (1×1 convolutions) to the 3-channel residual. The MLP's last
-//!   layer starts at zero, so an untrained network finishes every frame as its preview.
+//! - `head`: a 1×1 convolution to `head` channels interpolated bilinearly to full
+//!   resolution ([`HeadUpsample::Bilinear`], the default; the first shipped weights
+//!   unfolded `head · factor²` channels instead, depth to space, which showed as
+//!   `factor × factor` blocks on flat faces), concatenated with the full-resolution
+//!   conditioning, and a two-layer per-pixel MLP (1×1 convolutions) to the 3-channel
+//!   residual. The MLP's last layer starts at zero, so an untrained network finishes
+//!   every frame as its preview.
 //!
 //! There is no normalization: a group norm would remove each image's brightness, which is
 //! what the network must keep. Weights (`VarBuilder` key paths): `stem.conv`,
@@ -53,6 +56,30 @@ pub struct ShadingConfig {
     /// Styles the embedding knows (index into [`crate::style::bundled`]); index
     /// `n_styles` is "no style".
     pub n_styles: usize,
+    /// How the trunk's features reach full resolution (checkpoints written before this
+    /// field have [`HeadUpsample::Unfold`]).
+    #[serde(default = "unfold")]
+    pub upsample: HeadUpsample,
+}
+
+/// How the head brings the trunk's quarter-side features to full resolution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HeadUpsample {
+    /// A 1×1 convolution to `head · factor²` channels unfolded to full resolution (depth
+    /// to space): each pixel of a `factor × factor` block gets its own learned features.
+    /// Cheap and sharp, but what the network gets wrong shows as `factor × factor`
+    /// blocks on flat faces.
+    Unfold,
+    /// A 1×1 convolution to `head` channels, interpolated bilinearly to full resolution
+    /// (pixel centers, edges clamped, as PyTorch's `align_corners=False`): smooth across
+    /// blocks, and the per-pixel head draws the sharp edges from the full-resolution
+    /// buffers.
+    Bilinear,
+}
+
+fn unfold() -> HeadUpsample {
+    HeadUpsample::Unfold
 }
 
 impl Default for ShadingConfig {
@@ -63,6 +90,7 @@ impl Default for ShadingConfig {
             width: 32,
             head: 8,
             n_styles: 12,
+            upsample: HeadUpsample::Bilinear,
         }
     }
 }
@@ -71,6 +99,15 @@ impl ShadingConfig {
     /// The sides a frame must be a multiple of: the fold times the three halvings.
     pub fn multiple(&self) -> usize {
         self.factor * 8
+    }
+
+    /// How many times `head` the head's first convolution makes: `factor²` when it
+    /// unfolds, 1 when it interpolates.
+    pub fn unfold_factor(&self) -> usize {
+        match self.upsample {
+            HeadUpsample::Unfold => self.factor * self.factor,
+            HeadUpsample::Bilinear => 1,
+        }
     }
 
     /// A shape the network can be built with, or an error naming the field.
@@ -145,6 +182,40 @@ pub fn depth_to_space(x: &Tensor, f: usize) -> CandleResult<Tensor> {
         .reshape((b, c0, h * f, w * f))
 }
 
+/// The `[n · f, n]` matrix that interpolates `n` samples linearly to `n · f`: output `o`
+/// reads source position `(o + ½) / f − ½`, clamped to `[0, n − 1]` (pixel centers; the
+/// edge pixels repeat).
+fn interpolation_matrix(n: usize, f: usize, device: &Device) -> CandleResult<Tensor> {
+    let mut m = vec![0f32; n * f * n];
+    for o in 0..n * f {
+        let x = ((o as f32 + 0.5) / f as f32 - 0.5).clamp(0.0, (n - 1) as f32);
+        let i0 = x.floor() as usize;
+        let i1 = (i0 + 1).min(n - 1);
+        let t = x - i0 as f32;
+        m[o * n + i0] += 1.0 - t;
+        m[o * n + i1] += t;
+    }
+    Tensor::from_vec(m, (n * f, n), device)
+}
+
+/// `[B, C, h, w]` → `[B, C, h·f, w·f]` by separable bilinear interpolation
+/// ([`interpolation_matrix`] on each side), written as two matrix products so that it
+/// has a gradient (candle's `upsample_bilinear2d` has none).
+///
+/// # Errors
+/// Tensor errors.
+pub fn upsample_bilinear(x: &Tensor, f: usize) -> CandleResult<Tensor> {
+    if f == 1 {
+        return Ok(x.clone());
+    }
+    let (b, c, h, w) = x.dims4()?;
+    let rows = interpolation_matrix(h, f, x.device())?;
+    let cols = interpolation_matrix(w, f, x.device())?.t()?;
+    let x = x.reshape((b * c, h, w))?;
+    let tall = rows.broadcast_matmul(&x)?;
+    tall.broadcast_matmul(&cols)?.reshape((b, c, h * f, w * f))
+}
+
 /// The network (see the module docs).
 #[derive(Debug, Clone)]
 pub struct ShadingNet {
@@ -192,7 +263,13 @@ impl ShadingNet {
                 dec: (0..3)
                     .map(|i| Res::new(widths[i], vb.pp(format!("dec.{i}"))))
                     .collect::<CandleResult<_>>()?,
-                unfold: conv(w, cfg.head * f2, 1, 1, vb.pp("head.unfold"))?,
+                unfold: conv(
+                    w,
+                    cfg.head * cfg.unfold_factor(),
+                    1,
+                    1,
+                    vb.pp("head.unfold"),
+                )?,
                 hidden: conv(
                     cfg.head + cfg.cond_channels,
                     HEAD_HIDDEN,
@@ -235,7 +312,11 @@ impl ShadingNet {
             h = (self.up[i].forward(&h.silu()?)?.upsample_nearest2d(sh, sw)? + skip)?;
             h = self.dec[i].forward(&h)?;
         }
-        let unfolded = depth_to_space(&self.unfold.forward(&h.silu()?)?, f)?;
+        let feats = self.unfold.forward(&h.silu()?)?;
+        let unfolded = match self.cfg.upsample {
+            HeadUpsample::Unfold => depth_to_space(&feats, f)?,
+            HeadUpsample::Bilinear => upsample_bilinear(&feats, f)?,
+        };
         let per_pixel = Tensor::cat(&[&unfolded, cond], 1)?;
         self.out.forward(&self.hidden.forward(&per_pixel)?.silu()?)
     }
@@ -283,6 +364,48 @@ impl ShadingModel {
             net,
             device: device.clone(),
         })
+    }
+
+    /// Starts this network from `from`'s weights: every variable of the same name and
+    /// shape is copied, and an unfolding head's first convolution ([`HeadUpsample::Unfold`])
+    /// becomes an interpolating one's ([`HeadUpsample::Bilinear`]) by averaging each
+    /// feature's `factor²` per-pixel copies, so the warm-started network begins as the old
+    /// one's block-averaged self. Returns how many variables were converted that way.
+    ///
+    /// # Errors
+    /// [`NeuralError::Data`] naming the first variable `from` lacks or whose shape does not
+    /// fit (another width, fold or style count).
+    pub fn warm_start_from(&self, from: &ShadingModel) -> Result<usize, NeuralError> {
+        let source = super::sorted_vars(&from.vars)?;
+        let mut converted = 0;
+        for (name, var) in super::sorted_vars(&self.vars)? {
+            let Some(src) = source.get(&name) else {
+                return Err(NeuralError::Data(format!(
+                    "warm start: the source checkpoint has no variable {name}"
+                )));
+            };
+            let (want, have) = (var.dims().to_vec(), src.dims().to_vec());
+            let group = from.net.config().unfold_factor() / self.net.config().unfold_factor();
+            let t = if want == have {
+                src.as_tensor().clone()
+            } else if name.starts_with("head.unfold.")
+                && group > 1
+                && have[0] == want[0] * group
+                && have[1..] == want[1..]
+            {
+                // depth_to_space puts feature c's copies at channels c·f² .. c·f² + f² − 1.
+                let mut grouped = vec![want[0], group];
+                grouped.extend_from_slice(&want[1..]);
+                converted += 1;
+                src.as_tensor().reshape(grouped)?.mean(1)?
+            } else {
+                return Err(NeuralError::Data(format!(
+                    "warm start: {name} is {have:?} in the source checkpoint but {want:?} here (another width, fold or style count)"
+                )));
+            };
+            var.set(&t.to_device(&self.device)?)?;
+        }
+        Ok(converted)
     }
 
     /// Trainable parameters.

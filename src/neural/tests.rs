@@ -619,15 +619,100 @@ fn neural_errors_are_bad_input_by_variant() {
     assert!(NeuralError::NotAModel { path: "m".into() }.is_bad_input());
 }
 
-fn tiny_shading(seed: u64) -> shading::ShadingModel {
+fn tiny_shading_with(seed: u64, upsample: shading::HeadUpsample) -> shading::ShadingModel {
     let cfg = shading::ShadingConfig {
         cond_channels: COND_CHANNELS,
         factor: 2,
         width: 8,
         head: 4,
         n_styles: 3,
+        upsample,
     };
     shading::ShadingModel::new_on(&cfg, seed, &Device::Cpu).unwrap()
+}
+
+fn tiny_shading(seed: u64) -> shading::ShadingModel {
+    tiny_shading_with(seed, shading::HeadUpsample::Bilinear)
+}
+
+#[test]
+fn bilinear_upsampling_matches_candles_and_has_a_gradient() {
+    let x = Tensor::arange(0f32, 120.0, &Device::Cpu)
+        .unwrap()
+        .sin()
+        .unwrap()
+        .reshape((2, 3, 4, 5))
+        .unwrap();
+    for f in [2, 4] {
+        let ours = shading::upsample_bilinear(&x, f).unwrap();
+        let theirs = x.upsample_bilinear2d(4 * f, 5 * f, false).unwrap();
+        let diff = (ours - theirs)
+            .unwrap()
+            .abs()
+            .unwrap()
+            .max_all()
+            .unwrap()
+            .to_scalar::<f32>()
+            .unwrap();
+        assert!(diff < 1e-5, "factor {f}: {diff}");
+    }
+    // A constant stays that constant.
+    let c = Tensor::full(0.25f32, (1, 2, 3, 3), &Device::Cpu).unwrap();
+    let up = shading::upsample_bilinear(&c, 4).unwrap();
+    assert_eq!(up.dims(), [1, 2, 12, 12]);
+    for v in up.flatten_all().unwrap().to_vec1::<f32>().unwrap() {
+        assert!((v - 0.25).abs() < 1e-6);
+    }
+    // It trains: every output is a convex blend of inputs, so the gradient of the sum
+    // spreads exactly one unit per output over the inputs.
+    let v = candle_core::Var::from_tensor(&x).unwrap();
+    let total = shading::upsample_bilinear(&v, 2)
+        .unwrap()
+        .sum_all()
+        .unwrap();
+    let grads = total.backward().unwrap();
+    let g = grads.get(&v).expect("a gradient for the input");
+    let spread = g.sum_all().unwrap().to_scalar::<f32>().unwrap();
+    assert!((spread - (2 * 3 * 8 * 10) as f32).abs() < 1e-2, "{spread}");
+}
+
+#[test]
+fn a_warm_start_converts_an_unfolding_head_and_refuses_other_shapes() {
+    let old = tiny_shading_with(4, shading::HeadUpsample::Unfold);
+    let new = tiny_shading(9);
+    assert_eq!(new.warm_start_from(&old).unwrap(), 2);
+    let var = |m: &shading::ShadingModel, name: &str| {
+        m.vars.data().lock().unwrap()[name]
+            .as_tensor()
+            .flatten_all()
+            .unwrap()
+            .to_vec1::<f32>()
+            .unwrap()
+    };
+    assert_eq!(var(&new, "stem.conv.weight"), var(&old, "stem.conv.weight"));
+    assert_eq!(var(&new, "head.out.weight"), var(&old, "head.out.weight"));
+    // Feature c of the new head is the mean of its factor² = 4 unfolded copies.
+    let (a, b) = (var(&old, "head.unfold.bias"), var(&new, "head.unfold.bias"));
+    assert_eq!((a.len(), b.len()), (16, 4));
+    for c in 0..4 {
+        let mean = a[4 * c..4 * c + 4].iter().sum::<f32>() / 4.0;
+        assert!((b[c] - mean).abs() < 1e-6);
+    }
+    let (a, b) = (
+        var(&old, "head.unfold.weight"),
+        var(&new, "head.unfold.weight"),
+    );
+    assert_eq!((a.len(), b.len()), (16 * 8, 4 * 8));
+    let mean = (0..4).map(|k| a[k * 8 + 3]).sum::<f32>() / 4.0;
+    assert!((b[3] - mean).abs() < 1e-6);
+    // Another width is refused, naming what does not fit.
+    let cfg = shading::ShadingConfig {
+        width: 16,
+        ..*new.net.config()
+    };
+    let wide = shading::ShadingModel::new_on(&cfg, 1, &Device::Cpu).unwrap();
+    let e = wide.warm_start_from(&old).unwrap_err().to_string();
+    assert!(e.contains("warm start") && e.contains("[16"), "{e}");
 }
 
 #[test]
@@ -659,7 +744,16 @@ fn space_to_depth_folds_each_block_into_channels_and_back() {
 
 #[test]
 fn an_untrained_shading_network_finishes_a_frame_as_its_preview() {
-    let m = tiny_shading(3);
+    for upsample in [
+        shading::HeadUpsample::Bilinear,
+        shading::HeadUpsample::Unfold,
+    ] {
+        untrained_shading_finishes_as_preview(upsample);
+    }
+}
+
+fn untrained_shading_finishes_as_preview(upsample: shading::HeadUpsample) {
+    let m = tiny_shading_with(3, upsample);
     let mut fin = shading::ShadingFinisher::new(&m, 1).unwrap();
     let f = frame(0);
     let out = fin.finish(&f).unwrap();
@@ -695,13 +789,76 @@ fn an_untrained_shading_network_finishes_a_frame_as_its_preview() {
 }
 
 #[test]
+fn the_object_weight_moves_the_pixel_loss_toward_the_objects() {
+    let m = tiny_shading(3);
+    let scenes = vec![scene_frames()];
+    let batch = make_batch(&scenes, 4, None, 5, 0, 0, &Device::Cpu).unwrap();
+    // The batch marks exactly the scene's object (id 1) in every frame it holds.
+    let objects = batch
+        .objects
+        .flatten_all()
+        .unwrap()
+        .to_vec1::<f32>()
+        .unwrap();
+    let n = frame(0).width * frame(0).height;
+    assert_eq!(objects.len(), 4 * n);
+    let ids: Vec<u32> = (0..3).flat_map(|k| frame(k).segmentation).collect();
+    for (i, &o) in objects.iter().enumerate() {
+        let id = i % n;
+        assert!(o == 0.0 || o == 1.0);
+        // Every pixel's flag matches some frame's segmentation at that pixel.
+        assert!((0..3).any(|k| f32::from(u8::from(ids[k * n + id] == 1)) == o));
+    }
+    let pixel = |w: f32| -> f32 {
+        let [p, _] = train::shading_losses(&m, &batch, w, train::ROBUST_SCALE).unwrap();
+        p.to_scalar::<f32>().unwrap()
+    };
+    // The untrained network returns the preview: its relative error, per pixel.
+    let base = batch.cond.narrow(1, 0, 3).unwrap();
+    let f = (base.exp().unwrap() - 1.0).unwrap();
+    let y = ((&base + &batch.residual).unwrap().exp().unwrap() - 1.0).unwrap();
+    let e = ((&f - &y).unwrap().sqr().unwrap() / (f + 0.01).unwrap().sqr().unwrap())
+        .unwrap()
+        .affine(1.0 / train::ROBUST_SCALE, 1.0)
+        .unwrap()
+        .log()
+        .unwrap()
+        .affine(train::ROBUST_SCALE, 0.0)
+        .unwrap()
+        .mean_keepdim(1)
+        .unwrap()
+        .flatten_all()
+        .unwrap()
+        .to_vec1::<f32>()
+        .unwrap();
+    let mean_where = |flag: f32| {
+        let v: Vec<f32> = e
+            .iter()
+            .zip(&objects)
+            .filter(|(_, o)| **o == flag)
+            .map(|(e, _)| *e)
+            .collect();
+        v.iter().sum::<f32>() / v.len() as f32
+    };
+    let (on, off) = (mean_where(1.0), mean_where(0.0));
+    assert!((on - off).abs() > 0.05 * off, "objects {on}, rest {off}");
+    let plain = pixel(1.0);
+    assert!((plain - e.iter().sum::<f32>() / e.len() as f32).abs() < 1e-4 * plain);
+    // Weighting the objects moves the loss from the plain mean toward their mean.
+    let heavy = pixel(1e6);
+    assert!((heavy - on).abs() < 1e-3 * on, "{heavy} vs {on}");
+    let four = pixel(4.0);
+    assert!((four - plain) * (on - plain) > 0.0 && (four - on).abs() < (plain - on).abs());
+}
+
+#[test]
 fn shading_training_lowers_the_loss_and_finishing_is_deterministic() {
     let m = tiny_shading(7);
     let scenes = vec![scene_frames()];
     let batch = make_batch(&scenes, 4, None, 7, 0, 0, &Device::Cpu).unwrap();
     assert!(batch.noise.is_none());
     let total = |m: &shading::ShadingModel| -> f32 {
-        let [p, t] = train::shading_losses(m, &batch).unwrap();
+        let [p, t] = train::shading_losses(m, &batch, 1.0, train::ROBUST_SCALE).unwrap();
         (p + t).unwrap().to_scalar::<f32>().unwrap()
     };
     let before = total(&m);
@@ -714,7 +871,7 @@ fn shading_training_lowers_the_loss_and_finishing_is_deterministic() {
     )
     .unwrap();
     for _ in 0..30 {
-        let [p, t] = train::shading_losses(&m, &batch).unwrap();
+        let [p, t] = train::shading_losses(&m, &batch, 1.0, train::ROBUST_SCALE).unwrap();
         opt.backward_step(&(p + t).unwrap()).unwrap();
     }
     let after = total(&m);

@@ -100,6 +100,17 @@ pub struct TrainOptions {
     pub max_minutes: Option<f64>,
     /// Which network and its size (ignored when resuming: the checkpoint's are used).
     pub arch: Arch,
+    /// The weight of the scene's objects' pixels (its dynamic bodies) in the shading
+    /// network's pixel loss, against 1 for floors, walls, sets and sky: objects cover a
+    /// small part of most frames but are what a viewer looks at.
+    pub object_weight: f32,
+    /// Start a new shading network from this shading checkpoint's weights
+    /// ([`ShadingModel::warm_start_from`]) instead of random ones (not with `resume` of an
+    /// existing checkpoint).
+    pub init_from: Option<PathBuf>,
+    /// The scale `c` of the pixel loss's robust function ([`shading_losses`]); 0 turns it
+    /// off (the plain relative squared error).
+    pub robust_scale: f64,
 }
 
 /// Which finishing network to train.
@@ -292,6 +303,9 @@ pub struct Batch {
     pub warp_index: Tensor,
     /// 1 where that source exists (not disoccluded, inside the crop), `[P, 1, H · W]`.
     pub warp_mask: Tensor,
+    /// 1 on the scene's objects' pixels ([`SceneFrames::object_mask`]), else 0,
+    /// `[B, 1, H, W]`.
+    pub objects: Tensor,
 }
 
 /// The square crop of a `w × h` frame a training step sees (`crop` 0: the whole frame):
@@ -308,6 +322,10 @@ fn crop_window(
     let (cw, ch) = (crop.min(w), crop.min(h));
     (rng.index(w - cw + 1), rng.index(h - ch + 1), cw, ch)
 }
+
+/// One frame of a batch: its conditioning, residual, style, time and object mask (the
+/// crop of each).
+type Sample = (Tensor, Tensor, u32, f32, Tensor);
 
 /// The batch of step `step`: `batch` frames in pairs, crops, history dropout, times and
 /// noise all from `seed`. `crop` (a multiple of 8, or 0 for whole frames) is the side of
@@ -342,7 +360,7 @@ pub fn make_batch(
     }
     let pairs = batch.div_ceil(2).max(1);
     let mut rng = SeededRng::new(seed, &format!("train/batch/{step}"));
-    let mut half: [Vec<(Tensor, Tensor, u32, f32)>; 2] = [vec![], vec![]];
+    let mut half: [Vec<Sample>; 2] = [vec![], vec![]];
     let (mut index, mut mask) = (vec![], vec![]);
     let mut dims = None;
     for _ in 0..pairs {
@@ -383,7 +401,15 @@ pub fn make_batch(
             let r = super::image_tensor(&r, w, h, |v| v)?
                 .narrow(2, y0, ch)?
                 .narrow(3, x0, cw)?;
-            half[slot].push((cond, r, sc.style, t));
+            let objects: Vec<f32> = sc
+                .object_mask(f)
+                .into_iter()
+                .map(|o| if o { 1.0 } else { 0.0 })
+                .collect();
+            let objects = Tensor::from_vec(objects, (1, 1, h, w), &Device::Cpu)?
+                .narrow(2, y0, ch)?
+                .narrow(3, x0, cw)?;
+            half[slot].push((cond, r, sc.style, t, objects));
         }
         // The later frame's pixels and their sources in the earlier one.
         for y in 0..ch {
@@ -407,7 +433,7 @@ pub fn make_batch(
             }
         }
     }
-    let all: Vec<&(Tensor, Tensor, u32, f32)> = half[0].iter().chain(&half[1]).collect();
+    let all: Vec<&Sample> = half[0].iter().chain(&half[1]).collect();
     let cond = Tensor::cat(&all.iter().map(|x| &x.0).collect::<Vec<_>>(), 0)?;
     let residual = Tensor::cat(&all.iter().map(|x| &x.1).collect::<Vec<_>>(), 0)?;
     let (b, _, h, w) = cond.dims4()?;
@@ -433,6 +459,7 @@ pub fn make_batch(
         noise,
         warp_index: index,
         warp_mask: Tensor::from_vec(mask, (pairs, 1, n), dev)?,
+        objects: Tensor::cat(&all.iter().map(|x| &x.4).collect::<Vec<_>>(), 0)?.to_device(dev)?,
     })
 }
 
@@ -510,6 +537,10 @@ pub fn temporal_loss(pix: &Tensor, batch: &Batch) -> Result<Tensor, NeuralError>
     Ok((d.sqr()?.sum_all()? / f64::from(valid))?)
 }
 
+/// The default scale `c` of the pixel loss's robust function (see [`shading_losses`]):
+/// relative errors far above it count logarithmically.
+pub const ROBUST_SCALE: f64 = 16.0;
+
 /// The shading network's losses of one batch: `[pixel, temporal]` (summed, they are
 /// what is minimized).
 ///
@@ -519,17 +550,41 @@ pub fn temporal_loss(pix: &Tensor, batch: &Batch) -> Result<Tensor, NeuralError>
 /// renderings): the references are path traced at few samples, and a loss on
 /// `log(1 + y)` would learn the mean of the log of their noise — darker than the mean
 /// wherever the samples are noisy — while this one, linear in `y`, learns the mean
-/// itself. `temporal` is [`temporal_loss`] on the residual.
+/// itself. Each pixel's relative error `e` counts as `c·ln(1 + e/c)` (`robust_scale`,
+/// [`ROBUST_SCALE`] by default; 0: `e` itself),
+/// which is `e` for all but the fireflies of the few-sample references, and the pixels of
+/// the scene's objects weigh `object_weight` against 1 for the rest (a weighted mean).
+/// `temporal` is [`temporal_loss`] on the residual.
 ///
 /// # Errors
 /// Tensor errors.
-pub fn shading_losses(model: &ShadingModel, batch: &Batch) -> Result<[Tensor; 2], NeuralError> {
+pub fn shading_losses(
+    model: &ShadingModel,
+    batch: &Batch,
+    object_weight: f32,
+    robust_scale: f64,
+) -> Result<[Tensor; 2], NeuralError> {
     let pix = model.net.forward(&batch.cond, &batch.style)?;
     let base = batch.cond.narrow(1, 0, 3)?;
     let finished = ((&base + &pix)?.exp()? - 1.0)?.relu()?;
     let reference = ((&base + &batch.residual)?.exp()? - 1.0)?;
     let scale = (finished.detach() + 0.01)?.sqr()?;
-    let pixel = ((&finished - reference)?.sqr()? / scale)?.mean_all()?;
+    // Per pixel 1, or `object_weight` on objects; normalized so that the loss keeps its
+    // scale (the weighted mean).
+    let weight = ((&batch.objects * f64::from(object_weight - 1.0))? + 1.0)?;
+    // The relative error e, through the Cauchy (Lorentzian) function c·ln(1 + e/c): e
+    // itself for ordinary pixels (e ≪ c), but a firefly of a noisy reference (or a
+    // near-black guess under a lit pixel), whose e reaches 10⁵, pulls with the weight of
+    // about c·ln(e/c) instead of e, and still in the right direction; one such pixel no
+    // longer outweighs the batch (Black & Anandan 1996's robust estimator).
+    let relative = ((&finished - reference)?.sqr()? / scale)?;
+    let robust = if robust_scale > 0.0 {
+        (((relative / robust_scale)? + 1.0)?.log()? * robust_scale)?
+    } else {
+        relative
+    };
+    let error = robust.broadcast_mul(&weight)?;
+    let pixel = (error.mean_all()? / weight.mean_all()?)?;
     let temporal = temporal_loss(&pix, batch)?;
     Ok([pixel, temporal])
 }
@@ -630,14 +685,16 @@ impl Trainee {
         &self,
         scenes: &[SceneFrames],
         step: usize,
-        crop: usize,
+        opts: &TrainOptions,
         device: &Device,
     ) -> Result<(Tensor, Vec<Tensor>), NeuralError> {
         let (_, seed, batch) = self.settings();
+        let crop = opts.crop;
         match self {
             Self::Shading(m, _) => {
                 let b = make_batch(scenes, batch, None, seed, step, crop, device)?;
-                let [pixel, temporal] = shading_losses(m, &b)?;
+                let [pixel, temporal] =
+                    shading_losses(m, &b, opts.object_weight, opts.robust_scale)?;
                 let total = (&pixel + &temporal)?;
                 Ok((total.clone(), vec![pixel, temporal, total]))
             }
@@ -697,6 +754,18 @@ pub fn train(opts: &TrainOptions, progress: &dyn Progress) -> Result<TrainReport
             opts.batch, opts.checkpoint_every, opts.lr, opts.crop
         )));
     }
+    if !(opts.object_weight.is_finite() && opts.object_weight >= 1.0) {
+        return Err(NeuralError::Data(format!(
+            "train: --object-weight ({}) must be a number of at least 1",
+            opts.object_weight
+        )));
+    }
+    if !(opts.robust_scale.is_finite() && opts.robust_scale >= 0.0) {
+        return Err(NeuralError::Data(format!(
+            "train: --robust-scale ({}) must be a number of at least 0",
+            opts.robust_scale
+        )));
+    }
     let scenes = load_split(&opts.data, false)?;
     if scenes.is_empty() {
         return Err(NeuralError::Data(format!(
@@ -717,13 +786,33 @@ pub fn train(opts: &TrainOptions, progress: &dyn Progress) -> Result<TrainReport
     })?;
     let resuming = opts.resume && opts.out.join("state.json").is_file();
     let device = super::device();
+    if let (true, Some(from)) = (resuming, &opts.init_from) {
+        return Err(NeuralError::Data(format!(
+            "train: --init-from {} starts a new checkpoint, but {} holds one to resume: choose another --out, or drop --init-from",
+            from.display(),
+            opts.out.display()
+        )));
+    }
     let (model, mut state) = if resuming {
         Trainee::load(&opts.out, &device)?
     } else {
-        (
-            Trainee::new(opts, n_styles, &device)?,
-            TrainState { step: 0 },
-        )
+        let model = Trainee::new(opts, n_styles, &device)?;
+        if let Some(from) = &opts.init_from {
+            let Trainee::Shading(m, _) = &model else {
+                return Err(NeuralError::Data(
+                    "train: --init-from starts the shading network only (not --arch latent)".into(),
+                ));
+            };
+            if !from.join(SHADING_WEIGHTS).is_file() {
+                return Err(NeuralError::Data(format!(
+                    "train: --init-from {}: not a shading checkpoint (no {SHADING_WEIGHTS})",
+                    from.display()
+                )));
+            }
+            let (source, _, _) = load_shading_on(from, &Device::Cpu)?;
+            m.warm_start_from(&source)?;
+        }
+        (model, TrainState { step: 0 })
     };
     let multiple = model.crop_multiple();
     let (fw, fh) = scenes
@@ -795,7 +884,7 @@ pub fn train(opts: &TrainOptions, progress: &dyn Progress) -> Result<TrainReport
         }
         let t0 = Instant::now();
         opt.set_learning_rate(learning_rate(lr, state.step, opts.steps));
-        let (total, parts) = model.losses(&scenes, state.step, opts.crop, &device)?;
+        let (total, parts) = model.losses(&scenes, state.step, opts, &device)?;
         opt.backward_step(&total)?;
         let values: Vec<f32> = parts
             .iter()

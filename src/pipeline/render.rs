@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use super::frames::{Frame, Frames, Window};
+use super::frames::{Frames, Window};
 use super::{PipelineError, create_dir};
 use crate::camera::{self, CameraPlan};
 use crate::files;
@@ -443,20 +443,28 @@ type ToWrite = (
     Arc<FrameBuffers>,
 );
 
-/// The frame loop of a native render. Frames render (and are finished, in order) on this
-/// thread while a writer thread encodes and writes the previous frame's buffer files and
-/// records it in `render.json`: two frames in flight, so the GPU's (or lavapipe's) next
-/// frame overlaps the CPU's encoding. Returns the time spent writing and finishing.
+/// A frame on its way to the finisher: the frame to write, whether a shot starts at it,
+/// and the previous frame's segmentation (see [`super::frames::Frame::prev_segmentation`]).
+type ToFinish = (ToWrite, bool, Option<Vec<u32>>);
+
+/// The frame loop of a native render, a pipeline of up to three threads: frames render on
+/// this one; when finishing, a finisher thread finishes, grades and writes each frame's
+/// `rgb/NNNNN.png` (in order: each frame is conditioned on the previous finished one) while
+/// the next frame renders; a writer thread then encodes and writes the frame's buffer files
+/// and records it in `render.json` (after its `rgb/` file, so a resume never skips a frame
+/// that lacks one). One frame waits between stages, so rendering (the GPU's, or lavapipe's
+/// CPU threads) overlaps the CPU's network and encoding. Returns the time spent writing and
+/// finishing.
 ///
 /// # Errors
-/// The first failure of rendering, finishing or writing; the writer stops at its first.
+/// The first failure of rendering, finishing or writing; each thread stops at its first.
 fn render_frames(
     out: &Path,
     frames: &mut Frames<'_>,
     layers: &[BufferLayer],
     manifest: &mut Manifest,
     entities: usize,
-    mut finisher: Option<(&mut Finisher, &Look)>,
+    finisher: Option<(&mut Finisher, &Look)>,
     progress: &dyn Progress,
 ) -> Result<(Duration, Duration), PipelineError> {
     std::thread::scope(|scope| {
@@ -471,24 +479,63 @@ fn render_frames(
             }
             Ok(busy)
         });
-        let mut finish = Duration::ZERO;
-        while let Some(f) = frames.next_frame()? {
-            if let Some((fin, look)) = finisher.as_mut() {
-                let start = Instant::now();
-                write_finished(out, look, fin, &f)?;
-                finish += start.elapsed();
+        let (fin_tx, fin_thread) = match finisher {
+            Some((fin, look)) => {
+                let (fin_tx, fin_rx) = std::sync::mpsc::sync_channel::<ToFinish>(1);
+                let to_writer = tx.clone();
+                let thread = scope.spawn(move || -> Result<Duration, PipelineError> {
+                    let mut busy = Duration::ZERO;
+                    for (job, shot_start, prev_seg) in fin_rx {
+                        let start = Instant::now();
+                        write_finished(out, look, fin, &job, shot_start, prev_seg.as_deref())?;
+                        busy += start.elapsed();
+                        if to_writer.send(job).is_err() {
+                            // The writer stopped: its error is reported by the caller.
+                            break;
+                        }
+                    }
+                    Ok(busy)
+                });
+                (Some(fin_tx), Some(thread))
             }
+            None => (None, None),
+        };
+        let mut rendered = Ok(());
+        loop {
+            let f = match frames.next_frame() {
+                Ok(Some(f)) => f,
+                Ok(None) => break,
+                Err(e) => {
+                    rendered = Err(e);
+                    break;
+                }
+            };
             let job = (f.index, f.buffers, f.prev, f.next);
-            if tx.send(job).is_err() {
-                // The writer stopped: its error is reported below.
+            let sent = match &fin_tx {
+                Some(fin_tx) => {
+                    let prev_seg = f.prev_segmentation.map(<[u32]>::to_vec);
+                    fin_tx.send((job, f.shot_start, prev_seg)).is_ok()
+                }
+                None => tx.send(job).is_ok(),
+            };
+            if !sent {
+                // The finisher or the writer stopped: its error is reported below.
                 break;
             }
             progress.advance(1);
         }
-        drop(tx);
+        drop((tx, fin_tx));
+        // The finisher's error comes first: it is what stopped the writer's input.
+        let finish = match fin_thread {
+            Some(t) => t.join().map_err(|_| {
+                PipelineError::Internal("the thread finishing the frames panicked".into())
+            })??,
+            None => Duration::ZERO,
+        };
         let write = writer.join().map_err(|_| {
             PipelineError::Internal("the thread writing the frames' files panicked".into())
         })??;
+        rendered?;
         Ok((write, finish))
     })
 }
@@ -497,25 +544,28 @@ fn rgb_path(out: &Path, k: usize) -> PathBuf {
     out.join(format!("rgb/{k:05}.png"))
 }
 
-/// Finishes frame `f` (a shot's first frame starts the finisher afresh), grades it and
+/// Finishes frame `job` (a shot's first frame starts the finisher afresh), grades it and
 /// writes `rgb/NNNNN.png`.
 fn write_finished(
     out: &Path,
     look: &Look,
     fin: &mut Finisher,
-    f: &Frame<'_>,
+    job: &ToWrite,
+    shot_start: bool,
+    prev_segmentation: Option<&[u32]>,
 ) -> Result<(), PipelineError> {
-    if f.shot_start {
-        fin.start_shot(f.index);
+    let (index, fb) = (job.0, &job.1);
+    if shot_start {
+        fin.start_shot(index);
     }
-    let finished = fin.finish(&f.buffers, f.prev_segmentation)?;
-    let (w, h) = (f.buffers.width, f.buffers.height);
-    let rgba = look.grade_frame(&finished, w, h, f.index);
+    let finished = fin.finish(fb, prev_segmentation)?;
+    let (w, h) = (fb.width, fb.height);
+    let rgba = look.grade_frame(&finished, w, h, index);
     let rgb: Vec<u8> = rgba
         .chunks_exact(4)
         .flat_map(|p| [p[0], p[1], p[2]])
         .collect();
-    let path = rgb_path(out, f.index);
+    let path = rgb_path(out, index);
     if let Some(dir) = path.parent() {
         create_dir(dir)?;
     }
