@@ -377,6 +377,8 @@ impl ShadingModel {
     /// fit (another width, fold or style count).
     pub fn warm_start_from(&self, from: &ShadingModel) -> Result<usize, NeuralError> {
         let source = super::sorted_vars(&from.vars)?;
+        // Each of this head's features stands for `group` per-position copies in `from`'s.
+        let group = from.net.config().unfold_factor() / self.net.config().unfold_factor();
         let mut converted = 0;
         for (name, var) in super::sorted_vars(&self.vars)? {
             let Some(src) = source.get(&name) else {
@@ -385,7 +387,6 @@ impl ShadingModel {
                 )));
             };
             let (want, have) = (var.dims().to_vec(), src.dims().to_vec());
-            let group = from.net.config().unfold_factor() / self.net.config().unfold_factor();
             let t = if want == have {
                 src.as_tensor().clone()
             } else if name.starts_with("head.unfold.")
